@@ -1,0 +1,143 @@
+// The EKS control plane: its IAM role, secrets encryption key, log group, access entries, and the
+// vpc-cni and kube-proxy add-ons. CoreDNS is the DNS component's (it needs nodes to schedule on).
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import { accessEntries } from "./accessEntries";
+import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
+import { clusterDnsIp } from "../settings/validate";
+import type { AccessSettings, ClusterSettings } from "../settings/types";
+
+export interface ClusterArgs {
+    settings: ClusterSettings;
+    access: AccessSettings;
+    region: string;
+    partition: string;
+    vpcId: pulumi.Input<string>;
+    publicSubnetIds: pulumi.Input<string[]>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    tags: Readonly<Record<string, string>>;
+}
+
+/** vpc-cni add-on values: Windows IPAM on (the schema's type for it is a string). */
+export function vpcCniConfiguration(): string {
+    return JSON.stringify({ enableWindowsIpam: "true" });
+}
+
+export class Cluster extends pulumi.ComponentResource {
+    /** Physical cluster name, known before deployment. */
+    readonly name: string;
+    /** The cluster's name as an output: depends on the cluster, so consumers wait for it. */
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly certificateAuthority: pulumi.Output<string>;
+    /** The security group EKS creates for the control plane and managed nodes. */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    readonly oidcProviderUrl: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly kubernetesVersion: string;
+    readonly serviceCidr: string;
+    readonly dnsClusterIp: string;
+    readonly secretsKeyArn: pulumi.Output<string>;
+    readonly eksCluster: eks.Cluster;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-gmsa:cluster:Cluster", name, {}, opts);
+        const s = args.settings;
+        const parent = { parent: this };
+        const protect = { parent: this, protect: s.protect };
+        this.name = s.name;
+        this.kubernetesVersion = s.kubernetesVersion;
+        this.serviceCidr = s.serviceCidr;
+        this.dnsClusterIp = clusterDnsIp(s.serviceCidr);
+
+        const clusterRole = new aws.iam.Role("cluster-role", {
+            description: `EKS control plane role of ${s.name}`,
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks", ["sts:AssumeRole", "sts:TagSession"])),
+            tags: args.tags,
+        }, parent);
+        const roleAttachments = clusterRolePolicies(args.partition).map((policyArn) =>
+            new aws.iam.RolePolicyAttachment(`cluster-role-${policyName(policyArn)}`, { role: clusterRole.name, policyArn }, parent));
+
+        // Envelope encryption of Kubernetes secrets. Deleting this key makes every secret unreadable.
+        const secretsKey = new aws.kms.Key("secrets-key", {
+            description: `Envelope encryption of Kubernetes secrets in EKS cluster ${s.name}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags: args.tags,
+        }, protect);
+        new aws.kms.Alias("secrets-key-alias", { name: `alias/${s.name}-secrets`, targetKeyId: secretsKey.keyId }, parent);
+        this.secretsKeyArn = secretsKey.arn;
+
+        // EKS writes control-plane logs here; creating it first sets a retention (EKS's own never expires).
+        const logGroup = new aws.cloudwatch.LogGroup("control-plane-logs", {
+            name: `/aws/eks/${s.name}/cluster`,
+            retentionInDays: s.logRetentionDays,
+            tags: args.tags,
+        }, parent);
+
+        // With a deploy role, the cluster is created by that role, so EKS's implicit creator admin
+        // (eks.Cluster always grants it) is the role and not whoever ran `pulumi up`.
+        const deployProvider = s.deployRoleArn
+            ? new aws.Provider("deploy-role", { region: args.region as aws.Region, assumeRoles: [{ roleArn: s.deployRoleArn, sessionName: "eks-gmsa-deploy" }] }, parent)
+            : undefined;
+
+        this.eksCluster = new eks.Cluster("eks", {
+            name: s.name,
+            version: s.kubernetesVersion,
+            vpcId: args.vpcId,
+            publicSubnetIds: args.publicSubnetIds,
+            privateSubnetIds: args.privateSubnetIds,
+            kubernetesServiceIpAddressRange: s.serviceCidr,
+            serviceRole: clusterRole,
+            authenticationMode: eks.AuthenticationMode.Api,
+            accessEntries: accessEntries(args.access, args.partition),
+            encryptionConfigKeyArn: secretsKey.arn,
+            enabledClusterLogTypes: [...s.logTypes],
+            endpointPublicAccess: s.endpointPublicAccess,
+            endpointPrivateAccess: s.endpointPrivateAccess,
+            ...(s.endpointPublicAccess ? { publicAccessCidrs: [...s.publicAccessCidrs] } : {}),
+            createOidcProvider: true,
+            deletionProtection: s.protect,
+            // Node groups, security groups and add-ons are ours: explicit resources, visible in plans.
+            skipDefaultNodeGroup: true,
+            skipDefaultSecurityGroups: true,
+            useDefaultVpcCni: true,
+            kubeProxyAddonOptions: { enabled: false },
+            corednsAddonOptions: { enabled: false },
+            ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn } } : {}),
+            tags: args.tags,
+        }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
+
+        // Read the control plane's facts back from EKS (endpoint, CA, the EKS-made security group).
+        // The name is passed as an output of the cluster so the lookup waits for its creation:
+        // `dependsOn` on an invoke cannot see inside a remote component such as eks.Cluster.
+        const createdName = this.eksCluster.oidcProviderArn.apply(() => s.name);
+        const described = aws.eks.getClusterOutput({ name: createdName }, { parent: this });
+        this.clusterName = described.name;
+        this.endpoint = described.endpoint;
+        this.certificateAuthority = described.certificateAuthorities.apply((cas) => cas[0].data);
+        this.clusterSecurityGroupId = described.vpcConfig.clusterSecurityGroupId;
+        this.oidcProviderArn = this.eksCluster.oidcProviderArn;
+        this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
+        this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+
+        // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
+        const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>
+            new aws.eks.Addon(addonName, {
+                clusterName: this.clusterName,
+                addonName,
+                ...(version ? { addonVersion: version } : {}),
+                ...(configurationValues ? { configurationValues } : {}),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                preserve: true,
+                tags: args.tags,
+            }, parent);
+        addon("vpc-cni", s.addonVersions.vpcCni, vpcCniConfiguration());
+        addon("kube-proxy", s.addonVersions.kubeProxy);
+
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, oidcProviderArn: this.oidcProviderArn, kubeconfig: this.kubeconfig });
+    }
+}

@@ -1,0 +1,39 @@
+// CoreDNS as an EKS managed add-on whose Corefile forwards the AD domain to the AD DNS servers.
+// Given through the add-on's configuration values, so add-on updates keep it.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { renderCorefile } from "./corefile";
+import type { ActiveDirectorySettings } from "../settings/types";
+
+export interface CoreDnsArgs {
+    clusterName: pulumi.Input<string>;
+    addonVersion?: string;
+    activeDirectory?: ActiveDirectorySettings;
+    tags: Readonly<Record<string, string>>;
+}
+
+/** The coredns add-on's configuration values (schema key `corefile`, a string). */
+export function corednsConfiguration(activeDirectory: ActiveDirectorySettings | undefined): string {
+    const forwarders = activeDirectory ? [{ domain: activeDirectory.domainName, servers: activeDirectory.dnsServers }] : [];
+    return JSON.stringify({ corefile: renderCorefile(forwarders) });
+}
+
+export class CoreDns extends pulumi.ComponentResource {
+    readonly addonArn: pulumi.Output<string>;
+
+    constructor(name: string, args: CoreDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-gmsa:dns:CoreDns", name, {}, opts);
+        const addon = new aws.eks.Addon("coredns", {
+            clusterName: args.clusterName,
+            addonName: "coredns",
+            ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
+            configurationValues: corednsConfiguration(args.activeDirectory),
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            preserve: true,
+            tags: args.tags,
+        }, { parent: this });
+        this.addonArn = addon.arn;
+        this.registerOutputs({ addonArn: this.addonArn });
+    }
+}

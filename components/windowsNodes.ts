@@ -1,0 +1,126 @@
+// Self-managed Windows node group (@pulumi/eks has none): IAM role and instance profile, security
+// group, launch template with the EKS-optimized Windows AMI, auto scaling group, access entry.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createNodeRole } from "./nodeRole";
+import { windowsAmiParameter } from "./windowsAmi";
+import { renderWindowsUserData } from "./windowsUserData";
+import type { WindowsNodeSettings } from "../settings/types";
+
+export interface WindowsNodesArgs {
+    settings: WindowsNodeSettings;
+    clusterName: string;
+    kubernetesVersion: string;
+    clusterEndpoint: pulumi.Input<string>;
+    clusterCertificateAuthority: pulumi.Input<string>;
+    clusterSecurityGroupId: pulumi.Input<string>;
+    serviceCidr: string;
+    dnsClusterIp: string;
+    vpcId: pulumi.Input<string>;
+    subnetIds: pulumi.Input<string[]>;
+    partition: string;
+    tags: Readonly<Record<string, string>>;
+}
+
+/** The labels every Windows node registers with (users' labels are added to these). */
+export function windowsNodeLabels(userLabels: Readonly<Record<string, string>>): Record<string, string> {
+    return { "eks-gmsa.io/node-role": "windows", ...userLabels };
+}
+
+export class WindowsNodes extends pulumi.ComponentResource {
+    readonly roleArn: pulumi.Output<string>;
+    readonly roleName: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly autoScalingGroupName: pulumi.Output<string>;
+    readonly launchTemplateId: pulumi.Output<string>;
+    readonly amiId: pulumi.Output<string>;
+
+    constructor(name: string, args: WindowsNodesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-gmsa:nodes:WindowsNodes", name, {}, opts);
+        const s = args.settings;
+        const parent = { parent: this };
+
+        const { role, attachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
+        const instanceProfile = new aws.iam.InstanceProfile("windows-node-profile", { role: role.name, tags: args.tags }, parent);
+
+        // Nodes also carry the EKS cluster security group (control plane and Linux nodes, where
+        // CoreDNS runs). This group is theirs alone: domain controllers can allow it by ID.
+        const securityGroup = new aws.ec2.SecurityGroup("windows-node-sg", {
+            description: `Windows nodes of EKS cluster ${args.clusterName}`,
+            vpcId: args.vpcId,
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "All outbound (AD, ECR, AWS APIs)" }],
+            tags: { ...args.tags, Name: `${args.clusterName}-windows-nodes` },
+        }, parent);
+
+        const amiId = s.amiId
+            ? pulumi.output(s.amiId)
+            : aws.ssm.getParameterOutput({ name: windowsAmiParameter(s.windowsServerVersion, s.edition, args.kubernetesVersion) }, parent).value;
+
+        const userData = pulumi.all([args.clusterEndpoint, args.clusterCertificateAuthority]).apply(([endpoint, ca]) =>
+            Buffer.from(renderWindowsUserData({
+                clusterName: args.clusterName,
+                apiServerEndpoint: endpoint,
+                certificateAuthority: ca,
+                serviceCidr: args.serviceCidr,
+                dnsClusterIp: args.dnsClusterIp,
+                labels: windowsNodeLabels(s.labels),
+                taint: s.taint,
+            })).toString("base64"));
+
+        const instanceTags = { ...args.tags, Name: `${args.clusterName}-windows` };
+        const launchTemplate = new aws.ec2.LaunchTemplate("windows-nodes", {
+            description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${args.clusterName}`,
+            imageId: amiId,
+            instanceType: s.instanceType,
+            iamInstanceProfile: { arn: instanceProfile.arn },
+            vpcSecurityGroupIds: [args.clusterSecurityGroupId, securityGroup.id],
+            ...(s.sshKeyName ? { keyName: s.sshKeyName } : {}),
+            userData,
+            // IMDSv2 only, one hop: containers cannot reach the node role's credentials (which in
+            // domainless mode can read the AD identity's secret); host processes such as ccg.exe can.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            blockDeviceMappings: [{
+                deviceName: "/dev/sda1",
+                ebs: { volumeSize: s.rootVolumeSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            }],
+            tagSpecifications: [
+                { resourceType: "instance", tags: instanceTags },
+                { resourceType: "volume", tags: instanceTags },
+            ],
+            updateDefaultVersion: true,
+            tags: args.tags,
+        }, { parent: this, dependsOn: attachments });
+
+        const asgTags = Object.entries({ ...args.tags, Name: `${args.clusterName}-windows`, [`kubernetes.io/cluster/${args.clusterName}`]: "owned" })
+            .map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
+        const autoScalingGroup = new aws.autoscaling.Group("windows-nodes", {
+            vpcZoneIdentifiers: args.subnetIds,
+            minSize: s.minSize,
+            maxSize: s.maxSize,
+            desiredCapacity: s.desiredSize,
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+            // A new launch template version (AMI, instance type, user data) replaces nodes in rolling
+            // batches, keeping 90% of capacity in service.
+            instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90, instanceWarmup: "600" } },
+            // Windows nodes take several minutes to boot and join.
+            healthCheckGracePeriod: 600,
+            tags: asgTags,
+        }, parent);
+
+        // EC2_WINDOWS: EKS maps the role to the node groups Windows nodes need; no policies allowed.
+        new aws.eks.AccessEntry("windows-node-access", {
+            clusterName: args.clusterName,
+            principalArn: role.arn,
+            type: "EC2_WINDOWS",
+            tags: args.tags,
+        }, parent);
+
+        this.roleArn = role.arn;
+        this.roleName = role.name;
+        this.securityGroupId = securityGroup.id;
+        this.autoScalingGroupName = autoScalingGroup.name;
+        this.launchTemplateId = launchTemplate.id;
+        this.amiId = amiId;
+        this.registerOutputs({ roleArn: this.roleArn, securityGroupId: this.securityGroupId, autoScalingGroupName: this.autoScalingGroupName });
+    }
+}

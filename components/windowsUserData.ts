@@ -1,0 +1,54 @@
+// PowerShell user data that joins an EKS-optimized Windows AMI instance to the cluster. Pure.
+import type { Taint } from "../settings/types";
+
+export interface WindowsBootstrapArgs {
+    clusterName: string;
+    apiServerEndpoint: string;
+    /** Base64 PEM of the cluster CA, as EKS returns it. */
+    certificateAuthority: string;
+    serviceCidr: string;
+    dnsClusterIp: string;
+    labels: Readonly<Record<string, string>>;
+    taint?: Taint;
+}
+
+export const bootstrapScriptPath = "$env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1";
+
+/** A PowerShell double-quoted string literal: escapes the backtick, '$' and '"'. */
+export function psString(value: string): string {
+    return `"${value.replace(/[`$"]/g, (c) => "`" + c)}"`;
+}
+
+/** Kubelet flags for the node's labels and taint (the kubelet applies both at registration). */
+export function kubeletExtraArgs(labels: Readonly<Record<string, string>>, taint?: Taint): string {
+    const args: string[] = [];
+    const pairs = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+    if (pairs.length > 0) args.push(`--node-labels=${pairs.join(",")}`);
+    if (taint) args.push(`--register-with-taints=${taint.key}=${taint.value}:${taint.effect}`);
+    return args.join(" ");
+}
+
+/**
+ * Runs Start-EKSBootstrap.ps1 with the endpoint and CA given (so the node never calls
+ * eks:DescribeCluster) and with -ServiceCIDR and -DNSClusterIP (without them the script guesses
+ * the service range from the node's own IP, wrong for a custom serviceCidr). Streams 3-6 are folded
+ * into the output so the bootstrap's progress reaches the EC2 console log.
+ */
+export function renderWindowsUserData(a: WindowsBootstrapArgs): string {
+    const params = [
+        `-EKSClusterName ${psString(a.clusterName)}`,
+        `-APIServerEndpoint ${psString(a.apiServerEndpoint)}`,
+        `-Base64ClusterCA ${psString(a.certificateAuthority)}`,
+        `-ServiceCIDR ${psString(a.serviceCidr)}`,
+        `-DNSClusterIP ${psString(a.dnsClusterIp)}`,
+    ];
+    const kubelet = kubeletExtraArgs(a.labels, a.taint);
+    if (kubelet) params.push(`-KubeletExtraArgs ${psString(kubelet)}`);
+    return [
+        "<powershell>",
+        `[string]$EKSBootstrapScriptFile = "${bootstrapScriptPath}"`,
+        `& $EKSBootstrapScriptFile ${params.join(" ")} 3>&1 4>&1 5>&1 6>&1`,
+        "</powershell>",
+        "",
+    ].join("\n");
+}

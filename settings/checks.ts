@@ -1,0 +1,123 @@
+// Single-value checks: each returns what is wrong, or undefined. Pure and reused by the validator
+// (and later by the credspec and policy code).
+import { cidrProblem, isIpv4 } from "../lib/cidr";
+import { windowsInstanceFamilies } from "./catalog";
+
+const partition = "aws(-cn|-us-gov)?";
+
+export function iamRoleArn(v: string): string | undefined {
+    return new RegExp(`^arn:${partition}:iam::[0-9]{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`).test(v)
+        ? undefined
+        : "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-deploy";
+}
+
+/** Access entries take IAM users and roles (not assumed-role sessions, groups or root). */
+export function iamPrincipalArn(v: string): string | undefined {
+    if (/:sts::[0-9]{12}:assumed-role\//.test(v)) return "is an STS session ARN; use the role's ARN (arn:aws:iam::<account>:role/<name>)";
+    return new RegExp(`^arn:${partition}:iam::[0-9]{12}:(user|role)/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`).test(v)
+        ? undefined
+        : "must be an IAM user or role ARN such as arn:aws:iam::123456789012:role/platform-admins";
+}
+
+export function cidr(v: string): string | undefined {
+    return cidrProblem(v);
+}
+
+export function ipv4(v: string): string | undefined {
+    return isIpv4(v) ? undefined : "must be an IPv4 address such as 10.0.0.2";
+}
+
+/** DNS-1123 label: Kubernetes namespace and most object names. */
+export function dns1123Label(v: string): string | undefined {
+    return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit";
+}
+
+/** A fully qualified DNS domain name such as corp.example.com. */
+export function domainName(v: string): string | undefined {
+    if (v.length > 253) return "must be at most 253 characters";
+    const labels = v.split(".");
+    if (labels.length < 2) return "must be a fully qualified domain name with at least two labels, such as corp.example.com";
+    const bad = labels.find((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+    if (bad !== undefined) return `has an invalid label ${JSON.stringify(bad)}: letters, digits and '-' only, 1 to 63 characters, not starting or ending with '-'`;
+    if (/^[0-9]+$/.test(labels[labels.length - 1])) return "must not end in a numeric label";
+    return undefined;
+}
+
+/** NetBIOS domain name: at most 15 characters, none of the characters Windows forbids. */
+export function netbiosName(v: string): string | undefined {
+    if (v.length < 1 || v.length > 15) return `must be 1 to 15 characters (this one has ${v.length})`;
+    if (/[\\/:*?"<>|.\s,~!@#$%^&'(){}_]/.test(v)) return "may hold only letters, digits and '-'";
+    if (/^[0-9]+$/.test(v)) return "must not be all digits";
+    if (v.startsWith("-")) return "must not start with '-'";
+    return undefined;
+}
+
+export function ec2InstanceType(v: string): string | undefined {
+    return /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) ? undefined : "must be an EC2 instance type such as m6i.xlarge";
+}
+
+/** Graviton families carry a 'g' after the generation digit (m6g, c7gn, t4g, r8g). */
+export function isArmInstanceType(v: string): boolean {
+    return /^[a-z]+[0-9]+g[a-z-]*\./.test(v) && !/^(g[0-9]|p[0-9])/.test(v);
+}
+
+export function windowsInstanceType(v: string): string | undefined {
+    const shape = ec2InstanceType(v);
+    if (shape) return shape;
+    if (isArmInstanceType(v)) return "is a Graviton (arm64) type; EKS Windows AMIs run on x86_64 only";
+    const [family, size] = v.split(".");
+    if (!(windowsInstanceFamilies as readonly string[]).includes(family)) {
+        return `family ${family} is not supported for EKS Windows nodes; use one of ${windowsInstanceFamilies.join(", ")}`;
+    }
+    if (["nano", "micro", "small"].includes(size)) return "is too small for a Windows node (at least medium: the OS, kubelet and containerd need about 2 GiB)";
+    return undefined;
+}
+
+export function linuxInstanceType(v: string): string | undefined {
+    const shape = ec2InstanceType(v);
+    if (shape) return shape;
+    if (isArmInstanceType(v)) return "is a Graviton (arm64) type; the Linux node group uses the AL2023 x86_64 AMI";
+    if (["nano", "micro"].includes(v.split(".")[1])) return "is too small for system pods (CoreDNS, the gMSA webhook, cert-manager); use at least small";
+    return undefined;
+}
+
+export function amiId(v: string): string | undefined {
+    return /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be an AMI ID such as ami-0123456789abcdef0";
+}
+
+export function vpcId(v: string): string | undefined {
+    return /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a VPC ID such as vpc-0123456789abcdef0";
+}
+
+export function subnetId(v: string): string | undefined {
+    return /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a subnet ID such as subnet-0123456789abcdef0";
+}
+
+/** EKS cluster names: 1-100 characters, alphanumeric first, then alphanumerics, '-' and '_'. */
+export function eksClusterName(v: string): string | undefined {
+    return /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(v) ? undefined : "must be 1 to 100 characters: letters, digits, '-' and '_', starting with a letter or digit";
+}
+
+/** Kubernetes label key: optional DNS prefix and a name of at most 63 characters. */
+export function labelKey(v: string): string | undefined {
+    const parts = v.split("/");
+    if (parts.length > 2) return "must be [prefix/]name";
+    const name = parts[parts.length - 1];
+    if (parts.length === 2 && (parts[0].length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(parts[0]))) return "has an invalid prefix (must be a DNS subdomain)";
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(name)) return "must be a Kubernetes label name: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+    return undefined;
+}
+
+export function labelValue(v: string): string | undefined {
+    return v === "" || /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(v) ? undefined : "must be a Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.'";
+}
+
+export function awsTagKey(v: string): string | undefined {
+    if (v.length < 1 || v.length > 128) return "must be 1 to 128 characters";
+    if (v.toLowerCase().startsWith("aws:")) return "must not start with aws: (reserved by AWS)";
+    return undefined;
+}
+
+export function awsTagValue(v: string): string | undefined {
+    return v.length <= 256 ? undefined : "must be at most 256 characters";
+}

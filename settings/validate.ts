@@ -1,0 +1,371 @@
+// Turns raw stack config into the typed Settings, or into a list of problems (all of them, one line
+// each, naming the key). Pure: the caller supplies the raw config map.
+import { contains, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from "../lib/cidr";
+import * as catalog from "./catalog";
+import * as check from "./checks";
+import { Problems, Section, isPlainObject } from "./reader";
+import type {
+    AccessSettings, ActiveDirectorySettings, ClusterLogType, ClusterSettings, LinuxNodeSettings, NamespaceAdmin,
+    NetworkSettings, ScalingSettings, Settings, Taint, WindowsNodeSettings,
+} from "./types";
+
+export const projectName = "eks-gmsa";
+
+/** The top-level keys of the `eks-gmsa:` namespace. */
+export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory"] as const;
+
+export interface RawConfig {
+    /** Full keys as Pulumi passes them, e.g. `eks-gmsa:network` → JSON text, `aws:region` → text. */
+    readonly values: Readonly<Record<string, string>>;
+    readonly stack: string;
+}
+
+export type ParseResult = { ok: true; settings: Settings } | { ok: false; problems: readonly string[] };
+
+export function parseSettings(raw: RawConfig): ParseResult {
+    const problems = new Problems();
+    const root = readNamespace(raw.values, problems);
+
+    const region = readRegion(raw.values, problems);
+    const tags = root.stringMap("tags", { key: check.awsTagKey, value: check.awsTagValue }) ?? {};
+    const network = readNetwork(root.section("network"), region);
+    const cluster = readCluster(root.section("cluster"), raw.stack, network);
+    const access = readAccess(root.section("access"));
+    const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
+    const windowsNodes = readWindowsNodes(root.section("windowsNodes"), cluster?.kubernetesVersion);
+    const activeDirectory = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
+    root.finish();
+
+    if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
+        return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
+    }
+    const settings: Settings = { project: projectName, stack: raw.stack, region, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory };
+    return { ok: true, settings: deepFreeze(settings) };
+}
+
+/** Collects the `eks-gmsa:` keys into one object; structured values arrive as JSON text. */
+function readNamespace(values: Readonly<Record<string, string>>, problems: Problems): Section {
+    const prefix = `${projectName}:`;
+    const object: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(values)) {
+        if (!key.startsWith(prefix)) continue;
+        object[key.slice(prefix.length)] = parseConfigValue(text);
+    }
+    return new Section(problems, projectName, object, ":");
+}
+
+function parseConfigValue(text: string): unknown {
+    const trimmed = text.trim();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+function readRegion(values: Readonly<Record<string, string>>, problems: Problems): string | undefined {
+    const region = values["aws:region"];
+    if (region === undefined) {
+        problems.add("aws:region", undefined, "is required (pulumi config set aws:region us-west-2)");
+        return undefined;
+    }
+    if (!catalog.regionPattern.test(region)) {
+        problems.add("aws:region", region, "must be an AWS region such as us-west-2");
+        return undefined;
+    }
+    return region;
+}
+
+function readNetwork(s: Section, region: string | undefined): NetworkSettings | undefined {
+    const existing = s.has("vpcId");
+    if (existing) {
+        for (const field of ["vpcCidr", "availabilityZoneCount", "availabilityZones", "publicSubnetCidrs", "privateSubnetCidrs", "natGateways"]) {
+            if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
+        }
+        const vpcId = s.string("vpcId", { check: check.vpcId });
+        const privateSubnetIds = s.stringList("privateSubnetIds", { item: check.subnetId, unique: true, minItems: 2 });
+        const publicSubnetIds = s.stringList("publicSubnetIds", { item: check.subnetId, unique: true, default: [] });
+        if (privateSubnetIds && publicSubnetIds) {
+            const shared = privateSubnetIds.find((id) => publicSubnetIds.includes(id));
+            if (shared) s.problems.add(s.path("publicSubnetIds"), shared, "is listed as both public and private");
+        }
+        s.finish();
+        if (!vpcId || !privateSubnetIds || !publicSubnetIds) return undefined;
+        return { mode: "existing", vpcId, privateSubnetIds, publicSubnetIds };
+    }
+    for (const field of ["publicSubnetIds", "privateSubnetIds"]) {
+        if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "needs network.vpcId (subnet IDs describe an existing VPC)");
+    }
+
+    const vpcCidr = s.string("vpcCidr", { default: "10.0.0.0/16", check: (v) => check.cidr(v) ?? vpcCidrSize(v) });
+    const azCount = s.integer("availabilityZoneCount", { default: 2, min: 2, max: 3 });
+    const availabilityZones = s.stringList("availabilityZones", {
+        default: [],
+        unique: true,
+        item: (v) => (region && !new RegExp(`^${region}[a-z]$`).test(v) ? `is not an availability zone of ${region} (such as ${region}a)` : undefined),
+    });
+    const natGateways = s.string("natGateways", { default: "onePerAz", oneOf: ["single", "onePerAz"] }) as "single" | "onePerAz" | undefined;
+    const publicGiven = s.has("publicSubnetCidrs");
+    const privateGiven = s.has("privateSubnetCidrs");
+    let publicSubnetCidrs = s.stringList("publicSubnetCidrs", { default: [], item: check.cidr });
+    let privateSubnetCidrs = s.stringList("privateSubnetCidrs", { default: [], item: check.cidr });
+    s.finish();
+    if (!vpcCidr || !azCount || !availabilityZones || !natGateways || !publicSubnetCidrs || !privateSubnetCidrs) return undefined;
+
+    if (availabilityZones.length > 0 && availabilityZones.length !== azCount) {
+        s.problems.add(s.path("availabilityZones"), availabilityZones, `must list exactly availabilityZoneCount (${azCount}) zones`);
+        return undefined;
+    }
+    const vpc = parseCidr(vpcCidr);
+    if (!publicGiven && !privateGiven) {
+        ({ publicSubnetCidrs, privateSubnetCidrs } = defaultSubnets(vpc.text, azCount));
+    } else {
+        let ok = true;
+        for (const [field, list] of [["publicSubnetCidrs", publicSubnetCidrs], ["privateSubnetCidrs", privateSubnetCidrs]] as const) {
+            if (list.length !== azCount) {
+                s.problems.add(s.path(field), list, `must list one CIDR per availability zone (${azCount}); give both subnet lists or neither`);
+                ok = false;
+                continue;
+            }
+            for (const [i, text] of list.entries()) {
+                const subnet = parseCidr(text);
+                if (!contains(vpc, subnet)) {
+                    s.problems.add(`${s.path(field)}[${i}]`, text, `is not inside network.vpcCidr (${vpc.text})`);
+                    ok = false;
+                }
+                if (subnet.prefix > 28) {
+                    s.problems.add(`${s.path(field)}[${i}]`, text, "is smaller than /28, the smallest subnet AWS allows");
+                    ok = false;
+                }
+            }
+        }
+        if (!ok) return undefined;
+        const all = [...publicSubnetCidrs.map((c, i) => [`publicSubnetCidrs[${i}]`, c]), ...privateSubnetCidrs.map((c, i) => [`privateSubnetCidrs[${i}]`, c])];
+        for (let i = 0; i < all.length; i++) {
+            for (let j = i + 1; j < all.length; j++) {
+                if (overlaps(parseCidr(all[i][1]), parseCidr(all[j][1]))) {
+                    s.problems.add(s.path(all[j][0]), all[j][1], `overlaps network.${all[i][0]} (${all[i][1]})`);
+                    ok = false;
+                }
+            }
+        }
+        if (!ok) return undefined;
+    }
+    return { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways };
+}
+
+function vpcCidrSize(v: string): string | undefined {
+    const block = parseCidr(v);
+    if (block.prefix < 16 || block.prefix > 24) return "must have a prefix from /16 to /24 (AWS allows /16 to /28; nodes and pods need room)";
+    if (!isPrivate(block)) return "must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)";
+    return undefined;
+}
+
+/**
+ * Default subnet layout: the VPC is cut in 4 quarters per AZ slot; private subnets (nodes and pod
+ * IPs, the big consumers) get a quarter each, public subnets (NAT, load balancers) a sixteenth each
+ * from the last quarter.
+ */
+export function defaultSubnets(vpcCidr: string, azCount: number): { publicSubnetCidrs: string[]; privateSubnetCidrs: string[] } {
+    const vpc = parseCidr(vpcCidr);
+    const privateSubnets = subdivide(vpc, vpc.prefix + 2, azCount);
+    const lastQuarter = subdivide(vpc, vpc.prefix + 2, 1, 3)[0];
+    const publicSubnets = subdivide(lastQuarter, lastQuarter.prefix + 2, azCount);
+    return { privateSubnetCidrs: privateSubnets.map((c) => c.text), publicSubnetCidrs: publicSubnets.map((c) => c.text) };
+}
+
+function readCluster(s: Section, stack: string, network: NetworkSettings | undefined): ClusterSettings | undefined {
+    const name = s.string("name", { default: `${projectName}-${stack}`, check: check.eksClusterName });
+    const kubernetesVersion = s.string("kubernetesVersion", {
+        default: catalog.defaultKubernetesVersion,
+        check: (v) => ((catalog.eksKubernetesVersions as readonly string[]).includes(v) ? undefined : `must be a Kubernetes version EKS supports: ${catalog.eksKubernetesVersions.join(", ")}`),
+    });
+    const serviceCidr = s.string("serviceCidr", {
+        default: "172.20.0.0/16",
+        check: (v) => {
+            const problem = check.cidr(v);
+            if (problem) return problem;
+            const block = parseCidr(v);
+            if (!isPrivate(block)) return "must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (EKS rule)";
+            if (block.prefix < 12 || block.prefix > 24) return "must have a prefix from /12 to /24 (EKS rule)";
+            if (network?.mode === "create" && overlaps(block, parseCidr(network.vpcCidr))) return `overlaps network.vpcCidr (${network.vpcCidr}); EKS requires them apart`;
+            return undefined;
+        },
+    });
+    const endpointPublicAccess = s.boolean("endpointPublicAccess", true);
+    const endpointPrivateAccess = s.boolean("endpointPrivateAccess", true);
+    const publicAccessCidrs = s.stringList("publicAccessCidrs", { default: ["0.0.0.0/0"], item: check.cidr, unique: true, minItems: 1 });
+    const logTypes = s.stringList("logTypes", {
+        default: ["api", "audit", "authenticator"],
+        unique: true,
+        item: (v) => ((catalog.clusterLogTypes as readonly string[]).includes(v) ? undefined : `must be one of ${catalog.clusterLogTypes.join(", ")}`),
+    }) as ClusterLogType[] | undefined;
+    const logRetentionDays = s.integer("logRetentionDays", {
+        default: 90,
+        check: (v) => ((catalog.logRetentionDays as readonly number[]).includes(v) ? undefined : `must be a CloudWatch retention value: ${catalog.logRetentionDays.join(", ")}`),
+    });
+    const deployRoleArn = s.has("deployRoleArn") ? s.string("deployRoleArn", { check: check.iamRoleArn }) : undefined;
+    const protect = s.boolean("protect", true);
+    const addons = s.section("addonVersions");
+    const addonVersion = (field: string) => (addons.has(field) ? addons.string(field, { check: (v) => (/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/.test(v) ? undefined : "must be an EKS add-on version such as v1.19.2-eksbuild.1") }) : undefined);
+    const addonVersions = { vpcCni: addonVersion("vpcCni"), kubeProxy: addonVersion("kubeProxy"), coredns: addonVersion("coredns") };
+    addons.finish();
+    s.finish();
+
+    if (!endpointPublicAccess && !endpointPrivateAccess) {
+        s.problems.add(s.path("endpointPrivateAccess"), false, "at least one of endpointPublicAccess and endpointPrivateAccess must be true");
+        return undefined;
+    }
+    if (publicAccessCidrs && !endpointPublicAccess && s.has("publicAccessCidrs")) {
+        s.problems.add(s.path("publicAccessCidrs"), publicAccessCidrs, "applies only when endpointPublicAccess is true");
+        return undefined;
+    }
+    if (publicAccessCidrs && endpointPublicAccess && !endpointPrivateAccess && !publicAccessCidrs.includes("0.0.0.0/0")) {
+        // Nodes in private subnets reach a public-only endpoint from their NAT gateways' addresses.
+        s.problems.add(s.path("endpointPrivateAccess"), false, "must be true when publicAccessCidrs restricts the public endpoint, or nodes cannot reach the API server");
+        return undefined;
+    }
+    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return undefined;
+    if (Object.values(addonVersions).some((v, i) => v === undefined && addons.has(["vpcCni", "kubeProxy", "coredns"][i]))) return undefined;
+    return {
+        name, kubernetesVersion, serviceCidr, endpointPublicAccess, endpointPrivateAccess,
+        publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
+        logTypes, logRetentionDays, deployRoleArn, protect, addonVersions: stripUndefined(addonVersions),
+    };
+}
+
+function readAccess(s: Section): AccessSettings | undefined {
+    const clusterAdmins = s.stringList("clusterAdmins", { default: [], item: check.iamPrincipalArn, unique: true });
+    const viewers = s.stringList("viewers", { default: [], item: check.iamPrincipalArn, unique: true });
+    const namespaceAdmins: NamespaceAdmin[] = [];
+    let ok = true;
+    for (const entry of s.sections("namespaceAdmins")) {
+        const principalArn = entry.string("principalArn", { check: check.iamPrincipalArn });
+        const namespaces = entry.stringList("namespaces", { item: check.dns1123Label, unique: true, minItems: 1 });
+        entry.finish();
+        if (principalArn && namespaces) namespaceAdmins.push({ principalArn, namespaces });
+        else ok = false;
+    }
+    s.finish();
+    if (!clusterAdmins || !viewers || !ok) return undefined;
+    // EKS allows one access entry per principal, so a principal can hold only one role here.
+    const seen = new Map<string, string>();
+    const all: [string, string][] = [
+        ...clusterAdmins.map((a, i): [string, string] => [`clusterAdmins[${i}]`, a]),
+        ...namespaceAdmins.map((a, i): [string, string] => [`namespaceAdmins[${i}].principalArn`, a.principalArn]),
+        ...viewers.map((a, i): [string, string] => [`viewers[${i}]`, a]),
+    ];
+    for (const [where, arn] of all) {
+        const first = seen.get(arn);
+        if (first) {
+            s.problems.add(s.path(where), arn, `is already given access as access.${first}; EKS allows one access entry per principal`);
+            ok = false;
+        } else seen.set(arn, where);
+    }
+    return ok ? { clusterAdmins, namespaceAdmins, viewers } : undefined;
+}
+
+function readScaling(s: Section, defaults: ScalingSettings, minimum: number): ScalingSettings | undefined {
+    const minSize = s.integer("minSize", { default: defaults.minSize, min: minimum, max: 1000 });
+    const desiredSize = s.integer("desiredSize", { default: defaults.desiredSize, min: minimum, max: 1000 });
+    const maxSize = s.integer("maxSize", { default: defaults.maxSize, min: 1, max: 1000 });
+    if (minSize === undefined || desiredSize === undefined || maxSize === undefined) return undefined;
+    if (desiredSize < minSize) {
+        s.problems.add(s.path("desiredSize"), desiredSize, `must be at least minSize (${minSize}); need minSize <= desiredSize <= maxSize`);
+        return undefined;
+    }
+    if (maxSize < desiredSize) {
+        s.problems.add(s.path("maxSize"), maxSize, `must be at least desiredSize (${desiredSize}); need minSize <= desiredSize <= maxSize`);
+        return undefined;
+    }
+    return { minSize, desiredSize, maxSize };
+}
+
+function readLinuxNodes(s: Section): LinuxNodeSettings | undefined {
+    const instanceTypes = s.stringList("instanceTypes", { default: ["m6i.large"], item: check.linuxInstanceType, unique: true, minItems: 1 });
+    // Two nodes minimum: CoreDNS and the gMSA webhook run two replicas each behind PodDisruptionBudgets.
+    const scaling = readScaling(s, { minSize: 2, desiredSize: 2, maxSize: 4 }, 1);
+    const diskSizeGiB = s.integer("diskSizeGiB", { default: 50, min: 20, max: 16384 });
+    const capacityType = s.string("capacityType", { default: "ON_DEMAND", oneOf: ["ON_DEMAND", "SPOT"] }) as LinuxNodeSettings["capacityType"] | undefined;
+    s.finish();
+    if (!instanceTypes || !scaling || !diskSizeGiB || !capacityType) return undefined;
+    return { instanceTypes, ...scaling, diskSizeGiB, capacityType };
+}
+
+function readWindowsNodes(s: Section, kubernetesVersion: string | undefined): WindowsNodeSettings | undefined {
+    const amiId = s.has("amiId") ? s.string("amiId", { check: check.amiId }) : undefined;
+    const windowsServerVersion = s.string("windowsServerVersion", {
+        default: "2022",
+        oneOf: Object.keys(catalog.windowsServerVersions),
+        check: (v) => {
+            const min = catalog.windowsServerVersions[v]?.minKubernetes;
+            if (amiId || !kubernetesVersion || !min || compareVersions(kubernetesVersion, min) >= 0) return undefined;
+            return `has EKS-optimized AMIs from Kubernetes ${min} on, and cluster.kubernetesVersion is ${kubernetesVersion}; raise the version or pin windowsNodes.amiId`;
+        },
+    }) as WindowsNodeSettings["windowsServerVersion"] | undefined;
+    const edition = s.string("edition", { default: "Core", oneOf: catalog.windowsEditions }) as WindowsNodeSettings["edition"] | undefined;
+    const instanceType = s.string("instanceType", { default: "m6i.xlarge", check: check.windowsInstanceType });
+    const scaling = readScaling(s, { minSize: 1, desiredSize: 2, maxSize: 4 }, 0);
+    // The Windows AMIs' root volume is 50 GiB; images of Windows containers are large.
+    const rootVolumeSizeGiB = s.integer("rootVolumeSizeGiB", { default: 100, min: 50, max: 16384 });
+    const sshKeyName = s.has("sshKeyName") ? s.string("sshKeyName", { check: (v) => (/^[\x20-\x7e]{1,255}$/.test(v) ? undefined : "must be an EC2 key pair name (printable ASCII, at most 255 characters)") }) : undefined;
+    const labels = s.stringMap("labels", { key: check.labelKey, value: check.labelValue });
+    const taint = readTaint(s);
+    s.finish();
+    if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null) return undefined;
+    if ((s.has("amiId") && !amiId) || (s.has("sshKeyName") && !sshKeyName)) return undefined;
+    return { windowsServerVersion, edition, instanceType, ...scaling, rootVolumeSizeGiB, amiId, sshKeyName, labels, taint };
+}
+
+/** undefined: no taint (turned off with `taint: false`); null: invalid. */
+function readTaint(s: Section): Taint | undefined | null {
+    const defaultTaint: Taint = { key: "os", value: "windows", effect: "NoSchedule" };
+    const raw = s.raw("taint");
+    if (raw === undefined) return defaultTaint;
+    if (raw === false || raw === "false") return undefined;
+    if (!isPlainObject(raw)) {
+        s.problems.add(s.path("taint"), raw, "must be {key, value, effect} or false");
+        return null;
+    }
+    const t = s.section("taint");
+    const key = t.string("key", { default: defaultTaint.key, check: check.labelKey });
+    const value = t.string("value", { default: defaultTaint.value, check: check.labelValue });
+    const effect = t.string("effect", { default: defaultTaint.effect, oneOf: ["NoSchedule", "PreferNoSchedule", "NoExecute"] }) as Taint["effect"] | undefined;
+    t.finish();
+    return key && value !== undefined && effect ? { key, value, effect } : null;
+}
+
+function readActiveDirectory(s: Section): ActiveDirectorySettings | undefined {
+    const domainName = s.string("domainName", { check: check.domainName });
+    const netbiosName = s.string("netbiosName", { check: check.netbiosName });
+    const dnsServers = s.stringList("dnsServers", { item: check.ipv4, unique: true, minItems: 1, maxItems: 15 });
+    s.finish();
+    if (!domainName || !netbiosName || !dnsServers) return undefined;
+    return { domainName: domainName.toLowerCase(), netbiosName: netbiosName.toUpperCase(), dnsServers };
+}
+
+export function compareVersions(a: string, b: string): number {
+    const [am, an] = a.split(".").map(Number);
+    const [bm, bn] = b.split(".").map(Number);
+    return am !== bm ? am - bm : an - bn;
+}
+
+/** The address CoreDNS answers on: the 10th address of the service CIDR (EKS convention). */
+export function clusterDnsIp(serviceCidr: string): string {
+    return nthAddress(parseCidr(serviceCidr), 10);
+}
+
+function stripUndefined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function deepFreeze<T>(o: T): T {
+    if (typeof o === "object" && o !== null && !Object.isFrozen(o)) {
+        Object.freeze(o);
+        for (const v of Object.values(o)) deepFreeze(v);
+    }
+    return o;
+}

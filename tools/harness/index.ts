@@ -1,0 +1,69 @@
+// Runs the real program under Pulumi's mock runtime for a stack config and returns what it
+// registered. Used by the tests and by `npm run plan`.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { projectName } from "../../settings/validate";
+import { readStackConfigFile, toProgramConfig, type ProgramConfig } from "./stackConfig";
+import type { HarnessResult, RegisteredResource } from "./types";
+
+export * from "./types";
+export const projectRoot = path.resolve(__dirname, "..", "..");
+
+export interface RunOptions {
+    stack: string;
+    /** Stack config file; defaults to Pulumi.<stack>.yaml in the project root. */
+    configFile?: string;
+    /** Config given directly (the `config:` mapping of a stack file), instead of a file. */
+    config?: Record<string, unknown>;
+    /** Applied on top of the file's config, by top-level key (e.g. "eks-gmsa:windowsNodes"). */
+    overrides?: Record<string, unknown>;
+}
+
+export interface StackRun extends HarnessResult {
+    stack: string;
+}
+
+export function loadProgramConfig(options: RunOptions): ProgramConfig {
+    const base = options.config
+        ? toProgramConfig(options.config, projectName)
+        : readStackConfigFile(options.configFile ?? path.join(projectRoot, `Pulumi.${options.stack}.yaml`), projectName);
+    if (!options.overrides) return base;
+    const extra = toProgramConfig(options.overrides, projectName);
+    return { values: { ...base.values, ...extra.values }, secretKeys: [...new Set([...base.secretKeys, ...extra.secretKeys])] };
+}
+
+/** Runs the program in a fresh Node process (the Pulumi runtime is global per process). */
+export function runStack(options: RunOptions): StackRun {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-gmsa-run-"));
+    try {
+        const requestFile = path.join(dir, "request.json");
+        const resultFile = path.join(dir, "result.json");
+        fs.writeFileSync(requestFile, JSON.stringify({
+            project: projectName,
+            stack: options.stack,
+            program: path.join(projectRoot, "index.ts"),
+            config: loadProgramConfig(options),
+            resultFile,
+        }));
+        const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "runProgram.ts"), requestFile], {
+            cwd: projectRoot,
+            encoding: "utf8",
+            env: { ...process.env, PULUMI_NODEJS_SKIP_COMMAND_CHECK: "true" },
+            timeout: 120_000,
+        });
+        if (!fs.existsSync(resultFile)) {
+            throw new Error(`the program did not finish (exit ${child.status}${child.signal ? `, ${child.signal}` : ""}):\n${child.stderr}${child.stdout}`);
+        }
+        if (process.env.HARNESS_DEBUG) process.stderr.write(child.stderr + child.stdout);
+        return { stack: options.stack, ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as HarnessResult) };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** Resources other than the stack itself. */
+export function userResources(run: StackRun): RegisteredResource[] {
+    return run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+}

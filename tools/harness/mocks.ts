@@ -1,0 +1,95 @@
+// Mocks for every provider call the program makes. An unknown invoke fails loudly: a new
+// AWS lookup must be mocked (and its contract checked) on purpose.
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { windowsAmiParameterPattern } from "../../components/windowsAmi";
+
+export const mockAccountId = "123456789012";
+
+function digest(text: string, length: number): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** AWS-shaped IDs, deterministic per resource so plans are byte-identical across runs. */
+const idPrefixes: Record<string, string> = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+};
+
+export class ProgramMocks implements pulumi.runtime.Mocks {
+    /** Physical names of the EKS clusters the program declared (for getCluster). */
+    private readonly clusters = new Set<string>();
+
+    constructor(private readonly region: string) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+        const inputs = args.inputs as Record<string, unknown>;
+        const key = `${args.type}::${args.name}`;
+        const id = (idPrefixes[args.type] ?? `${args.name}-`) + digest(key, 17);
+        const physicalName = typeof inputs.name === "string" ? inputs.name : `${args.name}-${digest(key, 7)}`;
+        const arn = `arn:aws:${args.type.split(":")[1].split("/")[0]}:${this.region}:${mockAccountId}:${args.name}/${physicalName}`;
+        switch (args.type) {
+            case "eks:index:Cluster": {
+                const name = String(inputs.name);
+                this.clusters.add(name);
+                const issuer = `oidc.eks.${this.region}.amazonaws.com/id/${digest(name, 32).toUpperCase()}`;
+                const kubeconfig = { apiVersion: "v1", kind: "Config", clusters: [{ name, cluster: { server: this.endpoint(name) } }] };
+                return { id: undefined, state: { kubeconfig, kubeconfigJson: JSON.stringify(kubeconfig), oidcIssuer: issuer, oidcProviderUrl: `https://${issuer}`, oidcProviderArn: `arn:aws:iam::${mockAccountId}:oidc-provider/${issuer}` } };
+            }
+            case "aws:iam/role:Role":
+                return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:aws:iam::${mockAccountId}:role/${physicalName}` } };
+            case "aws:iam/instanceProfile:InstanceProfile":
+                return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:aws:iam::${mockAccountId}:instance-profile/${physicalName}` } };
+            case "aws:kms/key:Key":
+                return { id: digest(key, 32), state: { ...inputs, keyId: digest(key, 32), arn: `arn:aws:kms:${this.region}:${mockAccountId}:key/${digest(key, 32)}` } };
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                return { id, state: { ...inputs, latestVersion: 1, arn } };
+            case "aws:eks/nodeGroup:NodeGroup":
+                return { id: `${inputs.clusterName}:${physicalName}`, state: { ...inputs, nodeGroupName: physicalName, arn } };
+            case "aws:autoscaling/group:Group":
+                return { id: physicalName, state: { ...inputs, name: physicalName, arn } };
+            default:
+                if (!args.custom) return { id: undefined, state: {} };
+                return { id, state: { ...inputs, arn, ...(inputs.name === undefined ? { name: physicalName } : {}) } };
+        }
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (process.env.MOCK_DEBUG) console.error("CALL", args.token, JSON.stringify(args.inputs), [...this.clusters]);
+        const inputs = args.inputs as Record<string, unknown>;
+        switch (args.token) {
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                const names = ["a", "b", "c", "d"].map((z) => `${this.region}${z}`);
+                return { id: this.region, names, zoneIds: names.map((_, i) => `usw2-az${i + 1}`), groupNames: [this.region] };
+            }
+            case "aws:ssm/getParameter:getParameter": {
+                const name = String(inputs.name);
+                if (!windowsAmiParameterPattern.test(name)) throw new Error(`mock: no public SSM parameter ${name}`);
+                return { id: name, name, type: "String", value: `ami-${digest(name, 17)}`, version: 1, arn: `arn:aws:ssm:${this.region}::parameter${name}` };
+            }
+            case "aws:eks/getCluster:getCluster": {
+                const name = String(inputs.name);
+                if (!this.clusters.has(name)) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
+                return {
+                    id: name, name, arn: `arn:aws:eks:${this.region}:${mockAccountId}:cluster/${name}`,
+                    endpoint: this.endpoint(name),
+                    certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-of-${name}\n-----END CERTIFICATE-----\n`).toString("base64") }],
+                    vpcConfig: { clusterSecurityGroupId: `sg-${digest(`cluster-sg-${name}`, 17)}` },
+                    status: "ACTIVE",
+                };
+            }
+            default:
+                throw new Error(`mock: unmocked invoke ${args.token}; add it to tools/harness/mocks.ts with a contract check`);
+        }
+    }
+
+    private endpoint(name: string): string {
+        return `https://${digest(name, 32).toUpperCase()}.gr7.${this.region}.eks.amazonaws.com`;
+    }
+}

@@ -1,0 +1,79 @@
+// Child-process entry: runs the real program (index.ts) under Pulumi's mock runtime and writes
+// every registered resource and the stack outputs to a JSON file. One program run per process,
+// as the Pulumi runtime keeps global state.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ProgramMocks } from "./mocks";
+import type { HarnessRequest, HarnessResult, RegisteredResource } from "./types";
+
+const request: HarnessRequest = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const resources: RegisteredResource[] = [];
+let stackOutputs: unknown = {};
+const failures: string[] = [];
+
+function fail(e: unknown): void {
+    failures.push(e instanceof pulumi.RunError || !(e instanceof Error) ? String((e as Error)?.message ?? e) : e.stack ?? e.message);
+}
+process.on("unhandledRejection", fail);
+process.on("uncaughtException", fail);
+
+async function main(): Promise<void> {
+    const region = request.config.values["aws:region"] ?? "us-west-2";
+    await pulumi.runtime.setMocks(new ProgramMocks(region), request.project, request.stack, false);
+    pulumi.runtime.setAllConfig(request.config.values, request.config.secretKeys);
+
+    // Record each registration as the engine would receive it (parent, dependencies, protect,
+    // serialized inputs with secret markers), then let the mock monitor answer it.
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        const record: RegisteredResource = {
+            urn: "",
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || undefined,
+            dependencies: [...req.getDependenciesList()].sort(),
+            protect: req.hasProtect() ? req.getProtect() : false,
+            inputs: req.getObject()?.toJavaScript() ?? {},
+            options: {
+                custom: req.getCustom(),
+                remote: req.getRemote() || undefined,
+                provider: req.getProvider() || undefined,
+                ignoreChanges: listOrUndefined(req.getIgnorechangesList()),
+                replaceOnChanges: listOrUndefined(req.getReplaceonchangesList()),
+                additionalSecretOutputs: listOrUndefined(req.getAdditionalsecretoutputsList()),
+                deleteBeforeReplace: req.getDeletebeforereplace() || undefined,
+                retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
+            },
+        };
+        resources.push(record);
+        return register(req, (err: unknown, resp: any) => {
+            if (resp) record.urn = resp.getUrn();
+            callback(err, resp);
+        });
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: unknown) => void) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+        return registerOutputs(req, callback);
+    };
+
+    const program = path.resolve(request.program);
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => require(program));
+    } catch (e) {
+        fail(e);
+    }
+    await pulumi.runtime.disconnect().catch(fail);
+}
+
+function listOrUndefined(list: string[]): string[] | undefined {
+    return list.length > 0 ? [...list] : undefined;
+}
+
+main().catch(fail).finally(() => {
+    const result: HarnessResult = { resources, outputs: stackOutputs as Record<string, unknown>, errors: failures };
+    fs.writeFileSync(request.resultFile, JSON.stringify(result));
+    process.exit(0);
+});

@@ -1,0 +1,39 @@
+import type { ProgramConfig } from "./stackConfig";
+
+export interface HarnessRequest {
+    project: string;
+    stack: string;
+    program: string;
+    config: ProgramConfig;
+    resultFile: string;
+}
+
+export interface ResourceOptions {
+    custom: boolean;
+    remote?: boolean;
+    provider?: string;
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    additionalSecretOutputs?: string[];
+    deleteBeforeReplace?: boolean;
+    retainOnDelete?: boolean;
+}
+
+/** One resource as the program registered it. Inputs are in Pulumi's serialized form. */
+export interface RegisteredResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    dependencies: string[];
+    protect: boolean;
+    inputs: Record<string, unknown>;
+    options: ResourceOptions;
+}
+
+export interface HarnessResult {
+    resources: RegisteredResource[];
+    outputs: Record<string, unknown>;
+    /** Errors the program raised (validation errors arrive here as their message, no stack). */
+    errors: string[];
+}
