@@ -30,8 +30,13 @@ export function loadProgramConfig(options: RunOptions): ProgramConfig {
         ? toProgramConfig(options.config, projectName)
         : readStackConfigFile(options.configFile ?? path.join(projectRoot, `Pulumi.${options.stack}.yaml`), projectName);
     if (!options.overrides) return base;
-    const extra = toProgramConfig(options.overrides, projectName);
-    return { values: { ...base.values, ...extra.values }, secretKeys: [...new Set([...base.secretKeys, ...extra.secretKeys])] };
+    // A null override removes the key, as `pulumi config rm` would.
+    const removed = Object.keys(options.overrides).filter((k) => options.overrides![k] === null).map((k) => (k.includes(":") ? k : `${projectName}:${k}`));
+    const kept = Object.fromEntries(Object.entries(options.overrides).filter(([, v]) => v !== null));
+    const extra = toProgramConfig(kept, projectName);
+    const values = { ...base.values, ...extra.values };
+    for (const key of removed) delete values[key];
+    return { values, secretKeys: [...new Set([...base.secretKeys, ...extra.secretKeys])].filter((k) => !removed.includes(k)) };
 }
 
 /** Runs the program in a fresh Node process (the Pulumi runtime is global per process). */

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
                 custom: req.getCustom(),
                 remote: req.getRemote() || undefined,
                 provider: req.getProvider() || undefined,
+                providers: mapOrUndefined(req.getProvidersMap()),
                 ignoreChanges: listOrUndefined(req.getIgnorechangesList()),
                 replaceOnChanges: listOrUndefined(req.getReplaceonchangesList()),
                 additionalSecretOutputs: listOrUndefined(req.getAdditionalsecretoutputsList()),
@@ -66,6 +67,12 @@ async function main(): Promise<void> {
         fail(e);
     }
     await pulumi.runtime.disconnect().catch(fail);
+}
+
+/** A remote component's providers by package (protobuf map → object). */
+function mapOrUndefined(map: { toArray(): [string, string][] }): Record<string, string> | undefined {
+    const entries = map.toArray();
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 function listOrUndefined(list: string[]): string[] | undefined {

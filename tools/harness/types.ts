@@ -12,6 +12,8 @@ export interface ResourceOptions {
     custom: boolean;
     remote?: boolean;
     provider?: string;
+    /** Providers a (remote) component passes to its children, by package name. */
+    providers?: Record<string, string>;
     ignoreChanges?: string[];
     replaceOnChanges?: string[];
     additionalSecretOutputs?: string[];

@@ -1,0 +1,63 @@
+// npm run plan -- [--stack <name>]: renders a stack offline (no cloud, no Pulumi CLI) through the
+// mock-runtime harness and writes out/<stack>/plan.json. Exit 0 ok, 1 invalid config or program
+// error, 2 bad arguments.
+import * as fs from "fs";
+import * as path from "path";
+import { projectRoot, runStack } from "./harness";
+import { countByType, toPlan } from "./planFile";
+import { projectName } from "../settings/validate";
+
+function usage(message: string): never {
+    console.error(`plan: ${message}\nusage: npm run plan -- [--stack <name>]   (renders Pulumi.<name>.yaml; default dev)`);
+    process.exit(2);
+}
+
+function parseArgs(argv: string[]): { stack: string } {
+    let stack = "dev";
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--stack") {
+            const value = argv[++i];
+            if (!value || value.startsWith("--")) usage("--stack needs a stack name");
+            if (!/^[A-Za-z0-9_.-]+$/.test(value)) usage(`--stack ${JSON.stringify(value)} is not a stack name (letters, digits, '-', '_', '.')`);
+            stack = value;
+        } else if (arg === "--help" || arg === "-h") {
+            usage("renders a stack offline");
+        } else {
+            usage(`unknown argument ${JSON.stringify(arg)}`);
+        }
+    }
+    return { stack };
+}
+
+function main(): void {
+    const { stack } = parseArgs(process.argv.slice(2));
+    const configFile = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(configFile)) usage(`no stack config ${path.relative(process.cwd(), configFile) || configFile}`);
+
+    const started = process.hrtime.bigint();
+    let run;
+    try {
+        run = runStack({ stack, configFile });
+    } catch (e) {
+        console.error(`plan: ${(e as Error).message}`);
+        process.exit(1);
+    }
+    if (run.errors.length > 0) {
+        console.error(`plan: stack ${stack} failed:\n${run.errors.join("\n")}`);
+        process.exit(1);
+    }
+    const plan = toPlan(projectName, run);
+    const outDir = path.join(projectRoot, "out", stack);
+    fs.mkdirSync(outDir, { recursive: true });
+    const planFile = path.join(outDir, "plan.json");
+    fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+    console.log(`plan: ${stack}: ${plan.resources.length} resources in ${seconds.toFixed(1)} s -> ${path.relative(process.cwd(), planFile)}`);
+    for (const [type, count] of countByType(plan)) console.log(`  ${String(count).padStart(3)}  ${type}`);
+    const protectedUrns = plan.resources.filter((r) => r.protect).map((r) => r.name);
+    if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
+}
+
+main();

@@ -1,0 +1,45 @@
+// The plan file format (docs/plan-format.md): what a stack would register, offline.
+import { normalizeValue } from "./harness/normalize";
+import type { StackRun } from "./harness";
+
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    dependencies: string[];
+    protect: boolean;
+    inputs: Record<string, unknown>;
+    /** Non-default resource options: custom (false for components), provider, ignoreChanges, ... */
+    options: Record<string, unknown>;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+}
+
+export function toPlan(project: string, run: StackRun): Plan {
+    const resources = run.resources
+        .map((r): PlanResource => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            ...(r.parent ? { parent: r.parent } : {}),
+            dependencies: [...r.dependencies].sort(),
+            protect: r.protect,
+            inputs: normalizeValue(r.inputs) as Record<string, unknown>,
+            options: normalizeValue(Object.fromEntries(Object.entries(r.options).filter(([, v]) => v !== undefined))) as Record<string, unknown>,
+        }))
+        .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return { project, stack: run.stack, resources, outputs: normalizeValue(run.outputs) as Record<string, unknown> };
+}
+
+/** Resource counts by type, most first. */
+export function countByType(plan: Plan): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
