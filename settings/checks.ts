@@ -121,3 +121,19 @@ export function awsTagKey(v: string): string | undefined {
 export function awsTagValue(v: string): string | undefined {
     return v.length <= 256 ? undefined : "must be at most 256 characters";
 }
+
+/**
+ * Labels a kubelet may give its own node. The NodeRestriction admission plugin refuses labels
+ * under kubernetes.io and k8s.io (except node.kubernetes.io/ and kubelet.kubernetes.io/), so a
+ * node asking for one would never register. eks-gmsa.io/node-role is ours.
+ * Source: https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#noderestriction
+ */
+export function nodeLabelKey(v: string): string | undefined {
+    const shape = labelKey(v);
+    if (shape) return shape;
+    const prefix = v.includes("/") ? v.split("/")[0] : "";
+    const restricted = /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix) && !/(^|\.)(node|kubelet)\.kubernetes\.io$/.test(prefix);
+    if (restricted) return "is under kubernetes.io or k8s.io, which a kubelet may not set on its node (NodeRestriction); use your own prefix or node.kubernetes.io/";
+    if (v === "eks-gmsa.io/node-role") return "is set by eks-gmsa (windows) and cannot be overridden";
+    return undefined;
+}

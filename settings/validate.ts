@@ -312,7 +312,7 @@ function readWindowsNodes(s: Section, kubernetesVersion: string | undefined): Wi
     // The Windows AMIs' root volume is 50 GiB; images of Windows containers are large.
     const rootVolumeSizeGiB = s.integer("rootVolumeSizeGiB", { default: 100, min: 50, max: 16384 });
     const sshKeyName = s.has("sshKeyName") ? s.string("sshKeyName", { check: (v) => (/^[\x20-\x7e]{1,255}$/.test(v) ? undefined : "must be an EC2 key pair name (printable ASCII, at most 255 characters)") }) : undefined;
-    const labels = s.stringMap("labels", { key: check.labelKey, value: check.labelValue });
+    const labels = s.stringMap("labels", { key: check.nodeLabelKey, value: check.labelValue });
     const taint = readTaint(s);
     s.finish();
     if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null) return undefined;

@@ -8,12 +8,13 @@ import { countByType, toPlan } from "./planFile";
 import { projectName } from "../settings/validate";
 
 function usage(message: string): never {
-    console.error(`plan: ${message}\nusage: npm run plan -- [--stack <name>]   (renders Pulumi.<name>.yaml; default dev)`);
+    console.error(`plan: ${message}\nusage: npm run plan -- [--stack <name>] [--config-file <file>]\n  renders Pulumi.<name>.yaml (default stack: dev), or the given stack config file, to out/<name>/plan.json`);
     process.exit(2);
 }
 
-function parseArgs(argv: string[]): { stack: string } {
+function parseArgs(argv: string[]): { stack: string; configFile?: string } {
     let stack = "dev";
+    let configFile: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack") {
@@ -21,19 +22,23 @@ function parseArgs(argv: string[]): { stack: string } {
             if (!value || value.startsWith("--")) usage("--stack needs a stack name");
             if (!/^[A-Za-z0-9_.-]+$/.test(value)) usage(`--stack ${JSON.stringify(value)} is not a stack name (letters, digits, '-', '_', '.')`);
             stack = value;
+        } else if (arg === "--config-file") {
+            configFile = argv[++i];
+            if (!configFile || configFile.startsWith("--")) usage("--config-file needs a path");
         } else if (arg === "--help" || arg === "-h") {
             usage("renders a stack offline");
         } else {
             usage(`unknown argument ${JSON.stringify(arg)}`);
         }
     }
-    return { stack };
+    return { stack, configFile };
 }
 
 function main(): void {
-    const { stack } = parseArgs(process.argv.slice(2));
-    const configFile = path.join(projectRoot, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(configFile)) usage(`no stack config ${path.relative(process.cwd(), configFile) || configFile}`);
+    const args = parseArgs(process.argv.slice(2));
+    const stack = args.stack;
+    const configFile = args.configFile ? path.resolve(args.configFile) : path.join(projectRoot, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(configFile)) usage(`no stack config file ${configFile}`);
 
     const started = process.hrtime.bigint();
     let run;

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: type-check everything, then every test file (each in its own process, as
+# Pulumi's mock runtime is global per process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc --noEmit -p tsconfig.json
+node --import tsx --test --test-concurrency=2 test/*.test.ts
