@@ -28,8 +28,7 @@ const cluster = new Cluster("cluster", {
 
 const linuxNodes = new LinuxNodes("linux-nodes", {
     settings: settings.linuxNodes,
-    clusterName: cluster.clusterName,
-    kubernetesVersion: settings.cluster.kubernetesVersion,
+    cluster: cluster.info,
     subnetIds: network.privateSubnetIds,
     partition,
     tags,
@@ -45,13 +44,7 @@ new CoreDns("dns", {
 
 const windowsNodes = new WindowsNodes("windows-nodes", {
     settings: settings.windowsNodes,
-    clusterName: settings.cluster.name,
-    kubernetesVersion: settings.cluster.kubernetesVersion,
-    clusterEndpoint: cluster.endpoint,
-    clusterCertificateAuthority: cluster.certificateAuthority,
-    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-    serviceCidr: cluster.serviceCidr,
-    dnsClusterIp: cluster.dnsClusterIp,
+    cluster: cluster.info,
     vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds,
     partition,

@@ -19,6 +19,20 @@ export interface ClusterArgs {
     tags: Readonly<Record<string, string>>;
 }
 
+/** What node groups and add-ons need to know about the cluster. */
+export interface ClusterInfo {
+    /** Physical name, known before deployment: for tags and descriptions. */
+    readonly name: string;
+    /** The same name as an output of the created cluster: for resources that need the cluster to exist. */
+    readonly createdName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly certificateAuthority: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly kubernetesVersion: string;
+    readonly serviceCidr: string;
+    readonly dnsClusterIp: string;
+}
+
 /** vpc-cni add-on values: Windows IPAM on (the schema's type for it is a string). */
 export function vpcCniConfiguration(): string {
     return JSON.stringify({ enableWindowsIpam: "true" });
@@ -41,6 +55,7 @@ export class Cluster extends pulumi.ComponentResource {
     readonly dnsClusterIp: string;
     readonly secretsKeyArn: pulumi.Output<string>;
     readonly eksCluster: eks.Cluster;
+    readonly info: ClusterInfo;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:cluster:Cluster", name, {}, opts);
@@ -122,6 +137,10 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderArn = this.eksCluster.oidcProviderArn;
         this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
         this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+        this.info = {
+            name: s.name, createdName: this.clusterName, endpoint: this.endpoint, certificateAuthority: this.certificateAuthority,
+            securityGroupId: this.clusterSecurityGroupId, kubernetesVersion: s.kubernetesVersion, serviceCidr: s.serviceCidr, dnsClusterIp: this.dnsClusterIp,
+        };
 
         // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
         const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>

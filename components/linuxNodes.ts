@@ -1,13 +1,13 @@
 // Managed AL2023 Linux node group: system pods (CoreDNS, the gMSA webhook, cert-manager) run here.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterInfo } from "./cluster";
 import { createNodeRole } from "./nodeRole";
 import type { LinuxNodeSettings } from "../settings/types";
 
 export interface LinuxNodesArgs {
     settings: LinuxNodeSettings;
-    clusterName: pulumi.Input<string>;
-    kubernetesVersion: string;
+    cluster: ClusterInfo;
     subnetIds: pulumi.Input<string[]>;
     partition: string;
     tags: Readonly<Record<string, string>>;
@@ -23,12 +23,12 @@ export class LinuxNodes extends pulumi.ComponentResource {
         const { role, attachments } = createNodeRole("linux-node-role", "EKS managed Linux nodes (system pods)", args.partition, args.tags, this);
         // EKS makes the EC2_LINUX access entry for a managed node group's role by itself.
         const nodeGroup = new aws.eks.NodeGroup("linux-nodes", {
-            clusterName: args.clusterName,
+            clusterName: args.cluster.createdName,
             nodeRoleArn: role.arn,
             subnetIds: args.subnetIds,
             amiType: "AL2023_x86_64_STANDARD",
             // Following the control plane's version makes an upgrade roll the nodes too.
-            version: args.kubernetesVersion,
+            version: args.cluster.kubernetesVersion,
             instanceTypes: [...s.instanceTypes],
             capacityType: s.capacityType,
             diskSize: s.diskSizeGiB,

@@ -2,6 +2,7 @@
 // group, launch template with the EKS-optimized Windows AMI, auto scaling group, access entry.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterInfo } from "./cluster";
 import { createNodeRole } from "./nodeRole";
 import { windowsAmiParameter } from "./windowsAmi";
 import { renderWindowsUserData } from "./windowsUserData";
@@ -9,13 +10,7 @@ import type { WindowsNodeSettings } from "../settings/types";
 
 export interface WindowsNodesArgs {
     settings: WindowsNodeSettings;
-    clusterName: string;
-    kubernetesVersion: string;
-    clusterEndpoint: pulumi.Input<string>;
-    clusterCertificateAuthority: pulumi.Input<string>;
-    clusterSecurityGroupId: pulumi.Input<string>;
-    serviceCidr: string;
-    dnsClusterIp: string;
+    cluster: ClusterInfo;
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<string[]>;
     partition: string;
@@ -38,6 +33,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
     constructor(name: string, args: WindowsNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:nodes:WindowsNodes", name, {}, opts);
         const s = args.settings;
+        const cluster = args.cluster;
         const parent = { parent: this };
 
         const { role, attachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
@@ -46,34 +42,34 @@ export class WindowsNodes extends pulumi.ComponentResource {
         // Nodes also carry the EKS cluster security group (control plane and Linux nodes, where
         // CoreDNS runs). This group is theirs alone: domain controllers can allow it by ID.
         const securityGroup = new aws.ec2.SecurityGroup("windows-node-sg", {
-            description: `Windows nodes of EKS cluster ${args.clusterName}`,
+            description: `Windows nodes of EKS cluster ${cluster.name}`,
             vpcId: args.vpcId,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "All outbound (AD, ECR, AWS APIs)" }],
-            tags: { ...args.tags, Name: `${args.clusterName}-windows-nodes` },
+            tags: { ...args.tags, Name: `${cluster.name}-windows-nodes` },
         }, parent);
 
         const amiId = s.amiId
             ? pulumi.output(s.amiId)
-            : aws.ssm.getParameterOutput({ name: windowsAmiParameter(s.windowsServerVersion, s.edition, args.kubernetesVersion) }, parent).value;
+            : aws.ssm.getParameterOutput({ name: windowsAmiParameter(s.windowsServerVersion, s.edition, cluster.kubernetesVersion) }, parent).value;
 
-        const userData = pulumi.all([args.clusterEndpoint, args.clusterCertificateAuthority]).apply(([endpoint, ca]) =>
+        const userData = pulumi.all([cluster.endpoint, cluster.certificateAuthority]).apply(([endpoint, ca]) =>
             Buffer.from(renderWindowsUserData({
-                clusterName: args.clusterName,
+                clusterName: cluster.name,
                 apiServerEndpoint: endpoint,
                 certificateAuthority: ca,
-                serviceCidr: args.serviceCidr,
-                dnsClusterIp: args.dnsClusterIp,
+                serviceCidr: cluster.serviceCidr,
+                dnsClusterIp: cluster.dnsClusterIp,
                 labels: windowsNodeLabels(s.labels),
                 taint: s.taint,
             })).toString("base64"));
 
-        const instanceTags = { ...args.tags, Name: `${args.clusterName}-windows` };
+        const instanceTags = { ...args.tags, Name: `${cluster.name}-windows` };
         const launchTemplate = new aws.ec2.LaunchTemplate("windows-nodes", {
-            description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${args.clusterName}`,
+            description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${cluster.name}`,
             imageId: amiId,
             instanceType: s.instanceType,
             iamInstanceProfile: { arn: instanceProfile.arn },
-            vpcSecurityGroupIds: [args.clusterSecurityGroupId, securityGroup.id],
+            vpcSecurityGroupIds: [cluster.securityGroupId, securityGroup.id],
             ...(s.sshKeyName ? { keyName: s.sshKeyName } : {}),
             userData,
             // IMDSv2 only, one hop: containers cannot reach the node role's credentials (which in
@@ -91,7 +87,15 @@ export class WindowsNodes extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, dependsOn: attachments });
 
-        const asgTags = Object.entries({ ...args.tags, Name: `${args.clusterName}-windows`, [`kubernetes.io/cluster/${args.clusterName}`]: "owned" })
+        // EC2_WINDOWS: EKS maps the role to the node groups Windows nodes need; no policies allowed.
+        const accessEntry = new aws.eks.AccessEntry("windows-node-access", {
+            clusterName: cluster.createdName,
+            principalArn: role.arn,
+            type: "EC2_WINDOWS",
+            tags: args.tags,
+        }, parent);
+
+        const asgTags = Object.entries({ ...args.tags, Name: `${cluster.name}-windows`, [`kubernetes.io/cluster/${cluster.name}`]: "owned" })
             .map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
         const autoScalingGroup = new aws.autoscaling.Group("windows-nodes", {
             vpcZoneIdentifiers: args.subnetIds,
@@ -105,15 +109,8 @@ export class WindowsNodes extends pulumi.ComponentResource {
             // Windows nodes take several minutes to boot and join.
             healthCheckGracePeriod: 600,
             tags: asgTags,
-        }, parent);
+        }, { parent: this, dependsOn: [accessEntry] });
 
-        // EC2_WINDOWS: EKS maps the role to the node groups Windows nodes need; no policies allowed.
-        new aws.eks.AccessEntry("windows-node-access", {
-            clusterName: args.clusterName,
-            principalArn: role.arn,
-            type: "EC2_WINDOWS",
-            tags: args.tags,
-        }, parent);
 
         this.roleArn = role.arn;
         this.roleName = role.name;

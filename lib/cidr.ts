@@ -27,7 +27,7 @@ export function intToIpv4(value: number): string {
 
 /** Why `text` is not a canonical IPv4 CIDR block, or undefined when it is one. */
 export function cidrProblem(text: string): string | undefined {
-    const match = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
+    const match = /^([0-9.]+)\/(0|[1-9][0-9]?)$/.exec(text);
     if (!match || !isIpv4(match[1])) return "is not an IPv4 CIDR block such as 10.0.0.0/16";
     const prefix = Number(match[2]);
     if (prefix > 32) return "has a prefix length over 32";

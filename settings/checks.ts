@@ -56,9 +56,9 @@ export function ec2InstanceType(v: string): string | undefined {
     return /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) ? undefined : "must be an EC2 instance type such as m6i.xlarge";
 }
 
-/** Graviton families carry a 'g' after the generation digit (m6g, c7gn, t4g, r8g). */
+/** Arm (Graviton) families: a1, and those with a 'g' after the generation digit (m6g, c7gn, t4g, g5g, im4gn). */
 export function isArmInstanceType(v: string): boolean {
-    return /^[a-z]+[0-9]+g[a-z-]*\./.test(v) && !/^(g[0-9]|p[0-9])/.test(v);
+    return /^a1\./.test(v) || /^[a-z]+[0-9]+g[a-z-]*\./.test(v);
 }
 
 export function windowsInstanceType(v: string): string | undefined {

@@ -28,11 +28,13 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     const region = readRegion(raw.values, problems);
     const tags = root.stringMap("tags", { key: check.awsTagKey, value: check.awsTagValue }) ?? {};
-    const network = readNetwork(root.section("network"), region);
-    const cluster = readCluster(root.section("cluster"), raw.stack, network);
+    // Checks across sections use the other section's individually valid values, so a mistake
+    // elsewhere in that section never hides them.
+    const { network, vpcCidr } = readNetwork(root.section("network"), region);
+    const { cluster, kubernetesVersion } = readCluster(root.section("cluster"), raw.stack, vpcCidr);
     const access = readAccess(root.section("access"));
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
-    const windowsNodes = readWindowsNodes(root.section("windowsNodes"), cluster?.kubernetesVersion);
+    const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
     const activeDirectory = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
     root.finish();
 
@@ -79,7 +81,7 @@ function readRegion(values: Readonly<Record<string, string>>, problems: Problems
     return region;
 }
 
-function readNetwork(s: Section, region: string | undefined): NetworkSettings | undefined {
+function readNetwork(s: Section, region: string | undefined): { network?: NetworkSettings; vpcCidr?: string } {
     const existing = s.has("vpcId");
     if (existing) {
         for (const field of ["vpcCidr", "availabilityZoneCount", "availabilityZones", "publicSubnetCidrs", "privateSubnetCidrs", "natGateways"]) {
@@ -93,8 +95,8 @@ function readNetwork(s: Section, region: string | undefined): NetworkSettings | 
             if (shared) s.problems.add(s.path("publicSubnetIds"), shared, "is listed as both public and private");
         }
         s.finish();
-        if (!vpcId || !privateSubnetIds || !publicSubnetIds) return undefined;
-        return { mode: "existing", vpcId, privateSubnetIds, publicSubnetIds };
+        if (!vpcId || !privateSubnetIds || !publicSubnetIds) return {};
+        return { network: { mode: "existing", vpcId, privateSubnetIds, publicSubnetIds } };
     }
     for (const field of ["publicSubnetIds", "privateSubnetIds"]) {
         if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "needs network.vpcId (subnet IDs describe an existing VPC)");
@@ -113,11 +115,11 @@ function readNetwork(s: Section, region: string | undefined): NetworkSettings | 
     let publicSubnetCidrs = s.stringList("publicSubnetCidrs", { default: [], item: check.cidr });
     let privateSubnetCidrs = s.stringList("privateSubnetCidrs", { default: [], item: check.cidr });
     s.finish();
-    if (!vpcCidr || !azCount || !availabilityZones || !natGateways || !publicSubnetCidrs || !privateSubnetCidrs) return undefined;
+    if (!vpcCidr || !azCount || !availabilityZones || !natGateways || !publicSubnetCidrs || !privateSubnetCidrs) return { vpcCidr };
 
     if (availabilityZones.length > 0 && availabilityZones.length !== azCount) {
         s.problems.add(s.path("availabilityZones"), availabilityZones, `must list exactly availabilityZoneCount (${azCount}) zones`);
-        return undefined;
+        return { vpcCidr };
     }
     const vpc = parseCidr(vpcCidr);
     if (!publicGiven && !privateGiven) {
@@ -142,7 +144,7 @@ function readNetwork(s: Section, region: string | undefined): NetworkSettings | 
                 }
             }
         }
-        if (!ok) return undefined;
+        if (!ok) return { vpcCidr };
         const all = [...publicSubnetCidrs.map((c, i) => [`publicSubnetCidrs[${i}]`, c]), ...privateSubnetCidrs.map((c, i) => [`privateSubnetCidrs[${i}]`, c])];
         for (let i = 0; i < all.length; i++) {
             for (let j = i + 1; j < all.length; j++) {
@@ -152,9 +154,9 @@ function readNetwork(s: Section, region: string | undefined): NetworkSettings | 
                 }
             }
         }
-        if (!ok) return undefined;
+        if (!ok) return { vpcCidr };
     }
-    return { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways };
+    return { vpcCidr, network: { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways } };
 }
 
 function vpcCidrSize(v: string): string | undefined {
@@ -177,8 +179,9 @@ export function defaultSubnets(vpcCidr: string, azCount: number): { publicSubnet
     return { privateSubnetCidrs: privateSubnets.map((c) => c.text), publicSubnetCidrs: publicSubnets.map((c) => c.text) };
 }
 
-function readCluster(s: Section, stack: string, network: NetworkSettings | undefined): ClusterSettings | undefined {
-    const name = s.string("name", { default: `${projectName}-${stack}`, check: check.eksClusterName });
+function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { cluster?: ClusterSettings; kubernetesVersion?: string } {
+    // Stack names may hold '.', which EKS names may not.
+    const name = s.string("name", { default: `${projectName}-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`, check: check.eksClusterName });
     const kubernetesVersion = s.string("kubernetesVersion", {
         default: catalog.defaultKubernetesVersion,
         check: (v) => ((catalog.eksKubernetesVersions as readonly string[]).includes(v) ? undefined : `must be a Kubernetes version EKS supports: ${catalog.eksKubernetesVersions.join(", ")}`),
@@ -191,7 +194,7 @@ function readCluster(s: Section, stack: string, network: NetworkSettings | undef
             const block = parseCidr(v);
             if (!isPrivate(block)) return "must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (EKS rule)";
             if (block.prefix < 12 || block.prefix > 24) return "must have a prefix from /12 to /24 (EKS rule)";
-            if (network?.mode === "create" && overlaps(block, parseCidr(network.vpcCidr))) return `overlaps network.vpcCidr (${network.vpcCidr}); EKS requires them apart`;
+            if (vpcCidr && overlaps(block, parseCidr(vpcCidr))) return `overlaps network.vpcCidr (${vpcCidr}); EKS requires them apart`;
             return undefined;
         },
     });
@@ -217,23 +220,26 @@ function readCluster(s: Section, stack: string, network: NetworkSettings | undef
 
     if (!endpointPublicAccess && !endpointPrivateAccess) {
         s.problems.add(s.path("endpointPrivateAccess"), false, "at least one of endpointPublicAccess and endpointPrivateAccess must be true");
-        return undefined;
+        return { kubernetesVersion };
     }
     if (publicAccessCidrs && !endpointPublicAccess && s.has("publicAccessCidrs")) {
         s.problems.add(s.path("publicAccessCidrs"), publicAccessCidrs, "applies only when endpointPublicAccess is true");
-        return undefined;
+        return { kubernetesVersion };
     }
     if (publicAccessCidrs && endpointPublicAccess && !endpointPrivateAccess && !publicAccessCidrs.includes("0.0.0.0/0")) {
         // Nodes in private subnets reach a public-only endpoint from their NAT gateways' addresses.
         s.problems.add(s.path("endpointPrivateAccess"), false, "must be true when publicAccessCidrs restricts the public endpoint, or nodes cannot reach the API server");
-        return undefined;
+        return { kubernetesVersion };
     }
-    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return undefined;
-    if (Object.values(addonVersions).some((v, i) => v === undefined && addons.has(["vpcCni", "kubeProxy", "coredns"][i]))) return undefined;
+    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return { kubernetesVersion };
+    if (Object.values(addonVersions).some((v, i) => v === undefined && addons.has(["vpcCni", "kubeProxy", "coredns"][i]))) return { kubernetesVersion };
     return {
-        name, kubernetesVersion, serviceCidr, endpointPublicAccess, endpointPrivateAccess,
-        publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
-        logTypes, logRetentionDays, deployRoleArn, protect, addonVersions: stripUndefined(addonVersions),
+        kubernetesVersion,
+        cluster: {
+            name, kubernetesVersion, serviceCidr, endpointPublicAccess, endpointPrivateAccess,
+            publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
+            logTypes, logRetentionDays, deployRoleArn, protect, addonVersions: stripUndefined(addonVersions),
+        },
     };
 }
 
@@ -286,7 +292,8 @@ function readScaling(s: Section, defaults: ScalingSettings, minimum: number): Sc
 
 function readLinuxNodes(s: Section): LinuxNodeSettings | undefined {
     const instanceTypes = s.stringList("instanceTypes", { default: ["m6i.large"], item: check.linuxInstanceType, unique: true, minItems: 1 });
-    // Two nodes minimum: CoreDNS and the gMSA webhook run two replicas each behind PodDisruptionBudgets.
+    // Two nodes by default: CoreDNS and the gMSA webhook run two replicas each behind
+    // PodDisruptionBudgets. One node is allowed (a small dev cluster) but drains them on replacement.
     const scaling = readScaling(s, { minSize: 2, desiredSize: 2, maxSize: 4 }, 1);
     const diskSizeGiB = s.integer("diskSizeGiB", { default: 50, min: 20, max: 16384 });
     const capacityType = s.string("capacityType", { default: "ON_DEMAND", oneOf: ["ON_DEMAND", "SPOT"] }) as LinuxNodeSettings["capacityType"] | undefined;

@@ -170,6 +170,31 @@ describe("dev stack: Windows nodes", () => {
     });
 });
 
+describe("creation order matches what AWS requires", () => {
+    /** True when `urn` depends on `target` through explicit dependencies (what the engine orders by). */
+    function dependsOn(run: typeof dev, urn: string, target: string, seen = new Set<string>()): boolean {
+        if (urn === target) return true;
+        if (seen.has(urn)) return false;
+        seen.add(urn);
+        const resource = run.resources.find((r) => r.urn === urn);
+        return !!resource && resource.dependencies.some((d) => dependsOn(run, d, target, seen));
+    }
+
+    for (const [stackName, run] of [["dev", dev], ["prod", prod]] as const) {
+        test(`${stackName}: everything that needs a live cluster waits for it`, () => {
+            const eks = urnOf(run, "eks:index:Cluster", "eks");
+            const needsCluster = ["aws:eks/accessEntry:AccessEntry", "aws:eks/addon:Addon", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/group:Group"];
+            const racing = run.resources.filter((r) => needsCluster.includes(r.type) && !dependsOn(run, r.urn, eks)).map((r) => `${r.type} ${r.name}`);
+            assert.deepEqual(racing, []);
+        });
+    }
+
+    test("Windows instances launch only after their access entry exists (or they cannot register)", () => {
+        const asg = one(dev, "aws:autoscaling/group:Group");
+        assert.ok(dependsOn(dev, asg.urn, urnOf(dev, "aws:eks/accessEntry:AccessEntry", "windows-node-access")));
+    });
+});
+
 describe("outputs for app repositories", () => {
     test("cluster, network and Windows scheduling facts; the kubeconfig is a secret", () => {
         const out = outputs(dev);

@@ -28,10 +28,7 @@ describe("lib/cidr", () => {
         assert.equal(cidrProblem("10.0.0.0/33"), "has a prefix length over 32");
     });
 
-    // BUG: cidrProblem claims to accept only canonical blocks, but its prefix pattern /[0-9]{1,2}/
-    // lets a leading zero through ("10.0.0.0/08", "0.0.0.0/00"); parseCidr keeps that text, so
-    // it reaches AWS as written, and readCluster's "0.0.0.0/0" check treats "0.0.0.0/00" as a
-    // restricted list.
+    // A leading zero would reach AWS as written, and "0.0.0.0/00" would not count as "0.0.0.0/0".
     test("cidrProblem rejects a prefix length with a leading zero", () => {
         for (const c of ["10.0.0.0/08", "0.0.0.0/00", "10.0.0.0/016"]) assert.notEqual(cidrProblem(c), undefined, c);
     });

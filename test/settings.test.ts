@@ -317,11 +317,7 @@ describe("parseSettings reports all problems at once", () => {
         assert.equal(lines.length, 2);
     });
 
-    // BUG: a problem that depends on another section is not reported when that section has an
-    // unrelated error. Here cluster.logTypes is bad, so readCluster returns undefined and the
-    // Windows 2025 / Kubernetes 1.33 mismatch (checked against cluster?.kubernetesVersion) is
-    // silently skipped; the user sees it only after fixing the log type. Same for the
-    // serviceCidr/vpcCidr overlap when the network section has any error (network?.mode).
+    // All problems at once: a mistake elsewhere in the other section must not hide a cross check.
     test("a cross-section problem is still reported when the other section has an unrelated error", () => {
         const lines = problems({
             cluster: { kubernetesVersion: "1.33", logTypes: ["apiserver"] },
@@ -331,7 +327,6 @@ describe("parseSettings reports all problems at once", () => {
         lineFor(lines, "eks-gmsa:windowsNodes.windowsServerVersion");
     });
 
-    // BUG: same class as above, for the network section.
     test("serviceCidr overlapping the VPC is reported even when natGateways is also wrong", () => {
         const lines = problems({ "network.natGateways": "two", "cluster.serviceCidr": "10.0.0.0/16" });
         lineFor(lines, "eks-gmsa:network.natGateways");
@@ -339,11 +334,8 @@ describe("parseSettings reports all problems at once", () => {
     });
 });
 
-describe("parseSettings: inputs that should be rejected but are accepted", () => {
-    // BUG: isArmInstanceType misses Graviton types without a 'g' after the generation digit (a1,
-    // the first Graviton) and explicitly exempts g5g (Graviton2 + NVIDIA T4G) through its
-    // /^(g[0-9]|p[0-9])/ exception. The Linux node group uses the AL2023 x86_64 AMI, so these
-    // launch failures pass validation.
+describe("parseSettings: Arm types the x86_64 Linux AMI cannot run", () => {
+    // a1 (first Graviton) has no 'g' after its generation digit; g5g is Graviton2 with a GPU.
     for (const type of ["a1.large", "g5g.xlarge"]) {
         test(`Linux Graviton type ${type} is rejected`, () => {
             const line = lineFor(problems({ "linuxNodes.instanceTypes": [type] }), "eks-gmsa:linuxNodes.instanceTypes[0]");
@@ -556,5 +548,13 @@ describe("defaultSubnets", () => {
             privateSubnetCidrs: ["10.0.0.0/18", "10.0.64.0/18"],
             publicSubnetCidrs: ["10.0.192.0/20", "10.0.208.0/20"],
         });
+    });
+});
+
+describe("parseSettings: stack names", () => {
+    test("a stack name with a dot still gives a valid default cluster name", () => {
+        const result = parseSettings({ stack: "team.prod", values: { "aws:region": "us-west-2" } });
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        assert.equal(result.settings.cluster.name, "eks-gmsa-team-prod");
     });
 });
