@@ -311,3 +311,36 @@ describe("bad config stops the program before any resource is registered", () =>
         assert.deepEqual(userResources(run), []);
     });
 });
+
+describe("day-2 config changes keep every existing resource (no deletes by renaming)", () => {
+    const urns = (run: typeof dev) => new Set(run.resources.map((r) => r.urn));
+    const before = urns(dev);
+
+    test("resizing and retyping Windows nodes, adding an admin and a label, and a new Kubernetes version keep all URNs", () => {
+        const run = runOk({
+            stack: "dev",
+            overrides: {
+                "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", edition: "Core", instanceType: "m6i.2xlarge", minSize: 2, desiredSize: 3, maxSize: 6, labels: { team: "web" } },
+                "eks-gmsa:cluster": { kubernetesVersion: "1.36", protect: false, logRetentionDays: 30, logTypes: ["api", "audit", "authenticator"] },
+                "eks-gmsa:access": {
+                    clusterAdmins: ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:role/break-glass"],
+                    namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/app-team-web", namespaces: ["web"] }],
+                    viewers: ["arn:aws:iam::123456789012:role/developers-readonly"],
+                },
+            },
+        });
+        assert.deepEqual([...before].filter((u) => !urns(run).has(u)), []);
+        assert.deepEqual([...urns(run)].filter((u) => !before.has(u)), []);
+        // The existing principals keep their access-entry keys (eks.Cluster names entries by key).
+        const keys = (r: typeof dev) => Object.keys(inputs(one(r, "eks:index:Cluster")).accessEntries);
+        assert.deepEqual(keys(dev).filter((k) => !keys(run).includes(k)), []);
+        assert.equal(keys(run).length, keys(dev).length + 1);
+    });
+
+    test("going from one NAT gateway to one per AZ only adds gateways and addresses", () => {
+        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:network": { vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "onePerAz" } } });
+        assert.deepEqual([...before].filter((u) => !urns(run).has(u)), []);
+        const added = [...urns(run)].filter((u) => !before.has(u)).map((u) => u.split("::").slice(-2).join("::")).sort();
+        assert.deepEqual(added, ["eks-gmsa:network:Network$aws:ec2/eip:Eip::nat-address-1", "eks-gmsa:network:Network$aws:ec2/natGateway:NatGateway::nat-gateway-1"]);
+    });
+});
