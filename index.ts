@@ -36,7 +36,7 @@ const linuxNodes = new LinuxNodes("linux-nodes", {
 
 // CoreDNS pods need nodes to become ready, so the add-on follows the Linux node group.
 new CoreDns("dns", {
-    clusterName: cluster.clusterName,
+    clusterName: cluster.info.createdName,
     addonVersion: settings.cluster.addonVersions.coredns,
     activeDirectory: settings.activeDirectory,
     tags,
@@ -55,13 +55,13 @@ const windowsTaint = settings.windowsNodes.taint;
 
 // Outputs for app repositories (read them with a StackReference).
 export const region = settings.region;
-export const clusterName = cluster.clusterName;
-export const clusterEndpoint = cluster.endpoint;
+export const clusterName = cluster.info.createdName;
+export const clusterEndpoint = cluster.info.endpoint;
 export const kubernetesVersion = settings.cluster.kubernetesVersion;
 export const kubeconfig = cluster.kubeconfig;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const oidcProviderUrl = cluster.oidcProviderUrl;
-export const clusterSecurityGroupId = cluster.clusterSecurityGroupId;
+export const clusterSecurityGroupId = cluster.info.securityGroupId;
 export const vpcId = network.vpcId;
 export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;

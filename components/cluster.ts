@@ -39,33 +39,20 @@ export function vpcCniConfiguration(): string {
 }
 
 export class Cluster extends pulumi.ComponentResource {
-    /** Physical cluster name, known before deployment. */
-    readonly name: string;
-    /** The cluster's name as an output: depends on the cluster, so consumers wait for it. */
-    readonly clusterName: pulumi.Output<string>;
-    readonly endpoint: pulumi.Output<string>;
-    readonly certificateAuthority: pulumi.Output<string>;
-    /** The security group EKS creates for the control plane and managed nodes. */
-    readonly clusterSecurityGroupId: pulumi.Output<string>;
+    /** Name, endpoint, CA, security group and versions: what node groups and add-ons need. */
+    readonly info: ClusterInfo;
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcProviderUrl: pulumi.Output<string>;
+    /** Secret: it names the cluster's endpoint and the role kubectl assumes. */
     readonly kubeconfig: pulumi.Output<string>;
-    readonly kubernetesVersion: string;
-    readonly serviceCidr: string;
-    readonly dnsClusterIp: string;
     readonly secretsKeyArn: pulumi.Output<string>;
     readonly eksCluster: eks.Cluster;
-    readonly info: ClusterInfo;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:cluster:Cluster", name, {}, opts);
         const s = args.settings;
         const parent = { parent: this };
         const protect = { parent: this, protect: s.protect };
-        this.name = s.name;
-        this.kubernetesVersion = s.kubernetesVersion;
-        this.serviceCidr = s.serviceCidr;
-        this.dnsClusterIp = clusterDnsIp(s.serviceCidr);
 
         const clusterRole = new aws.iam.Role("cluster-role", {
             description: `EKS control plane role of ${s.name}`,
@@ -130,22 +117,24 @@ export class Cluster extends pulumi.ComponentResource {
         // `dependsOn` on an invoke cannot see inside a remote component such as eks.Cluster.
         const createdName = this.eksCluster.oidcProviderArn.apply(() => s.name);
         const described = aws.eks.getClusterOutput({ name: createdName }, { parent: this });
-        this.clusterName = described.name;
-        this.endpoint = described.endpoint;
-        this.certificateAuthority = described.certificateAuthorities.apply((cas) => cas[0].data);
-        this.clusterSecurityGroupId = described.vpcConfig.clusterSecurityGroupId;
+        this.info = {
+            name: s.name,
+            createdName: described.name,
+            endpoint: described.endpoint,
+            certificateAuthority: described.certificateAuthorities.apply((cas) => cas[0].data),
+            securityGroupId: described.vpcConfig.clusterSecurityGroupId,
+            kubernetesVersion: s.kubernetesVersion,
+            serviceCidr: s.serviceCidr,
+            dnsClusterIp: clusterDnsIp(s.serviceCidr),
+        };
         this.oidcProviderArn = this.eksCluster.oidcProviderArn;
         this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
         this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
-        this.info = {
-            name: s.name, createdName: this.clusterName, endpoint: this.endpoint, certificateAuthority: this.certificateAuthority,
-            securityGroupId: this.clusterSecurityGroupId, kubernetesVersion: s.kubernetesVersion, serviceCidr: s.serviceCidr, dnsClusterIp: this.dnsClusterIp,
-        };
 
         // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
         const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>
             new aws.eks.Addon(addonName, {
-                clusterName: this.clusterName,
+                clusterName: this.info.createdName,
                 addonName,
                 ...(version ? { addonVersion: version } : {}),
                 ...(configurationValues ? { configurationValues } : {}),
@@ -157,6 +146,6 @@ export class Cluster extends pulumi.ComponentResource {
         addon("vpc-cni", s.addonVersions.vpcCni, vpcCniConfiguration());
         addon("kube-proxy", s.addonVersions.kubeProxy);
 
-        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, oidcProviderArn: this.oidcProviderArn, kubeconfig: this.kubeconfig });
+        this.registerOutputs({ clusterName: this.info.createdName, endpoint: this.info.endpoint, oidcProviderArn: this.oidcProviderArn, kubeconfig: this.kubeconfig });
     }
 }

@@ -1,18 +1,9 @@
 // The plan file format (docs/plan-format.md): what a stack would register, offline.
 import { normalizeValue } from "./harness/normalize";
-import type { StackRun } from "./harness";
+import type { RegisteredResource, StackRun } from "./harness";
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent?: string;
-    dependencies: string[];
-    protect: boolean;
-    inputs: Record<string, unknown>;
-    /** Non-default resource options: custom (false for components), provider, ignoreChanges, ... */
-    options: Record<string, unknown>;
-}
+/** A registered resource as the plan shows it: values normalized, only non-default options. */
+export type PlanResource = Omit<RegisteredResource, "options"> & { options: Record<string, unknown> };
 
 export interface Plan {
     project: string;
