@@ -19,6 +19,7 @@ const cluster = new Cluster("cluster", {
     settings: settings.cluster,
     access: settings.access,
     region: settings.region,
+    awsProfile: settings.awsProfile,
     partition,
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,

@@ -12,6 +12,8 @@ export interface ClusterArgs {
     settings: ClusterSettings;
     access: AccessSettings;
     region: string;
+    /** The stack's aws:profile; an explicit provider does not read stack config by itself. */
+    awsProfile?: string;
     partition: string;
     vpcId: pulumi.Input<string>;
     publicSubnetIds: pulumi.Input<string[]>;
@@ -82,7 +84,11 @@ export class Cluster extends pulumi.ComponentResource {
         // With a deploy role, the cluster is created by that role, so EKS's implicit creator admin
         // (eks.Cluster always grants it) is the role and not whoever ran `pulumi up`.
         const deployProvider = s.deployRoleArn
-            ? new aws.Provider("deploy-role", { region: args.region as aws.Region, assumeRoles: [{ roleArn: s.deployRoleArn, sessionName: "eks-gmsa-deploy" }] }, parent)
+            ? new aws.Provider("deploy-role", {
+                region: args.region as aws.Region,
+                ...(args.awsProfile ? { profile: args.awsProfile } : {}),
+                assumeRoles: [{ roleArn: s.deployRoleArn, sessionName: "eks-gmsa-deploy" }],
+            }, parent)
             : undefined;
 
         this.eksCluster = new eks.Cluster("eks", {
@@ -108,7 +114,7 @@ export class Cluster extends pulumi.ComponentResource {
             useDefaultVpcCni: true,
             kubeProxyAddonOptions: { enabled: false },
             corednsAddonOptions: { enabled: false },
-            ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn } } : {}),
+            ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn, ...(args.awsProfile ? { profileName: args.awsProfile } : {}) } } : {}),
             tags: args.tags,
         }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
 

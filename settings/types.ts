@@ -106,6 +106,8 @@ export interface Settings {
     readonly project: string;
     readonly stack: string;
     readonly region: string;
+    /** `aws:profile`, when set: explicit providers (the deploy role's) must use it too. */
+    readonly awsProfile?: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly network: NetworkSettings;
     readonly cluster: ClusterSettings;

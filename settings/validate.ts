@@ -41,7 +41,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
     }
-    const settings: Settings = { project: projectName, stack: raw.stack, region, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory };
+    const awsProfile = raw.values["aws:profile"] || undefined;
+    const settings: Settings = { project: projectName, stack: raw.stack, region, awsProfile, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory };
     return { ok: true, settings: deepFreeze(settings) };
 }
 
