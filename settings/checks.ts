@@ -137,3 +137,39 @@ export function nodeLabelKey(v: string): string | undefined {
     if (v === "eks-gmsa.io/node-role") return "is set by eks-gmsa (windows) and cannot be overridden";
     return undefined;
 }
+
+/** Domain SID: S-1-5-21 followed by three sub-authorities (the domain identifier). */
+export function domainSid(v: string): string | undefined {
+    return /^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$/.test(v) ? undefined : "must be a domain SID such as S-1-5-21-1234567890-1234567890-1234567890 (Get-ADDomain).DomainSID";
+}
+
+/** A GUID in registry form without braces, e.g. 244818ae-87ca-4fcd-92ec-e79e5252348a. */
+export function guid(v: string): string | undefined {
+    return /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/.test(v) ? undefined : "must be a GUID such as 244818ae-87ca-4fcd-92ec-e79e5252348a (Get-ADDomain).ObjectGUID";
+}
+
+/**
+ * sAMAccountName of a gMSA, without its trailing '$': at most 15 characters (a computer-style
+ * account), none of the characters AD forbids.
+ */
+export function gmsaAccountName(v: string): string | undefined {
+    if (v.endsWith("$")) return "must be given without the trailing '$'";
+    if (v.length < 1 || v.length > 15) return `must be 1 to 15 characters (this one has ${v.length}); AD limits gMSA names like computer names`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v)) return "may hold only letters, digits, '-' and '_', starting with a letter or digit";
+    return undefined;
+}
+
+/** sAMAccountName of a user: at most 20 characters, none of "/\[]:;|=,+*?<>@ and no trailing '.'. */
+export function userAccountName(v: string): string | undefined {
+    if (v.length < 1 || v.length > 20) return `must be 1 to 20 characters (this one has ${v.length})`;
+    if (/["/\\[\]:;|=,+*?<>@\s]/.test(v)) return "must not contain spaces or any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare sAMAccountName, not DOMAIN\\user or user@domain)";
+    if (v.endsWith(".")) return "must not end with '.'";
+    return undefined;
+}
+
+/** DNS-1123 subdomain: names of cluster-scoped objects and service accounts. */
+export function dns1123Subdomain(v: string): string | undefined {
+    return v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v)
+        ? undefined
+        : "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit";
+}

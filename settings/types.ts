@@ -1,3 +1,5 @@
+import type { SecretValue } from "../lib/secret";
+
 // The validated, typed settings object. Components receive slices of it; nothing else reads config.
 
 export type NatGatewayMode = "single" | "onePerAz";
@@ -100,6 +102,46 @@ export interface ActiveDirectorySettings {
     readonly domainName: string;
     readonly netbiosName: string;
     readonly dnsServers: readonly string[];
+    /** DNS name of the forest root domain (defaults to domainName). */
+    readonly forestName: string;
+    /** Domain SID (S-1-5-21-…) and objectGUID, which every credential spec names. */
+    readonly domainSid?: string;
+    readonly domainGuid?: string;
+}
+
+/** domainless: the AWS CCG plugin on the node reads a portable AD identity from Secrets Manager. */
+export type GmsaMode = "domainless" | "domainJoined";
+
+/** Service accounts of one namespace that may use a credential spec. */
+export interface GmsaPrincipals {
+    readonly namespace: string;
+    readonly serviceAccounts: readonly string[];
+    /** Create the namespace and the service accounts (otherwise they must exist). */
+    readonly create: boolean;
+}
+
+export interface GmsaAccountSettings {
+    /** Name of the cluster-scoped GMSACredentialSpec resource. */
+    readonly name: string;
+    /** sAMAccountName of the gMSA, without the trailing '$'. */
+    readonly account: string;
+    readonly allowed: readonly GmsaPrincipals[];
+}
+
+export interface SampleWorkloadSettings {
+    readonly credentialSpec: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+}
+
+export interface GmsaSettings {
+    readonly mode: GmsaMode;
+    readonly accounts: readonly GmsaAccountSettings[];
+    /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */
+    readonly portableIdentity?: { readonly username: string; readonly password: SecretValue };
+    readonly webhook: { readonly namespace: string; readonly releaseName: string; readonly chartVersion: string; readonly replicas: number };
+    readonly certManager: { readonly namespace: string; readonly releaseName: string; readonly version: string };
+    readonly sampleWorkload?: SampleWorkloadSettings;
 }
 
 export interface Settings {
@@ -115,4 +157,5 @@ export interface Settings {
     readonly linuxNodes: LinuxNodeSettings;
     readonly windowsNodes: WindowsNodeSettings;
     readonly activeDirectory?: ActiveDirectorySettings;
+    readonly gmsa?: GmsaSettings;
 }

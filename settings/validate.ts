@@ -4,20 +4,27 @@ import { contains, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from 
 import * as catalog from "./catalog";
 import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
+import { SecretValue } from "../lib/secret";
 import type {
+    GmsaAccountSettings, GmsaMode, GmsaPrincipals, GmsaSettings, SampleWorkloadSettings,
     AccessSettings, ActiveDirectorySettings, ClusterLogType, ClusterSettings, LinuxNodeSettings, NamespaceAdmin,
     NetworkSettings, ScalingSettings, Settings, Taint, WindowsNodeSettings,
 } from "./types";
 
 export const projectName = "eks-gmsa";
 
+/** cert-manager release the gMSA chart 0.13.0 is validated with (its values.yaml certManager.version). */
+export const defaultCertManagerVersion = "v1.16.2";
+
 /** The top-level keys of the `eks-gmsa:` namespace. */
-export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory"] as const;
+export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword"] as const;
 
 export interface RawConfig {
     /** Full keys as Pulumi passes them, e.g. `eks-gmsa:network` → JSON text, `aws:region` → text. */
     readonly values: Readonly<Record<string, string>>;
     readonly stack: string;
+    /** Keys whose values are Pulumi secrets (set with --secret). */
+    readonly secretKeys?: readonly string[];
 }
 
 export type ParseResult = { ok: true; settings: Settings } | { ok: false; problems: readonly string[] };
@@ -36,13 +43,18 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
     const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
     const activeDirectory = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
+    const gmsa = root.has("gmsa") ? readGmsa(root.section("gmsa"), activeDirectory, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    // Read by readGmsa from the raw values (it must stay a secret); marked known here.
+    root.raw("portableIdentityPassword");
     root.finish();
 
+    if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
+    if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
     }
     const awsProfile = raw.values["aws:profile"] || undefined;
-    const settings: Settings = { project: projectName, stack: raw.stack, region, awsProfile, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory };
+    const settings: Settings = { project: projectName, stack: raw.stack, region, awsProfile, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory, gmsa };
     return { ok: true, settings: deepFreeze(settings) };
 }
 
@@ -350,9 +362,138 @@ function readActiveDirectory(s: Section): ActiveDirectorySettings | undefined {
     const domainName = s.string("domainName", { check: check.domainName });
     const netbiosName = s.string("netbiosName", { check: check.netbiosName });
     const dnsServers = s.stringList("dnsServers", { item: check.ipv4, unique: true, minItems: 1, maxItems: 15 });
+    const forestName = s.has("forestName") ? s.string("forestName", { check: check.domainName }) : domainName;
+    const domainSid = s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
+    const domainGuid = s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
     s.finish();
-    if (!domainName || !netbiosName || !dnsServers) return undefined;
-    return { domainName: domainName.toLowerCase(), netbiosName: netbiosName.toUpperCase(), dnsServers };
+    if (!domainName || !netbiosName || !dnsServers || !forestName) return undefined;
+    if ((s.has("domainSid") && !domainSid) || (s.has("domainGuid") && !domainGuid)) return undefined;
+    const domain = domainName.toLowerCase();
+    const forest = forestName.toLowerCase();
+    if (domain !== forest && !domain.endsWith(`.${forest}`)) {
+        s.problems.add(s.path("forestName"), forestName, `must be the forest root of domainName (${domainName}): the same name or a parent of it`);
+        return undefined;
+    }
+    return {
+        domainName: domain, netbiosName: netbiosName.toUpperCase(), dnsServers, forestName: forest,
+        ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
+        ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
+    };
+}
+
+/** The gMSA webhook chart versions whose CRD and values this program is checked against. */
+export const gmsaChartVersions = ["0.13.0"] as const;
+export const portableIdentityPasswordKey = `${projectName}:portableIdentityPassword`;
+
+function readGmsa(s: Section, ad: ActiveDirectorySettings | undefined, adGiven: boolean, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): GmsaSettings | undefined {
+    const problems = s.problems;
+    const mode = s.string("mode", { default: "domainless", oneOf: ["domainless", "domainJoined"] }) as GmsaMode | undefined;
+
+    const accounts: GmsaAccountSettings[] = [];
+    let accountsOk = true;
+    const accountSections = s.sections("accounts");
+    for (const a of accountSections) {
+        const name = a.string("name", { check: check.dns1123Subdomain });
+        const account = a.string("account", { check: check.gmsaAccountName });
+        const allowed: GmsaPrincipals[] = [];
+        const allowedSections = a.sections("allowed");
+        if (allowedSections.length === 0) problems.add(a.path("allowed"), undefined, "must list at least one {namespace, serviceAccounts} that may use this credential spec");
+        for (const p of allowedSections) {
+            const namespace = p.string("namespace", { check: check.dns1123Label });
+            const serviceAccounts = p.stringList("serviceAccounts", { item: check.dns1123Subdomain, unique: true, minItems: 1 });
+            const create = p.boolean("create", false);
+            p.finish();
+            if (namespace && serviceAccounts) allowed.push({ namespace, serviceAccounts, create });
+            else accountsOk = false;
+        }
+        a.finish();
+        if (name && account && allowed.length === allowedSections.length && allowed.length > 0) accounts.push({ name, account, allowed });
+        else accountsOk = false;
+    }
+    for (const [i, a] of accounts.entries()) {
+        const first = accounts.findIndex((b) => b.name === a.name);
+        if (first !== i) problems.add(`${s.path("accounts")}[${i}].name`, a.name, `is already used by accounts[${first}]; credential spec names are cluster-wide`);
+        const firstAccount = accounts.findIndex((b) => b.account.toLowerCase() === a.account.toLowerCase());
+        if (firstAccount !== i) problems.add(`${s.path("accounts")}[${i}].account`, a.account, `is already used by accounts[${firstAccount}]; give each gMSA one credential spec`);
+        for (const [j, p] of a.allowed.entries()) {
+            const again = a.allowed.findIndex((q) => q.namespace === p.namespace);
+            if (again !== j) problems.add(`${s.path("accounts")}[${i}].allowed[${j}].namespace`, p.namespace, `is already listed in allowed[${again}]; merge the service accounts`);
+        }
+    }
+
+    const webhook = s.section("webhook");
+    const webhookNamespace = webhook.string("namespace", { default: "gmsa-webhook", check: check.dns1123Label });
+    const releaseName = webhook.string("releaseName", { default: "gmsa-webhook", check: (v) => check.dns1123Label(v) ?? (v.length > 53 ? "must be at most 53 characters (Helm release names)" : undefined) });
+    const chartVersion = webhook.string("chartVersion", { default: gmsaChartVersions[0], oneOf: gmsaChartVersions });
+    // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
+    const replicas = webhook.integer("replicas", { default: 2, min: 2, max: 10 });
+    webhook.finish();
+
+    const certManager = s.section("certManager");
+    const certManagerNamespace = certManager.string("namespace", { default: "cert-manager", check: check.dns1123Label });
+    const certManagerRelease = certManager.string("releaseName", { default: "cert-manager", check: check.dns1123Label });
+    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: (v) => (/^v1\.[0-9]+\.[0-9]+$/.test(v) ? undefined : "must be a cert-manager v1 release such as v1.16.2") });
+    certManager.finish();
+
+    let portableIdentity: GmsaSettings["portableIdentity"];
+    const identity = s.section("portableIdentity");
+    const username = s.has("portableIdentity") ? identity.string("username", { check: check.userAccountName }) : undefined;
+    identity.finish();
+    const password = values[portableIdentityPasswordKey];
+    if (mode === "domainless") {
+        if (!s.has("portableIdentity")) problems.add(s.path("portableIdentity"), undefined, "is required in domainless mode: {username: <AD user allowed to retrieve the gMSA passwords>}");
+        if (password === undefined) problems.add(portableIdentityPasswordKey, undefined, "is required in domainless mode (pulumi config set --secret portableIdentityPassword)");
+        else if (!secretKeys.includes(portableIdentityPasswordKey)) problems.add(portableIdentityPasswordKey, undefined, "must be a secret: set it again with pulumi config set --secret portableIdentityPassword");
+        else if (password.length === 0) problems.add(portableIdentityPasswordKey, undefined, "must not be empty");
+        if (username && password && secretKeys.includes(portableIdentityPasswordKey)) portableIdentity = { username, password: new SecretValue(password) };
+    } else if (mode === "domainJoined") {
+        if (s.has("portableIdentity")) problems.add(s.path("portableIdentity"), undefined, "is only used in domainless mode (gmsa.mode is domainJoined)");
+        if (password !== undefined) problems.add(portableIdentityPasswordKey, undefined, "is only used in domainless mode (gmsa.mode is domainJoined); remove it with pulumi config rm");
+    }
+
+    let sampleWorkload: SampleWorkloadSettings | undefined;
+    const sample = s.section("sampleWorkload");
+    const sampleEnabled = sample.boolean("enabled", false);
+    const sampleCredentialSpec = sample.has("credentialSpec") ? sample.string("credentialSpec", { check: check.dns1123Subdomain }) : accounts[0]?.name;
+    const sampleAccount = accounts.find((a) => a.name === sampleCredentialSpec);
+    const sampleNamespace = sample.has("namespace") ? sample.string("namespace", { check: check.dns1123Label }) : sampleAccount?.allowed[0]?.namespace;
+    const sampleServiceAccount = sample.has("serviceAccount") ? sample.string("serviceAccount", { check: check.dns1123Subdomain }) : sampleAccount?.allowed.find((p) => p.namespace === sampleNamespace)?.serviceAccounts[0];
+    sample.finish();
+    if (sampleEnabled && accountsOk) {
+        if (!sampleAccount) {
+            problems.add(sample.path("credentialSpec"), sampleCredentialSpec ?? null, `must name one of gmsa.accounts (${accounts.map((a) => a.name).join(", ") || "none configured"})`);
+        } else if (!sampleAccount.allowed.some((p) => p.namespace === sampleNamespace && p.serviceAccounts.includes(sampleServiceAccount ?? ""))) {
+            // The webhook would refuse such pods; say so now rather than at deploy time.
+            problems.add(sample.path("serviceAccount"), `${sampleNamespace}/${sampleServiceAccount}`, `is not allowed to use credential spec ${sampleAccount.name}; add it to that account's allowed list`);
+        } else if (sampleNamespace && sampleServiceAccount) {
+            sampleWorkload = { credentialSpec: sampleAccount.name, namespace: sampleNamespace, serviceAccount: sampleServiceAccount };
+        }
+    }
+    s.finish();
+
+    if (accounts.length > 0 && !adGiven) problems.add(`${projectName}:activeDirectory`, undefined, "is required with gmsa.accounts: credential specs name the domain");
+    if (ad && accounts.length > 0) {
+        if (!ad.domainSid) problems.add(`${projectName}:activeDirectory.domainSid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
+        if (!ad.domainGuid) problems.add(`${projectName}:activeDirectory.domainGuid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
+    }
+    for (const [i, a] of accounts.entries()) {
+        for (const [j, p] of a.allowed.entries()) {
+            // The webhook skips its own namespace and kube-system, so pods there would never be checked.
+            if (p.namespace === webhookNamespace || p.namespace === "kube-system" || p.namespace === certManagerNamespace) {
+                problems.add(`${s.path("accounts")}[${i}].allowed[${j}].namespace`, p.namespace, "is exempt from the gMSA webhook (its own, cert-manager's or kube-system); run gMSA workloads in an application namespace");
+            }
+        }
+    }
+
+    if (!mode || !accountsOk || !webhookNamespace || !releaseName || !chartVersion || !replicas || !certManagerNamespace || !certManagerRelease || !certManagerVersion) return undefined;
+    if (mode === "domainless" && !portableIdentity) return undefined;
+    if (sampleEnabled && !sampleWorkload) return undefined;
+    return {
+        mode, accounts, ...(portableIdentity ? { portableIdentity } : {}),
+        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
+        certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
+        ...(sampleWorkload ? { sampleWorkload } : {}),
+    };
 }
 
 export function compareVersions(a: string, b: string): number {
