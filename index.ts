@@ -33,15 +33,15 @@ const linuxNodes = new LinuxNodes("linux-nodes", {
     subnetIds: network.privateSubnetIds,
     partition,
     tags,
-}, { dependsOn: [cluster] });
+});
 
-// CoreDNS pods need nodes to become ready, so the add-on follows the Linux node group.
 new CoreDns("dns", {
     clusterName: cluster.info.createdName,
+    nodeGroup: linuxNodes.nodeGroup,
     addonVersion: settings.cluster.addonVersions.coredns,
     activeDirectory: settings.activeDirectory,
     tags,
-}, { dependsOn: [linuxNodes] });
+});
 
 const windowsNodes = new WindowsNodes("windows-nodes", {
     settings: settings.windowsNodes,
@@ -50,7 +50,7 @@ const windowsNodes = new WindowsNodes("windows-nodes", {
     subnetIds: network.privateSubnetIds,
     partition,
     tags,
-}, { dependsOn: [cluster] });
+});
 
 const windowsTaint = settings.windowsNodes.taint;
 

@@ -33,6 +33,8 @@ export interface ClusterInfo {
     readonly kubernetesVersion: string;
     readonly serviceCidr: string;
     readonly dnsClusterIp: string;
+    /** The vpc-cni add-on with Windows IPAM: Windows nodes must not start before it. */
+    readonly podNetworking: pulumi.Resource;
 }
 
 /** vpc-cni add-on values: Windows IPAM on (the schema's type for it is a string). */
@@ -123,6 +125,25 @@ export class Cluster extends pulumi.ComponentResource {
         // `dependsOn` on an invoke cannot see inside a remote component such as eks.Cluster.
         const createdName = this.eksCluster.oidcProviderArn.apply(() => s.name);
         const described = aws.eks.getClusterOutput({ name: createdName }, { parent: this });
+        this.oidcProviderArn = this.eksCluster.oidcProviderArn;
+        this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
+        this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+
+        // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
+        const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>
+            new aws.eks.Addon(addonName, {
+                clusterName: described.name,
+                addonName,
+                ...(version ? { addonVersion: version } : {}),
+                ...(configurationValues ? { configurationValues } : {}),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                preserve: true,
+                tags: args.tags,
+            }, parent);
+        const vpcCni = addon("vpc-cni", s.addonVersions.vpcCni, vpcCniConfiguration());
+        addon("kube-proxy", s.addonVersions.kubeProxy);
+
         this.info = {
             name: s.name,
             createdName: described.name,
@@ -132,25 +153,8 @@ export class Cluster extends pulumi.ComponentResource {
             kubernetesVersion: s.kubernetesVersion,
             serviceCidr: s.serviceCidr,
             dnsClusterIp: clusterDnsIp(s.serviceCidr),
+            podNetworking: vpcCni,
         };
-        this.oidcProviderArn = this.eksCluster.oidcProviderArn;
-        this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
-        this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
-
-        // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
-        const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>
-            new aws.eks.Addon(addonName, {
-                clusterName: this.info.createdName,
-                addonName,
-                ...(version ? { addonVersion: version } : {}),
-                ...(configurationValues ? { configurationValues } : {}),
-                resolveConflictsOnCreate: "OVERWRITE",
-                resolveConflictsOnUpdate: "OVERWRITE",
-                preserve: true,
-                tags: args.tags,
-            }, parent);
-        addon("vpc-cni", s.addonVersions.vpcCni, vpcCniConfiguration());
-        addon("kube-proxy", s.addonVersions.kubeProxy);
 
         this.registerOutputs({ clusterName: this.info.createdName, endpoint: this.info.endpoint, oidcProviderArn: this.oidcProviderArn, kubeconfig: this.kubeconfig });
     }

@@ -7,6 +7,8 @@ import type { ActiveDirectorySettings } from "../settings/types";
 
 export interface CoreDnsArgs {
     clusterName: pulumi.Input<string>;
+    /** The node group CoreDNS pods run on: the add-on stays degraded until nodes exist. */
+    nodeGroup: pulumi.Resource;
     addonVersion?: string;
     activeDirectory?: ActiveDirectorySettings;
     tags: Readonly<Record<string, string>>;
@@ -32,7 +34,7 @@ export class CoreDns extends pulumi.ComponentResource {
             resolveConflictsOnUpdate: "OVERWRITE",
             preserve: true,
             tags: args.tags,
-        }, { parent: this });
+        }, { parent: this, dependsOn: [args.nodeGroup] });
         this.addonArn = addon.arn;
         this.registerOutputs({ addonArn: this.addonArn });
     }

@@ -16,6 +16,8 @@ export interface LinuxNodesArgs {
 export class LinuxNodes extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;
     readonly nodeGroupName: pulumi.Output<string>;
+    /** The node group itself, for resources that need Linux nodes to schedule on. */
+    readonly nodeGroup: aws.eks.NodeGroup;
 
     constructor(name: string, args: LinuxNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:nodes:LinuxNodes", name, {}, opts);
@@ -37,6 +39,7 @@ export class LinuxNodes extends pulumi.ComponentResource {
             labels: { "eks-gmsa.io/node-role": "system" },
             tags: args.tags,
         }, { parent: this, dependsOn: attachments });
+        this.nodeGroup = nodeGroup;
         this.roleArn = role.arn;
         this.nodeGroupName = nodeGroup.nodeGroupName;
         this.registerOutputs({ roleArn: this.roleArn, nodeGroupName: this.nodeGroupName });

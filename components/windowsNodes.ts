@@ -109,7 +109,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
             // Windows nodes take several minutes to boot and join.
             healthCheckGracePeriod: 600,
             tags: asgTags,
-        }, { parent: this, dependsOn: [accessEntry] });
+        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking] });
 
 
         this.roleArn = role.arn;

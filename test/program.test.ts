@@ -92,8 +92,8 @@ describe("dev stack: cluster", () => {
         const corefile = JSON.parse(inputs(coredns).configurationValues).corefile as string;
         assert.deepEqual(pluginsOf(corefile, ".:53 {".slice(0, -2)), ["errors", "health", "ready", "kubernetes", "prometheus", "forward", "cache", "loop", "reload", "loadbalance"]);
         assert.match(corefile, /corp\.example\.com:53 \{[^}]*forward \. 10\.20\.0\.10 10\.20\.64\.10/);
-        const dnsComponent = one(dev, "eks-gmsa:dns:CoreDns");
-        assert.ok(dnsComponent.dependencies.includes(urnOf(dev, "aws:eks/nodeGroup:NodeGroup", "linux-nodes")), "CoreDNS must wait for nodes to schedule on");
+        // The add-on itself (children do not inherit a component's dependsOn).
+        assert.ok(coredns.dependencies.includes(urnOf(dev, "aws:eks/nodeGroup:NodeGroup", "linux-nodes")), "CoreDNS must wait for nodes to schedule on");
     });
 });
 
@@ -163,10 +163,9 @@ describe("dev stack: Windows nodes", () => {
         assert.equal(entry.kubernetesGroups, undefined, "EC2_WINDOWS entries take no groups");
     });
 
-    test("Windows nodes wait for the cluster and its vpc-cni add-on (Windows IPAM)", () => {
-        const windows = one(dev, "eks-gmsa:nodes:WindowsNodes");
-        assert.ok(windows.dependencies.includes(urnOf(dev, "aws:eks/addon:Addon", "vpc-cni")));
-        assert.ok(windows.dependencies.includes(urnOf(dev, "eks:index:Cluster", "eks")));
+    test("Windows instances wait for the vpc-cni add-on (Windows IPAM), or their pods get no IPs", () => {
+        const asg = one(dev, "aws:autoscaling/group:Group");
+        assert.ok(asg.dependencies.includes(urnOf(dev, "aws:eks/addon:Addon", "vpc-cni")));
     });
 });
 

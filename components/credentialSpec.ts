@@ -1,0 +1,74 @@
+// GMSACredentialSpec documents (windows.k8s.io/v1, cluster-scoped). Pure.
+// The credspec layout is what New-CredentialSpec writes; the CRD's v1 schema lists these fields
+// and no others (unknown fields would be pruned silently by the API server).
+
+export interface DomainFacts {
+    dnsName: string;
+    forestName: string;
+    netbiosName: string;
+    sid: string;
+    guid: string;
+}
+
+/** The AWS CCG plugin in EKS-optimized Windows AMIs (domainless gMSA). */
+export const awsCcgPluginGuid = "{859E1386-BDB4-49E8-85C7-3070B13920E1}";
+
+export interface CredentialSpecArgs {
+    /** Kubernetes name of the GMSACredentialSpec. */
+    name: string;
+    /** gMSA sAMAccountName without '$'. */
+    account: string;
+    domain: DomainFacts;
+    /** Domainless mode: the Secrets Manager secret holding the portable identity. */
+    portableIdentitySecretArn?: string;
+}
+
+export interface CredentialSpecDocument {
+    apiVersion: "windows.k8s.io/v1";
+    kind: "GMSACredentialSpec";
+    metadata: { name: string; labels: Record<string, string> };
+    credspec: {
+        CmsPlugins: string[];
+        DomainJoinConfig: { Sid: string; MachineAccountName: string; Guid: string; DnsTreeName: string; DnsName: string; NetBiosName: string };
+        ActiveDirectoryConfig: {
+            GroupManagedServiceAccounts: { Name: string; Scope: string }[];
+            HostAccountConfig?: { PortableCcgVersion: string; PluginGUID: string; PluginInput: string };
+        };
+    };
+}
+
+/** PluginInput of the AWS plugin: JSON text naming the secret, nothing else (never the password). */
+export function awsPluginInput(secretArn: string): string {
+    return JSON.stringify({ credentialArn: secretArn });
+}
+
+export function renderCredentialSpec(a: CredentialSpecArgs): CredentialSpecDocument {
+    const activeDirectoryConfig: CredentialSpecDocument["credspec"]["ActiveDirectoryConfig"] = {
+        // The account under both scopes, as New-CredentialSpec writes it: clients may name the
+        // domain either way.
+        GroupManagedServiceAccounts: [
+            { Name: a.account, Scope: a.domain.dnsName },
+            { Name: a.account, Scope: a.domain.netbiosName },
+        ],
+    };
+    if (a.portableIdentitySecretArn) {
+        activeDirectoryConfig.HostAccountConfig = { PortableCcgVersion: "1", PluginGUID: awsCcgPluginGuid, PluginInput: awsPluginInput(a.portableIdentitySecretArn) };
+    }
+    return {
+        apiVersion: "windows.k8s.io/v1",
+        kind: "GMSACredentialSpec",
+        metadata: { name: a.name, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
+        credspec: {
+            CmsPlugins: ["ActiveDirectory"],
+            DomainJoinConfig: {
+                Sid: a.domain.sid,
+                MachineAccountName: a.account,
+                Guid: a.domain.guid,
+                DnsTreeName: a.domain.forestName,
+                DnsName: a.domain.dnsName,
+                NetBiosName: a.domain.netbiosName,
+            },
+            ActiveDirectoryConfig: activeDirectoryConfig,
+        },
+    };
+}
