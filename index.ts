@@ -1,9 +1,14 @@
 // eks-gmsa: stack config → validated settings → components → stack outputs.
 import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
+import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
+import { DomainlessIdentity } from "./components/domainlessIdentity";
+import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
 import { Network } from "./components/network";
+import { SampleWorkload } from "./components/sampleWorkload";
+import { VpcDnsForwarding } from "./components/vpcDns";
 import { WindowsNodes } from "./components/windowsNodes";
 import { loadSettings } from "./settings";
 import * as pulumi from "@pulumi/pulumi";
@@ -53,6 +58,69 @@ const windowsNodes = new WindowsNodes("windows-nodes", {
 });
 
 const windowsTaint = settings.windowsNodes.taint;
+const ad = settings.activeDirectory;
+
+// Windows hosts (ccg.exe in domainless mode) resolve the domain through the VPC resolver.
+if (ad && ad.vpcResolver.mode !== "none") {
+    new VpcDnsForwarding("ad-dns-forwarding", {
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        domainName: ad.domainName,
+        dnsServers: ad.dnsServers,
+        ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
+        namePrefix: settings.cluster.name,
+        tags,
+    });
+}
+
+// gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
+// who may use them, and the sample workload that proves it end to end.
+const gmsa = settings.gmsa;
+if (gmsa && ad) {
+    const webhook = new GmsaWebhook("gmsa-webhook", {
+        settings: gmsa,
+        provider: cluster.provider,
+        linuxNodes: linuxNodes.nodeGroup,
+        protect: settings.cluster.protect,
+    });
+    const identity = gmsa.portableIdentity
+        ? new DomainlessIdentity("domainless-identity", {
+            clusterName: settings.cluster.name,
+            username: gmsa.portableIdentity.username,
+            password: gmsa.portableIdentity.password,
+            domainName: ad.domainName,
+            region: settings.region,
+            windowsNodeRoleName: windowsNodes.roleName,
+            protect: settings.cluster.protect,
+            tags,
+        })
+        : undefined;
+    const specs = gmsa.domain
+        ? new CredentialSpecs("credential-specs", {
+            accounts: gmsa.accounts,
+            domain: gmsa.domain,
+            ...(identity ? { portableIdentitySecretArn: identity.secretArn } : {}),
+            provider: cluster.provider,
+            crd: webhook.release,
+            protect: settings.cluster.protect,
+        })
+        : undefined;
+    if (gmsa.sampleWorkload && specs) {
+        const sample = gmsa.sampleWorkload;
+        new SampleWorkload("sample-workload", {
+            settings: sample,
+            domainName: ad.domainName,
+            windowsServerVersion: settings.windowsNodes.windowsServerVersion,
+            taint: windowsTaint,
+            provider: cluster.provider,
+            admission: [
+                webhook.release,
+                ...specs.rbac[sample.credentialSpec],
+                ...Object.entries(specs.serviceAccounts).filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`).map(([, sa]) => sa),
+            ],
+        });
+    }
+}
 
 // Outputs for app repositories (read them with a StackReference).
 export const region = settings.region;
@@ -77,3 +145,11 @@ export const windowsTolerations = windowsTaint
     ? [{ key: windowsTaint.key, operator: "Equal", value: windowsTaint.value, effect: windowsTaint.effect }]
     : [];
 export const stackName = pulumi.getStack();
+export const adDomainName = ad?.domainName;
+export const gmsaMode = gmsa?.mode;
+/** Per credential spec: its name (gmsaCredentialSpecName), its gMSA, and who may use it. */
+export const gmsaCredentialSpecs = (gmsa?.accounts ?? []).map((a) => ({
+    name: a.name,
+    account: a.account,
+    allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })),
+}));

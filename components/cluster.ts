@@ -2,6 +2,7 @@
 // vpc-cni and kube-proxy add-ons. CoreDNS is the DNS component's (it needs nodes to schedule on).
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntries } from "./accessEntries";
 import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
@@ -51,6 +52,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly secretsKeyArn: pulumi.Output<string>;
     readonly eksCluster: eks.Cluster;
+    /** Kubernetes provider for this cluster (from its kubeconfig); every in-cluster resource uses it. */
+    readonly provider: k8s.Provider;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:cluster:Cluster", name, {}, opts);
@@ -128,6 +131,8 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderArn = this.eksCluster.oidcProviderArn;
         this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
         this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+        // Server-side apply, and no implicit namespace: every object names its own.
+        this.provider = new k8s.Provider("kubernetes", { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
 
         // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
         const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>

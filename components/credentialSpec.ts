@@ -2,13 +2,9 @@
 // The credspec layout is what New-CredentialSpec writes; the CRD's v1 schema lists these fields
 // and no others (unknown fields would be pruned silently by the API server).
 
-export interface DomainFacts {
-    dnsName: string;
-    forestName: string;
-    netbiosName: string;
-    sid: string;
-    guid: string;
-}
+import type { DomainFacts } from "../settings/types";
+
+export type { DomainFacts };
 
 /** The AWS CCG plugin in EKS-optimized Windows AMIs (domainless gMSA). */
 export const awsCcgPluginGuid = "{859E1386-BDB4-49E8-85C7-3070B13920E1}";

@@ -15,7 +15,7 @@ export interface CoreDnsArgs {
 }
 
 /** The coredns add-on's configuration values (schema key `corefile`, a string). */
-export function corednsConfiguration(activeDirectory: ActiveDirectorySettings | undefined): string {
+export function corednsConfiguration(activeDirectory: Pick<ActiveDirectorySettings, "domainName" | "dnsServers"> | undefined): string {
     const forwarders = activeDirectory ? [{ domain: activeDirectory.domainName, servers: activeDirectory.dnsServers }] : [];
     return JSON.stringify({ corefile: renderCorefile(forwarders) });
 }

@@ -43,3 +43,17 @@ export function nodeRolePolicies(partition: string): string[] {
 export function policyName(arn: string): string {
     return arn.slice(arn.lastIndexOf("/") + 1);
 }
+
+/**
+ * Domainless gMSA: the Windows nodes' CCG plugin reads the portable identity from exactly these
+ * secrets and decrypts them with exactly this key, and only through Secrets Manager.
+ */
+export function portableIdentityReadPolicy(secretArns: string[], keyArn: string, region: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ReadPortableIdentity", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] },
+            { Sid: "DecryptPortableIdentity", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },
+        ],
+    };
+}

@@ -16,7 +16,7 @@ export interface GmsaChartValuesArgs {
  */
 export function gmsaChartValues(a: GmsaChartValuesArgs) {
     return {
-        certificates: { certManager: { enabled: true, version: a.certManagerVersion } },
+        certificates: { certManager: { enabled: true, version: gmsaChartCertManagerVersion(a.certManagerVersion) } },
         // The chart renders credential specs itself when this is on; ours are Pulumi resources.
         credential: { enabled: false },
         replicaCount: a.replicas,
@@ -31,5 +31,28 @@ export function gmsaChartValues(a: GmsaChartValuesArgs) {
             },
         },
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    };
+}
+
+/** The gmsa chart's cert-manager version value: without the leading "v". Its template takes
+ *  `int` of the major part to pick the cert-manager API when the cluster cannot be asked, and
+ *  `int "v1"` is 0, which would select the pre-1.0 API. */
+export function gmsaChartCertManagerVersion(certManagerVersion: string): string {
+    return certManagerVersion.replace(/^v/, "");
+}
+
+/**
+ * cert-manager chart (v1.19): CRDs installed and kept on uninstall (credential specs' webhook
+ * certificates depend on them), every component on the Linux system nodes. Keys checked against
+ * the chart's values.yaml in docs/design.md; its values.schema.json rejects unknown keys.
+ */
+export function certManagerValues() {
+    return {
+        crds: { enabled: true, keep: true },
+        global: { nodeSelector: { ...systemNodeSelector } },
+        replicaCount: 2,
+        podDisruptionBudget: { enabled: true, minAvailable: 1 },
+        webhook: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+        cainjector: { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
     };
 }

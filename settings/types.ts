@@ -107,6 +107,11 @@ export interface ActiveDirectorySettings {
     /** Domain SID (S-1-5-21-…) and objectGUID, which every credential spec names. */
     readonly domainSid?: string;
     readonly domainGuid?: string;
+    /**
+     * How Windows hosts resolve the domain through the VPC resolver: "create" a Route 53 Resolver
+     * outbound endpoint and forwarding rule, associate an "existing" rule, or "none".
+     */
+    readonly vpcResolver: { readonly mode: "create" } | { readonly mode: "existing"; readonly ruleId: string } | { readonly mode: "none" };
 }
 
 /** domainless: the AWS CCG plugin on the node reads a portable AD identity from Secrets Manager. */
@@ -134,8 +139,19 @@ export interface SampleWorkloadSettings {
     readonly serviceAccount: string;
 }
 
+/** What every credential spec names about the domain. */
+export interface DomainFacts {
+    readonly dnsName: string;
+    readonly forestName: string;
+    readonly netbiosName: string;
+    readonly sid: string;
+    readonly guid: string;
+}
+
 export interface GmsaSettings {
     readonly mode: GmsaMode;
+    /** Present whenever accounts are configured (validation requires the SID and GUID then). */
+    readonly domain?: DomainFacts;
     readonly accounts: readonly GmsaAccountSettings[];
     /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */
     readonly portableIdentity?: { readonly username: string; readonly password: SecretValue };

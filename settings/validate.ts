@@ -13,8 +13,8 @@ import type {
 
 export const projectName = "eks-gmsa";
 
-/** cert-manager release the gMSA chart 0.13.0 is validated with (its values.yaml certManager.version). */
-export const defaultCertManagerVersion = "v1.16.2";
+/** cert-manager chart release (a supported line with global.nodeSelector, which came in v1.19). */
+export const defaultCertManagerVersion = "v1.19.6";
 
 /** The top-level keys of the `eks-gmsa:` namespace. */
 export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword"] as const;
@@ -42,8 +42,10 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const access = readAccess(root.section("access"));
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
     const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
-    const activeDirectory = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
-    const gmsa = root.has("gmsa") ? readGmsa(root.section("gmsa"), activeDirectory, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    const adDraft = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
+    const gmsa = root.has("gmsa") ? readGmsa(root.section("gmsa"), adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    // Domainless hosts resolve the domain through the VPC resolver: forward it unless told otherwise.
+    const activeDirectory: ActiveDirectorySettings | undefined = adDraft && { ...adDraft, vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" } };
     // Read by readGmsa from the raw values (it must stay a secret); marked known here.
     root.raw("portableIdentityPassword");
     root.finish();
@@ -358,14 +360,21 @@ function readTaint(s: Section): Taint | undefined | null {
     return key && value !== undefined && effect ? { key, value, effect } : null;
 }
 
-function readActiveDirectory(s: Section): ActiveDirectorySettings | undefined {
+/** activeDirectory before the VPC resolver default is known (it depends on the gMSA mode). */
+type ActiveDirectoryDraft = Omit<ActiveDirectorySettings, "vpcResolver"> & { vpcResolver?: ActiveDirectorySettings["vpcResolver"] };
+
+function readActiveDirectory(s: Section): ActiveDirectoryDraft | undefined {
     const domainName = s.string("domainName", { check: check.domainName });
     const netbiosName = s.string("netbiosName", { check: check.netbiosName });
     const dnsServers = s.stringList("dnsServers", { item: check.ipv4, unique: true, minItems: 1, maxItems: 15 });
     const forestName = s.has("forestName") ? s.string("forestName", { check: check.domainName }) : domainName;
     const domainSid = s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
     const domainGuid = s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
+    const resolver = s.has("vpcResolver")
+        ? s.string("vpcResolver", { check: (v) => (v === "create" || v === "none" || /^rslvr-rr-[0-9a-f]{17}$/.test(v) ? undefined : "must be create, none, or a Route 53 Resolver rule ID such as rslvr-rr-0123456789abcdef0") })
+        : undefined;
     s.finish();
+    if (s.has("vpcResolver") && !resolver) return undefined;
     if (!domainName || !netbiosName || !dnsServers || !forestName) return undefined;
     if ((s.has("domainSid") && !domainSid) || (s.has("domainGuid") && !domainGuid)) return undefined;
     const domain = domainName.toLowerCase();
@@ -378,6 +387,7 @@ function readActiveDirectory(s: Section): ActiveDirectorySettings | undefined {
         domainName: domain, netbiosName: netbiosName.toUpperCase(), dnsServers, forestName: forest,
         ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
         ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
+        ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
     };
 }
 
@@ -385,7 +395,7 @@ function readActiveDirectory(s: Section): ActiveDirectorySettings | undefined {
 export const gmsaChartVersions = ["0.13.0"] as const;
 export const portableIdentityPasswordKey = `${projectName}:portableIdentityPassword`;
 
-function readGmsa(s: Section, ad: ActiveDirectorySettings | undefined, adGiven: boolean, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): GmsaSettings | undefined {
+function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boolean, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): GmsaSettings | undefined {
     const problems = s.problems;
     const mode = s.string("mode", { default: "domainless", oneOf: ["domainless", "domainJoined"] }) as GmsaMode | undefined;
 
@@ -432,7 +442,7 @@ function readGmsa(s: Section, ad: ActiveDirectorySettings | undefined, adGiven: 
     const certManager = s.section("certManager");
     const certManagerNamespace = certManager.string("namespace", { default: "cert-manager", check: check.dns1123Label });
     const certManagerRelease = certManager.string("releaseName", { default: "cert-manager", check: check.dns1123Label });
-    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: (v) => (/^v1\.[0-9]+\.[0-9]+$/.test(v) ? undefined : "must be a cert-manager v1 release such as v1.16.2") });
+    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: (v) => (!/^v1\.[0-9]+\.[0-9]+$/.test(v) ? "must be a cert-manager chart version such as v1.19.6 (with the leading v)" : Number(v.split(".")[1]) < 19 ? "must be v1.19.0 or later (global.nodeSelector, which keeps cert-manager on the Linux system nodes, came in v1.19)" : undefined) });
     certManager.finish();
 
     let portableIdentity: GmsaSettings["portableIdentity"];
@@ -488,8 +498,12 @@ function readGmsa(s: Section, ad: ActiveDirectorySettings | undefined, adGiven: 
     if (!mode || !accountsOk || !webhookNamespace || !releaseName || !chartVersion || !replicas || !certManagerNamespace || !certManagerRelease || !certManagerVersion) return undefined;
     if (mode === "domainless" && !portableIdentity) return undefined;
     if (sampleEnabled && !sampleWorkload) return undefined;
+    const domain = ad?.domainSid && ad.domainGuid
+        ? { dnsName: ad.domainName, forestName: ad.forestName, netbiosName: ad.netbiosName, sid: ad.domainSid, guid: ad.domainGuid }
+        : undefined;
+    if (accounts.length > 0 && !domain) return undefined;
     return {
-        mode, accounts, ...(portableIdentity ? { portableIdentity } : {}),
+        mode, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
         webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
         certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
         ...(sampleWorkload ? { sampleWorkload } : {}),

@@ -48,7 +48,7 @@ describe("dev stack: cluster", () => {
     });
 
     test("secrets are envelope-encrypted with the stack's own rotating KMS key", () => {
-        const key = one(dev, "aws:kms/key:Key");
+        const key = one(dev, "aws:kms/key:Key", "secrets-key");
         assert.equal(inputs(key).enableKeyRotation, true);
         assert.match(cluster.encryptionConfigKeyArn, /^arn:aws:kms:us-west-2:\d{12}:key\//);
         assert.ok(one(dev, "eks:index:Cluster").dependencies.includes(key.urn));
@@ -225,7 +225,7 @@ describe("prod stack", () => {
 
     test("the cluster and its secrets key are protected, with EKS deletion protection too", () => {
         assert.equal(one(prod, "eks:index:Cluster").protect, true);
-        assert.equal(one(prod, "aws:kms/key:Key").protect, true);
+        assert.equal(one(prod, "aws:kms/key:Key", "secrets-key").protect, true);
         assert.equal(inputs(one(prod, "eks:index:Cluster")).deletionProtection, true);
         assert.deepEqual(dev.resources.filter((r) => r.protect), [], "dev protects nothing");
     });
@@ -257,7 +257,7 @@ describe("variants", () => {
         assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 0);
         assert.deepEqual(inputs(one(run, "eks:index:Cluster")).privateSubnetIds, ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
         assert.deepEqual(inputs(one(run, "aws:autoscaling/group:Group")).vpcZoneIdentifiers, ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
-        assert.equal(inputs(one(run, "aws:ec2/securityGroup:SecurityGroup")).vpcId, "vpc-0123456789abcdef0");
+        assert.equal(inputs(one(run, "aws:ec2/securityGroup:SecurityGroup", "windows-node-sg")).vpcId, "vpc-0123456789abcdef0");
     });
 
     test("a pinned AMI, an SSH key, custom labels, no taint and no AD: all reach the launch template", () => {
@@ -266,6 +266,8 @@ describe("variants", () => {
             overrides: {
                 "eks-gmsa:windowsNodes": { amiId: "ami-0123456789abcdef0", sshKeyName: "ops-break-glass", labels: { team: "web" }, taint: false, windowsServerVersion: "2025" },
                 "eks-gmsa:activeDirectory": null,
+                "eks-gmsa:gmsa": null,
+                "eks-gmsa:portableIdentityPassword": null,
             },
         });
         const template = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate"));

@@ -167,7 +167,7 @@ describe("CoreDNS Corefile", () => {
     });
 
     test("coredns add-on values: JSON with exactly one key, corefile, a string", () => {
-        const withAd = JSON.parse(corednsConfiguration({ domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10"], forestName: "corp.example.com" }));
+        const withAd = JSON.parse(corednsConfiguration({ domainName: "corp.example.com", dnsServers: ["10.0.0.10"] }));
         assert.deepEqual(Object.keys(withAd), ["corefile"]);
         assert.equal(typeof withAd.corefile, "string");
         assert.deepEqual(pluginsOf(withAd.corefile, ".:53"), eksDefaultPlugins);

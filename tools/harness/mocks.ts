@@ -52,6 +52,11 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 return { id, state: { ...inputs, latestVersion: 1, arn } };
             case "aws:eks/nodeGroup:NodeGroup":
                 return { id: `${inputs.clusterName}:${physicalName}`, state: { ...inputs, nodeGroupName: physicalName, arn } };
+            case "aws:secretsmanager/secret:Secret": {
+                // Secrets Manager appends a dash and six random characters to the name.
+                const secretArn = `arn:aws:secretsmanager:${this.region}:${mockAccountId}:secret:${physicalName}-${digest(key, 6)}`;
+                return { id: secretArn, state: { ...inputs, name: physicalName, arn: secretArn } };
+            }
             case "aws:autoscaling/group:Group":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn } };
             default:
