@@ -5,14 +5,19 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { projectName } from "../../settings/validate";
+import { containsSecret, unwrapSecrets } from "./normalize";
 import { readStackConfigFile, toProgramConfig, type ProgramConfig } from "./stackConfig";
-import type { HarnessResult, RegisteredResource } from "./types";
+import type { HarnessResult, RegisteredResource, StackReferenceAnswer } from "./types";
 
 export * from "./types";
 export const projectRoot = path.resolve(__dirname, "..", "..");
 
 export interface RunOptions {
     stack: string;
+    /** Another Pulumi program (its index.ts), e.g. examples/app; default: this project's index.ts. */
+    program?: { file: string; project: string };
+    /** Answers for StackReferences the program makes, by fully qualified stack name. */
+    stackReferences?: Record<string, StackReferenceAnswer>;
     /** Stack config file; defaults to Pulumi.<stack>.yaml in the project root. */
     configFile?: string;
     /** Config given directly (the `config:` mapping of a stack file), instead of a file. */
@@ -26,14 +31,15 @@ export interface StackRun extends HarnessResult {
 }
 
 export function loadProgramConfig(options: RunOptions): ProgramConfig {
+    const project = options.program?.project ?? projectName;
     const base = options.config
-        ? toProgramConfig(options.config, projectName)
-        : readStackConfigFile(options.configFile ?? path.join(projectRoot, `Pulumi.${options.stack}.yaml`), projectName);
+        ? toProgramConfig(options.config, project)
+        : readStackConfigFile(options.configFile ?? path.join(projectRoot, `Pulumi.${options.stack}.yaml`), project);
     if (!options.overrides) return base;
     // A null override removes the key, as `pulumi config rm` would.
-    const removed = Object.keys(options.overrides).filter((k) => options.overrides![k] === null).map((k) => (k.includes(":") ? k : `${projectName}:${k}`));
+    const removed = Object.keys(options.overrides).filter((k) => options.overrides![k] === null).map((k) => (k.includes(":") ? k : `${project}:${k}`));
     const kept = Object.fromEntries(Object.entries(options.overrides).filter(([, v]) => v !== null));
-    const extra = toProgramConfig(kept, projectName);
+    const extra = toProgramConfig(kept, project);
     const values = { ...base.values, ...extra.values };
     for (const key of removed) delete values[key];
     return { values, secretKeys: [...new Set([...base.secretKeys, ...extra.secretKeys])].filter((k) => !removed.includes(k)) };
@@ -46,11 +52,12 @@ export function runStack(options: RunOptions): StackRun {
         const requestFile = path.join(dir, "request.json");
         const resultFile = path.join(dir, "result.json");
         fs.writeFileSync(requestFile, JSON.stringify({
-            project: projectName,
+            project: options.program?.project ?? projectName,
             stack: options.stack,
-            program: path.join(projectRoot, "index.ts"),
+            program: options.program?.file ?? path.join(projectRoot, "index.ts"),
             config: loadProgramConfig(options),
             resultFile,
+            stackReferences: options.stackReferences ?? {},
         }));
         const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "runProgram.ts"), requestFile], {
             cwd: projectRoot,
@@ -71,4 +78,18 @@ export function runStack(options: RunOptions): StackRun {
 /** Resources other than the stack itself. */
 export function userResources(run: StackRun): RegisteredResource[] {
     return run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+}
+
+/**
+ * What a StackReference to this run's stack would answer: its outputs in plain form, and the
+ * names of the secret ones (which the referencing program receives as secrets).
+ */
+export function asStackReference(run: StackRun): StackReferenceAnswer {
+    const outputs: Record<string, unknown> = {};
+    const secretOutputNames: string[] = [];
+    for (const [name, value] of Object.entries(run.outputs)) {
+        if (containsSecret(value)) secretOutputNames.push(name);
+        outputs[name] = unwrapSecrets(value);
+    }
+    return { outputs, secretOutputNames };
 }

@@ -3,6 +3,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { windowsAmiParameterPattern } from "../../components/windowsAmi";
+import type { StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
 
@@ -26,7 +27,10 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
     /** Physical names of the EKS clusters the program declared (for getCluster). */
     private readonly clusters = new Set<string>();
 
-    constructor(private readonly region: string) {}
+    constructor(
+        private readonly region: string,
+        private readonly stackReferences: Record<string, StackReferenceAnswer> = {},
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const inputs = args.inputs as Record<string, unknown>;
@@ -35,6 +39,11 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
         const physicalName = typeof inputs.name === "string" ? inputs.name : `${args.name}-${digest(key, 7)}`;
         const arn = `arn:aws:${args.type.split(":")[1].split("/")[0]}:${this.region}:${mockAccountId}:${args.name}/${physicalName}`;
         switch (args.type) {
+            case "pulumi:pulumi:StackReference": {
+                const answer = this.stackReferences[String(inputs.name)];
+                if (!answer) throw new Error(`mock: no stack ${String(inputs.name)} to reference; pass it in stackReferences`);
+                return { id: String(inputs.name), state: { name: inputs.name, outputs: answer.outputs, secretOutputNames: answer.secretOutputNames } };
+            }
             case "eks:index:Cluster": {
                 const name = String(inputs.name);
                 this.clusters.add(name);

@@ -30,3 +30,12 @@ export function containsSecret(value: unknown): boolean {
     const object = value as Record<string, unknown>;
     return object[specialSigKey] === specialSecretSig || Object.values(object).some(containsSecret);
 }
+
+/** The plain value with secret markers removed (for handing outputs to another program). */
+export function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (typeof value !== "object" || value === null) return value;
+    const object = value as Record<string, unknown>;
+    if (object[specialSigKey] === specialSecretSig) return unwrapSecrets(object.value);
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
+}

@@ -20,7 +20,7 @@ process.on("uncaughtException", fail);
 
 async function main(): Promise<void> {
     const region = request.config.values["aws:region"] ?? "us-west-2";
-    await pulumi.runtime.setMocks(new ProgramMocks(region), request.project, request.stack, false);
+    await pulumi.runtime.setMocks(new ProgramMocks(region, request.stackReferences), request.project, request.stack, false);
     pulumi.runtime.setAllConfig(request.config.values, request.config.secretKeys);
 
     // Record each registration as the engine would receive it (parent, dependencies, protect,

@@ -1,11 +1,19 @@
 import type { ProgramConfig } from "./stackConfig";
 
+/** What a StackReference to another stack answers: its outputs, and which of them are secret. */
+export interface StackReferenceAnswer {
+    outputs: Record<string, unknown>;
+    secretOutputNames: string[];
+}
+
 export interface HarnessRequest {
     project: string;
     stack: string;
     program: string;
     config: ProgramConfig;
     resultFile: string;
+    /** By fully qualified stack name (org/project/stack); an unknown name fails loudly. */
+    stackReferences: Record<string, StackReferenceAnswer>;
 }
 
 export interface ResourceOptions {
