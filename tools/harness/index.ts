@@ -42,7 +42,9 @@ export function loadProgramConfig(options: RunOptions): ProgramConfig {
     const extra = toProgramConfig(kept, project);
     const values = { ...base.values, ...extra.values };
     for (const key of removed) delete values[key];
-    return { values, secretKeys: [...new Set([...base.secretKeys, ...extra.secretKeys])].filter((k) => !removed.includes(k)) };
+    // An overridden key is secret only if its new value is.
+    const overridden = new Set([...removed, ...Object.keys(extra.values)]);
+    return { values, secretKeys: [...new Set([...base.secretKeys.filter((k) => !overridden.has(k)), ...extra.secretKeys])] };
 }
 
 /** Runs the program in a fresh Node process (the Pulumi runtime is global per process). */
