@@ -140,7 +140,8 @@ export function nodeLabelKey(v: string): string | undefined {
 
 /** Domain SID: S-1-5-21 followed by three sub-authorities (the domain identifier). */
 export function domainSid(v: string): string | undefined {
-    return /^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$/.test(v) ? undefined : "must be a domain SID such as S-1-5-21-1234567890-1234567890-1234567890 (Get-ADDomain).DomainSID";
+    // SID strings are case-insensitive (s-1-5-21-… is the same SID); settings store them upper-case.
+    return /^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$/i.test(v) ? undefined : "must be a domain SID such as S-1-5-21-1234567890-1234567890-1234567890 (Get-ADDomain).DomainSID";
 }
 
 /** A GUID in registry form without braces, e.g. 244818ae-87ca-4fcd-92ec-e79e5252348a. */

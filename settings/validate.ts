@@ -43,7 +43,9 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
     const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
     const adDraft = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
-    const gmsa = root.has("gmsa") ? readGmsa(root.section("gmsa"), adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    // A gmsa value that is not a mapping is one problem, reported by section(); nothing to read.
+    const gmsaSection = root.has("gmsa") ? root.section("gmsa") : undefined;
+    const gmsa = gmsaSection && isPlainObject(root.raw("gmsa")) ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
     // Domainless hosts resolve the domain through the VPC resolver: forward it unless told otherwise.
     const activeDirectory: ActiveDirectorySettings | undefined = adDraft && { ...adDraft, vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" } };
     // Read by readGmsa from the raw values (it must stay a secret); marked known here.
@@ -399,10 +401,10 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     const problems = s.problems;
     const mode = s.string("mode", { default: "domainless", oneOf: ["domainless", "domainJoined"] }) as GmsaMode | undefined;
 
-    const accounts: GmsaAccountSettings[] = [];
+    // Each account keeps its position in config, so problem lines name the entry the user wrote.
+    const indexed: { index: number; account: GmsaAccountSettings }[] = [];
     let accountsOk = true;
-    const accountSections = s.sections("accounts");
-    for (const a of accountSections) {
+    for (const [index, a] of s.sections("accounts").entries()) {
         const name = a.string("name", { check: check.dns1123Subdomain });
         const account = a.string("account", { check: check.gmsaAccountName });
         const allowed: GmsaPrincipals[] = [];
@@ -417,19 +419,21 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
             else accountsOk = false;
         }
         a.finish();
-        if (name && account && allowed.length === allowedSections.length && allowed.length > 0) accounts.push({ name, account, allowed });
+        if (name && account && allowed.length === allowedSections.length && allowed.length > 0) indexed.push({ index, account: { name, account, allowed } });
         else accountsOk = false;
     }
-    for (const [i, a] of accounts.entries()) {
-        const first = accounts.findIndex((b) => b.name === a.name);
-        if (first !== i) problems.add(`${s.path("accounts")}[${i}].name`, a.name, `is already used by accounts[${first}]; credential spec names are cluster-wide`);
-        const firstAccount = accounts.findIndex((b) => b.account.toLowerCase() === a.account.toLowerCase());
-        if (firstAccount !== i) problems.add(`${s.path("accounts")}[${i}].account`, a.account, `is already used by accounts[${firstAccount}]; give each gMSA one credential spec`);
+    const accountKey = (index: number) => `${s.path("accounts")}[${index}]`;
+    for (const [position, { index, account: a }] of indexed.entries()) {
+        const first = indexed.find((b) => b.account.name === a.name);
+        if (first && indexed.indexOf(first) !== position) problems.add(`${accountKey(index)}.name`, a.name, `is already used by accounts[${first.index}]; credential spec names are cluster-wide`);
+        const firstAccount = indexed.find((b) => b.account.account.toLowerCase() === a.account.toLowerCase());
+        if (firstAccount && indexed.indexOf(firstAccount) !== position) problems.add(`${accountKey(index)}.account`, a.account, `is already used by accounts[${firstAccount.index}]; give each gMSA one credential spec`);
         for (const [j, p] of a.allowed.entries()) {
             const again = a.allowed.findIndex((q) => q.namespace === p.namespace);
-            if (again !== j) problems.add(`${s.path("accounts")}[${i}].allowed[${j}].namespace`, p.namespace, `is already listed in allowed[${again}]; merge the service accounts`);
+            if (again !== j) problems.add(`${accountKey(index)}.allowed[${j}].namespace`, p.namespace, `is already listed in allowed[${again}]; merge the service accounts`);
         }
     }
+    const accounts = indexed.map((x) => x.account);
 
     const webhook = s.section("webhook");
     const webhookNamespace = webhook.string("namespace", { default: "gmsa-webhook", check: check.dns1123Label });
@@ -486,11 +490,11 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
         if (!ad.domainSid) problems.add(`${projectName}:activeDirectory.domainSid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
         if (!ad.domainGuid) problems.add(`${projectName}:activeDirectory.domainGuid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
     }
-    for (const [i, a] of accounts.entries()) {
+    for (const { index, account: a } of indexed) {
         for (const [j, p] of a.allowed.entries()) {
             // The webhook skips its own namespace and kube-system, so pods there would never be checked.
             if (p.namespace === webhookNamespace || p.namespace === "kube-system" || p.namespace === certManagerNamespace) {
-                problems.add(`${s.path("accounts")}[${i}].allowed[${j}].namespace`, p.namespace, "is exempt from the gMSA webhook (its own, cert-manager's or kube-system); run gMSA workloads in an application namespace");
+                problems.add(`${accountKey(index)}.allowed[${j}].namespace`, p.namespace, "is exempt from the gMSA webhook (its own, cert-manager's or kube-system); run gMSA workloads in an application namespace");
             }
         }
     }

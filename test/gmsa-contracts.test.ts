@@ -1,0 +1,475 @@
+// What the program sends to the gMSA webhook chart and the API server, checked against the upstream
+// contracts in ../shared/reference (read in place, never copied): every GMSACredentialSpec validates
+// against the CRD's v1 schema made strict (the API server prunes fields the schema lacks, silently),
+// and every Helm value key exists in the chart's values.yaml (Helm ignores a misspelt key, silently).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import Ajv, { type ValidateFunction } from "ajv";
+import YAML from "yaml";
+import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs, type DomainFacts } from "../components/credentialSpec";
+import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, systemNodeSelector } from "../components/webhookValues";
+import { inputs, ofType, runOk, type StackRun } from "./helpers";
+
+const projectRoot = path.resolve(__dirname, "..");
+const chartDir = path.join(projectRoot, "..", "shared", "reference", "windows-gmsa-chart-0.13.0");
+const readReference = (file: string): string => fs.readFileSync(path.join(chartDir, file), "utf8");
+
+type Json = Record<string, any>;
+
+function isPlainObject(v: unknown): v is Json {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CRD and its strict schema
+// ---------------------------------------------------------------------------------------------
+
+const crd = YAML.parse(readReference("crds.yaml"));
+const crdVersion = (name: string): Json => {
+    const v = (crd.spec.versions as Json[]).find((x) => x.name === name);
+    assert.ok(v, `crds.yaml has no version ${name}`);
+    return v;
+};
+
+/**
+ * The schema as the API server applies it: the CRD has no x-kubernetes-preserve-unknown-fields, so
+ * every field the schema does not list is pruned. For ajv that is `additionalProperties: false` on
+ * every object schema with `properties`.
+ */
+function strictSchema(schema: unknown): unknown {
+    if (Array.isArray(schema)) return schema.map(strictSchema);
+    if (!isPlainObject(schema)) return schema;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(schema)) {
+        if (k === "properties" && isPlainObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, strictSchema(s)]));
+        else if (k === "items" || k === "additionalProperties" || k === "not") out[k] = strictSchema(v);
+        else if (k === "allOf" || k === "anyOf" || k === "oneOf") out[k] = (v as unknown[]).map(strictSchema);
+        else out[k] = v;
+    }
+    if (isPlainObject(out.properties) && out.additionalProperties === undefined) out.additionalProperties = false;
+    return out;
+}
+
+/** The v1 openAPIV3Schema describes the whole object: apiVersion, kind and metadata are allowed at the root. */
+function objectSchema(openAPIV3Schema: Json, strict: boolean): Json {
+    const schema = (strict ? strictSchema(openAPIV3Schema) : structuredClone(openAPIV3Schema)) as Json;
+    schema.properties = {
+        ...schema.properties,
+        apiVersion: { type: "string", const: `${crd.spec.group}/v1` },
+        kind: { type: "string", const: crd.spec.names.kind },
+        // Cluster-scoped: a name, no namespace (metadata itself is not part of the CRD schema).
+        metadata: { type: "object", required: ["name"], properties: { name: { type: "string" }, namespace: false, labels: { type: "object", additionalProperties: { type: "string" } } } },
+    };
+    return schema;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const v1Schema = crdVersion("v1").schema.openAPIV3Schema as Json;
+const validateStrict: ValidateFunction = ajv.compile(objectSchema(v1Schema, true));
+const validateLoose: ValidateFunction = ajv.compile(objectSchema(v1Schema, false));
+
+function assertValid(doc: unknown, what: string): void {
+    const ok = validateStrict(doc);
+    assert.ok(ok, `${what} does not validate against the strict v1 schema:\n${ajv.errorsText(validateStrict.errors, { separator: "\n" })}\n${JSON.stringify(doc, null, 2)}`);
+}
+
+const secretArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/eks-gmsa-dev/portable-identity-AbCdEf";
+
+const corp: DomainFacts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
+// A child domain: its forest root is the parent domain.
+const emea: DomainFacts = { dnsName: "emea.corp.example.com", forestName: "corp.example.com", netbiosName: "EMEA", sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "9b2c8a51-3f2e-4d1a-8c7b-5e6f7a8b9c0d" };
+
+const specCases: (CredentialSpecArgs & { label: string })[] = [
+    { label: "domain-joined WebApp01@corp", name: "webapp01", account: "WebApp01", domain: corp },
+    { label: "domainless WebApp01@corp", name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: secretArn },
+    { label: "domain-joined ReportsSvc@emea (child domain)", name: "reports", account: "ReportsSvc", domain: emea },
+    { label: "domainless ReportsSvc@emea (child domain)", name: "reports", account: "ReportsSvc", domain: emea, portableIdentitySecretArn: secretArn },
+    { label: "domainless 15-character account", name: "billing.batch", account: "Billing_Batch01", domain: emea, portableIdentitySecretArn: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x-Zz0011" },
+];
+
+describe("CRD gmsacredentialspecs.windows.k8s.io (chart 0.13.0)", () => {
+    test("v1 is served and stored; v1alpha1 is served but deprecated", () => {
+        assert.equal(crd.kind, "CustomResourceDefinition");
+        assert.equal(crd.spec.group, "windows.k8s.io");
+        assert.equal(crd.spec.names.kind, "GMSACredentialSpec");
+        assert.equal(crd.spec.scope, "Cluster");
+        const v1 = crdVersion("v1");
+        assert.equal(v1.served, true);
+        assert.equal(v1.storage, true);
+        assert.notEqual(v1.deprecated, true);
+        const alpha = crdVersion("v1alpha1");
+        assert.equal(alpha.deprecated, true);
+        assert.equal(alpha.storage, false);
+    });
+
+    test("the v1 schema prunes unknown fields (no x-kubernetes-preserve-unknown-fields anywhere)", () => {
+        assert.doesNotMatch(JSON.stringify(v1Schema), /x-kubernetes-preserve-unknown-fields/);
+    });
+
+    test("the strict conversion closes every object that lists properties", () => {
+        const strict = strictSchema(v1Schema) as Json;
+        const credspec = strict.properties.credspec;
+        assert.equal(strict.additionalProperties, false);
+        assert.equal(credspec.additionalProperties, false);
+        assert.equal(credspec.properties.DomainJoinConfig.additionalProperties, false);
+        assert.equal(credspec.properties.ActiveDirectoryConfig.additionalProperties, false);
+        assert.equal(credspec.properties.ActiveDirectoryConfig.properties.HostAccountConfig.additionalProperties, false);
+        assert.equal(credspec.properties.ActiveDirectoryConfig.properties.GroupManagedServiceAccounts.items.additionalProperties, false);
+        // The input schema is left alone.
+        assert.equal(v1Schema.additionalProperties, undefined);
+    });
+});
+
+describe("renderCredentialSpec against the strict v1 schema", () => {
+    for (const c of specCases) {
+        test(`validates: ${c.label}`, () => {
+            const doc = renderCredentialSpec(c);
+            assert.equal(doc.apiVersion, `${crd.spec.group}/v1`);
+            assert.equal(doc.kind, crd.spec.names.kind);
+            assertValid(doc, c.label);
+        });
+    }
+
+    const base = () => renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: secretArn }) as any;
+    const wrong: { label: string; mutate: (d: any) => void; prunedByServer: boolean }[] = [
+        {
+            label: "HostAccountConfig at the credspec root (belongs under ActiveDirectoryConfig)",
+            mutate: (d) => { d.credspec.HostAccountConfig = d.credspec.ActiveDirectoryConfig.HostAccountConfig; delete d.credspec.ActiveDirectoryConfig.HostAccountConfig; },
+            prunedByServer: true,
+        },
+        { label: "misspelt NetBIOSName in DomainJoinConfig", mutate: (d) => { d.credspec.DomainJoinConfig.NetBIOSName = d.credspec.DomainJoinConfig.NetBiosName; delete d.credspec.DomainJoinConfig.NetBiosName; }, prunedByServer: true },
+        { label: "misspelt PluginGuid in HostAccountConfig", mutate: (d) => { const h = d.credspec.ActiveDirectoryConfig.HostAccountConfig; h.PluginGuid = h.PluginGUID; delete h.PluginGUID; }, prunedByServer: true },
+        { label: "extra key in a GroupManagedServiceAccounts item", mutate: (d) => { d.credspec.ActiveDirectoryConfig.GroupManagedServiceAccounts[0].Domain = "corp"; }, prunedByServer: true },
+        { label: "a spec: wrapper around credspec", mutate: (d) => { d.spec = { credspec: d.credspec }; delete d.credspec; }, prunedByServer: true },
+        { label: "PortableCcgVersion as a number", mutate: (d) => { d.credspec.ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion = 1; }, prunedByServer: false },
+        { label: "CmsPlugins as a string", mutate: (d) => { d.credspec.CmsPlugins = "ActiveDirectory"; }, prunedByServer: false },
+        { label: "wrong apiVersion (deprecated v1alpha1)", mutate: (d) => { d.apiVersion = "windows.k8s.io/v1alpha1"; }, prunedByServer: false },
+        { label: "a namespace on the cluster-scoped object", mutate: (d) => { d.metadata.namespace = "web"; }, prunedByServer: false },
+    ];
+    for (const w of wrong) {
+        test(`rejects: ${w.label}`, () => {
+            const doc = base();
+            assertValid(doc, "the base document");
+            w.mutate(doc);
+            assert.equal(validateStrict(doc), false, `the strict schema accepted ${w.label}`);
+            // Fields the schema lacks are accepted by the plain schema (and pruned by the server):
+            // the strict form is what makes the check bite.
+            if (w.prunedByServer) assert.equal(validateLoose(doc), true, `the plain schema should accept ${w.label} (it would be pruned)`);
+        });
+    }
+});
+
+describe("credential spec semantics", () => {
+    for (const c of specCases) {
+        test(`${c.label}`, () => {
+            const { credspec, metadata } = renderCredentialSpec(c);
+            assert.equal(metadata.name, c.name);
+            assert.deepEqual(credspec.CmsPlugins, ["ActiveDirectory"]);
+            // The account under both scopes, DNS name first (as New-CredentialSpec writes it).
+            assert.deepEqual(credspec.ActiveDirectoryConfig.GroupManagedServiceAccounts, [
+                { Name: c.account, Scope: c.domain.dnsName },
+                { Name: c.account, Scope: c.domain.netbiosName },
+            ]);
+            assert.deepEqual(credspec.DomainJoinConfig, {
+                Sid: c.domain.sid,
+                MachineAccountName: c.account.replace(/\$$/, ""),
+                Guid: c.domain.guid,
+                DnsTreeName: c.domain.forestName,
+                DnsName: c.domain.dnsName,
+                NetBiosName: c.domain.netbiosName,
+            });
+            assert.doesNotMatch(credspec.DomainJoinConfig.MachineAccountName, /\$/);
+            if (c.portableIdentitySecretArn) {
+                const host = credspec.ActiveDirectoryConfig.HostAccountConfig;
+                assert.ok(host, "domainless specs need HostAccountConfig");
+                assert.deepEqual(Object.keys(host).sort(), ["PluginGUID", "PluginInput", "PortableCcgVersion"]);
+                assert.equal(host.PortableCcgVersion, "1");
+                assert.equal(host.PluginGUID, "{859E1386-BDB4-49E8-85C7-3070B13920E1}");
+                assert.equal(host.PluginGUID, awsCcgPluginGuid);
+                assert.equal(typeof host.PluginInput, "string");
+                // Only the ARN: never a username or password.
+                assert.deepEqual(JSON.parse(host.PluginInput), { credentialArn: c.portableIdentitySecretArn });
+            } else {
+                assert.equal("HostAccountConfig" in credspec.ActiveDirectoryConfig, false, "domain-joined specs have no HostAccountConfig");
+            }
+        });
+    }
+
+    test("the child domain names its forest root as DnsTreeName", () => {
+        const { credspec } = renderCredentialSpec({ name: "reports", account: "ReportsSvc", domain: emea });
+        assert.equal(credspec.DomainJoinConfig.DnsTreeName, "corp.example.com");
+        assert.equal(credspec.DomainJoinConfig.DnsName, "emea.corp.example.com");
+    });
+
+    test("awsPluginInput is JSON text with the ARN only", () => {
+        assert.equal(awsPluginInput(secretArn), `{"credentialArn":"${secretArn}"}`);
+    });
+
+    test("an empty ARN is domain-joined (no HostAccountConfig with an empty ARN)", () => {
+        const { credspec } = renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: "" });
+        assert.equal(credspec.ActiveDirectoryConfig.HostAccountConfig, undefined);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The credential specs in the real plans
+// ---------------------------------------------------------------------------------------------
+
+const runs = new Map<string, StackRun>();
+function planOf(stack: string): StackRun {
+    let run = runs.get(stack);
+    if (!run) {
+        run = runOk({ stack });
+        runs.set(stack, run);
+    }
+    return run;
+}
+
+function stackConfig(stack: string): Json {
+    return YAML.parse(fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")).config;
+}
+
+const credspecType = "kubernetes:windows.k8s.io/v1:GMSACredentialSpec";
+
+describe("credential specs in the dev and prod plans", () => {
+    for (const [stack, count] of [["dev", 1], ["prod", 2]] as const) {
+        test(`${stack}: ${count} credential spec(s), each valid against the strict v1 schema and matching the config`, () => {
+            const run = planOf(stack);
+            const specs = ofType(run, credspecType);
+            assert.equal(specs.length, count);
+            const accounts = stackConfig(stack)["eks-gmsa:gmsa"].accounts as { name: string; account: string }[];
+            const ad = stackConfig(stack)["eks-gmsa:activeDirectory"];
+            assert.deepEqual(specs.map((s) => inputs(s).metadata.name).sort(), accounts.map((a) => a.name).sort());
+            for (const spec of specs) {
+                const doc = inputs(spec);
+                assert.deepEqual(Object.keys(doc).sort(), ["apiVersion", "credspec", "kind", "metadata"]);
+                assert.doesNotMatch(JSON.stringify(doc), /\[(secret|unknown)\]/, "a credspec must be fully known and hold no secret");
+                assertValid(doc, `${stack} ${spec.name}`);
+                const account = accounts.find((a) => a.name === doc.metadata.name)!;
+                assert.equal(doc.credspec.DomainJoinConfig.MachineAccountName, account.account);
+                assert.equal(doc.credspec.DomainJoinConfig.Sid, ad.domainSid);
+                assert.equal(doc.credspec.DomainJoinConfig.Guid, ad.domainGuid);
+                assert.equal(doc.credspec.DomainJoinConfig.DnsName, ad.domainName);
+                assert.deepEqual(JSON.parse(doc.credspec.ActiveDirectoryConfig.HostAccountConfig.PluginInput).credentialArn.match(/^arn:aws:secretsmanager:us-west-2:[0-9]{12}:secret:(.*)-[A-Za-z0-9]{6}$/)?.[1], `eks-gmsa/eks-gmsa-${stack}/portable-identity`);
+            }
+        });
+    }
+
+    test("dev: the Windows node role may read exactly the secret the credential spec names", () => {
+        const run = planOf("dev");
+        const arn = JSON.parse(inputs(ofType(run, credspecType)[0]).credspec.ActiveDirectoryConfig.HostAccountConfig.PluginInput).credentialArn;
+        const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "windows-nodes-read-portable-identity");
+        assert.equal(policies.length, 1);
+        const policy = JSON.parse(inputs(policies[0]).policy);
+        const read = policy.Statement.find((s: Json) => s.Action === "secretsmanager:GetSecretValue");
+        assert.deepEqual(read.Resource, [arn]);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helm values against the chart's values.yaml
+// ---------------------------------------------------------------------------------------------
+
+/** Values the chart copies verbatim into the pod spec (toYaml): any sub-key is the user's business. */
+const freeFormValues = ["nodeSelector", "affinity", "tolerations", "podSecurityContext", "securityContext"];
+
+interface ValuesContract {
+    /** Every key path the chart reads ("a.b.c"). */
+    keys: Set<string>;
+    /** Defaults by path, for type checks. */
+    defaults: Map<string, unknown>;
+}
+
+/**
+ * Key paths of a values.yaml: the parsed keys, plus keys documented only as comments directly
+ * inside a mapping (`podDisruptionBudget:\n  enabled: false\n  # minAvailable: 1`), attached by
+ * indentation to their parent. Free-form values are not descended into.
+ */
+function valuesContract(text: string, freeForm: readonly string[] = freeFormValues): ValuesContract {
+    const parsed = YAML.parse(text) ?? {};
+    const keys = new Set<string>();
+    const defaults = new Map<string, unknown>();
+    const walk = (node: Json, prefix: string) => {
+        for (const [k, v] of Object.entries(node)) {
+            const p = prefix ? `${prefix}.${k}` : k;
+            keys.add(p);
+            defaults.set(p, v);
+            if (!freeForm.includes(p) && isPlainObject(v)) walk(v, p);
+        }
+    };
+    walk(parsed, "");
+
+    const valueAt = (p: string): unknown => p.split(".").reduce<unknown>((n, k) => (isPlainObject(n) ? n[k] : undefined), parsed);
+    const stack: { indent: number; key: string }[] = [];
+    for (const line of text.split(/\r?\n/)) {
+        const commented = /^(\s*)#\s*([A-Za-z_][A-Za-z0-9_-]*):(?:\s|$)/.exec(line);
+        const real = commented ? null : /^(\s*)([A-Za-z_][A-Za-z0-9_.-]*)\s*:(?:\s|$)/.exec(line);
+        const m = commented ?? real;
+        if (!m) continue; // blank lines, prose comments, list items
+        const indent = m[1].length;
+        while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+        if (real) {
+            stack.push({ indent, key: m[2] });
+            continue;
+        }
+        // A commented key counts only directly inside a (nested) mapping of the real document.
+        if (stack.length === 0) continue;
+        const parent = stack.map((s) => s.key).join(".");
+        if (freeForm.includes(parent) || !isPlainObject(valueAt(parent))) continue;
+        keys.add(`${parent}.${m[2]}`);
+    }
+    return { keys, defaults };
+}
+
+/** Key paths in `values` the chart does not read, and keys whose type differs from the default's. */
+function checkValues(values: Json, contract: ValuesContract, freeForm: readonly string[] = freeFormValues, prefix = ""): string[] {
+    const problems: string[] = [];
+    for (const [k, v] of Object.entries(values)) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        if (!contract.keys.has(p)) {
+            problems.push(`${p}: not a value of the chart`);
+            continue;
+        }
+        const d = contract.defaults.get(p);
+        if (d !== undefined && d !== null && !(isPlainObject(d) && Object.keys(d).length === 0 && isPlainObject(v))) {
+            const kind = (x: unknown) => (Array.isArray(x) ? "array" : x === null ? "null" : typeof x);
+            if (kind(d) !== kind(v)) problems.push(`${p}: is ${kind(v)}, the chart's default is ${kind(d)}`);
+        }
+        if (!freeForm.includes(p) && isPlainObject(v)) problems.push(...checkValues(v, contract, freeForm, p));
+    }
+    return problems;
+}
+
+const valuesText = readReference("values.yaml");
+const contract = valuesContract(valuesText);
+const chartMeta = YAML.parse(readReference("Chart.yaml"));
+const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6" };
+
+describe("gmsa chart values.yaml key checker", () => {
+    test("reads parsed keys and keys documented in comments inside a mapping", () => {
+        for (const k of ["replicaCount", "certificates.certManager.enabled", "certificates.certManager.version", "credential.enabled", "podDisruptionBudget.enabled", "nodeSelector", "affinity", "global.systemDefaultRegistry"]) {
+            assert.ok(contract.keys.has(k), k);
+        }
+        // Only in comments: the chart's pdb template reads them.
+        assert.ok(contract.keys.has("podDisruptionBudget.minAvailable"));
+        assert.ok(contract.keys.has("podDisruptionBudget.maxUnavailable"));
+        assert.ok(contract.keys.has("credential.hostAccountConfig.pluginGUID"));
+        assert.ok(contract.keys.has("credential.hostAccountConfig.portableCcgVersion"));
+        // Prose comments are not keys.
+        assert.ok(![...contract.keys].some((k) => /Enable|If /.test(k)), [...contract.keys].join(", "));
+        // Without the comment pass, minAvailable would be missing (why the pass exists).
+        assert.equal(valuesContract(valuesText.replace(/^\s*#.*$/gm, "")).keys.has("podDisruptionBudget.minAvailable"), false);
+    });
+
+    test("attaches commented keys by indentation only to the mapping they sit in", () => {
+        const text = ["a:", "  b: 1", "  # c: 2", "# top: 1", "d:", "  e: {}", "    # f: 1", "g: 1", "  # h: 1", "i: {}"].join("\n");
+        const keys = [...valuesContract(text, []).keys].sort();
+        // `h` sits under a scalar, `top` at the root: neither is a mapping key.
+        assert.deepEqual(keys, ["a", "a.b", "a.c", "d", "d.e", "d.e.f", "g", "i"]);
+    });
+
+    test("detects misspelt keys", () => {
+        assert.deepEqual(checkValues({ replicas: 2 }, contract), ["replicas: not a value of the chart"]);
+        assert.deepEqual(checkValues({ podDisruptionBudget: { enabled: true, minAvaliable: 1 } }, contract), ["podDisruptionBudget.minAvaliable: not a value of the chart"]);
+        assert.deepEqual(checkValues({ certificates: { certManager: { enable: true } } }, contract), ["certificates.certManager.enable: not a value of the chart"]);
+        assert.deepEqual(checkValues({ nodeselector: {} }, contract), ["nodeselector: not a value of the chart"]);
+    });
+
+    test("accepts any sub-key of free-form values", () => {
+        assert.deepEqual(checkValues({ nodeSelector: { anything: "x" }, affinity: { nodeAffinity: { whatever: [] } }, tolerations: [{ key: "k" }], securityContext: { runAsNonRoot: true }, podSecurityContext: { fsGroup: 1 } }, contract), []);
+    });
+
+    test("detects a value of the wrong type", () => {
+        assert.deepEqual(checkValues({ replicaCount: "2" }, contract), ["replicaCount: is string, the chart's default is number"]);
+        assert.deepEqual(checkValues({ podDisruptionBudget: true }, contract), ["podDisruptionBudget: is boolean, the chart's default is object"]);
+    });
+});
+
+describe("gmsaChartValues", () => {
+    for (const args of [sampleArgs, { releaseName: "gmsa", replicas: 3, certManagerVersion: "v1.20.1" }]) {
+        test(`every key exists in values.yaml (release ${args.releaseName})`, () => {
+            assert.deepEqual(checkValues(gmsaChartValues(args), contract), []);
+        });
+    }
+
+    test("cert-manager integration on, with the version without the leading v", () => {
+        const v = gmsaChartValues(sampleArgs);
+        assert.equal(v.certificates.certManager.enabled, true);
+        assert.equal(v.certificates.certManager.version, "1.19.6");
+        // The chart's _helpers.tpl splits the version on "." and takes `int` of the major part to
+        // pick the cert-manager API when it cannot ask the cluster: `int "v1"` is 0, which selects
+        // the pre-1.0 cert-manager.io/v1beta1 API.
+        assert.equal(gmsaChartCertManagerVersion("v1.19.6"), "1.19.6");
+        assert.equal(gmsaChartCertManagerVersion("1.19.6"), "1.19.6");
+        assert.equal(gmsaChartCertManagerVersion("v1.20.0"), "1.20.0");
+        assert.match(v.certificates.certManager.version, /^[0-9]+\.[0-9]+\.[0-9]+$/);
+    });
+
+    test("the chart does not render credential specs (they are Pulumi resources)", () => {
+        assert.equal(gmsaChartValues(sampleArgs).credential.enabled, false);
+    });
+
+    test("two replicas, one may be disrupted", () => {
+        const v = gmsaChartValues(sampleArgs);
+        assert.equal(v.replicaCount, 2);
+        assert.deepEqual(v.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+        assert.equal(gmsaChartValues({ ...sampleArgs, replicas: 3 }).replicaCount, 3);
+    });
+
+    test("nodeSelector: the system nodes, without kubernetes.io/os (the chart hard-codes it)", () => {
+        const v = gmsaChartValues(sampleArgs);
+        // The deployment template writes `kubernetes.io/os: linux` and then the nodeSelector
+        // value under it: a second kubernetes.io/os key would be a duplicate YAML key.
+        assert.equal("kubernetes.io/os" in v.nodeSelector, false);
+        assert.deepEqual(v.nodeSelector, { "eks-gmsa.io/node-role": "system" });
+        assert.deepEqual(v.nodeSelector, { ...systemNodeSelector });
+    });
+
+    test("pod anti-affinity selects the release's pods (app: <release name>)", () => {
+        for (const releaseName of ["gmsa-webhook", "gmsa-other"]) {
+            const term = gmsaChartValues({ ...sampleArgs, releaseName }).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+            assert.equal(term.topologyKey, "kubernetes.io/hostname");
+            assert.deepEqual(term.labelSelector, { matchExpressions: [{ key: "app", operator: "In", values: [releaseName] }] });
+        }
+    });
+
+    test("dev plan: the gmsa Release is chart gmsa 0.13.0 and its values are all chart keys", () => {
+        const release = ofType(planOf("dev"), "kubernetes:helm.sh/v3:Release").map(inputs).find((r) => r.chart === chartMeta.name);
+        assert.ok(release, "no Release of the gmsa chart in the dev plan");
+        assert.equal(release.version, chartMeta.version);
+        assert.deepEqual(checkValues(release.values, contract), []);
+        assert.equal(release.values.certificates.certManager.version, "1.19.6");
+    });
+});
+
+describe("certManagerValues", () => {
+    test("CRDs installed and kept, without the legacy installCRDs (setting both fails the chart)", () => {
+        const v = certManagerValues() as Json;
+        assert.equal(v.crds.enabled, true);
+        assert.equal(v.crds.keep, true);
+        assert.equal("installCRDs" in v, false);
+    });
+
+    test("every component on the system nodes", () => {
+        const v = certManagerValues() as Json;
+        assert.deepEqual(v.global.nodeSelector, { "eks-gmsa.io/node-role": "system" });
+    });
+
+    test("startupapicheck has no replicaCount or podDisruptionBudget (cert-manager's values schema rejects them)", () => {
+        const v = certManagerValues() as Json;
+        if (v.startupapicheck !== undefined) {
+            assert.equal("replicaCount" in v.startupapicheck, false);
+            assert.equal("podDisruptionBudget" in v.startupapicheck, false);
+        }
+    });
+
+    test("controller, webhook and cainjector run two replicas behind a PodDisruptionBudget", () => {
+        const v = certManagerValues() as Json;
+        for (const c of [v, v.webhook, v.cainjector]) {
+            assert.equal(c.replicaCount, 2);
+            assert.deepEqual(c.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+        }
+    });
+});
