@@ -4,6 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot, runStack } from "./harness";
+import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
+import { readPolicyConfig } from "./policy/inputs";
+import { buildReport, formatReport } from "./policy/report";
 import { countByType, toPlan } from "./planFile";
 import { projectName } from "../settings/validate";
 
@@ -34,7 +37,10 @@ function parseArgs(argv: string[]): { stack: string; configFile?: string } {
     return { stack, configFile };
 }
 
-function main(): void {
+/** The project's own policy config (allow-lists), shared with `pulumi preview --policy-pack-config`. */
+export const projectPolicyConfig = path.join(projectRoot, "policy", "policy-config.json");
+
+async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const stack = args.stack;
     const configFile = args.configFile ? path.resolve(args.configFile) : path.join(projectRoot, `Pulumi.${stack}.yaml`);
@@ -63,6 +69,23 @@ function main(): void {
     for (const [type, count] of countByType(plan)) console.log(`  ${String(count).padStart(3)}  ${type}`);
     const protectedUrns = plan.resources.filter((r) => r.protect).map((r) => r.name);
     if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
+
+    // The policy pack, run as `pulumi preview --policy-pack` runs it, over the same resources.
+    const pack = await startPolicyPack(defaultPackDir);
+    try {
+        const config = fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, pack.info) : {};
+        const violations = await pack.analyze(plan.resources, config);
+        const levels = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.enforcementLevel ?? ""]).filter(([, v]) => v));
+        const report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, levels);
+        fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
+        console.log(formatReport(report));
+        if (!report.passed) process.exitCode = 1;
+    } finally {
+        await pack.close();
+    }
 }
 
-main();
+main().catch((e) => {
+    console.error(`plan: ${(e as Error).message}`);
+    process.exit(1);
+});

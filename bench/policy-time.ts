@@ -1,0 +1,66 @@
+// Prints how long the policy pack takes on plans of 1,000 and 10,000 resources, three ways:
+//   evaluate_ms  the policies themselves, in-process, on the argument shapes @pulumi/policy builds;
+//   protocol_ms  end to end through the analyzer protocol, as the CLI runs the pack;
+//   floor_ms     the same protocol with every policy disabled: the transport's own cost (one
+//                Analyze RPC per resource, protobuf Struct encoding), which the Pulumi CLI pays too.
+// Pack start-up is printed separately: it is paid once.
+// Each plan is a realistic mix: per app namespace a credential spec, its role and binding, a gMSA
+// Deployment, a CronJob, a ServiceAccount-less Pod, plus AWS resources.
+// usage: npm run bench:policy -- [--sizes 1000,10000] [--runs 3]
+import { defaultPackDir, startPolicyPack } from "../tools/policy/analyzer";
+import { evaluateInProcess } from "../tools/policy/evaluate";
+import type { PlanResource } from "../tools/planFile";
+import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../test/policy-fixtures";
+
+export function syntheticPlan(size: number): PlanResource[] {
+    const resources: PlanResource[] = [gmsaRelease()];
+    for (let i = 0; resources.length < size; i++) {
+        const ns = `team-${i}`;
+        const name = `app-${i}`;
+        resources.push(
+            credspec(name),
+            useRole("ClusterRole", `gmsa-use-${name}`, useRule([name])),
+            binding("RoleBinding", `gmsa-use-${name}`, { kind: "ClusterRole", name: `gmsa-use-${name}` }, [saSubject("app", ns)], ns),
+            workload("Deployment", name, ns, { serviceAccount: "app", podCredspec: name }),
+            workload("CronJob", `${name}-nightly`, ns, { serviceAccount: "app", podCredspec: name }),
+            resource("kubernetes:core/v1:ConfigMap", `${name}-settings`, { metadata: { name: "settings", namespace: ns }, data: { mode: "prod" } }),
+            resource("aws:ec2/launchTemplate:LaunchTemplate", `lt-${i}`, { metadataOptions: { httpTokens: "required" } }),
+            resource("aws:iam/rolePolicy:RolePolicy", `read-${i}`, { role: `r-${i}`, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [`arn:aws:secretsmanager:us-west-2:123456789012:secret:s-${i}-AbCdEf`] }] }) }),
+        );
+    }
+    return resources.slice(0, size);
+}
+
+async function main(): Promise<void> {
+    const argv = process.argv.slice(2);
+    const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+    const sizes = option("--sizes", "1000,10000").split(",").map(Number);
+    const runs = Number(option("--runs", "3"));
+
+    const started = process.hrtime.bigint();
+    const pack = await startPolicyPack(defaultPackDir);
+    console.log(`policy-time startup_ms=${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} policies=${pack.info.policies.length}`);
+    try {
+        await pack.analyze(syntheticPlan(200)); // warm up the pack's JIT
+        const disabled = Object.fromEntries(pack.info.policies.map((p) => [p.name, { enforcementLevel: "disabled" as const }]));
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+        const time = async (f: () => unknown) => { const t = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t) / 1e6; };
+        evaluateInProcess(syntheticPlan(2000)); // warm up this process's JIT too
+        for (const size of sizes) {
+            const plan = syntheticPlan(size);
+            const evaluate: number[] = [], protocol: number[] = [], floor: number[] = [];
+            let violations = 0;
+            for (let r = 0; r < runs; r++) {
+                evaluate.push(await time(() => { violations = evaluateInProcess(plan).length; }));
+                protocol.push(await time(() => pack.analyze(plan)));
+                floor.push(await time(() => pack.analyze(plan, disabled)));
+            }
+            const e = median(evaluate);
+            console.log(`policy-time resources=${size} runs=${runs} evaluate_ms=${e.toFixed(0)} evaluate_per_1000_ms=${(e / (size / 1000)).toFixed(1)} protocol_ms=${median(protocol).toFixed(0)} floor_ms=${median(floor).toFixed(0)} violations=${violations}`);
+        }
+    } finally {
+        await pack.close();
+    }
+}
+
+if (require.main === module) main();

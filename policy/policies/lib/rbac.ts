@@ -1,0 +1,464 @@
+// RBAC evaluation for GMSACredentialSpecs. Pure.
+//
+// The windows-gmsa webhook admits a pod naming credential spec X only if the pod's service account
+// may `use` gmsacredentialspecs/X (API group windows.k8s.io), asked as a LocalSubjectAccessReview
+// in the pod's namespace. So a RoleBinding counts only in the pod's own namespace; a
+// ClusterRoleBinding counts everywhere. Service accounts authenticate as the user
+// system:serviceaccount:<ns>:<name>, in the groups system:serviceaccounts,
+// system:serviceaccounts:<ns> and system:authenticated.
+
+import { get, isOpaque, kubeKind, kubeLabel, kubeMeta, list, obj, path, str, strings, type Obj } from "./values";
+
+export const GMSA_API_GROUP = "windows.k8s.io";
+export const GMSA_RESOURCE = "gmsacredentialspecs";
+export const RBAC_GROUP = "rbac.authorization.k8s.io";
+
+/** A policy rule read defensively: the known strings of each list. */
+export interface RuleView {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+    resourceNames: string[];
+}
+
+export function ruleView(rule: unknown): RuleView {
+    return {
+        apiGroups: strings(get(rule, "apiGroups")),
+        resources: strings(get(rule, "resources")),
+        verbs: strings(get(rule, "verbs")),
+        resourceNames: strings(get(rule, "resourceNames")),
+    };
+}
+
+/** The rule's apiGroups and resources cover gmsacredentialspecs (exactly or by `*`). */
+export function ruleReachesCredentialSpecs(rule: unknown): boolean {
+    return viewReaches(ruleView(rule));
+}
+
+/**
+ * The rule grants `use` on gmsacredentialspecs: on the credential spec `name` if given, else on
+ * at least one. Absent or empty resourceNames means every name.
+ */
+export function ruleGrantsUse(rule: unknown, name?: string): boolean {
+    return viewGrantsUse(ruleView(rule), name);
+}
+
+function viewReaches(r: RuleView): boolean {
+    return (r.apiGroups.includes(GMSA_API_GROUP) || r.apiGroups.includes("*"))
+        && (r.resources.includes(GMSA_RESOURCE) || r.resources.includes("*"));
+}
+
+function viewGrantsUse(r: RuleView, name?: string): boolean {
+    if (!viewReaches(r)) return false;
+    if (!r.verbs.includes("use") && !r.verbs.includes("*")) return false;
+    if (r.resourceNames.length === 0 || name === undefined) return true;
+    return r.resourceNames.includes(name);
+}
+
+/** What a set of rules lets a subject `use`: every credential spec, or these names. */
+export interface Grant {
+    all: boolean;
+    names: Set<string>;
+}
+
+export function grantOfRules(rules: unknown): Grant {
+    const grant: Grant = { all: false, names: new Set() };
+    for (const rule of list(rules)) {
+        const view = ruleView(rule);
+        if (!viewGrantsUse(view)) continue;
+        const names = view.resourceNames;
+        if (names.length === 0) grant.all = true;
+        for (const n of names) grant.names.add(n);
+    }
+    return grant;
+}
+
+export function grantIsEmpty(g: Grant): boolean {
+    return !g.all && g.names.size === 0;
+}
+
+export function grantCovers(g: Grant, name: string): boolean {
+    return g.all || g.names.has(name);
+}
+
+export function describeGrant(g: Grant): string {
+    return g.all ? "every credential spec" : `credential spec${g.names.size === 1 ? "" : "s"} ${[...g.names].sort().join(", ")}`;
+}
+
+/** A rule that gmsa-rbac-scoped objects to. */
+export interface RuleProblem {
+    /** 0-based index in rules. */
+    index: number;
+    kind: "wildcard" | "unscoped";
+    message: string;
+}
+
+/**
+ * Rules that reach gmsacredentialspecs too broadly: a `*` in apiGroups, resources or verbs of a
+ * rule that covers gmsacredentialspecs, or `use` without resourceNames.
+ */
+export function scopeProblems(rules: unknown): RuleProblem[] {
+    const problems: RuleProblem[] = [];
+    list(rules).forEach((rule, index) => {
+        const r = ruleView(rule);
+        if (!viewReaches(r)) return;
+        const wild = (["apiGroups", "resources", "verbs"] as const).filter((k) => r[k].includes("*"));
+        if (wild.length > 0) {
+            problems.push({
+                index,
+                kind: "wildcard",
+                message: `rule ${index + 1} has "*" in ${wild.join(" and ")}, which reaches ${GMSA_RESOURCE} (${GMSA_API_GROUP})${r.resourceNames.length === 0 ? " for every credential spec" : ""}`,
+            });
+        } else if (r.verbs.includes("use") && r.resourceNames.length === 0) {
+            problems.push({ index, kind: "unscoped", message: `rule ${index + 1} grants "use" on ${GMSA_RESOURCE} without resourceNames, i.e. on every credential spec` });
+        }
+    });
+    return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label selectors (ClusterRole aggregation)
+
+export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+    const s = obj(selector);
+    if (!s) return false;
+    const matchLabels = obj(get(s, "matchLabels")) ?? {};
+    for (const [k, v] of Object.entries(matchLabels)) {
+        if (labels[k] !== v) return false;
+    }
+    for (const e of list(get(s, "matchExpressions"))) {
+        const key = str(get(e, "key"));
+        const operator = get(e, "operator");
+        const values = strings(get(e, "values"));
+        if (key === undefined) return false;
+        const has = Object.prototype.hasOwnProperty.call(labels, key);
+        switch (operator) {
+            case "In": if (!has || !values.includes(labels[key])) return false; break;
+            case "NotIn": if (has && values.includes(labels[key])) return false; break;
+            case "Exists": if (!has) return false; break;
+            case "DoesNotExist": if (has) return false; break;
+            default: return false;
+        }
+    }
+    return true;
+}
+
+function labelsOf(props: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj(path(props, "metadata", "labels")) ?? {})) {
+        if (typeof v === "string") out[k] = v;
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack's RBAC, indexed
+
+/** The part of a resource the index reads (a PolicyResource fits). */
+export interface ResourceLike {
+    type: string;
+    props: unknown;
+    urn: string;
+    dependencies?: readonly unknown[];
+    propertyDependencies?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+export interface RoleRecord {
+    kind: "Role" | "ClusterRole";
+    /** Role: its namespace ("default" when absent). */
+    namespace?: string;
+    name?: string;
+    urn?: string;
+    readonly label: string;
+    rules: unknown[];
+    labels: Record<string, string>;
+    /** ClusterRole aggregationRule.clusterRoleSelectors, when set. */
+    aggregation?: unknown[];
+    builtin?: boolean;
+}
+
+export interface BindingRecord {
+    kind: "RoleBinding" | "ClusterRoleBinding";
+    /** RoleBinding: its namespace ("default" when absent). */
+    namespace?: string;
+    urn: string;
+    readonly label: string;
+    roleRef: { kind?: string; name?: string };
+    subjects: unknown[];
+    role?: RoleRecord;
+    grant: Grant;
+}
+
+const aggregate = (label: string) => ({ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${label}`]: "true" } });
+
+/**
+ * ClusterRoles every cluster has. cluster-admin allows everything; admin, edit and view are
+ * aggregated from ClusterRoles carrying the aggregate-to-* labels (edit flows into admin, view into
+ * edit), so a labelled role in the stack extends them. Used when the stack does not define them.
+ */
+function builtinClusterRoles(): RoleRecord[] {
+    const base = { kind: "ClusterRole" as const, labels: {}, builtin: true };
+    return [
+        { ...base, name: "cluster-admin", label: "ClusterRole cluster-admin (built in)", rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }] },
+        { ...base, name: "admin", label: "ClusterRole admin (built in)", rules: [], aggregation: [aggregate("admin"), aggregate("edit"), aggregate("view")] },
+        { ...base, name: "edit", label: "ClusterRole edit (built in)", rules: [], aggregation: [aggregate("edit"), aggregate("view")] },
+        { ...base, name: "view", label: "ClusterRole view (built in)", rules: [], aggregation: [aggregate("view")] },
+    ];
+}
+
+function dependencyUrns(r: ResourceLike, property: string): string[] {
+    const toUrn = (d: unknown) => (typeof d === "string" ? d : str(get(d, "urn")));
+    const fromProperty = list(get(r.propertyDependencies, property)).map(toUrn).filter((u): u is string => u !== undefined);
+    if (fromProperty.length > 0) return fromProperty;
+    return list(r.dependencies).map(toUrn).filter((u): u is string => u !== undefined);
+}
+
+/** How the index names a principal. */
+const saKey = (namespace: string, name: string) => `sa:${namespace}:${name}`;
+const nsGroupKey = (namespace: string) => `ns:${namespace}`;
+const ALL_SA_KEY = "all-service-accounts";
+const CLUSTER_SCOPE = "\u0000cluster";
+
+/** The principal keys a binding subject stands for (service accounts only; other users are irrelevant here). */
+export function subjectPrincipals(subject: unknown, bindingNamespace: string | undefined): string[] {
+    const kind = get(subject, "kind");
+    const name = str(get(subject, "name"));
+    if (name === undefined) return [];
+    if (kind === "ServiceAccount") {
+        const ns = get(subject, "namespace");
+        if (isOpaque(ns)) return [];
+        // A RoleBinding's service-account subject without namespace is in the binding's namespace.
+        const namespace = str(ns) ?? bindingNamespace;
+        return namespace === undefined ? [] : [saKey(namespace, name)];
+    }
+    if (kind === "User") {
+        const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(name);
+        return m ? [saKey(m[1], m[2])] : [];
+    }
+    if (kind === "Group") {
+        if (name === "system:serviceaccounts" || name === "system:authenticated") return [ALL_SA_KEY];
+        const m = /^system:serviceaccounts:([^:]+)$/.exec(name);
+        return m ? [nsGroupKey(m[1])] : [];
+    }
+    return [];
+}
+
+interface UncertainBinding {
+    cluster: boolean;
+    /** RoleBinding namespace; undefined when not known yet (or for a ClusterRoleBinding). */
+    scope?: string;
+    principals: Set<string>;
+    /** Some subject is not known yet: it may be anyone. */
+    anySubject: boolean;
+    /** What its role grants; undefined when the role or its rules are not known yet. */
+    grant?: Grant;
+}
+
+/** Rules (or parts of them) not known yet. */
+function rulesOpaque(rules: unknown[]): boolean {
+    return rules.some((rule) => isOpaque(rule)
+        || ["apiGroups", "resources", "verbs", "resourceNames"].some((k) => {
+            const v = get(rule, k);
+            return isOpaque(v) || (Array.isArray(v) && v.some(isOpaque));
+        }));
+}
+
+export class RbacIndex {
+    readonly roles: RoleRecord[] = [];
+    readonly bindings: BindingRecord[] = [];
+    private readonly namespacedRoles = new Map<string, RoleRecord>();
+    private readonly clusterRoles = new Map<string, RoleRecord>();
+    private readonly rolesByUrn = new Map<string, RoleRecord>();
+    private readonly grantCache = new Map<RoleRecord, Grant>();
+    /** scope (namespace, or CLUSTER_SCOPE) + principal → grants. */
+    private readonly grants = new Map<string, Grant[]>();
+    /** Service account principal → RoleBindings in other namespaces that bind it (for hints). */
+    private readonly elsewhere = new Map<string, BindingRecord[]>();
+    /** Bindings with a namespace, subjects or role not known yet. */
+    private readonly uncertain: UncertainBinding[] = [];
+
+    constructor(resources: Iterable<ResourceLike>) {
+        const bindingResources: [ResourceLike, "RoleBinding" | "ClusterRoleBinding"][] = [];
+        for (const r of resources) {
+            const k = kubeKind(r.type);
+            if (!k || k.group !== RBAC_GROUP) continue;
+            if (k.kind === "Role" || k.kind === "ClusterRole") this.addRole(r, k.kind);
+            else if (k.kind === "RoleBinding" || k.kind === "ClusterRoleBinding") bindingResources.push([r, k.kind]);
+        }
+        for (const builtin of builtinClusterRoles()) {
+            if (!this.clusterRoles.has(builtin.name!)) this.clusterRoles.set(builtin.name!, builtin);
+        }
+        for (const [r, kind] of bindingResources) this.addBinding(r, kind);
+    }
+
+    private addRole(r: ResourceLike, kind: "Role" | "ClusterRole"): void {
+        const m = kubeMeta(r.props);
+        const namespace = kind === "Role" ? m.namespace ?? "default" : undefined;
+        const aggregation = kind === "ClusterRole" ? path(r.props, "aggregationRule", "clusterRoleSelectors") : undefined;
+        const props = r.props;
+        const urn = r.urn;
+        const record: RoleRecord = {
+            kind,
+            namespace,
+            name: m.name,
+            urn,
+            get label() {
+                return kubeLabel(kind, props, urn, kind === "Role");
+            },
+            rules: list(get(r.props, "rules")),
+            labels: labelsOf(r.props),
+            aggregation: Array.isArray(aggregation) ? aggregation : undefined,
+        };
+        this.roles.push(record);
+        this.rolesByUrn.set(r.urn, record);
+        // Not findable by name: the name (or a Role's namespace) is not known yet.
+        if (m.name === undefined || (kind === "Role" && m.namespaceUnknown)) return;
+        const map = kind === "Role" ? this.namespacedRoles : this.clusterRoles;
+        const key = kind === "Role" ? `${namespace}/${m.name}` : m.name;
+        const existing = map.get(key);
+        // Two resources claiming one object: count both rule sets (the stricter reading for the checks).
+        if (existing) existing.rules = [...existing.rules, ...record.rules];
+        else map.set(key, record);
+    }
+
+    /** The Role (in `namespace`) or ClusterRole a roleRef names, if the stack (or every cluster) has it. */
+    lookupRole(kind: unknown, name: string, namespace: string | undefined): RoleRecord | undefined {
+        if (kind === "ClusterRole") return this.clusterRoles.get(name);
+        if (kind === "Role" && namespace !== undefined) return this.namespacedRoles.get(`${namespace}/${name}`);
+        return undefined;
+    }
+
+    /** What a role lets its subjects use (aggregated ClusterRoles: the rules of the roles they select). */
+    grantOf(role: RoleRecord): Grant {
+        const cached = this.grantCache.get(role);
+        if (cached) return cached;
+        let rules = role.rules;
+        if (role.aggregation) {
+            rules = [...rules];
+            for (const other of this.roles) {
+                if (other.kind !== "ClusterRole" || other === role) continue;
+                if (role.aggregation.some((s) => selectorMatches(s, other.labels))) rules.push(...other.rules);
+            }
+        }
+        const grant = grantOfRules(rules);
+        this.grantCache.set(role, grant);
+        return grant;
+    }
+
+    private resolveRole(r: ResourceLike, kind: unknown, name: string | undefined, nameOpaque: boolean, namespace: string | undefined): RoleRecord | undefined {
+        if (name !== undefined) return this.lookupRole(kind, name, namespace);
+        if (!nameOpaque) return undefined;
+        // roleRef.name computed from a role in the stack (role.metadata.name): follow the dependency
+        // when exactly one role of that kind (and namespace) is among them.
+        const candidates = dependencyUrns(r, "roleRef")
+            .map((u) => this.rolesByUrn.get(u))
+            .filter((c): c is RoleRecord => c !== undefined && c.kind === kind && (kind !== "Role" || c.namespace === namespace));
+        const unique = [...new Set(candidates)];
+        return unique.length === 1 ? unique[0] : undefined;
+    }
+
+    private addBinding(r: ResourceLike, kind: "RoleBinding" | "ClusterRoleBinding"): void {
+        const m = kubeMeta(r.props);
+        const scopeUnknown = kind === "RoleBinding" && m.namespaceUnknown;
+        const namespace = kind === "RoleBinding" && !scopeUnknown ? m.namespace ?? "default" : undefined;
+        const roleRefKind = path(r.props, "roleRef", "kind");
+        const roleRefName = path(r.props, "roleRef", "name");
+        // A ClusterRoleBinding can only reference a ClusterRole.
+        const role = kind === "ClusterRoleBinding" && roleRefKind !== "ClusterRole"
+            ? undefined
+            : this.resolveRole(r, roleRefKind, str(roleRefName), isOpaque(roleRefName), namespace);
+        const grant = role ? this.grantOf(role) : { all: false, names: new Set<string>() };
+        const props = r.props;
+        const urn = r.urn;
+        const record: BindingRecord = {
+            kind,
+            namespace,
+            urn,
+            get label() {
+                return kubeLabel(kind, props, urn, kind === "RoleBinding");
+            },
+            roleRef: { kind: str(roleRefKind), name: str(roleRefName) },
+            subjects: list(get(r.props, "subjects")),
+            role,
+            grant,
+        };
+        this.bindings.push(record);
+
+        // Parts not known yet (preview of computed names): remember what the binding might grant.
+        const rawSubjects = get(r.props, "subjects");
+        const subjectsUnknown = isOpaque(rawSubjects) || record.subjects.some((sub) =>
+            isOpaque(sub) || isOpaque(get(sub, "kind")) || isOpaque(get(sub, "name")) || isOpaque(get(sub, "namespace"))
+            || (scopeUnknown && get(sub, "kind") === "ServiceAccount" && get(sub, "namespace") === undefined));
+        const roleUnknown = (role === undefined && isOpaque(roleRefName)) || (role !== undefined && rulesOpaque(role.rules));
+        if (scopeUnknown || subjectsUnknown || roleUnknown) {
+            this.uncertain.push({
+                cluster: kind === "ClusterRoleBinding",
+                scope: namespace,
+                principals: new Set(record.subjects.flatMap((sub) => subjectPrincipals(sub, namespace))),
+                anySubject: subjectsUnknown,
+                grant: roleUnknown ? undefined : grant,
+            });
+        }
+        if (scopeUnknown || grantIsEmpty(grant)) return;
+        const scope = namespace ?? CLUSTER_SCOPE;
+        for (const subject of record.subjects) {
+            for (const principal of subjectPrincipals(subject, namespace)) {
+                const key = `${scope}\u0000${principal}`;
+                const existing = this.grants.get(key);
+                if (existing) existing.push(grant);
+                else this.grants.set(key, [grant]);
+                if (namespace !== undefined && principal.startsWith("sa:") && !principal.startsWith(`sa:${namespace}:`)) {
+                    const other = this.elsewhere.get(principal);
+                    if (other) other.push(record);
+                    else this.elsewhere.set(principal, [record]);
+                }
+            }
+        }
+    }
+
+    /** May service account `namespace`/`serviceAccount` use credential spec `credentialSpec` in its own namespace? */
+    authorizes(namespace: string, serviceAccount: string, credentialSpec: string): boolean {
+        const principals = [saKey(namespace, serviceAccount), nsGroupKey(namespace), ALL_SA_KEY];
+        for (const scope of [namespace, CLUSTER_SCOPE]) {
+            for (const principal of principals) {
+                const grants = this.grants.get(`${scope}\u0000${principal}`);
+                if (grants && grants.some((g) => grantCovers(g, credentialSpec))) return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Could a binding with parts not known yet (namespace, subjects or role) grant it? Policies do
+     * not report what only a value computed at deployment decides.
+     */
+    mightAuthorize(namespace: string, serviceAccount: string, credentialSpec: string): boolean {
+        const principals = [saKey(namespace, serviceAccount), nsGroupKey(namespace), ALL_SA_KEY];
+        return this.uncertain.some((u) =>
+            (u.cluster || u.scope === undefined || u.scope === namespace)
+            && (u.grant === undefined || grantCovers(u.grant, credentialSpec))
+            && (u.anySubject || principals.some((p) => u.principals.has(p))));
+    }
+
+    /** RoleBindings in other namespaces that name this service account and grant the credential spec (they do not count). */
+    bindingsElsewhere(namespace: string, serviceAccount: string, credentialSpec: string): BindingRecord[] {
+        return (this.elsewhere.get(saKey(namespace, serviceAccount)) ?? []).filter((b) => grantCovers(b.grant, credentialSpec));
+    }
+
+    /** ClusterRoleBindings whose ClusterRole grants `use` on some credential spec. */
+    clusterWideGrants(): BindingRecord[] {
+        return this.bindings.filter((b) => b.kind === "ClusterRoleBinding" && !grantIsEmpty(b.grant));
+    }
+}
+
+/** Readable list of a binding's subjects, for messages. */
+export function describeSubjects(subjects: unknown[]): string {
+    const parts = subjects.map((s) => {
+        const o: Obj = obj(s) ?? {};
+        const kind = str(o.kind) ?? "?";
+        const name = str(o.name) ?? "?";
+        const ns = str(o.namespace);
+        return ns ? `${kind} ${ns}/${name}` : `${kind} ${name}`;
+    });
+    return parts.length > 0 ? parts.join(", ") : "no subjects";
+}

@@ -1,0 +1,211 @@
+// Workloads and their pod specs: which credential spec they name, as which service account, on
+// which nodes. Pure.
+
+import { get, isOpaque, kubeKind, kubeMeta, kubeLabel, list, obj, path, str, type Obj } from "./values";
+
+export type WorkloadKind = "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob";
+
+/** The API groups each workload kind is served from (any version matches). */
+const WORKLOAD_GROUPS: Record<WorkloadKind, readonly string[]> = {
+    Pod: ["core"],
+    // extensions/v1beta1 served these before apps/v1; the pod template is in the same place.
+    Deployment: ["apps", "extensions"],
+    StatefulSet: ["apps"],
+    DaemonSet: ["apps", "extensions"],
+    ReplicaSet: ["apps", "extensions"],
+    Job: ["batch"],
+    CronJob: ["batch"],
+};
+
+/** Where the pod spec lives in each kind's object. */
+const POD_SPEC_PATH: Record<WorkloadKind, readonly string[]> = {
+    Pod: ["spec"],
+    Deployment: ["spec", "template", "spec"],
+    StatefulSet: ["spec", "template", "spec"],
+    DaemonSet: ["spec", "template", "spec"],
+    ReplicaSet: ["spec", "template", "spec"],
+    Job: ["spec", "template", "spec"],
+    CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+/** The workload kind of a Pulumi type token (`kubernetes:apps/v1:Deployment` → Deployment), else undefined. */
+export function workloadKind(type: unknown): WorkloadKind | undefined {
+    const k = kubeKind(type);
+    if (!k || !Object.prototype.hasOwnProperty.call(WORKLOAD_GROUPS, k.kind)) return undefined;
+    const kind = k.kind as WorkloadKind;
+    return WORKLOAD_GROUPS[kind].includes(k.group) ? kind : undefined;
+}
+
+/** The pod spec of a workload (Pod: spec; controllers: spec.template.spec; CronJob: spec.jobTemplate.spec.template.spec). */
+export function podSpecOf(type: unknown, props: unknown): Obj | undefined {
+    const kind = workloadKind(type);
+    if (!kind) return undefined;
+    return obj(path(props, ...POD_SPEC_PATH[kind]));
+}
+
+export interface Workload {
+    kind: WorkloadKind;
+    /** metadata.name (undefined when not set or unknown). */
+    name?: string;
+    /** metadata.namespace, "default" when absent. */
+    namespace: string;
+    /** True when metadata.namespace is unknown or secret: the namespace cannot be judged. */
+    namespaceUnknown: boolean;
+    /** `Deployment web/gmsa-sample-iis`, for messages. */
+    readonly label: string;
+    podSpec?: Obj;
+}
+
+export function workloadOf(type: unknown, props: unknown, urn: unknown): Workload | undefined {
+    const kind = workloadKind(type);
+    if (!kind) return undefined;
+    const m = kubeMeta(props);
+    return {
+        kind,
+        name: m.name,
+        namespace: m.namespace ?? "default",
+        namespaceUnknown: m.namespaceUnknown,
+        // Computed when a message needs it (most workloads never do).
+        get label() {
+            return kubeLabel(kind, props, urn, true);
+        },
+        podSpec: obj(path(props, ...POD_SPEC_PATH[kind])),
+    };
+}
+
+/**
+ * The service account a pod runs as: serviceAccountName, else the deprecated serviceAccount, else
+ * "default". `unknown` when the name is not known yet (the pod's identity cannot be judged).
+ */
+export function serviceAccountOf(podSpec: unknown): { name: string; unknown: boolean; defaulted: boolean } {
+    for (const key of ["serviceAccountName", "serviceAccount"]) {
+        const v = get(podSpec, key);
+        if (isOpaque(v)) return { name: String(v), unknown: true, defaulted: false };
+        const s = str(v);
+        if (s) return { name: s, unknown: false, defaulted: false };
+    }
+    return { name: "default", unknown: false, defaulted: true };
+}
+
+/** One place windowsOptions can be set: the pod, or one of its containers. */
+export interface WindowsOptionsSite {
+    /** `pod`, `container iis`, `initContainer setup`, `ephemeralContainer debugger`. */
+    where: string;
+    /** The securityContext.windowsOptions object there (possibly undefined or odd). */
+    windowsOptions: unknown;
+}
+
+const CONTAINER_LISTS: readonly [string, string][] = [
+    ["containers", "container"],
+    ["initContainers", "initContainer"],
+    ["ephemeralContainers", "ephemeralContainer"],
+];
+
+/** Pod-level windowsOptions, then every container's, init container's and ephemeral container's. */
+export function windowsOptionsSites(podSpec: unknown): WindowsOptionsSite[] {
+    const sites: WindowsOptionsSite[] = [];
+    const pod = path(podSpec, "securityContext", "windowsOptions");
+    if (pod !== undefined) sites.push({ where: "pod", windowsOptions: pod });
+    for (const [key, noun] of CONTAINER_LISTS) {
+        list(get(podSpec, key)).forEach((c, i) => {
+            const wo = path(c, "securityContext", "windowsOptions");
+            if (wo === undefined) return;
+            sites.push({ where: `${noun} ${str(get(c, "name")) ?? `#${i}`}`, windowsOptions: wo });
+        });
+    }
+    return sites;
+}
+
+/** A credential spec named by gmsaCredentialSpecName somewhere in a pod spec. */
+export interface CredentialSpecReference {
+    where: string;
+    /** The name; undefined when the value is unknown or secret. */
+    name?: string;
+}
+
+/** Every gmsaCredentialSpecName set in the pod spec (pod level and each container). */
+export function credentialSpecReferences(podSpec: unknown): CredentialSpecReference[] {
+    const refs: CredentialSpecReference[] = [];
+    for (const site of windowsOptionsSites(podSpec)) {
+        const v = get(site.windowsOptions, "gmsaCredentialSpecName");
+        if (v === undefined || v === null || v === "") continue;
+        refs.push({ where: site.where, name: typeof v === "string" && !isOpaque(v) ? v : undefined });
+    }
+    return refs;
+}
+
+/** The distinct known credential spec names a pod spec references, in order of appearance. */
+export function credentialSpecNames(podSpec: unknown): string[] {
+    const names: string[] = [];
+    for (const r of credentialSpecReferences(podSpec)) {
+        if (r.name !== undefined && !names.includes(r.name)) names.push(r.name);
+    }
+    return names;
+}
+
+/** Where inline credential spec contents (windowsOptions.gmsaCredentialSpec) are set. */
+export function inlineCredentialSpecSites(podSpec: unknown): string[] {
+    const where: string[] = [];
+    for (const site of windowsOptionsSites(podSpec)) {
+        const v = get(site.windowsOptions, "gmsaCredentialSpec");
+        if (v === undefined || v === null || v === "") continue;
+        where.push(site.where);
+    }
+    return where;
+}
+
+/** True when the pod spec names a credential spec or carries one inline. */
+export function usesGmsa(podSpec: unknown): boolean {
+    return credentialSpecReferences(podSpec).length > 0 || inlineCredentialSpecSites(podSpec).length > 0;
+}
+
+const OS_LABEL = "kubernetes.io/os";
+
+/**
+ * Whether the pod can only land on Windows nodes: nodeSelector kubernetes.io/os=windows, or a
+ * required node affinity whose every term requires kubernetes.io/os In [windows], or spec.os.name
+ * windows. undefined when that hinges on a value not known yet.
+ */
+export function selectsWindows(podSpec: unknown): boolean | undefined {
+    let opaque = false;
+
+    const selector = path(podSpec, "nodeSelector", OS_LABEL);
+    if (selector === "windows") return true;
+    if (isOpaque(selector)) opaque = true;
+
+    const os = path(podSpec, "os", "name");
+    if (os === "windows") return true;
+    if (isOpaque(os)) opaque = true;
+
+    const terms = path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms");
+    if (isOpaque(terms)) opaque = true;
+    const termList = Array.isArray(terms) ? terms : [];
+    // Terms are ORed: each must pin Windows, or the pod may land elsewhere.
+    if (termList.length > 0) {
+        let all = true;
+        for (const term of termList) {
+            const verdict = termRequiresWindows(term);
+            if (verdict === undefined) opaque = true;
+            if (verdict !== true) all = false;
+        }
+        if (all) return true;
+    }
+    return opaque ? undefined : false;
+}
+
+function termRequiresWindows(term: unknown): boolean | undefined {
+    let opaque = false;
+    for (const e of list(get(term, "matchExpressions"))) {
+        const key = get(e, "key");
+        const operator = get(e, "operator");
+        const values = get(e, "values");
+        if (isOpaque(key) || isOpaque(operator) || isOpaque(values)) {
+            opaque = true;
+            continue;
+        }
+        if (key !== OS_LABEL || operator !== "In" || !Array.isArray(values) || values.length === 0) continue;
+        if (values.every((v) => v === "windows")) return true;
+        if (values.some((v) => isOpaque(v))) opaque = true;
+    }
+    return opaque ? undefined : false;
+}

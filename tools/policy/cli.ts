@@ -1,0 +1,69 @@
+// npm run policy -- <plan.json> [--config <policy-config.json>] [--report <file>]
+// Exit 0: no mandatory policy failed; 1: one did; 2: bad input (file, format, config).
+import * as fs from "fs";
+import * as path from "path";
+import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
+import { InputError, readPlan, readPolicyConfig } from "./inputs";
+import { buildReport, formatReport } from "./report";
+
+function usage(message: string): never {
+    console.error(`policy: ${message}\nusage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]`);
+    process.exit(2);
+}
+
+async function main(): Promise<void> {
+    const argv = process.argv.slice(2);
+    let planFile: string | undefined;
+    let configFile: string | undefined;
+    let reportFile: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--config" || arg === "--report") {
+            const value = argv[++i];
+            if (!value || value.startsWith("--")) usage(`${arg} needs a file`);
+            if (arg === "--config") configFile = value;
+            else reportFile = value;
+        } else if (arg.startsWith("--")) usage(`unknown option ${JSON.stringify(arg)}`);
+        else if (planFile) usage(`one plan file only (got ${JSON.stringify(planFile)} and ${JSON.stringify(arg)})`);
+        else planFile = arg;
+    }
+    if (!planFile) usage("a plan file is required (npm run plan writes out/<stack>/plan.json)");
+
+    let plan;
+    try {
+        plan = readPlan(planFile);
+    } catch (e) {
+        if (e instanceof InputError) usage(e.message);
+        throw e;
+    }
+    const started = process.hrtime.bigint();
+    const pack = await startPolicyPack(defaultPackDir);
+    try {
+        let config = {};
+        if (configFile) {
+            try {
+                config = readPolicyConfig(configFile, pack.info);
+            } catch (e) {
+                if (e instanceof InputError) usage(e.message);
+                throw e;
+            }
+        }
+        const violations = await pack.analyze(plan.resources, config);
+        const levels = Object.fromEntries(Object.entries(config as Record<string, { enforcementLevel?: string } | string>).map(([k, v]) => [k, typeof v === "string" ? v : v.enforcementLevel ?? ""]).filter(([, v]) => v));
+        const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, levels);
+        console.log(formatReport(report));
+        console.log(`  (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s)`);
+        if (reportFile) {
+            fs.mkdirSync(path.dirname(path.resolve(reportFile)), { recursive: true });
+            fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
+        }
+        process.exitCode = report.passed ? 0 : 1;
+    } finally {
+        await pack.close();
+    }
+}
+
+main().catch((e) => {
+    console.error(`policy: ${e instanceof PolicyPackError ? e.message : (e as Error).stack}`);
+    process.exit(2);
+});
