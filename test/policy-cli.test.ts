@@ -63,8 +63,14 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
         assert.match(r.stdout, /FAILED, 2 mandatory/);
     });
 
-    test("without the allow-list the project's own cluster admin is refused (exit 1)", () => {
+    test("without --config the project's policy config applies, and the dev plan passes", () => {
         const r = policy(devPlan);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /policy config: policy\/policy-config\.json/);
+    });
+
+    test("with an empty allow-list the project's own cluster admin is refused (exit 1)", () => {
+        const r = policy(devPlan, "--config", write("empty.json", "{}"));
         assert.equal(r.status, 1);
         assert.match(r.stdout, /eks-cluster-admin-allowlist \[mandatory\]/);
     });

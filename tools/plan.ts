@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectRoot, runStack } from "./harness";
 import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
+import { projectPolicyConfig } from "./policy/config";
 import { readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
 import { countByType, toPlan } from "./planFile";
@@ -36,9 +37,6 @@ function parseArgs(argv: string[]): { stack: string; configFile?: string } {
     }
     return { stack, configFile };
 }
-
-/** The project's own policy config (allow-lists), shared with `pulumi preview --policy-pack-config`. */
-export const projectPolicyConfig = path.join(projectRoot, "policy", "policy-config.json");
 
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));

@@ -1,8 +1,10 @@
 // npm run policy -- <plan.json> [--config <policy-config.json>] [--report <file>]
+// Without --config the project's own policy/policy-config.json applies (as in `npm run plan`).
 // Exit 0: no mandatory policy failed; 1: one did; 2: bad input (file, format, config).
 import * as fs from "fs";
 import * as path from "path";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
+import { projectPolicyConfig } from "./config";
 import { InputError, readPlan, readPolicyConfig } from "./inputs";
 import { buildReport, formatReport } from "./report";
 
@@ -40,7 +42,9 @@ async function main(): Promise<void> {
     const pack = await startPolicyPack(defaultPackDir);
     try {
         let config = {};
+        configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
         if (configFile) {
+            console.log(`policy config: ${path.relative(process.cwd(), configFile) || configFile}`);
             try {
                 config = readPolicyConfig(configFile, pack.info);
             } catch (e) {
