@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { parseSettings, type ParseResult } from "../settings/validate";
 import { SecretValue } from "../lib/secret";
 import type { Settings } from "../settings/types";
+import { lineFor } from "./problems";
 
 type Obj = Record<string, any>;
 
@@ -73,11 +74,6 @@ function problems(edit: (c: Config) => void): readonly string[] {
     return result.ok ? [] : result.problems;
 }
 
-function lineFor(lines: readonly string[], key: string): string {
-    const line = lines.find((l) => l.startsWith(`${key}:`));
-    if (!line) assert.fail(`no problem line starts with "${key}:"; got:\n  ${lines.join("\n  ")}`);
-    return line;
-}
 
 const domainJoined = (c: Config) => {
     c.sections.gmsa.mode = "domainJoined";

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { defaultSubnets, parseSettings, type ParseResult } from "../settings/validate";
 import { contains, overlaps, parseCidr } from "../lib/cidr";
 import type { Settings } from "../settings/types";
+import { lineFor } from "./problems";
 
 type Obj = Record<string, unknown>;
 
@@ -87,12 +88,6 @@ function problems(patch: Obj): readonly string[] {
     return result.ok ? [] : result.problems;
 }
 
-/** The problem line for `key` (the exact full key followed by ':'), failing when there is none. */
-function lineFor(lines: readonly string[], key: string): string {
-    const line = lines.find((l) => l.startsWith(`${key}:`));
-    if (!line) assert.fail(`no problem line starts with "${key}:"; got:\n  ${lines.join("\n  ")}`);
-    return line;
-}
 
 interface BadCase {
     name: string;

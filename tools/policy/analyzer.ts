@@ -101,6 +101,16 @@ function options(r: PlanResource): analyzerProto.AnalyzerResourceOptions {
     return o;
 }
 
+/** The fields an Analyze request and a stack's resource share. */
+function describeResource<M extends analyzerProto.AnalyzeRequest | analyzerProto.AnalyzerResource>(message: M, r: PlanResource, props: structProto.Struct): M {
+    message.setType(r.type);
+    message.setName(r.name);
+    message.setUrn(r.urn);
+    message.setProperties(props);
+    message.setOptions(options(r));
+    return message;
+}
+
 function properties(r: PlanResource): structProto.Struct {
     return structProto.Struct.fromJavaScript(r.inputs as Record<string, structProto.JavaScriptValue>);
 }
@@ -118,12 +128,7 @@ async function analyzeAll(client: analyzerGrpc.AnalyzerClient, info: PackInfo, r
         while (next < analyzed.length) {
             const index = next++;
             const r = analyzed[index];
-            const request = new analyzerProto.AnalyzeRequest();
-            request.setType(r.type);
-            request.setName(r.name);
-            request.setUrn(r.urn);
-            request.setProperties(structs[index]);
-            request.setOptions(options(r));
+            const request = describeResource(new analyzerProto.AnalyzeRequest(), r, structs[index]);
             const response = await call<analyzerProto.AnalyzeRequest, analyzerProto.AnalyzeResponse>(client, "analyze", request);
             // The engine attributes a resource policy's findings to the resource it asked about.
             for (const d of response.getDiagnosticsList()) {
@@ -136,12 +141,7 @@ async function analyzeAll(client: analyzerGrpc.AnalyzerClient, info: PackInfo, r
 
     const stackRequest = new analyzerProto.AnalyzeStackRequest();
     stackRequest.setResourcesList(analyzed.map((r, index) => {
-        const resource = new analyzerProto.AnalyzerResource();
-        resource.setType(r.type);
-        resource.setName(r.name);
-        resource.setUrn(r.urn);
-        resource.setProperties(structs[index]);
-        resource.setOptions(options(r));
+        const resource = describeResource(new analyzerProto.AnalyzerResource(), r, structs[index]);
         if (r.parent) resource.setParent(r.parent);
         resource.setDependenciesList([...r.dependencies]);
         return resource;
