@@ -38,6 +38,8 @@ export class Directory {
         } catch (e) {
             await client.unbind().catch(() => undefined);
             if (e instanceof InvalidCredentialsError) throw new DirectoryError(`${o.url}: the user name or password was refused (${o.user})`);
+            // Result code 8 (strongerAuthRequired): DCs that require LDAP signing refuse simple binds in clear text.
+            if ((e as { code?: number }).code === 8) throw new DirectoryError(`${o.url}: the server requires an encrypted connection for this bind; use ldaps://`);
             throw new DirectoryError(`${o.url}: cannot connect: ${describe(e)}`);
         }
         try {
