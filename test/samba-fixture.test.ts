@@ -3,11 +3,15 @@
 // Needs Samba (bash test/support/install-samba.sh; CI installs it). Outside CI a machine without
 // Samba skips these tests; in CI (CI=true) a missing Samba fails them.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { ldapRootDse, sambaUnavailable, startSambaDomain, type SambaDomain } from "./support/samba";
+
+const execFileAsync = promisify(execFile);
 
 const unavailable = sambaUnavailable();
 const skip = unavailable && !process.env.CI ? `Samba unavailable: ${unavailable}` : false;
@@ -80,6 +84,17 @@ describe("Samba AD domain controller fixture", { skip }, () => {
       assert.deepEqual(rootDse.rootDomainNamingContext, [dc.baseDn]);
       assert.equal(rootDse.dnsHostName?.[0]?.toLowerCase(), dc.dcHostName.toLowerCase());
     }
+  });
+
+  test("the administrator's credentials: simple bind over ldaps://; plain ldap:// refuses it (Samba's default)", async () => {
+    const search = (url: string) => execFileAsync("ldbsearch", [
+      `--configfile=${dc.smbConf}`, "--option=tls verify peer=no_check",
+      "-H", url, `--simple-bind-dn=${dc.adminUser}`, `--password=${dc.adminPassword}`,
+      "-b", dc.adminDn, "-s", "base", "sAMAccountName",
+    ]);
+    const { stdout } = await search(dc.ldapsUrl);
+    assert.match(stdout, /^sAMAccountName: Administrator$/m);
+    await assert.rejects(search(dc.url), /STRONG_AUTH_REQUIRED/);
   });
 
   test("facts() are Samba's own records: names, domain SID and GUID", async () => {

@@ -20,12 +20,13 @@
 //
 // Cleanup: stop() kills samba and removes the directory. Should a test process die without calling
 // it, samba ends by itself when its stdin (a pipe from this process) closes, and a process 'exit'
-// hook (and SIGINT/SIGTERM/SIGHUP) kills it and removes the directory. SAMBA_FIXTURE_KEEP=1 keeps
-// the directory (with samba.log) after stop() for debugging.
+// hook (and SIGINT/SIGTERM/SIGHUP) kills it and removes the directory; a directory left by a
+// SIGKILLed test process is removed by the next startSambaDomain. SAMBA_FIXTURE_KEEP=1 keeps the
+// directory (with samba.log) after stop() for debugging.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -49,9 +50,10 @@ export interface SambaDomainOptions {
    */
   relaxPasswordPolicy?: boolean;
   /**
-   * Allow simple binds on plain ldap:// (389), as Windows AD does by default; default true. Samba's
-   * own default ("ldap server require strong auth = yes") only allows them over ldaps/StartTLS.
-   * Setting unicodePwd still needs an encrypted connection either way.
+   * Allow simple binds on plain ldap:// (389), as Windows AD does by default ("ldap server require
+   * strong auth = no"); default false: Samba's own default, which refuses them with
+   * strongAuthRequired ("BindSimple: Transport encryption required.") and allows them over
+   * ldaps:// (and StartTLS) only. Setting unicodePwd needs an encrypted connection either way.
    */
   allowPlainSimpleBind?: boolean;
   /** Bound on waiting for LDAP and LDAPS to answer after starting samba; default 60 s. */
@@ -89,7 +91,10 @@ export interface SambaDomain {
   netbiosName: string;
   /** "DC.samba.test" */
   dcHostName: string;
-  /** "Administrator@samba.test": works for simple binds (ldaps, or ldap with allowPlainSimpleBind) and NTLM. */
+  /**
+   * "Administrator@samba.test". Simple binds also take "SAMBA\\Administrator" or adminDn; over
+   * ldap:// only with allowPlainSimpleBind (else ldaps://); SASL/NTLM binds work on both.
+   */
   adminUser: string;
   /** "CN=Administrator,CN=Users,DC=samba,DC=test" */
   adminDn: string;
@@ -144,8 +149,10 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
   const host = options.address ?? (await pickLoopbackAddress());
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) throw new Error(`startSambaDomain: ${host} is not a loopback address`);
 
+  sweepStaleDirs();
   // Short path: Samba's unix sockets live under it (108-byte limit).
   const baseDir = mkdtempSync(path.join(os.tmpdir(), "samba-"));
+  writeFileSync(path.join(baseDir, OWNER_FILE), `${process.pid}\n`);
   const instance = new Instance(baseDir);
   try {
     const smbConf = path.join(baseDir, "etc", "smb.conf");
@@ -167,7 +174,6 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
       "server services": "rpc, ldap, cldap, kdc, drepl, dns",
       "disable netbios": "yes",
     };
-    if (options.allowPlainSimpleBind !== false) globals["ldap server require strong auth"] = "no";
 
     const t0 = Date.now();
     await run_("samba-tool", [
@@ -188,7 +194,14 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
     ], 180_000);
     // Provisioning copies /etc/resolv.conf's nameserver into "dns forwarder": drop it, so the
     // DC's DNS server never forwards off loopback.
-    const conf = readFileSync(smbConf, "utf8").replace(/^\s*dns forwarder\s*=.*\n/gim, "");
+    // Provisioning drops "ldap server require strong auth" given as --option, so it is added here.
+    let conf = readFileSync(smbConf, "utf8").replace(/^\s*dns forwarder\s*=.*\n/gim, "");
+    if (options.allowPlainSimpleBind === true) {
+      conf = conf.replace(/^\[global\]\n/m, (g) => `${g}\tldap server require strong auth = no\n`);
+    }
+    if (/dns forwarder/i.test(conf) || (options.allowPlainSimpleBind === true && !/require strong auth = no/.test(conf))) {
+      throw new Error(`unexpected smb.conf after provisioning:\n${conf}`);
+    }
     writeFileSync(smbConf, conf);
     if (options.relaxPasswordPolicy !== false) {
       await run_("samba-tool", [
@@ -382,6 +395,48 @@ class Instance {
   private removeDir(): void {
     if (process.env.SAMBA_FIXTURE_KEEP === "1") return;
     rmSync(this.baseDir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+/** Names the test process that made a domain's directory. */
+const OWNER_FILE = "owner.pid";
+
+/**
+ * Removes the directories of domains whose test process died without cleaning up (SIGKILL, say;
+ * samba itself ends then, on EOF on its stdin): those whose owner and samba are both gone.
+ */
+function sweepStaleDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir()).filter((n) => n.startsWith("samba-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join(os.tmpdir(), name);
+    const owner = readPid(path.join(dir, OWNER_FILE));
+    if (owner === undefined || pidAlive(owner)) continue;
+    const samba = readPid(path.join(dir, "run", "samba.pid"));
+    if (samba !== undefined && pidAlive(samba)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, "utf8").trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
