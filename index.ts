@@ -3,6 +3,7 @@ import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
+import { DomainJoin } from "./components/domainJoin";
 import { DomainlessIdentity } from "./components/domainlessIdentity";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
@@ -83,6 +84,18 @@ if (gmsa && ad) {
         linuxNodes: linuxNodes.nodeGroup,
         protect: settings.cluster.protect,
     });
+    if (gmsa.mode === "domainJoined" && ad.directoryId) {
+        new DomainJoin("domain-join", {
+            directoryId: ad.directoryId,
+            directoryName: ad.domainName,
+            joinOu: ad.joinOu,
+            windowsNodeRoleName: windowsNodes.roleName,
+            autoScalingGroupName: windowsNodes.autoScalingGroupName,
+            namePrefix: settings.cluster.name,
+            partition,
+            tags,
+        });
+    }
     const identity = gmsa.portableIdentity
         ? new DomainlessIdentity("domainless-identity", {
             clusterName: settings.cluster.name,

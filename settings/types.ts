@@ -112,6 +112,10 @@ export interface ActiveDirectorySettings {
      * outbound endpoint and forwarding rule, associate an "existing" rule, or "none".
      */
     readonly vpcResolver: { readonly mode: "create" } | { readonly mode: "existing"; readonly ruleId: string } | { readonly mode: "none" };
+    /** AWS Directory Service directory (Managed AD or AD Connector) Windows nodes join in domainJoined mode. */
+    readonly directoryId?: string;
+    /** OU for the nodes' computer accounts (distinguished name); default the domain's Computers container. */
+    readonly joinOu?: string;
 }
 
 /** domainless: the AWS CCG plugin on the node reads a portable AD identity from Secrets Manager. */

@@ -372,11 +372,14 @@ function readActiveDirectory(s: Section): ActiveDirectoryDraft | undefined {
     const forestName = s.has("forestName") ? s.string("forestName", { check: check.domainName }) : domainName;
     const domainSid = s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
     const domainGuid = s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
+    const directoryId = s.has("directoryId") ? s.string("directoryId", { check: (v) => (/^d-[0-9a-f]{10}$/.test(v) ? undefined : "must be an AWS Directory Service ID such as d-1234567890") }) : undefined;
+    const joinOu = s.has("joinOu") ? s.string("joinOu", { check: (v) => (/^OU=[^,]+(,(OU|DC)=[^,]+)*,DC=[^,]+$/i.test(v) ? undefined : "must be an OU distinguished name such as OU=EKS,DC=corp,DC=example,DC=com") }) : undefined;
     const resolver = s.has("vpcResolver")
         ? s.string("vpcResolver", { check: (v) => (v === "create" || v === "none" || /^rslvr-rr-[0-9a-f]{17}$/.test(v) ? undefined : "must be create, none, or a Route 53 Resolver rule ID such as rslvr-rr-0123456789abcdef0") })
         : undefined;
     s.finish();
     if (s.has("vpcResolver") && !resolver) return undefined;
+    if ((s.has("directoryId") && !directoryId) || (s.has("joinOu") && !joinOu)) return undefined;
     if (!domainName || !netbiosName || !dnsServers || !forestName) return undefined;
     if ((s.has("domainSid") && !domainSid) || (s.has("domainGuid") && !domainGuid)) return undefined;
     const domain = domainName.toLowerCase();
@@ -389,6 +392,8 @@ function readActiveDirectory(s: Section): ActiveDirectoryDraft | undefined {
         domainName: domain, netbiosName: netbiosName.toUpperCase(), dnsServers, forestName: forest,
         ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
         ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
+        ...(directoryId ? { directoryId } : {}),
+        ...(joinOu ? { joinOu } : {}),
         ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
     };
 }
@@ -486,6 +491,8 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     s.finish();
 
     if (accounts.length > 0 && !adGiven) problems.add(`${projectName}:activeDirectory`, undefined, "is required with gmsa.accounts: credential specs name the domain");
+    // Nodes join through SSM's AWS-JoinDirectoryServiceDomain, which needs a Directory Service directory.
+    if (mode === "domainJoined" && adGiven && ad && !ad.directoryId) problems.add(`${projectName}:activeDirectory.directoryId`, undefined, "is required in gmsa.mode domainJoined: the AWS Directory Service directory (Managed AD or AD Connector) the Windows nodes join");
     if (ad && accounts.length > 0) {
         if (!ad.domainSid) problems.add(`${projectName}:activeDirectory.domainSid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
         if (!ad.domainGuid) problems.add(`${projectName}:activeDirectory.domainGuid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");

@@ -12,6 +12,7 @@ const domainJoined = runOk({
     overrides: {
         "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }], sampleWorkload: { enabled: true } },
         "eks-gmsa:portableIdentityPassword": null,
+        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"], domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890" },
     },
 });
 

@@ -1,0 +1,70 @@
+// Domain-joined mode: Windows nodes join the domain through an SSM association; domainless
+// configs have none of it.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parseSettings } from "../settings/validate";
+import { domainJoinParameters } from "../components/domainJoin";
+import { inputs, ofType, one, outputs, runOk } from "./helpers";
+import { lineFor } from "./problems";
+
+const activeDirectory = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
+const domainJoinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
+
+describe("domain-joined mode", () => {
+    const joined = runOk({
+        stack: "dev",
+        overrides: {
+            "eks-gmsa:gmsa": domainJoinedGmsa,
+            "eks-gmsa:portableIdentityPassword": null,
+            "eks-gmsa:activeDirectory": { ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com" },
+        },
+    });
+
+    test("an SSM association of AWS-JoinDirectoryServiceDomain targets the Windows auto scaling group by tag", () => {
+        const association = inputs(one(joined, "aws:ssm/association:Association"));
+        assert.equal(association.name, "AWS-JoinDirectoryServiceDomain");
+        assert.deepEqual(association.targets, [{ key: "tag:aws:autoscaling:groupName", values: [outputs(joined).windowsNodeAutoScalingGroupName] }]);
+        assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
+    });
+
+    test("the Windows node role gets the directory-service policy in this mode only", () => {
+        const attached = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"));
+        assert.equal(attached.length, 1);
+        assert.equal(inputs(attached[0]).role, outputs(joined).windowsNodeRoleArn.split("/").pop());
+    });
+
+    test("domainless configs join nothing", () => {
+        const dev = runOk({ stack: "dev" });
+        assert.deepEqual(ofType(dev, "aws:ssm/association:Association"), []);
+        assert.ok(!JSON.stringify(dev.resources.map((r) => r.inputs)).includes("AmazonSSMDirectoryServiceAccess"));
+    });
+
+    test("parameters leave out dnsIpAddresses (the provider sends each parameter as one string)", () => {
+        assert.deepEqual(domainJoinParameters("d-1234567890", "corp.example.com"), { directoryId: "d-1234567890", directoryName: "corp.example.com" });
+    });
+});
+
+describe("domain-joined settings", () => {
+    const parse = (ad: Record<string, unknown>, gmsa: Record<string, unknown> = domainJoinedGmsa) =>
+        parseSettings({ stack: "dev", values: { "aws:region": "us-west-2", "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(gmsa) } });
+
+    test("a directory ID is required in domainJoined mode", () => {
+        const r = parse(activeDirectory);
+        assert.equal(r.ok, false);
+        assert.match(lineFor(r.ok ? [] : r.problems, "eks-gmsa:activeDirectory.directoryId"), /is required in gmsa\.mode domainJoined/);
+    });
+
+    test("a malformed directory ID or OU names its key", () => {
+        const r = parse({ ...activeDirectory, directoryId: "dir-123", joinOu: "CN=Computers" });
+        assert.equal(r.ok, false);
+        const problems = r.ok ? [] : r.problems;
+        assert.match(lineFor(problems, "eks-gmsa:activeDirectory.directoryId"), /"dir-123"; must be an AWS Directory Service ID/);
+        assert.match(lineFor(problems, "eks-gmsa:activeDirectory.joinOu"), /"CN=Computers"; must be an OU distinguished name/);
+    });
+
+    test("with a directory ID it parses", () => {
+        const r = parse({ ...activeDirectory, directoryId: "d-1234567890" });
+        assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+        assert.equal(r.settings.activeDirectory?.directoryId, "d-1234567890");
+    });
+});
