@@ -80,6 +80,8 @@ const domainJoined = (c: Config) => {
     delete c.sections.gmsa.portableIdentity;
     c.password = undefined;
     c.secret = false;
+    // Nodes join through this Directory Service directory.
+    c.sections.activeDirectory.directoryId = "d-1234567890";
 };
 const account = (name: string, accountName: string, namespace = "web", serviceAccounts = ["webapp"]) => ({ name, account: accountName, allowed: [{ namespace, serviceAccounts }] });
 
