@@ -63,6 +63,17 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
         assert.match(r.stdout, /FAILED, 2 mandatory/);
     });
 
+    test("a policy disabled with the shorthand form passes the plan and shows as disabled in the report", () => {
+        const plan = JSON.parse(fs.readFileSync(devPlan, "utf8"));
+        plan.resources = plan.resources.filter((r: { type: string }) => !r.type.endsWith(":Release"));
+        const shorthand = write("shorthand.json", JSON.stringify({ ...JSON.parse(fs.readFileSync(config, "utf8")), "gmsa-webhook-present": "disabled" }));
+        const reportFile = path.join(tmp, "shorthand-report.json");
+        const r = policy(write("no-webhook.json", JSON.stringify(plan)), "--config", shorthand, "--report", reportFile);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        const report = JSON.parse(fs.readFileSync(reportFile, "utf8"));
+        assert.equal(report.policies.find((p: { name: string }) => p.name === "gmsa-webhook-present").enforcementLevel, "disabled");
+    });
+
     test("without --config the project's policy config applies, and the dev plan passes", () => {
         const r = policy(devPlan);
         assert.equal(r.status, 0, r.stdout + r.stderr);

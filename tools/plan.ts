@@ -73,8 +73,7 @@ async function main(): Promise<void> {
     try {
         const config = fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, pack.info) : {};
         const violations = await pack.analyze(plan.resources, config);
-        const levels = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.enforcementLevel ?? ""]).filter(([, v]) => v));
-        const report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, levels);
+        const report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
         fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
         console.log(formatReport(report));
         if (!report.passed) process.exitCode = 1;

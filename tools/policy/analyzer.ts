@@ -9,7 +9,8 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyProto from "google-protobuf/google/protobuf/empty_pb";
 import type { PlanResource } from "../planFile";
-import type { EnforcementLevel, PackInfo, PolicyConfig, Violation } from "./types";
+import { resolvePolicyConfig } from "./inputs";
+import type { EnforcementLevel, PackInfo, PolicyConfig, ResolvedPolicyConfig, Violation } from "./types";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
 const levelCode = (level: EnforcementLevel) => levels.indexOf(level);
@@ -78,15 +79,13 @@ async function getInfo(client: analyzerGrpc.AnalyzerClient): Promise<PackInfo> {
 }
 
 /** The Configure request the CLI sends: every policy with its level and its properties. */
-function configureRequest(info: PackInfo, config: PolicyConfig): analyzerProto.ConfigureAnalyzerRequest {
+function configureRequest(resolved: ResolvedPolicyConfig): analyzerProto.ConfigureAnalyzerRequest {
     const request = new analyzerProto.ConfigureAnalyzerRequest();
-    const all = (config as Record<string, unknown>).all;
-    for (const policy of info.policies) {
-        const { enforcementLevel, ...properties } = config[policy.name] ?? {};
+    for (const [name, { enforcementLevel, properties }] of Object.entries(resolved)) {
         const entry = new analyzerProto.PolicyConfig();
-        entry.setEnforcementlevel(levelCode(enforcementLevel ?? (typeof all === "string" ? (all as EnforcementLevel) : policy.enforcementLevel)));
+        entry.setEnforcementlevel(levelCode(enforcementLevel));
         entry.setProperties(structProto.Struct.fromJavaScript(properties as Record<string, structProto.JavaScriptValue>));
-        request.getPolicyconfigMap().set(policy.name, entry);
+        request.getPolicyconfigMap().set(name, entry);
     }
     return request;
 }
@@ -116,7 +115,7 @@ function properties(r: PlanResource): structProto.Struct {
 }
 
 async function analyzeAll(client: analyzerGrpc.AnalyzerClient, info: PackInfo, resources: readonly PlanResource[], config: PolicyConfig): Promise<Violation[]> {
-    await call(client, "configure", configureRequest(info, config));
+    await call(client, "configure", configureRequest(resolvePolicyConfig(info.policies, config)));
     // The stack resource itself is not a resource the engine asks analyzers about.
     const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const diagnostics: analyzerProto.AnalyzeDiagnostic[] = [];

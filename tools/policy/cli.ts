@@ -7,6 +7,7 @@ import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
 import { projectPolicyConfig } from "./config";
 import { InputError, readPlan, readPolicyConfig } from "./inputs";
 import { buildReport, formatReport } from "./report";
+import type { PolicyConfig } from "./types";
 
 function usage(message: string): never {
     console.error(`policy: ${message}\nusage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]`);
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     const pack = await startPolicyPack(defaultPackDir);
     try {
-        let config = {};
+        let config: PolicyConfig = {};
         configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
         if (configFile) {
             console.log(`policy config: ${path.relative(process.cwd(), configFile) || configFile}`);
@@ -53,8 +54,7 @@ async function main(): Promise<void> {
             }
         }
         const violations = await pack.analyze(plan.resources, config);
-        const levels = Object.fromEntries(Object.entries(config as Record<string, { enforcementLevel?: string } | string>).map(([k, v]) => [k, typeof v === "string" ? v : v.enforcementLevel ?? ""]).filter(([, v]) => v));
-        const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, levels);
+        const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, config);
         console.log(formatReport(report));
         console.log(`  (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s)`);
         if (reportFile) {

@@ -5,6 +5,7 @@
 import type { ResourceValidationArgs, StackValidationArgs, ReportViolation, PolicyResource } from "@pulumi/policy";
 import { policies } from "../../policy/policies";
 import type { PlanResource } from "../planFile";
+import { resolvePolicyConfig } from "./inputs";
 import type { PolicyConfig, Violation } from "./types";
 
 // The server's wrapper that throws on unknown values; internal to @pulumi/policy (no typings).
@@ -19,9 +20,9 @@ export function evaluateInProcess(resources: readonly PlanResource[], config: Po
         dependencies: [], propertyDependencies: {},
         isType: () => false, asType: () => undefined,
     }));
+    const resolved = resolvePolicyConfig(policies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel ?? "mandatory" })), config);
     for (const policy of policies) {
-        const { enforcementLevel: configured, ...properties } = config[policy.name] ?? {};
-        const level = configured ?? policy.enforcementLevel ?? "mandatory";
+        const { enforcementLevel: level, properties } = resolved[policy.name];
         if (level === "disabled") continue;
         const getConfig = <T extends object>() => properties as T;
         const report = (urn?: string): ReportViolation => (message: string, reportedUrn?: string) => {

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import Ajv from "ajv";
 import type { Plan } from "../planFile";
-import type { PackInfo, PolicyConfig } from "./types";
+import type { EnforcementLevel, PackInfo, PolicyConfig, ResolvedPolicyConfig } from "./types";
 
 export class InputError extends Error {}
 
@@ -86,4 +86,14 @@ export function policyConfigProblems(config: Record<string, unknown>, info: Pack
         }
     }
     return problems;
+}
+
+/** Applies a (checked) config to the pack's policies: the one reading of the config format. */
+export function resolvePolicyConfig(policies: readonly { name: string; enforcementLevel: EnforcementLevel }[], config: PolicyConfig): ResolvedPolicyConfig {
+    const all = typeof config.all === "string" ? config.all : undefined;
+    return Object.fromEntries(policies.map((policy) => {
+        const entry = config[policy.name];
+        const { enforcementLevel, ...properties } = typeof entry === "string" ? { enforcementLevel: entry } : entry ?? {};
+        return [policy.name, { enforcementLevel: enforcementLevel ?? all ?? policy.enforcementLevel, properties }];
+    }));
 }

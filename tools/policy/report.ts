@@ -1,5 +1,6 @@
 // The policy report: violations grouped by policy, as printed and as policy-report.json.
-import type { PackInfo, Violation } from "./types";
+import { resolvePolicyConfig } from "./inputs";
+import type { PackInfo, PolicyConfig, Violation } from "./types";
 
 export interface PolicyReport {
     pack: { name: string; version: string };
@@ -9,10 +10,11 @@ export interface PolicyReport {
     policies: { name: string; enforcementLevel: string; description: string; violations: { urn?: string; message: string; enforcementLevel: string }[] }[];
 }
 
-export function buildReport(info: PackInfo, plan: { project: string; stack: string; resources: number }, violations: readonly Violation[], levels: Record<string, string>): PolicyReport {
+export function buildReport(info: PackInfo, plan: { project: string; stack: string; resources: number }, violations: readonly Violation[], config: PolicyConfig): PolicyReport {
+    const resolved = resolvePolicyConfig(info.policies, config);
     const policies = info.policies.map((p) => ({
         name: p.name,
-        enforcementLevel: levels[p.name] ?? p.enforcementLevel,
+        enforcementLevel: resolved[p.name].enforcementLevel,
         description: p.description,
         violations: violations.filter((v) => v.policyName === p.name).map((v) => ({ ...(v.urn ? { urn: v.urn } : {}), message: v.message, enforcementLevel: v.enforcementLevel })),
     }));

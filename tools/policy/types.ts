@@ -2,8 +2,14 @@
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
-/** Policy config, in the format of `pulumi preview --policy-config`: per policy, its level and properties. */
-export type PolicyConfig = Record<string, { enforcementLevel?: EnforcementLevel; [property: string]: unknown }>;
+/**
+ * Policy config, in the format of `pulumi preview --policy-pack-config`: per policy, its level and
+ * properties, or just its level; `all` sets the level of every policy not named.
+ */
+export type PolicyConfig = Record<string, EnforcementLevel | { enforcementLevel?: EnforcementLevel; [property: string]: unknown }>;
+
+/** What each policy runs with once the config is applied to the pack's defaults. */
+export type ResolvedPolicyConfig = Record<string, { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }>;
 
 export interface Violation {
     policyName: string;
