@@ -230,7 +230,13 @@ function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { 
     const deployRoleArn = s.has("deployRoleArn") ? s.string("deployRoleArn", { check: check.iamRoleArn }) : undefined;
     const protect = s.boolean("protect", true);
     const addons = s.section("addonVersions");
-    const addonVersion = (field: string) => (addons.has(field) ? addons.string(field, { check: (v) => (/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/.test(v) ? undefined : "must be an EKS add-on version such as v1.19.2-eksbuild.1") }) : undefined);
+    let addonsOk = true;
+    const addonVersion = (field: string) => {
+        if (!addons.has(field)) return undefined;
+        const version = addons.string(field, { check: (v) => (/^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$/.test(v) ? undefined : "must be an EKS add-on version such as v1.19.2-eksbuild.1") });
+        addonsOk &&= version !== undefined;
+        return version;
+    };
     const addonVersions = { vpcCni: addonVersion("vpcCni"), kubeProxy: addonVersion("kubeProxy"), coredns: addonVersion("coredns") };
     addons.finish();
     s.finish();
@@ -249,7 +255,7 @@ function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { 
         return { kubernetesVersion };
     }
     if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return { kubernetesVersion };
-    if (Object.values(addonVersions).some((v, i) => v === undefined && addons.has(["vpcCni", "kubeProxy", "coredns"][i]))) return { kubernetesVersion };
+    if (!addonsOk) return { kubernetesVersion };
     return {
         kubernetesVersion,
         cluster: {
