@@ -70,7 +70,6 @@ export function runStack(options: RunOptions): StackRun {
         if (!fs.existsSync(resultFile)) {
             throw new Error(`the program did not finish (exit ${child.status}${child.signal ? `, ${child.signal}` : ""}):\n${child.stderr}${child.stdout}`);
         }
-        if (process.env.HARNESS_DEBUG) process.stderr.write(child.stderr + child.stdout);
         return { stack: options.stack, ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as HarnessResult) };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

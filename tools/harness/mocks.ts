@@ -75,7 +75,6 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        if (process.env.MOCK_DEBUG) console.error("CALL", args.token, JSON.stringify(args.inputs), [...this.clusters]);
         const inputs = args.inputs as Record<string, unknown>;
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones": {
