@@ -4,10 +4,15 @@ import { Cluster } from "./components/cluster";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
 import { DomainJoin } from "./components/domainJoin";
+import { AccountProvisioning } from "./components/directoryProvisioning";
+import { ManagementHost } from "./components/directoryHost";
+import type { DirectoryTarget } from "./components/directoryDocuments";
 import { DomainlessIdentity } from "./components/domainlessIdentity";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
+import { ManagedDirectory } from "./components/managedDirectory";
 import { Network } from "./components/network";
+import { NodeLifecycle } from "./components/nodeLifecycle";
 import { SampleWorkload } from "./components/sampleWorkload";
 import { VpcDnsForwarding } from "./components/vpcDns";
 import { WindowsNodes } from "./components/windowsNodes";
@@ -41,13 +46,70 @@ const linuxNodes = new LinuxNodes("linux-nodes", {
     tags,
 });
 
+const windowsTaint = settings.windowsNodes.taint;
+const ad = settings.activeDirectory;
+const gmsa = settings.gmsa;
+
+// Greenfield: the stack creates the directory; its DNS addresses and ID are outputs from here on.
+const managedDirectory = ad?.managedDirectory
+    ? new ManagedDirectory("directory", {
+        domainName: ad.domainName,
+        netbiosName: ad.netbiosName,
+        edition: ad.managedDirectory.edition,
+        adminPassword: ad.managedDirectory.adminPassword,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        clusterName: settings.cluster.name,
+        protect: settings.cluster.protect,
+        tags,
+    })
+    : undefined;
+const directoryDnsServers: pulumi.Input<string[]> | undefined = managedDirectory ? managedDirectory.dnsIpAddresses : ad?.dnsServers ? [...ad.dnsServers] : undefined;
+const directoryId: pulumi.Input<string> | undefined = managedDirectory?.directoryId ?? ad?.directoryId;
+const adminSecretArn: pulumi.Input<string> | undefined = managedDirectory?.adminSecretArn ?? ad?.adminCredentialsSecretArn;
+
 new CoreDns("dns", {
     clusterName: cluster.info.createdName,
     nodeGroup: linuxNodes.nodeGroup,
     addonVersion: settings.cluster.addonVersions.coredns,
-    activeDirectory: settings.activeDirectory,
+    ...(ad && directoryDnsServers ? { activeDirectory: { domainName: ad.domainName, dnsServers: directoryDnsServers } } : {}),
     tags,
 });
+
+/** Where the management host's scripts find the directory and whose credentials they use. */
+const directoryTarget = ad && directoryDnsServers && adminSecretArn
+    ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]): DirectoryTarget => ({
+        domainName: ad.domainName, netbiosName: ad.netbiosName, dnsServers, region: settings.region, adminSecretArn: secretArn,
+    }))
+    : undefined;
+const managementHost = (secretArns: pulumi.Input<string>[], keyArns: pulumi.Input<string>[]) => new ManagementHost("ad-management-host", {
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnetIds,
+    secretArns,
+    keyArns,
+    clusterName: settings.cluster.name,
+    region: settings.region,
+    partition,
+    tags,
+});
+
+// Domain-joined mode: lifecycle hooks put each new node's computer account in the readers' group
+// and delete it when the node goes. They must exist before the node group's first node.
+let host: ManagementHost | undefined;
+let nodeLifecycle: NodeLifecycle | undefined;
+if (gmsa?.mode === "domainJoined" && ad && directoryTarget && adminSecretArn) {
+    host = managementHost([adminSecretArn], []);
+    nodeLifecycle = new NodeLifecycle("node-lifecycle", {
+        directory: directoryTarget,
+        readersGroup: gmsa.readersGroup,
+        joinOu: ad.joinOu,
+        managementHostId: host.instanceId,
+        clusterName: settings.cluster.name,
+        region: settings.region,
+        partition,
+        tags,
+    });
+}
 
 const windowsNodes = new WindowsNodes("windows-nodes", {
     settings: settings.windowsNodes,
@@ -55,19 +117,17 @@ const windowsNodes = new WindowsNodes("windows-nodes", {
     vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds,
     partition,
+    ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks, dependsOn: nodeLifecycle.readyBeforeNodes } : {}),
     tags,
 });
 
-const windowsTaint = settings.windowsNodes.taint;
-const ad = settings.activeDirectory;
-
 // Windows hosts (ccg.exe in domainless mode) resolve the domain through the VPC resolver.
-if (ad && ad.vpcResolver.mode !== "none") {
+if (ad && directoryDnsServers && ad.vpcResolver.mode !== "none") {
     new VpcDnsForwarding("ad-dns-forwarding", {
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
         domainName: ad.domainName,
-        dnsServers: ad.dnsServers,
+        dnsServers: directoryDnsServers,
         ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
         namePrefix: settings.cluster.name,
         tags,
@@ -76,7 +136,7 @@ if (ad && ad.vpcResolver.mode !== "none") {
 
 // gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
 // who may use them, and the sample workload that proves it end to end.
-const gmsa = settings.gmsa;
+let provisioning: AccountProvisioning | undefined;
 if (gmsa && ad) {
     const webhook = new GmsaWebhook("gmsa-webhook", {
         settings: gmsa,
@@ -84,9 +144,9 @@ if (gmsa && ad) {
         linuxNodes: linuxNodes.nodeGroup,
         protect: settings.cluster.protect,
     });
-    if (gmsa.mode === "domainJoined" && ad.directoryId) {
+    if (gmsa.mode === "domainJoined" && directoryId) {
         new DomainJoin("domain-join", {
-            directoryId: ad.directoryId,
+            directoryId,
             directoryName: ad.domainName,
             joinOu: ad.joinOu,
             windowsNodeRoleName: windowsNodes.roleName,
@@ -108,10 +168,32 @@ if (gmsa && ad) {
             tags,
         })
         : undefined;
-    const specs = gmsa.domain
+    // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
+    if (ad.provisionAccounts && directoryTarget) {
+        host ??= managementHost(
+            [adminSecretArn!, ...(identity ? [identity.secretArn] : [])],
+            identity ? [identity.keyArn] : []);
+        provisioning = new AccountProvisioning("ad-provisioning", {
+            script: pulumi.all([directoryTarget, identity?.secretArn]).apply(([target, identitySecretArn]) => ({
+                ...target,
+                readersGroup: gmsa.readersGroup,
+                accountsOu: ad.accountsOu,
+                accounts: gmsa.accounts.map((a) => a.account),
+                ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
+            })),
+            managementHostId: host.instanceId,
+            region: settings.region,
+            awsProfile: settings.awsProfile,
+            expectedFacts: gmsa.domain,
+            clusterName: settings.cluster.name,
+            tags,
+        });
+    }
+    const domainFacts = gmsa.domain ?? provisioning?.domain;
+    const specs = domainFacts
         ? new CredentialSpecs("credential-specs", {
             accounts: gmsa.accounts,
-            domain: gmsa.domain,
+            domain: domainFacts,
             ...(identity ? { portableIdentitySecretArn: identity.secretArn } : {}),
             provider: cluster.provider,
             crd: webhook.release,
@@ -128,6 +210,8 @@ if (gmsa && ad) {
             provider: cluster.provider,
             admission: [
                 webhook.release,
+                // The pod's gMSA must exist in AD before the pod starts.
+                ...(provisioning ? [provisioning] : []),
                 ...specs.rbac[sample.credentialSpec],
                 ...Object.entries(specs.serviceAccounts).filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`).map(([, sa]) => sa),
             ],
@@ -166,3 +250,14 @@ export const gmsaCredentialSpecs = (gmsa?.accounts ?? []).map((a) => ({
     account: a.account,
     allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })),
 }));
+/** The directory this stack created (greenfield), and the AD DNS servers pods and hosts use. */
+export const managedDirectoryId = managedDirectory?.directoryId;
+export const adDnsServers = directoryDnsServers;
+/** The instance that runs the AD documents (connect with Session Manager to troubleshoot). */
+export const adManagementHostId = host?.instanceId;
+/** What the last AD provisioning run changed (secret, like the whole run's output). */
+export const adProvisioningChanges = provisioning?.changes;
+/** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */
+export const windowsNodeLifecycleRunbooks = nodeLifecycle
+    ? { launch: nodeLifecycle.launchRunbookName, termination: nodeLifecycle.terminationRunbookName }
+    : undefined;

@@ -38,6 +38,11 @@ export function awsPluginInput(secretArn: string): string {
     return JSON.stringify({ credentialArn: secretArn });
 }
 
+/** Known before the domain facts are: the resource's name never waits for the directory. */
+export function credentialSpecMetadata(name: string): CredentialSpecDocument["metadata"] {
+    return { name, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } };
+}
+
 export function renderCredentialSpec(a: CredentialSpecArgs): CredentialSpecDocument {
     const activeDirectoryConfig: CredentialSpecDocument["credspec"]["ActiveDirectoryConfig"] = {
         // The account under both scopes, as New-CredentialSpec writes it: clients may name the
@@ -53,7 +58,7 @@ export function renderCredentialSpec(a: CredentialSpecArgs): CredentialSpecDocum
     return {
         apiVersion: "windows.k8s.io/v1",
         kind: "GMSACredentialSpec",
-        metadata: { name: a.name, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
+        metadata: credentialSpecMetadata(a.name),
         credspec: {
             CmsPlugins: ["ActiveDirectory"],
             DomainJoinConfig: {

@@ -3,13 +3,14 @@
 // accounts are created where config says `create: true`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { renderCredentialSpec, type DomainFacts } from "./credentialSpec";
+import { credentialSpecMetadata, renderCredentialSpec, type DomainFacts } from "./credentialSpec";
 import { credentialSpecRoleName, principalsToCreate, roleBindingsFor, useCredentialSpecRule } from "./gmsaRbac";
 import type { GmsaAccountSettings } from "../settings/types";
 
 export interface CredentialSpecsArgs {
     accounts: readonly GmsaAccountSettings[];
-    domain: DomainFacts;
+    /** From config, or (when the stack provisions the accounts) as the directory reported them. */
+    domain: pulumi.Input<DomainFacts>;
     /** Domainless mode: the secret the AWS CCG plugin reads the portable identity from. */
     portableIdentitySecretArn?: pulumi.Input<string>;
     provider: k8s.Provider;
@@ -39,14 +40,14 @@ export class CredentialSpecs extends pulumi.ComponentResource {
         }
 
         for (const account of args.accounts) {
-            const specArgs = { name: account.name, account: account.account, domain: args.domain };
+            const specArgs = { name: account.name, account: account.account };
             // Only the credspec body waits for the secret's ARN; the name is known at preview.
-            const credspec = pulumi.output(args.portableIdentitySecretArn).apply((secretArn) =>
-                renderCredentialSpec({ ...specArgs, ...(secretArn ? { portableIdentitySecretArn: secretArn } : {}) }).credspec);
+            const credspec = pulumi.all([args.portableIdentitySecretArn, args.domain]).apply(([secretArn, domain]) =>
+                renderCredentialSpec({ ...specArgs, domain, ...(secretArn ? { portableIdentitySecretArn: secretArn } : {}) }).credspec);
             new k8s.apiextensions.CustomResource(`credspec-${account.name}`, {
                 apiVersion: "windows.k8s.io/v1",
                 kind: "GMSACredentialSpec",
-                metadata: renderCredentialSpec(specArgs).metadata,
+                metadata: credentialSpecMetadata(account.name),
                 credspec,
             }, { ...k8sOpts, dependsOn: [args.crd], protect: args.protect });
 

@@ -3,19 +3,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { renderCorefile } from "./corefile";
-import type { ActiveDirectorySettings } from "../settings/types";
 
 export interface CoreDnsArgs {
     clusterName: pulumi.Input<string>;
     /** The node group CoreDNS pods run on: the add-on stays degraded until nodes exist. */
     nodeGroup: pulumi.Resource;
     addonVersion?: string;
-    activeDirectory?: ActiveDirectorySettings;
+    /** The AD domain and its DNS servers (outputs when the stack creates the directory). */
+    activeDirectory?: { domainName: string; dnsServers: pulumi.Input<string[]> };
     tags: Readonly<Record<string, string>>;
 }
 
 /** The coredns add-on's configuration values (schema key `corefile`, a string). */
-export function corednsConfiguration(activeDirectory: Pick<ActiveDirectorySettings, "domainName" | "dnsServers"> | undefined): string {
+export function corednsConfiguration(activeDirectory: { domainName: string; dnsServers: readonly string[] } | undefined): string {
     const forwarders = activeDirectory ? [{ domain: activeDirectory.domainName, servers: activeDirectory.dnsServers }] : [];
     return JSON.stringify({ corefile: renderCorefile(forwarders) });
 }
@@ -29,7 +29,9 @@ export class CoreDns extends pulumi.ComponentResource {
             clusterName: args.clusterName,
             addonName: "coredns",
             ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
-            configurationValues: corednsConfiguration(args.activeDirectory),
+            configurationValues: args.activeDirectory
+                ? pulumi.output(args.activeDirectory.dnsServers).apply((dnsServers) => corednsConfiguration({ domainName: args.activeDirectory!.domainName, dnsServers }))
+                : corednsConfiguration(undefined),
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
             preserve: true,

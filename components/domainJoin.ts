@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn } from "../lib/aws";
 
 export interface DomainJoinArgs {
-    directoryId: string;
+    directoryId: pulumi.Input<string>;
     /** The directory's DNS name (corp.example.com). */
     directoryName: string;
     joinOu?: string;
@@ -22,7 +22,7 @@ export const domainJoinDocument = "AWS-JoinDirectoryServiceDomain";
  * The document's parameters. dnsIpAddresses (a StringList) is left out: the provider sends each
  * parameter as a one-element list, and the document finds the directory's DNS servers itself.
  */
-export function domainJoinParameters(directoryId: string, directoryName: string, joinOu?: string): Record<string, string> {
+export function domainJoinParameters<Id>(directoryId: Id, directoryName: string, joinOu?: string): { directoryId: Id } & Record<string, Id | string> {
     return { directoryId, directoryName, ...(joinOu ? { directoryOU: joinOu } : {}) };
 }
 

@@ -10,7 +10,7 @@ export interface VpcDnsForwardingArgs {
     /** Private subnets in two AZs for the endpoint's addresses. */
     subnetIds: pulumi.Input<string[]>;
     domainName: string;
-    dnsServers: readonly string[];
+    dnsServers: pulumi.Input<string[]>;
     /** Associate this existing rule instead of creating an endpoint and a rule. */
     existingRuleId?: string;
     namePrefix: string;
@@ -30,7 +30,7 @@ export class VpcDnsForwarding extends pulumi.ComponentResource {
             const securityGroup = new aws.ec2.SecurityGroup("resolver-endpoint-sg", {
                 description: `Route 53 Resolver outbound endpoint: DNS to the AD DNS servers of ${args.domainName}`,
                 vpcId: args.vpcId,
-                egress: args.dnsServers.flatMap((ip) => ["udp", "tcp"].map((protocol) => ({ protocol, fromPort: 53, toPort: 53, cidrBlocks: [`${ip}/32`], description: `DNS to ${ip}` }))),
+                egress: pulumi.output(args.dnsServers).apply((ips) => ips.flatMap((ip) => ["udp", "tcp"].map((protocol) => ({ protocol, fromPort: 53, toPort: 53, cidrBlocks: [`${ip}/32`], description: `DNS to ${ip}` })))),
                 tags: { ...args.tags, Name: `${args.namePrefix}-ad-dns-forwarding` },
             }, parent);
             const endpoint = new aws.route53.ResolverEndpoint("ad-dns-outbound", {
@@ -44,7 +44,7 @@ export class VpcDnsForwarding extends pulumi.ComponentResource {
                 domainName: args.domainName,
                 ruleType: "FORWARD",
                 resolverEndpointId: endpoint.id,
-                targetIps: args.dnsServers.map((ip) => ({ ip, port: 53 })),
+                targetIps: pulumi.output(args.dnsServers).apply((ips) => ips.map((ip) => ({ ip, port: 53 }))),
                 tags: { ...args.tags, Name: `${args.namePrefix}-${args.domainName}` },
             }, parent);
             ruleId = rule.id;

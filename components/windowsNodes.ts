@@ -14,6 +14,10 @@ export interface WindowsNodesArgs {
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<string[]>;
     partition: string;
+    /** Domain-joined mode: lifecycle hooks the group holds new and leaving nodes with (see NodeLifecycle). */
+    lifecycleHooks?: aws.types.input.autoscaling.GroupInitialLifecycleHook[];
+    /** Created before the group: what its first lifecycle events need. */
+    dependsOn?: pulumi.Resource[];
     tags: Readonly<Record<string, string>>;
 }
 
@@ -108,8 +112,11 @@ export class WindowsNodes extends pulumi.ComponentResource {
             instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90, instanceWarmup: "600" } },
             // Windows nodes take several minutes to boot and join.
             healthCheckGracePeriod: 600,
+            // Hooks exist only from the group's creation on, so the first nodes are held too;
+            // a change of hooks (the gMSA mode) replaces the group, and the nodes with it.
+            ...(args.lifecycleHooks && args.lifecycleHooks.length > 0 ? { initialLifecycleHooks: args.lifecycleHooks } : {}),
             tags: asgTags,
-        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking] });
+        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking, ...(args.dependsOn ?? [])] });
 
 
         this.roleArn = role.arn;

@@ -174,3 +174,35 @@ export function dns1123Subdomain(v: string): string | undefined {
         ? undefined
         : "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit";
 }
+
+/** sAMAccountName of a security group: at most 64 characters here (what AD tools accept), no reserved characters. */
+export function groupAccountName(v: string): string | undefined {
+    if (v.length < 1 || v.length > 64) return `must be 1 to 64 characters (this one has ${v.length})`;
+    if (/["/\\[\]:;|=,+*?<>@]/.test(v)) return "must not contain any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare group name)";
+    if (v.endsWith(".") || v.trim() !== v) return "must not start or end with a space or end with '.'";
+    return undefined;
+}
+
+/** A Secrets Manager secret ARN (full, with the six-character suffix Secrets Manager appends). */
+export function secretArn(v: string): string | undefined {
+    return /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/.test(v)
+        ? undefined
+        : "must be the full ARN of a Secrets Manager secret such as arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
+}
+
+/** An OU or container distinguished name inside a domain (OU=…/CN=… components, then DC=…). */
+export function containerDn(v: string): string | undefined {
+    return /^(OU|CN)=[^,=]+(,(OU|CN)=[^,=]+)*(,DC=[^,=]+)+$/i.test(v) ? undefined : "must be a distinguished name such as OU=Users,OU=CORP,DC=corp,DC=example,DC=com";
+}
+
+/**
+ * The AWS Managed Microsoft AD Admin password rule (CreateMicrosoftAD): 8 to 64 characters with
+ * three of lower case, upper case, digits and other characters; and not the word "admin".
+ */
+export function managedDirectoryPassword(v: string): string | undefined {
+    if (v.length < 8 || v.length > 64) return `must be 8 to 64 characters (this one has ${v.length})`;
+    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9\s]/].filter((r) => r.test(v)).length;
+    if (classes < 3) return "must contain three of: lower-case letters, upper-case letters, digits, other characters";
+    if (/admin/i.test(v)) return "must not contain the word admin (AWS Directory Service refuses it)";
+    return undefined;
+}

@@ -98,10 +98,29 @@ export interface WindowsNodeSettings extends ScalingSettings {
     readonly taint?: Taint;
 }
 
+/** An AWS Managed Microsoft AD this stack creates (greenfield). */
+export interface ManagedDirectorySettings {
+    readonly edition: "Standard" | "Enterprise";
+    /** The password of the directory's `Admin` user. */
+    readonly adminPassword: SecretValue;
+}
+
 export interface ActiveDirectorySettings {
     readonly domainName: string;
     readonly netbiosName: string;
-    readonly dnsServers: readonly string[];
+    /** The AD DNS servers; absent when the stack creates the directory (its DNS addresses are outputs). */
+    readonly dnsServers?: readonly string[];
+    readonly managedDirectory?: ManagedDirectorySettings;
+    /**
+     * Secrets Manager secret ({"username","password"}) of an AD account that may manage the readers'
+     * group, gMSAs, the portable identity and computer accounts, for an existing directory. With
+     * managedDirectory the stack creates it from the Admin password.
+     */
+    readonly adminCredentialsSecretArn?: string;
+    /** Create the readers' group, the gMSAs and the portable identity in AD, from a management host in the VPC. */
+    readonly provisionAccounts: boolean;
+    /** Where the readers' group and the portable identity are created (distinguished name). */
+    readonly accountsOu: string;
     /** DNS name of the forest root domain (defaults to domainName). */
     readonly forestName: string;
     /** Domain SID (S-1-5-21-…) and objectGUID, which every credential spec names. */
@@ -154,7 +173,12 @@ export interface DomainFacts {
 
 export interface GmsaSettings {
     readonly mode: GmsaMode;
-    /** Present whenever accounts are configured (validation requires the SID and GUID then). */
+    /** The AD security group allowed to retrieve the gMSAs' passwords (sAMAccountName). */
+    readonly readersGroup: string;
+    /**
+     * Known from config (domainSid, domainGuid); absent when the stack provisions the accounts and
+     * reads the facts from the directory itself.
+     */
     readonly domain?: DomainFacts;
     readonly accounts: readonly GmsaAccountSettings[];
     /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */

@@ -17,7 +17,7 @@ export const projectName = "eks-gmsa";
 export const defaultCertManagerVersion = "v1.19.6";
 
 /** The top-level keys of the `eks-gmsa:` namespace. */
-export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword"] as const;
+export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword", "directoryAdminPassword"] as const;
 
 export interface RawConfig {
     /** Full keys as Pulumi passes them, e.g. `eks-gmsa:network` → JSON text, `aws:region` → text. */
@@ -42,7 +42,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const access = readAccess(root.section("access"));
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
     const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
-    const adDraft = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory")) : undefined;
+    // (A managed directory's two domain controllers need two AZs: every network has at least two.)
+    const adDraft = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
     // A gmsa value that is not a mapping is one problem, reported by section(); nothing to read.
     const gmsaSection = root.has("gmsa") ? root.section("gmsa") : undefined;
     const gmsa = gmsaSection && isPlainObject(root.raw("gmsa")) ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
@@ -50,6 +51,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const activeDirectory: ActiveDirectorySettings | undefined = adDraft && { ...adDraft, vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" } };
     // Read by readGmsa from the raw values (it must stay a secret); marked known here.
     root.raw("portableIdentityPassword");
+    root.raw("directoryAdminPassword");
     root.finish();
 
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
@@ -371,35 +373,79 @@ function readTaint(s: Section): Taint | undefined | null {
 /** activeDirectory before the VPC resolver default is known (it depends on the gMSA mode). */
 type ActiveDirectoryDraft = Omit<ActiveDirectorySettings, "vpcResolver"> & { vpcResolver?: ActiveDirectorySettings["vpcResolver"] };
 
-function readActiveDirectory(s: Section): ActiveDirectoryDraft | undefined {
+function readActiveDirectory(s: Section, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): ActiveDirectoryDraft | undefined {
+    const problems = s.problems;
     const domainName = s.string("domainName", { check: check.domainName });
     const netbiosName = s.string("netbiosName", { check: check.netbiosName });
-    const dnsServers = s.stringList("dnsServers", { item: check.ipv4, unique: true, minItems: 1, maxItems: 15 });
+
+    // Greenfield: the stack creates an AWS Managed Microsoft AD, so its DNS addresses, ID and
+    // domain SID/GUID are outputs, not config.
+    const managed = s.has("managedDirectory") ? s.section("managedDirectory") : undefined;
+    const edition = managed?.string("edition", { default: "Standard", oneOf: ["Standard", "Enterprise"] }) as "Standard" | "Enterprise" | undefined;
+    managed?.finish();
+    let managedDirectory: ActiveDirectorySettings["managedDirectory"];
+    const adminPassword = values[directoryAdminPasswordKey];
+    if (managed) {
+        for (const key of ["dnsServers", "directoryId", "domainSid", "domainGuid", "adminCredentialsSecretArn"]) {
+            if (s.has(key)) problems.add(s.path(key), undefined, `is read from the directory this stack creates (activeDirectory.managedDirectory); remove it`);
+        }
+        if (s.has("forestName") && domainName && String(s.raw("forestName")).toLowerCase() !== domainName.toLowerCase()) problems.add(s.path("forestName"), s.raw("forestName"), "must equal domainName: a managed directory is a new forest");
+        if (adminPassword === undefined) problems.add(directoryAdminPasswordKey, undefined, "is required with activeDirectory.managedDirectory (pulumi config set --secret directoryAdminPassword): the directory's Admin password");
+        else if (!secretKeys.includes(directoryAdminPasswordKey)) problems.add(directoryAdminPasswordKey, undefined, "must be a secret: set it again with pulumi config set --secret directoryAdminPassword");
+        else {
+            const problem = check.managedDirectoryPassword(adminPassword);
+            if (problem) problems.add(directoryAdminPasswordKey, undefined, problem);
+            else if (edition) managedDirectory = { edition, adminPassword: new SecretValue(adminPassword) };
+        }
+    } else if (adminPassword !== undefined) {
+        problems.add(directoryAdminPasswordKey, undefined, "is only used with activeDirectory.managedDirectory; remove it with pulumi config rm directoryAdminPassword");
+    }
+
+    const dnsServers = managed ? undefined : s.stringList("dnsServers", { item: check.ipv4, unique: true, minItems: 1, maxItems: 15 });
     const forestName = s.has("forestName") ? s.string("forestName", { check: check.domainName }) : domainName;
-    const domainSid = s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
-    const domainGuid = s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
-    const directoryId = s.has("directoryId") ? s.string("directoryId", { check: (v) => (/^d-[0-9a-f]{10}$/.test(v) ? undefined : "must be an AWS Directory Service ID such as d-1234567890") }) : undefined;
+    const domainSid = !managed && s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
+    const domainGuid = !managed && s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
+    const directoryId = !managed && s.has("directoryId") ? s.string("directoryId", { check: (v) => (/^d-[0-9a-f]{10}$/.test(v) ? undefined : "must be an AWS Directory Service ID such as d-1234567890") }) : undefined;
     const joinOu = s.has("joinOu") ? s.string("joinOu", { check: (v) => (/^OU=[^,]+(,(OU|DC)=[^,]+)*,DC=[^,]+$/i.test(v) ? undefined : "must be an OU distinguished name such as OU=EKS,DC=corp,DC=example,DC=com") }) : undefined;
+    const adminCredentialsSecretArn = !managed && s.has("adminCredentialsSecretArn") ? s.string("adminCredentialsSecretArn", { check: check.secretArn }) : undefined;
+    const provisionAccounts = s.boolean("provisionAccounts", managed !== undefined);
+    if (managed && s.has("provisionAccounts") && !provisionAccounts) problems.add(s.path("provisionAccounts"), false, "must be true with managedDirectory: nothing else creates the readers' group and the gMSAs in a new directory");
+    if (provisionAccounts && !managed && !s.has("adminCredentialsSecretArn")) problems.add(s.path("adminCredentialsSecretArn"), undefined, "is required with provisionAccounts: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that creates the group, the gMSAs and the portable identity");
+    const accountsOu = s.has("accountsOu") ? s.string("accountsOu", { check: check.containerDn }) : undefined;
     const resolver = s.has("vpcResolver")
         ? s.string("vpcResolver", { check: (v) => (v === "create" || v === "none" || /^rslvr-rr-[0-9a-f]{17}$/.test(v) ? undefined : "must be create, none, or a Route 53 Resolver rule ID such as rslvr-rr-0123456789abcdef0") })
         : undefined;
     s.finish();
     if (s.has("vpcResolver") && !resolver) return undefined;
-    if ((s.has("directoryId") && !directoryId) || (s.has("joinOu") && !joinOu)) return undefined;
-    if (!domainName || !netbiosName || !dnsServers || !forestName) return undefined;
-    if ((s.has("domainSid") && !domainSid) || (s.has("domainGuid") && !domainGuid)) return undefined;
+    if ((s.has("directoryId") && !managed && !directoryId) || (s.has("joinOu") && !joinOu)) return undefined;
+    if ((s.has("adminCredentialsSecretArn") && !managed && !adminCredentialsSecretArn) || (s.has("accountsOu") && !accountsOu)) return undefined;
+    if (managed && !managedDirectory) return undefined;
+    if (!domainName || !netbiosName || (!managed && !dnsServers) || !forestName || provisionAccounts === undefined) return undefined;
+    if ((s.has("domainSid") && !managed && !domainSid) || (s.has("domainGuid") && !managed && !domainGuid)) return undefined;
     const domain = domainName.toLowerCase();
     const forest = forestName.toLowerCase();
     if (domain !== forest && !domain.endsWith(`.${forest}`)) {
         s.problems.add(s.path("forestName"), forestName, `must be the forest root of domainName (${domainName}): the same name or a parent of it`);
         return undefined;
     }
+    const domainDn = domain.split(".").map((label) => `DC=${label}`).join(",");
+    // AWS Managed AD delegates OU=<NetBIOS name> to its Admin; CN=Users is the AD default elsewhere.
+    const defaultAccountsOu = managed ? `OU=Users,OU=${netbiosName.toUpperCase()},${domainDn}` : `CN=Users,${domainDn}`;
+    if (accountsOu && !accountsOu.toLowerCase().endsWith(domainDn)) {
+        s.problems.add(s.path("accountsOu"), accountsOu, `must be inside the domain (end with ${domainDn})`);
+        return undefined;
+    }
     return {
-        domainName: domain, netbiosName: netbiosName.toUpperCase(), dnsServers, forestName: forest,
+        domainName: domain, netbiosName: netbiosName.toUpperCase(), forestName: forest,
+        ...(dnsServers ? { dnsServers } : {}),
+        ...(managedDirectory ? { managedDirectory } : {}),
         ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
         ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
         ...(directoryId ? { directoryId } : {}),
         ...(joinOu ? { joinOu } : {}),
+        ...(adminCredentialsSecretArn ? { adminCredentialsSecretArn } : {}),
+        provisionAccounts,
+        accountsOu: accountsOu ?? defaultAccountsOu,
         ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
     };
 }
@@ -407,6 +453,7 @@ function readActiveDirectory(s: Section): ActiveDirectoryDraft | undefined {
 /** The gMSA webhook chart versions whose CRD and values this program is checked against. */
 export const gmsaChartVersions = ["0.13.0"] as const;
 export const portableIdentityPasswordKey = `${projectName}:portableIdentityPassword`;
+export const directoryAdminPasswordKey = `${projectName}:directoryAdminPassword`;
 
 function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boolean, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): GmsaSettings | undefined {
     const problems = s.problems;
@@ -445,6 +492,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
         }
     }
     const accounts = indexed.map((x) => x.account);
+    const readersGroup = s.string("readersGroup", { default: "eks-gmsa-readers", check: check.groupAccountName });
 
     const webhook = s.section("webhook");
     const webhookNamespace = webhook.string("namespace", { default: "gmsa-webhook", check: check.dns1123Label });
@@ -498,10 +546,14 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
 
     if (accounts.length > 0 && !adGiven) problems.add(`${projectName}:activeDirectory`, undefined, "is required with gmsa.accounts: credential specs name the domain");
     // Nodes join through SSM's AWS-JoinDirectoryServiceDomain, which needs a Directory Service directory.
-    if (mode === "domainJoined" && adGiven && ad && !ad.directoryId) problems.add(`${projectName}:activeDirectory.directoryId`, undefined, "is required in gmsa.mode domainJoined: the AWS Directory Service directory (Managed AD or AD Connector) the Windows nodes join");
-    if (ad && accounts.length > 0) {
-        if (!ad.domainSid) problems.add(`${projectName}:activeDirectory.domainSid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
-        if (!ad.domainGuid) problems.add(`${projectName}:activeDirectory.domainGuid`, undefined, "is required with gmsa.accounts (npm run ad -- discover prints it)");
+    if (mode === "domainJoined" && adGiven && ad && !ad.directoryId && !ad.managedDirectory) problems.add(`${projectName}:activeDirectory.directoryId`, undefined, "is required in gmsa.mode domainJoined: the AWS Directory Service directory (Managed AD or AD Connector) the Windows nodes join");
+    // Adding new nodes to the readers' group and deleting the computer accounts of removed nodes
+    // needs an AD account; with managedDirectory the stack has the Admin's.
+    if (mode === "domainJoined" && adGiven && ad && !ad.managedDirectory && !ad.adminCredentialsSecretArn) problems.add(`${projectName}:activeDirectory.adminCredentialsSecretArn`, undefined, "is required in gmsa.mode domainJoined: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that adds new nodes to the readers' group and deletes the computer accounts of removed nodes");
+    // Provisioning reads the SID and GUID from the directory; otherwise config must name them.
+    if (ad && accounts.length > 0 && !ad.provisionAccounts) {
+        if (!ad.domainSid) problems.add(`${projectName}:activeDirectory.domainSid`, undefined, "is required with gmsa.accounts unless activeDirectory.provisionAccounts is true (npm run ad -- discover prints it)");
+        if (!ad.domainGuid) problems.add(`${projectName}:activeDirectory.domainGuid`, undefined, "is required with gmsa.accounts unless activeDirectory.provisionAccounts is true (npm run ad -- discover prints it)");
     }
     for (const { index, account: a } of indexed) {
         for (const [j, p] of a.allowed.entries()) {
@@ -518,9 +570,10 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     const domain = ad?.domainSid && ad.domainGuid
         ? { dnsName: ad.domainName, forestName: ad.forestName, netbiosName: ad.netbiosName, sid: ad.domainSid, guid: ad.domainGuid }
         : undefined;
-    if (accounts.length > 0 && !domain) return undefined;
+    if (accounts.length > 0 && !domain && !ad?.provisionAccounts) return undefined;
+    if (!readersGroup) return undefined;
     return {
-        mode, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
+        mode, readersGroup, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
         webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
         certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
         ...(sampleWorkload ? { sampleWorkload } : {}),

@@ -143,6 +143,28 @@ describe("provision, verify, remove", () => {
     });
 });
 
+describe("provision into an OU (--ou), as the managed directory's delegated OU needs", () => {
+    test("the group and the portable identity are created in the OU; a malformed OU is a usage error", async () => {
+        const directory = await Directory.connect({ url: dc.ldapsUrl, user: dc.adminUser, password: dc.adminPassword, tls: { rejectUnauthorized: false } });
+        const ou = `OU=EKS,${directory.baseDn}`;
+        try {
+            await directory.add(ou, { objectClass: ["top", "organizationalUnit"], ou: "EKS" });
+            const r = await ad(["provision", ...connection(), ...gmsaArgs, "--identity-user", "gmsa-ccg-reader", "--ou", ou]);
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(String((await directory.findAccount("EKS-gMSA-Readers"))!.dn).toLowerCase(), `cn=eks-gmsa-readers,${ou}`.toLowerCase());
+            assert.equal(String((await directory.findAccount("gmsa-ccg-reader"))!.dn).toLowerCase(), `cn=gmsa-ccg-reader,${ou}`.toLowerCase());
+            assert.equal((await ad(["verify", ...connection(), ...gmsaArgs])).status, 0);
+            assert.equal((await ad(["remove", ...connection(), ...gmsaArgs, "--identity-user", "gmsa-ccg-reader"])).status, 0);
+        } finally {
+            await directory.remove(ou).catch(() => undefined);
+            await directory.close();
+        }
+        const bad = await ad(["provision", ...connection(), ...gmsaArgs, "--ou", "EKS"]);
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /--ou "EKS" must be a distinguished name/);
+    });
+});
+
 describe("failures are one line and fast", () => {
     test("a wrong password", async () => {
         const r = await ad(["discover", ...connection()], { AD_PASSWORD: "not-the-password" });

@@ -16,7 +16,8 @@ describe("domain-joined mode", () => {
         overrides: {
             "eks-gmsa:gmsa": domainJoinedGmsa,
             "eks-gmsa:portableIdentityPassword": null,
-            "eks-gmsa:activeDirectory": { ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com" },
+            "eks-gmsa:directoryAdminPassword": null,
+            "eks-gmsa:activeDirectory": { ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
         },
     });
 
@@ -63,7 +64,7 @@ describe("domain-joined settings", () => {
     });
 
     test("with a directory ID it parses", () => {
-        const r = parse({ ...activeDirectory, directoryId: "d-1234567890" });
+        const r = parse({ ...activeDirectory, directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" });
         assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
         assert.equal(r.settings.activeDirectory?.directoryId, "d-1234567890");
     });

@@ -12,7 +12,8 @@ const domainJoined = runOk({
     overrides: {
         "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }], sampleWorkload: { enabled: true } },
         "eks-gmsa:portableIdentityPassword": null,
-        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"], domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890" },
+        "eks-gmsa:directoryAdminPassword": null,
+        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"], domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
     },
 });
 
@@ -98,9 +99,11 @@ describe("credential specs", () => {
     test("domain-joined: no HostAccountConfig, no secret, no identity key, no node-role policy, no resolver", () => {
         const spec = inputs(one(domainJoined, "kubernetes:windows.k8s.io/v1:GMSACredentialSpec"));
         assert.equal(spec.credspec.ActiveDirectoryConfig.HostAccountConfig, undefined);
-        for (const type of ["aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion", "aws:iam/rolePolicy:RolePolicy", "aws:route53/resolverEndpoint:ResolverEndpoint", "eks-gmsa:gmsa:DomainlessIdentity"]) {
+        for (const type of ["aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion", "aws:route53/resolverEndpoint:ResolverEndpoint", "eks-gmsa:gmsa:DomainlessIdentity"]) {
             assert.deepEqual(ofType(domainJoined, type), [], type);
         }
+        // The Windows node role reads no secret (the management host reads the configured admin secret).
+        assert.deepEqual(ofType(domainJoined, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.startsWith("windows-nodes")), []);
         assert.equal(ofType(domainJoined, "aws:kms/key:Key").length, 1, "only the cluster's secrets key");
         // Everything else is the same: webhook, credential spec, RBAC, sample workload.
         assert.equal(ofType(domainJoined, "kubernetes:helm.sh/v3:Release").length, 2);
@@ -171,17 +174,17 @@ describe("RBAC per credential spec", () => {
 describe("domainless identity", () => {
     test("the secret is encrypted with its own key and holds username, password and domain as a Pulumi secret", () => {
         const key = one(dev, "aws:kms/key:Key", "portable-identity-key");
-        const secret = inputs(one(dev, "aws:secretsmanager/secret:Secret"));
+        const secret = inputs(one(dev, "aws:secretsmanager/secret:Secret", "portable-identity"));
         // The same key the node role may decrypt with (and not the cluster's secrets key).
-        const decryptable = JSON.parse(inputs(one(dev, "aws:iam/rolePolicy:RolePolicy")).policy).Statement[1].Resource;
+        const decryptable = JSON.parse(inputs(one(dev, "aws:iam/rolePolicy:RolePolicy", "windows-nodes-read-portable-identity")).policy).Statement[1].Resource;
         assert.equal(secret.kmsKeyId, decryptable);
         assert.notEqual(secret.kmsKeyId, inputs(one(dev, "eks:index:Cluster")).encryptionConfigKeyArn);
-        assert.equal(inputs(one(dev, "aws:secretsmanager/secretVersion:SecretVersion")).secretString, "[secret]");
-        assert.ok(one(dev, "aws:secretsmanager/secret:Secret").dependencies.includes(key.urn));
+        assert.equal(inputs(one(dev, "aws:secretsmanager/secretVersion:SecretVersion", "portable-identity-value")).secretString, "[secret]");
+        assert.ok(one(dev, "aws:secretsmanager/secret:Secret", "portable-identity").dependencies.includes(key.urn));
     });
 
     test("the Windows node role may read exactly that secret and decrypt with exactly that key", () => {
-        const policy = inputs(one(dev, "aws:iam/rolePolicy:RolePolicy"));
+        const policy = inputs(one(dev, "aws:iam/rolePolicy:RolePolicy", "windows-nodes-read-portable-identity"));
         assert.equal(policy.role, outputs(dev).windowsNodeRoleArn.split("/").pop());
         const document = JSON.parse(policy.policy);
         const secretArn = secretArnOf(dev, urnOf(dev, "aws:secretsmanager/secret:Secret", "portable-identity"));
@@ -207,14 +210,16 @@ describe("host DNS for the AD domain (domainless)", () => {
         const rule = inputs(one(dev, "aws:route53/resolverRule:ResolverRule"));
         assert.equal(rule.ruleType, "FORWARD");
         assert.equal(rule.domainName, "corp.example.com");
-        assert.deepEqual(rule.targetIps, [{ ip: "10.20.0.10", port: 53 }, { ip: "10.20.64.10", port: 53 }]);
+        // dev creates its directory: the rule forwards to the directory's DNS addresses.
+        const [first, second] = outputs(dev).adDnsServers as string[];
+        assert.deepEqual(rule.targetIps, [{ ip: first, port: 53 }, { ip: second, port: 53 }]);
         assert.equal(inputs(one(dev, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).vpcId, outputs(dev).vpcId);
         const sg = inputs(one(dev, "aws:ec2/securityGroup:SecurityGroup", "resolver-endpoint-sg"));
-        assert.deepEqual(sg.egress.map((e: any) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(), ["tcp:53:10.20.0.10/32", "tcp:53:10.20.64.10/32", "udp:53:10.20.0.10/32", "udp:53:10.20.64.10/32"]);
+        assert.deepEqual(sg.egress.map((e: any) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(), [`tcp:53:${first}/32`, `tcp:53:${second}/32`, `udp:53:${first}/32`, `udp:53:${second}/32`]);
     });
 
     test("an existing shared rule is associated instead of creating an endpoint", () => {
-        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", vpcResolver: "rslvr-rr-0123456789abcdef0" } } });
+        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:directoryAdminPassword": null, "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", vpcResolver: "rslvr-rr-0123456789abcdef0" } } });
         assert.deepEqual(ofType(run, "aws:route53/resolverEndpoint:ResolverEndpoint"), []);
         assert.equal(inputs(one(run, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).resolverRuleId, "rslvr-rr-0123456789abcdef0");
     });
@@ -274,7 +279,7 @@ describe("outputs for app repositories", () => {
 
 /** The ARN the mock gave a Secrets Manager secret (read back from a resource that references it). */
 function secretArnOf(run: StackRun, secretUrn: string): string {
-    const policy = JSON.parse(inputs(one(run, "aws:iam/rolePolicy:RolePolicy")).policy);
+    const policy = JSON.parse(inputs(one(run, "aws:iam/rolePolicy:RolePolicy", "windows-nodes-read-portable-identity")).policy);
     const arn = policy.Statement[0].Resource[0] as string;
     assert.match(arn, /^arn:aws:secretsmanager:us-west-2:\d{12}:secret:eks-gmsa\/eks-gmsa-dev\/portable-identity-[0-9a-f]{6}$/);
     assert.ok(secretUrn.endsWith("::portable-identity"));

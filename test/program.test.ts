@@ -91,7 +91,10 @@ describe("dev stack: cluster", () => {
         const coredns = one(dev, "aws:eks/addon:Addon", "coredns");
         const corefile = JSON.parse(inputs(coredns).configurationValues).corefile as string;
         assert.deepEqual(pluginsOf(corefile, ".:53 {".slice(0, -2)), ["errors", "health", "ready", "kubernetes", "prometheus", "forward", "cache", "loop", "reload", "loadbalance"]);
-        assert.match(corefile, /corp\.example\.com:53 \{[^}]*forward \. 10\.20\.0\.10 10\.20\.64\.10/);
+        // dev creates its directory: the forwarder sends to the directory's DNS addresses.
+        const dnsServers = outputs(dev).adDnsServers as string[];
+        assert.equal(dnsServers.length, 2);
+        assert.match(corefile, new RegExp(`corp\\.example\\.com:53 \\{[^}]*forward \\. ${dnsServers.join(" ").replace(/\./g, "\\.")}`));
         // The add-on itself (children do not inherit a component's dependsOn).
         assert.ok(coredns.dependencies.includes(urnOf(dev, "aws:eks/nodeGroup:NodeGroup", "linux-nodes")), "CoreDNS must wait for nodes to schedule on");
     });
@@ -268,6 +271,7 @@ describe("variants", () => {
                 "eks-gmsa:activeDirectory": null,
                 "eks-gmsa:gmsa": null,
                 "eks-gmsa:portableIdentityPassword": null,
+                "eks-gmsa:directoryAdminPassword": null,
             },
         });
         const template = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate"));

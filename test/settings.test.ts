@@ -363,7 +363,7 @@ describe("parseSettings: valid input", () => {
             viewers: [viewerArn],
         });
         assert.deepEqual(s.windowsNodes.labels, { workload: "iis" });
-        assert.deepEqual(s.activeDirectory, { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10", "10.0.64.10"], forestName: "corp.example.com", vpcResolver: { mode: "none" } });
+        assert.deepEqual(s.activeDirectory, { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10", "10.0.64.10"], forestName: "corp.example.com", provisionAccounts: false, accountsOu: "CN=Users,DC=corp,DC=example,DC=com", vpcResolver: { mode: "none" } });
     });
 
     test("defaults are applied when only the region is set", () => {

@@ -9,7 +9,7 @@ import { Directory, DirectoryError, describe, provision, removeGmsa, verifyGmsa,
 const usageText = `usage: npm run ad -- <command> --url <ldap[s]://host[:port]> --user <DOMAIN\\user|user@domain> [options]
   discover  [--format json|yaml|config] [--account <gMSA> [--name <credspec name>] for yaml]
   verify    --account <gMSA> --group <readers group>
-  provision --account <gMSA> --group <readers group> [--identity-user <user>]   (identity password: AD_IDENTITY_PASSWORD)
+  provision --account <gMSA> --group <readers group> [--identity-user <user>] [--ou <DN for group and user>]   (identity password: AD_IDENTITY_PASSWORD)
   remove    --account <gMSA> --group <readers group> [--identity-user <user>]
 options: --timeout <seconds> (default 5), --ca-file <pem> (LDAPS CA), --insecure-tls (accept any LDAPS certificate; tests only)
 the password of --user is read from AD_PASSWORD`;
@@ -20,7 +20,7 @@ function parse(argv: string[]) {
     const [command, ...rest] = argv;
     if (!command || !["discover", "verify", "provision", "remove"].includes(command)) throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "a command is required");
     const flags: Record<string, string | true> = {};
-    const valued = ["--url", "--user", "--format", "--account", "--name", "--group", "--identity-user", "--timeout", "--ca-file"];
+    const valued = ["--url", "--user", "--format", "--account", "--name", "--group", "--identity-user", "--ou", "--timeout", "--ca-file"];
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
         if (arg === "--insecure-tls") flags[arg] = true;
@@ -51,6 +51,8 @@ function parse(argv: string[]) {
     const identityUser = get("--identity-user");
     const identityPassword = process.env.AD_IDENTITY_PASSWORD;
     if (command === "provision" && identityUser && !identityPassword) throw new UsageError("AD_IDENTITY_PASSWORD is not set (the password for --identity-user)");
+    const ou = get("--ou");
+    if (ou !== undefined && !/^(OU|CN)=[^,=]+(,(OU|CN)=[^,=]+)*(,DC=[^,=]+)+$/i.test(ou)) throw new UsageError(`--ou ${JSON.stringify(ou)} must be a distinguished name such as OU=Users,OU=CORP,DC=corp,DC=example,DC=com`);
     const caFile = get("--ca-file");
     let ca: string | undefined;
     if (caFile) {
@@ -63,6 +65,7 @@ function parse(argv: string[]) {
     return {
         command, url, user, password, format, account, group, timeoutMs: timeout * 1000,
         name: get("--name"),
+        accountsOu: ou,
         identity: identityUser ? { user: identityUser, password: identityPassword ?? "" } : undefined,
         tls: flags["--insecure-tls"] ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
     };
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
                 return result.ok ? 0 : 1;
             }
             case "provision": {
-                const changes = await provision(directory, { account: args.account!, readersGroup: args.group!, identity: args.identity });
+                const changes = await provision(directory, { account: args.account!, readersGroup: args.group!, identity: args.identity, ...(args.accountsOu ? { accountsOu: args.accountsOu } : {}) });
                 console.log(changes.length === 0 ? "nothing to change" : changes.join("\n"));
                 return 0;
             }

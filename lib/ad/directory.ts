@@ -175,13 +175,15 @@ export async function verifyGmsa(directory: Directory, spec: GmsaSpec): Promise<
 export interface ProvisionSpec extends GmsaSpec {
     /** Domainless mode: the portable identity user, made a member of the readers' group. */
     identity?: { user: string; password: string };
+    /** Where the group and the user are created (default CN=Users of the domain). */
+    accountsOu?: string;
 }
 
 /** Creates what is missing and corrects what differs; returns what it changed (empty: nothing). */
 export async function provision(directory: Directory, spec: ProvisionSpec): Promise<string[]> {
     const changes: string[] = [];
     const dns = directory.dnsName;
-    const users = `CN=Users,${directory.baseDn}`;
+    const users = spec.accountsOu ?? `CN=Users,${directory.baseDn}`;
 
     let group = await directory.findAccount(spec.readersGroup, ["distinguishedName", "member"]);
     if (!group) {

@@ -2,10 +2,19 @@
 // AWS lookup must be mocked (and its contract checked) on purpose.
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { managementHostAmiParameter } from "../../components/directoryHost";
+import { resultMarker } from "../../components/directoryDocuments";
 import { windowsAmiParameterPattern } from "../../components/windowsAmi";
 import type { StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
+
+/** What a provisioning run against the dev stack's directory (corp.example.com) reports. */
+export const mockProvisioningResult = {
+    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
+    domainSid: "S-1-5-21-1004336348-1177238915-682003330", domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+    changes: ["created group eks-gmsa-readers"],
+};
 
 function digest(text: string, length: number): string {
     return createHash("sha256").update(text).digest("hex").slice(0, length);
@@ -21,6 +30,7 @@ const idPrefixes: Record<string, string> = {
     "aws:ec2/routeTable:RouteTable": "rtb-",
     "aws:ec2/securityGroup:SecurityGroup": "sg-",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/instance:Instance": "i-",
 };
 
 export class ProgramMocks implements pulumi.runtime.Mocks {
@@ -66,6 +76,19 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 const secretArn = `arn:aws:secretsmanager:${this.region}:${mockAccountId}:secret:${physicalName}-${digest(key, 6)}`;
                 return { id: secretArn, state: { ...inputs, name: physicalName, arn: secretArn } };
             }
+            case "aws:directoryservice/directory:Directory": {
+                // Two domain controllers in the first two subnets given; addresses from a fixed pool.
+                const directoryId = `d-${digest(key, 10)}`;
+                return { id: directoryId, state: { ...inputs, dnsIpAddresses: ["10.20.128.10", "10.20.144.10"], accessUrl: `${directoryId}.awsapps.com`, securityGroupId: `sg-${digest(`${key}-sg`, 17)}` } };
+            }
+            case "aws:ssm/document:Document": {
+                const documentArn = `arn:aws:ssm:${this.region}:${mockAccountId}:document/${physicalName}`;
+                return { id: physicalName, state: { ...inputs, name: physicalName, arn: documentArn, latestVersion: "1", defaultVersion: "1", documentVersion: "1" } };
+            }
+            case "command:local:Command": {
+                // What the provisioning document prints on the host: progress, then the result line.
+                return { id: `command-${digest(key, 8)}`, state: { ...inputs, stdout: `connecting\n${resultMarker}${JSON.stringify(mockProvisioningResult)}`, stderr: "" } };
+            }
             case "aws:autoscaling/group:Group":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn } };
             default:
@@ -83,7 +106,7 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
             }
             case "aws:ssm/getParameter:getParameter": {
                 const name = String(inputs.name);
-                if (!windowsAmiParameterPattern.test(name)) throw new Error(`mock: no public SSM parameter ${name}`);
+                if (!windowsAmiParameterPattern.test(name) && name !== managementHostAmiParameter) throw new Error(`mock: no public SSM parameter ${name}`);
                 return { id: name, name, type: "String", value: `ami-${digest(name, 17)}`, version: 1, arn: `arn:aws:ssm:${this.region}::parameter${name}` };
             }
             case "aws:eks/getCluster:getCluster": {

@@ -8,8 +8,11 @@ export interface ProgramConfig {
     secretKeys: string[];
 }
 
-/** Stands in for a `secure:` value, which only the Pulumi CLI with the stack's key can decrypt. */
-export const offlineSecretPlaceholder = "offline-placeholder-secret";
+/**
+ * Stands in for a `secure:` value, which only the Pulumi CLI with the stack's key can decrypt.
+ * It meets the password rules the settings check (AWS Managed AD's Admin password).
+ */
+export const offlineSecretPlaceholder = "Offline-Placeholder-Secret-1";
 
 export function readStackConfigFile(file: string, project: string): ProgramConfig {
     let document: unknown;

@@ -1,0 +1,70 @@
+// Provisioning inside the VPC: an SSM Command document rendered from the configured accounts,
+// run on the management host by @pulumi/command (again whenever the document changes). Its output,
+// kept secret, carries the domain facts the credential specs name.
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { commandDocument, parseProvisioningOutput, renderProvisioningScript, runDocumentScript, type ProvisioningScriptArgs } from "./directoryDocuments";
+import type { DomainFacts } from "./credentialSpec";
+
+export interface AccountProvisioningArgs {
+    script: pulumi.Input<ProvisioningScriptArgs>;
+    managementHostId: pulumi.Input<string>;
+    region: string;
+    awsProfile?: string;
+    /** Facts from config, when given: the run fails if the directory says otherwise. */
+    expectedFacts?: DomainFacts;
+    clusterName: string;
+    tags: Readonly<Record<string, string>>;
+}
+
+/** Compares what the directory reported with what config claims (a wrong SID breaks every credspec). */
+export function checkFacts(reported: DomainFacts, expected: DomainFacts | undefined): void {
+    if (!expected) return;
+    const differences = (["dnsName", "forestName", "netbiosName", "sid", "guid"] as const)
+        .filter((k) => reported[k].toLowerCase() !== expected[k].toLowerCase())
+        .map((k) => `${k}: config says ${expected[k]}, the directory says ${reported[k]}`);
+    if (differences.length > 0) throw new Error(`eks-gmsa:activeDirectory does not match the directory (${differences.join("; ")}); fix the config or remove domainSid/domainGuid`);
+}
+
+export class AccountProvisioning extends pulumi.ComponentResource {
+    /** The facts the directory reported (not secret: a domain's SID and GUID are readable by every member). */
+    readonly domain: pulumi.Output<DomainFacts>;
+    /** What the last run changed (secret, like the whole output). */
+    readonly changes: pulumi.Output<string[]>;
+
+    constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-gmsa:directory:AccountProvisioning", name, {}, opts);
+        const document = new aws.ssm.Document("ad-provision-accounts", {
+            name: `${args.clusterName}-ad-provision-accounts`,
+            documentType: "Command",
+            documentFormat: "JSON",
+            content: pulumi.output(args.script).apply((s) => commandDocument(
+                `eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of ${args.clusterName}`,
+                renderProvisioningScript(s))),
+            tags: args.tags,
+        }, { parent: this });
+        const run = new command.local.Command("ad-provision-accounts-run", {
+            interpreter: ["/bin/bash", "-c"],
+            create: runDocumentScript,
+            environment: {
+                INSTANCE_ID: args.managementHostId,
+                DOCUMENT_NAME: document.name,
+                // A new document version (accounts added, group renamed) changes this and runs it again.
+                DOCUMENT_VERSION: document.latestVersion,
+                AWS_REGION: args.region,
+                ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
+            },
+            logging: "none",
+        }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
+        const result = run.stdout.apply(parseProvisioningOutput);
+        this.domain = pulumi.unsecret(result.apply((r) => {
+            const reported = { dnsName: r.dnsName, forestName: r.forestName, netbiosName: r.netbiosName, sid: r.domainSid, guid: r.domainGuid };
+            checkFacts(reported, args.expectedFacts);
+            return reported;
+        }));
+        // Secret already through additionalSecretOutputs; said again so no refactoring can lose it.
+        this.changes = pulumi.secret(result.apply((r) => r.changes));
+        this.registerOutputs({ domain: this.domain });
+    }
+}
