@@ -431,7 +431,7 @@ function readActiveDirectory(s: Section, values: Readonly<Record<string, string>
     const domainDn = domain.split(".").map((label) => `DC=${label}`).join(",");
     // AWS Managed AD delegates OU=<NetBIOS name> to its Admin; CN=Users is the AD default elsewhere.
     const defaultAccountsOu = managed ? `OU=Users,OU=${netbiosName.toUpperCase()},${domainDn}` : `CN=Users,${domainDn}`;
-    if (accountsOu && !accountsOu.toLowerCase().endsWith(domainDn)) {
+    if (accountsOu && !accountsOu.toLowerCase().endsWith(`,${domainDn.toLowerCase()}`)) {
         s.problems.add(s.path("accountsOu"), accountsOu, `must be inside the domain (end with ${domainDn})`);
         return undefined;
     }

@@ -190,3 +190,17 @@ describe("domainless on an existing directory (prod)", () => {
         assert.deepEqual(outputs(prod).adDnsServers, ["10.30.0.10", "10.30.64.10"]);
     });
 });
+
+describe("the domain-joined example stack (examples/stacks/domain-joined.yaml)", () => {
+    const run = runOk({ stack: "joined", configFile: "examples/stacks/domain-joined.yaml" });
+
+    test("plans the join association, both hooks, the runbooks and the provisioning on the existing directory", () => {
+        assert.equal(inputs(one(run, "aws:ssm/association:Association")).parameters.directoryOU, "OU=EKS,OU=Computers,OU=CORP,DC=corp,DC=example,DC=com");
+        assert.equal(inputs(one(run, "aws:autoscaling/group:Group")).initialLifecycleHooks.length, 2);
+        assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 2);
+        assert.deepEqual(ofType(run, "aws:directoryservice/directory:Directory"), []);
+        const script = JSON.parse(inputs(documentNamed(run, "eks-gmsa-joined-ad-provision-accounts")).content).mainSteps[0].inputs.runCommand.join("\n");
+        assert.ok(script.includes("$groupName = 'eks-prod-gmsa-readers'"));
+        assert.ok(script.includes("-Path 'OU=EKS,OU=Groups,OU=CORP,DC=corp,DC=example,DC=com'"));
+    });
+});

@@ -90,6 +90,9 @@ describe("existing directory: provisioning and credentials", () => {
         const r = parse({ ...existing, provisionAccounts: true, adminCredentialsSecretArn: adminSecret }, { adminPassword: null });
         assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
         assert.equal(r.settings.activeDirectory?.accountsOu, "CN=Users,DC=corp,DC=example,DC=com");
+        const inOu = parse({ ...existing, provisionAccounts: true, adminCredentialsSecretArn: adminSecret, accountsOu: "OU=EKS,OU=Groups,DC=Corp,DC=Example,DC=com" }, { adminPassword: null });
+        assert.ok(inOu.ok, inOu.ok ? "" : inOu.problems.join("\n"));
+        assert.equal(inOu.settings.activeDirectory?.accountsOu, "OU=EKS,OU=Groups,DC=Corp,DC=Example,DC=com");
     });
 
     test("without provisioning the SID and GUID are required, and the message says how to avoid them", () => {
