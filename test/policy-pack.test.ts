@@ -58,7 +58,7 @@ const passing: Case[] = [
     { name: "a wildcard role on the allow-list", resources: [...compliantStack(), useRole("ClusterRole", "platform-superuser", { apiGroups: ["*"], resources: ["*"], verbs: ["*"] })], config: { "gmsa-rbac-scoped": { allowedRoles: ["ClusterRole/platform-superuser"] } }, mandatory: [] },
     { name: "a disabled policy reports nothing", resources: without(compliantStack(), "Release"), config: { "gmsa-webhook-present": { enforcementLevel: "disabled" } }, mandatory: [] },
     { name: "a policy disabled with the shorthand form reports nothing", resources: without(compliantStack(), "Release"), config: { "gmsa-webhook-present": "disabled" }, mandatory: [] },
-    { name: "IMDSv2 required and secrets read by ARN", resources: [ec2Template("required"), rolePolicy({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn] })], mandatory: [] },
+    { name: "IMDSv2 required and secrets read by ARN", resources: [ec2Template("required"), resource("aws:ec2/instance:Instance", "ad-management-host", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } }), rolePolicy({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn] })], mandatory: [] },
     { name: "a cluster admin on the allow-list", resources: [eksCluster("arn:aws:iam::123456789012:role/platform-admins")], config: { "eks-cluster-admin-allowlist": { allowedPrincipals: ["arn:aws:iam::123456789012:role/platform-admins"] } }, mandatory: [] },
     { name: "resources without gMSA are not its business", resources: [resource("kubernetes:apps/v1:Deployment", "linux", { metadata: { name: "linux", namespace: "web" }, spec: { template: { spec: { containers: [{ name: "c", image: "nginx" }] } } } })], mandatory: [] },
 ];
@@ -96,6 +96,7 @@ const failing: Case[] = [
     { name: "the node role reads every secret", resources: [rolePolicy({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" })], mandatory: ["aws-secrets-by-arn"] },
     { name: "a wildcard action on wildcard secret ARNs", resources: [rolePolicy({ Effect: "Allow", Action: ["secretsmanager:*"], Resource: ["arn:aws:secretsmanager:us-west-2:123456789012:secret:*"] })], mandatory: ["aws-secrets-by-arn"] },
     { name: "a launch template that allows IMDSv1", resources: [ec2Template("optional")], mandatory: ["aws-imdsv2-required"] },
+    { name: "an EC2 instance without IMDSv2 (metadata options not set)", resources: [resource("aws:ec2/instance:Instance", "ad-management-host", { instanceType: "t3.medium" })], mandatory: ["aws-imdsv2-required"] },
     { name: "a cluster admin not on the allow-list (eks.Cluster access entries)", resources: [eksCluster("arn:aws:iam::123456789012:user/alice")], config: { "eks-cluster-admin-allowlist": { allowedPrincipals: ["arn:aws:iam::123456789012:role/platform-admins"] } }, mandatory: ["eks-cluster-admin-allowlist"] },
     { name: "a cluster admin not on the allow-list (access policy association)", resources: [resource("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "alice-admin", { clusterName: "c", principalArn: "arn:aws:iam::123456789012:user/alice", policyArn: adminPolicyArn, accessScope: { type: "cluster" } })], mandatory: ["eks-cluster-admin-allowlist"] },
 ];

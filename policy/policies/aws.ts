@@ -38,31 +38,36 @@ export const awsSecretsByArn: ResourceValidationPolicy = {
 };
 
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const INSTANCE = "aws:ec2/instance:Instance";
 
 /**
- * The check for aws-imdsv2-required. Tagged with its one resource type the way
- * validateResourceOfType tags it (without importing @pulumi/aws), so that the policy server skips
- * other resources before deserializing their properties.
+ * The checks for aws-imdsv2-required, one per resource type (launch templates and instances have
+ * the same metadataOptions). Each is tagged with its type the way validateResourceOfType tags it
+ * (without importing @pulumi/aws), so that the policy server skips other resources before
+ * deserializing their properties.
  */
-const validateLaunchTemplate = Object.assign(
+const imdsv2Check = (type: string, example: string) => Object.assign(
     guardResource("aws-imdsv2-required", (args, report) => {
-        if (args.type !== LAUNCH_TEMPLATE) return;
+        if (args.type !== type) return;
         const problem = imdsv2Problem(plainProps(args.props));
         if (!problem) return;
         report(
             `${resourceLabel(args.type, args.urn)}: ${problem}. `
-            + `Fix: set metadataOptions.httpTokens to "required" (eks-gmsa's Windows node launch template sets httpTokens "required" and httpPutResponseHopLimit 1).`,
+            + `Fix: set metadataOptions.httpTokens to "required" (${example} sets httpTokens "required" and httpPutResponseHopLimit 1).`,
         );
     }),
-    { __pulumiType: LAUNCH_TEMPLATE },
+    { __pulumiType: type },
 );
 
 export const awsImdsv2Required: ResourceValidationPolicy = {
     name: "aws-imdsv2-required",
     description:
-        "EC2 launch templates require IMDSv2 (metadataOptions.httpTokens \"required\"), so instance credentials cannot be taken through IMDSv1 request forgery.",
+        "EC2 launch templates and instances require IMDSv2 (metadataOptions.httpTokens \"required\"), so instance credentials cannot be taken through IMDSv1 request forgery.",
     enforcementLevel: "mandatory",
-    validateResource: validateLaunchTemplate,
+    validateResource: [
+        imdsv2Check(LAUNCH_TEMPLATE, "eks-gmsa's Windows node launch template"),
+        imdsv2Check(INSTANCE, "eks-gmsa's AD management host"),
+    ],
 };
 
 export const eksClusterAdminAllowlist: ResourceValidationPolicy = {
