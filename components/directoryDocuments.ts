@@ -416,17 +416,6 @@ export function startAutomationPolicy(automationDefinitionArns: readonly string[
     };
 }
 
-/** The management host reads exactly these secrets (decrypting through Secrets Manager only). */
-export function managementHostSecretsPolicy(secretArns: readonly string[], keyArns: readonly string[], region: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "ReadDirectoryCredentials", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] },
-            ...(keyArns.length > 0 ? [{ Sid: "DecryptThem", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: [...keyArns], Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } }] : []),
-        ],
-    };
-}
-
 /**
  * Runs on the machine running `pulumi up` (through @pulumi/command): waits for the management host
  * to come online in Systems Manager, runs the provisioning document on it, waits, and prints the

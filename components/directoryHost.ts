@@ -4,8 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn } from "../lib/aws";
-import { managementHostSecretsPolicy } from "./directoryDocuments";
-import { serviceTrustPolicy } from "./iamPolicies";
+import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
 
 export interface ManagementHostArgs {
     vpcId: pulumi.Input<string>;
@@ -43,7 +42,7 @@ export class ManagementHost extends pulumi.ComponentResource {
         const secrets = new aws.iam.RolePolicy("ad-management-host-read-credentials", {
             role: role.name,
             policy: pulumi.all([pulumi.all(args.secretArns), pulumi.all(args.keyArns)]).apply(([secretArns, keyArns]) =>
-                JSON.stringify(managementHostSecretsPolicy(secretArns, keyArns, args.region))),
+                JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keyArns, args.region))),
         }, parent);
         const profile = new aws.iam.InstanceProfile("ad-management-host-profile", { role: role.name, tags: args.tags }, parent);
         const securityGroup = new aws.ec2.SecurityGroup("ad-management-host-sg", {

@@ -22,7 +22,7 @@ export const domainJoinDocument = "AWS-JoinDirectoryServiceDomain";
  * The document's parameters. dnsIpAddresses (a StringList) is left out: the provider sends each
  * parameter as a one-element list, and the document finds the directory's DNS servers itself.
  */
-export function domainJoinParameters<Id>(directoryId: Id, directoryName: string, joinOu?: string): { directoryId: Id } & Record<string, Id | string> {
+export function domainJoinParameters(directoryId: pulumi.Input<string>, directoryName: string, joinOu?: string): Record<string, pulumi.Input<string>> {
     return { directoryId, directoryName, ...(joinOu ? { directoryOU: joinOu } : {}) };
 }
 

@@ -45,15 +45,25 @@ export function policyName(arn: string): string {
 }
 
 /**
+ * Read exactly these secrets, and decrypt with exactly these customer-managed keys (none: the
+ * secrets use the AWS-managed key), only through Secrets Manager. Sids `Read<purpose>` and
+ * `Decrypt<purpose>`.
+ */
+export function readSecretsPolicy(purpose: string, secretArns: readonly string[], keyArns: string | readonly string[], region: string): PolicyDocument {
+    const keys = typeof keyArns === "string" ? keyArns : [...keyArns];
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: `Read${purpose}`, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] },
+            ...(keys.length > 0 ? [{ Sid: `Decrypt${purpose}`, Effect: "Allow" as const, Action: "kms:Decrypt", Resource: keys, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } }] : []),
+        ],
+    };
+}
+
+/**
  * Domainless gMSA: the Windows nodes' CCG plugin reads the portable identity from exactly these
  * secrets and decrypts them with exactly this key, and only through Secrets Manager.
  */
 export function portableIdentityReadPolicy(secretArns: string[], keyArn: string, region: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "ReadPortableIdentity", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] },
-            { Sid: "DecryptPortableIdentity", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },
-        ],
-    };
+    return readSecretsPolicy("PortableIdentity", secretArns, keyArn, region);
 }

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { renderCredentialSpec } from "../components/credentialSpec";
+import { containerDn } from "../settings/checks";
 import { Directory, DirectoryError, describe, provision, removeGmsa, verifyGmsa, type DomainFacts } from "../lib/ad/directory";
 
 const usageText = `usage: npm run ad -- <command> --url <ldap[s]://host[:port]> --user <DOMAIN\\user|user@domain> [options]
@@ -52,7 +53,8 @@ function parse(argv: string[]) {
     const identityPassword = process.env.AD_IDENTITY_PASSWORD;
     if (command === "provision" && identityUser && !identityPassword) throw new UsageError("AD_IDENTITY_PASSWORD is not set (the password for --identity-user)");
     const ou = get("--ou");
-    if (ou !== undefined && !/^(OU|CN)=[^,=]+(,(OU|CN)=[^,=]+)*(,DC=[^,=]+)+$/i.test(ou)) throw new UsageError(`--ou ${JSON.stringify(ou)} must be a distinguished name such as OU=Users,OU=CORP,DC=corp,DC=example,DC=com`);
+    const ouProblem = ou === undefined ? undefined : containerDn(ou);
+    if (ouProblem) throw new UsageError(`--ou ${JSON.stringify(ou)} ${ouProblem}`);
     const caFile = get("--ca-file");
     let ca: string | undefined;
     if (caFile) {
