@@ -11,6 +11,7 @@ import YAML from "yaml";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs, type DomainFacts } from "../components/credentialSpec";
 import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, systemNodeSelector } from "../components/webhookValues";
+import { compileCrdValidator, readCrd, strictSchema } from "../tools/review/crdSchema";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -34,42 +35,12 @@ const crdVersion = (name: string): Json => {
     return v;
 };
 
-/**
- * The schema as the API server applies it: the CRD has no x-kubernetes-preserve-unknown-fields, so
- * every field the schema does not list is pruned. For ajv that is `additionalProperties: false` on
- * every object schema with `properties`.
- */
-function strictSchema(schema: unknown): unknown {
-    if (Array.isArray(schema)) return schema.map(strictSchema);
-    if (!isPlainObject(schema)) return schema;
-    const out: Json = {};
-    for (const [k, v] of Object.entries(schema)) {
-        if (k === "properties" && isPlainObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, strictSchema(s)]));
-        else if (k === "items" || k === "additionalProperties" || k === "not") out[k] = strictSchema(v);
-        else if (k === "allOf" || k === "anyOf" || k === "oneOf") out[k] = (v as unknown[]).map(strictSchema);
-        else out[k] = v;
-    }
-    if (isPlainObject(out.properties) && out.additionalProperties === undefined) out.additionalProperties = false;
-    return out;
-}
-
-/** The v1 openAPIV3Schema describes the whole object: apiVersion, kind and metadata are allowed at the root. */
-function objectSchema(openAPIV3Schema: Json, strict: boolean): Json {
-    const schema = (strict ? strictSchema(openAPIV3Schema) : structuredClone(openAPIV3Schema)) as Json;
-    schema.properties = {
-        ...schema.properties,
-        apiVersion: { type: "string", const: `${crd.spec.group}/v1` },
-        kind: { type: "string", const: crd.spec.names.kind },
-        // Cluster-scoped: a name, no namespace (metadata itself is not part of the CRD schema).
-        metadata: { type: "object", required: ["name"], properties: { name: { type: "string" }, namespace: false, labels: { type: "object", additionalProperties: { type: "string" } } } },
-    };
-    return schema;
-}
-
+// The strict conversion lives in tools/review/crdSchema.ts: `npm run plan` validates with it too.
 const ajv = new Ajv({ allErrors: true, strict: true });
 const v1Schema = crdVersion("v1").schema.openAPIV3Schema as Json;
-const validateStrict: ValidateFunction = ajv.compile(objectSchema(v1Schema, true));
-const validateLoose: ValidateFunction = ajv.compile(objectSchema(v1Schema, false));
+const crdModel = readCrd(path.join(chartDir, "crds.yaml"));
+const validateStrict: ValidateFunction = compileCrdValidator(crdModel, "v1", true);
+const validateLoose: ValidateFunction = compileCrdValidator(crdModel, "v1", false);
 
 function assertValid(doc: unknown, what: string): void {
     const ok = validateStrict(doc);

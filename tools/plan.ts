@@ -1,6 +1,7 @@
-// npm run plan -- [--stack <name>]: renders a stack offline (no cloud, no Pulumi CLI) through the
-// mock-runtime harness and writes out/<stack>/plan.json. Exit 0 ok, 1 invalid config or program
-// error, 2 bad arguments.
+// npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>]: renders a
+// stack offline (no cloud, no Pulumi CLI) through the mock-runtime harness and writes the review
+// artifacts to out/<stack>/ (docs/review-artifacts.md). Exit 0 ok; 1 invalid config, a program
+// error, an invalid Kubernetes manifest or a mandatory policy violation; 2 bad arguments.
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot, runStack } from "./harness";
@@ -9,6 +10,9 @@ import { projectPolicyConfig } from "./policy/config";
 import { readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
 import { countByType, toPlan } from "./planFile";
+import { gmsaCustomResourceValidators } from "./review/crdSchema";
+import { kubernetesModelsVersion } from "./review/k8sSchema";
+import { formatProblems, planManifests, writeManifests } from "./review/manifests";
 import { projectName } from "../settings/validate";
 
 function usage(message: string): never {
@@ -67,6 +71,17 @@ async function main(): Promise<void> {
     for (const [type, count] of countByType(plan)) console.log(`  ${String(count).padStart(3)}  ${type}`);
     const protectedUrns = plan.resources.filter((r) => r.protect).map((r) => r.name);
     if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
+
+    // Every Kubernetes object, one file each, validated; a problem fails the plan with the field.
+    const manifests = planManifests(plan, gmsaCustomResourceValidators(plan, projectRoot), `the Kubernetes 1.33 OpenAPI schema (kubernetes-models ${kubernetesModelsVersion}), unknown fields refused`);
+    const manifestsDir = path.join(outDir, "manifests");
+    writeManifests(manifestsDir, manifests);
+    const manifestProblems = formatProblems(manifests);
+    const unchecked = manifests.filter((m) => m.unchecked);
+    console.log(`manifests: ${manifests.length} files -> ${path.relative(process.cwd(), manifestsDir)}/, ${manifestProblems.length === 0 ? "all valid" : `${manifestProblems.length} problems`}${unchecked.length > 0 ? `, ${unchecked.length} unchecked` : ""}`);
+    for (const m of unchecked) console.log(`  warning: ${m.title} not checked: ${m.unchecked}`);
+    for (const line of manifestProblems) console.error(`  invalid: ${line}`);
+    if (manifestProblems.length > 0) process.exitCode = 1;
 
     // The policy pack, run as `pulumi preview --policy-pack` runs it, over the same resources.
     const pack = await startPolicyPack(defaultPackDir);

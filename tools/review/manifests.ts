@@ -1,0 +1,141 @@
+// The Kubernetes side of a plan as reviewable files: every object the stack creates (one YAML
+// file each) and every Helm release (chart, version, repository, values), each object validated
+// against the Kubernetes OpenAPI schema or, for custom resources, its CRD's schema.
+import * as fs from "fs";
+import * as path from "path";
+import type { ValidateFunction } from "ajv";
+import YAML from "yaml";
+import type { Plan, PlanResource } from "../planFile";
+import { ajvProblems } from "./crdSchema";
+import { isBuiltInKind, validateBuiltIn, type FieldProblem } from "./k8sSchema";
+
+export interface Manifest {
+    /** File name under manifests/, unique and stable. */
+    file: string;
+    urn: string;
+    /** `Namespace web`, `ClusterRole gmsa-use-webapp01`, `Helm release gmsa-webhook/gmsa-webhook`. */
+    title: string;
+    /** What the file holds: an object, a patch of an existing object, or a Helm release. */
+    form: "object" | "patch" | "helm-release";
+    document: Record<string, unknown>;
+    /** Where the schema came from, or why there is none. */
+    checkedAgainst: string;
+    /** Set when the schema could not be read here (a warning, not a failure). */
+    unchecked?: string;
+    problems: FieldProblem[];
+}
+
+/** Validators for custom resources, by `apiVersion/kind` (e.g. `windows.k8s.io/v1/GMSACredentialSpec`). */
+export type CustomResourceValidators = Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }>;
+
+const kubernetesPrefix = "kubernetes:";
+const helmReleaseType = "kubernetes:helm.sh/v3:Release";
+
+/** Kubernetes resources of the plan (not providers, not Helm's chart/yaml components). */
+function isKubernetesObject(r: PlanResource): boolean {
+    return r.type.startsWith(kubernetesPrefix) && r.options.custom === true && r.type !== helmReleaseType && typeof r.inputs.kind === "string";
+}
+
+function slug(text: string): string {
+    return text.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+function objectName(doc: Record<string, unknown>): { name: string; namespace?: string } {
+    const metadata = (doc.metadata ?? {}) as Record<string, unknown>;
+    return { name: String(metadata.name ?? "[unnamed]"), ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}) };
+}
+
+/**
+ * The manifests of a plan, in URN order, validated. `customResources` holds the CRD validators
+ * known; a custom resource without one is reported as a problem (nothing may go unchecked).
+ */
+export function planManifests(plan: Plan, customResources: CustomResourceValidators, kubernetesSchema: string): Manifest[] {
+    const manifests: Manifest[] = [];
+    for (const r of plan.resources) {
+        if (r.type === helmReleaseType) manifests.push(helmReleaseManifest(r));
+        else if (isKubernetesObject(r)) manifests.push(objectManifest(r, customResources, kubernetesSchema));
+    }
+    return uniqueFiles(manifests);
+}
+
+function objectManifest(r: PlanResource, customResources: CustomResourceValidators, kubernetesSchema: string): Manifest {
+    const document = r.inputs;
+    const apiVersion = String(document.apiVersion);
+    const kind = String(document.kind);
+    const { name, namespace } = objectName(document);
+    // NamespacePatch, DeploymentPatch…: server-side apply of a partial object.
+    const form = r.type.endsWith("Patch") ? "patch" : "object";
+    const base = `${slug(kind)}${namespace ? `.${slug(namespace)}` : ""}.${slug(name)}${form === "patch" ? ".patch" : ""}.yaml`;
+    const title = `${kind} ${namespace ? `${namespace}/` : ""}${name}${form === "patch" ? " (patch)" : ""}`;
+    if (isBuiltInKind(apiVersion, kind)) {
+        return { file: base, urn: r.urn, title, form, document, checkedAgainst: kubernetesSchema, problems: validateBuiltIn(document, { partial: form === "patch" }) };
+    }
+    const custom = customResources.get(`${apiVersion}/${kind}`);
+    if (!custom) {
+        return { file: base, urn: r.urn, title, form, document, checkedAgainst: "nothing", problems: [{ path: "", message: `no schema for ${apiVersion} ${kind}: neither a built-in kind nor a CRD the plan knows` }] };
+    }
+    if ("unavailable" in custom) {
+        return { file: base, urn: r.urn, title, form, document, checkedAgainst: `nothing: ${custom.unavailable}`, unchecked: custom.unavailable, problems: [] };
+    }
+    const ok = custom.validate(document);
+    return { file: base, urn: r.urn, title, form, document, checkedAgainst: custom.source, problems: ok ? [] : ajvProblems(custom.validate.errors) };
+}
+
+/** What Helm is asked to install: the chart, where from, which version, into where, with what values. */
+function helmReleaseManifest(r: PlanResource): Manifest {
+    const i = r.inputs;
+    const repo = ((i.repositoryOpts ?? {}) as Record<string, unknown>).repo;
+    const document: Record<string, unknown> = {
+        release: i.name,
+        namespace: i.namespace,
+        chart: i.chart,
+        version: i.version,
+        ...(repo ? { repository: repo } : {}),
+        ...(i.skipCrds !== undefined ? { skipCrds: i.skipCrds } : {}),
+        ...(i.skipAwait !== undefined ? { skipAwait: i.skipAwait } : {}),
+        ...(i.timeout !== undefined ? { timeoutSeconds: i.timeout } : {}),
+        values: i.values ?? {},
+    };
+    return {
+        file: `helm-release.${slug(String(i.namespace ?? "default"))}.${slug(String(i.name ?? r.name))}.yaml`,
+        urn: r.urn,
+        title: `Helm release ${String(i.namespace)}/${String(i.name)} (chart ${String(i.chart)} ${String(i.version)})`,
+        form: "helm-release",
+        document,
+        checkedAgainst: "not an object (the chart renders the objects at deploy time)",
+        problems: [],
+    };
+}
+
+/** Two objects could slug to one file name; number the later ones rather than overwrite. */
+function uniqueFiles(manifests: Manifest[]): Manifest[] {
+    const seen = new Map<string, number>();
+    return manifests.map((m) => {
+        const n = seen.get(m.file) ?? 0;
+        seen.set(m.file, n + 1);
+        return n === 0 ? m : { ...m, file: m.file.replace(/\.yaml$/, `.${n + 1}.yaml`) };
+    });
+}
+
+/** The file's text: a comment saying where it comes from, then the YAML. */
+export function manifestText(m: Manifest): string {
+    const header = [`# ${m.title}`, `# from ${m.urn}`, `# checked against: ${m.checkedAgainst}`];
+    if (m.form === "helm-release") {
+        const d = m.document;
+        // What Helm would render, for a reviewer with the chart at hand.
+        header.push(`# render: yq .values ${m.file} > values.yaml && helm template ${String(d.release)} ${String(d.chart)}${d.repository ? ` --repo ${String(d.repository)}` : ""} --version ${String(d.version)} --namespace ${String(d.namespace)} --values values.yaml`);
+    }
+    return `${header.join("\n")}\n${YAML.stringify(m.document, { lineWidth: 0, sortMapEntries: false })}`;
+}
+
+/** Replaces dir's contents with the manifests (a removed object must not leave a stale file). */
+export function writeManifests(dir: string, manifests: Manifest[]): void {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), manifestText(m));
+}
+
+/** One line per problem: the object and the field. */
+export function formatProblems(manifests: Manifest[]): string[] {
+    return manifests.flatMap((m) => m.problems.map((p) => `${m.title} [${m.file}]: ${p.path || "(object)"}: ${p.message}`));
+}
