@@ -3,7 +3,7 @@ import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
-import { DomainJoin } from "./components/domainJoin";
+import { DomainJoin, domainJoinManagedPolicy, domainJoinNodeTag } from "./components/domainJoin";
 import { AccountProvisioning } from "./components/directoryProvisioning";
 import { ManagementHost } from "./components/directoryHost";
 import type { DirectoryTarget } from "./components/directoryDocuments";
@@ -111,13 +111,29 @@ if (gmsa?.mode === "domainJoined" && ad && directoryTarget && adminSecretArn) {
     });
 }
 
+// Domain-joined mode: the join association exists before the first node, which launches with the
+// tag it targets and is held by the launch hook until it has joined.
+const joinNodeTag = domainJoinNodeTag(settings.cluster.name);
+const domainJoin = gmsa?.mode === "domainJoined" && ad && directoryId
+    ? new DomainJoin("domain-join", {
+        directoryId,
+        directoryName: ad.domainName,
+        joinOu: ad.joinOu,
+        nodeTag: joinNodeTag,
+        namePrefix: settings.cluster.name,
+        tags,
+    })
+    : undefined;
+
 const windowsNodes = new WindowsNodes("windows-nodes", {
     settings: settings.windowsNodes,
     cluster: cluster.info,
     vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds,
     partition,
-    ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks, dependsOn: nodeLifecycle.readyBeforeNodes } : {}),
+    ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks } : {}),
+    ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinManagedPolicy] } : {}),
+    dependsOn: [...(nodeLifecycle?.readyBeforeNodes ?? []), ...(domainJoin ? [domainJoin.association] : [])],
     tags,
 });
 
@@ -144,18 +160,6 @@ if (gmsa && ad) {
         linuxNodes: linuxNodes.nodeGroup,
         protect: settings.cluster.protect,
     });
-    if (gmsa.mode === "domainJoined" && directoryId) {
-        new DomainJoin("domain-join", {
-            directoryId,
-            directoryName: ad.domainName,
-            joinOu: ad.joinOu,
-            windowsNodeRoleName: windowsNodes.roleName,
-            autoScalingGroupName: windowsNodes.autoScalingGroupName,
-            namePrefix: settings.cluster.name,
-            partition,
-            tags,
-        });
-    }
     const identity = gmsa.portableIdentity
         ? new DomainlessIdentity("domainless-identity", {
             clusterName: settings.cluster.name,

@@ -1,20 +1,28 @@
 // Domain-joined mode: Windows nodes join the domain through SSM State Manager. The association
-// targets the Windows auto scaling group by its tag, so every new node is joined when it appears.
+// targets a tag every Windows node launches with, not the auto scaling group's name: it must exist
+// before the group's first node, which the launch lifecycle hook holds until it has joined (an
+// association created after the group would leave the group's creation waiting on itself).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn } from "../lib/aws";
 
 export interface DomainJoinArgs {
     directoryId: pulumi.Input<string>;
     /** The directory's DNS name (corp.example.com). */
     directoryName: string;
     joinOu?: string;
-    windowsNodeRoleName: pulumi.Input<string>;
-    autoScalingGroupName: pulumi.Input<string>;
+    /** The tag (key and value) the Windows nodes carry from launch; see `domainJoinNodeTag`. */
+    nodeTag: { key: string; value: string };
     namePrefix: string;
-    partition: string;
     tags: Readonly<Record<string, string>>;
 }
+
+/** The tag each Windows node of a cluster launches with in domain-joined mode. */
+export function domainJoinNodeTag(clusterName: string): { key: string; value: string } {
+    return { key: "eks-gmsa:domain-join", value: clusterName };
+}
+
+/** What the node role needs for the SSM agent to read the directory and join it. */
+export const domainJoinManagedPolicy = "AmazonSSMDirectoryServiceAccess";
 
 export const domainJoinDocument = "AWS-JoinDirectoryServiceDomain";
 
@@ -28,23 +36,20 @@ export function domainJoinParameters(directoryId: pulumi.Input<string>, director
 
 export class DomainJoin extends pulumi.ComponentResource {
     readonly associationId: pulumi.Output<string>;
+    /** Created before the Windows node group (the group depends on it). */
+    readonly association: aws.ssm.Association;
 
     constructor(name: string, args: DomainJoinArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:DomainJoin", name, {}, opts);
-        // Only this mode needs it: the SSM agent reads the directory and joins with its service.
-        const policy = new aws.iam.RolePolicyAttachment("windows-node-role-AmazonSSMDirectoryServiceAccess", {
-            role: args.windowsNodeRoleName,
-            policyArn: managedPolicyArn(args.partition, "AmazonSSMDirectoryServiceAccess"),
-        }, { parent: this });
-        const association = new aws.ssm.Association("windows-domain-join", {
+        this.association = new aws.ssm.Association("windows-domain-join", {
             name: domainJoinDocument,
             associationName: `${args.namePrefix}-windows-domain-join`,
-            targets: [{ key: "tag:aws:autoscaling:groupName", values: [args.autoScalingGroupName] }],
+            targets: [{ key: `tag:${args.nodeTag.key}`, values: [args.nodeTag.value] }],
             parameters: domainJoinParameters(args.directoryId, args.directoryName, args.joinOu),
             complianceSeverity: "HIGH",
             tags: args.tags,
-        }, { parent: this, dependsOn: [policy] });
-        this.associationId = association.associationId;
+        }, { parent: this });
+        this.associationId = this.association.associationId;
         this.registerOutputs({ associationId: this.associationId });
     }
 }

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInfo } from "./cluster";
+import { managedPolicyArn } from "../lib/aws";
 import { createNodeRole } from "./nodeRole";
 import { windowsAmiParameter } from "./windowsAmi";
 import { renderWindowsUserData } from "./windowsUserData";
@@ -18,8 +19,19 @@ export interface WindowsNodesArgs {
     lifecycleHooks?: aws.types.input.autoscaling.GroupInitialLifecycleHook[];
     /** Created before the group: what its first lifecycle events need. */
     dependsOn?: pulumi.Resource[];
+    /** Tags on each node, in addition to `tags` (e.g. the tag the domain-join association targets). */
+    instanceTags?: Readonly<Record<string, string>>;
+    /** AWS managed policies the node role needs in this configuration (by name), attached before any node launches. */
+    additionalManagedPolicies?: readonly string[];
     tags: Readonly<Record<string, string>>;
 }
+
+/**
+ * How long creating or updating the group waits for its nodes to be InService. Lifecycle hooks
+ * hold a node in Pending:Wait until its domain join, group membership and reboot are done
+ * (about a quarter of an hour, docs/deploy-time.md), past the provider's 10-minute default.
+ */
+export const hookedCapacityTimeout = "30m";
 
 /** The labels every Windows node registers with (users' labels are added to these). */
 export function windowsNodeLabels(userLabels: Readonly<Record<string, string>>): Record<string, string> {
@@ -40,7 +52,13 @@ export class WindowsNodes extends pulumi.ComponentResource {
         const cluster = args.cluster;
         const parent = { parent: this };
 
-        const { role, attachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
+        const { role, attachments: baseAttachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
+        const attachments = [...baseAttachments, ...(args.additionalManagedPolicies ?? []).map((policy) =>
+            new aws.iam.RolePolicyAttachment(`windows-node-role-${policy}`, { role: role.name, policyArn: managedPolicyArn(args.partition, policy) }, {
+                parent: this,
+                // Attached by the DomainJoin component before nodes could launch without it.
+                aliases: [{ parent: pulumi.createUrn("domain-join", "eks-gmsa:directory:DomainJoin") }],
+            }))];
         const instanceProfile = new aws.iam.InstanceProfile("windows-node-profile", { role: role.name, tags: args.tags }, parent);
 
         // Nodes also carry the EKS cluster security group (control plane and Linux nodes, where
@@ -67,7 +85,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
                 taint: s.taint,
             })).toString("base64"));
 
-        const instanceTags = { ...args.tags, Name: `${cluster.name}-windows` };
+        const instanceTags = { ...args.tags, ...args.instanceTags, Name: `${cluster.name}-windows` };
         const launchTemplate = new aws.ec2.LaunchTemplate("windows-nodes", {
             description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${cluster.name}`,
             imageId: amiId,
@@ -114,9 +132,9 @@ export class WindowsNodes extends pulumi.ComponentResource {
             healthCheckGracePeriod: 600,
             // Hooks exist only from the group's creation on, so the first nodes are held too;
             // a change of hooks (the gMSA mode) replaces the group, and the nodes with it.
-            ...(args.lifecycleHooks && args.lifecycleHooks.length > 0 ? { initialLifecycleHooks: args.lifecycleHooks } : {}),
+            ...(args.lifecycleHooks && args.lifecycleHooks.length > 0 ? { initialLifecycleHooks: args.lifecycleHooks, waitForCapacityTimeout: hookedCapacityTimeout } : {}),
             tags: asgTags,
-        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking, ...(args.dependsOn ?? [])] });
+        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking, ...attachments, ...(args.dependsOn ?? [])] });
 
 
         this.roleArn = role.arn;

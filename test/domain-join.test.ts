@@ -21,22 +21,38 @@ describe("domain-joined mode", () => {
         },
     });
 
-    test("an SSM association of AWS-JoinDirectoryServiceDomain targets the Windows auto scaling group by tag", () => {
+    test("an SSM association of AWS-JoinDirectoryServiceDomain targets the tag the Windows nodes launch with", () => {
         const association = inputs(one(joined, "aws:ssm/association:Association"));
         assert.equal(association.name, "AWS-JoinDirectoryServiceDomain");
-        assert.deepEqual(association.targets, [{ key: "tag:aws:autoscaling:groupName", values: [outputs(joined).windowsNodeAutoScalingGroupName] }]);
+        assert.deepEqual(association.targets, [{ key: "tag:eks-gmsa:domain-join", values: ["eks-gmsa-dev"] }]);
         assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
+        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
+        assert.equal(instanceTags["eks-gmsa:domain-join"], "eks-gmsa-dev");
     });
 
-    test("the Windows node role gets the directory-service policy in this mode only", () => {
+    test("the association and the directory-service policy exist before the group's first node (no wait on itself)", () => {
+        const group = one(joined, "aws:autoscaling/group:Group");
+        const association = one(joined, "aws:ssm/association:Association");
+        const policy = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"))!;
+        assert.ok(group.dependencies.includes(association.urn), "the group waits for the association");
+        assert.ok(group.dependencies.includes(policy.urn), "the group waits for the policy");
+        assert.ok(!association.dependencies.includes(group.urn) && !JSON.stringify(association.inputs).includes(outputs(joined).windowsNodeAutoScalingGroupName), "the association does not wait for the group");
+        // Held nodes take longer than the provider's 10-minute default to be InService.
+        assert.equal(inputs(group).waitForCapacityTimeout, "30m");
+    });
+
+    test("the Windows node role gets the directory-service policy in this mode only (kept under its old name)", () => {
         const attached = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"));
         assert.equal(attached.length, 1);
         assert.equal(inputs(attached[0]).role, outputs(joined).windowsNodeRoleArn.split("/").pop());
+        assert.equal(attached[0].name, "windows-node-role-AmazonSSMDirectoryServiceAccess");
+        assert.match(attached[0].parent ?? "", /eks-gmsa:nodes:WindowsNodes::windows-nodes$/);
     });
 
     test("domainless configs join nothing", () => {
         const dev = runOk({ stack: "dev" });
         assert.deepEqual(ofType(dev, "aws:ssm/association:Association"), []);
+        assert.equal(inputs(one(dev, "aws:autoscaling/group:Group")).waitForCapacityTimeout, undefined, "no hooks: the provider's default wait");
         assert.ok(!JSON.stringify(dev.resources.map((r) => r.inputs)).includes("AmazonSSMDirectoryServiceAccess"));
     });
 

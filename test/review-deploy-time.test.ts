@@ -1,0 +1,263 @@
+// The deploy-time model (tools/review/deployTime.ts, docs/deploy-time.md): exact schedules on small
+// hand-made plans, then the real stacks (dev, prod, the domain-joined example) and the doc's tables.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { projectRoot, runStack } from "../tools/harness";
+import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
+import {
+    deployTimeDoc, documentedStacks, durationFigures, durationRules, figuresRange, formatDeployTime, manualWalkthroughFor,
+    manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, type DeployTimeModel, type ModelledStack,
+} from "../tools/review/deployTime";
+import { projectName } from "../settings/validate";
+
+// ----- small plans -----
+
+const urnOf = (type: string, name: string) => `urn:pulumi:t::p::${type}::${name}`;
+
+interface Spec {
+    deps?: string[];
+    parent?: string;
+    inputs?: Record<string, unknown>;
+    options?: Record<string, unknown>;
+}
+
+function res(type: string, name: string, spec: Spec = {}): PlanResource {
+    return {
+        urn: urnOf(type, name), type, name,
+        ...(spec.parent ? { parent: spec.parent } : {}),
+        dependencies: spec.deps ?? [],
+        protect: false,
+        inputs: spec.inputs ?? {},
+        options: { custom: true, ...spec.options },
+    } as PlanResource;
+}
+
+function planOf(...resources: PlanResource[]): Plan {
+    return { project: "p", stack: "t", resources, outputs: {} };
+}
+
+const pathOf = (model: DeployTimeModel) => model.criticalPath.map((s) => [s.name, s.startSeconds, s.durationSeconds]);
+const finishOf = (model: DeployTimeModel, name: string) => model.schedule.find((s) => s.name === name)!.finishSeconds;
+
+const vpc = res("aws:ec2/vpc:Vpc", "vpc");
+const windowsPod = { spec: { template: { spec: { nodeSelector: { "kubernetes.io/os": "windows" } } } } };
+const windowsNodesComponent = res("eks-gmsa:nodes:WindowsNodes", "windows", { options: { custom: false } });
+
+describe("deploy time on small plans", () => {
+    test("diamond: the longer branch is the path (vpc 5 s, subnet 5 s, NAT 105 s, route 2 s)", () => {
+        const subnet = res("aws:ec2/subnet:Subnet", "subnet", { deps: [vpc.urn] });
+        const nat = res("aws:ec2/natGateway:NatGateway", "nat", { deps: [vpc.urn] });
+        const route = res("aws:ec2/route:Route", "route", { deps: [subnet.urn, nat.urn] });
+        const model = modelDeployTime(planOf(vpc, subnet, nat, route));
+        assert.equal(model.totalSeconds, 112);
+        assert.deepEqual(pathOf(model), [["vpc", 0, 5], ["nat", 5, 105], ["route", 110, 2]]);
+        assert.deepEqual(model.range, { lowSeconds: 1 + 85 + 1, highSeconds: 25 + 300 + 5 });
+        assert.deepEqual(model.unmatchedTypes, []);
+    });
+
+    test("depending on a local component waits for all its children; the component takes no time", () => {
+        const component = res("my:index:Nodes", "nodes", { options: { custom: false } });
+        const nodeGroup = res("aws:eks/nodeGroup:NodeGroup", "node-group", { parent: component.urn });
+        const role = res("aws:iam/role:Role", "role", { parent: component.urn });
+        const namespace = res("kubernetes:core/v1:Namespace", "ns", { deps: [component.urn] });
+        const model = modelDeployTime(planOf(component, nodeGroup, role, namespace));
+        assert.equal(model.totalSeconds, 122);
+        assert.deepEqual(pathOf(model), [["node-group", 0, 120], ["ns", 120, 2]]);
+        assert.equal(finishOf(model, "nodes"), 120);
+    });
+
+    test("a remote component takes the time of what it creates; its provider is a dependency of whoever uses it", () => {
+        const eks = res("eks:index:Cluster", "eks", { deps: [vpc.urn], options: { custom: false, remote: true } });
+        const provider = res("pulumi:providers:kubernetes", "k8s", { deps: [eks.urn] });
+        // No explicit dependency: only the provider reference (`<urn>::<id>`) ties it to the cluster.
+        const namespace = res("kubernetes:core/v1:Namespace", "ns", { options: { provider: `${provider.urn}::4f2a` } });
+        const model = modelDeployTime(planOf(vpc, eks, provider, namespace));
+        assert.equal(model.totalSeconds, 5 + 555 + 0 + 2);
+        assert.deepEqual(pathOf(model), [["vpc", 0, 5], ["eks", 5, 555], ["k8s", 560, 0], ["ns", 560, 2]]);
+    });
+
+    test("an awaited Windows workload waits for the first Windows node group to be Ready, without a plan edge", () => {
+        const early = res("aws:autoscaling/group:Group", "early", { parent: windowsNodesComponent.urn });
+        const late = res("aws:autoscaling/group:Group", "late", { parent: windowsNodesComponent.urn, deps: [vpc.urn] });
+        const pod = res("kubernetes:apps/v1:Deployment", "iis", { inputs: windowsPod });
+        const model = modelDeployTime(planOf(windowsNodesComponent, vpc, early, late, pod));
+        assert.equal(model.totalSeconds, 90 + 420 + 300);
+        assert.deepEqual(pathOf(model), [["early", 0, 90], ["early: Windows nodes Ready", 90, 420], ["iis", 510, 300]]);
+        assert.deepEqual(model.readiness.map((e) => [e.name, e.atSeconds, e.awaited]), [["early: Windows nodes Ready", 510, true], ["late: Windows nodes Ready", 515, true]]);
+    });
+
+    test("a workload Pulumi does not await does not wait for nodes; readiness nobody awaits is reported, not counted", () => {
+        const asg = res("aws:autoscaling/group:Group", "asg", { parent: windowsNodesComponent.urn });
+        const job = res("kubernetes:batch/v1:Job", "verify", { inputs: { metadata: { annotations: { "pulumi.com/skipAwait": "true" } }, ...windowsPod } });
+        const model = modelDeployTime(planOf(windowsNodesComponent, asg, job));
+        assert.equal(model.totalSeconds, 90);
+        assert.deepEqual(model.readiness.map((e) => [e.atSeconds, e.awaited]), [[510, false]]);
+        assert.match(formatDeployTime(model, manualWalkthroughModel()), /not awaited by pulumi up: asg: Windows nodes Ready at about 8m 30s/);
+    });
+
+    test("the provisioning command waits for its host's SSM agent, not just for the instance", () => {
+        const host = res("aws:ec2/instance:Instance", "host");
+        const run = res("command:local:Command", "run", { deps: [host.urn] });
+        const model = modelDeployTime(planOf(host, run));
+        assert.equal(model.totalSeconds, 20 + 240 + 150);
+        assert.deepEqual(pathOf(model), [["host", 0, 20], ["host: SSM agent online", 20, 240], ["run", 260, 150]]);
+    });
+
+    test("a launch hook makes the group wait for join, membership and reboots; the plan's deadlock and timeout are warned about", () => {
+        const hooks = [{ lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", heartbeatTimeout: 3600 }];
+        const asg = res("aws:autoscaling/group:Group", "nodes", { parent: windowsNodesComponent.urn, inputs: { initialLifecycleHooks: hooks } });
+        const join = res("aws:ssm/association:Association", "join", { deps: [asg.urn], inputs: { targets: [{ key: "tag:aws:autoscaling:groupName", values: ["nodes-1"] }] } });
+        const model = modelDeployTime(planOf(windowsNodesComponent, asg, join));
+        assert.equal(finishOf(model, "nodes"), 90 + 240 + 240 + 60 + 180);
+        assert.equal(model.totalSeconds, 810 + 3);
+        assert.equal(model.warnings.length, 2);
+        assert.match(model.warnings[0], /^nodes: creating the group is modelled at 13m 30s, longer than waitForCapacityTimeout 10m \(the default\)/);
+        assert.match(model.warnings[1], /^nodes: its launch hook .* association join .* is created only after the group/);
+
+        const patient = res("aws:autoscaling/group:Group", "nodes", { parent: windowsNodesComponent.urn, inputs: { initialLifecycleHooks: hooks, waitForCapacityTimeout: "1h" } });
+        assert.equal(modelDeployTime(planOf(windowsNodesComponent, patient, join)).warnings.length, 1, "a long enough timeout leaves only the deadlock");
+    });
+
+    test("an unknown type takes the fallback figure and is reported; a cycle is an error", () => {
+        const odd = res("acme:index:Thing", "thing");
+        const model = modelDeployTime(planOf(odd));
+        assert.equal(model.totalSeconds, 5);
+        assert.deepEqual(model.unmatchedTypes, ["acme:index:Thing"]);
+        assert.match(formatDeployTime(model, manualWalkthroughModel()), /no duration rule \(fallback figure used\): acme:index:Thing/);
+
+        const component = res("my:index:Group", "group", { options: { custom: false } });
+        const child = res("aws:iam/role:Role", "child", { parent: component.urn, deps: [component.urn] });
+        assert.throws(() => modelDeployTime(planOf(component, child)), /dependency cycle/);
+    });
+
+    test("Go durations as the provider reads them", () => {
+        assert.equal(parseGoDuration("10m"), 600);
+        assert.equal(parseGoDuration("1h30m"), 5400);
+        assert.equal(parseGoDuration("0"), 0);
+        assert.throws(() => parseGoDuration("ten minutes"), /not a duration/);
+    });
+});
+
+describe("the manual walkthrough", () => {
+    test("eleven blog steps in order, plus creating the directory when asked; totals add up", () => {
+        const greenfield = manualWalkthroughModel();
+        assert.deepEqual(greenfield.steps.map((s) => s.blogStep), ["prerequisite", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+        assert.deepEqual(manualWalkthroughModel({ createDirectory: false }).steps.map((s) => s.blogStep), ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]);
+        assert.equal(greenfield.steps[0].waiting.mid, 1950, "the directory waits the managed-microsoft-ad figure");
+        assert.deepEqual(greenfield.steps[1].waiting, figuresRange(["nat-gateway", "eks-control-plane", "eks-managed-node-group", "asg-capacity", "windows-node-bootstrap"]));
+        assert.equal(greenfield.handsOnSeconds, 111 * 60);
+        assert.equal(greenfield.totalSeconds, greenfield.waitingSeconds + greenfield.handsOnSeconds);
+        assert.ok(greenfield.range.lowSeconds < greenfield.totalSeconds && greenfield.totalSeconds < greenfield.range.highSeconds);
+        for (const step of greenfield.steps) assert.ok(step.handsOn.length > 0 && step.handsOnSeconds > 0, `step ${step.number} says what its hands-on time covers`);
+    });
+});
+
+describe("every figure is sourced or says it is an assumption", () => {
+    test("sources have a title and an address; assumptions have reasoning; rules name known figures", () => {
+        for (const f of durationFigures) {
+            assert.ok(f.seconds.low <= f.seconds.mid && f.seconds.mid <= f.seconds.high, `${f.id}: low <= mid <= high`);
+            const sources = f.evidence.kind === "assumption" ? f.evidence.related ?? [] : f.evidence.sources;
+            if (f.evidence.kind !== "assumption") assert.ok(sources.length > 0, `${f.id} cites a source`);
+            if (f.evidence.kind !== "sourced") assert.ok(f.evidence.assumption.length > 20, `${f.id} says why`);
+            for (const s of sources) assert.match(s.url, /^https:\/\//, `${f.id}: ${s.title}`);
+        }
+        for (const rule of durationRules) for (const id of rule.figures) assert.ok(durationFigures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
+    });
+});
+
+// ----- the real stacks: each rendered once -----
+
+let modelled: ModelledStack[] | undefined;
+function documented(): ModelledStack[] {
+    modelled ??= documentedStacks.map(({ stack, configFile }) => {
+        const run = runStack({ stack, configFile: path.join(projectRoot, configFile) });
+        assert.deepEqual(run.errors, [], `stack ${stack} raised errors`);
+        const plan = toPlan(projectName, run);
+        return { stack, model: modelDeployTime(plan), manual: manualWalkthroughFor(plan) };
+    });
+    return modelled;
+}
+const stack = (name: string) => documented().find((s) => s.stack === name)!;
+const step = (model: DeployTimeModel, type: string) => model.criticalPath.findIndex((s) => s.type === type);
+
+describe("deploy time of the documented stacks", () => {
+    test("every resource type of every stack has a rule", () => {
+        for (const { stack: name, model } of documented()) assert.deepEqual(model.unmatchedTypes, [], name);
+    });
+
+    test("the critical path is a chain: each step starts when the one before it finishes", () => {
+        for (const { stack: name, model } of documented()) {
+            const path = model.criticalPath;
+            assert.equal(path[0].startSeconds, 0, name);
+            for (let i = 1; i < path.length; i++) assert.equal(path[i].startSeconds, path[i - 1].startSeconds + path[i - 1].durationSeconds, `${name}: ${path[i].name}`);
+            const last = path[path.length - 1];
+            assert.equal(last.startSeconds + last.durationSeconds, model.totalSeconds, name);
+        }
+    });
+
+    test("dev: network, then the managed directory, then what needs the directory; EKS runs alongside and finishes first", () => {
+        const { model } = stack("dev");
+        const directory = step(model, "aws:directoryservice/directory:Directory");
+        assert.ok(directory > 0, "the managed directory is on the critical path");
+        assert.ok(step(model, "aws:ec2/subnet:Subnet") < directory, "after the subnets it is placed in");
+        assert.ok(step(model, "command:local:Command") > directory, "the provisioning run follows the directory");
+        // The graph puts no edge between the directory and EKS: the cluster is off the path here.
+        assert.equal(step(model, "eks:index:Cluster"), -1);
+        assert.ok(finishOf(model, "eks") < finishOf(model, "managed-ad"));
+        assert.deepEqual(model.warnings, []);
+    });
+
+    test("prod: the EKS cluster, then the Linux node group and the webhook it carries", () => {
+        const { model } = stack("prod");
+        const eks = step(model, "eks:index:Cluster");
+        assert.ok(eks >= 0, "the EKS cluster is on the critical path");
+        assert.ok(step(model, "aws:eks/nodeGroup:NodeGroup") > eks);
+        assert.ok(model.criticalPath.findIndex((s) => s.name === "gmsa-webhook") > step(model, "aws:eks/nodeGroup:NodeGroup"));
+        assert.deepEqual(model.warnings, []);
+    });
+
+    test("domain-joined nodes take longer than prod's, are on the path, and the first pulumi up can finish", () => {
+        const prod = stack("prod").model;
+        const joined = stack("joined").model;
+        const windows = (m: DeployTimeModel) => m.schedule.find((s) => s.type === "aws:autoscaling/group:Group")!;
+        assert.equal(windows(prod).rule, "asg");
+        assert.equal(windows(joined).rule, "asg-with-launch-hook");
+        assert.ok(windows(joined).durationSeconds > windows(prod).durationSeconds);
+        assert.ok(joined.totalSeconds > prod.totalSeconds);
+        assert.ok(step(joined, "aws:autoscaling/group:Group") > step(joined, "eks:index:Cluster"));
+        // The join association targets a launch tag and exists before the group, and the group waits
+        // 30m for held nodes: neither the deadlock nor the timeout warning applies (this model found both).
+        assert.deepEqual(joined.warnings, []);
+    });
+
+    test("the walkthrough by hand takes longer than pulumi up, for each stack", () => {
+        for (const { stack: name, model, manual } of documented()) {
+            assert.ok(manual.totalSeconds > model.totalSeconds, name);
+            assert.equal(manual.includesDirectory, name === "dev", `${name}: the manual sequence creates a directory when the stack does`);
+        }
+    });
+
+    test("the terminal text has the total, the path and the comparison", () => {
+        const { model, manual } = stack("dev");
+        const text = formatDeployTime(model, manual);
+        assert.match(text, /^deploy time \(modelled, docs\/deploy-time.md\): 40m 12s, range /);
+        for (const s of model.criticalPath) assert.ok(text.includes(`${s.type} ${s.name}`), s.name);
+        assert.match(text, /manual walkthrough \(12 steps, creating the directory first\): 3h 03m = /);
+        assert.match(text, /pulumi up: 2h 23m less/);
+    });
+
+    test("docs/deploy-time.md lists every rule, figure and the totals as the code computes them", () => {
+        const doc = fs.readFileSync(deployTimeDoc, "utf8");
+        const expected = renderDoc(doc, documented()).split("\n");
+        const actual = doc.split("\n");
+        const stale = expected.length === actual.length ? expected.findIndex((line, i) => line !== actual[i]) : Math.min(expected.length, actual.length);
+        assert.equal(stale, -1, `docs/deploy-time.md line ${stale + 1} should read:\n${expected[stale]}\n(regenerate: npx tsx tools/review/deployTime.ts --write-doc)`);
+        for (const rule of durationRules) {
+            for (const type of rule.types) assert.ok(doc.includes(`\`${type}\``), `${rule.id}: ${type}`);
+            assert.ok(doc.includes(`| ${figuresRange(rule.figures).mid} |`), `${rule.id}: its figure`);
+        }
+        for (const f of durationFigures) assert.ok(doc.includes(`| \`${f.id}\` |`), f.id);
+    });
+});
