@@ -47,6 +47,8 @@ describe("domain-joined mode", () => {
         assert.equal(inputs(attached[0]).role, outputs(joined).windowsNodeRoleArn.split("/").pop());
         assert.equal(attached[0].name, "windows-node-role-AmazonSSMDirectoryServiceAccess");
         assert.match(attached[0].parent ?? "", /eks-gmsa:nodes:WindowsNodes::windows-nodes$/);
+        // Its URN under the DomainJoin component, where earlier versions created it: an update, not a re-create.
+        assert.deepEqual(attached[0].options.aliases, ["urn:pulumi:dev::eks-gmsa::eks-gmsa:directory:DomainJoin$aws:iam/rolePolicyAttachment:RolePolicyAttachment::windows-node-role-AmazonSSMDirectoryServiceAccess"]);
     });
 
     test("domainless configs join nothing", () => {

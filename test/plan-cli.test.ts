@@ -16,6 +16,13 @@ describe("npm run plan", () => {
     const planFile = path.join(projectRoot, "out", "dev", "plan.json");
     const first = plan();
     const firstBytes = fs.readFileSync(planFile, "utf8");
+    const outDir = path.join(projectRoot, "out", "dev");
+    /** Every file the plan writes, by path relative to out/dev, with its text. */
+    const artifacts = (): Map<string, string> => new Map(
+        (fs.readdirSync(outDir, { recursive: true }) as string[]).sort()
+            .filter((f) => fs.statSync(path.join(outDir, f)).isFile())
+            .map((f) => [f, fs.readFileSync(path.join(outDir, f), "utf8")]));
+    const firstArtifacts = artifacts();
 
     test("renders the dev stack by default and prints counts by type", () => {
         assert.equal(first.status, 0, first.stderr);
@@ -38,10 +45,29 @@ describe("npm run plan", () => {
         for (const r of doc.resources) for (const d of r.dependencies) assert.ok(urns.includes(d), `${r.urn} depends on unknown ${d}`);
     });
 
-    test("two runs with the same config write byte-identical files", () => {
+    test("writes the review artifacts: plan, manifests, policy report, architecture picture, summary", () => {
+        const files = [...firstArtifacts.keys()];
+        for (const f of ["plan.json", "policy-report.json", "architecture.svg", "summary.md", path.join("manifests", "gmsacredentialspec.webapp01.yaml")]) assert.ok(files.includes(f), `out/dev/${f}`);
+        assert.equal(files.filter((f) => f.startsWith("manifests")).length, 12);
+        assert.match(first.stdout, /\nmanifests: 12 files -> out\/dev\/manifests\/?, all valid\n/);
+        assert.match(first.stdout, /\ndeploy time \(modelled, docs\/deploy-time\.md\): \d+m \d+s, range /);
+        assert.match(first.stdout, /\nmanual walkthrough \(12 steps, creating the directory first\): /);
+        assert.match(firstArtifacts.get("architecture.svg")!, /^(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg /);
+        assert.ok(firstArtifacts.get("architecture.svg")!.includes("GMSACredentialSpec webapp01"));
+        const summary = firstArtifacts.get("summary.md")!;
+        assert.match(summary, /^# eks-gmsa \/ dev\n/);
+        assert.ok(summary.includes("![architecture](architecture.svg)"));
+        for (const heading of ["## Resources", "## Policy report", "## Kubernetes manifests", "## Deploy time (modelled)"]) assert.ok(summary.includes(`\n${heading}\n`), heading);
+        assert.ok(summary.includes("12 files in [manifests/](manifests/), every object valid."));
+    });
+
+    test("two runs with the same config write byte-identical files, every one of them", () => {
         const second = plan("--stack", "dev");
         assert.equal(second.status, 0, second.stderr);
         assert.equal(fs.readFileSync(planFile, "utf8"), firstBytes);
+        const again = artifacts();
+        assert.deepEqual([...again.keys()], [...firstArtifacts.keys()]);
+        for (const [file, text] of firstArtifacts) assert.equal(again.get(file), text, `out/dev/${file} differs between runs`);
     });
 
     test("secret values appear only as [secret]", () => {
@@ -82,5 +108,62 @@ describe("npm run plan", () => {
         const missing = plan("--stack", "nosuchstack");
         assert.equal(missing.status, 2);
         assert.match(missing.stderr, /no stack config file .*Pulumi\.nosuchstack\.yaml/);
+    });
+});
+
+describe("npm run plan -- --against: the day-2 diff", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-against-"));
+    const baselineFile = path.join(tmp, "prod-baseline.json");
+    const base = plan("--stack", "prod");
+    fs.copyFileSync(path.join(projectRoot, "out", "prod", "plan.json"), baselineFile);
+    const diffFile = path.join(projectRoot, "out", "prod", "diff.json");
+
+    test("against itself: an empty diff.json, printed as nothing to do", () => {
+        assert.equal(base.status, 0, base.stderr);
+        const same = plan("--stack", "prod", "--against", baselineFile);
+        assert.equal(same.status, 0, same.stderr);
+        assert.deepEqual(JSON.parse(fs.readFileSync(diffFile, "utf8")), { create: [], update: [], replace: [], delete: [] });
+        assert.match(same.stdout, /\ndiff: 0 to create, 0 to update, 0 to replace, 0 to delete\n/);
+        assert.match(fs.readFileSync(path.join(projectRoot, "out", "prod", "summary.md"), "utf8"), /\n## Day-2 diff\n/);
+    });
+
+    test("a larger Windows instance type: the launch template and the group are updated, nothing replaced", () => {
+        const stackFile = path.join(tmp, "Pulumi.prod.yaml");
+        const text = fs.readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8");
+        assert.match(text, /\n  eks-gmsa:windowsNodes:\n/);
+        fs.writeFileSync(stackFile, text.replace(/\n  eks-gmsa:windowsNodes:\n/, "\n  eks-gmsa:windowsNodes:\n    instanceType: m6i.4xlarge\n").replace(/\n    instanceType: (?!m6i\.4xlarge).*\n/, "\n"));
+        const changed = plan("--stack", "prod", "--config-file", stackFile, "--against", baselineFile);
+        assert.equal(changed.status, 0, changed.stderr);
+        const diff = JSON.parse(fs.readFileSync(diffFile, "utf8"));
+        assert.deepEqual(Object.keys(diff), ["create", "update", "replace", "delete"]);
+        assert.deepEqual(diff.create, []);
+        assert.deepEqual(diff.replace, []);
+        assert.deepEqual(diff.delete, []);
+        assert.deepEqual(diff.update.map((u: { urn: string }) => u.urn.split("::").pop()), ["windows-nodes", "windows-nodes"]);
+        const launchTemplate = diff.update.find((u: { urn: string }) => u.urn.includes("aws:ec2/launchTemplate:LaunchTemplate"));
+        assert.deepEqual(launchTemplate.inputs, ["instanceType"]);
+        assert.match(changed.stdout, /\ndiff: 0 to create, 2 to update, 0 to replace, 0 to delete\n/);
+        assert.match(changed.stdout, /\n {2}~ {2}.*LaunchTemplate.*windows-nodes: instanceType\n/);
+    });
+
+    test("a plan of another stack, or no plan at all: exit 2, nothing compared", () => {
+        const devPlan = path.join(projectRoot, "out", "dev", "plan.json");
+        if (!fs.existsSync(devPlan)) assert.equal(plan().status, 0);
+        const other = plan("--stack", "prod", "--against", devPlan);
+        assert.equal(other.status, 2);
+        assert.match(other.stderr, /--against .*: the old plan is of eks-gmsa\/dev, the new one of eks-gmsa\/prod: URNs cannot match/);
+        const missing = plan("--stack", "prod", "--against", path.join(tmp, "nope.json"));
+        assert.equal(missing.status, 2);
+        assert.match(missing.stderr, /--against: cannot read plan file .*nope\.json: ENOENT/);
+        const noValue = plan("--stack", "prod", "--against");
+        assert.equal(noValue.status, 2);
+        assert.match(noValue.stderr, /--against needs the path of an earlier plan\.json/);
+    });
+
+    test("without --against, a diff.json left by an earlier run is removed", () => {
+        fs.writeFileSync(diffFile, "{}");
+        assert.equal(plan("--stack", "prod").status, 0);
+        assert.ok(!fs.existsSync(diffFile));
+        fs.rmSync(tmp, { recursive: true, force: true });
     });
 });

@@ -7,39 +7,71 @@ import * as path from "path";
 import { projectRoot, runStack } from "./harness";
 import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
 import { projectPolicyConfig } from "./policy/config";
-import { readPolicyConfig } from "./policy/inputs";
+import { readPlan, readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
-import { countByType, toPlan } from "./planFile";
+import { countByType, toPlan, type Plan } from "./planFile";
 import { gmsaCustomResourceValidators } from "./review/crdSchema";
 import { kubernetesModelsVersion } from "./review/k8sSchema";
-import { formatProblems, planManifests, writeManifests } from "./review/manifests";
+import { formatProblems, planManifests, writeManifests, type Manifest } from "./review/manifests";
+import { explainDiff, formatDiff, planMismatch } from "./review/diff";
+import { architectureDot, architectureModel, renderSvg } from "./review/architecture";
+import { formatDeployTime, manualWalkthroughFor, modelDeployTime } from "./review/deployTime";
+import { markdownText, renderSummary, type SummarySection } from "./review/summary";
+import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
 
 function usage(message: string): never {
-    console.error(`plan: ${message}\nusage: npm run plan -- [--stack <name>] [--config-file <file>]\n  renders Pulumi.<name>.yaml (default stack: dev), or the given stack config file, to out/<name>/plan.json`);
+    console.error(`plan: ${message}
+usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>]
+  renders Pulumi.<name>.yaml (default stack: dev), or the given stack config file, to out/<name>/
+  (plan.json, manifests/, policy-report.json, architecture.svg, summary.md); with --against, also
+  the day-2 diff from that plan to out/<name>/diff.json (docs/day2-diff.md)`);
     process.exit(2);
 }
 
-function parseArgs(argv: string[]): { stack: string; configFile?: string } {
-    let stack = "dev";
-    let configFile: string | undefined;
+interface PlanArgs {
+    stack: string;
+    configFile?: string;
+    against?: string;
+}
+
+function parseArgs(argv: string[]): PlanArgs {
+    const args: PlanArgs = { stack: "dev" };
+    const value = (i: number, flag: string, what: string): string => {
+        const v = argv[i];
+        if (!v || v.startsWith("--")) usage(`${flag} needs ${what}`);
+        return v;
+    };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack") {
-            const value = argv[++i];
-            if (!value || value.startsWith("--")) usage("--stack needs a stack name");
-            if (!/^[A-Za-z0-9_.-]+$/.test(value)) usage(`--stack ${JSON.stringify(value)} is not a stack name (letters, digits, '-', '_', '.')`);
-            stack = value;
+            const stack = value(++i, "--stack", "a stack name");
+            if (!/^[A-Za-z0-9_.-]+$/.test(stack)) usage(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, '-', '_', '.')`);
+            args.stack = stack;
         } else if (arg === "--config-file") {
-            configFile = argv[++i];
-            if (!configFile || configFile.startsWith("--")) usage("--config-file needs a path");
+            args.configFile = value(++i, "--config-file", "a path");
+        } else if (arg === "--against") {
+            args.against = value(++i, "--against", "the path of an earlier plan.json");
         } else if (arg === "--help" || arg === "-h") {
             usage("renders a stack offline");
         } else {
             usage(`unknown argument ${JSON.stringify(arg)}`);
         }
     }
-    return { stack, configFile };
+    return args;
+}
+
+/** The earlier plan, read before anything is written (it may be out/<stack>/plan.json itself). */
+function readBaseline(file: string, stack: string): Plan {
+    let baseline: Plan;
+    try {
+        baseline = readPlan(file);
+    } catch (e) {
+        usage(`--against: ${(e as Error).message}`);
+    }
+    const mismatch = planMismatch(baseline, { project: projectName, stack, resources: [], outputs: {} });
+    if (mismatch) usage(`--against ${file}: ${mismatch}`);
+    return baseline;
 }
 
 async function main(): Promise<void> {
@@ -47,6 +79,7 @@ async function main(): Promise<void> {
     const stack = args.stack;
     const configFile = args.configFile ? path.resolve(args.configFile) : path.join(projectRoot, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(configFile)) usage(`no stack config file ${configFile}`);
+    const baseline = args.against ? readBaseline(path.resolve(args.against), stack) : undefined;
 
     const started = process.hrtime.bigint();
     let run;
@@ -85,16 +118,61 @@ async function main(): Promise<void> {
 
     // The policy pack, run as `pulumi preview --policy-pack` runs it, over the same resources.
     const pack = await startPolicyPack(defaultPackDir);
+    let report: PolicyReport;
     try {
         const config = fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, pack.info) : {};
         const violations = await pack.analyze(plan.resources, config);
-        const report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
+        report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
         fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
         console.log(formatReport(report));
         if (!report.passed) process.exitCode = 1;
     } finally {
         await pack.close();
     }
+
+    // How long the first `pulumi up` would take, modelled, against the walkthrough by hand.
+    const deployTime = formatDeployTime(modelDeployTime(plan), manualWalkthroughFor(plan));
+    console.log(deployTime);
+
+    // The day-2 diff: what `pulumi preview` would show against the earlier plan.
+    const diffFile = path.join(outDir, "diff.json");
+    let diffSection: SummarySection | undefined;
+    if (baseline) {
+        const { diff, explanation } = explainDiff(baseline, plan);
+        fs.writeFileSync(diffFile, JSON.stringify(diff, null, 2) + "\n");
+        const text = formatDiff(diff, explanation);
+        console.log(text);
+        console.log(`  -> ${path.relative(process.cwd(), diffFile)}`);
+        diffSection = { title: "Day-2 diff", body: `Against \`${markdownText(path.relative(process.cwd(), path.resolve(args.against!)))}\` ([diff.json](diff.json), rules in [docs/day2-diff.md](../../docs/day2-diff.md)):\n\n\`\`\`text\n${text}\n\`\`\`` };
+    } else {
+        // A diff.json from an earlier run would describe another change.
+        fs.rmSync(diffFile, { force: true });
+    }
+
+    // The picture, and the page a reviewer reads first.
+    fs.writeFileSync(path.join(outDir, "architecture.svg"), await renderSvg(architectureDot(architectureModel(plan))));
+    const extraSections: SummarySection[] = [
+        ...(diffSection ? [diffSection] : []),
+        { title: "Kubernetes manifests", body: manifestsSection(manifests, manifestProblems) },
+        { title: "Deploy time (modelled)", body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n\`\`\`text\n${deployTime}\n\`\`\`` },
+    ];
+    fs.writeFileSync(path.join(outDir, "summary.md"), renderSummary({ plan, policyReport: report, extraSections }));
+    console.log(`review: ${["plan.json", "manifests/", "policy-report.json", ...(baseline ? ["diff.json"] : []), "architecture.svg", "summary.md"].map((f) => path.relative(process.cwd(), path.join(outDir, f))).join(", ")}`);
+}
+
+/** The manifests as the summary lists them: each file, what it was checked against, and any problem. */
+function manifestsSection(manifests: Manifest[], problems: string[]): string {
+    const lines = [
+        problems.length === 0
+            ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
+            : `**${problems.length} problems** in ${manifests.length} files in [manifests/](manifests/): the plan fails.`,
+        "",
+        "| file | object | checked against |",
+        "| --- | --- | --- |",
+        ...manifests.map((m) => `| [${markdownText(m.file)}](manifests/${m.file}) | ${markdownText(m.title)} | ${markdownText(m.checkedAgainst)}${m.problems.length > 0 ? ` — **${m.problems.length} problems**` : ""} |`),
+    ];
+    if (problems.length > 0) lines.push("", ...problems.map((p) => `- ${markdownText(p)}`));
+    return lines.join("\n");
 }
 
 main().catch((e) => {

@@ -2,8 +2,12 @@
 import { normalizeValue } from "./harness/normalize";
 import type { RegisteredResource, StackRun } from "./harness";
 
-/** A registered resource as the plan shows it: values normalized, only non-default options. */
-export type PlanResource = Omit<RegisteredResource, "options"> & { options: Record<string, unknown> };
+/**
+ * A registered resource as the plan shows it: values normalized, only non-default options. The
+ * property dependencies ride in `options.propertyDependencies` (when there are any), so the
+ * resource keeps the shape plan consumers already read.
+ */
+export type PlanResource = Omit<RegisteredResource, "options" | "propertyDependencies"> & { options: Record<string, unknown> };
 
 export interface Plan {
     project: string;
@@ -22,10 +26,18 @@ export function toPlan(project: string, run: StackRun): Plan {
             dependencies: [...r.dependencies].sort(),
             protect: r.protect,
             inputs: normalizeValue(r.inputs) as Record<string, unknown>,
-            options: normalizeValue(Object.fromEntries(Object.entries(r.options).filter(([, v]) => v !== undefined))) as Record<string, unknown>,
+            options: planOptions(r),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     return { project, stack: run.stack, resources, outputs: normalizeValue(run.outputs) as Record<string, unknown> };
+}
+
+/** Non-default options, plus the property dependencies when the resource has any. */
+function planOptions(r: RegisteredResource): Record<string, unknown> {
+    const options: Record<string, unknown> = Object.fromEntries(Object.entries(r.options).filter(([, v]) => v !== undefined));
+    // Runs recorded before property dependencies were captured have none.
+    if (r.propertyDependencies && Object.keys(r.propertyDependencies).length > 0) options.propertyDependencies = r.propertyDependencies;
+    return normalizeValue(options) as Record<string, unknown>;
 }
 
 /** Resource counts by type, most first. */

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
             name: req.getName(),
             parent: req.getParent() || undefined,
             dependencies: [...req.getDependenciesList()].sort(),
+            propertyDependencies: propertyDependencies(req.getPropertydependenciesMap()),
             protect: req.hasProtect() ? req.getProtect() : false,
             inputs: req.getObject()?.toJavaScript() ?? {},
             options: {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
                 replaceOnChanges: listOrUndefined(req.getReplaceonchangesList()),
                 additionalSecretOutputs: listOrUndefined(req.getAdditionalsecretoutputsList()),
                 deleteBeforeReplace: req.getDeletebeforereplace() || undefined,
+                aliases: listOrUndefined(aliasUrns(req, request.project, request.stack)),
                 retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
             },
         };
@@ -73,6 +75,36 @@ async function main(): Promise<void> {
 function mapOrUndefined(map: { toArray(): [string, string][] }): Record<string, string> | undefined {
     const entries = map.toArray();
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** Input key -> URNs its value came from (keys and URNs sorted; keys without URNs left out). */
+function propertyDependencies(map: { forEach(callback: (deps: { getUrnsList(): string[] }, key: string) => void): void }): Record<string, string[]> {
+    const entries: [string, string[]][] = [];
+    map.forEach((deps, key) => {
+        const urns = [...new Set(deps.getUrnsList())].sort();
+        if (urns.length > 0) entries.push([key, urns]);
+    });
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries);
+}
+
+/**
+ * The URNs an `aliases` option names. The SDK sends either URNs or specs (name, type, project,
+ * stack, parent, each defaulting to the resource's own); a spec resolves as the engine resolves it:
+ * the parent's type chain, then the type, then the name.
+ */
+function aliasUrns(req: any, project: string, stack: string): string[] {
+    const urns = (req.getAliasesList() as any[]).map((alias): string => {
+        if (alias.hasUrn && alias.hasUrn()) return alias.getUrn();
+        const spec = alias.getSpec();
+        const type: string = spec.getType() || req.getType();
+        const name: string = spec.getName() || req.getName();
+        const parent: string = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
+        const parentChain = parent.split("::")[2] ?? "";
+        const chain = parentChain && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
+        return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${chain}::${name}`;
+    });
+    return [...new Set(urns)].sort();
 }
 
 function listOrUndefined(list: string[]): string[] | undefined {

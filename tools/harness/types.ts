@@ -26,6 +26,8 @@ export interface ResourceOptions {
     replaceOnChanges?: string[];
     additionalSecretOutputs?: string[];
     deleteBeforeReplace?: boolean;
+    /** URNs this resource was known by before (its `aliases` option, resolved as the engine does). */
+    aliases?: string[];
     retainOnDelete?: boolean;
 }
 
@@ -36,6 +38,8 @@ export interface RegisteredResource {
     name: string;
     parent?: string;
     dependencies: string[];
+    /** Per input key, the URNs of the resources its value came from (what a preview's cascade follows). */
+    propertyDependencies: Record<string, string[]>;
     protect: boolean;
     inputs: Record<string, unknown>;
     options: ResourceOptions;
