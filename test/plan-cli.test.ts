@@ -61,6 +61,11 @@ describe("npm run plan", () => {
         assert.ok(summary.includes("12 files in [manifests/](manifests/), every object valid."));
     });
 
+    test("the README's picture (docs/architecture.svg) is the dev stack's current one", () => {
+        const committed = fs.readFileSync(path.join(projectRoot, "docs", "architecture.svg"), "utf8");
+        assert.ok(committed === firstArtifacts.get("architecture.svg"), "docs/architecture.svg is stale: npm run plan && cp out/dev/architecture.svg docs/");
+    });
+
     test("two runs with the same config write byte-identical files, every one of them", () => {
         const second = plan("--stack", "dev");
         assert.equal(second.status, 0, second.stderr);
