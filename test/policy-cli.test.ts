@@ -98,11 +98,33 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
         ["an unknown option", () => [devPlan, "--confg", config], /unknown option "--confg"/],
     ];
     for (const [name, args, message] of badInputs) {
-        test(`exit 2 on ${name}, with a clear message and no stack trace`, () => {
+        test(`exit 2 on ${name}, with a clear message and no stack trace, and no policy pack left running`, () => {
+            const orphansBefore = orphanedPacks();
             const r = policy(...args());
             assert.equal(r.status, 2, r.stdout + r.stderr);
             assert.match(r.stderr, message);
             assert.doesNotMatch(r.stderr, /\n\s+at /);
+            assert.deepEqual(orphanedPacks().filter((pid) => !orphansBefore.includes(pid)), [], "the pack process outlived the CLI");
         });
     }
 });
+
+/**
+ * Policy pack processes of this checkout whose parent has gone (adopted by init): what a CLI that
+ * exits without stopping its pack leaves behind. Linux /proc; PIDs, sorted.
+ */
+function orphanedPacks(): number[] {
+    const packDir = path.join(projectRoot, "policy");
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+            const ppid = Number(/^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
+            if (cwd === packDir && ppid === 1) pids.push(Number(entry));
+        } catch {
+            // The process ended while we looked.
+        }
+    }
+    return pids.sort((a, b) => a - b);
+}

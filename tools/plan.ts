@@ -82,6 +82,14 @@ async function main(): Promise<void> {
     const baseline = args.against ? readBaseline(path.resolve(args.against), stack) : undefined;
 
     const started = process.hrtime.bigint();
+    // Seconds per phase, printed last (bench/ reads them).
+    const phases: [string, number][] = [];
+    let phaseStarted = started;
+    const endPhase = (name: string) => {
+        const now = process.hrtime.bigint();
+        phases.push([name, Number(now - phaseStarted) / 1e9]);
+        phaseStarted = now;
+    };
     let run;
     try {
         run = runStack({ stack, configFile });
@@ -98,7 +106,8 @@ async function main(): Promise<void> {
     fs.mkdirSync(outDir, { recursive: true });
     const planFile = path.join(outDir, "plan.json");
     fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    endPhase("program");
+    const seconds = phases[0][1];
 
     console.log(`plan: ${stack}: ${plan.resources.length} resources in ${seconds.toFixed(1)} s -> ${path.relative(process.cwd(), planFile)}`);
     for (const [type, count] of countByType(plan)) console.log(`  ${String(count).padStart(3)}  ${type}`);
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
     for (const m of unchecked) console.log(`  warning: ${m.title} not checked: ${m.unchecked}`);
     for (const line of manifestProblems) console.error(`  invalid: ${line}`);
     if (manifestProblems.length > 0) process.exitCode = 1;
+    endPhase("manifests");
 
     // The policy pack, run as `pulumi preview --policy-pack` runs it, over the same resources.
     const pack = await startPolicyPack(defaultPackDir);
@@ -129,10 +139,12 @@ async function main(): Promise<void> {
     } finally {
         await pack.close();
     }
+    endPhase("policy");
 
     // How long the first `pulumi up` would take, modelled, against the walkthrough by hand.
     const deployTime = formatDeployTime(modelDeployTime(plan), manualWalkthroughFor(plan));
     console.log(deployTime);
+    endPhase("deploy-time");
 
     // The day-2 diff: what `pulumi preview` would show against the earlier plan.
     const diffFile = path.join(outDir, "diff.json");
@@ -149,6 +161,8 @@ async function main(): Promise<void> {
         fs.rmSync(diffFile, { force: true });
     }
 
+    endPhase("diff");
+
     // The picture, and the page a reviewer reads first.
     fs.writeFileSync(path.join(outDir, "architecture.svg"), await renderSvg(architectureDot(architectureModel(plan))));
     const extraSections: SummarySection[] = [
@@ -157,6 +171,9 @@ async function main(): Promise<void> {
         { title: "Deploy time (modelled)", body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n\`\`\`text\n${deployTime}\n\`\`\`` },
     ];
     fs.writeFileSync(path.join(outDir, "summary.md"), renderSummary({ plan, policyReport: report, extraSections }));
+    endPhase("picture+summary");
+    const total = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`timings: ${phases.map(([name, t]) => `${name} ${t.toFixed(2)} s`).join(", ")}; total ${total.toFixed(2)} s`);
     console.log(`review: ${["plan.json", "manifests/", "policy-report.json", ...(baseline ? ["diff.json"] : []), "architecture.svg", "summary.md"].map((f) => path.relative(process.cwd(), path.join(outDir, f))).join(", ")}`);
 }
 

@@ -41,18 +41,21 @@ async function main(): Promise<void> {
     }
     const started = process.hrtime.bigint();
     const pack = await startPolicyPack(defaultPackDir);
-    try {
-        let config: PolicyConfig = {};
-        configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
-        if (configFile) {
-            console.log(`policy config: ${path.relative(process.cwd(), configFile) || configFile}`);
-            try {
-                config = readPolicyConfig(configFile, pack.info);
-            } catch (e) {
-                if (e instanceof InputError) usage(e.message);
-                throw e;
-            }
+    // The config is checked against the pack's schemas, so it is read once the pack runs; a bad
+    // one stops the pack before exiting (process.exit skips finally blocks: the pack would live on).
+    let config: PolicyConfig = {};
+    configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
+    if (configFile) {
+        console.log(`policy config: ${path.relative(process.cwd(), configFile) || configFile}`);
+        try {
+            config = readPolicyConfig(configFile, pack.info);
+        } catch (e) {
+            await pack.close();
+            if (e instanceof InputError) usage(e.message);
+            throw e;
         }
+    }
+    try {
         const violations = await pack.analyze(plan.resources, config);
         const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, config);
         console.log(formatReport(report));

@@ -1,0 +1,37 @@
+// Runs `npm run plan` (tools/plan.ts in a fresh Node process, as a user runs it) and reads what it
+// prints: the resource count and the seconds of each phase.
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { projectRoot } from "../tools/harness";
+
+export interface PlanTiming {
+    wallMs: number;
+    resources: number;
+    /** Seconds by phase: program, manifests, policy, deploy-time, diff, picture+summary. */
+    phases: Record<string, number>;
+}
+
+export function timePlan(args: string[]): PlanTiming {
+    const started = process.hrtime.bigint();
+    const child = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 600_000 });
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    if (child.status !== 0) throw new Error(`npm run plan -- ${args.join(" ")} exited ${child.status}:\n${child.stderr}`);
+    const resources = Number(/^plan: \S+: (\d+) resources/m.exec(child.stdout)?.[1]);
+    const timings = /^timings: (.*); total/m.exec(child.stdout)?.[1] ?? "";
+    const phases = Object.fromEntries(timings.split(", ").map((part) => {
+        const m = /^(\S+) ([0-9.]+) s$/.exec(part);
+        return m ? [m[1], Number(m[2])] : [part, NaN];
+    }));
+    return { wallMs, resources, phases };
+}
+
+export function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The median of each phase over runs, as `name=seconds` pairs. */
+export function medianPhases(runs: PlanTiming[]): string {
+    const names = Object.keys(runs[0].phases);
+    return names.map((n) => `${n}_s=${median(runs.map((r) => r.phases[n])).toFixed(2)}`).join(" ");
+}
