@@ -12,6 +12,7 @@ import { mockProvisioningResult } from "../tools/harness/mocks";
 import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs, type DomainFacts } from "../components/credentialSpec";
 import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, systemNodeSelector } from "../components/webhookValues";
 import { compileCrdValidator, readCrd, strictSchema } from "../tools/review/crdSchema";
+import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -19,10 +20,6 @@ const chartDir = path.join(projectRoot, "..", "shared", "reference", "windows-gm
 const readReference = (file: string): string => fs.readFileSync(path.join(chartDir, file), "utf8");
 
 type Json = Record<string, any>;
-
-function isPlainObject(v: unknown): v is Json {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The CRD and its strict schema
@@ -245,76 +242,7 @@ describe("credential specs in the dev and prod plans", () => {
 // Helm values against the chart's values.yaml
 // ---------------------------------------------------------------------------------------------
 
-/** Values the chart copies verbatim into the pod spec (toYaml): any sub-key is the user's business. */
-const freeFormValues = ["nodeSelector", "affinity", "tolerations", "podSecurityContext", "securityContext"];
-
-interface ValuesContract {
-    /** Every key path the chart reads ("a.b.c"). */
-    keys: Set<string>;
-    /** Defaults by path, for type checks. */
-    defaults: Map<string, unknown>;
-}
-
-/**
- * Key paths of a values.yaml: the parsed keys, plus keys documented only as comments directly
- * inside a mapping (`podDisruptionBudget:\n  enabled: false\n  # minAvailable: 1`), attached by
- * indentation to their parent. Free-form values are not descended into.
- */
-function valuesContract(text: string, freeForm: readonly string[] = freeFormValues): ValuesContract {
-    const parsed = YAML.parse(text) ?? {};
-    const keys = new Set<string>();
-    const defaults = new Map<string, unknown>();
-    const walk = (node: Json, prefix: string) => {
-        for (const [k, v] of Object.entries(node)) {
-            const p = prefix ? `${prefix}.${k}` : k;
-            keys.add(p);
-            defaults.set(p, v);
-            if (!freeForm.includes(p) && isPlainObject(v)) walk(v, p);
-        }
-    };
-    walk(parsed, "");
-
-    const valueAt = (p: string): unknown => p.split(".").reduce<unknown>((n, k) => (isPlainObject(n) ? n[k] : undefined), parsed);
-    const stack: { indent: number; key: string }[] = [];
-    for (const line of text.split(/\r?\n/)) {
-        const commented = /^(\s*)#\s*([A-Za-z_][A-Za-z0-9_-]*):(?:\s|$)/.exec(line);
-        const real = commented ? null : /^(\s*)([A-Za-z_][A-Za-z0-9_.-]*)\s*:(?:\s|$)/.exec(line);
-        const m = commented ?? real;
-        if (!m) continue; // blank lines, prose comments, list items
-        const indent = m[1].length;
-        while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
-        if (real) {
-            stack.push({ indent, key: m[2] });
-            continue;
-        }
-        // A commented key counts only directly inside a (nested) mapping of the real document.
-        if (stack.length === 0) continue;
-        const parent = stack.map((s) => s.key).join(".");
-        if (freeForm.includes(parent) || !isPlainObject(valueAt(parent))) continue;
-        keys.add(`${parent}.${m[2]}`);
-    }
-    return { keys, defaults };
-}
-
-/** Key paths in `values` the chart does not read, and keys whose type differs from the default's. */
-function checkValues(values: Json, contract: ValuesContract, freeForm: readonly string[] = freeFormValues, prefix = ""): string[] {
-    const problems: string[] = [];
-    for (const [k, v] of Object.entries(values)) {
-        const p = prefix ? `${prefix}.${k}` : k;
-        if (!contract.keys.has(p)) {
-            problems.push(`${p}: not a value of the chart`);
-            continue;
-        }
-        const d = contract.defaults.get(p);
-        if (d !== undefined && d !== null && !(isPlainObject(d) && Object.keys(d).length === 0 && isPlainObject(v))) {
-            const kind = (x: unknown) => (Array.isArray(x) ? "array" : x === null ? "null" : typeof x);
-            if (kind(d) !== kind(v)) problems.push(`${p}: is ${kind(v)}, the chart's default is ${kind(d)}`);
-        }
-        if (!freeForm.includes(p) && isPlainObject(v)) problems.push(...checkValues(v, contract, freeForm, p));
-    }
-    return problems;
-}
-
+// The checker lives in tools/review/helmValues.ts: `npm run plan` checks the gmsa release with it too.
 const valuesText = readReference("values.yaml");
 const contract = valuesContract(valuesText);
 const chartMeta = YAML.parse(readReference("Chart.yaml"));

@@ -10,6 +10,7 @@ import { projectRoot } from "../tools/harness";
 import { toPlan, type Plan } from "../tools/planFile";
 import { gmsaChartReferenceDir, gmsaCustomResourceValidators } from "../tools/review/crdSchema";
 import { editDistance, pointerToPath, validateBuiltIn } from "../tools/review/k8sSchema";
+import { helmValuesContracts } from "../tools/review/helmValues";
 import { formatProblems, manifestText, planManifests, writeManifests, type Manifest } from "../tools/review/manifests";
 import { runOk } from "./helpers";
 
@@ -112,7 +113,8 @@ describe("planManifests on the dev stack", () => {
     const run = runOk({ stack: "dev" });
     const plan = toPlan("eks-gmsa", run);
     const validators = gmsaCustomResourceValidators(plan, projectRoot);
-    const manifests = planManifests(plan, validators, schemaLabel);
+    const helmValues = helmValuesContracts(plan, projectRoot);
+    const manifests = planManifests(plan, validators, schemaLabel, helmValues);
 
     test("one file per Kubernetes object and per Helm release, named by kind, namespace and name", () => {
         assert.deepEqual(manifests.map((m) => m.file).sort(), [
@@ -159,6 +161,23 @@ describe("planManifests on the dev stack", () => {
         assert.equal(parsed.namespace, "gmsa-webhook");
         assert.equal(parsed.values.certificates.certManager.enabled, true);
         assert.match(manifestText(release), /# render: yq \.values helm-release\.gmsa-webhook\.gmsa-webhook\.yaml > values\.yaml && helm template gmsa-webhook gmsa --repo https:\/\/\S+ --version 0\.13\.0 --namespace gmsa-webhook --values values\.yaml/);
+    });
+
+    test("the gmsa release's value keys are checked against the chart's values.yaml; cert-manager's cannot be here", () => {
+        const gmsa = manifests.find((m) => m.file === "helm-release.gmsa-webhook.gmsa-webhook.yaml")!;
+        assert.equal(gmsa.checkedAgainst, "value keys checked against the gmsa chart 0.13.0 values.yaml");
+        assert.deepEqual(gmsa.problems, []);
+        const certManager = manifests.find((m) => m.file === "helm-release.cert-manager.cert-manager.yaml")!;
+        assert.match(certManager.checkedAgainst, /^nothing: no values\.yaml of chart cert-manager v1\.19\.6 on this machine/);
+        const broken = structuredClone(plan) as Plan;
+        const release = broken.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "gmsa")!;
+        const values = release.inputs.values as Record<string, any>;
+        values.podDisruptionBudget.minAvaliable = 1;
+        values.replicaCount = "2";
+        assert.deepEqual(formatProblems(planManifests(broken, validators, schemaLabel, helmValues)), [
+            "Helm release gmsa-webhook/gmsa-webhook (chart gmsa 0.13.0) [helm-release.gmsa-webhook.gmsa-webhook.yaml]: values.podDisruptionBudget.minAvaliable: not a value of the chart",
+            "Helm release gmsa-webhook/gmsa-webhook (chart gmsa 0.13.0) [helm-release.gmsa-webhook.gmsa-webhook.yaml]: values.replicaCount: is string, the chart's default is number",
+        ]);
     });
 
     test("a credspec with a misplaced field fails with the object and the field", () => {

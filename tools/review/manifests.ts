@@ -7,6 +7,7 @@ import type { ValidateFunction } from "ajv";
 import YAML from "yaml";
 import type { Plan, PlanResource } from "../planFile";
 import { ajvProblems } from "./crdSchema";
+import { checkValues, type HelmValuesContracts } from "./helmValues";
 import { isBuiltInKind, validateBuiltIn, type FieldProblem } from "./k8sSchema";
 
 export interface Manifest {
@@ -36,6 +37,10 @@ function isKubernetesObject(r: PlanResource): boolean {
     return r.type.startsWith(kubernetesPrefix) && r.options.custom === true && r.type !== helmReleaseType && typeof r.inputs.kind === "string";
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function slug(text: string): string {
     return text.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
 }
@@ -49,10 +54,10 @@ function objectName(doc: Record<string, unknown>): { name: string; namespace?: s
  * The manifests of a plan, in URN order, validated. `customResources` holds the CRD validators
  * known; a custom resource without one is reported as a problem (nothing may go unchecked).
  */
-export function planManifests(plan: Plan, customResources: CustomResourceValidators, kubernetesSchema: string): Manifest[] {
+export function planManifests(plan: Plan, customResources: CustomResourceValidators, kubernetesSchema: string, helmValues: HelmValuesContracts = new Map()): Manifest[] {
     const manifests: Manifest[] = [];
     for (const r of plan.resources) {
-        if (r.type === helmReleaseType) manifests.push(helmReleaseManifest(r));
+        if (r.type === helmReleaseType) manifests.push(helmReleaseManifest(r, helmValues));
         else if (isKubernetesObject(r)) manifests.push(objectManifest(r, customResources, kubernetesSchema));
     }
     return uniqueFiles(manifests);
@@ -82,7 +87,7 @@ function objectManifest(r: PlanResource, customResources: CustomResourceValidato
 }
 
 /** What Helm is asked to install: the chart, where from, which version, into where, with what values. */
-function helmReleaseManifest(r: PlanResource): Manifest {
+function helmReleaseManifest(r: PlanResource, helmValues: HelmValuesContracts): Manifest {
     const i = r.inputs;
     const repo = ((i.repositoryOpts ?? {}) as Record<string, unknown>).repo;
     const document: Record<string, unknown> = {
@@ -96,14 +101,22 @@ function helmReleaseManifest(r: PlanResource): Manifest {
         ...(i.timeout !== undefined ? { timeoutSeconds: i.timeout } : {}),
         values: i.values ?? {},
     };
+    // The chart renders the objects at deploy time; what can be checked here is the value keys.
+    const values = helmValues.get(`${String(i.chart)}@${String(i.version)}`);
+    const problems: FieldProblem[] = values && isRecord(i.values)
+        ? checkValues(i.values, values.contract).map((line) => {
+            const at = line.indexOf(": ");
+            return { path: `values.${line.slice(0, at)}`, message: line.slice(at + 2) };
+        })
+        : [];
     return {
         file: `helm-release.${slug(String(i.namespace ?? "default"))}.${slug(String(i.name ?? r.name))}.yaml`,
         urn: r.urn,
         title: `Helm release ${String(i.namespace)}/${String(i.name)} (chart ${String(i.chart)} ${String(i.version)})`,
         form: "helm-release",
         document,
-        checkedAgainst: "not an object (the chart renders the objects at deploy time)",
-        problems: [],
+        checkedAgainst: values ? values.source : `nothing: no values.yaml of chart ${String(i.chart)} ${String(i.version)} on this machine (the chart renders the objects at deploy time)`,
+        problems,
     };
 }
 
