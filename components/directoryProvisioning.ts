@@ -40,7 +40,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
             documentType: "Command",
             documentFormat: "JSON",
             content: pulumi.output(args.script).apply((s) => commandDocument(
-                `eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of ${args.clusterName}`,
+                `eks-gmsa: create or correct ${s.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}`,
                 renderProvisioningScript(s))),
             tags: args.tags,
         }, { parent: this });

@@ -177,6 +177,8 @@ describe("domain-joined on a managed directory", () => {
         one(run, "aws:ec2/instance:Instance");
         const script = JSON.parse(inputs(documentNamed(run, "eks-gmsa-dev-ad-provision-accounts")).content).mainSteps[0].inputs.runCommand.join("\n");
         assert.ok(!script.includes("New-ADUser"), "no portable identity in domain-joined mode");
+        // The document says what it does: no portable identity in this mode.
+        assert.equal(JSON.parse(inputs(documentNamed(run, "eks-gmsa-dev-ad-provision-accounts")).content).description, "eks-gmsa: create or correct the gMSA readers' group and the gMSAs of eks-gmsa-dev");
         assert.equal(ofType(run, "eks-gmsa:directory:NodeLifecycle").length, 1);
     });
 });
