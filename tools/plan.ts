@@ -12,7 +12,7 @@ import { buildReport, formatReport } from "./policy/report";
 import { countByType, toPlan, type Plan } from "./planFile";
 import { gmsaCustomResourceValidators } from "./review/crdSchema";
 import { helmValuesContracts } from "./review/helmValues";
-import { kubernetesModelsVersion } from "./review/k8sSchema";
+import { kubernetesSchemaLabel } from "./review/k8sSchema";
 import { formatProblems, planManifests, writeManifests, type Manifest } from "./review/manifests";
 import { explainDiff, formatDiff, planMismatch } from "./review/diff";
 import { architectureDot, architectureModel, renderSvg } from "./review/architecture";
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
 
     // Every Kubernetes object, one file each, validated; a problem fails the plan with the field.
-    const manifests = planManifests(plan, gmsaCustomResourceValidators(plan, projectRoot), `the Kubernetes 1.33 OpenAPI schema (kubernetes-models ${kubernetesModelsVersion}), unknown fields refused`, helmValuesContracts(plan, projectRoot));
+    const manifests = planManifests(plan, gmsaCustomResourceValidators(plan, projectRoot), kubernetesSchemaLabel, helmValuesContracts(plan, projectRoot));
     const manifestsDir = path.join(outDir, "manifests");
     writeManifests(manifestsDir, manifests);
     const manifestProblems = formatProblems(manifests);

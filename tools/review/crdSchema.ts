@@ -7,12 +7,9 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import YAML from "yaml";
 import type { FieldProblem } from "./k8sSchema";
 import { pointerToPath } from "./k8sSchema";
+import { isPlainObject } from "../../settings/reader";
 
 type Json = Record<string, any>;
-
-function isPlainObject(v: unknown): v is Json {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** The reference copy of the gMSA chart, read in place (never copied into this repository). */
 export function gmsaChartReferenceDir(projectRoot: string, chartVersion: string): string {

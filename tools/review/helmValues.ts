@@ -4,12 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { gmsaChartReferenceDir } from "./crdSchema";
+import { isPlainObject } from "../../settings/reader";
 
 type Json = Record<string, any>;
-
-function isPlainObject(v: unknown): v is Json {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Values the chart copies verbatim into the pod spec (toYaml): any sub-key is the user's business. */
 export const freeFormValues = ["nodeSelector", "affinity", "tolerations", "podSecurityContext", "securityContext"];

@@ -10,8 +10,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
+import { isPlainObject } from "../../settings/reader";
 
-export const kubernetesModelsVersion: string = require("kubernetes-models/package.json").version;
+const kubernetesModelsVersion: string = require("kubernetes-models/package.json").version;
+
+/** What built-in objects are checked against, as the manifests and the summary say it. */
+export const kubernetesSchemaLabel = `the Kubernetes 1.33 OpenAPI schema (kubernetes-models ${kubernetesModelsVersion}), unknown fields refused`;
 
 /** A problem with one field of one object: `path` is a JSONPath-like field path (`spec.template.spec.containers[0].name`). */
 export interface FieldProblem {
@@ -120,9 +124,9 @@ export function unknownFields(value: unknown, shape: Shape, at = ""): FieldProbl
         case "array":
             return Array.isArray(value) ? value.flatMap((item, i) => unknownFields(item, shape.of(), `${at}[${i}]`)) : [];
         case "map":
-            return isRecord(value) ? Object.entries(value).flatMap(([k, v]) => unknownFields(v, shape.of(), `${at}[${JSON.stringify(k)}]`)) : [];
+            return isPlainObject(value) ? Object.entries(value).flatMap(([k, v]) => unknownFields(v, shape.of(), `${at}[${JSON.stringify(k)}]`)) : [];
         case "object": {
-            if (!isRecord(value)) return [];
+            if (!isPlainObject(value)) return [];
             const problems: FieldProblem[] = [];
             for (const [key, child] of Object.entries(value)) {
                 const field = shape.fields.get(key);
@@ -157,10 +161,6 @@ export function editDistance(a: string, b: string): number {
         previous = current;
     }
     return previous[b.length];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** kubernetes-models' module for an apiVersion and kind: core `v1` → `v1/<Kind>`, else `<group>/<version>/<Kind>`. */

@@ -9,6 +9,7 @@ import type { Plan, PlanResource } from "../planFile";
 import { ajvProblems } from "./crdSchema";
 import { checkValues, type HelmValuesContracts } from "./helmValues";
 import { isBuiltInKind, validateBuiltIn, type FieldProblem } from "./k8sSchema";
+import { isPlainObject } from "../../settings/reader";
 
 export interface Manifest {
     /** File name under manifests/, unique and stable. */
@@ -35,10 +36,6 @@ const helmReleaseType = "kubernetes:helm.sh/v3:Release";
 /** Kubernetes resources of the plan (not providers, not Helm's chart/yaml components). */
 function isKubernetesObject(r: PlanResource): boolean {
     return r.type.startsWith(kubernetesPrefix) && r.options.custom === true && r.type !== helmReleaseType && typeof r.inputs.kind === "string";
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function slug(text: string): string {
@@ -103,7 +100,7 @@ function helmReleaseManifest(r: PlanResource, helmValues: HelmValuesContracts): 
     };
     // The chart renders the objects at deploy time; what can be checked here is the value keys.
     const values = helmValues.get(`${String(i.chart)}@${String(i.version)}`);
-    const problems: FieldProblem[] = values && isRecord(i.values)
+    const problems: FieldProblem[] = values && isPlainObject(i.values)
         ? checkValues(i.values, values.contract).map((line) => {
             const at = line.indexOf(": ");
             return { path: `values.${line.slice(0, at)}`, message: line.slice(at + 2) };
