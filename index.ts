@@ -3,7 +3,7 @@ import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
-import { DomainJoin, domainJoinManagedPolicy, domainJoinNodeTag } from "./components/domainJoin";
+import { DomainJoin, domainJoinNodeTag, domainJoinPolicyAttachment } from "./components/domainJoin";
 import { AccountProvisioning } from "./components/directoryProvisioning";
 import { ManagementHost } from "./components/directoryHost";
 import type { DirectoryTarget } from "./components/directoryDocuments";
@@ -132,7 +132,7 @@ const windowsNodes = new WindowsNodes("windows-nodes", {
     subnetIds: network.privateSubnetIds,
     partition,
     ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks } : {}),
-    ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinManagedPolicy] } : {}),
+    ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinPolicyAttachment("domain-join")] } : {}),
     dependsOn: [...(nodeLifecycle?.readyBeforeNodes ?? []), ...(domainJoin ? [domainJoin.association] : [])],
     tags,
 });

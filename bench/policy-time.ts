@@ -9,6 +9,7 @@
 // usage: npm run bench:policy -- [--sizes 1000,10000] [--runs 3]
 import { defaultPackDir, startPolicyPack } from "../tools/policy/analyzer";
 import { evaluateInProcess } from "../tools/policy/evaluate";
+import { median } from "./planRun";
 import type { PlanResource } from "../tools/planFile";
 import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../test/policy-fixtures";
 
@@ -43,7 +44,6 @@ async function main(): Promise<void> {
     try {
         await pack.analyze(syntheticPlan(200)); // warm up the pack's JIT
         const disabled = Object.fromEntries(pack.info.policies.map((p) => [p.name, { enforcementLevel: "disabled" as const }]));
-        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
         const time = async (f: () => unknown) => { const t = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t) / 1e6; };
         evaluateInProcess(syntheticPlan(2000)); // warm up this process's JIT too
         for (const size of sizes) {

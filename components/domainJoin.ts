@@ -21,8 +21,13 @@ export function domainJoinNodeTag(clusterName: string): { key: string; value: st
     return { key: "eks-gmsa:domain-join", value: clusterName };
 }
 
-/** What the node role needs for the SSM agent to read the directory and join it. */
-export const domainJoinManagedPolicy = "AmazonSSMDirectoryServiceAccess";
+/**
+ * What the node role needs for the SSM agent to read the directory and join it. Earlier versions
+ * attached it under this component; the alias keeps that attachment instead of re-creating it.
+ */
+export function domainJoinPolicyAttachment(componentName: string): { policy: string; formerParent: pulumi.Output<string> } {
+    return { policy: "AmazonSSMDirectoryServiceAccess", formerParent: pulumi.createUrn(componentName, "eks-gmsa:directory:DomainJoin") };
+}
 
 export const domainJoinDocument = "AWS-JoinDirectoryServiceDomain";
 

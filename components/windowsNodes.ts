@@ -21,9 +21,15 @@ export interface WindowsNodesArgs {
     dependsOn?: pulumi.Resource[];
     /** Tags on each node, in addition to `tags` (e.g. the tag the domain-join association targets). */
     instanceTags?: Readonly<Record<string, string>>;
-    /** AWS managed policies the node role needs in this configuration (by name), attached before any node launches. */
-    additionalManagedPolicies?: readonly string[];
+    /** AWS managed policies the node role needs in this configuration, attached before any node launches. */
+    additionalManagedPolicies?: readonly ManagedPolicyAttachment[];
     tags: Readonly<Record<string, string>>;
+}
+
+/** An AWS managed policy (by name) for the node role; `formerParent`: where an earlier version attached it (kept by an alias). */
+export interface ManagedPolicyAttachment {
+    policy: string;
+    formerParent?: pulumi.Input<string>;
 }
 
 /**
@@ -53,11 +59,10 @@ export class WindowsNodes extends pulumi.ComponentResource {
         const parent = { parent: this };
 
         const { role, attachments: baseAttachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
-        const attachments = [...baseAttachments, ...(args.additionalManagedPolicies ?? []).map((policy) =>
+        const attachments = [...baseAttachments, ...(args.additionalManagedPolicies ?? []).map(({ policy, formerParent }) =>
             new aws.iam.RolePolicyAttachment(`windows-node-role-${policy}`, { role: role.name, policyArn: managedPolicyArn(args.partition, policy) }, {
                 parent: this,
-                // Attached by the DomainJoin component before nodes could launch without it.
-                aliases: [{ parent: pulumi.createUrn("domain-join", "eks-gmsa:directory:DomainJoin") }],
+                ...(formerParent ? { aliases: [{ parent: formerParent }] } : {}),
             }))];
         const instanceProfile = new aws.iam.InstanceProfile("windows-node-profile", { role: role.name, tags: args.tags }, parent);
 

@@ -95,12 +95,22 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined): FieldProb
  * the gmsa chart version the plan installs. Without the reference copy, credspecs are reported
  * unchecked (a warning), never silently passed.
  */
-export function gmsaCustomResourceValidators(plan: { resources: { type: string; inputs: Record<string, unknown> }[] }, projectRoot: string): Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }> {
-    const validators = new Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }>();
+type PlanLike = { resources: { type: string; inputs: Record<string, unknown> }[] };
+
+/** The gmsa chart version the plan's Helm release installs, and where its reference copy would be. */
+export function gmsaChartReference(plan: PlanLike, projectRoot: string): { version: string; dir: string } | undefined {
     const release = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "gmsa");
-    if (!release) return validators;
-    const chartVersion = String(release.inputs.version);
-    const crdFile = path.join(gmsaChartReferenceDir(projectRoot, chartVersion), "crds.yaml");
+    if (!release) return undefined;
+    const version = String(release.inputs.version);
+    return { version, dir: gmsaChartReferenceDir(projectRoot, version) };
+}
+
+export function gmsaCustomResourceValidators(plan: PlanLike, projectRoot: string): Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }> {
+    const validators = new Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }>();
+    const reference = gmsaChartReference(plan, projectRoot);
+    if (!reference) return validators;
+    const chartVersion = reference.version;
+    const crdFile = path.join(reference.dir, "crds.yaml");
     if (!fs.existsSync(crdFile)) {
         validators.set("windows.k8s.io/v1/GMSACredentialSpec", { unavailable: `the gmsa chart ${chartVersion} CRD reference ${path.relative(projectRoot, crdFile)} is not on this machine` });
         return validators;

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { gmsaChartReferenceDir } from "./crdSchema";
+import { gmsaChartReference } from "./crdSchema";
 import { isPlainObject } from "../../settings/reader";
 
 type Json = Record<string, any>;
@@ -87,11 +87,9 @@ export type HelmValuesContracts = Map<string, { contract: ValuesContract; source
  */
 export function helmValuesContracts(plan: { resources: { type: string; inputs: Record<string, unknown> }[] }, projectRoot: string): HelmValuesContracts {
     const contracts: HelmValuesContracts = new Map();
-    for (const r of plan.resources) {
-        if (r.type !== "kubernetes:helm.sh/v3:Release" || r.inputs.chart !== "gmsa") continue;
-        const version = String(r.inputs.version);
-        const file = path.join(gmsaChartReferenceDir(projectRoot, version), "values.yaml");
-        if (fs.existsSync(file)) contracts.set(`gmsa@${version}`, { contract: valuesContract(fs.readFileSync(file, "utf8")), source: `value keys checked against the gmsa chart ${version} values.yaml` });
-    }
+    const reference = gmsaChartReference(plan, projectRoot);
+    if (!reference) return contracts;
+    const file = path.join(reference.dir, "values.yaml");
+    if (fs.existsSync(file)) contracts.set(`gmsa@${reference.version}`, { contract: valuesContract(fs.readFileSync(file, "utf8")), source: `value keys checked against the gmsa chart ${reference.version} values.yaml` });
     return contracts;
 }
