@@ -87,6 +87,8 @@ const managementHost = (secretArns: pulumi.Input<string>[], keyArns: pulumi.Inpu
     subnetIds: network.privateSubnetIds,
     secretArns,
     keyArns,
+    // A managed directory's Admin secret: only the host (and the operator) may read it.
+    ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
     clusterName: settings.cluster.name,
     region: settings.region,
     partition,

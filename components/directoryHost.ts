@@ -1,10 +1,16 @@
 // The AD management host: a small Windows Server instance in a private subnet, reachable only
 // through Systems Manager (no inbound rules, no key pair), that runs the directory documents with
 // credentials it reads from Secrets Manager. Not domain-joined: the scripts authenticate explicitly.
+// It is stopped whenever no document runs (the provisioning command and the lifecycle runbooks
+// start and stop it). When the stack owns the directory Admin's secret, this host's role and the
+// operator are the only principals that may read it: its key policy and resource policy live here,
+// where the role is known.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn } from "../lib/aws";
 import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
+import type { OwnedSecret } from "./managedDirectory";
+import { accountOfArn, onlyTheseMayReadPolicy, secretKeyPolicy } from "./secretAccess";
 
 export interface ManagementHostArgs {
     vpcId: pulumi.Input<string>;
@@ -13,10 +19,22 @@ export interface ManagementHostArgs {
     secretArns: pulumi.Input<string>[];
     /** Customer-managed keys those secrets are encrypted with. */
     keyArns: pulumi.Input<string>[];
+    /** The directory Admin's secret when this stack owns it (a managed directory). */
+    ownedAdminSecret?: OwnedSecret;
+    /**
+     * The principal running `pulumi up` (role or user ARN): the SecretVersion writes the Admin's
+     * secret and reads it back. Default: the caller, through STS and the IAM session context.
+     */
+    operatorArn?: pulumi.Input<string>;
     clusterName: string;
     region: string;
     partition: string;
     tags: Readonly<Record<string, string>>;
+}
+
+/** The IAM principal behind the caller's credentials: the role of an assumed-role session, or the user. */
+export function callerPrincipalArn(opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+    return aws.iam.getSessionContextOutput({ arn: aws.getCallerIdentityOutput({}, opts).arn }, opts).issuerArn;
 }
 
 /** AWS's public parameter for the latest Windows Server 2022 Core image (RSAT AD PowerShell installs on Core). */
@@ -39,11 +57,28 @@ export class ManagementHost extends pulumi.ComponentResource {
             role: role.name,
             policyArn: managedPolicyArn(args.partition, "AmazonSSMManagedInstanceCore"),
         }, parent);
+        const owned = args.ownedAdminSecret;
+        const keyArns = [...args.keyArns, ...(owned ? [owned.keyArn] : [])];
         const secrets = new aws.iam.RolePolicy("ad-management-host-read-credentials", {
             role: role.name,
-            policy: pulumi.all([pulumi.all(args.secretArns), pulumi.all(args.keyArns)]).apply(([secretArns, keyArns]) =>
-                JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keyArns, args.region))),
+            policy: pulumi.all([pulumi.all(args.secretArns), pulumi.all(keyArns)]).apply(([secretArns, keys]) =>
+                JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keys, args.region))),
         }, parent);
+        if (owned) {
+            const operator = args.operatorArn ?? callerPrincipalArn(parent);
+            new aws.kms.KeyPolicy("directory-admin-key-policy", {
+                keyId: owned.keyId,
+                policy: pulumi.all([role.arn, operator, owned.keyArn]).apply(([roleArn, operatorArn, keyArn]) => JSON.stringify(secretKeyPolicy({
+                    partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns: [roleArn], writerArns: [operatorArn],
+                }))),
+            }, parent);
+            new aws.secretsmanager.SecretPolicy("directory-admin-read-policy", {
+                secretArn: owned.secretArn,
+                policy: pulumi.all([role.arn, operator]).apply(([roleArn, operatorArn]) => JSON.stringify(onlyTheseMayReadPolicy([roleArn, operatorArn]))),
+                // Secrets Manager refuses a policy that would open the secret to broad principals.
+                blockPublicPolicy: true,
+            }, parent);
+        }
         const profile = new aws.iam.InstanceProfile("ad-management-host-profile", { role: role.name, tags: args.tags }, parent);
         const securityGroup = new aws.ec2.SecurityGroup("ad-management-host-sg", {
             description: `AD management host of EKS cluster ${args.clusterName}: no inbound; out to AD and AWS APIs`,

@@ -1,11 +1,19 @@
 // Provisioning inside the VPC: an SSM Command document rendered from the configured accounts,
-// run on the management host by @pulumi/command (again whenever the document changes). Its output,
-// kept secret, carries the domain facts the credential specs name.
+// run on the management host by @pulumi/command (again whenever the document changes), which
+// starts the host for the run and stops it afterwards. Its output, kept secret, carries the domain
+// facts the credential specs name.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { commandDocument, parseProvisioningOutput, renderProvisioningScript, runDocumentScript, type ProvisioningScriptArgs } from "./directoryDocuments";
+import { commandDocument, parseProvisioningOutput, renderProvisioningScript, type ProvisioningScriptArgs } from "./directoryDocuments";
+import { lifecycleRunbookNames } from "./nodeLifecycleRunbooks";
 import type { DomainFacts } from "./credentialSpec";
+
+/** The bash the deployer's machine runs (start the host, run the document, stop the host). */
+export const runDocumentScriptPath = path.join(__dirname, "scripts", "run-ad-document.sh");
+export const runDocumentScript = fs.readFileSync(runDocumentScriptPath, "utf8");
 
 export interface AccountProvisioningArgs {
     script: pulumi.Input<ProvisioningScriptArgs>;
@@ -52,6 +60,8 @@ export class AccountProvisioning extends pulumi.ComponentResource {
                 DOCUMENT_NAME: document.name,
                 // A new document version (accounts added, group renamed) changes this and runs it again.
                 DOCUMENT_VERSION: document.latestVersion,
+                // Domain-joined mode: the lifecycle runbooks share the host; it stays up while one runs.
+                RUNBOOK_PREFIX: lifecycleRunbookNames(args.clusterName).prefix,
                 AWS_REGION: args.region,
                 ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
             },

@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { portableIdentityReadPolicy } from "./iamPolicies";
+import { secretRecoveryWindowInDays } from "./secretAccess";
 import type { SecretValue } from "../lib/secret";
 
 export interface DomainlessIdentityArgs {
@@ -14,7 +15,10 @@ export interface DomainlessIdentityArgs {
     region: string;
     /** The Windows node role that may read the secret. */
     windowsNodeRoleName: pulumi.Input<string>;
-    /** Credential specs name this secret's ARN: it must not be deleted under them. */
+    /**
+     * Credential specs name this secret's ARN: it must not be deleted under them. Also decides
+     * whether a deleted secret is kept 30 days for recovery or deleted at once (dev).
+     */
     protect: boolean;
     tags: Readonly<Record<string, string>>;
 }
@@ -41,7 +45,7 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
             name: `eks-gmsa/${args.clusterName}/portable-identity`,
             description: `AD identity the AWS CCG plugin on Windows nodes of ${args.clusterName} uses to retrieve gMSA passwords`,
             kmsKeyId: key.arn,
-            recoveryWindowInDays: 30,
+            recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 30),
             tags: args.tags,
         }, { parent: this, protect: args.protect });
         new aws.secretsmanager.SecretVersion("portable-identity-value", {

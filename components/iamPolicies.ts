@@ -6,7 +6,7 @@ export interface PolicyDocument {
     Statement: {
         Sid?: string;
         Effect: "Allow" | "Deny";
-        Principal?: { Service: string | string[] } | { AWS: string | string[] };
+        Principal?: "*" | { Service: string | string[] } | { AWS: string | string[] };
         Action: string | string[];
         Resource?: string | string[];
         Condition?: Record<string, Record<string, string | string[]>>;

@@ -1,8 +1,11 @@
 // Greenfield: an AWS Managed Microsoft AD in the cluster's VPC, its Admin password from a Pulumi
-// secret, and that Admin's credentials in Secrets Manager for the management host's scripts.
+// secret, and that Admin's credentials in Secrets Manager for the management host's scripts,
+// encrypted with a key of their own. Who may read them is decided where the reader is known: the
+// ManagementHost puts the key policy and the secret's resource policy on them.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretValue } from "../lib/secret";
+import { secretRecoveryWindowInDays } from "./secretAccess";
 
 export interface ManagedDirectoryArgs {
     domainName: string;
@@ -17,6 +20,14 @@ export interface ManagedDirectoryArgs {
     tags: Readonly<Record<string, string>>;
 }
 
+/** A secret this stack owns, with the customer-managed key it is encrypted with. */
+export interface OwnedSecret {
+    secretArn: pulumi.Input<string>;
+    keyArn: pulumi.Input<string>;
+    /** The key's ID (what KMS reads back as a key policy's key). */
+    keyId: pulumi.Input<string>;
+}
+
 /** The secret's JSON: what the management host's scripts read (AWS Managed AD's admin is `Admin`). */
 export function directoryAdminDocument(password: string, domainName: string): string {
     return JSON.stringify({ username: "Admin", password, domainName });
@@ -27,6 +38,8 @@ export class ManagedDirectory extends pulumi.ComponentResource {
     /** The domain controllers' addresses: the AD DNS servers. */
     readonly dnsIpAddresses: pulumi.Output<string[]>;
     readonly adminSecretArn: pulumi.Output<string>;
+    /** The Admin's secret and its customer-managed key. */
+    readonly adminSecret: OwnedSecret;
 
     constructor(name: string, args: ManagedDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:ManagedDirectory", name, {}, opts);
@@ -46,10 +59,19 @@ export class ManagedDirectory extends pulumi.ComponentResource {
             // (aws ds reset-user-password), then update the config so the secret follows.
             ignoreChanges: ["password"],
         });
+        // Its key policy is replaced by the ManagementHost's (aws.kms.KeyPolicy) once the host's role
+        // exists: until then the default one (the account administers and uses it through IAM).
+        const key = new aws.kms.Key("directory-admin-key", {
+            description: `Encrypts the Admin credentials of the managed directory ${args.domainName} (EKS cluster ${args.clusterName})`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags: args.tags,
+        }, { parent: this, protect: args.protect });
         const secret = new aws.secretsmanager.Secret("directory-admin", {
             name: `eks-gmsa/${args.clusterName}/directory-admin`,
             description: `Admin of the managed directory ${args.domainName}: used by the AD management host of ${args.clusterName}`,
-            recoveryWindowInDays: 7,
+            kmsKeyId: key.arn,
+            recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 7),
             tags: args.tags,
         }, { parent: this });
         new aws.secretsmanager.SecretVersion("directory-admin-value", {
@@ -59,6 +81,7 @@ export class ManagedDirectory extends pulumi.ComponentResource {
         this.directoryId = directory.id;
         this.dnsIpAddresses = directory.dnsIpAddresses;
         this.adminSecretArn = secret.arn;
+        this.adminSecret = { secretArn: secret.arn, keyArn: key.arn, keyId: key.keyId };
         this.registerOutputs({ directoryId: this.directoryId, dnsIpAddresses: this.dnsIpAddresses, adminSecretArn: this.adminSecretArn });
     }
 }

@@ -1,15 +1,16 @@
 // Domain-joined mode, the nodes' AD lifecycle: a launching Windows node's computer account joins
 // the gMSA readers' group (and the node reboots once so its tickets carry it) before it goes into
 // service; a terminating node's computer account is deleted. Auto scaling lifecycle hooks hold
-// the node, EventBridge starts an SSM Automation runbook, the runbook runs the AD part on the
-// management host and completes the lifecycle action.
+// the node, EventBridge starts an SSM Automation runbook, the runbook starts the management host,
+// runs the AD part on it, stops it again when nothing else needs it, and completes the lifecycle
+// action.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { commandDocument, nodeAccountParameters, renderComputerCleanupScript, renderNodeMembershipScript, type DirectoryTarget } from "./directoryDocuments";
 import {
-    automationDefinitionArn, commandDocument, lifecycleEventInput, lifecycleEventPattern, nodeAccountParameters, nodeLaunchRunbook,
-    nodeLifecycleAutomationPolicy, nodeTerminationRunbook, renderComputerCleanupScript, renderNodeMembershipScript, startAutomationPolicy,
-    type DirectoryTarget,
-} from "./directoryDocuments";
+    automationDefinitionArn, lifecycleEventInput, lifecycleEventPattern, lifecycleRunbookNames, nodeLaunchRunbook, nodeLifecycleAutomationPolicy,
+    nodeTerminationRunbook, startAutomationPolicy,
+} from "./nodeLifecycleRunbooks";
 import { serviceTrustPolicy } from "./iamPolicies";
 
 export interface NodeLifecycleArgs {
@@ -53,6 +54,7 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         super("eks-gmsa:directory:NodeLifecycle", name, {}, opts);
         const parent = { parent: this };
         const prefix = args.clusterName;
+        const runbookNames = lifecycleRunbookNames(prefix);
         const scriptArgs = pulumi.output(args.directory).apply((d) => ({ ...d, readersGroup: args.readersGroup, ...(args.joinOu ? { joinOu: args.joinOu } : {}) }));
 
         const membership = new aws.ssm.Document("ad-add-node-to-readers", {
@@ -83,19 +85,19 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         }, parent);
 
         const launchRunbook = new aws.ssm.Document("node-launch-runbook", {
-            name: `${prefix}-windows-node-launch`,
+            name: runbookNames.launch,
             documentType: "Automation",
             documentFormat: "JSON",
             content: pulumi.all([scriptArgs, automationRole.arn, args.managementHostId, membership.name]).apply(([d, roleArn, hostId, documentName]) =>
-                nodeLaunchRunbook({ domainName: d.domainName, automationRoleArn: roleArn, managementHostId: hostId, membershipDocument: documentName })),
+                nodeLaunchRunbook({ domainName: d.domainName, automationRoleArn: roleArn, managementHostId: hostId, membershipDocument: documentName, runbookPrefix: runbookNames.prefix })),
             tags: args.tags,
         }, parent);
         const terminationRunbook = new aws.ssm.Document("node-termination-runbook", {
-            name: `${prefix}-windows-node-termination`,
+            name: runbookNames.termination,
             documentType: "Automation",
             documentFormat: "JSON",
             content: pulumi.all([automationRole.arn, args.managementHostId, cleanup.name]).apply(([roleArn, hostId, documentName]) =>
-                nodeTerminationRunbook({ automationRoleArn: roleArn, managementHostId: hostId, cleanupDocument: documentName })),
+                nodeTerminationRunbook({ automationRoleArn: roleArn, managementHostId: hostId, cleanupDocument: documentName, runbookPrefix: runbookNames.prefix })),
             tags: args.tags,
         }, parent);
 

@@ -1,7 +1,7 @@
 // The AD side inside the VPC, as pure text: PowerShell for the management host, SSM documents,
-// Automation runbooks, the EventBridge wiring and the script @pulumi/command runs. The runbooks'
-// Python step and the deployer-side script are executed here (python3 comes with Samba, which the
-// test command installs; the AWS CLI is a fake that plays Systems Manager).
+// Automation runbooks and the EventBridge wiring. The runbooks' Python step is executed here
+// (python3 comes with Samba, which the test command installs). The deployer-side script and the
+// host's start/stop are in first-up-ad-host.test.ts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,11 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
-    automationDefinitionArn, commandDocument, computerNameTag, lifecycleEventInput, lifecycleEventPattern, nodeAccountParameters,
-    nodeLaunchRunbook, nodeLifecycleAutomationPolicy, nodeTerminationRunbook, parseProvisioningOutput, psQuote,
-    renderComputerCleanupScript, renderNodeMembershipScript, renderProvisioningScript, resultMarker, runDocumentScript,
-    startAutomationPolicy, type ProvisioningScriptArgs,
+    commandDocument, nodeAccountParameters, parseProvisioningOutput, psQuote, renderComputerCleanupScript, renderNodeMembershipScript,
+    renderProvisioningScript, resultMarker, type ProvisioningScriptArgs,
 } from "../components/directoryDocuments";
+import {
+    automationDefinitionArn, computerNameTag, lifecycleEventInput, lifecycleEventPattern, nodeLaunchRunbook, nodeLifecycleAutomationPolicy,
+    nodeTerminationRunbook, startAutomationPolicy,
+} from "../components/nodeLifecycleRunbooks";
 import { checkFacts } from "../components/directoryProvisioning";
 import { lifecycleHookNames, lifecycleHookSpecs } from "../components/nodeLifecycle";
 
@@ -63,11 +65,6 @@ describe("provisioning script", () => {
         for (const line of creates) assert.ok(/^\s+/.test(line) || /^\s*if /.test(line) || /try/.test(line), `unguarded change: ${line}`);
     });
 
-    test("fails clearly when the forest has no KDS root key", () => {
-        assert.match(script, /Master Root Keys/);
-        assert.match(script, /throw "the forest has no KDS root key: a Domain Admin runs Add-KdsRootKey/);
-    });
-
     test("domain-joined provisioning has no portable identity", () => {
         const joined = renderProvisioningScript({ ...provisioning, identity: undefined });
         assert.ok(!joined.includes("New-ADUser"));
@@ -113,7 +110,8 @@ describe("node account documents", () => {
     });
 
     test("membership adds the computer to the readers' group once, and only from the join OU", () => {
-        assert.match(membership, /Get-ADComputer -Identity '\{\{ ComputerName \}\}' @ad/);
+        assert.match(membership, /\$computerName = '\{\{ ComputerName \}\}'/);
+        assert.match(membership, /Get-ADComputer -Filter "Name -eq '\$computerName'" @ad/);
         assert.match(membership, /EndsWith\(',ou=eks,dc=corp,dc=example,dc=com'\)/);
         assert.match(membership, /is already a member of/);
         assert.match(membership, /Add-ADGroupMember -Identity \$group -Members \$computer @ad/);
@@ -126,9 +124,9 @@ describe("node account documents", () => {
         assert.ok(cleanup.indexOf("refusing to delete") < cleanup.indexOf("Remove-ADObject"));
     });
 
-    test("the credentials come from Secrets Manager, and the server is the domain or a DC that answers on ADWS", () => {
+    test("the credentials come from Secrets Manager, and the server is a DC that answers on ADWS", () => {
         assert.ok(membership.includes(`Get-SECSecretValue -SecretId '${target.adminSecretArn}' -Region 'us-west-2'`));
-        assert.ok(membership.includes("foreach ($candidate in @($domain) + @('10.20.128.10', '10.20.144.10'))"));
+        assert.ok(membership.includes("foreach ($candidate in @('10.20.128.10', '10.20.144.10') + @($domain))"));
         assert.match(membership, /'CORP\\' \+ \$admin\.username/);
     });
 
@@ -165,12 +163,15 @@ function checkRunbook(doc: any): Map<string, any> {
 }
 
 describe("lifecycle runbooks", () => {
-    const launch = JSON.parse(nodeLaunchRunbook({ domainName: "corp.example.com", automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", membershipDocument: "dev-ad-add-node-to-readers" }));
-    const termination = JSON.parse(nodeTerminationRunbook({ automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", cleanupDocument: "dev-ad-delete-node-computer" }));
+    const launch = JSON.parse(nodeLaunchRunbook({ domainName: "corp.example.com", automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", membershipDocument: "dev-ad-add-node-to-readers", runbookPrefix: "dev-windows-node-" }));
+    const termination = JSON.parse(nodeTerminationRunbook({ automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", cleanupDocument: "dev-ad-delete-node-computer", runbookPrefix: "dev-windows-node-" }));
 
-    test("launch: wait for the join, record the name, add to the group on the host, reboot once, continue", () => {
+    test("launch: wait for the join, record the name, start the host, add to the group on it, release it, reboot once, continue", () => {
         const steps = checkRunbook(launch);
-        assert.deepEqual(launch.mainSteps.map((s: any) => s.name), ["waitForDomainJoin", "recordComputerName", "addToReadersGroup", "rebootOnce", "continue", "abandon"]);
+        assert.deepEqual(launch.mainSteps.map((s: any) => s.name), [
+            "waitForDomainJoin", "recordComputerName", "startManagementHost", "waitForManagementHost", "addToReadersGroup", "releaseHost", "rebootOnce",
+            "continue", "releaseHostThenAbandon", "abandon",
+        ]);
         assert.deepEqual(steps.get("addToReadersGroup").inputs.InstanceIds, ["i-0123456789abcdef0"]);
         assert.equal(steps.get("addToReadersGroup").inputs.DocumentName, "dev-ad-add-node-to-readers");
         assert.deepEqual(steps.get("rebootOnce").inputs.InstanceIds, ["{{ InstanceId }}"]);
@@ -180,15 +181,20 @@ describe("lifecycle runbooks", () => {
     });
 
     test("launch: any failure abandons the node (the group replaces it) instead of serving broken gMSA pods", () => {
-        for (const step of launch.mainSteps.filter((s: any) => !s.isEnd)) assert.equal(step.onFailure, "step:abandon", step.name);
+        // Before the host is released, a failure releases it on the way to abandon; a failed release never fails the node.
+        for (const step of launch.mainSteps.filter((s: any) => !s.isEnd)) {
+            const expected = { releaseHost: "step:rebootOnce", rebootOnce: "step:abandon", releaseHostThenAbandon: "step:abandon" }[step.name as string] ?? "step:releaseHostThenAbandon";
+            assert.equal(step.onFailure, expected, step.name);
+        }
     });
 
     test("termination: whatever fails, the lifecycle action is completed", () => {
         const steps = checkRunbook(termination);
         for (const step of termination.mainSteps.filter((s: any) => !s.isEnd)) {
-            assert.equal(step.onFailure, "step:continue", step.name);
+            assert.ok(["step:continue", "step:releaseHost"].includes(step.onFailure), step.name);
             assert.equal(step.isCritical, false, step.name);
         }
+        assert.equal(steps.get("releaseHost").onFailure, "step:continue");
         assert.deepEqual(steps.get("readComputerName").inputs.Filters[1], { Name: "key", Values: [computerNameTag] });
         assert.equal(steps.get("deleteComputerAccount").inputs.DocumentName, "dev-ad-delete-node-computer");
     });
@@ -248,63 +254,5 @@ describe("lifecycle runbooks", () => {
         assert.equal(bySid.OnManagementHost.Resource, "arn:aws:ec2:us-west-2:*:instance/i-0123456789abcdef0");
         assert.deepEqual(bySid.TagComputerName.Condition!["ForAllValues:StringEquals"], { "aws:TagKeys": [computerNameTag] });
         assert.deepEqual(bySid.CompleteLifecycleActions.Condition, { StringEquals: { "autoscaling:ResourceTag/kubernetes.io/cluster/dev": "owned" } });
-    });
-});
-
-describe("running the provisioning document from pulumi up", () => {
-    /** A fake AWS CLI: the host comes online after `online` polls; the command ends with `status`. */
-    function runWithFakeAws(options: { online: number; status: string }) {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-aws-"));
-        const log = path.join(dir, "calls.log");
-        fs.writeFileSync(path.join(dir, "aws"), [
-            "#!/usr/bin/env bash",
-            `echo "$*" >> ${JSON.stringify(log)}`,
-            `polls=$(grep -c describe-instance-information ${JSON.stringify(log)})`,
-            "case \"$2\" in",
-            `  describe-instance-information) if [ "$polls" -ge ${options.online} ]; then echo Online; else echo ConnectionLost; fi ;;`,
-            "  send-command) echo 11111111-2222-3333-4444-555555555555 ;;",
-            "  get-command-invocation)",
-            "    case \"$*\" in",
-            `      *StandardOutputContent*) printf 'installing RSAT\\n${resultMarker}{}\\n' ;;`,
-            "      *StandardErrorContent*) echo 'Get-ADDomain : Unable to contact the server' ;;",
-            `      *) echo ${options.status} ;;`,
-            "    esac ;;",
-            "esac",
-        ].join("\n"), { mode: 0o755 });
-        const result = spawnSync("bash", ["-c", runDocumentScript], {
-            encoding: "utf8",
-            env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, INSTANCE_ID: "i-0123456789abcdef0", DOCUMENT_NAME: "dev-ad-provision-accounts", DOCUMENT_VERSION: "3", POLL_SECONDS: "0", ONLINE_TRIES: "5", RUN_TRIES: "5" },
-        });
-        const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
-        fs.rmSync(dir, { recursive: true, force: true });
-        return { ...result, calls };
-    }
-
-    test("waits for the host, runs the document's current version, and prints the run's output", () => {
-        const r = runWithFakeAws({ online: 3, status: "Success" });
-        assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout, `installing RSAT\n${resultMarker}{}\n`);
-        assert.equal(r.calls.filter((c) => c.includes("describe-instance-information")).length, 3);
-        assert.ok(r.calls.some((c) => c.includes("send-command --instance-ids i-0123456789abcdef0 --document-name dev-ad-provision-accounts --document-version 3")));
-    });
-
-    test("a host that never comes online fails with what to check", () => {
-        const r = runWithFakeAws({ online: 99, status: "Success" });
-        assert.equal(r.status, 1);
-        assert.match(r.stderr, /management host i-0123456789abcdef0 is not online in Systems Manager \(last status: ConnectionLost\); check its instance profile/);
-        assert.ok(!r.calls.some((c) => c.includes("send-command")));
-    });
-
-    test("a failed run fails the resource with the run's error output", () => {
-        const r = runWithFakeAws({ online: 1, status: "Failed" });
-        assert.equal(r.status, 1);
-        assert.match(r.stderr, /AD provisioning Failed on i-0123456789abcdef0 \(command 11111111-2222-3333-4444-555555555555\):\nGet-ADDomain : Unable to contact the server/);
-        assert.equal(r.stdout, "");
-    });
-
-    test("a run that never finishes times out with the command ID", () => {
-        const r = runWithFakeAws({ online: 1, status: "InProgress" });
-        assert.equal(r.status, 1);
-        assert.match(r.stderr, /did not finish in time .*status InProgress/);
     });
 });

@@ -75,7 +75,8 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         assert.equal(secrets.length, 2);
         assert.ok(secrets.some((arn: string) => arn.includes(":secret:eks-gmsa/") && arn.includes("/directory-admin-")));
         assert.ok(secrets.some((arn: string) => arn.includes("/portable-identity-")));
-        assert.equal(policy.Statement.find((s: any) => s.Sid === "DecryptDirectoryCredentials").Resource.length, 1);
+        // The portable identity's key and the Admin secret's own key.
+        assert.equal(policy.Statement.find((s: any) => s.Sid === "DecryptDirectoryCredentials").Resource.length, 2);
     });
 
     test("provisioning: a Command document for the configured accounts, run by @pulumi/command with its output secret", () => {

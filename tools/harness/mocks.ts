@@ -9,6 +9,9 @@ import type { StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
 
+/** Who runs the offline `pulumi up`: an assumed-role session of this role. */
+export const mockOperatorRoleArn = `arn:aws:iam::${mockAccountId}:role/eks-gmsa-operator`;
+
 /** What a provisioning run against the dev stack's directory (corp.example.com) reports. */
 export const mockProvisioningResult = {
     dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
@@ -119,6 +122,17 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                     vpcConfig: { clusterSecurityGroupId: `sg-${digest(`cluster-sg-${name}`, 17)}` },
                     status: "ACTIVE",
                 };
+            }
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { id: mockAccountId, accountId: mockAccountId, arn: `arn:aws:sts::${mockAccountId}:assumed-role/eks-gmsa-operator/pulumi`, userId: "AROAEXAMPLEOPERATOR:pulumi" };
+            case "aws:iam/getSessionContext:getSessionContext": {
+                // The provider resolves an assumed-role session to its role and passes any other ARN through.
+                const arn = String(inputs.arn);
+                const session = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)$/.exec(arn);
+                if (!session && !/^arn:aws[\w-]*:iam::\d{12}:(user|role)\//.test(arn)) throw new Error(`mock: getSessionContext needs an STS assumed-role or IAM ARN, got ${arn}`);
+                return session
+                    ? { id: arn, arn, issuerArn: `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`, issuerId: "AROAEXAMPLEOPERATOR", issuerName: session[3], sessionName: session[4] }
+                    : { id: arn, arn, issuerArn: arn, issuerId: "", issuerName: "", sessionName: "" };
             }
             default:
                 throw new Error(`mock: unmocked invoke ${args.token}; add it to tools/harness/mocks.ts with a contract check`);
