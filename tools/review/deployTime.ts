@@ -310,7 +310,7 @@ export const durationFigures: readonly DurationFigure[] = [
         seconds: { low: 60, mid: 150, high: 600 },
         evidence: {
             kind: "assumption",
-            assumption: "Install-WindowsFeature RSAT-AD-PowerShell on the first run, a few AD writes and reads, status polled every 10 s (components/directoryDocuments.ts runDocumentScript); the high end is far below the script's own 20-minute limit",
+            assumption: "Install-WindowsFeature RSAT-AD-PowerShell on the first run, a few AD writes and reads, status polled every 10 s (components/scripts/run-ad-document.sh); the high end is far below the script's own 20-minute limit. On a first up the host was just created and runs; a later run first starts the stopped host (its boot to SSM Online is windows-boot-to-ssm) and stops it afterwards (one API call)",
         },
     },
     {
@@ -476,7 +476,8 @@ export const durationRules: readonly DurationRule[] = [
             "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/internetGateway:InternetGateway",
             "aws:ec2/eip:Eip", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:cloudwatch/logGroup:LogGroup",
             "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget", "aws:kms/alias:Alias", "aws:secretsmanager/secret:Secret",
-            "aws:secretsmanager/secretVersion:SecretVersion", "aws:ssm/document:Document", "aws:route53/resolverRule:ResolverRule", "aws:eks/accessEntry:AccessEntry",
+            "aws:secretsmanager/secretVersion:SecretVersion", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:kms/keyPolicy:KeyPolicy", "aws:ssm/document:Document",
+            "aws:route53/resolverRule:ResolverRule", "aws:eks/accessEntry:AccessEntry",
         ],
         variant: "any", figures: ["api-call"],
     },

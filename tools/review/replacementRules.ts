@@ -141,6 +141,10 @@ const awsRules: Record<string, TypeRules> = {
         source: tfDocs("aws_kms_alias", "name, name_prefix"),
         replaceOn: paths("name", "namePrefix"),
     },
+    "aws:kms/keyPolicy:KeyPolicy": {
+        source: tf("internal/service/kms/key_policy.go", "nothing (key_id, policy and bypass_policy_lockout_safety_check update in place; delete restores the default key policy)"),
+        replaceOn: [],
+    },
     "aws:kms/key:Key": {
         source: tfDocs("aws_kms_key", "custom_key_store_id, customer_master_key_spec, key_usage, multi_region, xks_key_id"),
         replaceOn: paths("customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"),
@@ -158,8 +162,12 @@ const awsRules: Record<string, TypeRules> = {
         replaceOn: paths("name", "resolverRuleId", "vpcId"),
     },
     "aws:secretsmanager/secret:Secret": {
-        source: tfDocs("aws_secretsmanager_secret", "name, name_prefix"),
+        source: tf("internal/service/secretsmanager/secret.go", "name, name_prefix; kms_key_id updates in place (UpdateSecret re-encrypts), recovery_window_in_days is read only by Delete"),
         replaceOn: paths("name", "namePrefix"),
+    },
+    "aws:secretsmanager/secretPolicy:SecretPolicy": {
+        source: tf("internal/service/secretsmanager/secret_policy.go", "secret_arn; policy and block_public_policy update in place (PutResourcePolicy)"),
+        replaceOn: paths("secretArn"),
     },
     "aws:secretsmanager/secretVersion:SecretVersion": {
         source: tf("internal/service/secretsmanager/secret_version.go", "secret_id, secret_string, secret_binary, secret_string_wo_version"),
