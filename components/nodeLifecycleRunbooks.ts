@@ -64,6 +64,14 @@ function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON"): object
 function startHostSteps(hostId: string, onFailure: string): object[] {
     return [
         {
+            // A host another execution is just stopping cannot be started until it has stopped.
+            name: "waitWhileHostStops", action: "aws:waitForAwsResourceProperty", timeoutSeconds: 600, onFailure,
+            inputs: {
+                Service: "ec2", Api: "DescribeInstances", InstanceIds: [hostId],
+                PropertySelector: "$.Reservations[0].Instances[0].State.Name", DesiredValues: ["pending", "running", "stopped"],
+            },
+        },
+        {
             name: "startManagementHost", action: "aws:changeInstanceState", maxAttempts: 3, timeoutSeconds: 900, onFailure,
             inputs: { InstanceIds: [hostId], DesiredState: "running" },
         },

@@ -169,7 +169,7 @@ describe("lifecycle runbooks", () => {
     test("launch: wait for the join, record the name, start the host, add to the group on it, release it, reboot once, continue", () => {
         const steps = checkRunbook(launch);
         assert.deepEqual(launch.mainSteps.map((s: any) => s.name), [
-            "waitForDomainJoin", "recordComputerName", "startManagementHost", "waitForManagementHost", "addToReadersGroup", "releaseHost", "rebootOnce",
+            "waitForDomainJoin", "recordComputerName", "waitWhileHostStops", "startManagementHost", "waitForManagementHost", "addToReadersGroup", "releaseHost", "rebootOnce",
             "continue", "releaseHostThenAbandon", "abandon",
         ]);
         assert.deepEqual(steps.get("addToReadersGroup").inputs.InstanceIds, ["i-0123456789abcdef0"]);

@@ -294,14 +294,17 @@ describe("the lifecycle runbooks start the host for their AD step and release it
             const byName = new Map<string, any>(doc.mainSteps.map((s: any) => [s.name, s]));
             const onHost = doc.mainSteps.filter((s: any) => s.action === "aws:runCommand" && s.inputs.InstanceIds.includes(hostId));
             assert.equal(onHost.length, 1);
+            const stopping = byName.get("waitWhileHostStops");
+            assert.deepEqual([stopping.inputs.Api, stopping.inputs.InstanceIds, stopping.inputs.DesiredValues], ["DescribeInstances", [hostId], ["pending", "running", "stopped"]]);
             const start = byName.get("startManagementHost");
             assert.deepEqual([start?.action, start?.inputs], ["aws:changeInstanceState", { InstanceIds: [hostId], DesiredState: "running" }]);
             const wait = byName.get("waitForManagementHost");
             assert.deepEqual([wait.inputs.Api, wait.inputs.PropertySelector, wait.inputs.DesiredValues], ["DescribeInstanceInformation", "$.InstanceInformationList[0].PingStatus", ["Online"]]);
             for (const p of paths(doc, doc.mainSteps[0].name).filter((p) => p.includes(onHost[0].name))) {
-                assert.ok(p.indexOf("startManagementHost") < p.indexOf("waitForManagementHost") && p.indexOf("waitForManagementHost") < p.indexOf(onHost[0].name), p.join(" → "));
+                assert.ok(p.indexOf("waitWhileHostStops") < p.indexOf("startManagementHost") && p.indexOf("startManagementHost") < p.indexOf("waitForManagementHost")
+                    && p.indexOf("waitForManagementHost") < p.indexOf(onHost[0].name) && p.indexOf("waitWhileHostStops") >= 0, p.join(" → "));
             }
-            for (const p of paths(doc, "startManagementHost")) {
+            for (const p of paths(doc, "waitWhileHostStops")) {
                 const end = byName.get(p[p.length - 1]);
                 assert.equal(end.inputs.Api, "CompleteLifecycleAction", p.join(" → "));
                 const release = p.find((s) => byName.get(s).action === "aws:executeScript" && byName.get(s).inputs.Script === releaseHostScript);
