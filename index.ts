@@ -188,6 +188,7 @@ if (gmsa && ad) {
                 ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
             })),
             managementHostId: host.instanceId,
+            ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
             region: settings.region,
             awsProfile: settings.awsProfile,
             expectedFacts: gmsa.domain,

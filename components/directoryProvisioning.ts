@@ -8,7 +8,6 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { commandDocument, parseProvisioningOutput, renderProvisioningScript, type ProvisioningScriptArgs } from "./directoryDocuments";
-import { lifecycleRunbookNames } from "./nodeLifecycleRunbooks";
 import type { DomainFacts } from "./credentialSpec";
 
 /** The bash the deployer's machine runs (start the host, run the document, stop the host). */
@@ -18,6 +17,8 @@ export const runDocumentScript = fs.readFileSync(runDocumentScriptPath, "utf8");
 export interface AccountProvisioningArgs {
     script: pulumi.Input<ProvisioningScriptArgs>;
     managementHostId: pulumi.Input<string>;
+    /** Domain-joined mode: the lifecycle runbooks' name prefix (NodeLifecycle.runbookPrefix); the host stays up while one runs. */
+    runbookPrefix?: string;
     region: string;
     awsProfile?: string;
     /** Facts from config, when given: the run fails if the directory says otherwise. */
@@ -60,8 +61,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
                 DOCUMENT_NAME: document.name,
                 // A new document version (accounts added, group renamed) changes this and runs it again.
                 DOCUMENT_VERSION: document.latestVersion,
-                // Domain-joined mode: the lifecycle runbooks share the host; it stays up while one runs.
-                RUNBOOK_PREFIX: lifecycleRunbookNames(args.clusterName).prefix,
+                ...(args.runbookPrefix ? { RUNBOOK_PREFIX: args.runbookPrefix } : {}),
                 AWS_REGION: args.region,
                 ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
             },

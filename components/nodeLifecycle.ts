@@ -49,6 +49,8 @@ export class NodeLifecycle extends pulumi.ComponentResource {
     readonly readyBeforeNodes: pulumi.Resource[];
     readonly launchRunbookName: pulumi.Output<string>;
     readonly terminationRunbookName: pulumi.Output<string>;
+    /** Both runbooks' name prefix: what else uses the management host looks for executions under it. */
+    readonly runbookPrefix: string;
 
     constructor(name: string, args: NodeLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:NodeLifecycle", name, {}, opts);
@@ -133,6 +135,7 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         this.readyBeforeNodes = ready;
         this.launchRunbookName = launchRunbook.name;
         this.terminationRunbookName = terminationRunbook.name;
+        this.runbookPrefix = runbookNames.prefix;
         this.registerOutputs({ launchRunbookName: this.launchRunbookName, terminationRunbookName: this.terminationRunbookName });
     }
 }

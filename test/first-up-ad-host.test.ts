@@ -11,6 +11,7 @@ import { describe, test } from "node:test";
 import { resultMarker } from "../components/directoryDocuments";
 import { runDocumentScript, runDocumentScriptPath } from "../components/directoryProvisioning";
 import { nodeLaunchRunbook, nodeLifecycleAutomationPolicy, nodeTerminationRunbook, releaseHostScript } from "../components/nodeLifecycleRunbooks";
+import { inputs, one, runOk } from "./helpers";
 
 const hostId = "i-0123456789abcdef0";
 const commandId = "11111111-2222-3333-4444-555555555555";
@@ -28,6 +29,8 @@ interface Scenario {
     sessions?: string[];
     /** An aws subcommand that fails. */
     failing?: string;
+    /** Domain-joined mode's runbook name prefix; null: domainless (no runbooks share the host). */
+    runbookPrefix?: string | null;
 }
 
 /**
@@ -74,7 +77,8 @@ function runWithFakeAws(s: Scenario) {
                 FAKE_STATE: s.state ?? "stopped", FAKE_ONLINE_AFTER: String(s.onlineAfter ?? 2), FAKE_STATUS: s.status ?? "Success",
                 FAKE_EXECUTIONS: (s.executions ?? []).join("\t"), FAKE_COMMANDS: (s.commands ?? []).join("\t"), FAKE_SESSIONS: (s.sessions ?? []).join("\t"),
                 FAKE_FAILING: s.failing ?? "none",
-                INSTANCE_ID: hostId, DOCUMENT_NAME: "dev-ad-provision-accounts", DOCUMENT_VERSION: "3", RUNBOOK_PREFIX: "dev-windows-node-",
+                INSTANCE_ID: hostId, DOCUMENT_NAME: "dev-ad-provision-accounts", DOCUMENT_VERSION: "3",
+                ...(s.runbookPrefix === null ? {} : { RUNBOOK_PREFIX: s.runbookPrefix ?? "dev-windows-node-" }),
                 POLL_SECONDS: "0", ONLINE_TRIES: "5", RUN_TRIES: "5",
             },
         });
@@ -110,6 +114,13 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
         assert.ok(at(r.calls, `ssm describe-sessions --state Active --filters key=Target,value=${hostId}`) > send);
         assert.match(r.stderr, /started the AD management host/);
         assert.match(r.stderr, /stopped the AD management host/);
+    });
+
+    test("domainless (no runbooks share the host): it does not look for runbook executions", () => {
+        const r = runWithFakeAws({ runbookPrefix: null });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(at(r.calls, "ssm describe-automation-executions"), -1);
+        assert.ok(at(r.calls, "ec2 stop-instances") > at(r.calls, "ssm send-command"));
     });
 
     test("a running host is not started again, and is stopped afterwards", () => {
@@ -321,5 +332,19 @@ describe("the lifecycle runbooks start the host for their AD step and release it
         assert.deepEqual(power.map((s) => [s.Effect, [s.Action].flat().sort(), s.Resource]), [["Allow", ["ec2:StartInstances", "ec2:StopInstances"], `arn:aws:ec2:us-west-2:*:instance/${hostId}`]]);
         const follow = [policy.Statement.find((s) => s.Sid === "FollowCommands")!.Action].flat();
         for (const action of ["ssm:DescribeAutomationExecutions", "ssm:ListCommands", "ssm:DescribeSessions", "ec2:DescribeInstanceStatus"]) assert.ok(follow.includes(action), action);
+    });
+});
+
+describe("the provisioning command in the plan", () => {
+    test("domainless (dev): it runs the bash above and watches no runbooks; domain-joined: it leaves the host up while a lifecycle runbook runs", () => {
+        const dev = inputs(one(runOk({ stack: "dev" }), "command:local:Command"));
+        assert.equal(dev.create, runDocumentScript);
+        assert.equal(dev.environment.RUNBOOK_PREFIX, undefined);
+        const joined = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] }, "eks-gmsa:portableIdentityPassword": null } });
+        const prefix = inputs(one(joined, "command:local:Command")).environment.RUNBOOK_PREFIX;
+        assert.equal(prefix, "eks-gmsa-dev-windows-node-");
+        const runbooks = joined.resources.filter((r) => r.type === "aws:ssm/document:Document" && inputs(r).documentType === "Automation").map((r) => inputs(r).name);
+        assert.deepEqual(runbooks.sort(), ["eks-gmsa-dev-windows-node-launch", "eks-gmsa-dev-windows-node-termination"]);
+        assert.ok(runbooks.every((name: string) => name.startsWith(prefix)));
     });
 });
