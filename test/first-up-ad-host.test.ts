@@ -346,5 +346,9 @@ describe("the provisioning command in the plan", () => {
         const runbooks = joined.resources.filter((r) => r.type === "aws:ssm/document:Document" && inputs(r).documentType === "Automation").map((r) => inputs(r).name);
         assert.deepEqual(runbooks.sort(), ["eks-gmsa-dev-windows-node-launch", "eks-gmsa-dev-windows-node-termination"]);
         assert.ok(runbooks.every((name: string) => name.startsWith(prefix)));
+        // The one host serves provisioning and the runbooks, and is the Admin secret's only reader here too.
+        const hostRole = inputs(one(joined, "aws:iam/rolePolicy:RolePolicy", "ad-management-host-read-credentials")).role;
+        const readers = JSON.parse(inputs(one(joined, "aws:secretsmanager/secretPolicy:SecretPolicy")).policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"];
+        assert.ok(readers.includes(`arn:aws:iam::123456789012:role/${hostRole}`), readers.join(", "));
     });
 });
