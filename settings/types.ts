@@ -2,6 +2,9 @@ import type { SecretValue } from "../lib/secret";
 
 // The validated, typed settings object. Components receive slices of it; nothing else reads config.
 
+/** The Pulumi project: the namespace of this program's config keys (`eks-gmsa:network`). */
+export const projectName = "eks-gmsa";
+
 export type NatGatewayMode = "single" | "onePerAz";
 
 export interface NewVpcSettings {

@@ -4,6 +4,9 @@ import { contains, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from 
 import * as catalog from "./catalog";
 import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
+import { samePrincipal } from "../lib/aws";
+import { accessPrincipals } from "./access";
+import { projectName } from "./types";
 import { SecretValue } from "../lib/secret";
 import type {
     GmsaAccountSettings, GmsaMode, GmsaPrincipals, GmsaSettings, SampleWorkloadSettings,
@@ -11,7 +14,7 @@ import type {
     NetworkSettings, ScalingSettings, Settings, Taint, WindowsNodeSettings,
 } from "./types";
 
-export const projectName = "eks-gmsa";
+export { projectName };
 
 /** cert-manager chart release (a supported line with global.nodeSelector, which came in v1.19). */
 export const defaultCertManagerVersion = "v1.19.6";
@@ -54,6 +57,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
     root.raw("directoryAdminPassword");
     root.finish();
 
+    if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
     if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
@@ -282,21 +286,28 @@ function readAccess(s: Section): AccessSettings | undefined {
     }
     s.finish();
     if (!clusterAdmins || !viewers || !ok) return undefined;
-    // EKS allows one access entry per principal, so a principal can hold only one role here.
-    const seen = new Map<string, string>();
-    const all: [string, string][] = [
-        ...clusterAdmins.map((a, i): [string, string] => [`clusterAdmins[${i}]`, a]),
-        ...namespaceAdmins.map((a, i): [string, string] => [`namespaceAdmins[${i}].principalArn`, a.principalArn]),
-        ...viewers.map((a, i): [string, string] => [`viewers[${i}]`, a]),
-    ];
-    for (const [where, arn] of all) {
-        const first = seen.get(arn);
+    // EKS allows one access entry per principal, so a principal can hold only one role here (a
+    // role's path does not make it another principal).
+    const all = accessPrincipals({ clusterAdmins, namespaceAdmins, viewers });
+    for (const [i, p] of all.entries()) {
+        const first = all.slice(0, i).find((q) => samePrincipal(q.arn, p.arn));
         if (first) {
-            s.problems.add(s.path(where), arn, `is already given access as access.${first}; EKS allows one access entry per principal`);
+            s.problems.add(p.key, p.arn, `is already given access as ${first.key.slice(projectName.length + 1)}; EKS allows one access entry per principal`);
             ok = false;
-        } else seen.set(arn, where);
+        }
     }
     return ok ? { clusterAdmins, namespaceAdmins, viewers } : undefined;
+}
+
+/**
+ * The deploy role creates the cluster, and EKS gives a cluster's creator an access entry with
+ * cluster admin (@pulumi/eks 4.3.0 always sets bootstrapClusterCreatorAdminPermissions): a second
+ * entry for it fails with ResourceInUseException.
+ */
+function checkDeployRoleNotListed(deployRoleArn: string, access: AccessSettings, problems: Problems): void {
+    for (const p of accessPrincipals(access).filter((p) => samePrincipal(p.arn, deployRoleArn))) {
+        problems.add(p.key, p.arn, `is eks-gmsa:cluster.deployRoleArn, which creates the cluster and so already holds cluster admin through the access entry EKS makes for a cluster's creator; a second entry fails (ResourceInUseException): remove it from access.${p.role}`);
+    }
 }
 
 function readScaling(s: Section, defaults: ScalingSettings, minimum: number): ScalingSettings | undefined {

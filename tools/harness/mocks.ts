@@ -5,9 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { managementHostAmiParameter } from "../../components/directoryHost";
 import { resultMarker } from "../../components/directoryDocuments";
 import { windowsAmiParameterPattern } from "../../components/windowsAmi";
-import type { StackReferenceAnswer } from "./types";
+import type { AwsAccountState, StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
+
+/**
+ * Who runs `pulumi up` in an offline plan: a stand-in named for what it stands for, since the real
+ * principal is known only at deploy time.
+ */
+export const offlineCaller = `arn:aws:sts::${mockAccountId}:assumed-role/the-principal-running-pulumi-up/offline-plan`;
 
 /** What a provisioning run against the dev stack's directory (corp.example.com) reports. */
 export const mockProvisioningResult = {
@@ -40,6 +46,7 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly region: string,
         private readonly stackReferences: Record<string, StackReferenceAnswer> = {},
+        private readonly account: AwsAccountState = {},
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
@@ -109,15 +116,31 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 if (!windowsAmiParameterPattern.test(name) && name !== managementHostAmiParameter) throw new Error(`mock: no public SSM parameter ${name}`);
                 return { id: name, name, type: "String", value: `ami-${digest(name, 17)}`, version: 1, arn: `arn:aws:ssm:${this.region}::parameter${name}` };
             }
+            case "aws:index/getCallerIdentity:getCallerIdentity": {
+                const arn = this.account.caller ?? offlineCaller;
+                return { id: mockAccountId, accountId: arn.split(":")[4], arn, userId: `AROA${digest(arn, 17).toUpperCase()}:session` };
+            }
+            case "aws:iam/getSessionContext:getSessionContext": {
+                // As the provider documents it: an assumed-role session gives its role; any other ARN passes through.
+                const arn = String(inputs.arn);
+                const session = /^arn:([a-z-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+                if (!session) return { id: arn, arn, issuerArn: arn, issuerId: "", issuerName: "", sessionName: "" };
+                const issuerArn = `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`;
+                return { id: arn, arn, issuerArn, issuerId: `AROA${digest(issuerArn, 17).toUpperCase()}`, issuerName: session[3], sessionName: session[4] };
+            }
+            case "aws:eks/getClusters:getClusters":
+                return { id: this.region, names: Object.keys(this.account.existingClusters ?? {}), region: this.region };
             case "aws:eks/getCluster:getCluster": {
                 const name = String(inputs.name);
-                if (!this.clusters.has(name)) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
+                const existing = this.account.existingClusters?.[name];
+                if (!this.clusters.has(name) && !existing) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
                 return {
                     id: name, name, arn: `arn:aws:eks:${this.region}:${mockAccountId}:cluster/${name}`,
                     endpoint: this.endpoint(name),
                     certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-of-${name}\n-----END CERTIFICATE-----\n`).toString("base64") }],
                     vpcConfig: { clusterSecurityGroupId: `sg-${digest(`cluster-sg-${name}`, 17)}` },
                     status: "ACTIVE",
+                    tags: existing?.tags ?? {},
                 };
             }
             default:
