@@ -7,7 +7,8 @@ import { clusterCreatorTag, creatorAccess, resolveClusterCreator, type CreatorLo
 import { renderKubeconfig } from "../components/kubeconfig";
 import { iamPrincipalOf, samePrincipal } from "../lib/aws";
 import { unwrapSecrets } from "../tools/harness/normalize";
-import { mockAccountId } from "../tools/harness/mocks";
+import { mockAccountId, offlineCaller } from "../tools/harness/mocks";
+import { deployedClusters, toPlan } from "../tools/planFile";
 
 const role = (name: string) => `arn:aws:iam::${mockAccountId}:role/${name}`;
 const session = (roleName: string, who: string) => `arn:aws:sts::${mockAccountId}:assumed-role/${roleName}/${who}`;
@@ -81,6 +82,17 @@ describe("the cluster's creator with a deploy role (prod)", () => {
     test("one principal twice in the access lists is one error, also when one ARN carries a path", () => {
         const run = runStack({ stack: "dev", overrides: { "eks-gmsa:access": { clusterAdmins: [role("admins")], viewers: [role("team/admins")] } } });
         assert.match(run.errors[0], /eks-gmsa:access\.viewers\[0\]: got "arn:aws:iam::\d{12}:role\/team\/admins"; is already given access as access\.clusterAdmins\[0\]/);
+    });
+});
+
+describe("the day-2 plan (npm run plan --against)", () => {
+    test("finds the old plan's cluster with the creator it recorded, so a re-run by a listed admin changes no entry", () => {
+        const first = runOk({ stack: "dev", aws: { caller: session("platform-admins", "alice") } });
+        const existing = deployedClusters(toPlan("eks-gmsa", first));
+        assert.equal(existing[devCluster].tags[clusterCreatorTag], role("platform-admins"));
+        const again = runOk({ stack: "dev", aws: { caller: offlineCaller, existingClusters: existing } });
+        assert.deepEqual(entryPrincipals(again), entryPrincipals(first));
+        assert.equal(creatorTagOf(again), role("platform-admins"));
     });
 });
 
