@@ -5,7 +5,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntries } from "./accessEntries";
-import { clusterCreatorTag, type CreatorAccess, type ClusterCreator } from "./clusterCreator";
+import { clusterCreatorTag, type CreatorOfCluster } from "./clusterCreator";
 import { renderKubeconfig } from "./kubeconfig";
 import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
 import { clusterDnsIp } from "../settings/validate";
@@ -22,7 +22,7 @@ export interface ClusterArgs {
     publicSubnetIds: pulumi.Input<string[]>;
     privateSubnetIds: pulumi.Input<string[]>;
     /** Who creates (or created) the cluster and so holds EKS's creator entry, when known (clusterCreator.ts). */
-    creator?: ClusterCreator & Pick<CreatorAccess, "skippedClusterAdmin">;
+    creator?: CreatorOfCluster;
     tags: Readonly<Record<string, string>>;
 }
 
@@ -125,7 +125,7 @@ export class Cluster extends pulumi.ComponentResource {
             corednsAddonOptions: { enabled: false },
             ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn, ...(args.awsProfile ? { profileName: args.awsProfile } : {}) } } : {}),
             // On the cluster alone: later runs, by anyone, read whose entry EKS made.
-            ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.principalArn } } : {}),
+            ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.tagValue } } : {}),
             tags: args.tags,
         }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
 

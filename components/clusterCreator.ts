@@ -6,12 +6,22 @@
 // STS and the IAM session context (the role behind an assumed-role session).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { samePrincipal } from "../lib/aws";
+import { principalArnWithoutPath, samePrincipal } from "../lib/aws";
 import { accessPrincipals } from "../settings/access";
 import type { AccessSettings, ClusterSettings } from "../settings/types";
 
 /** Tag on the EKS cluster naming its creator, so later runs, by anyone, know whose entry EKS made. */
 export const clusterCreatorTag = "eks-gmsa:cluster-creator";
+
+/**
+ * The tag's value: the principal without its path (its identity; a path could pass the 256
+ * characters a tag value may have). IAM names may hold a comma, which tag values may not.
+ */
+export function creatorTagValue(principalArn: string): string {
+    const value = principalArnWithoutPath(principalArn);
+    if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(value)) throw new pulumi.RunError(`cannot record the cluster's creator ${value} in the ${clusterCreatorTag} tag (tag values allow letters, digits, spaces and _ . : / = + - @): set eks-gmsa:cluster.deployRoleArn to a role whose name has none of the others`);
+    return value;
+}
 
 export interface ClusterCreator {
     principalArn: string;
@@ -73,8 +83,8 @@ export function creatorAccess(access: AccessSettings, creator: ClusterCreator | 
     return { problems, ...(admin ? { skippedClusterAdmin: admin.arn } : {}) };
 }
 
-/** What the Cluster component needs: the creator to record, and the configured entry EKS already made. */
-export type CreatorOfCluster = ClusterCreator & Pick<CreatorAccess, "skippedClusterAdmin">;
+/** What the Cluster component needs: the creator, its tag value, and the configured entry EKS already made. */
+export type CreatorOfCluster = ClusterCreator & Pick<CreatorAccess, "skippedClusterAdmin"> & { tagValue: string };
 
 /**
  * Resolves the creator and meets it with the access lists. Run before anything is registered: a
@@ -89,5 +99,5 @@ export async function clusterCreatorAccess(cluster: ClusterSettings, access: Acc
         return undefined;
     }
     if (skippedClusterAdmin) pulumi.log.info(`${skippedClusterAdmin} created the EKS cluster ${cluster.name}: its cluster-admin access entry is the one EKS made for the creator`);
-    return { ...creator, ...(skippedClusterAdmin ? { skippedClusterAdmin } : {}) };
+    return { ...creator, tagValue: creatorTagValue(creator.principalArn), ...(skippedClusterAdmin ? { skippedClusterAdmin } : {}) };
 }

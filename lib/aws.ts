@@ -53,3 +53,10 @@ export function samePrincipal(a: string, b: string): boolean {
     // IAM names are case-insensitive for uniqueness ("role names are not distinguished by case").
     return x.partition === y.partition && x.account === y.account && x.kind === y.kind && x.name.toLowerCase() === y.name.toLowerCase();
 }
+
+/** The ARN of a principal without a role's or user's path (the identity samePrincipal compares). */
+export function principalArnWithoutPath(arn: string): string {
+    const p = iamPrincipalOf(arn);
+    if (!p) return arn;
+    return p.kind === "root" ? `arn:${p.partition}:iam::${p.account}:root` : `arn:${p.partition}:iam::${p.account}:${p.kind}/${p.name}`;
+}

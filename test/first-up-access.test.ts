@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, one, runOk, runStack, userResources, type StackRun } from "./helpers";
-import { clusterCreatorTag, creatorAccess, resolveClusterCreator, type CreatorLookups } from "../components/clusterCreator";
+import { clusterCreatorTag, creatorAccess, creatorTagValue, resolveClusterCreator, type CreatorLookups } from "../components/clusterCreator";
 import { renderKubeconfig } from "../components/kubeconfig";
 import { iamPrincipalOf, samePrincipal } from "../lib/aws";
 import { unwrapSecrets } from "../tools/harness/normalize";
@@ -125,6 +125,15 @@ describe("resolveClusterCreator and creatorAccess", () => {
         const refused = creatorAccess(access, { principalArn: role("team"), source: "clusterTag" });
         assert.equal(refused.skippedClusterAdmin, undefined);
         assert.deepEqual(refused.problems, [`eks-gmsa:access.namespaceAdmins[0].principalArn: ${role("team")} is the cluster's creator (its ${clusterCreatorTag} tag); EKS gives a cluster's creator an access entry with cluster admin, so it cannot also be one of access.namespaceAdmins: remove it from the list`]);
+    });
+});
+
+describe("the creator tag", () => {
+    test("records the role without its path; a comma (allowed in IAM names, not in tag values) stops before anything is registered", () => {
+        assert.equal(creatorTagValue(role("teams/platform/admins")), role("admins"));
+        const run = runStack({ stack: "dev", aws: { caller: session("ops,admins", "carol") } });
+        assert.match(run.errors[0], /cannot record the cluster's creator arn:aws:iam::\d{12}:role\/ops,admins in the eks-gmsa:cluster-creator tag/);
+        assert.deepEqual(userResources(run), []);
     });
 });
 
