@@ -90,6 +90,10 @@ export function vpcId(v: string): string | undefined {
     return /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a VPC ID such as vpc-0123456789abcdef0";
 }
 
+export function transitGatewayId(v: string): string | undefined {
+    return /^tgw-[0-9a-f]{17}$/.test(v) ? undefined : "must be a transit gateway ID such as tgw-0123456789abcdef0";
+}
+
 export function subnetId(v: string): string | undefined {
     return /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a subnet ID such as subnet-0123456789abcdef0";
 }

@@ -1,47 +1,13 @@
 // The network paths a first `pulumi up` depends on, checked offline: the transit gateway that
 // connects a new VPC to the networks elsewhere, the way from the VPC to an existing directory's DNS
 // servers, and the way from the deployer to the cluster's API endpoint. Pure.
-import { contains, containsAddress, overlaps, parseCidr } from "../lib/cidr";
-import * as check from "./checks";
-import type { Section } from "./reader";
-import type { TransitGatewaySettings } from "./types";
+import { containsAddress, overlaps, parseCidr } from "../lib/cidr";
 
 /** A problem found across sections: the key below `eks-gmsa:`, the value, what is wrong. */
 export interface CrossProblem {
     readonly key: string;
     readonly value: unknown;
     readonly message: string;
-}
-
-export function transitGatewayId(v: string): string | undefined {
-    return /^tgw-[0-9a-f]{17}$/.test(v) ? undefined : "must be a transit gateway ID such as tgw-0123456789abcdef0";
-}
-
-/**
- * network.transitGateway of a new VPC: {id, routes}. A route inside the VPC's own CIDR would never
- * be used (the local route wins for the VPC's addresses), 0.0.0.0/0 is the NAT gateway's route in
- * every private route table, and one network listed twice is a mistake. A route containing the VPC
- * (a summary such as 10.0.0.0/8) is fine: the longest prefix wins.
- */
-export function readTransitGateway(s: Section, vpcCidr: string | undefined): TransitGatewaySettings | undefined {
-    const id = s.string("id", { check: transitGatewayId });
-    const routes = s.stringList("routes", { item: check.cidr, unique: true, minItems: 1 });
-    s.finish();
-    if (!id || !routes) return undefined;
-    let ok = true;
-    const problem = (i: number, message: string) => {
-        s.problems.add(`${s.path("routes")}[${i}]`, routes[i], message);
-        ok = false;
-    };
-    const vpc = vpcCidr ? parseCidr(vpcCidr) : undefined;
-    routes.forEach((route, i) => {
-        const block = parseCidr(route);
-        if (block.prefix === 0) return problem(i, "is the default route, which every private route table already sends to the NAT gateway; list the networks behind the transit gateway");
-        if (vpc && contains(vpc, block)) return problem(i, `is inside network.vpcCidr (${vpc.text}): the VPC routes its own addresses locally, so nothing would reach the transit gateway`);
-        const earlier = routes.findIndex((other, j) => j < i && overlaps(parseCidr(other), block));
-        if (earlier >= 0) problem(i, `overlaps routes[${earlier}] (${routes[earlier]}); list each network once`);
-    });
-    return ok ? { id, routes } : undefined;
 }
 
 /** What the checks below need to know about the network, even when another part of it is invalid. */

@@ -1,16 +1,18 @@
 // Turns raw stack config into the typed Settings, or into a list of problems (all of them, one line
 // each, naming the key). Pure: the caller supplies the raw config map.
-import { contains, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from "../lib/cidr";
+import { isPrivate, nthAddress, overlaps, parseCidr } from "../lib/cidr";
 import * as catalog from "./catalog";
 import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
 import { SecretValue } from "../lib/secret";
 import { domainRdns, formatDn } from "../lib/ad/dn";
-import { dnsServerReachability, endpointReachability, readTransitGateway, routesApartFromServices, type NetworkFacts } from "./reachability";
+import { readNetwork } from "./network";
+export { defaultSubnets } from "./network";
+import { dnsServerReachability, endpointReachability, routesApartFromServices } from "./reachability";
 import type {
     GmsaAccountSettings, GmsaMode, GmsaPrincipals, GmsaSettings, SampleWorkloadSettings,
     AccessSettings, ActiveDirectorySettings, ClusterLogType, ClusterSettings, LinuxNodeSettings, NamespaceAdmin,
-    NetworkSettings, ScalingSettings, Settings, Taint, WindowsNodeSettings,
+    ScalingSettings, Settings, Taint, WindowsNodeSettings,
 } from "./types";
 
 export const projectName = "eks-gmsa";
@@ -108,109 +110,6 @@ function readRegion(values: Readonly<Record<string, string>>, problems: Problems
         return undefined;
     }
     return region;
-}
-
-function readNetwork(s: Section, region: string | undefined): { network?: NetworkSettings; vpcCidr?: string; facts: NetworkFacts } {
-    const existing = s.has("vpcId");
-    if (existing) {
-        for (const field of ["vpcCidr", "availabilityZoneCount", "availabilityZones", "publicSubnetCidrs", "privateSubnetCidrs", "natGateways"]) {
-            if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
-        }
-        if (s.has("transitGateway")) s.problems.add(s.path("transitGateway"), undefined, "cannot be combined with network.vpcId (an existing VPC keeps its own routes and attachments)");
-        const vpcId = s.string("vpcId", { check: check.vpcId });
-        const privateSubnetIds = s.stringList("privateSubnetIds", { item: check.subnetId, unique: true, minItems: 2 });
-        const publicSubnetIds = s.stringList("publicSubnetIds", { item: check.subnetId, unique: true, default: [] });
-        if (privateSubnetIds && publicSubnetIds) {
-            const shared = privateSubnetIds.find((id) => publicSubnetIds.includes(id));
-            if (shared) s.problems.add(s.path("publicSubnetIds"), shared, "is listed as both public and private");
-        }
-        s.finish();
-        const facts = { createsVpc: false };
-        if (!vpcId || !privateSubnetIds || !publicSubnetIds) return { facts };
-        return { network: { mode: "existing", vpcId, privateSubnetIds, publicSubnetIds }, facts };
-    }
-    for (const field of ["publicSubnetIds", "privateSubnetIds"]) {
-        if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "needs network.vpcId (subnet IDs describe an existing VPC)");
-    }
-
-    const vpcCidr = s.string("vpcCidr", { default: "10.0.0.0/16", check: (v) => check.cidr(v) ?? vpcCidrSize(v) });
-    const azCount = s.integer("availabilityZoneCount", { default: 2, min: 2, max: 3 });
-    const availabilityZones = s.stringList("availabilityZones", {
-        default: [],
-        unique: true,
-        item: (v) => (region && !new RegExp(`^${region}[a-z]$`).test(v) ? `is not an availability zone of ${region} (such as ${region}a)` : undefined),
-    });
-    const natGateways = s.string("natGateways", { default: "onePerAz", oneOf: ["single", "onePerAz"] }) as "single" | "onePerAz" | undefined;
-    const publicGiven = s.has("publicSubnetCidrs");
-    const privateGiven = s.has("privateSubnetCidrs");
-    let publicSubnetCidrs = s.stringList("publicSubnetCidrs", { default: [], item: check.cidr });
-    let privateSubnetCidrs = s.stringList("privateSubnetCidrs", { default: [], item: check.cidr });
-    const transitGateway = s.has("transitGateway") ? readTransitGateway(s.section("transitGateway"), vpcCidr) : undefined;
-    s.finish();
-    const facts: NetworkFacts = { createsVpc: true, vpcCidr, transitRoutes: s.has("transitGateway") ? transitGateway?.routes : [] };
-    if (!vpcCidr || !azCount || !availabilityZones || !natGateways || !publicSubnetCidrs || !privateSubnetCidrs) return { vpcCidr, facts };
-    if (s.has("transitGateway") && !transitGateway) return { vpcCidr, facts };
-
-    if (availabilityZones.length > 0 && availabilityZones.length !== azCount) {
-        s.problems.add(s.path("availabilityZones"), availabilityZones, `must list exactly availabilityZoneCount (${azCount}) zones`);
-        return { vpcCidr, facts };
-    }
-    const vpc = parseCidr(vpcCidr);
-    if (!publicGiven && !privateGiven) {
-        ({ publicSubnetCidrs, privateSubnetCidrs } = defaultSubnets(vpc.text, azCount));
-    } else {
-        let ok = true;
-        for (const [field, list] of [["publicSubnetCidrs", publicSubnetCidrs], ["privateSubnetCidrs", privateSubnetCidrs]] as const) {
-            if (list.length !== azCount) {
-                s.problems.add(s.path(field), list, `must list one CIDR per availability zone (${azCount}); give both subnet lists or neither`);
-                ok = false;
-                continue;
-            }
-            for (const [i, text] of list.entries()) {
-                const subnet = parseCidr(text);
-                if (!contains(vpc, subnet)) {
-                    s.problems.add(`${s.path(field)}[${i}]`, text, `is not inside network.vpcCidr (${vpc.text})`);
-                    ok = false;
-                }
-                if (subnet.prefix > 28) {
-                    s.problems.add(`${s.path(field)}[${i}]`, text, "is smaller than /28, the smallest subnet AWS allows");
-                    ok = false;
-                }
-            }
-        }
-        if (!ok) return { vpcCidr, facts };
-        const all = [...publicSubnetCidrs.map((c, i) => [`publicSubnetCidrs[${i}]`, c]), ...privateSubnetCidrs.map((c, i) => [`privateSubnetCidrs[${i}]`, c])];
-        for (let i = 0; i < all.length; i++) {
-            for (let j = i + 1; j < all.length; j++) {
-                if (overlaps(parseCidr(all[i][1]), parseCidr(all[j][1]))) {
-                    s.problems.add(s.path(all[j][0]), all[j][1], `overlaps network.${all[i][0]} (${all[i][1]})`);
-                    ok = false;
-                }
-            }
-        }
-        if (!ok) return { vpcCidr, facts };
-    }
-    return { vpcCidr, facts, network: { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways, ...(transitGateway ? { transitGateway } : {}) } };
-}
-
-function vpcCidrSize(v: string): string | undefined {
-    const block = parseCidr(v);
-    if (block.prefix < 16 || block.prefix > 24) return "must have a prefix from /16 to /24 (AWS allows /16 to /28; nodes and pods need room)";
-    if (!isPrivate(block)) return "must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)";
-    return undefined;
-}
-
-/**
- * Default subnet layout: the VPC is cut in 4 quarters per AZ slot; private subnets (nodes and pod
- * IPs, the big consumers) get a quarter each, public subnets (NAT, load balancers) a sixteenth each
- * from the last quarter.
- */
-export function defaultSubnets(vpcCidr: string, azCount: number): { publicSubnetCidrs: string[]; privateSubnetCidrs: string[] } {
-    const vpc = parseCidr(vpcCidr);
-    const privateSubnets = subdivide(vpc, vpc.prefix + 2, azCount);
-    const lastQuarter = subdivide(vpc, vpc.prefix + 2, 1, 3)[0];
-    const publicSubnets = subdivide(lastQuarter, lastQuarter.prefix + 2, azCount);
-    return { privateSubnetCidrs: privateSubnets.map((c) => c.text), publicSubnetCidrs: publicSubnets.map((c) => c.text) };
 }
 
 function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { cluster?: ClusterSettings; kubernetesVersion?: string; serviceCidr?: string; endpointPublicAccess: boolean } {
