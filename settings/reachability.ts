@@ -55,7 +55,7 @@ export function endpointReachability(network: NetworkFacts, endpointPublicAccess
     if (!network.createsVpc || endpointPublicAccess !== false) return [];
     return [{
         key: "cluster.endpointPublicAccess", value: false,
-        message: "a private-only API endpoint on a VPC this stack creates cannot be reached by the `pulumi up` that must then apply the Helm and Kubernetes resources; keep it true and restrict cluster.publicAccessCidrs to the deployer's egress addresses (see README, Deploying for real), or deploy into an existing VPC (network.vpcId) from inside it",
+        message: "a private-only API endpoint on a VPC this stack creates cannot be reached by the `pulumi up` that must then apply the Helm and Kubernetes resources; keep it true and restrict cluster.publicAccessCidrs to the deployer's egress addresses (README, section Deploying prod from a CI runner), or deploy into an existing VPC (network.vpcId) from inside it",
     }];
 }
 
