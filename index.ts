@@ -71,7 +71,7 @@ export = async () => {
             tags,
         })
         : undefined;
-    const directoryDnsServers: pulumi.Input<string[]> | undefined = managedDirectory ? managedDirectory.dnsIpAddresses : ad?.dnsServers ? [...ad.dnsServers] : undefined;
+    const directoryDnsServers: pulumi.Input<string[]> | undefined = managedDirectory ? managedDirectory.dnsIpAddresses : ad?.dnsServers ? network.behindTransitGateway([...ad.dnsServers]) : undefined;
     const directoryId: pulumi.Input<string> | undefined = managedDirectory?.directoryId ?? ad?.directoryId;
     const adminSecretArn: pulumi.Input<string> | undefined = managedDirectory?.adminSecretArn ?? ad?.adminCredentialsSecretArn;
 

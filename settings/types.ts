@@ -16,6 +16,18 @@ export interface NewVpcSettings {
     readonly publicSubnetCidrs: readonly string[];
     readonly privateSubnetCidrs: readonly string[];
     readonly natGateways: NatGatewayMode;
+    /** An existing transit gateway the private subnets attach to, and the networks routed to it. */
+    readonly transitGateway?: TransitGatewaySettings;
+}
+
+/**
+ * The way from a new VPC to networks elsewhere (a shared-services VPC with the domain controllers,
+ * on-premises): the private subnets attach to this transit gateway and every private route table
+ * routes `routes` to it. The gateway's own route tables and the far side's firewalls are its owner's.
+ */
+export interface TransitGatewaySettings {
+    readonly id: string;
+    readonly routes: readonly string[];
 }
 
 export interface ExistingVpcSettings {

@@ -28,7 +28,7 @@ function baseConfig(): Config {
     return {
         region: "us-west-2",
         sections: {
-            network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
+            network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } },
             cluster: { kubernetesVersion: "1.35", logRetentionDays: 30 },
             access: { clusterAdmins: ["arn:aws:iam::123456789012:role/platform-admins"] },
             linuxNodes: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4 },
@@ -36,7 +36,7 @@ function baseConfig(): Config {
             activeDirectory: {
                 domainName: "corp.example.com",
                 netbiosName: "CORP",
-                dnsServers: ["10.0.0.10", "10.0.64.10"],
+                dnsServers: ["10.10.0.10", "10.10.64.10"],
                 domainSid: "S-1-5-21-2725122404-4129967127-2630707939",
                 domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
             },

@@ -219,11 +219,11 @@ describe("prod stack", () => {
         routes.forEach((route, i) => assert.ok(route.dependencies.includes(natUrns.find((u) => u.endsWith(`nat-gateway-${route.name.slice(-1)}`))!), `route ${i}`));
     });
 
-    test("private-only API endpoint", () => {
+    test("API endpoint public only to the CI runners' addresses, private for the nodes", () => {
         const cluster = inputs(one(prod, "eks:index:Cluster"));
-        assert.equal(cluster.endpointPublicAccess, false);
+        assert.equal(cluster.endpointPublicAccess, true);
         assert.equal(cluster.endpointPrivateAccess, true);
-        assert.equal(cluster.publicAccessCidrs, undefined);
+        assert.deepEqual(cluster.publicAccessCidrs, ["203.0.113.0/28"]);
     });
 
     test("the cluster and its secrets key are protected, with EKS deletion protection too", () => {

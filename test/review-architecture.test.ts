@@ -139,11 +139,11 @@ describe("architectureModel: facts read from the real plans", () => {
         assert.equal(m.activeDirectory.source, "existing");
         assert.equal(m.activeDirectory.edition, undefined);
         assert.equal(m.activeDirectory.managementHost, undefined);
-        assert.deepEqual(m.activeDirectory.dnsServers, ["10.30.0.10", "10.30.64.10"]);
+        assert.deepEqual(m.activeDirectory.dnsServers, ["10.10.0.10", "10.10.1.10"]);
         assert.equal(m.network.natGateways.length, 3);
         assert.deepEqual(new Set(m.network.subnets.map((s) => s.availabilityZone)), new Set(["us-west-2a", "us-west-2b", "us-west-2c"]));
         assert.equal(m.cluster?.deployRoleArn, "arn:aws:iam::123456789012:role/eks-gmsa-deploy");
-        assert.deepEqual([m.cluster?.endpointPublic, m.cluster?.endpointPrivate, m.cluster?.protect], [false, true, true]);
+        assert.deepEqual([m.cluster?.endpointPublic, m.cluster?.endpointPrivate, m.cluster?.protect], [true, true, true]);
         assert.equal(m.gmsaMode, "domainless");
         assert.deepEqual(m.portableIdentity?.readers, ["windows-node-role"]);
         assert.deepEqual(credspecOf(m, "reports").allowed.map((g) => [g.namespace, g.serviceAccounts]), [["reporting", ["report-runner", "report-scheduler"]]]);

@@ -37,6 +37,7 @@ const idPrefixes: Record<string, string> = {
     "aws:ec2/securityGroup:SecurityGroup": "sg-",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
     "aws:ec2/instance:Instance": "i-",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
 };
 
 export class ProgramMocks implements pulumi.runtime.Mocks {

@@ -108,6 +108,10 @@ const awsRules: Record<string, TypeRules> = {
         source: tfDocs("aws_vpc", "cidr_block, ipv4_ipam_pool_id, ipv4_netmask_length") + "; CloudFormation AWS::EC2::VPC CidrBlock: Update requires Replacement",
         replaceOn: paths("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"),
     },
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": {
+        source: tf("internal/service/ec2/transitgateway_vpc_attachment.go", "transit_gateway_id, vpc_id (subnet_ids, dns/ipv6/appliance mode support and the default route table flags update in place: ModifyTransitGatewayVpcAttachment)"),
+        replaceOn: paths("transitGatewayId", "vpcId"),
+    },
     "aws:eks/accessEntry:AccessEntry": {
         source: tfDocs("aws_eks_access_entry", "cluster_name, principal_arn, type"),
         replaceOn: paths("clusterName", "principalArn", "type"),
