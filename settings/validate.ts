@@ -71,6 +71,9 @@ export function parseSettings(raw: RawConfig): ParseResult {
     for (const p of crossProblems) problems.add(`${projectName}:${p.key}`, p.value, p.message);
 
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
+    // The join OU is where domain-joined nodes' computer accounts go; nothing else reads it.
+    const joinOuGiven = isPlainObject(root.raw("activeDirectory")) && (root.raw("activeDirectory") as Record<string, unknown>).joinOu !== undefined;
+    if (joinOuGiven && (!root.has("gmsa") || gmsa?.mode === "domainless")) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it");
     if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
@@ -337,6 +340,7 @@ function readActiveDirectory(s: Section, values: Readonly<Record<string, string>
     if (managed && s.has("provisionAccounts") && !provisionAccounts) problems.add(s.path("provisionAccounts"), false, "must be true with managedDirectory: nothing else creates the readers' group and the gMSAs in a new directory");
     if (provisionAccounts && !managed && !s.has("adminCredentialsSecretArn")) problems.add(s.path("adminCredentialsSecretArn"), undefined, "is required with provisionAccounts: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that creates the group, the gMSAs and the portable identity");
     const accountsOu = s.has("accountsOu") ? s.string("accountsOu", { check: check.containerDn }) : undefined;
+    if (s.has("accountsOu") && provisionAccounts === false) problems.add(s.path("accountsOu"), s.raw("accountsOu"), "is only used with activeDirectory.provisionAccounts (the stack creates nothing in AD otherwise); remove it or set provisionAccounts: true");
     // Each OU must lie in the domain; with a managed directory, in the OU AWS delegates to its Admin.
     const delegatedOu = managed && domainName && netbiosName ? check.managedDirectoryOu(domainName, netbiosName) : undefined;
     let placesOk = true;

@@ -112,3 +112,20 @@ describe("names of AD objects are ASCII", () => {
         assert.match(onlyLine(parse({ ...existing, joinOu: "OU=O\\E2\\80\\99Brien,DC=corp,DC=example,DC=com" }), "activeDirectory.joinOu"), /contains U\+2019/);
     });
 });
+
+describe("places that nothing would read are refused, not ignored", () => {
+    test("joinOu in domainless mode names its key", () => {
+        const problems = problemsOf(parse({ ...existing, joinOu: "OU=EKS,DC=corp,DC=example,DC=com" }, domainlessGmsa));
+        assert.match(lineFor(problems, "eks-gmsa:activeDirectory.joinOu"), /is only used in gmsa\.mode domainJoined/);
+    });
+
+    test("accountsOu without provisionAccounts names its key", () => {
+        const problems = problemsOf(parse({ ...existing, provisionAccounts: false, accountsOu: "OU=EKS,DC=corp,DC=example,DC=com" }));
+        assert.match(lineFor(problems, "eks-gmsa:activeDirectory.accountsOu"), /is only used with activeDirectory\.provisionAccounts/);
+    });
+
+    test("both are accepted where they are used", () => {
+        const r = parse({ ...existing, provisionAccounts: true, accountsOu: "OU=EKS,DC=corp,DC=example,DC=com", joinOu: "OU=Nodes,DC=corp,DC=example,DC=com" });
+        assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+    });
+});
