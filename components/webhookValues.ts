@@ -8,6 +8,8 @@ export interface GmsaChartValuesArgs {
     releaseName: string;
     replicas: number;
     certManagerVersion: string;
+    /** The chart's randomHostname: the webhook sets a random spec.hostname on gMSA pods that set none. */
+    randomHostname: boolean;
 }
 
 /**
@@ -31,6 +33,8 @@ export function gmsaChartValues(a: GmsaChartValuesArgs) {
             },
         },
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
+        // The chart passes it to the webhook as RANDOM_HOSTNAME (parsed with strconv.ParseBool).
+        randomHostname: a.randomHostname,
     };
 }
 

@@ -500,6 +500,10 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     const chartVersion = webhook.string("chartVersion", { default: gmsaChartVersions[0], oneOf: gmsaChartVersions });
     // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
     const replicas = webhook.integer("replicas", { default: 2, min: 2, max: 10 });
+    // On by default: a Deployment's replicas share the first 15 characters of their pod names
+    // (name-<template hash>-<suffix>), so without it every replica has the same NetBIOS name and
+    // they knock each other's secure channel to the domain off (microsoft/Windows-Containers#405).
+    const randomHostname = webhook.boolean("randomHostname", true);
     webhook.finish();
 
     const certManager = s.section("certManager");
@@ -574,7 +578,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     if (!readersGroup) return undefined;
     return {
         mode, readersGroup, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
-        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
+        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas, randomHostname },
         certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
         ...(sampleWorkload ? { sampleWorkload } : {}),
     };

@@ -246,7 +246,7 @@ describe("credential specs in the dev and prod plans", () => {
 const valuesText = readReference("values.yaml");
 const contract = valuesContract(valuesText);
 const chartMeta = YAML.parse(readReference("Chart.yaml"));
-const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6" };
+const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6", randomHostname: true };
 
 describe("gmsa chart values.yaml key checker", () => {
     test("reads parsed keys and keys documented in comments inside a mapping", () => {
@@ -289,7 +289,7 @@ describe("gmsa chart values.yaml key checker", () => {
 });
 
 describe("gmsaChartValues", () => {
-    for (const args of [sampleArgs, { releaseName: "gmsa", replicas: 3, certManagerVersion: "v1.20.1" }]) {
+    for (const args of [sampleArgs, { releaseName: "gmsa", replicas: 3, certManagerVersion: "v1.20.1", randomHostname: false }]) {
         test(`every key exists in values.yaml (release ${args.releaseName})`, () => {
             assert.deepEqual(checkValues(gmsaChartValues(args), contract), []);
         });

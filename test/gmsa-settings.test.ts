@@ -280,7 +280,7 @@ describe("gmsa settings: valid input", () => {
         const s = ok();
         const g = s.gmsa!;
         assert.equal(g.mode, "domainless");
-        assert.deepEqual(g.webhook, { namespace: "gmsa-webhook", releaseName: "gmsa-webhook", chartVersion: "0.13.0", replicas: 2 });
+        assert.deepEqual(g.webhook, { namespace: "gmsa-webhook", releaseName: "gmsa-webhook", chartVersion: "0.13.0", replicas: 2, randomHostname: true });
         assert.deepEqual(g.certManager, { namespace: "cert-manager", releaseName: "cert-manager", version: "v1.19.6" });
         assert.deepEqual(g.accounts, [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }]);
         assert.equal(g.sampleWorkload, undefined);
@@ -416,10 +416,10 @@ describe("gmsa settings: valid input", () => {
 
     test("explicit webhook and cert-manager settings", () => {
         const s = ok((c) => {
-            c.sections.gmsa.webhook = { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3 };
+            c.sections.gmsa.webhook = { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3, randomHostname: false };
             c.sections.gmsa.certManager = { namespace: "certs", releaseName: "cm", version: "v1.20.1" };
         });
-        assert.deepEqual(s.gmsa!.webhook, { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3 });
+        assert.deepEqual(s.gmsa!.webhook, { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3, randomHostname: false });
         assert.deepEqual(s.gmsa!.certManager, { namespace: "certs", releaseName: "cm", version: "v1.20.1" });
     });
 });
