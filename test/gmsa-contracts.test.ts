@@ -14,6 +14,7 @@ import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, system
 import { compileCrdValidator, readCrd, strictSchema } from "../tools/review/crdSchema";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
+import { defaultCertManagerVersion } from "../settings/validate";
 
 const projectRoot = path.resolve(__dirname, "..");
 const chartDir = path.join(projectRoot, "..", "shared", "reference", "windows-gmsa-chart-0.13.0");
@@ -341,7 +342,7 @@ describe("gmsaChartValues", () => {
         assert.ok(release, "no Release of the gmsa chart in the dev plan");
         assert.equal(release.version, chartMeta.version);
         assert.deepEqual(checkValues(release.values, contract), []);
-        assert.equal(release.values.certificates.certManager.version, "1.19.6");
+        assert.equal(release.values.certificates.certManager.version, defaultCertManagerVersion.slice(1));
     });
 });
 
