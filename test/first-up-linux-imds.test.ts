@@ -126,8 +126,13 @@ describe("day 2: the node group's Optional+Computed attributes", () => {
         const after = toPlan(projectName, dev);
         const before = (withDisk: boolean): Plan => ({
             ...after,
-            resources: after.resources.map((r) => (r.type === nodeGroupType ? { ...r, inputs: { ...r.inputs, ...(withDisk ? { diskSize: 50 } : {}) } } : r)),
+            resources: after.resources.map((r) => {
+                if (r.type !== nodeGroupType) return r;
+                const { diskSize: _d, ...rest } = r.inputs as Record<string, unknown>;
+                return { ...r, inputs: withDisk ? { ...rest, diskSize: 50 } : rest };
+            }),
         });
+        assert.equal("diskSize" in before(false).resources.find((r) => r.type === nodeGroupType)!.inputs, false);
         assert.deepEqual(explainDiff(before(true), before(false)).diff.replace, []);
         // Setting another value still replaces.
         const bigger = { ...before(true), resources: before(true).resources.map((r) => (r.type === nodeGroupType ? { ...r, inputs: { ...r.inputs, diskSize: 80 } } : r)) };

@@ -29,22 +29,13 @@ function group(run: StackRun) {
     return inputs(one(run, asgType, "windows-nodes"));
 }
 
-describe("fewestInService (the EC2 Auto Scaling contract it encodes)", () => {
-    test("the Terraform defaults (90/100) take a one-node group to zero; 100/200 keeps it at one", () => {
-        assert.equal(fewestInService(1, {}), 0);
-        assert.equal(fewestInService(1, { minHealthyPercentage: 90 }), 0);
-        assert.equal(fewestInService(1, { minHealthyPercentage: 100, maxHealthyPercentage: 100 }), 0);
-        // 150% of one instance is no room for a second.
-        assert.equal(fewestInService(1, { minHealthyPercentage: 100, maxHealthyPercentage: 150 }), 0);
-        assert.equal(fewestInService(1, { minHealthyPercentage: 100, maxHealthyPercentage: 200 }), 1);
-        assert.equal(fewestInService(4, { minHealthyPercentage: 100, maxHealthyPercentage: 125 }), 4);
-    });
-});
-
 describe("Windows nodes: a replacement launches before it terminates", () => {
     const dev = runOk({ stack: "dev" });
 
     test("dev (one node): an instance refresh never has fewer nodes in service than desired", () => {
+        // The contract as encoded: the provider's defaults (90/100) take a one-node group to zero,
+        // and so would 100/150 (no room for a second instance); 100/200 keeps it at one.
+        assert.deepEqual([{}, { minHealthyPercentage: 100, maxHealthyPercentage: 150 }, { minHealthyPercentage: 100, maxHealthyPercentage: 200 }].map((p) => fewestInService(1, p)), [0, 0, 1]);
         const g = group(dev);
         assert.equal(g.desiredCapacity, 1, "the dev stack file's single Windows node");
         assert.equal(g.instanceRefresh.strategy, "Rolling");
