@@ -198,7 +198,14 @@ export interface GmsaSettings {
     readonly accounts: readonly GmsaAccountSettings[];
     /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */
     readonly portableIdentity?: { readonly username: string; readonly password: SecretValue };
-    readonly webhook: { readonly namespace: string; readonly releaseName: string; readonly chartVersion: string; readonly replicas: number };
+    readonly webhook: {
+        readonly namespace: string;
+        readonly releaseName: string;
+        readonly chartVersion: string;
+        readonly replicas: number;
+        /** The webhook gives each new gMSA pod without its own spec.hostname a random 15-character hostname (NetBIOS names stay unique). */
+        readonly randomHostname: boolean;
+    };
     readonly certManager: { readonly namespace: string; readonly releaseName: string; readonly version: string };
     readonly sampleWorkload?: SampleWorkloadSettings;
 }

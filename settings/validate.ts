@@ -20,8 +20,27 @@ import type {
 
 export { projectName };
 
-/** cert-manager chart release (a supported line with global.nodeSelector, which came in v1.19). */
-export const defaultCertManagerVersion = "v1.19.6";
+/**
+ * cert-manager chart release: the latest patch of the newest supported line. On 2026-12-01 the
+ * supported lines are 1.21 (until 1.23 is released) and 1.20 (until 1.22); only a line's last patch
+ * is supported. Source: cert-manager/website content/docs/releases/README.md; v1.21.2 is the
+ * newest 1.21 patch published by 2026-09 (its chart values and schema match v1.21.1's, checked).
+ */
+export const defaultCertManagerVersion = "v1.21.2";
+
+/**
+ * Why a cert-manager chart version cannot be used, or undefined. From v1.19.2 on the chart merges
+ * global.nodeSelector (our system-node label) into each component's nodeSelector; v1.19.0 and
+ * v1.19.1 coalesce, so the components' default `kubernetes.io/os: linux` wins and global is
+ * ignored; before v1.19 the values schema has no global.nodeSelector at all.
+ */
+export function certManagerVersionProblem(v: string): string | undefined {
+    const m = /^v1\.([0-9]+)\.([0-9]+)$/.exec(v);
+    if (!m) return `must be a cert-manager chart version such as ${defaultCertManagerVersion} (with the leading v)`;
+    const [minor, patch] = [Number(m[1]), Number(m[2])];
+    if (minor < 19 || (minor === 19 && patch < 2)) return "must be v1.19.2 or later (from v1.19.2 the chart applies global.nodeSelector, which keeps cert-manager on the Linux system nodes; earlier charts ignore it or reject it)";
+    return undefined;
+}
 
 /** The top-level keys of the `eks-gmsa:` namespace. */
 export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword", "directoryAdminPassword"] as const;
@@ -435,12 +454,16 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     const chartVersion = webhook.string("chartVersion", { default: gmsaChartVersions[0], oneOf: gmsaChartVersions });
     // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
     const replicas = webhook.integer("replicas", { default: 2, min: 2, max: 10 });
+    // On by default: a Deployment's replicas share the first 15 characters of their pod names
+    // (name-<template hash>-<suffix>), so without it every replica has the same NetBIOS name and
+    // they knock each other's secure channel to the domain off (microsoft/Windows-Containers#405).
+    const randomHostname = webhook.boolean("randomHostname", true);
     webhook.finish();
 
     const certManager = s.section("certManager");
     const certManagerNamespace = certManager.string("namespace", { default: "cert-manager", check: check.dns1123Label });
     const certManagerRelease = certManager.string("releaseName", { default: "cert-manager", check: check.dns1123Label });
-    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: (v) => (!/^v1\.[0-9]+\.[0-9]+$/.test(v) ? "must be a cert-manager chart version such as v1.19.6 (with the leading v)" : Number(v.split(".")[1]) < 19 ? "must be v1.19.0 or later (global.nodeSelector, which keeps cert-manager on the Linux system nodes, came in v1.19)" : undefined) });
+    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: certManagerVersionProblem });
     certManager.finish();
 
     let portableIdentity: GmsaSettings["portableIdentity"];
@@ -509,7 +532,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     if (!readersGroup) return undefined;
     return {
         mode, readersGroup, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
-        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
+        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas, randomHostname },
         certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
         ...(sampleWorkload ? { sampleWorkload } : {}),
     };

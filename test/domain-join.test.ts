@@ -27,7 +27,7 @@ describe("domain-joined mode", () => {
         assert.equal(association.name, "AWS-JoinDirectoryServiceDomain");
         assert.deepEqual(association.targets, [{ key: "tag:eks-gmsa:domain-join", values: ["eks-gmsa-dev"] }]);
         assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
-        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
+        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
         assert.equal(instanceTags["eks-gmsa:domain-join"], "eks-gmsa-dev");
     });
 

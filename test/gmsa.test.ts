@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, runStack, sharedServicesDnsServers, urnOf, userResources, type StackRun } from "./helpers";
 import { gmsaChartRepository } from "../components/gmsaWebhook";
+import { defaultCertManagerVersion } from "../settings/validate";
 
 const dev = runOk({ stack: "dev" });
 const prod = runOk({ stack: "prod" });
@@ -33,7 +34,7 @@ describe("webhook and certificates", () => {
     test("cert-manager by Helm, pinned, CRDs installed and kept, in a namespace that opts out of the webhook", () => {
         const certManager = inputs(release(dev, "cert-manager"));
         assert.equal(certManager.chart, "cert-manager");
-        assert.equal(certManager.version, "v1.19.6");
+        assert.equal(certManager.version, defaultCertManagerVersion);
         assert.equal(certManager.repositoryOpts.repo, "https://charts.jetstack.io");
         assert.deepEqual(certManager.values.crds, { enabled: true, keep: true });
         const namespace = inputs(one(dev, "kubernetes:core/v1:Namespace", "cert-manager-namespace"));
