@@ -1,6 +1,9 @@
-// eks-gmsa: stack config → validated settings → components → stack outputs.
+// eks-gmsa: stack config → validated settings → components → stack outputs. An async program (the
+// Pulumi runtime awaits it): facts only AWS knows, such as who creates the cluster, are read before
+// anything is registered.
 import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
+import { clusterCreatorAccess } from "./components/clusterCreator";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
 import { DomainJoin, domainJoinNodeTag, domainJoinPolicyAttachment } from "./components/domainJoin";
@@ -19,252 +22,263 @@ import { WindowsNodes } from "./components/windowsNodes";
 import { loadSettings } from "./settings";
 import * as pulumi from "@pulumi/pulumi";
 
-// Reads and validates all config first: on a problem nothing below is registered.
-const settings = loadSettings();
-const partition = partitionOf(settings.region);
-const tags = { ...settings.tags, "eks-gmsa:stack": `${settings.project}/${settings.stack}` };
+export = async () => {
+    // Reads and validates all config first: on a problem nothing below is registered.
+    const settings = loadSettings();
+    // The principal EKS makes cluster admin at creation; a conflict with the access lists stops here too.
+    const creator = await clusterCreatorAccess(settings.cluster, settings.access);
+    const partition = partitionOf(settings.region);
+    const tags = { ...settings.tags, "eks-gmsa:stack": `${settings.project}/${settings.stack}` };
 
-const network = new Network("network", { settings: settings.network, namePrefix: settings.cluster.name, tags });
+    const network = new Network("network", { settings: settings.network, namePrefix: settings.cluster.name, tags });
 
-const cluster = new Cluster("cluster", {
-    settings: settings.cluster,
-    access: settings.access,
-    region: settings.region,
-    awsProfile: settings.awsProfile,
-    partition,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnetIds,
-    privateSubnetIds: network.privateSubnetIds,
-    tags,
-});
+    const cluster = new Cluster("cluster", {
+        settings: settings.cluster,
+        access: settings.access,
+        region: settings.region,
+        awsProfile: settings.awsProfile,
+        partition,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        ...(creator ? { creator } : {}),
+        tags,
+    });
 
-const linuxNodes = new LinuxNodes("linux-nodes", {
-    settings: settings.linuxNodes,
-    cluster: cluster.info,
-    subnetIds: network.privateSubnetIds,
-    partition,
-    tags,
-});
+    const linuxNodes = new LinuxNodes("linux-nodes", {
+        settings: settings.linuxNodes,
+        cluster: cluster.info,
+        subnetIds: network.privateSubnetIds,
+        partition,
+        tags,
+    });
 
-const windowsTaint = settings.windowsNodes.taint;
-const ad = settings.activeDirectory;
-const gmsa = settings.gmsa;
+    const windowsTaint = settings.windowsNodes.taint;
+    const ad = settings.activeDirectory;
+    const gmsa = settings.gmsa;
 
-// Greenfield: the stack creates the directory; its DNS addresses and ID are outputs from here on.
-const managedDirectory = ad?.managedDirectory
-    ? new ManagedDirectory("directory", {
-        domainName: ad.domainName,
-        netbiosName: ad.netbiosName,
-        edition: ad.managedDirectory.edition,
-        adminPassword: ad.managedDirectory.adminPassword,
+    // Greenfield: the stack creates the directory; its DNS addresses and ID are outputs from here on.
+    const managedDirectory = ad?.managedDirectory
+        ? new ManagedDirectory("directory", {
+            domainName: ad.domainName,
+            netbiosName: ad.netbiosName,
+            edition: ad.managedDirectory.edition,
+            adminPassword: ad.managedDirectory.adminPassword,
+            vpcId: network.vpcId,
+            subnetIds: network.privateSubnetIds,
+            clusterName: settings.cluster.name,
+            protect: settings.cluster.protect,
+            tags,
+        })
+        : undefined;
+    const directoryDnsServers: pulumi.Input<string[]> | undefined = managedDirectory ? managedDirectory.dnsIpAddresses : ad?.dnsServers ? network.behindTransitGateway([...ad.dnsServers]) : undefined;
+    const directoryId: pulumi.Input<string> | undefined = managedDirectory?.directoryId ?? ad?.directoryId;
+    const adminSecretArn: pulumi.Input<string> | undefined = managedDirectory?.adminSecretArn ?? ad?.adminCredentialsSecretArn;
+
+    new CoreDns("dns", {
+        clusterName: cluster.info.createdName,
+        nodeGroup: linuxNodes.nodeGroup,
+        addonVersion: settings.cluster.addonVersions.coredns,
+        ...(ad && directoryDnsServers ? { activeDirectory: { domainName: ad.domainName, dnsServers: directoryDnsServers } } : {}),
+        tags,
+    });
+
+    /** Where the management host's scripts find the directory and whose credentials they use. */
+    const directoryTarget = ad && directoryDnsServers && adminSecretArn
+        ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]): DirectoryTarget => ({
+            domainName: ad.domainName, netbiosName: ad.netbiosName, dnsServers, region: settings.region, adminSecretArn: secretArn,
+        }))
+        : undefined;
+    const managementHost = (secretArns: pulumi.Input<string>[], keyArns: pulumi.Input<string>[]) => new ManagementHost("ad-management-host", {
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
-        clusterName: settings.cluster.name,
-        protect: settings.cluster.protect,
-        tags,
-    })
-    : undefined;
-const directoryDnsServers: pulumi.Input<string[]> | undefined = managedDirectory ? managedDirectory.dnsIpAddresses : ad?.dnsServers ? [...ad.dnsServers] : undefined;
-const directoryId: pulumi.Input<string> | undefined = managedDirectory?.directoryId ?? ad?.directoryId;
-const adminSecretArn: pulumi.Input<string> | undefined = managedDirectory?.adminSecretArn ?? ad?.adminCredentialsSecretArn;
-
-new CoreDns("dns", {
-    clusterName: cluster.info.createdName,
-    nodeGroup: linuxNodes.nodeGroup,
-    addonVersion: settings.cluster.addonVersions.coredns,
-    ...(ad && directoryDnsServers ? { activeDirectory: { domainName: ad.domainName, dnsServers: directoryDnsServers } } : {}),
-    tags,
-});
-
-/** Where the management host's scripts find the directory and whose credentials they use. */
-const directoryTarget = ad && directoryDnsServers && adminSecretArn
-    ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]): DirectoryTarget => ({
-        domainName: ad.domainName, netbiosName: ad.netbiosName, dnsServers, region: settings.region, adminSecretArn: secretArn,
-    }))
-    : undefined;
-const managementHost = (secretArns: pulumi.Input<string>[], keyArns: pulumi.Input<string>[]) => new ManagementHost("ad-management-host", {
-    vpcId: network.vpcId,
-    subnetIds: network.privateSubnetIds,
-    secretArns,
-    keyArns,
-    // A managed directory's Admin secret: only the host (and the operator) may read it.
-    ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
-    clusterName: settings.cluster.name,
-    region: settings.region,
-    partition,
-    tags,
-});
-
-// Domain-joined mode: lifecycle hooks put each new node's computer account in the readers' group
-// and delete it when the node goes. They must exist before the node group's first node.
-let host: ManagementHost | undefined;
-let nodeLifecycle: NodeLifecycle | undefined;
-if (gmsa?.mode === "domainJoined" && ad && directoryTarget && adminSecretArn) {
-    host = managementHost([adminSecretArn], []);
-    nodeLifecycle = new NodeLifecycle("node-lifecycle", {
-        directory: directoryTarget,
-        readersGroup: gmsa.readersGroup,
-        joinOu: ad.joinOu,
-        managementHostId: host.instanceId,
+        secretArns,
+        keyArns,
+        // A managed directory's Admin secret: only the host (and the operator) may read it.
+        ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
         clusterName: settings.cluster.name,
         region: settings.region,
         partition,
         tags,
     });
-}
 
-// Domain-joined mode: the join association exists before the first node, which launches with the
-// tag it targets and is held by the launch hook until it has joined.
-const joinNodeTag = domainJoinNodeTag(settings.cluster.name);
-const domainJoin = gmsa?.mode === "domainJoined" && ad && directoryId
-    ? new DomainJoin("domain-join", {
-        directoryId,
-        directoryName: ad.domainName,
-        joinOu: ad.joinOu,
-        nodeTag: joinNodeTag,
-        namePrefix: settings.cluster.name,
-        tags,
-    })
-    : undefined;
+    // Domain-joined mode: lifecycle hooks put each new node's computer account in the readers' group
+    // and delete it when the node goes. They must exist before the node group's first node.
+    let host: ManagementHost | undefined;
+    let nodeLifecycle: NodeLifecycle | undefined;
+    if (gmsa?.mode === "domainJoined" && ad && directoryTarget && adminSecretArn) {
+        host = managementHost([adminSecretArn], []);
+        nodeLifecycle = new NodeLifecycle("node-lifecycle", {
+            directory: directoryTarget,
+            readersGroup: gmsa.readersGroup,
+            joinOu: ad.joinOu,
+            managementHostId: host.instanceId,
+            clusterName: settings.cluster.name,
+            region: settings.region,
+            partition,
+            tags,
+        });
+    }
 
-const windowsNodes = new WindowsNodes("windows-nodes", {
-    settings: settings.windowsNodes,
-    cluster: cluster.info,
-    vpcId: network.vpcId,
-    subnetIds: network.privateSubnetIds,
-    partition,
-    ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks } : {}),
-    ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinPolicyAttachment("domain-join")] } : {}),
-    dependsOn: [...(nodeLifecycle?.readyBeforeNodes ?? []), ...(domainJoin ? [domainJoin.association] : [])],
-    tags,
-});
+    // Domain-joined mode: the join association exists before the first node, which launches with the
+    // tag it targets and is held by the launch hook until it has joined.
+    const joinNodeTag = domainJoinNodeTag(settings.cluster.name);
+    const domainJoin = gmsa?.mode === "domainJoined" && ad && directoryId
+        ? new DomainJoin("domain-join", {
+            directoryId,
+            directoryName: ad.domainName,
+            joinOu: ad.joinOu,
+            nodeTag: joinNodeTag,
+            namePrefix: settings.cluster.name,
+            tags,
+        })
+        : undefined;
 
-// Windows hosts (ccg.exe in domainless mode) resolve the domain through the VPC resolver.
-if (ad && directoryDnsServers && ad.vpcResolver.mode !== "none") {
-    new VpcDnsForwarding("ad-dns-forwarding", {
+    const windowsNodes = new WindowsNodes("windows-nodes", {
+        settings: settings.windowsNodes,
+        cluster: cluster.info,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
-        domainName: ad.domainName,
-        dnsServers: directoryDnsServers,
-        ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
-        namePrefix: settings.cluster.name,
+        partition,
+        ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks } : {}),
+        ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinPolicyAttachment("domain-join")] } : {}),
+        dependsOn: [...(nodeLifecycle?.readyBeforeNodes ?? []), ...(domainJoin ? [domainJoin.association] : [])],
         tags,
     });
-}
 
-// gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
-// who may use them, and the sample workload that proves it end to end.
-let provisioning: AccountProvisioning | undefined;
-if (gmsa && ad) {
-    const webhook = new GmsaWebhook("gmsa-webhook", {
-        settings: gmsa,
-        provider: cluster.provider,
-        linuxNodes: linuxNodes.nodeGroup,
-        protect: settings.cluster.protect,
-    });
-    const identity = gmsa.portableIdentity
-        ? new DomainlessIdentity("domainless-identity", {
-            clusterName: settings.cluster.name,
-            username: gmsa.portableIdentity.username,
-            password: gmsa.portableIdentity.password,
+    // Windows hosts (ccg.exe in domainless mode) resolve the domain through the VPC resolver.
+    const dnsForwarding = ad && directoryDnsServers && ad.vpcResolver.mode !== "none"
+        ? new VpcDnsForwarding("ad-dns-forwarding", {
+            vpcId: network.vpcId,
+            subnetIds: network.privateSubnetIds,
             domainName: ad.domainName,
-            region: settings.region,
-            windowsNodeRoleName: windowsNodes.roleName,
-            protect: settings.cluster.protect,
+            dnsServers: directoryDnsServers,
+            ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
+            namePrefix: settings.cluster.name,
             tags,
         })
         : undefined;
-    // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
-    if (ad.provisionAccounts && directoryTarget) {
-        host ??= managementHost(
-            [adminSecretArn!, ...(identity ? [identity.secretArn] : [])],
-            identity ? [identity.keyArn] : []);
-        provisioning = new AccountProvisioning("ad-provisioning", {
-            script: pulumi.all([directoryTarget, identity?.secretArn]).apply(([target, identitySecretArn]) => ({
-                ...target,
-                readersGroup: gmsa.readersGroup,
-                accountsOu: ad.accountsOu,
-                accounts: gmsa.accounts.map((a) => a.account),
-                ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
-            })),
-            managementHostId: host.instanceId,
-            ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
-            region: settings.region,
-            awsProfile: settings.awsProfile,
-            expectedFacts: gmsa.domain,
-            clusterName: settings.cluster.name,
-            tags,
-        });
-    }
-    const domainFacts = gmsa.domain ?? provisioning?.domain;
-    const specs = domainFacts
-        ? new CredentialSpecs("credential-specs", {
-            accounts: gmsa.accounts,
-            domain: domainFacts,
-            ...(identity ? { portableIdentitySecretArn: identity.secretArn } : {}),
-            provider: cluster.provider,
-            crd: webhook.release,
-            protect: settings.cluster.protect,
-        })
-        : undefined;
-    if (gmsa.sampleWorkload && specs) {
-        const sample = gmsa.sampleWorkload;
-        new SampleWorkload("sample-workload", {
-            settings: sample,
-            domainName: ad.domainName,
-            windowsServerVersion: settings.windowsNodes.windowsServerVersion,
-            taint: windowsTaint,
-            provider: cluster.provider,
-            admission: [
-                webhook.release,
-                // The pod's gMSA must exist in AD before the pod starts.
-                ...(provisioning ? [provisioning] : []),
-                ...specs.rbac[sample.credentialSpec],
-                ...Object.entries(specs.serviceAccounts).filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`).map(([, sa]) => sa),
-            ],
-        });
-    }
-}
 
-// Outputs for app repositories (read them with a StackReference).
-export const region = settings.region;
-export const clusterName = cluster.info.createdName;
-export const clusterEndpoint = cluster.info.endpoint;
-export const kubernetesVersion = settings.cluster.kubernetesVersion;
-export const kubeconfig = cluster.kubeconfig;
-export const oidcProviderArn = cluster.oidcProviderArn;
-export const oidcProviderUrl = cluster.oidcProviderUrl;
-export const clusterSecurityGroupId = cluster.info.securityGroupId;
-export const vpcId = network.vpcId;
-export const publicSubnetIds = network.publicSubnetIds;
-export const privateSubnetIds = network.privateSubnetIds;
-export const linuxNodeRoleArn = linuxNodes.roleArn;
-export const windowsNodeRoleArn = windowsNodes.roleArn;
-export const windowsNodeSecurityGroupId = windowsNodes.securityGroupId;
-export const windowsNodeAutoScalingGroupName = windowsNodes.autoScalingGroupName;
-/** Put this in a Windows pod's nodeSelector. */
-export const windowsNodeSelector = { "kubernetes.io/os": "windows" };
-/** Put these in a Windows pod's tolerations (empty when the Windows taint is off). */
-export const windowsTolerations = windowsTaint
-    ? [{ key: windowsTaint.key, operator: "Equal", value: windowsTaint.value, effect: windowsTaint.effect }]
-    : [];
-export const stackName = pulumi.getStack();
-export const adDomainName = ad?.domainName;
-export const gmsaMode = gmsa?.mode;
-/** Per credential spec: its name (gmsaCredentialSpecName), its gMSA, and who may use it. */
-export const gmsaCredentialSpecs = (gmsa?.accounts ?? []).map((a) => ({
-    name: a.name,
-    account: a.account,
-    allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })),
-}));
-/** The directory this stack created (greenfield), and the AD DNS servers pods and hosts use. */
-export const managedDirectoryId = managedDirectory?.directoryId;
-export const adDnsServers = directoryDnsServers;
-/** The instance that runs the AD documents (connect with Session Manager to troubleshoot). */
-export const adManagementHostId = host?.instanceId;
-/** What the last AD provisioning run changed (secret, like the whole run's output). */
-export const adProvisioningChanges = provisioning?.changes;
-/** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */
-export const windowsNodeLifecycleRunbooks = nodeLifecycle
-    ? { launch: nodeLifecycle.launchRunbookName, termination: nodeLifecycle.terminationRunbookName }
-    : undefined;
+    // gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
+    // who may use them, and the sample workload that proves it end to end.
+    let provisioning: AccountProvisioning | undefined;
+    if (gmsa && ad) {
+        const webhook = new GmsaWebhook("gmsa-webhook", {
+            settings: gmsa,
+            provider: cluster.provider,
+            linuxNodes: linuxNodes.nodeGroup,
+            protect: settings.cluster.protect,
+        });
+        const identity = gmsa.portableIdentity
+            ? new DomainlessIdentity("domainless-identity", {
+                clusterName: settings.cluster.name,
+                username: gmsa.portableIdentity.username,
+                password: gmsa.portableIdentity.password,
+                domainName: ad.domainName,
+                region: settings.region,
+                windowsNodeRoleName: windowsNodes.roleName,
+                protect: settings.cluster.protect,
+                tags,
+            })
+            : undefined;
+        // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
+        if (ad.provisionAccounts && directoryTarget) {
+            host ??= managementHost(
+                [adminSecretArn!, ...(identity ? [identity.secretArn] : [])],
+                identity ? [identity.keyArn] : []);
+            provisioning = new AccountProvisioning("ad-provisioning", {
+                script: pulumi.all([directoryTarget, identity?.secretArn]).apply(([target, identitySecretArn]) => ({
+                    ...target,
+                    readersGroup: gmsa.readersGroup,
+                    accountsOu: ad.accountsOu,
+                    accounts: gmsa.accounts.map((a) => a.account),
+                    ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
+                })),
+                managementHostId: host.instanceId,
+                ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
+                region: settings.region,
+                awsProfile: settings.awsProfile,
+                expectedFacts: gmsa.domain,
+                clusterName: settings.cluster.name,
+                tags,
+            });
+        }
+        const domainFacts = gmsa.domain ?? provisioning?.domain;
+        const specs = domainFacts
+            ? new CredentialSpecs("credential-specs", {
+                accounts: gmsa.accounts,
+                domain: domainFacts,
+                ...(identity ? { portableIdentitySecretArn: identity.secretArn } : {}),
+                provider: cluster.provider,
+                crd: webhook.release,
+                protect: settings.cluster.protect,
+            })
+            : undefined;
+        if (gmsa.sampleWorkload && specs) {
+            const sample = gmsa.sampleWorkload;
+            new SampleWorkload("sample-workload", {
+                settings: sample,
+                domainName: ad.domainName,
+                windowsServerVersion: settings.windowsNodes.windowsServerVersion,
+                taint: windowsTaint,
+                provider: cluster.provider,
+                // What a gMSA pod needs before it starts: the webhook, its credential spec (the
+                // webhook resolves the name), RBAC to use it, the gMSA in AD, and host DNS for the domain.
+                admission: [
+                    webhook.release,
+                    specs.specs[sample.credentialSpec],
+                    ...(dnsForwarding ? [dnsForwarding.association] : []),
+                    // The pod's gMSA must exist in AD before the pod starts.
+                    ...(provisioning ? [provisioning] : []),
+                    ...specs.rbac[sample.credentialSpec],
+                    ...Object.entries(specs.serviceAccounts).filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`).map(([, sa]) => sa),
+                ],
+            });
+        }
+    }
+
+    return {
+        // Outputs for app repositories (read them with a StackReference).
+        region: settings.region,
+        clusterName: cluster.info.createdName,
+        clusterEndpoint: cluster.info.endpoint,
+        kubernetesVersion: settings.cluster.kubernetesVersion,
+        kubeconfig: cluster.kubeconfig,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcProviderUrl: cluster.oidcProviderUrl,
+        clusterSecurityGroupId: cluster.info.securityGroupId,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        linuxNodeRoleArn: linuxNodes.roleArn,
+        windowsNodeRoleArn: windowsNodes.roleArn,
+        windowsNodeSecurityGroupId: windowsNodes.securityGroupId,
+        windowsNodeAutoScalingGroupName: windowsNodes.autoScalingGroupName,
+        /** Put this in a Windows pod's nodeSelector. */
+        windowsNodeSelector: { "kubernetes.io/os": "windows" },
+        /** Put these in a Windows pod's tolerations (empty when the Windows taint is off). */
+        windowsTolerations: windowsTaint
+            ? [{ key: windowsTaint.key, operator: "Equal", value: windowsTaint.value, effect: windowsTaint.effect }]
+            : [],
+        stackName: pulumi.getStack(),
+        adDomainName: ad?.domainName,
+        gmsaMode: gmsa?.mode,
+        /** Per credential spec: its name (gmsaCredentialSpecName), its gMSA, and who may use it. */
+        gmsaCredentialSpecs: (gmsa?.accounts ?? []).map((a) => ({
+            name: a.name,
+            account: a.account,
+            allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })),
+        })),
+        /** The directory this stack created (greenfield), and the AD DNS servers pods and hosts use. */
+        managedDirectoryId: managedDirectory?.directoryId,
+        adDnsServers: directoryDnsServers,
+        /** The instance that runs the AD documents (connect with Session Manager to troubleshoot). */
+        adManagementHostId: host?.instanceId,
+        /** What the last AD provisioning run changed (secret, like the whole run's output). */
+        adProvisioningChanges: provisioning?.changes,
+        /** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */
+        windowsNodeLifecycleRunbooks: nodeLifecycle
+            ? { launch: nodeLifecycle.launchRunbookName, termination: nodeLifecycle.terminationRunbookName }
+            : undefined,
+    };
+};

@@ -25,10 +25,14 @@ export function accessEntryKey(role: "admin" | "ns-admin" | "viewer", principalA
     return `${role}-${name}-${digest}`;
 }
 
-export function accessEntries(access: AccessSettings, partition: string): Record<string, AccessEntrySpec> {
+/**
+ * `skipClusterAdmin`: a configured cluster admin that already has its entry (the one EKS made for
+ * the cluster's creator, see clusterCreator.ts); a second one would fail.
+ */
+export function accessEntries(access: AccessSettings, partition: string, skipClusterAdmin?: string): Record<string, AccessEntrySpec> {
     const entries: Record<string, AccessEntrySpec> = {};
     const cluster = { type: "cluster" } as const;
-    for (const arn of access.clusterAdmins) {
+    for (const arn of access.clusterAdmins.filter((a) => a !== skipClusterAdmin)) {
         entries[accessEntryKey("admin", arn)] = {
             principalArn: arn,
             type: "STANDARD",

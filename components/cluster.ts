@@ -5,6 +5,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntries } from "./accessEntries";
+import { clusterCreatorTag, type CreatorOfCluster } from "./clusterCreator";
+import { renderKubeconfig } from "./kubeconfig";
 import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
 import { clusterDnsIp } from "../settings/validate";
 import type { AccessSettings, ClusterSettings } from "../settings/types";
@@ -19,6 +21,8 @@ export interface ClusterArgs {
     vpcId: pulumi.Input<string>;
     publicSubnetIds: pulumi.Input<string[]>;
     privateSubnetIds: pulumi.Input<string[]>;
+    /** Who creates (or created) the cluster and so holds EKS's creator entry, when known (clusterCreator.ts). */
+    creator?: CreatorOfCluster;
     tags: Readonly<Record<string, string>>;
 }
 
@@ -105,7 +109,7 @@ export class Cluster extends pulumi.ComponentResource {
             kubernetesServiceIpAddressRange: s.serviceCidr,
             serviceRole: clusterRole,
             authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries: accessEntries(args.access, args.partition),
+            accessEntries: accessEntries(args.access, args.partition, args.creator?.skippedClusterAdmin),
             encryptionConfigKeyArn: secretsKey.arn,
             enabledClusterLogTypes: [...s.logTypes],
             endpointPublicAccess: s.endpointPublicAccess,
@@ -120,6 +124,8 @@ export class Cluster extends pulumi.ComponentResource {
             kubeProxyAddonOptions: { enabled: false },
             corednsAddonOptions: { enabled: false },
             ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn, ...(args.awsProfile ? { profileName: args.awsProfile } : {}) } } : {}),
+            // On the cluster alone: later runs, by anyone, read whose entry EKS made.
+            ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.tagValue } } : {}),
             tags: args.tags,
         }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
 
@@ -131,8 +137,17 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderArn = this.eksCluster.oidcProviderArn;
         this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
         this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+        // The deployer's own kubeconfig: the deploy role and aws:profile (see kubeconfig.ts).
+        const deployKubeconfig = pulumi.all([described.endpoint, described.certificateAuthorities]).apply(([endpoint, cas]) => renderKubeconfig({
+            clusterName: s.name,
+            endpoint,
+            certificateAuthority: cas[0].data,
+            region: args.region,
+            ...(s.deployRoleArn ? { roleArn: s.deployRoleArn } : {}),
+            ...(args.awsProfile ? { profile: args.awsProfile } : {}),
+        }));
         // Server-side apply, and no implicit namespace: every object names its own.
-        this.provider = new k8s.Provider("kubernetes", { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
+        this.provider = new k8s.Provider("kubernetes", { kubeconfig: pulumi.secret(deployKubeconfig), enableServerSideApply: true }, parent);
 
         // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
         const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>

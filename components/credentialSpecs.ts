@@ -23,6 +23,8 @@ export interface CredentialSpecsArgs {
 export class CredentialSpecs extends pulumi.ComponentResource {
     /** RBAC objects per credential spec name: workloads using one wait for its bindings. */
     readonly rbac: Record<string, pulumi.Resource[]> = {};
+    /** The GMSACredentialSpec objects by name: the webhook must find a pod's spec when it admits the pod. */
+    readonly specs: Record<string, pulumi.Resource> = {};
     /** Created service accounts by "namespace/name". */
     readonly serviceAccounts: Record<string, k8s.core.v1.ServiceAccount> = {};
 
@@ -44,7 +46,7 @@ export class CredentialSpecs extends pulumi.ComponentResource {
             // Only the credspec body waits for the secret's ARN; the name is known at preview.
             const credspec = pulumi.all([args.portableIdentitySecretArn, args.domain]).apply(([secretArn, domain]) =>
                 renderCredentialSpec({ ...specArgs, domain, ...(secretArn ? { portableIdentitySecretArn: secretArn } : {}) }).credspec);
-            new k8s.apiextensions.CustomResource(`credspec-${account.name}`, {
+            this.specs[account.name] = new k8s.apiextensions.CustomResource(`credspec-${account.name}`, {
                 apiVersion: "windows.k8s.io/v1",
                 kind: "GMSACredentialSpec",
                 metadata: credentialSpecMetadata(account.name),

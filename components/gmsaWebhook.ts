@@ -65,7 +65,7 @@ export class GmsaWebhook extends pulumi.ComponentResource {
             chart: "gmsa",
             version: s.webhook.chartVersion,
             repositoryOpts: { repo: gmsaChartRepository },
-            values: gmsaChartValues({ releaseName: s.webhook.releaseName, replicas: s.webhook.replicas, certManagerVersion: s.certManager.version }),
+            values: gmsaChartValues({ releaseName: s.webhook.releaseName, replicas: s.webhook.replicas, certManagerVersion: s.certManager.version, randomHostname: s.webhook.randomHostname }),
             skipCrds: false,
             skipAwait: false,
             timeout: 600,

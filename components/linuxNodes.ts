@@ -1,7 +1,10 @@
 // Managed AL2023 Linux node group: system pods (CoreDNS, the gMSA webhook, cert-manager) run here.
+// Its own launch template sets what EKS's generated one leaves open: IMDSv2 with one hop (pods do
+// not inherit the node role) and an encrypted gp3 root volume.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInfo } from "./cluster";
+import { hostOnlyImds } from "./imds";
 import { createNodeRole } from "./nodeRole";
 import type { LinuxNodeSettings } from "../settings/types";
 
@@ -11,6 +14,34 @@ export interface LinuxNodesArgs {
     subnetIds: pulumi.Input<string[]>;
     partition: string;
     tags: Readonly<Record<string, string>>;
+}
+
+/** The root device of the EKS-optimized AL2023 AMIs (awslabs/amazon-eks-ami templates/al2023). */
+export const al2023RootDevice = "/dev/xvda";
+
+/**
+ * The launch template of the managed Linux node group. Only what EKS lets a template set: no AMI
+ * (EKS picks the AL2023 release for the cluster version and merges its bootstrap user data), no
+ * instance profile, subnets or shutdown behaviour (prohibited), no security groups (EKS then adds
+ * the cluster security group itself), no instance type (the node group lists them). The disk size
+ * lives here because EKS rejects a node group's diskSize together with a launch template.
+ */
+export function linuxLaunchTemplateArgs(a: { clusterName: string; diskSizeGiB: number; tags: Readonly<Record<string, string>> }): aws.ec2.LaunchTemplateArgs {
+    const instanceTags = { ...a.tags, Name: `${a.clusterName}-linux` };
+    return {
+        description: `EKS managed AL2023 Linux nodes (system pods) of ${a.clusterName}`,
+        metadataOptions: { ...hostOnlyImds },
+        blockDeviceMappings: [{
+            deviceName: al2023RootDevice,
+            ebs: { volumeSize: a.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+        }],
+        tagSpecifications: [
+            { resourceType: "instance", tags: instanceTags },
+            { resourceType: "volume", tags: instanceTags },
+        ],
+        updateDefaultVersion: true,
+        tags: { ...a.tags },
+    };
 }
 
 export class LinuxNodes extends pulumi.ComponentResource {
@@ -23,6 +54,7 @@ export class LinuxNodes extends pulumi.ComponentResource {
         super("eks-gmsa:nodes:LinuxNodes", name, {}, opts);
         const s = args.settings;
         const { role, attachments } = createNodeRole("linux-node-role", "EKS managed Linux nodes (system pods)", args.partition, args.tags, this);
+        const launchTemplate = new aws.ec2.LaunchTemplate("linux-nodes", linuxLaunchTemplateArgs({ clusterName: args.cluster.name, diskSizeGiB: s.diskSizeGiB, tags: args.tags }), { parent: this });
         // EKS makes the EC2_LINUX access entry for a managed node group's role by itself.
         const nodeGroup = new aws.eks.NodeGroup("linux-nodes", {
             clusterName: args.cluster.createdName,
@@ -33,7 +65,8 @@ export class LinuxNodes extends pulumi.ComponentResource {
             version: args.cluster.kubernetesVersion,
             instanceTypes: [...s.instanceTypes],
             capacityType: s.capacityType,
-            diskSize: s.diskSizeGiB,
+            // A new template version (disk size, tags) rolls the nodes like a version upgrade.
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
             scalingConfig: { minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize },
             updateConfig: { maxUnavailable: 1 },
             labels: { "eks-gmsa.io/node-role": "system" },

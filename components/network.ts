@@ -1,7 +1,8 @@
-// The VPC: a new one (public and private subnets per AZ, NAT per AZ or one shared) or an existing one.
+// The VPC: a new one (public and private subnets per AZ, NAT per AZ or one shared, optionally attached
+// to an existing transit gateway) or an existing one.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ExistingVpcSettings, NetworkSettings, NewVpcSettings } from "../settings/types";
+import type { ExistingVpcSettings, NetworkSettings, NewVpcSettings, TransitGatewaySettings } from "../settings/types";
 
 export interface NetworkArgs {
     settings: NetworkSettings;
@@ -15,6 +16,8 @@ export class Network extends pulumi.ComponentResource {
     readonly publicSubnetIds: pulumi.Output<string[]>;
     readonly privateSubnetIds: pulumi.Output<string[]>;
     readonly availabilityZones: pulumi.Output<string[]>;
+    /** Routes from the private route tables to the transit gateway (none without one). */
+    private readonly transitRoutes: aws.ec2.Route[] = [];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:network:Network", name, {}, opts);
@@ -24,6 +27,17 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetIds = built.privateSubnetIds;
         this.availabilityZones = built.availabilityZones;
         this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+    }
+
+    /**
+     * `value` (addresses in the networks behind the transit gateway, such as an existing directory's
+     * DNS servers) as an output that resolves once the routes to them exist, so what uses it (the
+     * DNS forwarders, the management host's scripts) waits for the way there. Unchanged without a
+     * transit gateway.
+     */
+    behindTransitGateway<T>(value: pulumi.Input<T>): pulumi.Input<T> {
+        if (this.transitRoutes.length === 0) return value;
+        return pulumi.all([value, ...this.transitRoutes.map((r) => r.id)]).apply(([v]) => v as pulumi.Unwrap<T>) as pulumi.Output<T>;
     }
 
     private createVpc(s: NewVpcSettings, args: NetworkArgs) {
@@ -59,6 +73,7 @@ export class Network extends pulumi.ComponentResource {
             return new aws.ec2.NatGateway(`nat-gateway-${i}`, { allocationId: address.id, subnetId: publicSubnets[i].id, tags: tags(`nat-${i}`) }, { parent: this, dependsOn: [internetGateway] });
         });
 
+        const privateRouteTables: aws.ec2.RouteTable[] = [];
         const privateSubnets = s.privateSubnetCidrs.map((cidr, i) => {
             const subnet = new aws.ec2.Subnet(`private-subnet-${i}`, {
                 vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones[i],
@@ -68,8 +83,10 @@ export class Network extends pulumi.ComponentResource {
             const routeTable = new aws.ec2.RouteTable(`private-routes-${i}`, { vpcId: vpc.id, tags: tags(`private-${i}`) }, parent);
             new aws.ec2.Route(`private-default-route-${i}`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[i % natCount].id }, parent);
             new aws.ec2.RouteTableAssociation(`private-subnet-${i}-routes`, { subnetId: subnet.id, routeTableId: routeTable.id }, parent);
+            privateRouteTables.push(routeTable);
             return subnet;
         });
+        if (s.transitGateway) this.attachTransitGateway(s.transitGateway, vpc, privateSubnets, privateRouteTables, tags("tgw"));
 
         return {
             vpcId: vpc.id,
@@ -78,6 +95,29 @@ export class Network extends pulumi.ComponentResource {
             availabilityZones: zones,
         };
     }
+
+    /**
+     * Attaches the private subnets (one per AZ) to an existing transit gateway and routes each of
+     * its networks there from every private route table. The routes take the gateway ID from the
+     * attachment, so none is created before the attachment exists (CreateRoute fails with
+     * InvalidTransitGatewayID.NotFound otherwise).
+     */
+    private attachTransitGateway(t: TransitGatewaySettings, vpc: aws.ec2.Vpc, subnets: aws.ec2.Subnet[], routeTables: aws.ec2.RouteTable[], tags: Record<string, string>) {
+        const parent = { parent: this };
+        const attachment = new aws.ec2transitgateway.VpcAttachment("transit-gateway-attachment", {
+            transitGatewayId: t.id, vpcId: vpc.id, subnetIds: subnets.map((x) => x.id), tags,
+        }, parent);
+        routeTables.forEach((table, i) => {
+            for (const cidr of t.routes) {
+                this.transitRoutes.push(new aws.ec2.Route(transitRouteName(i, cidr), { routeTableId: table.id, destinationCidrBlock: cidr, transitGatewayId: attachment.transitGatewayId }, parent));
+            }
+        });
+    }
+}
+
+/** Named by route table and destination, so adding or removing one network leaves the other routes alone. */
+export function transitRouteName(routeTableIndex: number, cidr: string): string {
+    return `private-routes-${routeTableIndex}-to-${cidr.replace(/[./]/g, "-")}`;
 }
 
 function useExisting(s: ExistingVpcSettings) {

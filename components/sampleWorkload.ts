@@ -12,7 +12,7 @@ export interface SampleWorkloadArgs {
     windowsServerVersion: WindowsServerVersion;
     taint?: Taint;
     provider: k8s.Provider;
-    /** The webhook and the RBAC that allows this service account to use the credential spec. */
+    /** What a gMSA pod needs before it starts: the webhook, the credential spec, RBAC to use it, the gMSA in AD, host DNS for the domain. */
     admission: pulumi.Resource[];
 }
 

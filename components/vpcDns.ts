@@ -19,6 +19,8 @@ export interface VpcDnsForwardingArgs {
 
 export class VpcDnsForwarding extends pulumi.ComponentResource {
     readonly ruleId: pulumi.Output<string>;
+    /** Windows hosts resolve the domain once this exists: gMSA pods wait for it (ccg.exe looks up the DCs). */
+    readonly association: aws.route53.ResolverRuleAssociation;
 
     constructor(name: string, args: VpcDnsForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:dns:VpcDnsForwarding", name, {}, opts);
@@ -49,7 +51,7 @@ export class VpcDnsForwarding extends pulumi.ComponentResource {
             }, parent);
             ruleId = rule.id;
         }
-        new aws.route53.ResolverRuleAssociation("ad-domain-forward-vpc", { resolverRuleId: ruleId, vpcId: args.vpcId }, parent);
+        this.association = new aws.route53.ResolverRuleAssociation("ad-domain-forward-vpc", { resolverRuleId: ruleId, vpcId: args.vpcId }, parent);
         this.ruleId = ruleId;
         this.registerOutputs({ ruleId: this.ruleId });
     }

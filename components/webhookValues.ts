@@ -8,6 +8,8 @@ export interface GmsaChartValuesArgs {
     releaseName: string;
     replicas: number;
     certManagerVersion: string;
+    /** The chart's randomHostname: the webhook sets a random spec.hostname on gMSA pods that set none. */
+    randomHostname: boolean;
 }
 
 /**
@@ -31,6 +33,8 @@ export function gmsaChartValues(a: GmsaChartValuesArgs) {
             },
         },
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
+        // The chart passes it to the webhook as RANDOM_HOSTNAME (parsed with strconv.ParseBool).
+        randomHostname: a.randomHostname,
     };
 }
 
@@ -42,9 +46,10 @@ export function gmsaChartCertManagerVersion(certManagerVersion: string): string 
 }
 
 /**
- * cert-manager chart (v1.19): CRDs installed and kept on uninstall (credential specs' webhook
- * certificates depend on them), every component on the Linux system nodes. Keys checked against
- * the chart's values.yaml in docs/design.md; its values.schema.json rejects unknown keys.
+ * cert-manager chart (v1.19.2 and later): CRDs installed and kept on uninstall (credential specs'
+ * webhook certificates depend on them), every component on the Linux system nodes (the chart merges
+ * global.nodeSelector into each component's). Checked against the v1.21 chart's values.yaml and
+ * values.schema.json (docs/design.md); the schema rejects unknown keys.
  */
 export function certManagerValues() {
     return {

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInfo } from "./cluster";
 import { managedPolicyArn } from "../lib/aws";
+import { hostOnlyImds } from "./imds";
 import { createNodeRole } from "./nodeRole";
 import { windowsAmiParameter } from "./windowsAmi";
 import { renderWindowsUserData } from "./windowsUserData";
@@ -38,6 +39,15 @@ export interface ManagedPolicyAttachment {
  * (about a quarter of an hour, docs/deploy-time.md), past the provider's 10-minute default.
  */
 export const hookedCapacityTimeout = "30m";
+
+/**
+ * How the group replaces nodes (instance refresh, health-check replacement): never fewer than the
+ * desired capacity in service. EC2 Auto Scaling launches new instances before terminating old ones
+ * when the minimum healthy percentage is 100, and needs the maximum above 100 for room to do so;
+ * 200 leaves room for one extra node even in a group of one (dev), where anything lower rounds to
+ * no room at all. (The Terraform provider's defaults, 90 and 100, terminate the only node first.)
+ */
+export const launchBeforeTerminate = { minHealthyPercentage: 100, maxHealthyPercentage: 200 } as const;
 
 /** The labels every Windows node registers with (users' labels are added to these). */
 export function windowsNodeLabels(userLabels: Readonly<Record<string, string>>): Record<string, string> {
@@ -101,7 +111,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
             userData,
             // IMDSv2 only, one hop: containers cannot reach the node role's credentials (which in
             // domainless mode can read the AD identity's secret); host processes such as ccg.exe can.
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            metadataOptions: { ...hostOnlyImds },
             blockDeviceMappings: [{
                 deviceName: "/dev/sda1",
                 ebs: { volumeSize: s.rootVolumeSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
@@ -130,9 +140,11 @@ export class WindowsNodes extends pulumi.ComponentResource {
             maxSize: s.maxSize,
             desiredCapacity: s.desiredSize,
             launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-            // A new launch template version (AMI, instance type, user data) replaces nodes in rolling
-            // batches, keeping 90% of capacity in service.
-            instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90, instanceWarmup: "600" } },
+            // A new launch template version (AMI, instance type, user data) replaces the nodes,
+            // each replacement launched and warmed up before a node is terminated.
+            instanceRefresh: { strategy: "Rolling", preferences: { ...launchBeforeTerminate, instanceWarmup: "600" } },
+            // The same for nodes replaced after failing health checks.
+            instanceMaintenancePolicy: { ...launchBeforeTerminate },
             // Windows nodes take several minutes to boot and join.
             healthCheckGracePeriod: 600,
             // Hooks exist only from the group's creation on, so the first nodes are held too;

@@ -1,6 +1,7 @@
 // Single-value checks: each returns what is wrong, or undefined. Pure and reused by the validator
 // (and later by the credspec and policy code).
 import { cidrProblem, isIpv4 } from "../lib/cidr";
+import { dnsNameOf, domainRdns, formatDn, isAtOrBelow, parseDn, type Rdn } from "../lib/ad/dn";
 import { windowsInstanceFamilies } from "./catalog";
 
 const partition = "aws(-cn|-us-gov)?";
@@ -89,6 +90,10 @@ export function vpcId(v: string): string | undefined {
     return /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a VPC ID such as vpc-0123456789abcdef0";
 }
 
+export function transitGatewayId(v: string): string | undefined {
+    return /^tgw-[0-9a-f]{17}$/.test(v) ? undefined : "must be a transit gateway ID such as tgw-0123456789abcdef0";
+}
+
 export function subnetId(v: string): string | undefined {
     return /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/.test(v) ? undefined : "must be a subnet ID such as subnet-0123456789abcdef0";
 }
@@ -162,6 +167,8 @@ export function gmsaAccountName(v: string): string | undefined {
 
 /** sAMAccountName of a user: at most 20 characters, none of "/\[]:;|=,+*?<>@ and no trailing '.'. */
 export function userAccountName(v: string): string | undefined {
+    const ascii = asciiOnly(v);
+    if (ascii) return ascii;
     if (v.length < 1 || v.length > 20) return `must be 1 to 20 characters (this one has ${v.length})`;
     if (/["/\\[\]:;|=,+*?<>@\s]/.test(v)) return "must not contain spaces or any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare sAMAccountName, not DOMAIN\\user or user@domain)";
     if (v.endsWith(".")) return "must not end with '.'";
@@ -177,6 +184,8 @@ export function dns1123Subdomain(v: string): string | undefined {
 
 /** sAMAccountName of a security group: at most 64 characters here (what AD tools accept), no reserved characters. */
 export function groupAccountName(v: string): string | undefined {
+    const ascii = asciiOnly(v);
+    if (ascii) return ascii;
     if (v.length < 1 || v.length > 64) return `must be 1 to 64 characters (this one has ${v.length})`;
     if (/["/\\[\]:;|=,+*?<>@]/.test(v)) return "must not contain any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare group name)";
     if (v.endsWith(".") || v.trim() !== v) return "must not start or end with a space or end with '.'";
@@ -190,9 +199,70 @@ export function secretArn(v: string): string | undefined {
         : "must be the full ARN of a Secrets Manager secret such as arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
 }
 
+/**
+ * Names of AD objects that reach the management host's PowerShell: printable ASCII only.
+ * PowerShell's tokenizer reads U+2018–U+201B as single quotes (CharTraits.cs, IsSingleQuote), so a
+ * curly quote in a name could end a quoted string in those scripts.
+ */
+export function asciiOnly(v: string): string | undefined {
+    const bad = [...v].find((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) > 0x7e);
+    if (bad === undefined) return undefined;
+    const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return `contains ${code}, which is not printable ASCII; names of AD objects must be ASCII here (PowerShell reads U+2018 to U+201B as quote marks, so such a character could end a quoted string in the management host's scripts)`;
+}
+
+/** The shape of a directory DN: OU and container names first, then the domain's DC= components. */
+function directoryDnProblem(v: string, what: string, example: string, pathTypes: readonly string[]): string | undefined {
+    const parsed = parseDn(v);
+    if (!parsed.ok) return `must be ${what} such as ${example}; this one ${parsed.problem}`;
+    const firstDc = parsed.rdns.findIndex((r) => r.type === "DC");
+    if (firstDc <= 0) return `must be ${what} such as ${example}: ${pathTypes.join(" or ")} components, then the domain's DC= components`;
+    const misplaced = parsed.rdns.find((r, i) => (i < firstDc ? !pathTypes.includes(r.type) : r.type !== "DC"));
+    if (misplaced) return `must be ${what} such as ${example}: ${misplaced.type}=${misplaced.value} is out of place (${pathTypes.join(" or ")} components, then only DC= components)`;
+    for (const r of parsed.rdns.slice(0, firstDc)) {
+        const ascii = asciiOnly(r.value);
+        if (ascii) return `names ${r.type}=${r.value}, which ${ascii}`;
+    }
+    return undefined;
+}
+
 /** An OU or container distinguished name inside a domain (OU=…/CN=… components, then DC=…). */
 export function containerDn(v: string): string | undefined {
-    return /^(OU|CN)=[^,=]+(,(OU|CN)=[^,=]+)*(,DC=[^,=]+)+$/i.test(v) ? undefined : "must be a distinguished name such as OU=Users,OU=CORP,DC=corp,DC=example,DC=com";
+    return directoryDnProblem(v, "a distinguished name of an OU or container", "OU=Users,OU=CORP,DC=corp,DC=example,DC=com", ["OU", "CN"]);
+}
+
+/** An OU distinguished name (OU=… components, then DC=…): where computer accounts may be created. */
+export function ouDn(v: string): string | undefined {
+    return directoryDnProblem(v, "an OU distinguished name", "OU=EKS,DC=corp,DC=example,DC=com", ["OU"]);
+}
+
+/** A DN that passed containerDn or ouDn, in canonical form (types upper-case, no spaces around separators). */
+export function canonicalDn(v: string): string {
+    const parsed = parseDn(v);
+    if (!parsed.ok) throw new Error(`canonicalDn: ${JSON.stringify(v)} ${parsed.problem}`);
+    return formatDn(parsed.rdns);
+}
+
+/**
+ * Where a DN that passed containerDn or ouDn lies: in the domain itself (its DC= components are
+ * exactly the domain's), and, for AWS Managed Microsoft AD, at or below the OU AWS delegates to the
+ * directory's Admin (OU=<NetBIOS name>,<domain>), outside of which the Admin has no rights.
+ */
+export function placeInDomain(v: string, domainName: string, delegatedOu?: readonly Rdn[]): string | undefined {
+    const parsed = parseDn(v);
+    if (!parsed.ok) return parsed.problem;
+    const domain = domainRdns(domainName);
+    const named = dnsNameOf(parsed.rdns);
+    if (named !== domainName.toLowerCase()) return `must be inside the domain (end with ${formatDn(domain)}); its DC= components name ${named}, not ${domainName.toLowerCase()}`;
+    if (delegatedOu && !isAtOrBelow(parsed.rdns, delegatedOu)) {
+        return `must be ${formatDn(delegatedOu)} or below it: AWS Managed Microsoft AD delegates only that OU to its Admin, who has no rights elsewhere in the domain`;
+    }
+    return undefined;
+}
+
+/** The OU AWS Managed Microsoft AD delegates to its Admin: OU=<NetBIOS name>,<domain DN>. */
+export function managedDirectoryOu(domainName: string, netbiosName: string): Rdn[] {
+    return [{ type: "OU", value: netbiosName.toUpperCase() }, ...domainRdns(domainName)];
 }
 
 /**

@@ -2,6 +2,9 @@ import type { SecretValue } from "../lib/secret";
 
 // The validated, typed settings object. Components receive slices of it; nothing else reads config.
 
+/** The Pulumi project: the namespace of this program's config keys (`eks-gmsa:network`). */
+export const projectName = "eks-gmsa";
+
 export type NatGatewayMode = "single" | "onePerAz";
 
 export interface NewVpcSettings {
@@ -13,6 +16,18 @@ export interface NewVpcSettings {
     readonly publicSubnetCidrs: readonly string[];
     readonly privateSubnetCidrs: readonly string[];
     readonly natGateways: NatGatewayMode;
+    /** An existing transit gateway the private subnets attach to, and the networks routed to it. */
+    readonly transitGateway?: TransitGatewaySettings;
+}
+
+/**
+ * The way from a new VPC to networks elsewhere (a shared-services VPC with the domain controllers,
+ * on-premises): the private subnets attach to this transit gateway and every private route table
+ * routes `routes` to it. The gateway's own route tables and the far side's firewalls are its owner's.
+ */
+export interface TransitGatewaySettings {
+    readonly id: string;
+    readonly routes: readonly string[];
 }
 
 export interface ExistingVpcSettings {
@@ -183,7 +198,14 @@ export interface GmsaSettings {
     readonly accounts: readonly GmsaAccountSettings[];
     /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */
     readonly portableIdentity?: { readonly username: string; readonly password: SecretValue };
-    readonly webhook: { readonly namespace: string; readonly releaseName: string; readonly chartVersion: string; readonly replicas: number };
+    readonly webhook: {
+        readonly namespace: string;
+        readonly releaseName: string;
+        readonly chartVersion: string;
+        readonly replicas: number;
+        /** The webhook gives each new gMSA pod without its own spec.hostname a random 15-character hostname (NetBIOS names stay unique). */
+        readonly randomHostname: boolean;
+    };
     readonly certManager: { readonly namespace: string; readonly releaseName: string; readonly version: string };
     readonly sampleWorkload?: SampleWorkloadSettings;
 }

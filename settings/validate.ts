@@ -1,20 +1,46 @@
 // Turns raw stack config into the typed Settings, or into a list of problems (all of them, one line
 // each, naming the key). Pure: the caller supplies the raw config map.
-import { contains, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from "../lib/cidr";
+import { isPrivate, nthAddress, overlaps, parseCidr } from "../lib/cidr";
 import * as catalog from "./catalog";
 import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
+import { samePrincipal } from "../lib/aws";
+import { accessPrincipals } from "./access";
+import { projectName } from "./types";
 import { SecretValue } from "../lib/secret";
+import { domainRdns, formatDn } from "../lib/ad/dn";
+import { readNetwork } from "./network";
+export { defaultSubnets } from "./network";
+import { dnsServerReachability, endpointReachability, routesApartFromServices } from "./reachability";
 import type {
     GmsaAccountSettings, GmsaMode, GmsaPrincipals, GmsaSettings, SampleWorkloadSettings,
     AccessSettings, ActiveDirectorySettings, ClusterLogType, ClusterSettings, LinuxNodeSettings, NamespaceAdmin,
-    NetworkSettings, ScalingSettings, Settings, Taint, WindowsNodeSettings,
+    ScalingSettings, Settings, Taint, WindowsNodeSettings,
 } from "./types";
 
-export const projectName = "eks-gmsa";
+export { projectName };
 
-/** cert-manager chart release (a supported line with global.nodeSelector, which came in v1.19). */
-export const defaultCertManagerVersion = "v1.19.6";
+/**
+ * cert-manager chart release: the latest patch of the newest supported line. On 2026-12-01 the
+ * supported lines are 1.21 (until 1.23 is released) and 1.20 (until 1.22); only a line's last patch
+ * is supported. Source: cert-manager/website content/docs/releases/README.md; v1.21.2 is the
+ * newest 1.21 patch published by 2026-09 (its chart values and schema match v1.21.1's, checked).
+ */
+export const defaultCertManagerVersion = "v1.21.2";
+
+/**
+ * Why a cert-manager chart version cannot be used, or undefined. From v1.19.2 on the chart merges
+ * global.nodeSelector (our system-node label) into each component's nodeSelector; v1.19.0 and
+ * v1.19.1 coalesce, so the components' default `kubernetes.io/os: linux` wins and global is
+ * ignored; before v1.19 the values schema has no global.nodeSelector at all.
+ */
+export function certManagerVersionProblem(v: string): string | undefined {
+    const m = /^v1\.([0-9]+)\.([0-9]+)$/.exec(v);
+    if (!m) return `must be a cert-manager chart version such as ${defaultCertManagerVersion} (with the leading v)`;
+    const [minor, patch] = [Number(m[1]), Number(m[2])];
+    if (minor < 19 || (minor === 19 && patch < 2)) return "must be v1.19.2 or later (from v1.19.2 the chart applies global.nodeSelector, which keeps cert-manager on the Linux system nodes; earlier charts ignore it or reject it)";
+    return undefined;
+}
 
 /** The top-level keys of the `eks-gmsa:` namespace. */
 export const topLevelKeys = ["tags", "network", "cluster", "access", "linuxNodes", "windowsNodes", "activeDirectory", "gmsa", "portableIdentityPassword", "directoryAdminPassword"] as const;
@@ -37,13 +63,14 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const tags = root.stringMap("tags", { key: check.awsTagKey, value: check.awsTagValue }) ?? {};
     // Checks across sections use the other section's individually valid values, so a mistake
     // elsewhere in that section never hides them.
-    const { network, vpcCidr } = readNetwork(root.section("network"), region);
-    const { cluster, kubernetesVersion } = readCluster(root.section("cluster"), raw.stack, vpcCidr);
+    const { network, vpcCidr, facts: networkFacts } = readNetwork(root.section("network"), region);
+    const { cluster, kubernetesVersion, serviceCidr, endpointPublicAccess } = readCluster(root.section("cluster"), raw.stack, vpcCidr);
     const access = readAccess(root.section("access"));
     const linuxNodes = readLinuxNodes(root.section("linuxNodes"));
     const windowsNodes = readWindowsNodes(root.section("windowsNodes"), kubernetesVersion);
     // (A managed directory's two domain controllers need two AZs: every network has at least two.)
-    const adDraft = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    const adRead = root.has("activeDirectory") ? readActiveDirectory(root.section("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    const adDraft = adRead?.draft;
     // A gmsa value that is not a mapping is one problem, reported by section(); nothing to read.
     const gmsaSection = root.has("gmsa") ? root.section("gmsa") : undefined;
     const gmsa = gmsaSection && isPlainObject(root.raw("gmsa")) ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
@@ -54,7 +81,18 @@ export function parseSettings(raw: RawConfig): ParseResult {
     root.raw("directoryAdminPassword");
     root.finish();
 
+    if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
+    const crossProblems = [
+        ...endpointReachability(networkFacts, endpointPublicAccess),
+        ...routesApartFromServices(networkFacts, serviceCidr),
+        ...dnsServerReachability(networkFacts, adRead?.dnsServers),
+    ];
+    for (const p of crossProblems) problems.add(`${projectName}:${p.key}`, p.value, p.message);
+
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
+    // The join OU is where domain-joined nodes' computer accounts go; nothing else reads it.
+    const joinOuGiven = isPlainObject(root.raw("activeDirectory")) && (root.raw("activeDirectory") as Record<string, unknown>).joinOu !== undefined;
+    if (joinOuGiven && (!root.has("gmsa") || gmsa?.mode === "domainless")) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it");
     if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
@@ -100,105 +138,7 @@ function readRegion(values: Readonly<Record<string, string>>, problems: Problems
     return region;
 }
 
-function readNetwork(s: Section, region: string | undefined): { network?: NetworkSettings; vpcCidr?: string } {
-    const existing = s.has("vpcId");
-    if (existing) {
-        for (const field of ["vpcCidr", "availabilityZoneCount", "availabilityZones", "publicSubnetCidrs", "privateSubnetCidrs", "natGateways"]) {
-            if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
-        }
-        const vpcId = s.string("vpcId", { check: check.vpcId });
-        const privateSubnetIds = s.stringList("privateSubnetIds", { item: check.subnetId, unique: true, minItems: 2 });
-        const publicSubnetIds = s.stringList("publicSubnetIds", { item: check.subnetId, unique: true, default: [] });
-        if (privateSubnetIds && publicSubnetIds) {
-            const shared = privateSubnetIds.find((id) => publicSubnetIds.includes(id));
-            if (shared) s.problems.add(s.path("publicSubnetIds"), shared, "is listed as both public and private");
-        }
-        s.finish();
-        if (!vpcId || !privateSubnetIds || !publicSubnetIds) return {};
-        return { network: { mode: "existing", vpcId, privateSubnetIds, publicSubnetIds } };
-    }
-    for (const field of ["publicSubnetIds", "privateSubnetIds"]) {
-        if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "needs network.vpcId (subnet IDs describe an existing VPC)");
-    }
-
-    const vpcCidr = s.string("vpcCidr", { default: "10.0.0.0/16", check: (v) => check.cidr(v) ?? vpcCidrSize(v) });
-    const azCount = s.integer("availabilityZoneCount", { default: 2, min: 2, max: 3 });
-    const availabilityZones = s.stringList("availabilityZones", {
-        default: [],
-        unique: true,
-        item: (v) => (region && !new RegExp(`^${region}[a-z]$`).test(v) ? `is not an availability zone of ${region} (such as ${region}a)` : undefined),
-    });
-    const natGateways = s.string("natGateways", { default: "onePerAz", oneOf: ["single", "onePerAz"] }) as "single" | "onePerAz" | undefined;
-    const publicGiven = s.has("publicSubnetCidrs");
-    const privateGiven = s.has("privateSubnetCidrs");
-    let publicSubnetCidrs = s.stringList("publicSubnetCidrs", { default: [], item: check.cidr });
-    let privateSubnetCidrs = s.stringList("privateSubnetCidrs", { default: [], item: check.cidr });
-    s.finish();
-    if (!vpcCidr || !azCount || !availabilityZones || !natGateways || !publicSubnetCidrs || !privateSubnetCidrs) return { vpcCidr };
-
-    if (availabilityZones.length > 0 && availabilityZones.length !== azCount) {
-        s.problems.add(s.path("availabilityZones"), availabilityZones, `must list exactly availabilityZoneCount (${azCount}) zones`);
-        return { vpcCidr };
-    }
-    const vpc = parseCidr(vpcCidr);
-    if (!publicGiven && !privateGiven) {
-        ({ publicSubnetCidrs, privateSubnetCidrs } = defaultSubnets(vpc.text, azCount));
-    } else {
-        let ok = true;
-        for (const [field, list] of [["publicSubnetCidrs", publicSubnetCidrs], ["privateSubnetCidrs", privateSubnetCidrs]] as const) {
-            if (list.length !== azCount) {
-                s.problems.add(s.path(field), list, `must list one CIDR per availability zone (${azCount}); give both subnet lists or neither`);
-                ok = false;
-                continue;
-            }
-            for (const [i, text] of list.entries()) {
-                const subnet = parseCidr(text);
-                if (!contains(vpc, subnet)) {
-                    s.problems.add(`${s.path(field)}[${i}]`, text, `is not inside network.vpcCidr (${vpc.text})`);
-                    ok = false;
-                }
-                if (subnet.prefix > 28) {
-                    s.problems.add(`${s.path(field)}[${i}]`, text, "is smaller than /28, the smallest subnet AWS allows");
-                    ok = false;
-                }
-            }
-        }
-        if (!ok) return { vpcCidr };
-        const all = [...publicSubnetCidrs.map((c, i) => [`publicSubnetCidrs[${i}]`, c]), ...privateSubnetCidrs.map((c, i) => [`privateSubnetCidrs[${i}]`, c])];
-        for (let i = 0; i < all.length; i++) {
-            for (let j = i + 1; j < all.length; j++) {
-                if (overlaps(parseCidr(all[i][1]), parseCidr(all[j][1]))) {
-                    s.problems.add(s.path(all[j][0]), all[j][1], `overlaps network.${all[i][0]} (${all[i][1]})`);
-                    ok = false;
-                }
-            }
-        }
-        if (!ok) return { vpcCidr };
-    }
-    return { vpcCidr, network: { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways } };
-}
-
-function vpcCidrSize(v: string): string | undefined {
-    const block = parseCidr(v);
-    if (block.prefix < 16 || block.prefix > 24) return "must have a prefix from /16 to /24 (AWS allows /16 to /28; nodes and pods need room)";
-    if (!isPrivate(block)) return "must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)";
-    return undefined;
-}
-
-/**
- * Default subnet layout: the VPC is cut in 4 quarters per AZ slot; private subnets (nodes and pod
- * IPs, the big consumers) get a quarter each, public subnets (NAT, load balancers) a sixteenth each
- * from the last quarter.
- */
-export function defaultSubnets(vpcCidr: string, azCount: number): { publicSubnetCidrs: string[]; privateSubnetCidrs: string[] } {
-    const vpc = parseCidr(vpcCidr);
-    const privateSubnets = subdivide(vpc, vpc.prefix + 2, azCount);
-    const lastQuarter = subdivide(vpc, vpc.prefix + 2, 1, 3)[0];
-    const publicSubnets = subdivide(lastQuarter, lastQuarter.prefix + 2, azCount);
-    return { privateSubnetCidrs: privateSubnets.map((c) => c.text), publicSubnetCidrs: publicSubnets.map((c) => c.text) };
-}
-
-function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { cluster?: ClusterSettings; kubernetesVersion?: string } {
+function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { cluster?: ClusterSettings; kubernetesVersion?: string; serviceCidr?: string; endpointPublicAccess: boolean } {
     // Stack names may hold '.', which EKS names may not.
     const name = s.string("name", { default: `${projectName}-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`, check: check.eksClusterName });
     const kubernetesVersion = s.string("kubernetesVersion", {
@@ -245,21 +185,21 @@ function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { 
 
     if (!endpointPublicAccess && !endpointPrivateAccess) {
         s.problems.add(s.path("endpointPrivateAccess"), false, "at least one of endpointPublicAccess and endpointPrivateAccess must be true");
-        return { kubernetesVersion };
+        return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     }
     if (publicAccessCidrs && !endpointPublicAccess && s.has("publicAccessCidrs")) {
         s.problems.add(s.path("publicAccessCidrs"), publicAccessCidrs, "applies only when endpointPublicAccess is true");
-        return { kubernetesVersion };
+        return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     }
     if (publicAccessCidrs && endpointPublicAccess && !endpointPrivateAccess && !publicAccessCidrs.includes("0.0.0.0/0")) {
         // Nodes in private subnets reach a public-only endpoint from their NAT gateways' addresses.
         s.problems.add(s.path("endpointPrivateAccess"), false, "must be true when publicAccessCidrs restricts the public endpoint, or nodes cannot reach the API server");
-        return { kubernetesVersion };
+        return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     }
-    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return { kubernetesVersion };
-    if (!addonsOk) return { kubernetesVersion };
+    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return { kubernetesVersion, serviceCidr, endpointPublicAccess };
+    if (!addonsOk) return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     return {
-        kubernetesVersion,
+        kubernetesVersion, serviceCidr, endpointPublicAccess,
         cluster: {
             name, kubernetesVersion, serviceCidr, endpointPublicAccess, endpointPrivateAccess,
             publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
@@ -282,21 +222,28 @@ function readAccess(s: Section): AccessSettings | undefined {
     }
     s.finish();
     if (!clusterAdmins || !viewers || !ok) return undefined;
-    // EKS allows one access entry per principal, so a principal can hold only one role here.
-    const seen = new Map<string, string>();
-    const all: [string, string][] = [
-        ...clusterAdmins.map((a, i): [string, string] => [`clusterAdmins[${i}]`, a]),
-        ...namespaceAdmins.map((a, i): [string, string] => [`namespaceAdmins[${i}].principalArn`, a.principalArn]),
-        ...viewers.map((a, i): [string, string] => [`viewers[${i}]`, a]),
-    ];
-    for (const [where, arn] of all) {
-        const first = seen.get(arn);
+    // EKS allows one access entry per principal, so a principal can hold only one role here (a
+    // role's path does not make it another principal).
+    const all = accessPrincipals({ clusterAdmins, namespaceAdmins, viewers });
+    for (const [i, p] of all.entries()) {
+        const first = all.slice(0, i).find((q) => samePrincipal(q.arn, p.arn));
         if (first) {
-            s.problems.add(s.path(where), arn, `is already given access as access.${first}; EKS allows one access entry per principal`);
+            s.problems.add(p.key, p.arn, `is already given access as ${first.key.slice(projectName.length + 1)}; EKS allows one access entry per principal`);
             ok = false;
-        } else seen.set(arn, where);
+        }
     }
     return ok ? { clusterAdmins, namespaceAdmins, viewers } : undefined;
+}
+
+/**
+ * The deploy role creates the cluster, and EKS gives a cluster's creator an access entry with
+ * cluster admin (@pulumi/eks 4.3.0 always sets bootstrapClusterCreatorAdminPermissions): a second
+ * entry for it fails with ResourceInUseException.
+ */
+function checkDeployRoleNotListed(deployRoleArn: string, access: AccessSettings, problems: Problems): void {
+    for (const p of accessPrincipals(access).filter((p) => samePrincipal(p.arn, deployRoleArn))) {
+        problems.add(p.key, p.arn, `is eks-gmsa:cluster.deployRoleArn, which creates the cluster and so already holds cluster admin through the access entry EKS makes for a cluster's creator; a second entry fails (ResourceInUseException): remove it from access.${p.role}`);
+    }
 }
 
 function readScaling(s: Section, defaults: ScalingSettings, minimum: number): ScalingSettings | undefined {
@@ -373,7 +320,7 @@ function readTaint(s: Section): Taint | undefined | null {
 /** activeDirectory before the VPC resolver default is known (it depends on the gMSA mode). */
 type ActiveDirectoryDraft = Omit<ActiveDirectorySettings, "vpcResolver"> & { vpcResolver?: ActiveDirectorySettings["vpcResolver"] };
 
-function readActiveDirectory(s: Section, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): ActiveDirectoryDraft | undefined {
+function readActiveDirectory(s: Section, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): { draft?: ActiveDirectoryDraft; dnsServers?: readonly string[] } {
     const problems = s.problems;
     const domainName = s.string("domainName", { check: check.domainName });
     const netbiosName = s.string("netbiosName", { check: check.netbiosName });
@@ -406,47 +353,54 @@ function readActiveDirectory(s: Section, values: Readonly<Record<string, string>
     const domainSid = !managed && s.has("domainSid") ? s.string("domainSid", { check: check.domainSid }) : undefined;
     const domainGuid = !managed && s.has("domainGuid") ? s.string("domainGuid", { check: check.guid }) : undefined;
     const directoryId = !managed && s.has("directoryId") ? s.string("directoryId", { check: (v) => (/^d-[0-9a-f]{10}$/.test(v) ? undefined : "must be an AWS Directory Service ID such as d-1234567890") }) : undefined;
-    const joinOu = s.has("joinOu") ? s.string("joinOu", { check: (v) => (/^OU=[^,]+(,(OU|DC)=[^,]+)*,DC=[^,]+$/i.test(v) ? undefined : "must be an OU distinguished name such as OU=EKS,DC=corp,DC=example,DC=com") }) : undefined;
+    const joinOu = s.has("joinOu") ? s.string("joinOu", { check: check.ouDn }) : undefined;
     const adminCredentialsSecretArn = !managed && s.has("adminCredentialsSecretArn") ? s.string("adminCredentialsSecretArn", { check: check.secretArn }) : undefined;
     const provisionAccounts = s.boolean("provisionAccounts", managed !== undefined);
     if (managed && s.has("provisionAccounts") && !provisionAccounts) problems.add(s.path("provisionAccounts"), false, "must be true with managedDirectory: nothing else creates the readers' group and the gMSAs in a new directory");
     if (provisionAccounts && !managed && !s.has("adminCredentialsSecretArn")) problems.add(s.path("adminCredentialsSecretArn"), undefined, "is required with provisionAccounts: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that creates the group, the gMSAs and the portable identity");
     const accountsOu = s.has("accountsOu") ? s.string("accountsOu", { check: check.containerDn }) : undefined;
+    if (s.has("accountsOu") && provisionAccounts === false) problems.add(s.path("accountsOu"), s.raw("accountsOu"), "is only used with activeDirectory.provisionAccounts (the stack creates nothing in AD otherwise); remove it or set provisionAccounts: true");
+    // Each OU must lie in the domain; with a managed directory, in the OU AWS delegates to its Admin.
+    const delegatedOu = managed && domainName && netbiosName ? check.managedDirectoryOu(domainName, netbiosName) : undefined;
+    let placesOk = true;
+    for (const [field, dn] of [["joinOu", joinOu], ["accountsOu", accountsOu]] as const) {
+        const problem = dn && domainName && (delegatedOu || !managed) ? check.placeInDomain(dn, domainName, delegatedOu) : undefined;
+        if (problem) problems.add(s.path(field), dn, problem);
+        placesOk &&= !problem;
+    }
     const resolver = s.has("vpcResolver")
         ? s.string("vpcResolver", { check: (v) => (v === "create" || v === "none" || /^rslvr-rr-[0-9a-f]{17}$/.test(v) ? undefined : "must be create, none, or a Route 53 Resolver rule ID such as rslvr-rr-0123456789abcdef0") })
         : undefined;
     s.finish();
-    if (s.has("vpcResolver") && !resolver) return undefined;
-    if ((s.has("directoryId") && !managed && !directoryId) || (s.has("joinOu") && !joinOu)) return undefined;
-    if ((s.has("adminCredentialsSecretArn") && !managed && !adminCredentialsSecretArn) || (s.has("accountsOu") && !accountsOu)) return undefined;
-    if (managed && !managedDirectory) return undefined;
-    if (!domainName || !netbiosName || (!managed && !dnsServers) || !forestName || provisionAccounts === undefined) return undefined;
-    if ((s.has("domainSid") && !managed && !domainSid) || (s.has("domainGuid") && !managed && !domainGuid)) return undefined;
+    if (s.has("vpcResolver") && !resolver) return { dnsServers };
+    if ((s.has("directoryId") && !managed && !directoryId) || (s.has("joinOu") && !joinOu)) return { dnsServers };
+    if ((s.has("adminCredentialsSecretArn") && !managed && !adminCredentialsSecretArn) || (s.has("accountsOu") && !accountsOu) || !placesOk) return { dnsServers };
+    if (managed && !managedDirectory) return { dnsServers };
+    if (!domainName || !netbiosName || (!managed && !dnsServers) || !forestName || provisionAccounts === undefined) return { dnsServers };
+    if ((s.has("domainSid") && !managed && !domainSid) || (s.has("domainGuid") && !managed && !domainGuid)) return { dnsServers };
     const domain = domainName.toLowerCase();
     const forest = forestName.toLowerCase();
     if (domain !== forest && !domain.endsWith(`.${forest}`)) {
         s.problems.add(s.path("forestName"), forestName, `must be the forest root of domainName (${domainName}): the same name or a parent of it`);
-        return undefined;
+        return { dnsServers };
     }
-    const domainDn = domain.split(".").map((label) => `DC=${label}`).join(",");
     // AWS Managed AD delegates OU=<NetBIOS name> to its Admin; CN=Users is the AD default elsewhere.
-    const defaultAccountsOu = managed ? `OU=Users,OU=${netbiosName.toUpperCase()},${domainDn}` : `CN=Users,${domainDn}`;
-    if (accountsOu && !accountsOu.toLowerCase().endsWith(`,${domainDn.toLowerCase()}`)) {
-        s.problems.add(s.path("accountsOu"), accountsOu, `must be inside the domain (end with ${domainDn})`);
-        return undefined;
-    }
+    const defaultAccountsOu = delegatedOu ? `OU=Users,${formatDn(delegatedOu)}` : `CN=Users,${formatDn(domainRdns(domain))}`;
     return {
-        domainName: domain, netbiosName: netbiosName.toUpperCase(), forestName: forest,
-        ...(dnsServers ? { dnsServers } : {}),
-        ...(managedDirectory ? { managedDirectory } : {}),
-        ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
-        ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
-        ...(directoryId ? { directoryId } : {}),
-        ...(joinOu ? { joinOu } : {}),
-        ...(adminCredentialsSecretArn ? { adminCredentialsSecretArn } : {}),
-        provisionAccounts,
-        accountsOu: accountsOu ?? defaultAccountsOu,
-        ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
+        dnsServers,
+        draft: {
+            domainName: domain, netbiosName: netbiosName.toUpperCase(), forestName: forest,
+            ...(dnsServers ? { dnsServers } : {}),
+            ...(managedDirectory ? { managedDirectory } : {}),
+            ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
+            ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
+            ...(directoryId ? { directoryId } : {}),
+            ...(joinOu ? { joinOu: check.canonicalDn(joinOu) } : {}),
+            ...(adminCredentialsSecretArn ? { adminCredentialsSecretArn } : {}),
+            provisionAccounts,
+            accountsOu: accountsOu ? check.canonicalDn(accountsOu) : defaultAccountsOu,
+            ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
+        },
     };
 }
 
@@ -500,12 +454,16 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     const chartVersion = webhook.string("chartVersion", { default: gmsaChartVersions[0], oneOf: gmsaChartVersions });
     // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
     const replicas = webhook.integer("replicas", { default: 2, min: 2, max: 10 });
+    // On by default: a Deployment's replicas share the first 15 characters of their pod names
+    // (name-<template hash>-<suffix>), so without it every replica has the same NetBIOS name and
+    // they knock each other's secure channel to the domain off (microsoft/Windows-Containers#405).
+    const randomHostname = webhook.boolean("randomHostname", true);
     webhook.finish();
 
     const certManager = s.section("certManager");
     const certManagerNamespace = certManager.string("namespace", { default: "cert-manager", check: check.dns1123Label });
     const certManagerRelease = certManager.string("releaseName", { default: "cert-manager", check: check.dns1123Label });
-    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: (v) => (!/^v1\.[0-9]+\.[0-9]+$/.test(v) ? "must be a cert-manager chart version such as v1.19.6 (with the leading v)" : Number(v.split(".")[1]) < 19 ? "must be v1.19.0 or later (global.nodeSelector, which keeps cert-manager on the Linux system nodes, came in v1.19)" : undefined) });
+    const certManagerVersion = certManager.string("version", { default: defaultCertManagerVersion, check: certManagerVersionProblem });
     certManager.finish();
 
     let portableIdentity: GmsaSettings["portableIdentity"];
@@ -574,7 +532,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     if (!readersGroup) return undefined;
     return {
         mode, readersGroup, accounts, ...(domain ? { domain } : {}), ...(portableIdentity ? { portableIdentity } : {}),
-        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas },
+        webhook: { namespace: webhookNamespace, releaseName, chartVersion, replicas, randomHostname },
         certManager: { namespace: certManagerNamespace, releaseName: certManagerRelease, version: certManagerVersion },
         ...(sampleWorkload ? { sampleWorkload } : {}),
     };

@@ -6,10 +6,10 @@ import { describe, test } from "node:test";
 import { lifecycleHookNames } from "../components/nodeLifecycle";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
-import { inputs, ofType, one, outputs, runOk, type StackRun } from "./helpers";
+import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, sharedServicesDnsServers, type StackRun } from "./helpers";
 
 const existingDirectory = {
-    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"],
+    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
     domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
 };
 const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
@@ -122,6 +122,7 @@ describe("domain-joined on an existing directory", () => {
             "eks-gmsa:gmsa": joinedGmsa,
             "eks-gmsa:portableIdentityPassword": null,
             "eks-gmsa:directoryAdminPassword": null,
+            "eks-gmsa:network": devNetworkToSharedServices,
             "eks-gmsa:activeDirectory": { ...existingDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: adminSecret },
         },
     });
@@ -190,7 +191,7 @@ describe("domainless on an existing directory (prod)", () => {
     test("neither join association, lifecycle hooks, directory, host nor provisioning", () => {
         for (const type of [...lifecycleTypes, "aws:directoryservice/directory:Directory", "aws:ec2/instance:Instance", "command:local:Command"]) assert.deepEqual(ofType(prod, type), [], type);
         assert.equal(inputs(one(prod, "aws:autoscaling/group:Group")).initialLifecycleHooks, undefined);
-        assert.deepEqual(outputs(prod).adDnsServers, ["10.30.0.10", "10.30.64.10"]);
+        assert.deepEqual(outputs(prod).adDnsServers, ["10.10.0.10", "10.10.1.10"]);
     });
 });
 

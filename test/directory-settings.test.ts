@@ -13,6 +13,7 @@ function parse(ad: Record<string, unknown>, options: { adminPassword?: string | 
     const values: Record<string, string> = {
         "aws:region": "us-west-2",
         "eks-gmsa:activeDirectory": JSON.stringify(ad),
+        "eks-gmsa:network": JSON.stringify({ transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
         "eks-gmsa:gmsa": JSON.stringify(options.gmsa ?? gmsa),
         "eks-gmsa:portableIdentityPassword": "Reader-Passw0rd",
     };
@@ -60,7 +61,7 @@ describe("managed directory (greenfield)", () => {
     });
 
     test("a password without a managed directory is a mistake", () => {
-        const r = parse({ domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" });
+        const r = parse({ domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" });
         assert.match(lineFor(problemsOf(r), "eks-gmsa:directoryAdminPassword"), /is only used with activeDirectory\.managedDirectory/);
     });
 
@@ -83,7 +84,7 @@ describe("managed directory (greenfield)", () => {
 });
 
 describe("existing directory: provisioning and credentials", () => {
-    const existing = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10"] };
+    const existing = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"] };
 
     test("provisionAccounts needs the admin credentials secret, and then no SID or GUID", () => {
         assert.match(lineFor(problemsOf(parse({ ...existing, provisionAccounts: true }, { adminPassword: null })), "eks-gmsa:activeDirectory.adminCredentialsSecretArn"), /is required with provisionAccounts/);

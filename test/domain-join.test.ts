@@ -4,16 +4,17 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { domainJoinParameters } from "../components/domainJoin";
-import { inputs, ofType, one, outputs, runOk } from "./helpers";
+import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, sharedServicesDnsServers } from "./helpers";
 import { lineFor } from "./problems";
 
-const activeDirectory = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
+const activeDirectory = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
 const domainJoinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
 
 describe("domain-joined mode", () => {
     const joined = runOk({
         stack: "dev",
         overrides: {
+            "eks-gmsa:network": devNetworkToSharedServices,
             "eks-gmsa:gmsa": domainJoinedGmsa,
             "eks-gmsa:portableIdentityPassword": null,
             "eks-gmsa:directoryAdminPassword": null,
@@ -26,7 +27,7 @@ describe("domain-joined mode", () => {
         assert.equal(association.name, "AWS-JoinDirectoryServiceDomain");
         assert.deepEqual(association.targets, [{ key: "tag:eks-gmsa:domain-join", values: ["eks-gmsa-dev"] }]);
         assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
-        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
+        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
         assert.equal(instanceTags["eks-gmsa:domain-join"], "eks-gmsa-dev");
     });
 
@@ -65,7 +66,7 @@ describe("domain-joined mode", () => {
 
 describe("domain-joined settings", () => {
     const parse = (ad: Record<string, unknown>, gmsa: Record<string, unknown> = domainJoinedGmsa) =>
-        parseSettings({ stack: "dev", values: { "aws:region": "us-west-2", "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(gmsa) } });
+        parseSettings({ stack: "dev", values: { "aws:region": "us-west-2", "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices), "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(gmsa) } });
 
     test("a directory ID is required in domainJoined mode", () => {
         const r = parse(activeDirectory);

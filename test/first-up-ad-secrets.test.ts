@@ -4,11 +4,13 @@
 // secrets without a recovery window, so `pulumi destroy` then `pulumi up` can create them again.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mockAccountId, mockOperatorRoleArn } from "../tools/harness/mocks";
+import { mockAccountId, offlineCaller } from "../tools/harness/mocks";
 import { keyAdministrationActions, onlyTheseMayReadPolicy, secretKeyPolicy, secretRecoveryWindowInDays } from "../components/secretAccess";
 import type { PolicyDocument } from "../components/iamPolicies";
-import { inputs, ofType, one, runOk } from "./helpers";
+import { devNetworkToSharedServices, inputs, ofType, one, runOk, sharedServicesDnsServers } from "./helpers";
 
+/** The role behind the offline plan's caller (an assumed-role session): who runs `pulumi up`. */
+const mockOperatorRoleArn = offlineCaller.replace(/^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/.*$/, "arn:aws:iam::$1:role/$2");
 const hostRole = "arn:aws:iam::123456789012:role/ad-management-host-role-1a2b3c4";
 const operator = "arn:aws:iam::123456789012:role/eks-gmsa-deploy";
 const someoneElse = "arn:aws:iam::123456789012:role/developers-readonly";
@@ -106,8 +108,9 @@ describe("finding 4: the plan (dev: domainless, managed directory)", () => {
             stack: "dev",
             overrides: {
                 "eks-gmsa:directoryAdminPassword": null,
+                "eks-gmsa:network": devNetworkToSharedServices,
                 "eks-gmsa:activeDirectory": {
-                    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"],
+                    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
                     adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
                     provisionAccounts: true,
                 },

@@ -14,6 +14,7 @@ import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, system
 import { compileCrdValidator, readCrd, strictSchema } from "../tools/review/crdSchema";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
+import { defaultCertManagerVersion } from "../settings/validate";
 
 const projectRoot = path.resolve(__dirname, "..");
 const chartDir = path.join(projectRoot, "..", "shared", "reference", "windows-gmsa-chart-0.13.0");
@@ -246,7 +247,7 @@ describe("credential specs in the dev and prod plans", () => {
 const valuesText = readReference("values.yaml");
 const contract = valuesContract(valuesText);
 const chartMeta = YAML.parse(readReference("Chart.yaml"));
-const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6" };
+const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6", randomHostname: true };
 
 describe("gmsa chart values.yaml key checker", () => {
     test("reads parsed keys and keys documented in comments inside a mapping", () => {
@@ -289,7 +290,7 @@ describe("gmsa chart values.yaml key checker", () => {
 });
 
 describe("gmsaChartValues", () => {
-    for (const args of [sampleArgs, { releaseName: "gmsa", replicas: 3, certManagerVersion: "v1.20.1" }]) {
+    for (const args of [sampleArgs, { releaseName: "gmsa", replicas: 3, certManagerVersion: "v1.20.1", randomHostname: false }]) {
         test(`every key exists in values.yaml (release ${args.releaseName})`, () => {
             assert.deepEqual(checkValues(gmsaChartValues(args), contract), []);
         });
@@ -341,7 +342,7 @@ describe("gmsaChartValues", () => {
         assert.ok(release, "no Release of the gmsa chart in the dev plan");
         assert.equal(release.version, chartMeta.version);
         assert.deepEqual(checkValues(release.values, contract), []);
-        assert.equal(release.values.certificates.certManager.version, "1.19.6");
+        assert.equal(release.values.certificates.certManager.version, defaultCertManagerVersion.slice(1));
     });
 });
 

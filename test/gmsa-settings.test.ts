@@ -3,7 +3,7 @@
 // exact full key; good input yields typed settings with the documented defaults.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseSettings, type ParseResult } from "../settings/validate";
+import { defaultCertManagerVersion, parseSettings, type ParseResult } from "../settings/validate";
 import { SecretValue } from "../lib/secret";
 import type { Settings } from "../settings/types";
 import { lineFor } from "./problems";
@@ -28,7 +28,7 @@ function baseConfig(): Config {
     return {
         region: "us-west-2",
         sections: {
-            network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
+            network: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } },
             cluster: { kubernetesVersion: "1.35", logRetentionDays: 30 },
             access: { clusterAdmins: ["arn:aws:iam::123456789012:role/platform-admins"] },
             linuxNodes: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4 },
@@ -36,7 +36,7 @@ function baseConfig(): Config {
             activeDirectory: {
                 domainName: "corp.example.com",
                 netbiosName: "CORP",
-                dnsServers: ["10.0.0.10", "10.0.64.10"],
+                dnsServers: ["10.10.0.10", "10.10.64.10"],
                 domainSid: "S-1-5-21-2725122404-4129967127-2630707939",
                 domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
             },
@@ -207,7 +207,7 @@ const badCases: BadCase[] = [
     { name: "webhook.releaseName not a DNS label", edit: (c) => { c.sections.gmsa.webhook = { releaseName: "Gmsa_Webhook" }; }, key: "eks-gmsa:gmsa.webhook.releaseName", mentions: ['"Gmsa_Webhook"', "DNS-1123 label"] },
     { name: "webhook.namespace not a DNS label", edit: (c) => { c.sections.gmsa.webhook = { namespace: "GMSA" }; }, key: "eks-gmsa:gmsa.webhook.namespace", mentions: ['"GMSA"', "DNS-1123 label"] },
     { name: "certManager.version without the v", edit: (c) => { c.sections.gmsa.certManager = { version: "1.19.6" }; }, key: "eks-gmsa:gmsa.certManager.version", mentions: ['"1.19.6"', "with the leading v"] },
-    { name: "certManager.version below v1.19", edit: (c) => { c.sections.gmsa.certManager = { version: "v1.18.2" }; }, key: "eks-gmsa:gmsa.certManager.version", mentions: ['"v1.18.2"', "v1.19.0 or later"] },
+    { name: "certManager.version below v1.19", edit: (c) => { c.sections.gmsa.certManager = { version: "v1.18.2" }; }, key: "eks-gmsa:gmsa.certManager.version", mentions: ['"v1.18.2"', "v1.19.2 or later"] },
 
     // --- sample workload ---
     {
@@ -280,8 +280,8 @@ describe("gmsa settings: valid input", () => {
         const s = ok();
         const g = s.gmsa!;
         assert.equal(g.mode, "domainless");
-        assert.deepEqual(g.webhook, { namespace: "gmsa-webhook", releaseName: "gmsa-webhook", chartVersion: "0.13.0", replicas: 2 });
-        assert.deepEqual(g.certManager, { namespace: "cert-manager", releaseName: "cert-manager", version: "v1.19.6" });
+        assert.deepEqual(g.webhook, { namespace: "gmsa-webhook", releaseName: "gmsa-webhook", chartVersion: "0.13.0", replicas: 2, randomHostname: true });
+        assert.deepEqual(g.certManager, { namespace: "cert-manager", releaseName: "cert-manager", version: defaultCertManagerVersion });
         assert.deepEqual(g.accounts, [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }]);
         assert.equal(g.sampleWorkload, undefined);
         assert.ok(Object.isFrozen(g));
@@ -416,10 +416,10 @@ describe("gmsa settings: valid input", () => {
 
     test("explicit webhook and cert-manager settings", () => {
         const s = ok((c) => {
-            c.sections.gmsa.webhook = { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3 };
+            c.sections.gmsa.webhook = { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3, randomHostname: false };
             c.sections.gmsa.certManager = { namespace: "certs", releaseName: "cm", version: "v1.20.1" };
         });
-        assert.deepEqual(s.gmsa!.webhook, { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3 });
+        assert.deepEqual(s.gmsa!.webhook, { namespace: "gmsa-system", releaseName: "gmsa", chartVersion: "0.13.0", replicas: 3, randomHostname: false });
         assert.deepEqual(s.gmsa!.certManager, { namespace: "certs", releaseName: "cm", version: "v1.20.1" });
     });
 });

@@ -2,8 +2,9 @@
 // RBAC, the domainless identity, DNS forwarding, the sample workload, and their ordering.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources, type StackRun } from "./helpers";
+import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, runStack, sharedServicesDnsServers, urnOf, userResources, type StackRun } from "./helpers";
 import { gmsaChartRepository } from "../components/gmsaWebhook";
+import { defaultCertManagerVersion } from "../settings/validate";
 
 const dev = runOk({ stack: "dev" });
 const prod = runOk({ stack: "prod" });
@@ -13,7 +14,8 @@ const domainJoined = runOk({
         "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }], sampleWorkload: { enabled: true } },
         "eks-gmsa:portableIdentityPassword": null,
         "eks-gmsa:directoryAdminPassword": null,
-        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10", "10.20.64.10"], domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
+        "eks-gmsa:network": devNetworkToSharedServices,
+        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
     },
 });
 
@@ -32,7 +34,7 @@ describe("webhook and certificates", () => {
     test("cert-manager by Helm, pinned, CRDs installed and kept, in a namespace that opts out of the webhook", () => {
         const certManager = inputs(release(dev, "cert-manager"));
         assert.equal(certManager.chart, "cert-manager");
-        assert.equal(certManager.version, "v1.19.6");
+        assert.equal(certManager.version, defaultCertManagerVersion);
         assert.equal(certManager.repositoryOpts.repo, "https://charts.jetstack.io");
         assert.deepEqual(certManager.values.crds, { enabled: true, keep: true });
         const namespace = inputs(one(dev, "kubernetes:core/v1:Namespace", "cert-manager-namespace"));
@@ -219,7 +221,7 @@ describe("host DNS for the AD domain (domainless)", () => {
     });
 
     test("an existing shared rule is associated instead of creating an endpoint", () => {
-        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:directoryAdminPassword": null, "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", vpcResolver: "rslvr-rr-0123456789abcdef0" } } });
+        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:directoryAdminPassword": null, "eks-gmsa:network": devNetworkToSharedServices, "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", vpcResolver: "rslvr-rr-0123456789abcdef0" } } });
         assert.deepEqual(ofType(run, "aws:route53/resolverEndpoint:ResolverEndpoint"), []);
         assert.equal(inputs(one(run, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).resolverRuleId, "rslvr-rr-0123456789abcdef0");
     });

@@ -113,7 +113,7 @@ describe("dev stack: Linux nodes", () => {
 });
 
 describe("dev stack: Windows nodes", () => {
-    const template = inputs(one(dev, "aws:ec2/launchTemplate:LaunchTemplate"));
+    const template = inputs(one(dev, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes"));
     const userData = Buffer.from(template.userData, "base64").toString("utf8");
 
     test("launch template: IMDSv2 required with one hop, encrypted gp3 root, no SSH key", () => {
@@ -186,7 +186,10 @@ describe("creation order matches what AWS requires", () => {
         test(`${stackName}: everything that needs a live cluster waits for it`, () => {
             const eks = urnOf(run, "eks:index:Cluster", "eks");
             const needsCluster = ["aws:eks/accessEntry:AccessEntry", "aws:eks/addon:Addon", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/group:Group"];
-            const racing = run.resources.filter((r) => needsCluster.includes(r.type) && !dependsOn(run, r.urn, eks)).map((r) => `${r.type} ${r.name}`);
+            // A launch template needs the cluster only when its user data bootstraps against it (the
+            // Windows nodes'); the Linux nodes' template leaves the bootstrap to EKS.
+            const bootstraps = (r: (typeof run.resources)[number]) => r.type !== "aws:ec2/launchTemplate:LaunchTemplate" || r.inputs.userData !== undefined;
+            const racing = run.resources.filter((r) => needsCluster.includes(r.type) && bootstraps(r) && !dependsOn(run, r.urn, eks)).map((r) => `${r.type} ${r.name}`);
             assert.deepEqual(racing, []);
         });
     }
@@ -219,11 +222,11 @@ describe("prod stack", () => {
         routes.forEach((route, i) => assert.ok(route.dependencies.includes(natUrns.find((u) => u.endsWith(`nat-gateway-${route.name.slice(-1)}`))!), `route ${i}`));
     });
 
-    test("private-only API endpoint", () => {
+    test("API endpoint public only to the CI runners' addresses, private for the nodes", () => {
         const cluster = inputs(one(prod, "eks:index:Cluster"));
-        assert.equal(cluster.endpointPublicAccess, false);
+        assert.equal(cluster.endpointPublicAccess, true);
         assert.equal(cluster.endpointPrivateAccess, true);
-        assert.equal(cluster.publicAccessCidrs, undefined);
+        assert.deepEqual(cluster.publicAccessCidrs, ["203.0.113.0/28"]);
     });
 
     test("the cluster and its secrets key are protected, with EKS deletion protection too", () => {
@@ -274,7 +277,7 @@ describe("variants", () => {
                 "eks-gmsa:directoryAdminPassword": null,
             },
         });
-        const template = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate"));
+        const template = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes"));
         assert.equal(template.imageId, "ami-0123456789abcdef0");
         assert.equal(template.keyName, "ops-break-glass");
         const userData = Buffer.from(template.userData, "base64").toString("utf8");

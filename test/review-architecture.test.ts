@@ -9,6 +9,7 @@ import type { PolicyReport } from "../tools/policy/report";
 import { architectureDot, architectureModel, dotString, htmlText, renderSvg, type ArchitectureModel } from "../tools/review/architecture";
 import { markdownCode, markdownText, renderSummary } from "../tools/review/summary";
 import { projectName } from "../settings/validate";
+import { defaultCertManagerVersion } from "../settings/validate";
 
 /** Each real plan is rendered once (about 5 s of CPU each), on first use. */
 const plans = new Map<string, Plan>();
@@ -118,7 +119,7 @@ describe("architectureModel: facts read from the real plans", () => {
         assert.deepEqual(m.dns.resolverEndpoints.map((e) => [e.direction, e.addressCount]), [["OUTBOUND", 2]]);
 
         assert.deepEqual(m.portableIdentity, { secretName: "eks-gmsa/eks-gmsa-dev/portable-identity", kmsKey: "portable-identity-key", readers: ["ad-management-host-role", "windows-node-role"], protect: false });
-        assert.deepEqual(m.helmReleases.map((r) => [r.role, r.chart, r.version, r.namespace]), [["cert-manager", "cert-manager", "v1.19.6", "cert-manager"], ["gmsa-webhook", "gmsa", "0.13.0", "gmsa-webhook"]]);
+        assert.deepEqual(m.helmReleases.map((r) => [r.role, r.chart, r.version, r.namespace]), [["cert-manager", "cert-manager", defaultCertManagerVersion, "cert-manager"], ["gmsa-webhook", "gmsa", "0.13.0", "gmsa-webhook"]]);
         assert.deepEqual(m.webhookOptOutNamespaces, ["cert-manager", "kube-system"]);
 
         assert.deepEqual(m.credentialSpecs.map((s) => s.name), ["webapp01"]);
@@ -139,11 +140,11 @@ describe("architectureModel: facts read from the real plans", () => {
         assert.equal(m.activeDirectory.source, "existing");
         assert.equal(m.activeDirectory.edition, undefined);
         assert.equal(m.activeDirectory.managementHost, undefined);
-        assert.deepEqual(m.activeDirectory.dnsServers, ["10.30.0.10", "10.30.64.10"]);
+        assert.deepEqual(m.activeDirectory.dnsServers, ["10.10.0.10", "10.10.1.10"]);
         assert.equal(m.network.natGateways.length, 3);
         assert.deepEqual(new Set(m.network.subnets.map((s) => s.availabilityZone)), new Set(["us-west-2a", "us-west-2b", "us-west-2c"]));
         assert.equal(m.cluster?.deployRoleArn, "arn:aws:iam::123456789012:role/eks-gmsa-deploy");
-        assert.deepEqual([m.cluster?.endpointPublic, m.cluster?.endpointPrivate, m.cluster?.protect], [false, true, true]);
+        assert.deepEqual([m.cluster?.endpointPublic, m.cluster?.endpointPrivate, m.cluster?.protect], [true, true, true]);
         assert.equal(m.gmsaMode, "domainless");
         assert.deepEqual(m.portableIdentity?.readers, ["windows-node-role"]);
         assert.deepEqual(credspecOf(m, "reports").allowed.map((g) => [g.namespace, g.serviceAccounts]), [["reporting", ["report-runner", "report-scheduler"]]]);
@@ -186,7 +187,7 @@ describe("architectureDot and renderSvg", () => {
             assert.ok(dot.includes(`subgraph "${cluster}" {`), cluster);
         }
         for (const label of ["EKS cluster eks-gmsa-dev", "VPC 10.20.0.0/16", "GMSACredentialSpec webapp01", "service account webapp", "Active Directory corp.example.com",
-            "AWS Managed Microsoft AD (Standard)", "Windows Server 2022 Core", "gMSA admission webhook", "Helm gmsa 0.13.0", "cert-manager v1.19.6",
+            "AWS Managed Microsoft AD (Standard)", "Windows Server 2022 Core", "gMSA admission webhook", "Helm gmsa 0.13.0", `cert-manager ${defaultCertManagerVersion}`,
             "Secrets Manager: portable identity", "Route 53 Resolver", "corp.example.com -&gt; "]) {
             assert.ok(dot.includes(label), `DOT has ${label}`);
         }

@@ -25,6 +25,7 @@ function baseConfig(): { region: string | undefined; sections: Record<string, un
                 natGateways: "single",
                 publicSubnetCidrs: ["10.0.192.0/20", "10.0.208.0/20"],
                 privateSubnetCidrs: ["10.0.0.0/18", "10.0.64.0/18"],
+                transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.100.0.0/16"] },
             },
             cluster: { kubernetesVersion: "1.35", logRetentionDays: 30 },
             access: {
@@ -34,7 +35,7 @@ function baseConfig(): { region: string | undefined; sections: Record<string, un
             },
             linuxNodes: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 4 },
             windowsNodes: { instanceType: "m6i.xlarge", windowsServerVersion: "2022", edition: "Core", labels: { workload: "iis" } },
-            activeDirectory: { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10", "10.0.64.10"] },
+            activeDirectory: { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.100.0.10", "10.100.64.10"] },
         },
     };
 }
@@ -154,14 +155,14 @@ const badCases: BadCase[] = [
     { name: "bad log type", patch: { "cluster.logTypes": ["api", "apiserver"] }, key: "eks-gmsa:cluster.logTypes[1]", mentions: ['"apiserver"', "controllerManager"] },
     { name: "duplicate log type", patch: { "cluster.logTypes": ["api", "audit", "api"] }, key: "eks-gmsa:cluster.logTypes", mentions: ['lists "api" more than once'] },
     { name: "log retention 45", patch: { "cluster.logRetentionDays": 45 }, key: "eks-gmsa:cluster.logRetentionDays", mentions: ["got 45", "30, 60"] },
-    { name: "both endpoints false", patch: { cluster: { endpointPublicAccess: false, endpointPrivateAccess: false } }, key: "eks-gmsa:cluster.endpointPrivateAccess", mentions: ["at least one of endpointPublicAccess and endpointPrivateAccess"] },
+    { name: "both endpoints false", patch: { cluster: { endpointPublicAccess: false, endpointPrivateAccess: false } }, key: "eks-gmsa:cluster.endpointPrivateAccess", mentions: ["at least one of endpointPublicAccess and endpointPrivateAccess"], lines: 2 },
     {
         name: "publicAccessCidrs restricted while the private endpoint is off",
         patch: { cluster: { endpointPrivateAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } },
         key: "eks-gmsa:cluster.endpointPrivateAccess",
         mentions: ["got false", "publicAccessCidrs restricts the public endpoint"],
     },
-    { name: "publicAccessCidrs while the public endpoint is off", patch: { cluster: { endpointPublicAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } }, key: "eks-gmsa:cluster.publicAccessCidrs", mentions: ["203.0.113.0/24", "only when endpointPublicAccess is true"] },
+    { name: "publicAccessCidrs while the public endpoint is off", patch: { cluster: { endpointPublicAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } }, key: "eks-gmsa:cluster.publicAccessCidrs", mentions: ["203.0.113.0/24", "only when endpointPublicAccess is true"], lines: 2 },
     { name: "endpoint flag that is not a boolean", patch: { "cluster.endpointPublicAccess": "yes" }, key: "eks-gmsa:cluster.endpointPublicAccess", mentions: ['"yes"', "true or false"] },
     { name: "cluster name with a dot", patch: { "cluster.name": "eks.prod" }, key: "eks-gmsa:cluster.name", mentions: ['"eks.prod"', "letters, digits, '-' and '_'"] },
     { name: "deployRoleArn that is a user", patch: { "cluster.deployRoleArn": viewerArn }, key: "eks-gmsa:cluster.deployRoleArn", mentions: [viewerArn, "IAM role ARN"] },
@@ -354,6 +355,7 @@ describe("parseSettings: valid input", () => {
             publicSubnetCidrs: ["10.0.192.0/20", "10.0.208.0/20"],
             privateSubnetCidrs: ["10.0.0.0/18", "10.0.64.0/18"],
             natGateways: "single",
+            transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.100.0.0/16"] },
         });
         assert.equal(s.cluster.kubernetesVersion, "1.35");
         assert.equal(s.cluster.logRetentionDays, 30);
@@ -363,7 +365,7 @@ describe("parseSettings: valid input", () => {
             viewers: [viewerArn],
         });
         assert.deepEqual(s.windowsNodes.labels, { workload: "iis" });
-        assert.deepEqual(s.activeDirectory, { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.0.0.10", "10.0.64.10"], forestName: "corp.example.com", provisionAccounts: false, accountsOu: "CN=Users,DC=corp,DC=example,DC=com", vpcResolver: { mode: "none" } });
+        assert.deepEqual(s.activeDirectory, { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.100.0.10", "10.100.64.10"], forestName: "corp.example.com", provisionAccounts: false, accountsOu: "CN=Users,DC=corp,DC=example,DC=com", vpcResolver: { mode: "none" } });
     });
 
     test("defaults are applied when only the region is set", () => {
@@ -412,7 +414,7 @@ describe("parseSettings: valid input", () => {
     });
 
     test("the default VPC layout follows availabilityZoneCount 3", () => {
-        const s = ok({ network: { vpcCidr: "10.20.0.0/16", availabilityZoneCount: 3 }, "activeDirectory.dnsServers": ["10.20.0.10"] });
+        const s = ok({ network: { vpcCidr: "10.20.0.0/16", availabilityZoneCount: 3 }, activeDirectory: undefined });
         assert.equal(s.network.mode, "create");
         if (s.network.mode !== "create") return;
         assert.deepEqual(s.network.privateSubnetCidrs, ["10.20.0.0/18", "10.20.64.0/18", "10.20.128.0/18"]);
@@ -453,7 +455,9 @@ describe("parseSettings: valid input", () => {
     });
 
     test("string booleans are accepted", () => {
-        const s = ok({ cluster: { endpointPublicAccess: "false", endpointPrivateAccess: "true", protect: "false" } });
+        // A private-only endpoint needs an existing VPC (the deployer runs inside it).
+        const existingVpc = { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] };
+        const s = ok({ network: existingVpc, cluster: { endpointPublicAccess: "false", endpointPrivateAccess: "true", protect: "false" } });
         assert.equal(s.cluster.endpointPublicAccess, false);
         assert.equal(s.cluster.protect, false);
         assert.deepEqual(s.cluster.publicAccessCidrs, [], "no public CIDRs when the public endpoint is off");
@@ -484,7 +488,7 @@ describe("parseSettings: valid input", () => {
     });
 
     test("the AD names are normalized: domain lower-case, NetBIOS upper-case", () => {
-        const s = ok({ activeDirectory: { domainName: "Corp.Example.COM", netbiosName: "corp-1", dnsServers: ["10.0.0.10"] } });
+        const s = ok({ activeDirectory: { domainName: "Corp.Example.COM", netbiosName: "corp-1", dnsServers: ["10.100.0.10"] } });
         assert.equal(s.activeDirectory?.domainName, "corp.example.com");
         assert.equal(s.activeDirectory?.netbiosName, "CORP-1");
     });

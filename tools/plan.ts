@@ -9,7 +9,7 @@ import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
 import { projectPolicyConfig } from "./policy/config";
 import { readPlan, readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
-import { countByType, toPlan, type Plan } from "./planFile";
+import { countByType, deployedClusters, toPlan, type Plan } from "./planFile";
 import { gmsaCustomResourceValidators } from "./review/crdSchema";
 import { helmValuesContracts } from "./review/helmValues";
 import { kubernetesSchemaLabel } from "./review/k8sSchema";
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     };
     let run;
     try {
-        run = runStack({ stack, configFile });
+        // With an earlier plan, a day-2 run: its clusters exist, with the tags that plan gave them.
+        run = runStack({ stack, configFile, ...(baseline ? { aws: { existingClusters: deployedClusters(baseline) } } : {}) });
     } catch (e) {
         console.error(`plan: ${(e as Error).message}`);
         process.exit(1);

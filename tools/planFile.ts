@@ -46,3 +46,16 @@ export function countByType(plan: Plan): [string, number][] {
     for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+/**
+ * The EKS clusters an earlier plan deployed, with the tags it gave them: what a day-2 run finds
+ * in the account (the program reads the cluster's creator from its tags before registering).
+ */
+export function deployedClusters(plan: Plan): Record<string, { tags: Record<string, string> }> {
+    const clusters: Record<string, { tags: Record<string, string> }> = {};
+    for (const r of plan.resources.filter((x) => x.type === "eks:index:Cluster" && typeof x.inputs.name === "string")) {
+        const tags = { ...(r.inputs.clusterTags as Record<string, string> | undefined), ...(r.inputs.tags as Record<string, string> | undefined) };
+        clusters[r.inputs.name as string] = { tags };
+    }
+    return clusters;
+}

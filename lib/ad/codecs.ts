@@ -1,5 +1,6 @@
 // Binary forms Active Directory uses: SIDs, objectGUIDs, and the security descriptor in
 // msDS-GroupMSAMembership (who may retrieve a gMSA's password). Pure.
+import { dnsNameOf, parseDn } from "./dn";
 
 /** A binary SID (revision, sub-authority count, 48-bit authority, 32-bit LE sub-authorities) as S-1-… text. */
 export function sidToString(buf: Buffer): string {
@@ -88,7 +89,9 @@ export function allowedSidsOf(descriptor: Buffer): string[] {
 
 /** DC=corp,DC=example,DC=com → corp.example.com */
 export function dnToDnsName(dn: string): string {
-    return dn.split(",").map((part) => part.trim()).filter((part) => /^DC=/i.test(part)).map((part) => part.slice(3)).join(".").toLowerCase();
+    const parsed = parseDn(dn);
+    if (!parsed.ok) throw new Error(`not a distinguished name: ${JSON.stringify(dn)} ${parsed.problem}`);
+    return dnsNameOf(parsed.rdns);
 }
 
 /** The quoted UTF-16LE form AD's unicodePwd takes. */

@@ -7,7 +7,7 @@ import * as path from "path";
 import { projectName } from "../../settings/validate";
 import { containsSecret, unwrapSecrets } from "./normalize";
 import { readStackConfigFile, toProgramConfig, type ProgramConfig } from "./stackConfig";
-import type { HarnessResult, RegisteredResource, StackReferenceAnswer } from "./types";
+import type { AwsAccountState, HarnessResult, RegisteredResource, StackReferenceAnswer } from "./types";
 
 export * from "./types";
 export const projectRoot = path.resolve(__dirname, "..", "..");
@@ -24,6 +24,8 @@ export interface RunOptions {
     config?: Record<string, unknown>;
     /** Applied on top of the file's config, by top-level key (e.g. "eks-gmsa:windowsNodes"). */
     overrides?: Record<string, unknown>;
+    /** Who runs `pulumi up` and which clusters exist (default: a first run by offlineCaller). */
+    aws?: AwsAccountState;
 }
 
 export interface StackRun extends HarnessResult {
@@ -60,6 +62,7 @@ export function runStack(options: RunOptions): StackRun {
             config: loadProgramConfig(options),
             resultFile,
             stackReferences: options.stackReferences ?? {},
+            ...(options.aws ? { aws: options.aws } : {}),
         }));
         const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "runProgram.ts"), requestFile], {
             cwd: projectRoot,

@@ -5,12 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { managementHostAmiParameter } from "../../components/directoryHost";
 import { resultMarker } from "../../components/directoryDocuments";
 import { windowsAmiParameterPattern } from "../../components/windowsAmi";
-import type { StackReferenceAnswer } from "./types";
+import type { AwsAccountState, StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
 
-/** Who runs the offline `pulumi up`: an assumed-role session of this role. */
-export const mockOperatorRoleArn = `arn:aws:iam::${mockAccountId}:role/eks-gmsa-operator`;
+/**
+ * Who runs `pulumi up` in an offline plan: a stand-in named for what it stands for, since the real
+ * principal is known only at deploy time.
+ */
+export const offlineCaller = `arn:aws:sts::${mockAccountId}:assumed-role/the-principal-running-pulumi-up/offline-plan`;
 
 /** What a provisioning run against the dev stack's directory (corp.example.com) reports. */
 export const mockProvisioningResult = {
@@ -34,6 +37,7 @@ const idPrefixes: Record<string, string> = {
     "aws:ec2/securityGroup:SecurityGroup": "sg-",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
     "aws:ec2/instance:Instance": "i-",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
 };
 
 export class ProgramMocks implements pulumi.runtime.Mocks {
@@ -43,6 +47,7 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
     constructor(
         private readonly region: string,
         private readonly stackReferences: Record<string, StackReferenceAnswer> = {},
+        private readonly account: AwsAccountState = {},
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
@@ -112,27 +117,32 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 if (!windowsAmiParameterPattern.test(name) && name !== managementHostAmiParameter) throw new Error(`mock: no public SSM parameter ${name}`);
                 return { id: name, name, type: "String", value: `ami-${digest(name, 17)}`, version: 1, arn: `arn:aws:ssm:${this.region}::parameter${name}` };
             }
+            case "aws:index/getCallerIdentity:getCallerIdentity": {
+                const arn = this.account.caller ?? offlineCaller;
+                return { id: mockAccountId, accountId: arn.split(":")[4], arn, userId: `AROA${digest(arn, 17).toUpperCase()}:session` };
+            }
+            case "aws:iam/getSessionContext:getSessionContext": {
+                // As the provider documents it: an assumed-role session gives its role; any other ARN passes through.
+                const arn = String(inputs.arn);
+                const session = /^arn:([a-z-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+                if (!session) return { id: arn, arn, issuerArn: arn, issuerId: "", issuerName: "", sessionName: "" };
+                const issuerArn = `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`;
+                return { id: arn, arn, issuerArn, issuerId: `AROA${digest(issuerArn, 17).toUpperCase()}`, issuerName: session[3], sessionName: session[4] };
+            }
+            case "aws:eks/getClusters:getClusters":
+                return { id: this.region, names: Object.keys(this.account.existingClusters ?? {}), region: this.region };
             case "aws:eks/getCluster:getCluster": {
                 const name = String(inputs.name);
-                if (!this.clusters.has(name)) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
+                const existing = this.account.existingClusters?.[name];
+                if (!this.clusters.has(name) && !existing) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
                 return {
                     id: name, name, arn: `arn:aws:eks:${this.region}:${mockAccountId}:cluster/${name}`,
                     endpoint: this.endpoint(name),
                     certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-of-${name}\n-----END CERTIFICATE-----\n`).toString("base64") }],
                     vpcConfig: { clusterSecurityGroupId: `sg-${digest(`cluster-sg-${name}`, 17)}` },
                     status: "ACTIVE",
+                    tags: existing?.tags ?? {},
                 };
-            }
-            case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { id: mockAccountId, accountId: mockAccountId, arn: `arn:aws:sts::${mockAccountId}:assumed-role/eks-gmsa-operator/pulumi`, userId: "AROAEXAMPLEOPERATOR:pulumi" };
-            case "aws:iam/getSessionContext:getSessionContext": {
-                // The provider resolves an assumed-role session to its role and passes any other ARN through.
-                const arn = String(inputs.arn);
-                const session = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/([\w+=,.@-]+)$/.exec(arn);
-                if (!session && !/^arn:aws[\w-]*:iam::\d{12}:(user|role)\//.test(arn)) throw new Error(`mock: getSessionContext needs an STS assumed-role or IAM ARN, got ${arn}`);
-                return session
-                    ? { id: arn, arn, issuerArn: `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`, issuerId: "AROAEXAMPLEOPERATOR", issuerName: session[3], sessionName: session[4] }
-                    : { id: arn, arn, issuerArn: arn, issuerId: "", issuerName: "", sessionName: "" };
             }
             default:
                 throw new Error(`mock: unmocked invoke ${args.token}; add it to tools/harness/mocks.ts with a contract check`);

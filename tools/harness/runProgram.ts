@@ -20,7 +20,7 @@ process.on("uncaughtException", fail);
 
 async function main(): Promise<void> {
     const region = request.config.values["aws:region"] ?? "us-west-2";
-    await pulumi.runtime.setMocks(new ProgramMocks(region, request.stackReferences), request.project, request.stack, false);
+    await pulumi.runtime.setMocks(new ProgramMocks(region, request.stackReferences, request.aws), request.project, request.stack, false);
     pulumi.runtime.setAllConfig(request.config.values, request.config.secretKeys);
 
     // Record each registration as the engine would receive it (parent, dependencies, protect,
@@ -64,7 +64,12 @@ async function main(): Promise<void> {
 
     const program = path.resolve(request.program);
     try {
-        await pulumi.runtime.runInPulumiStack(async () => require(program));
+        // As the Pulumi nodejs host runs a program: an exported function is called and awaited,
+        // and what it returns becomes the stack's outputs.
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const programExport = require(program);
+            return programExport instanceof Function ? await programExport() : programExport;
+        });
     } catch (e) {
         fail(e);
     }

@@ -6,6 +6,14 @@ export interface StackReferenceAnswer {
     secretOutputNames: string[];
 }
 
+/** What the AWS account looks like to the program's lookups before it registers anything. */
+export interface AwsAccountState {
+    /** The ARN sts:GetCallerIdentity returns for whoever runs `pulumi up` (default: offlineCaller). */
+    caller?: string;
+    /** EKS clusters that exist already, by name, with their tags (default: none, a first `pulumi up`). */
+    existingClusters?: Record<string, { tags: Record<string, string> }>;
+}
+
 export interface HarnessRequest {
     project: string;
     stack: string;
@@ -14,6 +22,7 @@ export interface HarnessRequest {
     resultFile: string;
     /** By fully qualified stack name (org/project/stack); an unknown name fails loudly. */
     stackReferences: Record<string, StackReferenceAnswer>;
+    aws?: AwsAccountState;
 }
 
 export interface ResourceOptions {

@@ -101,6 +101,11 @@ const S = {
         url: "https://docs.aws.amazon.com/directoryservice/latest/admin-guide/ms_ad_directory_status.html",
         says: "Directory creation typically takes between 20 to 45 minutes but may vary depending on the system load.",
     },
+    transitGatewayAttachmentWait: {
+        title: "hashicorp/terraform-provider-aws internal/service/ec2/wait.go (transit gateway VPC attachment)",
+        url: "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/ec2/wait.go",
+        says: "waitTransitGatewayVPCAttachmentCreated: Pending failing, pending; Target available, pendingAcceptance; TransitGatewayVPCAttachmentCreatedTimeout = 10 * time.Minute",
+    },
     natGatewayWait: {
         title: "kubernetes/kops#944 Wait for NatGateway creation to complete",
         url: "https://github.com/kubernetes/kops/pull/944",
@@ -291,6 +296,14 @@ export const durationFigures: readonly DurationFigure[] = [
         },
     },
     {
+        id: "transit-gateway-attachment", what: "transit gateway VPC attachment until available (or pendingAcceptance, for a shared gateway that does not accept automatically)",
+        seconds: { low: 60, mid: 120, high: 600 },
+        evidence: {
+            kind: "bounded", sources: [S.transitGatewayAttachmentWait],
+            assumption: "the source gives the upper end (the provider's 10-minute create timeout); the low end and midpoint assume the attachment's network interfaces come up in one to two minutes, like a NAT gateway's",
+        },
+    },
+    {
         id: "resolver-endpoint", what: "Route 53 Resolver outbound endpoint until OPERATIONAL (an ENI per IP address)",
         seconds: { low: 90, mid: 150, high: 300 },
         evidence: { kind: "assumption", assumption: "the provider waits for OPERATIONAL (related source); creating and attaching two network interfaces takes minutes, not seconds", related: [S.resolverEndpointWait] },
@@ -451,6 +464,7 @@ export const durationRules: readonly DurationRule[] = [
     { id: "asg", types: ["aws:autoscaling/group:Group"], variant: "no launch lifecycle hook", figures: ["asg-capacity"] },
     { id: "managed-directory", types: ["aws:directoryservice/directory:Directory"], variant: "any", figures: ["managed-microsoft-ad"] },
     { id: "nat-gateway", types: ["aws:ec2/natGateway:NatGateway"], variant: "any", figures: ["nat-gateway"] },
+    { id: "transit-gateway-attachment", types: ["aws:ec2transitgateway/vpcAttachment:VpcAttachment"], variant: "any", figures: ["transit-gateway-attachment"] },
     { id: "resolver-endpoint", types: ["aws:route53/resolverEndpoint:ResolverEndpoint"], variant: "any", figures: ["resolver-endpoint"] },
     { id: "resolver-rule-association", types: ["aws:route53/resolverRuleAssociation:ResolverRuleAssociation"], variant: "any", figures: ["resolver-rule-association"] },
     { id: "ec2-instance", types: ["aws:ec2/instance:Instance"], variant: "any", figures: ["ec2-instance-running"] },

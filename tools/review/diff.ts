@@ -373,7 +373,9 @@ function replaceCauses(rules: TypeRules | undefined, before: PlanResource, after
     const replaceOnChanges = stringList(after.options.replaceOnChanges).map(parsePath);
     const causes: ReplaceCause[] = [];
     for (const path of direct) {
-        const rule = rules?.replaceOn.find((r) => pathsOverlap(parsePath(r.path), path) && (r.onlyWhen !== "removed" || isRemoved(before.inputs, after.inputs, r.path)));
+        const rule = rules?.replaceOn.find((r) => pathsOverlap(parsePath(r.path), path)
+            && (r.onlyWhen !== "removed" || isRemoved(before.inputs, after.inputs, r.path))
+            && (r.onlyWhen !== "set" || valueAt(after.inputs, parsePath(r.path)).found));
         const option = replaceOnChanges.find((r) => pathContains(r, path));
         if (rule) causes.push({ reason: `${formatPath(path)} ${rule.onlyWhen === "removed" ? "is removed" : "changes"}: ${after.type} cannot change ${rule.path} in place` });
         else if (option) causes.push({ reason: `${formatPath(path)} changes: replaceOnChanges ${formatPath(option)}` });

@@ -3,10 +3,14 @@
 // Paths use Pulumi's property path notation (parsed in ./diff.ts); `*` matches any key or index.
 // Each entry names where its rule comes from; docs/day2-diff.md prints this table.
 
-/** A replacing input path; `onlyWhen: "removed"` replaces only when the value goes away. */
+/**
+ * A replacing input path; `onlyWhen: "removed"` replaces only when the value goes away; `"set"`
+ * only when the new plan sets it (an Optional+Computed attribute: removing it from the inputs
+ * keeps the value in the state, so no diff).
+ */
 export interface ReplacePath {
     path: string;
-    onlyWhen?: "removed";
+    onlyWhen?: "removed" | "set";
 }
 
 /** Outputs an in-place update recomputes: unknown in a preview, so consumers show a change. */
@@ -33,6 +37,7 @@ export interface TypeRules {
 }
 
 const paths = (...list: string[]): ReplacePath[] => list.map((path) => ({ path }));
+const whenSet = (...list: string[]): ReplacePath[] => list.map((path) => ({ path, onlyWhen: "set" }));
 
 const tf = (file: string, attributes: string) =>
     `hashicorp/terraform-provider-aws ${file}: ForceNew on ${attributes} (pulumi-aws bridges this schema; its Diff reports ForceNew as replace)`;
@@ -108,6 +113,10 @@ const awsRules: Record<string, TypeRules> = {
         source: tfDocs("aws_vpc", "cidr_block, ipv4_ipam_pool_id, ipv4_netmask_length") + "; CloudFormation AWS::EC2::VPC CidrBlock: Update requires Replacement",
         replaceOn: paths("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"),
     },
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": {
+        source: tf("internal/service/ec2/transitgateway_vpc_attachment.go", "transit_gateway_id, vpc_id (subnet_ids, dns/ipv6/appliance mode support and the default route table flags update in place: ModifyTransitGatewayVpcAttachment)"),
+        replaceOn: paths("transitGatewayId", "vpcId"),
+    },
     "aws:eks/accessEntry:AccessEntry": {
         source: tfDocs("aws_eks_access_entry", "cluster_name, principal_arn, type"),
         replaceOn: paths("clusterName", "principalArn", "type"),
@@ -117,9 +126,11 @@ const awsRules: Record<string, TypeRules> = {
         replaceOn: paths("addonName", "clusterName"),
     },
     "aws:eks/nodeGroup:NodeGroup": {
-        source: tf("internal/service/eks/node_group.go", "ami_type, capacity_type, cluster_name, disk_size, instance_types, launch_template.id/name, node_group_name(_prefix), node_role_arn, remote_access, subnet_ids (version, labels, scaling_config update in place)"),
-        replaceOn: paths("amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name",
-            "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"),
+        source: tf("internal/service/eks/node_group.go", "ami_type, capacity_type, cluster_name, disk_size, instance_types, launch_template.id/name, node_group_name(_prefix), node_role_arn, remote_access, subnet_ids (version, labels, scaling_config, launch_template.version update in place); ami_type, capacity_type, disk_size, instance_types, launch_template.id/name and node_group_name(_prefix) are also Computed, so removing one keeps the deployed value. Adding a launch template to a group created without one sets launch_template.id: a new group"),
+        replaceOn: [
+            ...paths("clusterName", "nodeRoleArn", "remoteAccess", "subnetIds"),
+            ...whenSet("amiType", "capacityType", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix"),
+        ],
     },
     "aws:iam/instanceProfile:InstanceProfile": {
         source: tfDocs("aws_iam_instance_profile", "name, name_prefix, path"),
