@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { principalArnWithoutPath, samePrincipal } from "../lib/aws";
+import { callerPrincipalArn } from "./caller";
 import { accessPrincipals } from "../settings/access";
 import type { AccessSettings, ClusterSettings } from "../settings/types";
 
@@ -40,7 +41,7 @@ export interface CreatorLookups {
 export const awsCreatorLookups: CreatorLookups = {
     clusterNames: async () => (await aws.eks.getClusters()).names,
     clusterTags: async (name) => (await aws.eks.getCluster({ name })).tags ?? {},
-    callerPrincipal: async () => (await aws.iam.getSessionContext({ arn: (await aws.getCallerIdentity()).arn })).issuerArn,
+    callerPrincipal: callerPrincipalArn,
 };
 
 /**

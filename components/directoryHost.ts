@@ -7,6 +7,8 @@
 // where the role is known.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { callerPrincipalArn } from "./caller";
+import { hostOnlyImds } from "./imds";
 import { managedPolicyArn } from "../lib/aws";
 import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
 import type { OwnedSecret } from "./managedDirectory";
@@ -21,20 +23,10 @@ export interface ManagementHostArgs {
     keyArns: pulumi.Input<string>[];
     /** The directory Admin's secret when this stack owns it (a managed directory). */
     ownedAdminSecret?: OwnedSecret;
-    /**
-     * The principal running `pulumi up` (role or user ARN): the SecretVersion writes the Admin's
-     * secret and reads it back. Default: the caller, through STS and the IAM session context.
-     */
-    operatorArn?: pulumi.Input<string>;
     clusterName: string;
     region: string;
     partition: string;
     tags: Readonly<Record<string, string>>;
-}
-
-/** The IAM principal behind the caller's credentials: the role of an assumed-role session, or the user. */
-export function callerPrincipalArn(opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
-    return aws.iam.getSessionContextOutput({ arn: aws.getCallerIdentityOutput({}, opts).arn }, opts).issuerArn;
 }
 
 /** AWS's public parameter for the latest Windows Server 2022 Core image (RSAT AD PowerShell installs on Core). */
@@ -65,7 +57,8 @@ export class ManagementHost extends pulumi.ComponentResource {
                 JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keys, args.region))),
         }, parent);
         if (owned) {
-            const operator = args.operatorArn ?? callerPrincipalArn(parent);
+            // Whoever runs `pulumi up`: its SecretVersion writes the Admin's secret and reads it back.
+            const operator = pulumi.output(callerPrincipalArn());
             new aws.kms.KeyPolicy("directory-admin-key-policy", {
                 keyId: owned.keyId,
                 policy: pulumi.all([role.arn, operator, owned.keyArn]).apply(([roleArn, operatorArn, keyArn]) => JSON.stringify(secretKeyPolicy({
@@ -93,7 +86,7 @@ export class ManagementHost extends pulumi.ComponentResource {
             subnetId: pulumi.output(args.subnetIds).apply((ids) => ids[0]),
             vpcSecurityGroupIds: [securityGroup.id],
             iamInstanceProfile: profile.name,
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            metadataOptions: { ...hostOnlyImds },
             rootBlockDevice: { volumeType: "gp3", volumeSize: 50, encrypted: true, deleteOnTermination: true },
             tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
             volumeTags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
