@@ -246,6 +246,12 @@ function runRelease(scenario: { executions?: string[][]; commands?: string[]; se
 }
 
 describe("the runbooks' release step (components/scripts/release-management-host.py), executed with a stand-in boto3", () => {
+    test("passes pyflakes", () => {
+        const lint = spawnSync("pyflakes3", [path.join(__dirname, "..", "components", "scripts", "release-management-host.py")], { encoding: "utf8" });
+        assert.ok(!lint.error, "pyflakes3 is missing: apt-get install -y pyflakes3 (test/run-all.sh installs it)");
+        assert.equal(lint.status, 0, lint.stdout);
+    });
+
     test("an idle host is stopped; the runbook's own execution does not count as a user", () => {
         const r = runRelease({ executions: [["self-1"]] });
         assert.deepEqual(r.result, { host: "stopped", because: [] });

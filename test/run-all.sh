@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The Active Directory tests run a real Samba AD domain controller: install it when missing.
 bash test/support/install-samba.sh
-# The bash scripts the program runs are linted by their tests: install shellcheck when missing.
-command -v shellcheck >/dev/null 2>&1 || { apt-get install -y --no-install-recommends shellcheck >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends shellcheck >/dev/null; }; }
+# The bash and Python scripts the program runs are linted by their tests: install the linters when missing.
+for linter in shellcheck:shellcheck pyflakes3:pyflakes3; do
+    command -v "${linter%%:*}" >/dev/null 2>&1 || { apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null 2>&1 \
+        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null; }; }
+done
 npx tsc --noEmit -p tsconfig.json
 node --import tsx --test --test-concurrency=2 test/*.test.ts
