@@ -33,6 +33,11 @@ export interface LaunchRunbookArgs {
     runbookPrefix: string;
 }
 
+/** An Automation runbook (schema 0.3) with the lifecycle parameters, acting as the automation role. */
+function automationRunbook(description: string, automationRoleArn: string, mainSteps: object[]): string {
+    return JSON.stringify({ schemaVersion: "0.3", description, assumeRole: "{{ AutomationAssumeRole }}", parameters: runbookParameters(automationRoleArn), mainSteps }, null, 2);
+}
+
 const runbookParameters = (roleArn: string) => ({
     InstanceId: { type: "String", description: "The launching or terminating node", allowedPattern: "^i-[0-9a-f]{8,17}$" },
     AutoScalingGroupName: { type: "String", description: "Its auto scaling group" },
@@ -137,37 +142,31 @@ export function nodeLaunchRunbook(a: LaunchRunbookArgs): string {
         "exit 3010",
     ];
     const abandon = "step:releaseHostThenAbandon";
-    return JSON.stringify({
-        schemaVersion: "0.3",
-        description: "eks-gmsa: a new Windows node joins the gMSA readers' group before it serves pods",
-        assumeRole: "{{ AutomationAssumeRole }}",
-        parameters: runbookParameters(a.automationRoleArn),
-        mainSteps: [
-            {
-                name: "waitForDomainJoin", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 1800, onFailure: abandon,
-                inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: waitForJoin, executionTimeout: "1700" } },
-            },
-            {
-                name: "recordComputerName", action: "aws:executeScript", onFailure: abandon,
-                inputs: { Runtime: "python3.11", Handler: "handler", Script: recordComputerNameScript, InputPayload: { InstanceId: "{{ InstanceId }}", Output: "{{ waitForDomainJoin.Output }}" } },
-                outputs: [{ Name: "ComputerName", Selector: "$.Payload.computerName", Type: "String" }],
-            },
-            ...startHostSteps(a.managementHostId, abandon),
-            {
-                name: "addToReadersGroup", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 900, onFailure: abandon,
-                inputs: { DocumentName: a.membershipDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ recordComputerName.ComputerName }}"] } },
-            },
-            releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "rebootOnce"),
-            {
-                name: "rebootOnce", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 1200, onFailure: "step:abandon",
-                inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: rebootOnce, executionTimeout: "1100" } },
-                nextStep: "continue",
-            },
-            completeLifecycle("continue", "CONTINUE"),
-            releaseHostStep("releaseHostThenAbandon", a.managementHostId, a.runbookPrefix, "abandon"),
-            completeLifecycle("abandon", "ABANDON"),
-        ],
-    }, null, 2);
+    return automationRunbook("eks-gmsa: a new Windows node joins the gMSA readers' group before it serves pods", a.automationRoleArn, [
+        {
+            name: "waitForDomainJoin", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 1800, onFailure: abandon,
+            inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: waitForJoin, executionTimeout: "1700" } },
+        },
+        {
+            name: "recordComputerName", action: "aws:executeScript", onFailure: abandon,
+            inputs: { Runtime: "python3.11", Handler: "handler", Script: recordComputerNameScript, InputPayload: { InstanceId: "{{ InstanceId }}", Output: "{{ waitForDomainJoin.Output }}" } },
+            outputs: [{ Name: "ComputerName", Selector: "$.Payload.computerName", Type: "String" }],
+        },
+        ...startHostSteps(a.managementHostId, abandon),
+        {
+            name: "addToReadersGroup", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 900, onFailure: abandon,
+            inputs: { DocumentName: a.membershipDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ recordComputerName.ComputerName }}"] } },
+        },
+        releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "rebootOnce"),
+        {
+            name: "rebootOnce", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 1200, onFailure: "step:abandon",
+            inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: rebootOnce, executionTimeout: "1100" } },
+            nextStep: "continue",
+        },
+        completeLifecycle("continue", "CONTINUE"),
+        releaseHostStep("releaseHostThenAbandon", a.managementHostId, a.runbookPrefix, "abandon"),
+        completeLifecycle("abandon", "ABANDON"),
+    ]);
 }
 
 export interface TerminationRunbookArgs {
@@ -184,26 +183,20 @@ export interface TerminationRunbookArgs {
  */
 export function nodeTerminationRunbook(a: TerminationRunbookArgs): string {
     const release = "step:releaseHost";
-    return JSON.stringify({
-        schemaVersion: "0.3",
-        description: "eks-gmsa: delete the AD computer account of a Windows node that is being terminated",
-        assumeRole: "{{ AutomationAssumeRole }}",
-        parameters: runbookParameters(a.automationRoleArn),
-        mainSteps: [
-            {
-                name: "readComputerName", action: "aws:executeAwsApi", onFailure: "step:continue", isCritical: false,
-                inputs: { Service: "ec2", Api: "DescribeTags", Filters: [{ Name: "resource-id", Values: ["{{ InstanceId }}"] }, { Name: "key", Values: [computerNameTag] }] },
-                outputs: [{ Name: "ComputerName", Selector: "$.Tags[0].Value", Type: "String" }],
-            },
-            ...startHostSteps(a.managementHostId, release).map((step) => ({ ...step, isCritical: false })),
-            {
-                name: "deleteComputerAccount", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 900, onFailure: release, isCritical: false,
-                inputs: { DocumentName: a.cleanupDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"] } },
-            },
-            releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "continue"),
-            completeLifecycle("continue", "CONTINUE"),
-        ],
-    }, null, 2);
+    return automationRunbook("eks-gmsa: delete the AD computer account of a Windows node that is being terminated", a.automationRoleArn, [
+        {
+            name: "readComputerName", action: "aws:executeAwsApi", onFailure: "step:continue", isCritical: false,
+            inputs: { Service: "ec2", Api: "DescribeTags", Filters: [{ Name: "resource-id", Values: ["{{ InstanceId }}"] }, { Name: "key", Values: [computerNameTag] }] },
+            outputs: [{ Name: "ComputerName", Selector: "$.Tags[0].Value", Type: "String" }],
+        },
+        ...startHostSteps(a.managementHostId, release).map((step) => ({ ...step, isCritical: false })),
+        {
+            name: "deleteComputerAccount", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 900, onFailure: release, isCritical: false,
+            inputs: { DocumentName: a.cleanupDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"] } },
+        },
+        releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "continue"),
+        completeLifecycle("continue", "CONTINUE"),
+    ]);
 }
 
 /** EventBridge → Automation: the runbook's parameters from a lifecycle-action event. */
