@@ -9,10 +9,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { callerPrincipalArn } from "./caller";
 import { hostOnlyImds } from "./imds";
-import { managedPolicyArn } from "../lib/aws";
+import { accountOfArn, managedPolicyArn } from "../lib/aws";
 import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
 import type { OwnedSecret } from "./managedDirectory";
-import { accountOfArn, onlyTheseMayReadPolicy, secretKeyPolicy } from "./secretAccess";
+import { onlyTheseMayReadPolicy, secretKeyPolicy } from "./secretAccess";
 
 export interface ManagementHostArgs {
     vpcId: pulumi.Input<string>;

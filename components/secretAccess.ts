@@ -16,13 +16,6 @@ export function secretRecoveryWindowInDays(protect: boolean, protectedDays: 7 | 
     return protect ? protectedDays : 0;
 }
 
-/** The account of an ARN (`arn:partition:service:region:account:...`). */
-export function accountOfArn(arn: string): string {
-    const account = arn.split(":")[4];
-    if (!/^\d{12}$/.test(account ?? "")) throw new Error(`no account ID in ARN ${arn}`);
-    return account;
-}
-
 export interface SecretKeyPolicyArgs {
     partition: string;
     region: string;

@@ -20,6 +20,13 @@ export function servicePrincipal(service: string): string {
     return `${service}.amazonaws.com`;
 }
 
+/** The account of an ARN (`arn:partition:service:region:account:...`). */
+export function accountOfArn(arn: string): string {
+    const account = arn.split(":")[4];
+    if (!/^\d{12}$/.test(account ?? "")) throw new Error(`no account ID in ARN ${arn}`);
+    return account;
+}
+
 /** An IAM principal as an ARN names it: account, kind and name (a role's path left out). */
 export interface IamPrincipal {
     partition: string;

@@ -91,8 +91,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
     // The join OU is where domain-joined nodes' computer accounts go; nothing else reads it.
-    const joinOuGiven = isPlainObject(root.raw("activeDirectory")) && (root.raw("activeDirectory") as Record<string, unknown>).joinOu !== undefined;
-    if (joinOuGiven && (!root.has("gmsa") || gmsa?.mode === "domainless")) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it");
+    if (adDraft?.joinOu && (!root.has("gmsa") || gmsa?.mode === "domainless")) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it");
     if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
