@@ -72,8 +72,10 @@ describe("Samba AD domain controller fixture", { skip }, () => {
         assert.ok(existsSync(dc.smbConf));
     });
 
-    test("LDAP (389) and LDAPS (636) accept connections and serve the rootDSE", async () => {
+    test("LDAP (389) and LDAPS (636) accept connections and serve the rootDSE; SMB (445) accepts", async () => {
         assert.ok(await connects(dc.host, 389), "389 accepts");
+        assert.equal(dc.smbUnavailable, undefined, `SMB: ${dc.smbUnavailable}`);
+        assert.ok(await connects(dc.host, 445), "445 accepts");
         // The certificate verifies against caCertFile for the address itself.
         const cert = await tlsHandshake(dc.host, 636, readFileSync(dc.caCertFile));
         assert.equal(String(cert.subject?.CN).toLowerCase(), dc.dcHostName.toLowerCase());
@@ -114,6 +116,7 @@ describe("Samba AD domain controller fixture", { skip }, () => {
         assert.equal(existsSync(baseDir), false, `${baseDir} removed`);
         assert.equal(await connects(host, 389), false, "389 closed");
         assert.equal(await connects(host, 636), false, "636 closed");
+        assert.equal(await connects(host, 445), false, "445 closed");
         await dc.stop(); // idempotent
     });
 });

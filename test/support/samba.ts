@@ -7,13 +7,19 @@
 //   before(async () => { dc = await startSambaDomain(); }, { timeout: 120_000 });
 //   after(async () => { await dc?.stop(); });   // always: also when a test failed
 //
-// Each call provisions a fresh domain (`samba-tool domain provision`, Windows Server 2012 R2
-// schema, the highest Samba 4.17 has; it includes msDS-GroupManagedServiceAccount) in a new temp
-// directory and starts `samba -i -M single` on its own random loopback address 127.x.y.z (Linux
-// routes all of 127/8 to lo), so several domains (several test files) can run side by side, each
-// with the standard ports 389, 636, 88, 53, ... Nothing outside the temp directory is written
-// (no /etc, /var/lib/samba or /run/samba), no DNS forwarder is set and no netbios, dnsupdate,
-// wins, ntp_signd, smbd or winbindd runs: traffic stays on that one loopback address.
+// Each call provisions a fresh domain like the ones users have: Samba 4.21+ (`samba-tool domain
+// provision`, Windows Server 2019 schema, domain and forest functional level 2016, smb.conf's
+// "ad dc functional level = 2016") with a KDS root key usable at once, so Samba computes gMSA
+// passwords. It lives in a new temp directory and `samba -i -M single` serves it on its own random
+// loopback address 127.x.y.z (Linux routes all of 127/8 to lo), so several domains (several test
+// files) run side by side, each with the standard ports 389, 636, 88, 53, 445, ... Every
+// directory Samba writes (pid, lock, state, cache, private, sockets, logs) is in the temp
+// directory: nothing in /etc, /var/lib/samba or /run/samba. The DC's file server (smbd, for
+// SYSVOL over SMB; winbindd maps ids for it) runs in a mount namespace of its own where the temp
+// directory's run/ is /run/samba (see samba-namespaced.sh); where namespaces are not allowed
+// (unprivileged containers) the DC runs without SMB and `smbUnavailable` says why. No DNS
+// forwarder is set and no netbios, dnsupdate, wins or ntp_signd runs: traffic stays on that one
+// loopback address. krb5ConfFile points MIT Kerberos (kinit, smbclient -k) at this DC only.
 //
 // Samba must be installed first: `bash test/support/install-samba.sh` (CI does it). Needs root
 // (Samba binds ports below 1024 and insists on owning its files).
@@ -24,7 +30,7 @@
 // SIGKILLed test process is removed by the next startSambaDomain. SAMBA_FIXTURE_KEEP=1 keeps the
 // directory (with samba.log) after stop() for debugging.
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -110,7 +116,17 @@ export interface SambaDomain {
      * verifies against `host` as it is.
      */
     caCertFile: string;
-    /** Milliseconds spent provisioning and starting (until LDAP and LDAPS answered). */
+    /**
+     * A krb5.conf in baseDir for this realm only: kdc = host, no DNS lookups, no reverse DNS, so
+     * `KRB5_CONFIG=<it> kinit`, kvno and `smbclient -k` talk to this DC and nothing else.
+     */
+    krb5ConfFile: string;
+    /**
+     * Why the DC serves no SMB (port 445, the SYSVOL and NETLOGON shares), or undefined when it
+     * does. It does wherever a mount namespace can be made (root with CAP_SYS_ADMIN).
+     */
+    smbUnavailable: string | undefined;
+    /** Milliseconds spent provisioning and starting (until LDAP, LDAPS and SMB answered). */
     timings: { provisionMs: number; startMs: number };
     /** Samba's own records: CLDAP answer of the running DC plus objectSid/objectGUID from sam.ldb. */
     facts(): Promise<SambaFacts>;
@@ -123,6 +139,9 @@ export interface SambaDomain {
 }
 
 const DEFAULT_PASSWORD = "Samba-Test-Passw0rd!";
+/** The interpreter with Samba's bindings (a python3 earlier on PATH, say pyenv's, may lack them). */
+const SAMBA_PYTHON = "/usr/bin/python3";
+const SUPPORT_DIR = __dirname;
 
 /** Why startSambaDomain cannot run here, or undefined when it can. */
 export function sambaUnavailable(): string | undefined {
@@ -131,6 +150,9 @@ export function sambaUnavailable(): string | undefined {
     }
     if (!existsSync("/usr/share/samba/setup/provision.ldif")) {
         return "samba-ad-provision is not installed: run bash test/support/install-samba.sh";
+    }
+    if (!existsSync(SAMBA_PYTHON) || !existsSync("/usr/lib/python3/dist-packages/samba/samdb.py")) {
+        return `python3-samba is not installed for ${SAMBA_PYTHON}: run bash test/support/install-samba.sh`;
     }
     if (typeof process.getuid === "function" && process.getuid() !== 0) return "samba needs root";
     return undefined;
@@ -161,18 +183,31 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
         await mkdir(path.join(run, "ncalrpc"), { recursive: true });
         // An empty smb.conf to provision from, so that nothing of /etc/samba/smb.conf is read.
         writeFileSync(smbConf, "");
+        const smbUnavailable = namespaceUnavailable(run);
 
         const globals: Record<string, string> = {
             // "/8" makes Samba accept an address that no interface carries (only 127.0.0.1 is on lo).
             interfaces: `${host}/8`,
             "bind interfaces only": "yes",
+            // Provisioning puts lock, state, cache, private and binddns directories in --targetdir;
+            // these are the others Samba would otherwise take from /run/samba and /var/lib/samba.
             "pid directory": run,
             "ncalrpc dir": path.join(run, "ncalrpc"),
             "winbindd socket directory": path.join(run, "winbindd"),
             "ntp signd socket directory": path.join(run, "ntp_signd"),
             "log file": path.join(baseDir, "log.%m"),
-            "server services": "rpc, ldap, cldap, kdc, drepl, dns",
+            // s3fs: smbd, the file server behind SYSVOL; it needs winbindd to map SIDs to ids.
+            "server services": smbUnavailable === undefined
+                ? "rpc, ldap, cldap, kdc, drepl, dns, s3fs, winbindd"
+                : "rpc, ldap, cldap, kdc, drepl, dns",
             "disable netbios": "yes",
+            "smb ports": "445",
+            // No printing: smbd would otherwise look for printers and spool under /var/lib/samba.
+            "load printers": "no",
+            printing: "bsd",
+            "printcap name": "/dev/null",
+            "disable spoolss": "yes",
+            "ad dc functional level": "2016",
         };
 
         const t0 = Date.now();
@@ -186,34 +221,43 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
             `--host-ip=${host}`,
             "--server-role=dc",
             "--dns-backend=SAMBA_INTERNAL",
-            "--base-schema=2012_R2",
-            "--function-level=2008_R2",
+            // The newest schema Samba has, and the functional level Windows Server 2016+ DCs run at
+            // (Samba 4.19+ refuses level 2016 unless smb.conf says "ad dc functional level = 2016").
+            "--base-schema=2019",
+            "--function-level=2016",
             "--use-rfc2307",
             `--adminpass=${adminPassword}`,
             ...Object.entries(globals).map(([k, v]) => `--option=${k}=${v}`),
         ], 180_000);
         // Provisioning copies /etc/resolv.conf's nameserver into "dns forwarder": drop it, so the
         // DC's DNS server never forwards off loopback.
-        // Provisioning drops "ldap server require strong auth" given as --option, so it is added here.
+        // Provisioning drops "ldap server require strong auth" given as --option, so it is added here;
+        // any other option it dropped is added back the same way.
         let conf = readFileSync(smbConf, "utf8").replace(/^\s*dns forwarder\s*=.*\n/gim, "");
-        if (options.allowPlainSimpleBind === true) {
-            conf = conf.replace(/^\[global\]\n/m, (g) => `${g}\tldap server require strong auth = no\n`);
+        const wanted: Record<string, string> = { ...globals };
+        if (options.allowPlainSimpleBind === true) wanted["ldap server require strong auth"] = "no";
+        for (const [key, value] of Object.entries(wanted)) {
+            if (confValue(conf, key) === undefined) conf = conf.replace(/^\[global\]\n/m, (g) => `${g}\t${key} = ${value}\n`);
         }
-        if (/dns forwarder/i.test(conf) || (options.allowPlainSimpleBind === true && !/require strong auth = no/.test(conf))) {
-            throw new Error(`unexpected smb.conf after provisioning:\n${conf}`);
-        }
+        checkConf(conf, baseDir, wanted);
         writeFileSync(smbConf, conf);
-        if (options.relaxPasswordPolicy !== false) {
-            await run_("samba-tool", [
-                "domain", "passwordsettings", "set", "-s", smbConf, "-H", path.join(baseDir, "private", "sam.ldb"),
-                "--complexity=off", "--history-length=0", "--min-pwd-age=0", "--max-pwd-age=0",
-            ], 60_000);
-        }
+        const setup = await runPython("samba_domain_setup.py", {
+            smbConf,
+            relaxPasswordPolicy: options.relaxPasswordPolicy !== false,
+        }, 60_000) as { kdsRootKey: { guid: string } };
+        if (!setup.kdsRootKey?.guid) throw new Error(`samba_domain_setup.py made no KDS root key: ${JSON.stringify(setup)}`);
         await makeTlsCertificate(path.join(baseDir, "private", "tls"), `${hostName}.${dnsName}`, host);
+        const krb5ConfFile = path.join(baseDir, "krb5.conf");
+        writeFileSync(krb5ConfFile, krb5Conf(realm, dnsName, host));
         const provisionMs = Date.now() - t0;
 
         const t1 = Date.now();
-        instance.start(["-i", "-M", "single", "-s", smbConf]);
+        const sambaArgs = ["-i", "-M", "single", "-s", smbConf];
+        if (smbUnavailable === undefined) {
+            instance.start("bash", [path.join(SUPPORT_DIR, "samba-namespaced.sh"), run, findOnPath("samba")!, ...sambaArgs]);
+        } else {
+            instance.start(findOnPath("samba")!, sambaArgs);
+        }
         const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
         let lastError: unknown;
         for (;;) {
@@ -223,14 +267,19 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
             try {
                 const plain = await ldapRootDse({ host, port: 389, timeoutMs: 2_000 });
                 const secure = await ldapRootDse({ host, port: 636, tls: true, timeoutMs: 2_000 });
-                if (plain.defaultNamingContext?.[0]?.toUpperCase() === baseDn.toUpperCase() && secure.defaultNamingContext) break;
-                lastError = new Error(`unexpected rootDSE ${JSON.stringify(plain)}`);
+                if (plain.defaultNamingContext?.[0]?.toUpperCase() !== baseDn.toUpperCase() || !secure.defaultNamingContext) {
+                    lastError = new Error(`unexpected rootDSE ${JSON.stringify(plain)}`);
+                } else if (smbUnavailable === undefined && !(await connects(host, 445, 2_000))) {
+                    lastError = new Error("smbd does not accept connections on 445 yet");
+                } else {
+                    break;
+                }
             } catch (e) {
                 lastError = e;
             }
             if (Date.now() > deadline) {
-                throw new Error(`samba did not answer LDAP and LDAPS on ${host} within ${options.startTimeoutMs ?? 60_000} ms ` +
-                    `(last error: ${String(lastError)}); log:\n${tail(instance.log())}`);
+                throw new Error(`samba did not answer LDAP, LDAPS${smbUnavailable === undefined ? " and SMB" : ""} on ${host} ` +
+                    `within ${options.startTimeoutMs ?? 60_000} ms (last error: ${String(lastError)}); log:\n${tail(instance.log())}`);
             }
             await sleep(200);
         }
@@ -253,6 +302,8 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
             baseDir,
             smbConf,
             caCertFile: path.join(baseDir, "private", "tls", "ca.pem"),
+            krb5ConfFile,
+            smbUnavailable,
             timings: { provisionMs, startMs },
             facts: async () => {
                 const [info, ldif] = await Promise.all([
@@ -321,12 +372,12 @@ class Instance {
         hookProcessExit();
     }
 
-    start(args: string[]): void {
+    start(command: string, args: string[]): void {
         const fd = openSync(this.logFile, "a");
         try {
             // detached: its own process group (killed as a group); stdin stays a pipe from us, so that
             // samba -i ends by itself ("EOF on stdin") if this process dies without stop().
-            this.child = spawn(findOnPath("samba")!, args, { detached: true, stdio: ["pipe", fd, fd], env: sambaEnv() });
+            this.child = spawn(command, args, { detached: true, stdio: ["pipe", fd, fd], env: sambaEnv() });
         } finally {
             closeSync(fd);
         }
@@ -591,6 +642,114 @@ async function makeTlsCertificate(dir: string, dcHostName: string, ip: string): 
     ], 60_000);
     chmodSync(key, 0o600); // samba refuses a key file others can read
     copyFileSync(cert, path.join(dir, "ca.pem"));
+}
+
+let namespaceProbe: { result: string | undefined } | undefined;
+
+/**
+ * Why samba-namespaced.sh cannot run samba in a mount namespace of its own here (so the DC gets no
+ * file server), or undefined when it can. Probed once per process, with `true` as the command.
+ */
+function namespaceUnavailable(runDir: string): string | undefined {
+    if (!namespaceProbe) {
+        const probe = spawnSync("bash", [path.join(SUPPORT_DIR, "samba-namespaced.sh"), runDir, "true"], { encoding: "utf8", timeout: 10_000 });
+        namespaceProbe = {
+            result: probe.status === 0
+                ? undefined
+                : `no mount namespace for smbd's winbindd socket (unshare --mount and mount --bind need root with CAP_SYS_ADMIN): ` +
+                `${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`,
+        };
+    }
+    return namespaceProbe.result;
+}
+
+/** The value of a [global] option in smb.conf text, or undefined when it is not set. */
+function confValue(conf: string, key: string): string | undefined {
+    const globals = /^\[global\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(conf)?.[1] ?? "";
+    for (const line of globals.split("\n")) {
+        const m = /^\s*([^=#;]+?)\s*=\s*(.*?)\s*$/.exec(line);
+        if (m && m[1].toLowerCase().replace(/\s+/g, " ") === key) return m[2];
+    }
+    return undefined;
+}
+
+/** Directories Samba writes to; each must be inside the domain's own directory. */
+const PER_DC_DIRECTORIES = [
+    "pid directory", "lock directory", "state directory", "cache directory", "private dir", "binddns dir",
+    "ncalrpc dir", "winbindd socket directory", "ntp signd socket directory", "log file",
+];
+
+/** Throws unless the provisioned smb.conf has what the fixture asked for and keeps every directory in baseDir. */
+function checkConf(conf: string, baseDir: string, wanted: Record<string, string>): void {
+    const problems: string[] = [];
+    const normal = (v: string) => v.toLowerCase().replace(/\s+/g, " ");
+    for (const [key, value] of Object.entries(wanted)) {
+        const got = confValue(conf, key);
+        if (got === undefined || normal(got) !== normal(value)) problems.push(`${key} = ${got ?? "(unset)"}, wanted ${value}`);
+    }
+    for (const key of PER_DC_DIRECTORIES) {
+        const got = confValue(conf, key);
+        if (got === undefined || !(got === baseDir || got.startsWith(`${baseDir}/`))) problems.push(`${key} = ${got ?? "(unset)"} is not inside ${baseDir}`);
+    }
+    if (confValue(conf, "dns forwarder") !== undefined) problems.push("dns forwarder is set");
+    if (problems.length > 0) throw new Error(`unexpected smb.conf after provisioning (${problems.join("; ")}):\n${conf}`);
+}
+
+/** A krb5.conf that sends MIT Kerberos to this DC only (no DNS, no reverse lookups). */
+function krb5Conf(realm: string, dnsName: string, host: string): string {
+    return [
+        "[libdefaults]",
+        `\tdefault_realm = ${realm}`,
+        "\tdns_lookup_kdc = false",
+        "\tdns_lookup_realm = false",
+        "\trdns = false",
+        "\tdns_canonicalize_hostname = false",
+        "[realms]",
+        `\t${realm} = {`,
+        `\t\tkdc = ${host}`,
+        `\t\tadmin_server = ${host}`,
+        `\t\tkpasswd_server = ${host}`,
+        "\t}",
+        "[domain_realm]",
+        `\t.${dnsName} = ${realm}`,
+        `\t${dnsName} = ${realm}`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * Runs one of this directory's Python scripts with the interpreter that has Samba's bindings; the
+ * request goes in as JSON on stdin (passwords stay out of process lists), one JSON line comes out.
+ */
+function runPython(script: string, request: unknown, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+        const child = execFile(SAMBA_PYTHON, [path.join(SUPPORT_DIR, script)], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: sambaEnv() }, (err, stdout, stderr) => {
+            if (err) {
+                reject(new Error(`${script} failed: ${err.message}\n${tail(String(stderr))}`));
+                return;
+            }
+            try {
+                resolve(JSON.parse(String(stdout).trim().split("\n").pop() ?? ""));
+            } catch {
+                reject(new Error(`${script} printed no JSON: ${tail(String(stdout) + String(stderr))}`));
+            }
+        });
+        child.stdin?.end(JSON.stringify(request));
+    });
+}
+
+/** Whether a TCP connection to host:port opens within timeoutMs. */
+function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+    });
 }
 
 function sambaEnv(): NodeJS.ProcessEnv {
