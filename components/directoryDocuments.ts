@@ -6,7 +6,11 @@
 // The PowerShell does what lib/ad does over LDAP (and is checked against the same names: SPNs,
 // DNS host name, allowed readers), with the ActiveDirectory module, which works against AWS
 // Managed Microsoft AD without LDAPS.
-import { expectedSpns } from "../lib/ad/directory";
+
+/** The SPNs a gMSA needs (what components/scripts/ad/provision.py gives it). */
+function expectedSpns(account: string, dnsName: string): string[] {
+    return [`host/${account}`, `host/${account}.${dnsName}`];
+}
 
 /** A PowerShell single-quoted string literal: nothing inside is expanded. */
 export function psQuote(value: string): string {

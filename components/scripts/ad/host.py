@@ -261,19 +261,20 @@ def operate(p, url, host, admin, admin_password, identity, computer, created_aft
 
 
 def check_chain(options, accounts, group, who, out):
-    """chain.verify for each gMSA as `who`; raises the first broken link's AdError."""
+    """chain.verify for each gMSA as `who`: the links as JSON entries; raises the first broken one."""
     import chain
     entries = []
     for account in accounts:
         out.line("checking the chain for %s$ as %s" % (account, who))
-        with deadline(120, "verify %s" % account):
+        with deadline(120, "verify %s$" % account):
             result = chain.verify(options, account, group=group, dns=None)
         for line in result.lines():
             out.line(line)
-        for link in result.links:
-            entries.append({"account": account, "link": link.name, "ok": link.ok, "detail": link.detail})
-        if not result.ok:
-            raise result.error()
+        entries += [dict(item, account=account) for item in result.as_json()]
+        broken = next((link for link in result.links if not link.ok), None)
+        if broken is not None or not result.ok:
+            raise AdError(broken.link if broken else "verify", "%s$: %s" % (account, broken.why if broken else "the chain was not checked to its end"),
+                          (broken.todo if broken else "") or "")
     return entries
 
 
