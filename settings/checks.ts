@@ -3,6 +3,8 @@
 import { cidrProblem, isIpv4 } from "../lib/cidr";
 import { dnsNameOf, domainRdns, formatDn, isAtOrBelow, parseDn, type Rdn } from "../lib/ad/dn";
 import { windowsInstanceFamilies } from "./catalog";
+// The names the AD code refuses to act on; components/scripts/ad/names.py reads the same file.
+import wellKnownNames from "../components/scripts/ad/well-known-names.json";
 
 const partition = "aws(-cn|-us-gov)?";
 
@@ -189,6 +191,34 @@ export function groupAccountName(v: string): string | undefined {
     if (v.length < 1 || v.length > 64) return `must be 1 to 64 characters (this one has ${v.length})`;
     if (/["/\\[\]:;|=,+*?<>@]/.test(v)) return "must not contain any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare group name)";
     if (v.endsWith(".") || v.trim() !== v) return "must not start or end with a space or end with '.'";
+    return undefined;
+}
+
+/** Whether v is one of the names, or starts with one of the prefixes (case-insensitive, as AD compares). */
+function isWellKnown(v: string, names: readonly string[], prefixes: readonly string[]): boolean {
+    const lower = v.toLowerCase();
+    return names.some((n) => n.toLowerCase() === lower) || prefixes.some((p) => lower.startsWith(p.toLowerCase()));
+}
+
+/**
+ * The readers' group: a group name that is none of AD's built-in or well-known groups (nor AWS
+ * Managed Microsoft AD's): eks-gmsa adds members to it, and `remove` may delete it.
+ */
+export function readersGroupName(v: string): string | undefined {
+    const shape = groupAccountName(v);
+    if (shape) return shape;
+    if (isWellKnown(v, wellKnownNames.groups, wellKnownNames.groupPrefixes)) return "is a built-in or well-known group; give eks-gmsa a group of its own (it adds members to it and may delete it)";
+    return undefined;
+}
+
+/**
+ * The portable identity: a user name that is none of AD's built-in or well-known accounts (nor AWS
+ * Managed Microsoft AD's Admin): eks-gmsa sets its password when it creates it.
+ */
+export function portableIdentityName(v: string): string | undefined {
+    const shape = userAccountName(v);
+    if (shape) return shape;
+    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes)) return "is a built-in or well-known account; give the portable identity an account of its own";
     return undefined;
 }
 

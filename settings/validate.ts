@@ -445,7 +445,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
         }
     }
     const accounts = indexed.map((x) => x.account);
-    const readersGroup = s.string("readersGroup", { default: "eks-gmsa-readers", check: check.groupAccountName });
+    const readersGroup = s.string("readersGroup", { default: "eks-gmsa-readers", check: check.readersGroupName });
 
     const webhook = s.section("webhook");
     const webhookNamespace = webhook.string("namespace", { default: "gmsa-webhook", check: check.dns1123Label });
@@ -467,7 +467,7 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
 
     let portableIdentity: GmsaSettings["portableIdentity"];
     const identity = s.section("portableIdentity");
-    const username = s.has("portableIdentity") ? identity.string("username", { check: check.userAccountName }) : undefined;
+    const username = s.has("portableIdentity") ? identity.string("username", { check: check.portableIdentityName }) : undefined;
     identity.finish();
     const password = values[portableIdentityPasswordKey];
     if (mode === "domainless") {

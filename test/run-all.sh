@@ -11,5 +11,8 @@ for linter in shellcheck:shellcheck pyflakes3:pyflakes3; do
     command -v "${linter%%:*}" >/dev/null 2>&1 || { apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null 2>&1 \
         || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null; }; }
 done
+# The management host's mode reads its secrets with boto3 (test/ad-host-mode.test.ts runs the real one).
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || { apt-get install -y --no-install-recommends python3-boto3 >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends python3-boto3 >/dev/null; }; }
 npx tsc --noEmit -p tsconfig.json
 node --import tsx --test --test-concurrency=2 test/*.test.ts

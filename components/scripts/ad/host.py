@@ -234,7 +234,12 @@ def run(p, out):
 
 def operate(p, url, host, admin, admin_password, identity, computer, created_after, out):
     """Connects as the admin and runs the operation; returns (facts, changes, probe credentials)."""
-    directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
+    try:
+        directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
+    except AdError as e:
+        if e.link == "bind":
+            e.todo = "check the username and password in the adminSecretArn secret"
+        raise
     try:
         facts = directory.discover()
         if facts["dnsName"] != p["dnsName"]:

@@ -1,0 +1,184 @@
+// The management host's mode (`cli.py host --payload-file F`) as the SSM documents run it, against a
+// real Samba DC, with the real boto3 reading secrets from a loopback stand-in for Secrets Manager:
+// the payload is checked before anything is read or connected, one DC serves the run, the last line
+// is the result with only non-secret facts, a failure is one line, and no password ever shows.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { account, addUser, cli, markOf, type Run } from "./support/ad-cli";
+import { startSecretsManager, type SecretsManagerStandIn } from "./support/fake-secrets-manager";
+import { startSambaDomain, type SambaDomain, type SambaFacts } from "./support/samba";
+
+let dc: SambaDomain;
+let facts: SambaFacts;
+let sm: SecretsManagerStandIn;
+let dir: string;
+const arn = (name: string) => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
+const identityPassword = "Portable-Identity-Passw0rd!";
+const strangerPassword = "Stranger-Passw0rd-7!";
+
+before(async () => {
+    [dc, sm] = await Promise.all([startSambaDomain(), startSecretsManager()]);
+    facts = await dc.facts();
+    dir = mkdtempSync(path.join(os.tmpdir(), "ad-host-"));
+    sm.secrets.set(arn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
+    sm.secrets.set(arn("identity"), JSON.stringify({ username: "ccg-host", password: identityPassword, domainName: dc.dnsName }));
+    sm.secrets.set(arn("stranger"), JSON.stringify({ username: "stranger", password: "Not-Its-Passw0rd!" }));
+    sm.secrets.set(arn("wrong-admin"), JSON.stringify({ username: "Admin", password: "Wrong-Admin-Passw0rd!" }));
+    sm.secrets.set(arn("not-json"), "Admin:Plain-Text-Passw0rd!");
+    sm.secrets.set(arn("denied"), { error: "AccessDeniedException" });
+    await addUser(dc, "stranger", strangerPassword);
+}, { timeout: 180_000 });
+after(async () => {
+    await dc?.stop();
+    await sm?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const T = { timeout: 120_000 };
+const everyPassword = () => [dc.delegatedAdmin.password, identityPassword, strangerPassword, "Not-Its-Passw0rd!", "Wrong-Admin-Passw0rd!", "Plain-Text-Passw0rd!", dc.adminPassword];
+
+function payload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        operation: "provision",
+        region: "us-west-2",
+        domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: [dc.host] },
+        adminSecretArn: arn("admin"),
+        readersGroup: "Host-Readers",
+        owner: "dev-cluster",
+        accountsOu: dc.usersOuDn,
+        accounts: ["HostApp01"],
+        identity: { username: "ccg-host", secretArn: arn("identity") },
+        verify: true,
+        ...overrides,
+    };
+}
+
+let files = 0;
+async function host(doc: Record<string, unknown>, env: Record<string, string> = {}): Promise<Run & { result?: Record<string, any>; lines: string[] }> {
+    const file = path.join(dir, `payload-${files++}.json`);
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await cli(["host", "--payload-file", file], {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "stand-in-secret-key",
+        AWS_EC2_METADATA_DISABLED: "true", ...env,
+    }, 150_000);
+    // Whatever happened: never a traceback, never a password, on either stream.
+    for (const stream of [r.stdout, r.stderr]) {
+        assert.ok(!/Traceback/.test(stream), stream);
+        for (const secret of everyPassword()) assert.ok(!stream.includes(secret), `a password shows in the output:\n${stream}`);
+    }
+    const lines = r.stdout.trim().split("\n");
+    const last = lines[lines.length - 1] ?? "";
+    return { ...r, lines, result: last.startsWith("EKS-GMSA-RESULT ") ? JSON.parse(last.slice("EKS-GMSA-RESULT ".length)) : undefined };
+}
+
+const factsOnly = (result: Record<string, unknown>) => ({ dnsName: result.dnsName, forestName: result.forestName, netbiosName: result.netbiosName, domainSid: result.domainSid, domainGuid: result.domainGuid });
+
+describe("provision on the management host", () => {
+    test("domainless: provisions, checks the chain as the portable identity, ends with the facts, changes and links", T, async () => {
+        const r = await host(payload({ domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: ["127.0.0.1", dc.host] } }));
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.ok(r.lines.includes("domain controller 127.0.0.1 does not answer (the domain controller at 127.0.0.1:389 cannot be reached (Connection refused))"), r.stdout);
+        assert.ok(r.lines.includes(`connecting to ldap://${dc.host} as ${dc.netbiosName}\\Admin`), r.stdout);
+        assert.ok(r.result, r.stdout);
+        assert.deepEqual(factsOnly(r.result), { dnsName: facts.dnsName, forestName: facts.forestName, netbiosName: facts.netbiosName, domainSid: facts.domainSid, domainGuid: facts.domainGuid });
+        assert.deepEqual(r.result.changes, [
+            `created group Host-Readers (CN=Host-Readers,${dc.usersOuDn})`,
+            `created user ccg-host (CN=ccg-host,${dc.usersOuDn})`,
+            "added user ccg-host to Host-Readers",
+            `created gMSA HostApp01$ (CN=HostApp01,${dc.managedServiceAccountsDn})`,
+        ]);
+        assert.deepEqual(r.result.chain.map((l: any) => [l.account, l.link, l.ok]), ["dc", "dns", "clock", "bind", "gmsa", "password", "tgt", "service ticket", "sysvol"].map((l) => ["HostApp01", l, true]));
+        assert.deepEqual(Object.keys(r.result).sort(), ["chain", "changes", "dnsName", "domainGuid", "domainSid", "forestName", "netbiosName"]);
+        assert.deepEqual(sm.requests.slice(-2).map((q) => [q.target, q.secretId, q.signed]), [
+            ["secretsmanager.GetSecretValue", arn("admin"), true], ["secretsmanager.GetSecretValue", arn("identity"), true]]);
+    });
+
+    test("a second run changes nothing and checks the chain again", T, async () => {
+        const r = await host(payload());
+        assert.equal(r.status, 0, r.stdout);
+        assert.deepEqual(r.result?.changes, []);
+        assert.equal(r.result?.chain.length, 9);
+    });
+
+    test("domain-joined: the chain is checked as an owned probe computer in the readers' group", T, async () => {
+        const r = await host(payload({ identity: undefined, readersGroup: "Joined-Readers", accounts: ["HostApp02"] }));
+        assert.equal(r.status, 0, r.stdout);
+        const probe = r.result!.changes.find((c: string) => c.startsWith("created the probe computer "));
+        const name = /^created the probe computer (\S+\$) /.exec(probe)![1];
+        assert.ok(name.length <= 16, name);
+        assert.ok(r.result!.changes.includes(`added the probe computer ${name} to Joined-Readers`));
+        assert.deepEqual((await account(dc, name))?.info, [markOf("dev-cluster")]);
+        assert.match((await account(dc, name))!.dn[0], new RegExp(`,${dc.usersOuDn}$`));
+        assert.ok(r.lines.includes(`checking the chain for HostApp02$ as ${name}`), r.stdout);
+        assert.ok(r.result!.chain.every((l: any) => l.ok), JSON.stringify(r.result!.chain));
+        const again = await host(payload({ identity: undefined, readersGroup: "Joined-Readers", accounts: ["HostApp02"] }));
+        assert.equal(again.status, 0, again.stdout);
+        assert.deepEqual(again.result?.changes, [], "the probe is reused, with a new password");
+    });
+});
+
+describe("node lifecycle on the management host", () => {
+    test("node-join and node-cleanup take the computer name from SSM_ComputerName", T, async () => {
+        const node = await dc.createComputer("HOSTNODE1");
+        const join = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_ComputerName: node.name });
+        assert.equal(join.status, 0, join.stdout);
+        assert.deepEqual(join.result?.changes, ["added computer HOSTNODE1$ to Host-Readers"]);
+        const cleanup = await host(payload({ operation: "node-cleanup", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_ComputerName: node.name });
+        assert.equal(cleanup.status, 0, cleanup.stdout);
+        assert.deepEqual(cleanup.result?.changes, [`deleted computer HOSTNODE1$ (${node.dn})`]);
+        assert.deepEqual(cleanup.result?.chain, []);
+    });
+});
+
+describe("the payload is checked before any secret is read or any DC contacted", () => {
+    const cases: [string, () => Record<string, unknown>, Record<string, string>, string][] = [
+        ["a curly quote in readersGroup", () => payload({ readersGroup: "Readers\u2019" }), {}, "eks-gmsa: payload: readersGroup contains U+2019: names of AD objects must be printable ASCII; fix the stack's configuration; the payload is rendered from it"],
+        ["an unknown field", () => payload({ script: "Remove-ADObject" }), {}, "eks-gmsa: payload: script is not a payload field (expected one of operation, region, domain, adminSecretArn, readersGroup, owner, accountsOu, accounts, identity, joinOu, verify); fix the stack's configuration; the payload is rendered from it"],
+        ["an accountsOu outside the domain", () => payload({ accountsOu: "OU=EKS,DC=evil,DC=example" }), {}, "eks-gmsa: payload: accountsOu 'OU=EKS,DC=evil,DC=example' is not inside the domain DC=samba,DC=test; fix the stack's configuration; the payload is rendered from it"],
+        ["a built-in readers' group", () => payload({ readersGroup: "Domain Computers" }), {}, "eks-gmsa: payload: readersGroup 'Domain Computers' is a built-in or well-known group; give eks-gmsa a group of its own; fix the stack's configuration; the payload is rendered from it"],
+        ["a gMSA name with '$'", () => payload({ accounts: ["HostApp01$"] }), {}, "eks-gmsa: payload: accounts[0] must be given without the trailing '$'; fix the stack's configuration; the payload is rendered from it"],
+        ["a secret that is not an ARN", () => payload({ adminSecretArn: "eks-gmsa/admin" }), {}, "eks-gmsa: payload: adminSecretArn must be a Secrets Manager secret ARN; fix the stack's configuration; the payload is rendered from it"],
+        ["an unknown operation", () => payload({ operation: "delete-everything" }), {}, "eks-gmsa: payload: operation must be one of provision, node-join, node-cleanup; fix the stack's configuration; the payload is rendered from it"],
+        ["node-join without SSM_ComputerName", () => payload({ operation: "node-join" }), {}, "eks-gmsa: payload: SSM_ComputerName is not set; the SSM document passes the node's computer name in its ComputerName parameter"],
+        ["an SSM_ComputerName that is not a computer name", () => payload({ operation: "node-cleanup" }), { SSM_ComputerName: "NODE1*)(cn=*" }, "eks-gmsa: payload: SSM_ComputerName 'NODE1*)(cn=*' must be a computer name: 1 to 15 letters, digits or '-', not only digits; fix the stack's configuration; the payload is rendered from it"],
+    ];
+    for (const [name, doc, env, line] of cases) {
+        test(name, T, async () => {
+            const before = sm.requests.length;
+            const r = await host(doc(), env);
+            assert.equal(r.status, 1);
+            assert.equal(r.stdout.trim(), line);
+            assert.equal(sm.requests.length, before, "no secret was read");
+        });
+    }
+});
+
+describe("failures are one line and carry no secret", () => {
+    const cases: [string, () => Record<string, unknown>, RegExp][] = [
+        ["a wrong admin password", () => payload({ adminSecretArn: arn("wrong-admin") }), /^eks-gmsa: bind: the user name or password was refused for SAMBA\\Admin; check the username and password in the adminSecretArn secret$/],
+        ["a secret that is not JSON", () => payload({ adminSecretArn: arn("not-json") }), /^eks-gmsa: secrets: the adminSecretArn secret .* is not JSON with a username and a password; store it as/],
+        ["a secret the host may not read", () => payload({ adminSecretArn: arn("denied") }), /^eks-gmsa: secrets: cannot read the adminSecretArn secret .* \(AccessDeniedException\); let the management host's role call secretsmanager:GetSecretValue/],
+        ["an identity secret naming another user", () => payload({ identity: { username: "ccg-other", secretArn: arn("identity") } }), /^eks-gmsa: secrets: the identity.secretArn secret names the user ccg-host, the payload ccg-other;/],
+        ["an existing account eks-gmsa did not create, with another password", () => payload({ identity: { username: "stranger", secretArn: arn("stranger") } }), /^eks-gmsa: provision: --identity-user stranger exists and was not created by eks-gmsa .*never resets the password/],
+        ["no domain controller answers", () => payload({ domain: { dnsName: "nowhere.invalid", netbiosName: "NOWHERE", dcAddresses: ["127.0.0.1"] }, accountsOu: undefined }), /^eks-gmsa: reach: the domain controller at nowhere\.invalid:389 cannot be reached/],
+    ];
+    for (const [name, doc, message] of cases) {
+        test(name, T, async () => {
+            const r = await host(doc());
+            assert.equal(r.status, 1, r.stdout);
+            assert.equal(r.result, undefined);
+            assert.match(r.lines[r.lines.length - 1], message);
+            assert.equal(r.lines.filter((l) => l.startsWith("eks-gmsa: ")).length, 1, r.stdout);
+            assert.equal(r.stderr, "");
+        });
+    }
+
+    test("the stranger's password was not reset", T, async () => {
+        assert.equal((await account(dc, "stranger"))?.info, undefined);
+        const r = await cli(["discover", "--url", dc.url, "--user", `${dc.netbiosName}\\stranger`], { AD_PASSWORD: strangerPassword });
+        assert.equal(r.status, 0, r.stderr);
+    });
+});
