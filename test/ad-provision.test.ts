@@ -137,7 +137,7 @@ describe("provision corrects what it owns, and only that", () => {
         const missing = `OU=Nowhere,${dc.ouDn}`;
         const r = await cli(["provision", ...admin.args, "--account", "WebApp09", "--group", "New-Readers", "--ou", missing], admin.env);
         assert.equal(r.status, 1);
-        assert.equal(r.stderr.trim(), `ad: provision: the OU ${missing} for the readers' group does not exist; create it, or pass an existing OU with --ou`);
+        assert.equal(r.stderr.trim(), `ad: provision: the OU ${missing} for the readers' group and the identity does not exist; create it, or pass an existing OU with --ou`);
     });
 });
 

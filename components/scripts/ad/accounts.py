@@ -211,8 +211,11 @@ class Writer:
         encoded = ('"%s"' % password).encode("utf-16-le")
         self.modify(action, dn, {"unicodePwd": (ldb.FLAG_MOD_REPLACE, [encoded])}, secret=True)
 
-    def delete(self, action, dn):
-        self._run(action, dn, lambda: self.directory.samdb.delete(ldb.Dn(self.directory.samdb, str(dn))))
+    def delete(self, action, dn, subtree=False):
+        """subtree: with the objects below it (a joined Windows machine may hold some, e.g. BitLocker
+        recovery information), through the tree-delete control."""
+        controls = ["tree_delete:1"] if subtree else []
+        self._run(action, dn, lambda: self.directory.samdb.delete(ldb.Dn(self.directory.samdb, str(dn)), controls))
 
     def add_member(self, group, member_dn, what):
         """Adds a direct member; True when it was added, False when it already was one."""

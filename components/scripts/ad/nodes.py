@@ -85,11 +85,7 @@ def cleanup(directory, group, computer, join_ou=None):
     if not ac.is_member(directory, found_group, node.dn):
         raise AdError("node-cleanup", "%s$ is not a member of %s, so it is not one of this cluster's nodes; left alone" % (computer, group),
                       "delete it yourself if it is a stale node account")
-    # Subtree delete: a joined Windows machine may hold child objects (e.g. its BitLocker or
-    # service connection points); ldb's tree-delete control removes them with it.
-    writer = ac.Writer(directory, "node-cleanup")
-    writer._run("delete computer %s$" % computer, node.dn,
-                lambda: directory.samdb.delete(ldb.Dn(directory.samdb, node.dn), ["tree_delete:1"]))
+    ac.Writer(directory, "node-cleanup").delete("delete computer %s$" % computer, node.dn, subtree=True)
     return ["deleted computer %s$ (%s)" % (computer, node.dn)]
 
 

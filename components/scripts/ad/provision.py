@@ -13,8 +13,10 @@ import accounts as ac
 import nodes
 from connection import AdError, explain_ldb_error, quiet_stderr
 
-# AES128 | AES256 (MS-KILE 2.2.7): the only types Windows DCs issue by default for accounts without
-# this attribute once RC4 is disabled by default (CVE-2026-20833); RC4 is deliberately left out.
+# AES128 | AES256 (MS-KILE 2.2.7 bits 0x8 and 0x10), no RC4: Microsoft is turning RC4 off by default
+# for Kerberos service tickets (github.com/microsoft/Kerberos-Crypto/wiki/RC4-in-Kerberos: accounts
+# "lack the AES bits (0x8 for AES128, 0x10 for AES256)" are the ones at risk). The CCG plugin and
+# MIT Kerberos use AES; the gMSA's keys exist for every type, so adding RC4 later is one attribute.
 SUPPORTED_ENCRYPTION_TYPES = 0x18
 # Days between password changes; New-ADServiceAccount's default. It cannot change after creation.
 MANAGED_PASSWORD_INTERVAL = 30
@@ -99,12 +101,11 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
     found_group = ac.lookup(directory, group)
     if found_group:
         _check_group(found_group, group)
-    elif not ac.exists(directory, place):
-        raise AdError("provision", "the OU %s for the readers' group does not exist" % place, "create it, or pass an existing OU with --ou")
-    user = None
+    user = ac.lookup(directory, identity[0]) if identity else None
+    if (not found_group or (identity and not user)) and not ac.exists(directory, place):
+        raise AdError("provision", "the OU %s for the readers' group and the identity does not exist" % place, "create it, or pass an existing OU with --ou")
     if identity:
         name, password = identity
-        user = ac.lookup(directory, name)
         if user:
             _check_identity(user, name)
             if not user.owned_by(owner):
