@@ -146,7 +146,10 @@ def load_parm(workspace, options=None, realm=None, workgroup=None):
         if options.insecure_tls:
             lp.set("tls verify peer", "no_check")
         elif options.ca_file:
+            # The default, as_strict_as_possible, also demands a CRL file; ca_and_name would refuse
+            # an address in --url even with a matching IP subjectAltName (Samba 4.22 tls_tstream.c).
             lp.set("tls cafile", options.ca_file)
+            lp.set("tls verify peer", "ca_and_name_if_available")
         else:
             lp.set("tls trust system cas", "yes")
             lp.set("tls ca directories", "/etc/ssl/certs")
