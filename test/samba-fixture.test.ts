@@ -1,11 +1,13 @@
 // The Samba AD fixture (test/support/samba.ts): a real domain controller on a loopback address,
 // answering LDAP and LDAPS, telling its own SID and GUID, and leaving nothing behind.
 // Needs Samba (bash test/support/install-samba.sh; CI installs it). Outside CI a machine without
-// Samba skips these tests; in CI (CI=true) a missing Samba fails them.
+// Samba skips these tests; in CI (CI=true) a missing Samba fails them. The fixture's Python and
+// bash scripts are linted here too (pyflakes3, shellcheck; test/run-all.sh installs both).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as net from "node:net";
+import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -46,6 +48,28 @@ function tlsHandshake(host: string, port: number, ca: Buffer): Promise<tls.PeerC
         s.once("error", reject);
     });
 }
+
+/** test/support's files ending in `ext`, by path; never none (the lint below must lint something). */
+function supportScripts(ext: string): string[] {
+    const dir = path.join(__dirname, "support");
+    const files = readdirSync(dir).filter((n) => n.endsWith(ext)).sort().map((n) => path.join(dir, n));
+    assert.ok(files.length > 0, `no ${ext} files in ${dir}`);
+    return files;
+}
+
+describe("the fixture's scripts (test/support/*.py, *.sh) lint clean", () => {
+    test("pyflakes3 finds nothing in the Python scripts", () => {
+        const lint = spawnSync("pyflakes3", supportScripts(".py"), { encoding: "utf8" });
+        assert.ok(!lint.error, "pyflakes3 is missing: apt-get install -y pyflakes3 (test/run-all.sh installs it)");
+        assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+    });
+
+    test("shellcheck finds nothing in the bash scripts", () => {
+        const lint = spawnSync("shellcheck", supportScripts(".sh"), { encoding: "utf8" });
+        assert.ok(!lint.error, "shellcheck is missing: apt-get install -y shellcheck (test/run-all.sh installs it)");
+        assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+    });
+});
 
 describe("Samba AD domain controller fixture", { skip }, () => {
     let dc: SambaDomain;

@@ -10,7 +10,7 @@
 # Two DCs on one machine would share, and fight over, that socket. Inside the namespace each DC
 # sees its own directory there; nothing outside it changes, and the mount ends with the process.
 # The process keeps its pid through both execs, so the caller can signal it as it is.
-# Needs root (CAP_SYS_ADMIN); test/support/samba.ts probes it with the command `true`.
+# Needs root (CAP_SYS_ADMIN); test/support/sambaProcess.ts probes it with the command `true`.
 set -euo pipefail
 
 if [ "$#" -lt 2 ]; then

@@ -10,7 +10,6 @@ import ipaddress
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import tempfile
@@ -126,20 +125,6 @@ def answers_ldap(endpoint, timeout):
 
 
 @contextlib.contextmanager
-def deadline(seconds, what):
-    """Bounds a whole operation; a DC that stops answering mid-way fails it instead of hanging."""
-    def expired(signum, frame):
-        raise AdError("timeout", "%s took longer than %ds" % (what, seconds), "check the DC's load and the network path, or raise --timeout")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(max(1, int(seconds)))
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
 def quiet_stderr():
     """Samba's C libraries print their own diagnostics on fd 2; the caller reports AdError instead."""
     saved = os.dup(2)
@@ -157,7 +142,8 @@ class Workspace:
     """A private temporary directory for smb.conf, krb5.conf and credential caches, removed on close."""
 
     def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="eks-gmsa-ad-")
+        # Under the directory the command line made (and removes even if this process is killed).
+        self.path = tempfile.mkdtemp(prefix="eks-gmsa-ad-", dir=os.environ.get("EKS_GMSA_AD_TMP") or None)
         os.chmod(self.path, 0o700)
 
     def file(self, name, text):
@@ -194,7 +180,10 @@ def load_parm(workspace, options=None, realm=None, workgroup=None):
         if options.insecure_tls:
             lp.set("tls verify peer", "no_check")
         elif options.ca_file:
+            # The default, as_strict_as_possible, also demands a CRL file; ca_and_name would refuse
+            # an address in --url even with a matching IP subjectAltName (Samba 4.22 tls_tstream.c).
             lp.set("tls cafile", options.ca_file)
+            lp.set("tls verify peer", "ca_and_name_if_available")
         else:
             lp.set("tls trust system cas", "yes")
             lp.set("tls ca directories", "/etc/ssl/certs")
