@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import socket
-import ssl
 import tempfile
 from urllib.parse import urlsplit
 
@@ -89,39 +88,6 @@ def reach(host, port, timeout, what="the domain controller"):
     except OSError as e:
         why = "%s at %s:%d cannot be reached (%s)" % (what, host, port, e.strerror or e)
     raise AdError("reach", why, "check that the address is a domain controller and that security groups and network ACLs let this host reach TCP %d" % port)
-
-
-def _ber(tag, value):
-    return bytes([tag, len(value)]) + value  # every value here is shorter than 128 bytes
-
-
-# An anonymous search of the rootDSE (base "", scope base, filter (objectClass=*)), message id 1.
-_ROOT_DSE_REQUEST = _ber(0x30, _ber(0x02, b"\x01") + _ber(0x63, _ber(0x04, b"") + _ber(0x0A, b"\x00") + _ber(0x0A, b"\x00")
-                                                           + _ber(0x02, b"\x00") + _ber(0x02, b"\x00") + _ber(0x01, b"\x00")
-                                                           + _ber(0x87, b"objectClass") + _ber(0x30, b"")))
-
-
-def answers_ldap(endpoint, timeout):
-    """The DC answers an anonymous LDAP request within the timeout, or AdError('reach'). Samba's
-    LDAP client waits minutes for a server that accepts the connection and then stays silent (a
-    hung service, a proxy), and holds the interpreter meanwhile, so no alarm can end the wait."""
-    try:
-        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout) as raw:
-            conn = raw
-            if endpoint.scheme == "ldaps":
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE  # a liveness probe only: nothing secret is sent on it
-                conn = context.wrap_socket(raw, server_hostname=endpoint.host)
-            conn.sendall(_ROOT_DSE_REQUEST)
-            if conn.recv(1):
-                return
-            why = "%s closed the connection without answering an LDAP request" % endpoint.url()
-    except socket.timeout:
-        why = "%s accepted the connection but did not answer an LDAP request within %gs" % (endpoint.url(), timeout)
-    except (OSError, ssl.SSLError):
-        return  # refused, reset or a TLS failure: the real connection reports it precisely
-    raise AdError("reach", why, "check that the address is a domain controller whose LDAP service is running")
 
 
 @contextlib.contextmanager
@@ -305,7 +271,6 @@ def connect(options, workspace=None):
     """Reach the DC, read its rootDSE anonymously, then bind as the user with SASL and sealing."""
     endpoint = options.endpoint
     reach(endpoint.host, endpoint.port, options.timeout)
-    answers_ldap(endpoint, options.timeout)
     workspace = workspace or Workspace()
     try:
         lp = load_parm(workspace, options)

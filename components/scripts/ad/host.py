@@ -12,12 +12,16 @@ import ipaddress
 import json
 import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import time
 
 import names
 import nodes
 import provision
-from connection import AdError, ConnectOptions, connect, deadline, reach
+from connection import AdError, ConnectOptions, connect, reach
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
 OPERATIONS = ("provision", "node-join", "node-cleanup")
@@ -222,8 +226,7 @@ def run(p, out):
     host = pick_dc(p["dcAddresses"], p["dnsName"], out)
     url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
     out.line("connecting to %s as %s\\%s" % (url, p["netbiosName"], admin))
-    with deadline(300, "the management host's %s" % p["operation"]):
-        facts, changes, probe = operate(p, url, host, admin, admin_password, identity, computer, created_after, out)
+    facts, changes, probe = operate(p, url, host, admin, admin_password, identity, computer, created_after, out)
     chain = []
     if p["operation"] == "provision" and p["verify"]:
         who, password = identity if identity else probe
@@ -271,8 +274,7 @@ def check_chain(options, accounts, group, who, out):
     entries = []
     for account in accounts:
         out.line("checking the chain for %s$ as %s" % (account, who))
-        with deadline(120, "verify %s$" % account):
-            result = chain.verify(options, account, group=group, dns=None)
+        result = chain.verify(options, account, group=group, dns=None)
         for line in result.lines():
             out.line(line)
         entries += [dict(item, account=account) for item in result.as_json()]
@@ -283,8 +285,11 @@ def check_chain(options, accounts, group, who, out):
     return entries
 
 
-def main(payload_file, stream=None):
-    out = Output(stream or sys.stdout)
+# The whole run's bound: under the SSM documents' timeoutSeconds, so the failure is this line.
+RUN_SECONDS = 480
+
+
+def _main(payload_file, out):
     try:
         p = load_payload(payload_file)
         result = run(p, out)
@@ -295,3 +300,36 @@ def main(payload_file, stream=None):
     except Exception as e:  # noqa: BLE001 - the host prints one line, never a traceback
         out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, str(e)[:300]))
     return 1
+
+
+def main(payload_file, stream=None, seconds=RUN_SECONDS):
+    """Runs the payload in a child process killed after `seconds`: Samba's LDAP client can block in
+    C (a DC that accepts and never answers) where no Python signal reaches it. Temporary files
+    (krb5.conf, credential caches) live under a directory removed whatever happened to the child."""
+    out = Output(stream or sys.stdout)
+    scratch = tempfile.mkdtemp(prefix="eks-gmsa-host-")
+    os.environ["EKS_GMSA_AD_TMP"] = scratch
+    sys.stdout.flush()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            code = _main(payload_file, out)
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    try:
+        end = time.monotonic() + seconds
+        while True:
+            pid, status = os.waitpid(child, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+            if time.monotonic() > end:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+                out.line("eks-gmsa: timeout: the run took longer than %ds; check the domain controllers' load and the network path from the "
+                         "management host" % seconds)
+                return 1
+            time.sleep(0.05)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
