@@ -4,10 +4,9 @@
 // in it, and every broken link the issue names, each failing at that link with why and what to do.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ALL_LINKS, SAMBA_PYTHON, addComputer, addGmsa, addUser, gmsaPasswordBase64, linkStates, runPython, tool, verify, type Ran } from "./support/ad-verify-run";
+import { ALL_LINKS, SAMBA_PYTHON, addGmsa, addUser, gmsaPasswordBase64, linkStates, runPython, tool, verify, type Ran } from "./support/ad-verify-run";
 import { startDnsStandIn, type DnsStandIn } from "./support/dns-stand-ins";
 import { startSambaDomain, type SambaDomain } from "./support/samba";
 
@@ -21,14 +20,13 @@ const started = Date.now();
 before(async () => {
     dc = await startSambaDomain();
     assert.equal(dc.smbUnavailable, undefined, `the DC must serve SYSVOL for the last links: ${dc.smbUnavailable}`);
-    // smbd serves SYSVOL as the connecting user's unix id, which must be able to pass through the
-    // DC's directory: the fixture's mkdtemp makes it 0700 (root only), so only Administrator
-    // (mapped to root) could list SYSVOL. Until the fixture opens it, let others traverse it.
-    if ((statSync(dc.baseDir).mode & 0o011) === 0) chmodSync(dc.baseDir, 0o711);
     await tool(dc, "group", "add", GROUP);
     await addUser(dc, READER.name, READER.password, [GROUP]);
     await addUser(dc, OUTSIDER.name, OUTSIDER.password);
-    await addComputer(dc, NODE.name, NODE.password, [GROUP]);
+    // As a domain join leaves it (workstation trust account, HOST/ SPNs, in OU=Computers), then
+    // added to the readers' group as node-join does.
+    await dc.createComputer(NODE.name, { password: NODE.password });
+    await tool(dc, "group", "addmembers", GROUP, `${NODE.name}$`);
     await addGmsa(dc, "WebApp01", [GROUP]);
     await addGmsa(dc, "OtherApp01", []); // only its creator, Administrator, may read its password
     await addGmsa(dc, "NoSpn01", [GROUP], { spns: ["host/NoSpn01"] });
@@ -133,7 +131,7 @@ describe("each broken link is named, with why and what to do", () => {
     });
 
     test("a computer account outside the group is told to join it and renew its tickets", { timeout: 60_000 }, async () => {
-        await addComputer(dc, "NODE2", NODE.password);
+        await dc.createComputer("NODE2", { password: NODE.password });
         const r = await verify([...as("NODE2$"), "--account", "WebApp01", "--group", GROUP], NODE.password);
         assertBrokenAt(r, "password", /NODE2\$ is not a member of/, new RegExp(`node-join --group ${GROUP} --computer NODE2, then renew the node's tickets`));
     });

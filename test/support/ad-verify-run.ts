@@ -59,12 +59,6 @@ export async function addUser(dc: SambaDomain, name: string, password: string, g
     for (const g of groups) await tool(dc, "group", "addmembers", g, name);
 }
 
-export async function addComputer(dc: SambaDomain, name: string, password: string, groups: string[] = []): Promise<void> {
-    await tool(dc, "computer", "add", name);
-    await tool(dc, "user", "setpassword", `${name}$`, `--newpassword=${password}`);
-    for (const g of groups) await tool(dc, "group", "addmembers", g, `${name}$`);
-}
-
 /**
  * A gMSA as an administrator makes one: dNSHostName <name>.<domain>, the SPNs host/<name> and
  * host/<name>.<domain> (unless spns says otherwise), enabled (samba-tool creates it disabled,
