@@ -7,12 +7,16 @@ every link holds), 1 the operation failed (one message: what broke, why, what to
 import argparse
 import json
 import os
+import shutil
+import signal
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import names  # noqa: E402
-from connection import AdError, ConnectOptions, connect, deadline  # noqa: E402
+from connection import AdError, ConnectOptions, connect  # noqa: E402
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
 
@@ -106,20 +110,18 @@ def run(args):
     options = ConnectOptions(args.url, args.user, password_from_env("AD_PASSWORD", "--user"), args.timeout, args.ca_file, args.insecure_tls)
     if args.command == "verify":
         import chain
-        with deadline(max(60, 12 * args.timeout), "verify"):
-            result = chain.verify(options, args.account, group=args.group, dns=args.dns)
+        result = chain.verify(options, args.account, group=args.group, dns=args.dns)
         for line in result.lines():
             print(line)
         return 0 if result.ok else 1
     identity_password = None
     if args.command == "provision" and args.identity_user:
         identity_password = password_from_env("AD_IDENTITY_PASSWORD", "--identity-user")
-    with deadline(max(60, 12 * args.timeout), args.command):
-        directory = connect(options)
-        try:
-            changes = operate(directory, args, identity_password)
-        finally:
-            directory.close()
+    directory = connect(options)
+    try:
+        changes = operate(directory, args, identity_password)
+    finally:
+        directory.close()
     if args.command == "discover":
         print(json.dumps(changes))
     else:
@@ -143,9 +145,43 @@ def operate(directory, args, identity_password):
     return provision.remove(directory, args.account, args.group, args.owner, identity_user=args.identity_user)
 
 
-def main(argv):
+def bounded(seconds, what, work):
+    """Runs work() in a child process and kills it after `seconds`. Samba's LDAP client blocks in C
+    on a server that accepts the connection and never answers, where no Python signal reaches it;
+    a separate process can always be stopped. Temporary files (krb5.conf, credential caches) live
+    under a directory this process removes whatever happened to the child."""
+    scratch = tempfile.mkdtemp(prefix="eks-gmsa-ad-run-")
+    os.environ["EKS_GMSA_AD_TMP"] = scratch
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            code = work()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     try:
-        args = parser().parse_args(argv)
+        end = time.monotonic() + seconds
+        while True:
+            pid, status = os.waitpid(child, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+            if time.monotonic() > end:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+                print("ad: timeout: %s got no complete answer within %ds; check that the address is a domain controller "
+                      "that answers LDAP, its load, and the network path, or raise --timeout" % (what, seconds), file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def guarded(args):
+    try:
         return run(args)
     except Usage as e:
         print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
@@ -156,6 +192,17 @@ def main(argv):
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
         return 1
+
+
+def main(argv):
+    try:
+        args = parser().parse_args(argv)
+    except Usage as e:
+        print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
+        return 2
+    if args.command == "host":
+        return guarded(args)  # the SSM document bounds the host run (timeoutSeconds)
+    return bounded(max(30, 12 * args.timeout), args.command, lambda: guarded(args))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import ipaddress
 import os
 import re
 import shutil
-import signal
 import socket
 import tempfile
 from urllib.parse import urlsplit
@@ -92,20 +91,6 @@ def reach(host, port, timeout, what="the domain controller"):
 
 
 @contextlib.contextmanager
-def deadline(seconds, what):
-    """Bounds a whole operation; a DC that stops answering mid-way fails it instead of hanging."""
-    def expired(signum, frame):
-        raise AdError("timeout", "%s took longer than %ds" % (what, seconds), "check the DC's load and the network path, or raise --timeout")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(max(1, int(seconds)))
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
 def quiet_stderr():
     """Samba's C libraries print their own diagnostics on fd 2; the caller reports AdError instead."""
     saved = os.dup(2)
@@ -123,7 +108,8 @@ class Workspace:
     """A private temporary directory for smb.conf, krb5.conf and credential caches, removed on close."""
 
     def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="eks-gmsa-ad-")
+        # Under the directory the command line made (and removes even if this process is killed).
+        self.path = tempfile.mkdtemp(prefix="eks-gmsa-ad-", dir=os.environ.get("EKS_GMSA_AD_TMP") or None)
         os.chmod(self.path, 0o700)
 
     def file(self, name, text):
