@@ -101,6 +101,21 @@ describe("verify as the identity in the readers' group", () => {
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /through EKS-gMSA-Readers, and got it/);
     });
+
+    test("over ldaps:// (--insecure-tls)", { timeout: 60_000 }, async () => {
+        const r = await verify(["--url", dc.ldapsUrl, "--insecure-tls", ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
+    });
+
+    // connection.py leaves Samba's default "tls verify peer = as_strict_as_possible" with
+    // --ca-file, which demands a CRL file: every ldaps:// run with --ca-file fails with
+    // NT_STATUS_INVALID_PARAMETER_MIX before a byte is sent. Reported; passes once fixed there.
+    test("over ldaps:// with the DC's CA (--ca-file)", { timeout: 60_000, todo: "connection.py: tls verify peer with --ca-file" }, async () => {
+        const r = await verify(["--url", dc.ldapsUrl, "--ca-file", dc.caCertFile, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
+    });
 });
 
 describe("verify as a domain-joined node's computer account", () => {
