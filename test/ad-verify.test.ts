@@ -92,6 +92,8 @@ describe("verify as the identity in the readers' group", () => {
         assert.deepEqual(out.links.map((l: { link: string }) => l.link), ALL_LINKS);
         assert.deepEqual(out.json, out.links.map((l: { link: string; ok: boolean; detail: string }) => ({ link: l.link, ok: l.ok, detail: l.detail })));
         assert.equal(out.lines.length, 10);
+        // on_link got each link as it was checked: the same lines, without the summary.
+        assert.deepEqual(out.onLink.flat(), out.lines.slice(0, 9));
         assert.equal(out.krb5Config, null, "verify restores KRB5_CONFIG for the rest of the process");
         assert.deepEqual(r.leftInTmp, []);
     });
@@ -182,6 +184,7 @@ describe("each broken link is named, with why and what to do", () => {
         assert.match(out.links[2].why, /^this host's clock is (599|600|601) s ahead of the DC's \(Kerberos allows 300 s\)$/);
         assert.match(out.links[2].todo, /chrony\/NTP/);
         assert.deepEqual(out.json[2], { link: "clock", ok: false, detail: out.links[2].why, todo: out.links[2].todo });
+        assert.deepEqual(out.onLink.flat(), out.lines.slice(0, -1), "on_link saw the broken link and its advice too");
     });
 });
 

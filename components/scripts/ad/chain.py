@@ -45,13 +45,17 @@ class ChainResult:
     def ok(self):
         return len(self.links) == len(self.LINKS) and all(link.ok for link in self.links)
 
+    @classmethod
+    def link_lines(cls, link):
+        """The printed line(s) of one link: for a caller that prints each link as it is checked."""
+        width = max(len(name) for name in cls.LINKS)
+        out = ["%-4s  %-*s  %s" % ("ok" if link.ok else "FAIL", width, link.link, link.detail)]
+        if not link.ok and link.todo:
+            out.append("%-4s  %-*s  what to do: %s" % ("", width, "", link.todo))
+        return out
+
     def lines(self):
-        width = max(len(name) for name in self.LINKS)
-        out = []
-        for link in self.links:
-            out.append("%-4s  %-*s  %s" % ("ok" if link.ok else "FAIL", width, link.link, link.detail))
-            if not link.ok and link.todo:
-                out.append("%-4s  %-*s  what to do: %s" % ("", width, "", link.todo))
+        out = [line for link in self.links for line in self.link_lines(link)]
         if self.ok:
             out.append("verify: every link holds (%d of %d)" % (len(self.links), len(self.LINKS)))
         else:
@@ -216,8 +220,10 @@ CHECKS = (("dc", check_dc), ("dns", check_dns), ("clock", check_clock), ("bind",
           ("password", check_password), ("tgt", check_tgt), ("service ticket", check_service_ticket), ("sysvol", check_sysvol))
 
 
-def verify(options, account, group=None, dns=None):
-    """Every link of the chain, in order, up to the first broken one: a ChainResult."""
+def verify(options, account, group=None, dns=None, on_link=None):
+    """Every link of the chain, in order, up to the first broken one: a ChainResult. on_link, if
+    given, is called with each Link as soon as it is checked (so a caller that may be stopped by
+    its own deadline can print the links that held before)."""
     if dns is not None:
         try:
             ipaddress.ip_address(dns)
@@ -226,19 +232,22 @@ def verify(options, account, group=None, dns=None):
     result = ChainResult()
     saved_krb5_config = os.environ.get("KRB5_CONFIG")
     run = _Run(options, account.rstrip("$"), group, dns)
+
     try:
         for name, check in CHECKS:
             try:
-                detail = check(run)
+                link = Link(name, True, check(run))
             except AdError as e:
                 # e.link may be a lower layer's name ("reach", "timeout"): the broken link is this one.
-                result.links.append(Link(name, False, e.why, e.why, e.todo))
-                break
+                link = Link(name, False, e.why, e.why, e.todo)
             except Exception as e:  # an unforeseen failure still ends as one line, never a traceback
                 why = "%s: %s" % (type(e).__name__, " ".join(str(e).split())[:300])
-                result.links.append(Link(name, False, why, why, "report this, with the line above"))
+                link = Link(name, False, why, why, "report this, with the line above")
+            result.links.append(link)
+            if on_link:
+                on_link(link)
+            if not link.ok:
                 break
-            result.links.append(Link(name, True, detail))
     finally:
         run.close()
         if saved_krb5_config is None:
