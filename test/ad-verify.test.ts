@@ -221,6 +221,14 @@ describe("a DNS server without the domain's SRV records", () => {
             new RegExp(`forward ${dc.dnsName} to the domain controllers \\(a conditional forwarder, or a Route 53 Resolver outbound rule\\)`));
     });
 
+    test("--dns names a server that answers REFUSED", { timeout: 30_000 }, async () => {
+        const dns = await startDnsStandIn("refused");
+        standIns.push(dns);
+        const r = await verify([...as(READER.name), "--account", "WebApp01", "--dns", dns.address], READER.password);
+        assertBrokenAt(r, "dns", new RegExp(`${dns.address} answered no SRV record over UDP for _ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} \\(REFUSED\\)`),
+            new RegExp(`${dns.address} must resolve ${dc.dnsName}`));
+    });
+
     test("--dns names a server that never answers", { timeout: 30_000 }, async () => {
         const dns = await startDnsStandIn("silent");
         standIns.push(dns);

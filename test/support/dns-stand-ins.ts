@@ -3,6 +3,7 @@
 //
 //   nxdomain  answers every question NXDOMAIN, over UDP and TCP (a resolver that does not know
 //             the domain: no conditional forwarder to the DCs)
+//   refused   answers every question REFUSED, over UDP and TCP (a resolver that serves other clients)
 //   silent    takes UDP questions and never answers (a firewall that drops DNS)
 //   udpOnly   relays UDP questions to an upstream server and has nothing on TCP 53 (a security
 //             group that opens UDP 53 only)
@@ -15,7 +16,7 @@ export interface DnsStandIn {
     close(): Promise<void>;
 }
 
-export async function startDnsStandIn(kind: "nxdomain" | "silent" | "udpOnly", upstream?: string): Promise<DnsStandIn> {
+export async function startDnsStandIn(kind: "nxdomain" | "refused" | "silent" | "udpOnly", upstream?: string): Promise<DnsStandIn> {
     for (let attempt = 0; attempt < 20; attempt++) {
         const address = `127.${randomInt(16, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
         const udp = dgram.createSocket("udp4");
@@ -30,15 +31,16 @@ export async function startDnsStandIn(kind: "nxdomain" | "silent" | "udpOnly", u
         }
         udp.on("error", () => { /* a stand-in never takes a test down */ });
         let tcp: net.Server | undefined;
-        if (kind === "nxdomain") {
-            udp.on("message", (query, peer) => udp.send(nxdomain(query), peer.port, peer.address));
+        if (kind === "nxdomain" || kind === "refused") {
+            const rcode = kind === "nxdomain" ? 3 : 5;
+            udp.on("message", (query, peer) => udp.send(failure(query, rcode), peer.port, peer.address));
             tcp = net.createServer((socket) => {
                 socket.on("error", () => socket.destroy());
                 let buffer = Buffer.alloc(0);
                 socket.on("data", (chunk) => {
                     buffer = Buffer.concat([buffer, chunk]);
                     while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
-                        const answer = nxdomain(buffer.subarray(2, 2 + buffer.readUInt16BE(0)));
+                        const answer = failure(buffer.subarray(2, 2 + buffer.readUInt16BE(0)), rcode);
                         buffer = buffer.subarray(2 + buffer.readUInt16BE(0));
                         const length = Buffer.alloc(2);
                         length.writeUInt16BE(answer.length);
@@ -70,11 +72,11 @@ export async function startDnsStandIn(kind: "nxdomain" | "silent" | "udpOnly", u
     throw new Error("no free loopback address for a DNS stand-in");
 }
 
-/** The query turned into its own NXDOMAIN answer: same id and question, QR and RA set, RCODE 3. */
-function nxdomain(query: Buffer): Buffer {
+/** The query turned into its own failed answer: same id and question, QR and RA set, no records. */
+function failure(query: Buffer, rcode: number): Buffer {
     const answer = Buffer.from(query);
     answer[2] = 0x80 | (query[2] & 0x01); // QR, RD copied
-    answer[3] = 0x80 | 3; // RA, NXDOMAIN
+    answer[3] = 0x80 | rcode; // RA, RCODE
     answer.writeUInt16BE(0, 6); // no answers
     answer.writeUInt16BE(0, 8);
     answer.writeUInt16BE(0, 10); // no additional records (drops the query's EDNS OPT, if any)

@@ -138,7 +138,7 @@ def check_dns(run):
                 continue  # too long for UDP: the TCP question below must carry it
             if not answer.records:
                 what = "NXDOMAIN: it does not know the name" if answer.rcode == 3 else (
-                    "%s" % answer.rcode_name if answer.rcode else "no SRV records")
+                    answer.rcode_name if answer.rcode else "NOERROR, but no SRV record")
                 if run.dns:
                     todo = ("%s must resolve %s: forward %s to the domain controllers (a conditional forwarder, or a Route 53 Resolver "
                             "outbound rule), or point this host at the DCs' DNS" % (server, run.domain, run.domain))
@@ -192,7 +192,7 @@ def check_password(run):
 
 def check_tgt(run):
     reach(run.address, 88, run.timeout, "the KDC")
-    krb5_conf(run.workspace, run.realm, [run.address])
+    krb5_conf(run.workspace, run.realm, ["[%s]" % run.address if ":" in run.address else run.address])
     lp = load_parm(run.workspace, realm=run.realm, workgroup=run.facts["netbiosName"])
     try:
         run.ccache = kerberos.tgt(run.workspace, lp, run.realm, run.facts["netbiosName"], run.gmsa.sam_name, run.password.current)
