@@ -41,8 +41,9 @@ def _explain(link, message, table, fallback_todo):
 
 def tgt(workspace, lp, realm, netbios_name, account, utf16_password):
     """A TGT for account@realm in a FILE: cache in the workspace; returns the cache's path."""
+    # No creds.guess(): nothing from the environment (USER, PASSWD, KRB5CCNAME) may stand in for
+    # what is set here.
     creds = Credentials()
-    creds.guess(lp)
     creds.set_username(account)
     creds.set_domain(netbios_name)
     creds.set_realm(realm)
