@@ -45,13 +45,17 @@ class ChainResult:
     def ok(self):
         return len(self.links) == len(self.LINKS) and all(link.ok for link in self.links)
 
+    @classmethod
+    def link_lines(cls, link):
+        """The printed line(s) of one link: for a caller that prints each link as it is checked."""
+        width = max(len(name) for name in cls.LINKS)
+        out = ["%-4s  %-*s  %s" % ("ok" if link.ok else "FAIL", width, link.link, link.detail)]
+        if not link.ok and link.todo:
+            out.append("%-4s  %-*s  what to do: %s" % ("", width, "", link.todo))
+        return out
+
     def lines(self):
-        width = max(len(name) for name in self.LINKS)
-        out = []
-        for link in self.links:
-            out.append("%-4s  %-*s  %s" % ("ok" if link.ok else "FAIL", width, link.link, link.detail))
-            if not link.ok and link.todo:
-                out.append("%-4s  %-*s  what to do: %s" % ("", width, "", link.todo))
+        out = [line for link in self.links for line in self.link_lines(link)]
         if self.ok:
             out.append("verify: every link holds (%d of %d)" % (len(self.links), len(self.LINKS)))
         else:
@@ -134,7 +138,7 @@ def check_dns(run):
                 continue  # too long for UDP: the TCP question below must carry it
             if not answer.records:
                 what = "NXDOMAIN: it does not know the name" if answer.rcode == 3 else (
-                    "%s" % answer.rcode_name if answer.rcode else "no SRV records")
+                    answer.rcode_name if answer.rcode else "NOERROR, but no SRV record")
                 if run.dns:
                     todo = ("%s must resolve %s: forward %s to the domain controllers (a conditional forwarder, or a Route 53 Resolver "
                             "outbound rule), or point this host at the DCs' DNS" % (server, run.domain, run.domain))
@@ -188,7 +192,7 @@ def check_password(run):
 
 def check_tgt(run):
     reach(run.address, 88, run.timeout, "the KDC")
-    krb5_conf(run.workspace, run.realm, [run.address])
+    krb5_conf(run.workspace, run.realm, ["[%s]" % run.address if ":" in run.address else run.address])
     lp = load_parm(run.workspace, realm=run.realm, workgroup=run.facts["netbiosName"])
     try:
         run.ccache = kerberos.tgt(run.workspace, lp, run.realm, run.facts["netbiosName"], run.gmsa.sam_name, run.password.current)
@@ -216,8 +220,10 @@ CHECKS = (("dc", check_dc), ("dns", check_dns), ("clock", check_clock), ("bind",
           ("password", check_password), ("tgt", check_tgt), ("service ticket", check_service_ticket), ("sysvol", check_sysvol))
 
 
-def verify(options, account, group=None, dns=None):
-    """Every link of the chain, in order, up to the first broken one: a ChainResult."""
+def verify(options, account, group=None, dns=None, on_link=None):
+    """Every link of the chain, in order, up to the first broken one: a ChainResult. on_link, if
+    given, is called with each Link as soon as it is checked (so a caller that may be stopped by
+    its own deadline can print the links that held before)."""
     if dns is not None:
         try:
             ipaddress.ip_address(dns)
@@ -226,19 +232,22 @@ def verify(options, account, group=None, dns=None):
     result = ChainResult()
     saved_krb5_config = os.environ.get("KRB5_CONFIG")
     run = _Run(options, account.rstrip("$"), group, dns)
+
     try:
         for name, check in CHECKS:
             try:
-                detail = check(run)
+                link = Link(name, True, check(run))
             except AdError as e:
                 # e.link may be a lower layer's name ("reach", "timeout"): the broken link is this one.
-                result.links.append(Link(name, False, e.why, e.why, e.todo))
-                break
+                link = Link(name, False, e.why, e.why, e.todo)
             except Exception as e:  # an unforeseen failure still ends as one line, never a traceback
                 why = "%s: %s" % (type(e).__name__, " ".join(str(e).split())[:300])
-                result.links.append(Link(name, False, why, why, "report this, with the line above"))
+                link = Link(name, False, why, why, "report this, with the line above")
+            result.links.append(link)
+            if on_link:
+                on_link(link)
+            if not link.ok:
                 break
-            result.links.append(Link(name, True, detail))
     finally:
         run.close()
         if saved_krb5_config is None:

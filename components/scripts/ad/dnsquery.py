@@ -14,6 +14,9 @@ CLASS_IN = 1
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
+_MISMATCH = "the answer does not match the question"
+
+
 class DnsError(Exception):
     """No usable answer: kind is 'timeout', 'unreachable' or 'malformed'; str() says which server and transport."""
 
@@ -80,7 +83,7 @@ def parse_answer(message, ident, name, qtype):
         raise DnsError("malformed", "the answer is shorter than a DNS header")
     rid, flags, qdcount, ancount = struct.unpack(">HHHH", message[:8])
     if rid != ident or not flags & 0x8000:
-        raise DnsError("malformed", "the answer does not match the question")
+        raise DnsError("malformed", _MISMATCH)
     offset = 12
     for _ in range(qdcount):
         qname, offset = read_name(message, offset)
@@ -123,8 +126,8 @@ def query_udp(server, name, qtype, timeout, port=53):
                 try:
                     return parse_answer(reply, ident, name, qtype)
                 except DnsError as e:
-                    if str(e) != "the answer does not match the question":
-                        raise
+                    if str(e) != _MISMATCH:  # a stray or late datagram: keep waiting for ours
+                        raise DnsError(e.kind, "%s: %s" % (where, e))
         except socket.timeout:
             raise DnsError("timeout", "no answer from %s within %gs" % (where, timeout))
         except OSError as e:
