@@ -92,6 +92,8 @@ describe("provision on the management host", () => {
         ]);
         assert.deepEqual(r.result.chain.map((l: any) => [l.account, l.link, l.ok]), ["dc", "dns", "clock", "bind", "gmsa", "password", "tgt", "service ticket", "sysvol"].map((l) => ["HostApp01", l, true]));
         assert.deepEqual(Object.keys(r.result).sort(), ["chain", "changes", "dnsName", "domainGuid", "domainSid", "forestName", "netbiosName"]);
+        // The links were printed as they were checked, before the result line.
+        assert.ok(r.lines.some((l) => /^ok\s+sysvol\s/.test(l)) && r.lines.includes("verify: every link holds (9 of 9)"), r.stdout);
         assert.deepEqual(sm.requests.slice(-2).map((q) => [q.target, q.secretId, q.signed]), [
             ["secretsmanager.GetSecretValue", arn("admin"), true], ["secretsmanager.GetSecretValue", arn("identity"), true]]);
     });

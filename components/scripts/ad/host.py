@@ -274,9 +274,10 @@ def check_chain(options, accounts, group, who, out):
     entries = []
     for account in accounts:
         out.line("checking the chain for %s$ as %s" % (account, who))
-        result = chain.verify(options, account, group=group, dns=None)
-        for line in result.lines():
-            out.line(line)
+        # Each link printed as it is checked: a run stopped by its bound still shows how far it got.
+        result = chain.verify(options, account, group=group, dns=None,
+                              on_link=lambda link: [out.line(line) for line in chain.ChainResult.link_lines(link)])
+        out.line(result.lines()[-1])
         entries += [dict(item, account=account) for item in result.as_json()]
         broken = next((link for link in result.links if not link.ok), None)
         if broken is not None or not result.ok:
