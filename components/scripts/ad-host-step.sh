@@ -35,27 +35,29 @@ install_packages() {
   mapfile -t missing < <(missing_packages)
   [ "${#missing[@]}" -eq 0 ] && return 0
   say "installing ${missing[*]} from the Ubuntu archive"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 update >"$workdir/apt.log" 2>&1 \
-    || ! DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends "${missing[@]}" >>"$workdir/apt.log" 2>&1; then
-    say "could not install ${missing[*]}: $(grep -v '^[[:space:]]*$' "$workdir/apt.log" | tail -n 1) (the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 update >"$scratch/apt.log" 2>&1 \
+    || ! DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends "${missing[@]}" >>"$scratch/apt.log" 2>&1; then
+    say "could not install ${missing[*]}: $(grep -v '^[[:space:]]*$' "$scratch/apt.log" | tail -n 1) (the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy)"
     exit 1
   fi
 }
 
+# Two private directories, removed on every exit: the package and its payload; and this run's
+# scratch (apt's log, the Python's stderr, its temporary files and any Kerberos ticket cache).
 workdir=$(mktemp -d)
-trap 'rm -rf -- "$workdir"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf -- "$workdir" "$scratch"' EXIT
 trap 'exit 143' TERM INT
-# Whatever the Python writes to temporary files, and any Kerberos ticket cache, stays in here.
-export TMPDIR="$workdir" KRB5CCNAME="FILE:$workdir/krb5cc"
+export TMPDIR="$scratch" KRB5CCNAME="FILE:$scratch/krb5cc"
 
 install_packages
 printf '%s' "$package_base64" | base64 -d | tar -xzmf - --no-same-owner -C "$workdir"
 printf '%s' "$payload_base64" | base64 -d >"$workdir/payload.json"
 
 status=0
-"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" 2>"$workdir/python.stderr" || status=$?
+"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" 2>"$scratch/python.stderr" || status=$?
 if [ "$status" -ne 0 ]; then
-  error=$(grep -v '^[[:space:]]*$' "$workdir/python.stderr" | tail -n 1 || true)
+  error=$(grep -v '^[[:space:]]*$' "$scratch/python.stderr" | tail -n 1 || true)
   echo "${error:-eks-gmsa-host: the AD run failed (exit $status) without an error line}" >&2
 fi
 exit "$status"
