@@ -35,7 +35,9 @@ const payload: AdPayload = {
 /**
  * A stand-in for the Python package: cli.py reports, as its result line, its arguments, the
  * payload file's bytes, a digest of every file next to it, its environment and its directory's
- * mode. With owner "fail" it writes lines to stderr and exits 1 like a failed AD run.
+ * mode. Like host.py it writes progress, then the result or one `eks-gmsa: ...` failure line, to
+ * stdout. Owner "fail": a failed run (with noise on stderr); "crash": it dies before printing a
+ * failure line; "chatty": thousands of progress lines before the result.
  */
 const standInCli = `import hashlib, json, os, stat, sys
 here = os.path.dirname(os.path.abspath(__file__))
@@ -47,11 +49,18 @@ for name in sorted(os.listdir(here)):
     with open(os.path.join(here, name), "rb") as f:
         files[name] = hashlib.sha256(f.read()).hexdigest()
 payload = json.loads(raw)
-if payload["owner"] == "fail":
-    sys.stderr.write("Traceback-ish noise: password=Hunter2-Secret\\n")
-    sys.stderr.write("eks-gmsa-ad: provision: the readers' group is a built-in group\\n\\n")
-    sys.exit(1)
 print("progress: connected")
+if payload["owner"] == "fail":
+    sys.stderr.write("WARNING: library noise password=Hunter2-Secret\\n")
+    print("eks-gmsa: payload: readersGroup 'Domain Computers' is a built-in group; choose a group of your own")
+    print("progress after the failure line")
+    sys.exit(1)
+if payload["owner"] == "crash":
+    sys.stderr.write("Traceback (most recent call last):\\n  File cli.py\\nModuleNotFoundError: No module named 'samba'\\n\\n")
+    sys.exit(1)
+if payload["owner"] == "chatty":
+    for i in range(3000):
+        print("progress line %04d %s" % (i, "x" * 30))
 print("${resultMarker}" + json.dumps({
     "args": args, "payload": raw.decode("utf-8"), "files": files, "here": here,
     "mode": oct(stat.S_IMODE(os.stat(here).st_mode)), "computerName": os.environ.get("SSM_ComputerName"),
@@ -170,11 +179,22 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
         assert.equal(JSON.parse(r.payload).operation, "node-join");
     });
 
-    test("a failed run exits with the Python's status and shows only the last line of its stderr", () => {
+    test("a failed run exits with the Python's status; its stderr is the one failure line, nothing of the Python's own stderr", () => {
         const run = runDocument(provisionDocument({ ...payload, owner: "fail" }));
         assert.equal(run.status, 1);
-        assert.equal(run.stderr, "eks-gmsa-ad: provision: the readers' group is a built-in group\n");
-        assert.equal(run.stdout, "");
+        assert.equal(run.stderr, "eks-gmsa: payload: readersGroup 'Domain Computers' is a built-in group; choose a group of your own\n");
+        assert.ok(run.stdout.startsWith("progress: connected\n"), "the progress stays in the run's output");
+        const crashed = runDocument(provisionDocument({ ...payload, owner: "crash" }));
+        assert.equal(crashed.status, 1);
+        assert.equal(crashed.stderr, "ModuleNotFoundError: No module named 'samba'\n", "no failure line: the last line of its stderr");
+    });
+
+    test("a long run's progress is cut so the result line stays within the 24,000 characters Systems Manager returns", () => {
+        const run = runDocument(provisionDocument({ ...payload, owner: "chatty" }));
+        assert.equal(run.status, 0, run.stderr);
+        assert.ok(run.stdout.length <= 24_000, `${run.stdout.length} characters`);
+        assert.ok(run.stdout.startsWith("progress: connected\nprogress line 0000 "));
+        assert.equal(JSON.parse(reported(run).payload).owner, "chatty", "the result line is the last, whole");
     });
 
     test("missing Ubuntu packages are installed, non-interactively and waiting for apt's lock; present ones are not", () => {

@@ -7,8 +7,8 @@
 # computer name arrives as $SSM_ComputerName (interpolationType ENV_VAR); the Python reads it.
 #
 # Output: stdout is the Python's (a successful run ends with its EKS-GMSA-RESULT line). stderr
-# holds this script's own lines and, when the Python fails, only the last line of its stderr:
-# the one-line error the Python guarantees carries no secret. Exit status: the Python's, or 1.
+# holds this script's own lines and, when the Python fails, one line: its `eks-gmsa: ...` error,
+# which the Python guarantees carries no secret. Exit status: the Python's, or 1.
 set -euo pipefail
 umask 077
 
@@ -54,10 +54,21 @@ install_packages
 printf '%s' "$package_base64" | base64 -d | tar -xzmf - --no-same-owner -C "$workdir"
 printf '%s' "$payload_base64" | base64 -d >"$workdir/payload.json"
 
+# The Python prints progress, then its EKS-GMSA-RESULT line, or on failure one `eks-gmsa: ...`
+# line, all to stdout and with its secrets masked. Systems Manager returns only the first 24,000
+# characters of stdout, so on success the progress is cut to leave the result line whole.
 status=0
-"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" 2>"$scratch/python.stderr" || status=$?
-if [ "$status" -ne 0 ]; then
-  error=$(grep -v '^[[:space:]]*$' "$scratch/python.stderr" | tail -n 1 || true)
-  echo "${error:-eks-gmsa-host: the AD run failed (exit $status) without an error line}" >&2
+"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" >"$scratch/python.stdout" 2>"$scratch/python.stderr" || status=$?
+if [ "$status" -eq 0 ]; then
+  result=$(grep -a "^EKS-GMSA-RESULT " "$scratch/python.stdout" | tail -n 1 || true)
+  grep -av "^EKS-GMSA-RESULT " "$scratch/python.stdout" | awk -v budget=$((23000 - ${#result})) '{ n += length($0) + 1; if (n > budget) exit; print }' || true
+  printf '%s\n' "$result"
+  exit 0
 fi
+cat "$scratch/python.stdout"
+# The one line `pulumi up` shows: the Python's failure line, else (it died before printing one)
+# the last line of its stderr.
+error=$(grep -a '^eks-gmsa: ' "$scratch/python.stdout" | tail -n 1 || true)
+[ -n "$error" ] || error=$(grep -av '^[[:space:]]*$' "$scratch/python.stderr" | tail -n 1 || true)
+echo "${error:-eks-gmsa-host: the AD run failed (exit $status) without an error line}" >&2
 exit "$status"
