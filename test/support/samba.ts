@@ -21,6 +21,12 @@
 // forwarder is set and no netbios, dnsupdate, wins or ntp_signd runs: traffic stays on that one
 // loopback address. krb5ConfFile points MIT Kerberos (kinit, smbclient -k) at this DC only.
 //
+// It models AWS Managed Microsoft AD's delegation (samba_delegation.py): OU=<NETBIOS> with
+// OU=Users and OU=Computers under it, and `delegatedAdmin` (<NETBIOS>\Admin) who is no Domain
+// Admin: full control inside that OU and gMSA creation in CN=Managed Service Accounts, through the
+// groups "AWS Delegated Administrators" and "AWS Delegated Managed Service Account Administrators"
+// (in OU=AWS Delegated Groups); nothing else. Tests of the product run as that account.
+//
 // Samba must be installed first: `bash test/support/install-samba.sh` (CI does it). Needs root
 // (Samba binds ports below 1024 and insists on owning its files).
 //
@@ -29,9 +35,14 @@
 // hook (and SIGINT/SIGTERM/SIGHUP) kills it and removes the directory; a directory left by a
 // SIGKILLed test process is removed by the next startSambaDomain. SAMBA_FIXTURE_KEEP=1 keeps the
 // directory (with samba.log) after stop() for debugging.
+//
+// Related files here: install-samba.sh (packages), samba-namespaced.sh (the mount namespace),
+// samba_domain_setup.py + samba_delegation.py (password policy, KDS root key, delegation; run
+// offline before samba starts), samba_create_computer.py (createComputer), gmsa_probe.py (tests'
+// gMSA creation and password retrieval as a given user).
 
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import * as net from "node:net";
@@ -64,6 +75,39 @@ export interface SambaDomainOptions {
     allowPlainSimpleBind?: boolean;
     /** Bound on waiting for LDAP and LDAPS to answer after starting samba; default 60 s. */
     startTimeoutMs?: number;
+    /** The delegated Admin's password; default DEFAULT_DELEGATED_ADMIN_PASSWORD. */
+    delegatedAdminPassword?: string;
+}
+
+/** The account AWS Managed Microsoft AD gives its customer (see samba_delegation.py). */
+export interface DelegatedAdmin {
+    /** "SAMBA\\Admin" (down-level logon name; binds and --user take it as it is) */
+    user: string;
+    /** "Admin@samba.test" (userPrincipalName; MIT kinit takes "Admin@SAMBA.TEST") */
+    upn: string;
+    /** "CN=Admin,OU=Users,OU=SAMBA,DC=samba,DC=test" */
+    dn: string;
+    password: string;
+    /** objectSid, "S-1-5-21-...-RID" */
+    sid: string;
+}
+
+/** A computer account as a Windows node's domain join leaves it (createComputer). */
+export interface SambaComputer {
+    /** NetBIOS computer name, "NODE1" */
+    name: string;
+    /** "NODE1$" */
+    samAccountName: string;
+    /** "CN=NODE1,OU=Computers,OU=SAMBA,DC=samba,DC=test" */
+    dn: string;
+    /** "NODE1.samba.test" */
+    dnsHostName: string;
+    /** objectSid */
+    sid: string;
+    /** Its machine password, as the node knows it. */
+    password: string;
+    /** Kerberos principal for kinit: "NODE1$@SAMBA.TEST" */
+    principal: string;
 }
 
 /** Samba's own records of the domain. */
@@ -126,6 +170,24 @@ export interface SambaDomain {
      * does. It does wherever a mount namespace can be made (root with CAP_SYS_ADMIN).
      */
     smbUnavailable: string | undefined;
+    /** <NETBIOS>\\Admin: not a Domain Admin; full control in ouDn, creates gMSAs. */
+    delegatedAdmin: DelegatedAdmin;
+    /** "OU=SAMBA,DC=samba,DC=test": the customer's OU (AWS names it after the NetBIOS domain). */
+    ouDn: string;
+    /** "OU=Users,OU=SAMBA,DC=samba,DC=test" */
+    usersOuDn: string;
+    /** "OU=Computers,OU=SAMBA,DC=samba,DC=test" */
+    computersOuDn: string;
+    /** "CN=Managed Service Accounts,DC=samba,DC=test": where the delegated Admin may create gMSAs. */
+    managedServiceAccountsDn: string;
+    /** The groups the delegation is granted to, both with delegatedAdmin as member. */
+    delegatedGroups: { administratorsDn: string; managedServiceAccountAdministratorsDn: string };
+    /**
+     * Creates a computer account with a known password, as a domain-joined node has it (workstation
+     * trust account, dNSHostName, HOST/ and RestrictedKrbHost/ SPNs), with system rights; default
+     * OU computersOuDn, default password random.
+     */
+    createComputer(name: string, options?: { ou?: string; password?: string }): Promise<SambaComputer>;
     /** Milliseconds spent provisioning and starting (until LDAP, LDAPS and SMB answered). */
     timings: { provisionMs: number; startMs: number };
     /** Samba's own records: CLDAP answer of the running DC plus objectSid/objectGUID from sam.ldb. */
@@ -139,6 +201,8 @@ export interface SambaDomain {
 }
 
 const DEFAULT_PASSWORD = "Samba-Test-Passw0rd!";
+/** Meets AD complexity and holds no part of the name "Admin" (complexity forbids that). */
+export const DEFAULT_DELEGATED_ADMIN_PASSWORD = "Aws-Delegated-0u-Passw0rd!";
 /** The interpreter with Samba's bindings (a python3 earlier on PATH, say pyenv's, may lack them). */
 const SAMBA_PYTHON = "/usr/bin/python3";
 const SUPPORT_DIR = __dirname;
@@ -174,6 +238,9 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
     sweepStaleDirs();
     // Short path: Samba's unix sockets live under it (108-byte limit).
     const baseDir = mkdtempSync(path.join(os.tmpdir(), "samba-"));
+    // mkdtemp makes it 0700; smbd serves SYSVOL to domain users as their own unix ids, which must
+    // be able to pass through (not list) it. Samba keeps private/ at 0700 itself.
+    chmodSync(baseDir, 0o711);
     writeFileSync(path.join(baseDir, OWNER_FILE), `${process.pid}\n`);
     const instance = new Instance(baseDir);
     try {
@@ -241,11 +308,17 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
         }
         checkConf(conf, baseDir, wanted);
         writeFileSync(smbConf, conf);
+        const delegatedAdminPassword = options.delegatedAdminPassword ?? DEFAULT_DELEGATED_ADMIN_PASSWORD;
         const setup = await runPython("samba_domain_setup.py", {
             smbConf,
             relaxPasswordPolicy: options.relaxPasswordPolicy !== false,
-        }, 60_000) as { kdsRootKey: { guid: string } };
-        if (!setup.kdsRootKey?.guid) throw new Error(`samba_domain_setup.py made no KDS root key: ${JSON.stringify(setup)}`);
+            netbiosName,
+            delegatedAdminPassword,
+        }, 60_000) as SetupResult;
+        if (!setup.kdsRootKey?.guid || !setup.delegation?.adminDn) {
+            throw new Error(`samba_domain_setup.py made no KDS root key or delegation: ${JSON.stringify(setup)}`);
+        }
+        const delegation = setup.delegation;
         await makeTlsCertificate(path.join(baseDir, "private", "tls"), `${hostName}.${dnsName}`, host);
         const krb5ConfFile = path.join(baseDir, "krb5.conf");
         writeFileSync(krb5ConfFile, krb5Conf(realm, dnsName, host));
@@ -304,6 +377,25 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
             caCertFile: path.join(baseDir, "private", "tls", "ca.pem"),
             krb5ConfFile,
             smbUnavailable,
+            delegatedAdmin: {
+                user: `${netbiosName}\\Admin`,
+                upn: delegation.adminUpn,
+                dn: delegation.adminDn,
+                password: delegatedAdminPassword,
+                sid: delegation.adminSid,
+            },
+            ouDn: delegation.ouDn,
+            usersOuDn: delegation.usersOuDn,
+            computersOuDn: delegation.computersOuDn,
+            managedServiceAccountsDn: delegation.managedServiceAccountsDn,
+            delegatedGroups: delegation.groups,
+            createComputer: async (name, opts = {}) => {
+                const password = opts.password ?? `Node-${randomBytes(18).toString("base64url")}-9z`;
+                const made = await runPython("samba_create_computer.py", {
+                    smbConf, name, ouDn: opts.ou ?? delegation.computersOuDn, password,
+                }, 60_000) as Omit<SambaComputer, "name" | "password" | "principal">;
+                return { name, ...made, password, principal: `${made.samAccountName}@${realm}` };
+            },
             timings: { provisionMs, startMs },
             facts: async () => {
                 const [info, ldif] = await Promise.all([
@@ -340,6 +432,21 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
 
 // ---------------------------------------------------------------------------------------------
 // The samba process and its directory.
+
+/** What samba_domain_setup.py prints. */
+interface SetupResult {
+    kdsRootKey: { guid: string; created: boolean; useStartTime: number };
+    delegation: {
+        ouDn: string;
+        usersOuDn: string;
+        computersOuDn: string;
+        managedServiceAccountsDn: string;
+        adminDn: string;
+        adminUpn: string;
+        adminSid: string;
+        groups: { administratorsDn: string; managedServiceAccountAdministratorsDn: string };
+    };
+}
 
 const live = new Set<Instance>();
 let hooked = false;
@@ -725,7 +832,8 @@ function runPython(script: string, request: unknown, timeoutMs: number): Promise
     return new Promise((resolve, reject) => {
         const child = execFile(SAMBA_PYTHON, [path.join(SUPPORT_DIR, script)], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: sambaEnv() }, (err, stdout, stderr) => {
             if (err) {
-                reject(new Error(`${script} failed: ${err.message}\n${tail(String(stderr))}`));
+                const why = String(stderr).trim() ? tail(String(stderr).trim()) : err.message;
+                reject(new Error(`${script} failed (${err.code ?? err.signal ?? "error"}): ${why}`));
                 return;
             }
             try {

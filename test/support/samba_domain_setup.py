@@ -5,9 +5,11 @@ Run by test/support/samba.ts with /usr/bin/python3 (the interpreter that has Sam
     /usr/bin/python3 samba_domain_setup.py < request.json
 
 The request (JSON on stdin, so that passwords never appear in a process list):
-    smbConf              the domain's smb.conf
-    relaxPasswordPolicy  true: complexity, history and password ages off
-Prints one JSON line: {"kdsRootKey": {"guid", "created", "useStartTime"}}.
+    smbConf                 the domain's smb.conf
+    relaxPasswordPolicy     true: complexity, history and password ages off
+    netbiosName             the NetBIOS domain name (the delegated OU's name)
+    delegatedAdminPassword  the password of the delegated `Admin` (see samba_delegation.py)
+Prints one JSON line: {"kdsRootKey": {"guid", "created", "useStartTime"}, "delegation": {...}}.
 """
 import json
 import sys
@@ -20,6 +22,7 @@ from samba.netcmd.common import NEVER_TIMESTAMP
 from samba.nt_time import nt_now
 from samba.param import LoadParm
 from samba.samdb import SamDB
+from samba_delegation import model_aws_delegation
 
 
 def open_samdb(smb_conf):
@@ -80,11 +83,13 @@ def main():
         if request.get("relaxPasswordPolicy"):
             relax_password_policy(samdb)
         root_key = ensure_kds_root_key(samdb)
+        delegation = model_aws_delegation(samdb, request["netbiosName"],
+                                          request["delegatedAdminPassword"])
     except BaseException:
         samdb.transaction_cancel()
         raise
     samdb.transaction_commit()
-    print(json.dumps({"kdsRootKey": root_key}))
+    print(json.dumps({"kdsRootKey": root_key, "delegation": delegation}))
 
 
 if __name__ == "__main__":

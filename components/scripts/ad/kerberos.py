@@ -64,8 +64,14 @@ def tgt(workspace, lp, realm, netbios_name, account, utf16_password):
     return path
 
 
+# AD_PASSWORD and the like; PASSWD* are read by Samba's own tools (smbclient) as a password.
+_PASSWORD_VARIABLES = {"AD_PASSWORD", "AD_IDENTITY_PASSWORD", "PASSWD", "PASSWD_FD", "PASSWD_FILE"}
+
+
 def _run(link, argv, ccache, timeout, install):
-    env = dict(os.environ, KRB5CCNAME="FILE:" + ccache, LC_ALL="C")
+    # The tools need the ticket cache and krb5.conf, never a password: none is passed on.
+    env = {k: v for k, v in os.environ.items() if k not in _PASSWORD_VARIABLES}
+    env.update(KRB5CCNAME="FILE:" + ccache, LC_ALL="C")
     try:
         done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:

@@ -118,7 +118,7 @@ def may_retrieve(directory, who, account, group=None):
                    "(or npm run ad -- provision --account %s --group %s)") % (account.name, group, account.name, group)
     join = ("add it: npm run ad -- node-join --group %s --computer %s, then renew the node's tickets (klist -li 0x3e7 purge, or a restart): "
             "a computer's groups are read at logon" % (group, who.name.rstrip("$"))) if who.is_computer else (
-            "add it: Add-ADGroupMember %s %s (or npm run ad -- provision --group %s --identity-user %s)" % (group, who.name, group, who.name))
+            "add it: Add-ADGroupMember %s %s" % (group, who.name))
     if who.token & denied:
         raise AdError("password", "%s's msDS-GroupMSAMembership denies %s" % (account.sam_name, ", ".join(_name_of(directory, s) for s in who.token & denied)),
                       "remove the deny entry: Set-ADServiceAccount %s -PrincipalsAllowedToRetrieveManagedPassword <the readers' group>" % account.name)
