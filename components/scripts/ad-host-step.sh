@@ -23,7 +23,7 @@ say() { echo "eks-gmsa-host: $*" >&2; }
 missing_packages() {
   local package
   for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -qx 'install ok installed' || echo "$package"
+    [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)" = "install ok installed" ] || echo "$package"
   done
 }
 
