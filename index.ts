@@ -9,7 +9,7 @@ import { CoreDns } from "./components/dns";
 import { DomainJoin, domainJoinNodeTag, domainJoinPolicyAttachment } from "./components/domainJoin";
 import { AccountProvisioning } from "./components/directoryProvisioning";
 import { ManagementHost } from "./components/directoryHost";
-import type { DirectoryTarget } from "./components/directoryDocuments";
+import type { AdPayload } from "./components/directoryDocuments";
 import { DomainlessIdentity } from "./components/domainlessIdentity";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
@@ -83,9 +83,19 @@ export = async () => {
         tags,
     });
 
-    /** Where the management host's scripts find the directory and whose credentials they use. */
+    /** Where the management host's AD runs find the directory, whose credentials they use, and the owner mark of what they create. */
+    const adPayloadBase = ad && directoryDnsServers && adminSecretArn && gmsa
+        ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dcAddresses, secretArn]): Omit<AdPayload, "operation"> => ({
+            region: settings.region,
+            domain: { dnsName: ad.domainName, netbiosName: ad.netbiosName, dcAddresses },
+            adminSecretArn: secretArn,
+            readersGroup: gmsa.readersGroup,
+            owner: settings.cluster.name,
+        }))
+        : undefined;
+    /** What the node lifecycle documents are rendered from (components/nodeLifecycle.ts). */
     const directoryTarget = ad && directoryDnsServers && adminSecretArn
-        ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]): DirectoryTarget => ({
+        ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]) => ({
             domainName: ad.domainName, netbiosName: ad.netbiosName, dnsServers, region: settings.region, adminSecretArn: secretArn,
         }))
         : undefined;
@@ -182,17 +192,19 @@ export = async () => {
             })
             : undefined;
         // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
-        if (ad.provisionAccounts && directoryTarget) {
+        if (ad.provisionAccounts && adPayloadBase) {
             host ??= managementHost(
                 [adminSecretArn!, ...(identity ? [identity.secretArn] : [])],
                 identity ? [identity.keyArn] : []);
             provisioning = new AccountProvisioning("ad-provisioning", {
-                script: pulumi.all([directoryTarget, identity?.secretArn]).apply(([target, identitySecretArn]) => ({
-                    ...target,
-                    readersGroup: gmsa.readersGroup,
+                payload: pulumi.all([adPayloadBase, identity?.secretArn]).apply(([base, identitySecretArn]) => ({
+                    ...base,
                     accountsOu: ad.accountsOu,
                     accounts: gmsa.accounts.map((a) => a.account),
                     ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
+                    ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
+                    // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
+                    verify: true,
                 })),
                 managementHostId: host.instanceId,
                 ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),

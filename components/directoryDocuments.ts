@@ -1,248 +1,216 @@
-// The AD side run inside the VPC: PowerShell for the management host (provision the readers'
-// group, the portable identity and the gMSAs; add a new node's computer account to the group;
-// delete a removed node's computer account) and the SSM Command documents that carry it. Pure and
-// tested. The runbooks that run the node documents are in ./nodeLifecycleRunbooks.ts.
+// The AD side run inside the VPC: SSM Command documents for the Linux management host. Pure and
+// tested (test/ad-host-documents.test.ts executes a rendered document against a Samba DC).
 //
-// The PowerShell does what lib/ad does over LDAP (and is checked against the same names: SPNs,
-// DNS host name, allowed readers), with the ActiveDirectory module, which works against AWS
-// Managed Microsoft AD without LDAPS.
+// A document is one aws:runShellScript step: components/scripts/ad-host-step.sh with two base64
+// literals put in: the Python package components/scripts/ad/ (every *.py and *.json file, read
+// from disk at plan time, as a gzipped tar) and ONE JSON payload that says what to do. The step
+// unpacks both into a fresh private directory and runs `cli.py host --payload-file`. No value
+// reaches the shell as code: base64 has no quote, `$`, backtick, space or brace, so neither the
+// shell nor SSM's `{{ }}` interpolation reads anything in it, and the Python parses the payload.
+// The node documents' computer name is an SSM parameter with `interpolationType: ENV_VAR`: the
+// agent hands it to the step as $SSM_ComputerName (after `allowedPattern`), never as text.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
 
-/** The SPNs a gMSA needs (what components/scripts/ad/provision.py gives it). */
-function expectedSpns(account: string, dnsName: string): string[] {
-    return [`host/${account}`, `host/${account}.${dnsName}`];
-}
-
-/** A PowerShell single-quoted string literal: nothing inside is expanded. */
-export function psQuote(value: string): string {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-
-function psArray(values: readonly string[]): string {
-    return `@(${values.map(psQuote).join(", ")})`;
-}
-
-/** What every directory script needs: where the directory is and whose credentials to use. */
-export interface DirectoryTarget {
-    domainName: string;
-    netbiosName: string;
-    /** Domain controllers (or AD DNS servers) to use when the host cannot resolve the domain name. */
-    dnsServers: readonly string[];
+/** What one run on the management host does; the Python (`cli.py host`) is its only reader. */
+export interface AdPayload {
+    operation: "provision" | "node-join" | "node-cleanup";
     region: string;
-    /** Secrets Manager secret {"username","password"} of the AD account the scripts act as. */
+    domain: { dnsName: string; netbiosName: string; dcAddresses: string[] };
+    /** Secrets Manager secret {"username","password"} of the AD account the run acts as. */
     adminSecretArn: string;
+    readersGroup: string;
+    /** The owner mark on what the run creates (the cluster name). */
+    owner: string;
+    accountsOu?: string;
+    /** gMSA sAMAccountNames without '$'. */
+    accounts?: string[];
+    /** Domainless mode: the portable identity, its password in this secret. */
+    identity?: { username: string; secretArn: string };
+    joinOu?: string;
+    /** After provisioning, run the whole-chain check (and fail the run when a link is broken). */
+    verify?: boolean;
 }
 
-/**
- * What New-ADServiceAccount says when the forest has no KDS root key it may use yet (none, or one
- * younger than its 10-hour replication delay), and the one line the run fails with instead.
- */
-export const missingKdsRootKeyError = "Key does not exist";
-export const missingKdsRootKeyHint = "creating gMSA $name`$ failed with 'Key does not exist': the forest has no usable KDS root key. AWS Managed Microsoft AD has one; in another forest a Domain Admin runs Add-KdsRootKey once, and gMSAs can be created 10 hours later";
-
-/** Line the provisioning script ends with; the rest of its output is progress. */
+/** Line a successful run ends with: the marker, then JSON of non-secret facts. */
 export const resultMarker = "EKS-GMSA-RESULT ";
 
-/**
- * Preamble: the ActiveDirectory module (installed on first use), the admin credentials from
- * Secrets Manager (the AWS Tools for PowerShell ship with Windows AMIs), and ONE domain controller
- * for the whole run. Cmdlets sent to the domain name may each land on another DC, and a DC sees
- * another's writes only after replication (a group created on one, its member added on another),
- * so the first candidate that answers on ADWS (the configured DC addresses, then the domain name)
- * is asked for its own name, and that DC serves every cmdlet of the run.
- */
-function preamble(t: DirectoryTarget): string[] {
-    return [
-        "$ErrorActionPreference = 'Stop'",
-        "$ProgressPreference = 'SilentlyContinue'",
-        "if (-not (Get-Module -ListAvailable -Name ActiveDirectory)) { Install-WindowsFeature -Name RSAT-AD-PowerShell | Out-Null }",
-        "Import-Module ActiveDirectory",
-        `$domain = ${psQuote(t.domainName)}`,
-        `$admin = (Get-SECSecretValue -SecretId ${psQuote(t.adminSecretArn)} -Region ${psQuote(t.region)}).SecretString | ConvertFrom-Json`,
-        "if (-not $admin.username -or -not $admin.password) { throw 'the admin credentials secret must hold {\"username\",\"password\"}' }",
-        `$adminUser = if ($admin.username -match '[\\\\@]') { $admin.username } else { ${psQuote(`${t.netbiosName}\\`)} + $admin.username }`,
-        "$credential = New-Object System.Management.Automation.PSCredential ($adminUser, (ConvertTo-SecureString $admin.password -AsPlainText -Force))",
-        "$server = $null",
-        `foreach ($candidate in ${psArray(t.dnsServers)} + @($domain)) {`,
-        "    if (-not (Test-NetConnection -ComputerName $candidate -Port 9389 -WarningAction SilentlyContinue).TcpTestSucceeded) { continue }",
-        "    try { $dc = (Get-ADRootDSE -Server $candidate -Credential $credential).dnsHostName } catch { continue }",
-        // An address is one DC already; the domain name is not, so it is replaced by the DC that answered.
-        "    $server = if ($candidate -as [System.Net.IPAddress]) { $candidate } else { $dc }",
-        "    break",
-        "}",
-        "if (-not $server) { throw \"no domain controller of $domain answers on ADWS (TCP 9389) from this host: check DNS and security groups\" }",
-        "Write-Output \"eks-gmsa: every AD call of this run goes to domain controller $dc ($server)\"",
-        "$ad = @{ Server = $server; Credential = $credential }",
-    ];
-}
+export const adPackageDir = path.join(__dirname, "scripts", "ad");
+export const hostStepScriptPath = path.join(__dirname, "scripts", "ad-host-step.sh");
 
-export interface ProvisioningScriptArgs extends DirectoryTarget {
-    readersGroup: string;
-    /** Where the group and the portable identity are created. */
-    accountsOu: string;
-    /** gMSA sAMAccountNames without '$'. */
-    accounts: readonly string[];
-    /** Domainless mode: the portable identity, its password read from the secret the CCG plugin reads. */
-    identity?: { username: string; secretArn: string };
-}
+/** Markers in ad-host-step.sh that the renderer replaces with base64 (and nothing else). */
+export const packageMarker = "@AD_PACKAGE_BASE64@";
+export const payloadMarker = "@AD_PAYLOAD_BASE64@";
 
 /**
- * Creates what is missing and corrects what differs, like lib/ad's provision(); a second run
- * changes nothing. Ends with one line: the marker and JSON of the domain facts and the changes.
+ * SSM's limit on a document's content: "The content of the document must not exceed 64KB. This
+ * quota also includes the content specified for input parameters at runtime" (CreateDocument).
+ * Checked against 64,000 bytes (the smaller reading of "KB"), leaving room for the parameter.
  */
-export function renderProvisioningScript(a: ProvisioningScriptArgs): string {
-    const lines = [
-        ...preamble(a),
-        "$changes = New-Object System.Collections.Generic.List[string]",
-        "$d = Get-ADDomain @ad",
-        `$groupName = ${psQuote(a.readersGroup)}`,
-        "$group = Get-ADGroup -Filter \"sAMAccountName -eq '$groupName'\" @ad",
-        "if (-not $group) {",
-        `    $group = New-ADGroup -Name $groupName -SamAccountName $groupName -GroupCategory Security -GroupScope Global -Path ${psQuote(a.accountsOu)} -Description 'May retrieve the passwords of the EKS gMSAs (eks-gmsa)' -PassThru @ad`,
-        "    $changes.Add(\"created group $groupName\")",
-        "}",
-    ];
-    if (a.identity) {
-        lines.push(
-            `$identityName = ${psQuote(a.identity.username)}`,
-            `$identity = (Get-SECSecretValue -SecretId ${psQuote(a.identity.secretArn)} -Region ${psQuote(a.region)}).SecretString | ConvertFrom-Json`,
-            "$identityPassword = ConvertTo-SecureString $identity.password -AsPlainText -Force",
-            "$user = Get-ADUser -Filter \"sAMAccountName -eq '$identityName'\" @ad",
-            "if (-not $user) {",
-            `    $user = New-ADUser -Name $identityName -SamAccountName $identityName -UserPrincipalName "$identityName@$domain" -Path ${psQuote(a.accountsOu)} -AccountPassword $identityPassword -Enabled $true -PasswordNeverExpires $true -CannotChangePassword $true -Description 'Portable identity of the AWS CCG plugin (eks-gmsa domainless gMSA)' -PassThru @ad`,
-            "    $changes.Add(\"created user $identityName\")",
-            "} else {",
-            // Binding as the identity proves the password in Secrets Manager is the one AD has; reset only if not.
-            "    $identityCredential = New-Object System.Management.Automation.PSCredential (\"$identityName@$domain\", $identityPassword)",
-            "    try { Get-ADDomain -Server $server -Credential $identityCredential | Out-Null } catch {",
-            "        Set-ADAccountPassword -Identity $user -Reset -NewPassword $identityPassword @ad",
-            "        $changes.Add(\"reset the password of $identityName to the one in Secrets Manager\")",
-            "    }",
-            "}",
-            "if (-not (Get-ADGroupMember -Identity $group @ad | Where-Object { $_.SID -eq $user.SID })) {",
-            "    Add-ADGroupMember -Identity $group -Members $user @ad",
-            "    $changes.Add(\"added $identityName to $groupName\")",
-            "}",
-        );
-    }
-    for (const account of a.accounts) {
-        const dnsHostName = `${account}.${a.domainName}`;
-        lines.push(
-            `$name = ${psQuote(account)}`,
-            `$spns = ${psArray(expectedSpns(account, a.domainName))}`,
-            `$dnsHostName = ${psQuote(dnsHostName)}`,
-            "$gmsa = Get-ADServiceAccount -Filter \"sAMAccountName -eq '$name`$'\" -Properties ServicePrincipalNames, DNSHostName, PrincipalsAllowedToRetrieveManagedPassword @ad",
-            "if (-not $gmsa) {",
-            // The KDS root key objects are readable by Domain Admins only (a delegated admin sees
-            // none), so the script does not look for them: it creates the gMSA and explains the
-            // directory's answer when there is no usable key.
-            `    try { New-ADServiceAccount -Name $name -DNSHostName $dnsHostName -ServicePrincipalNames $spns -PrincipalsAllowedToRetrieveManagedPassword $group @ad } catch { if ($_.Exception.Message -match ${psQuote(missingKdsRootKeyError)}) { throw "${missingKdsRootKeyHint}" }; throw }`,
-            "    $changes.Add(\"created gMSA $name`$\")",
-            "} else {",
-            "    $missing = @($spns | Where-Object { $gmsa.ServicePrincipalNames -notcontains $_ })",
-            "    if ($missing.Count -gt 0) { Set-ADServiceAccount -Identity $gmsa -ServicePrincipalNames @{ Add = $missing } @ad; $changes.Add(\"added SPNs $($missing -join ', ') to $name`$\") }",
-            "    if ($gmsa.DNSHostName -ne $dnsHostName) { Set-ADServiceAccount -Identity $gmsa -DNSHostName $dnsHostName @ad; $changes.Add(\"set dNSHostName of $name`$\") }",
-            "    $allowed = @($gmsa.PrincipalsAllowedToRetrieveManagedPassword)",
-            "    if ($allowed -notcontains $group.DistinguishedName) { Set-ADServiceAccount -Identity $gmsa -PrincipalsAllowedToRetrieveManagedPassword ($allowed + $group.DistinguishedName) @ad; $changes.Add(\"allowed $groupName to retrieve the password of $name`$\") }",
-            "}",
-        );
-    }
-    lines.push(
-        "$result = [ordered]@{ dnsName = $d.DNSRoot.ToLower(); forestName = $d.Forest.ToLower(); netbiosName = $d.NetBIOSName.ToUpper(); domainSid = $d.DomainSID.Value; domainGuid = $d.ObjectGUID.ToString(); changes = @($changes) }",
-        `Write-Output (${psQuote(resultMarker)} + ($result | ConvertTo-Json -Compress))`,
-    );
-    return lines.join("\n");
+export const commandDocumentSizeLimit = 64_000;
+
+/** The node documents' parameter: a NetBIOS computer name, validated by SSM, passed as an environment variable. */
+export const computerNameParameter = {
+    type: "String",
+    description: "NetBIOS computer name of the node (what the launch runbook recorded in the eks-gmsa:computer-name tag)",
+    allowedPattern: "^[A-Za-z0-9-]{1,15}$",
+    // SSM Agent 3.3.2746.0 and later set SSM_ComputerName; the step never uses {{ ComputerName }}.
+    interpolationType: "ENV_VAR",
+} as const;
+
+export interface PackageFile {
+    name: string;
+    content: Buffer;
 }
 
-/** What the provisioning run reports: the domain facts every credential spec names, and what it changed. */
-export interface ProvisioningResult {
+const packageFileName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(py|json)$/;
+/** Files the step writes next to the package in the same directory. */
+const reservedNames = new Set(["payload.json"]);
+
+/** Every *.py and *.json file of the package directory, sorted by name; cli.py must be one. */
+export function readAdPackage(dir: string = adPackageDir): PackageFile[] {
+    if (!fs.existsSync(dir)) throw new Error(`the AD package ${dir} does not exist`);
+    const names = fs.readdirSync(dir).filter((n) => /\.(py|json)$/.test(n) && fs.statSync(path.join(dir, n)).isFile()).sort();
+    for (const name of names) {
+        if (!packageFileName.test(name)) throw new Error(`the AD package file name ${JSON.stringify(name)} is not a plain ASCII file name`);
+        if (reservedNames.has(name)) throw new Error(`the AD package may not hold ${name}: the step writes the payload under that name`);
+    }
+    if (!names.includes("cli.py")) throw new Error(`the AD package ${dir} has no cli.py`);
+    return names.map((name) => ({ name, content: fs.readFileSync(path.join(dir, name)) }));
+}
+
+/** One ustar header field: ASCII text or an octal number, NUL-padded to its width. */
+function field(header: Buffer, offset: number, width: number, value: string): void {
+    if (Buffer.byteLength(value, "ascii") >= width) throw new Error(`tar header field ${JSON.stringify(value)} is too long`);
+    header.write(value, offset, width, "ascii");
+}
+
+const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, "0");
+
+/**
+ * A POSIX ustar archive of plain files at its top level, byte for byte the same for the same
+ * files: owner root, mode 0600, time 0 (the step extracts with --no-same-owner and -m, so
+ * neither matters on the host). gzip level 9, header time 0.
+ */
+export function packageArchive(files: readonly PackageFile[]): Buffer {
+    const blocks: Buffer[] = [];
+    for (const file of files) {
+        if (!packageFileName.test(file.name)) throw new Error(`cannot archive ${JSON.stringify(file.name)}`);
+        const header = Buffer.alloc(512);
+        field(header, 0, 100, file.name);
+        field(header, 100, 8, octal(0o600, 8));
+        field(header, 108, 8, octal(0, 8));
+        field(header, 116, 8, octal(0, 8));
+        field(header, 124, 12, octal(file.content.length, 12));
+        field(header, 136, 12, octal(0, 12));
+        header.fill(" ", 148, 156);
+        header.write("0", 156, "ascii");
+        header.write("ustar\u000000", 257, "ascii");
+        let sum = 0;
+        for (const byte of header) sum += byte;
+        field(header, 148, 8, octal(sum, 7));
+        blocks.push(header, file.content, Buffer.alloc((512 - (file.content.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    return gzipSync(Buffer.concat(blocks), { level: 9 });
+}
+
+const base64Literal = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The step script with the two base64 literals put in; refuses anything that is not base64. */
+export function renderHostStep(packageBase64: string, payloadBase64: string, template: string = fs.readFileSync(hostStepScriptPath, "utf8")): string {
+    for (const [name, value] of [["package", packageBase64], ["payload", payloadBase64]]) {
+        if (value.length === 0 || value.length % 4 !== 0 || !base64Literal.test(value)) throw new Error(`the ${name} literal is not base64`);
+    }
+    for (const marker of [packageMarker, payloadMarker]) {
+        const uses = template.split(marker).length - 1;
+        if (uses !== 1) throw new Error(`${hostStepScriptPath} must use ${marker} exactly once (found ${uses})`);
+    }
+    const script = template.replace(packageMarker, packageBase64).replace(payloadMarker, payloadBase64);
+    // SSM replaces {{ name }} in a command's text before the shell sees it: none may be there.
+    if (script.includes("{{")) throw new Error(`${hostStepScriptPath} contains "{{", which SSM would interpolate`);
+    return script;
+}
+
+const nodeOperations: readonly AdPayload["operation"][] = ["node-join", "node-cleanup"];
+
+export interface AdCommandDocumentArgs {
+    description: string;
+    payload: AdPayload;
+    /** Node documents: take the computer name as the SSM parameter ComputerName (read by the Python from $SSM_ComputerName). */
+    computerNameParameter?: boolean;
+    /** Tests: another package directory. */
+    packageDir?: string;
+}
+
+/** An SSM Command document (schema 2.2) that runs the AD package on the Linux management host. */
+export function adCommandDocument(args: AdCommandDocumentArgs): string {
+    const { payload } = args;
+    const isNode = nodeOperations.includes(payload.operation);
+    if (!isNode && payload.operation !== "provision") throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join or node-cleanup`);
+    if (isNode !== Boolean(args.computerNameParameter)) {
+        throw new Error(`AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} computerNameParameter: the computer name reaches the host only as the document parameter`);
+    }
+    const packageBase64 = packageArchive(readAdPackage(args.packageDir)).toString("base64");
+    const payloadBase64 = Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
+    const script = renderHostStep(packageBase64, payloadBase64);
+    const content = JSON.stringify({
+        schemaVersion: "2.2",
+        description: args.description,
+        ...(isNode ? { parameters: { ComputerName: computerNameParameter } } : {}),
+        mainSteps: [{
+            action: "aws:runShellScript",
+            name: "run",
+            precondition: { StringEquals: ["platformType", "Linux"] },
+            inputs: { runCommand: script.replace(/\n$/, "").split("\n"), timeoutSeconds: "900" },
+        }],
+    }, null, 2);
+    const size = Buffer.byteLength(content, "utf8");
+    if (size > commandDocumentSizeLimit) {
+        throw new Error(`the SSM document "${args.description}" is ${size} bytes; SSM accepts at most 64 KB (checked against ${commandDocumentSizeLimit}): shrink components/scripts/ad`);
+    }
+    return content;
+}
+
+/** The payload a rendered document carries (for tests and reviews of a plan): its base64 literal, decoded. */
+export function documentPayload(content: string): AdPayload {
+    const lines: string[] = JSON.parse(content).mainSteps[0].inputs.runCommand;
+    const literal = lines.map((l) => /^payload_base64='([A-Za-z0-9+/]*={0,2})'$/.exec(l)?.[1]).find((v) => v !== undefined);
+    if (literal === undefined) throw new Error("the document carries no payload_base64 literal");
+    return JSON.parse(Buffer.from(literal, "base64").toString("utf8")) as AdPayload;
+}
+
+/** What a successful run reports: the domain facts every credential spec names, what it changed, and the chain check. */
+export interface AdRunResult {
     dnsName: string;
     forestName: string;
     netbiosName: string;
     domainSid: string;
     domainGuid: string;
     changes: string[];
+    /** The whole-chain check's result, when the payload asked for it. */
+    chain?: unknown;
 }
 
-export function parseProvisioningOutput(stdout: string): ProvisioningResult {
+/** The last result line of a run's output. Errors quote at most the line's start: the output is secret. */
+export function parseAdResult(stdout: string, expectChain = false): AdRunResult {
     const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(resultMarker));
-    if (!line) throw new Error(`the AD provisioning run printed no ${resultMarker.trim()} line; its output ends with: ${stdout.trim().slice(-300)}`);
-    const r = JSON.parse(line.slice(resultMarker.length)) as Partial<ProvisioningResult>;
+    if (!line) throw new Error(`the AD run on the management host printed no ${resultMarker.trim()} line`);
+    let r: Partial<AdRunResult>;
+    try {
+        r = JSON.parse(line.slice(resultMarker.length)) as Partial<AdRunResult>;
+    } catch {
+        throw new Error(`the AD run's ${resultMarker.trim()} line is not JSON`);
+    }
     const ok = typeof r.dnsName === "string" && typeof r.forestName === "string" && typeof r.netbiosName === "string"
-        && /^S-1-5-21-\d+-\d+-\d+$/.test(String(r.domainSid)) && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(String(r.domainGuid));
-    if (!ok) throw new Error(`the AD provisioning run reported malformed domain facts: ${line.slice(resultMarker.length, 400)}`);
-    return { dnsName: r.dnsName!, forestName: r.forestName!, netbiosName: r.netbiosName!, domainSid: r.domainSid!, domainGuid: r.domainGuid!.toLowerCase(), changes: ([] as string[]).concat(r.changes ?? []) };
+        && /^S-1-5-21-\d+-\d+-\d+$/.test(String(r.domainSid)) && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(String(r.domainGuid))
+        && (r.changes === undefined || (Array.isArray(r.changes) && r.changes.every((c) => typeof c === "string")));
+    if (!ok) throw new Error(`the AD run reported malformed domain facts (keys: ${Object.keys(r).join(", ")})`);
+    if (expectChain && r.chain === undefined) throw new Error(`the AD run was asked to verify the chain but its ${resultMarker.trim()} line has no "chain"`);
+    return {
+        dnsName: r.dnsName!, forestName: r.forestName!, netbiosName: r.netbiosName!, domainSid: r.domainSid!, domainGuid: r.domainGuid!.toLowerCase(),
+        changes: r.changes ?? [],
+        ...(r.chain !== undefined ? { chain: r.chain } : {}),
+    };
 }
-
-/** SSM parameter carrying a computer name: validated by SSM before it reaches any script. */
-const computerNameParameter = {
-    type: "String",
-    description: "NetBIOS computer name of the node (what the launch runbook recorded in the eks-gmsa:computer-name tag)",
-    allowedPattern: "^[A-Za-z0-9-]{1,15}$",
-};
-
-export interface NodeAccountScriptArgs extends DirectoryTarget {
-    readersGroup: string;
-    /** When set, only computers in this OU are touched. */
-    joinOu?: string;
-}
-
-function ouGuard(joinOu: string | undefined): string[] {
-    return joinOu
-        ? [`if (-not $computer.DistinguishedName.ToLower().EndsWith(${psQuote(`,${joinOu}`.toLowerCase())})) { throw "refusing: $($computer.DistinguishedName) is not in the join OU" }`]
-        : [];
-}
-
-/** Adds a new node's computer account to the readers' group (run on the management host). */
-export function renderNodeMembershipScript(a: NodeAccountScriptArgs): string {
-    return [
-        ...preamble(a),
-        // The node joined through whichever DC the join chose: its account may reach the pinned
-        // DC only after replication (seconds within a site), so look for it for a few minutes.
-        "$computerName = '{{ ComputerName }}'",
-        "$computer = $null",
-        "foreach ($attempt in 1..20) {",
-        "    $computer = Get-ADComputer -Filter \"Name -eq '$computerName'\" @ad",
-        "    if ($computer) { break }",
-        "    Start-Sleep -Seconds 15",
-        "}",
-        "if (-not $computer) { throw \"no computer account $computerName on $server after 5 minutes: the node's domain join has not reached this domain controller\" }",
-        ...ouGuard(a.joinOu),
-        `$group = Get-ADGroup -Identity ${psQuote(a.readersGroup)} @ad`,
-        "if (Get-ADGroupMember -Identity $group @ad | Where-Object { $_.SID -eq $computer.SID }) { Write-Output \"$($computer.Name) is already a member of $($group.Name)\" }",
-        "else { Add-ADGroupMember -Identity $group -Members $computer @ad; Write-Output \"added $($computer.Name) to $($group.Name)\" }",
-    ].join("\n");
-}
-
-/**
- * Deletes a removed node's computer account (run on the management host). Only accounts this
- * stack put in the readers' group are deleted, so a name clash can never remove another machine.
- */
-export function renderComputerCleanupScript(a: NodeAccountScriptArgs): string {
-    return [
-        ...preamble(a),
-        "$computer = Get-ADComputer -Filter \"Name -eq '{{ ComputerName }}'\" -Properties MemberOf @ad",
-        "if (-not $computer) { Write-Output 'no computer account {{ ComputerName }}: nothing to delete'; exit 0 }",
-        ...ouGuard(a.joinOu),
-        `$group = Get-ADGroup -Identity ${psQuote(a.readersGroup)} @ad`,
-        "if ($computer.MemberOf -notcontains $group.DistinguishedName) { throw \"refusing to delete $($computer.DistinguishedName): it is not in $($group.Name), so this cluster did not add it\" }",
-        "Remove-ADObject -Identity $computer.DistinguishedName -Recursive -Confirm:$false @ad",
-        "Write-Output \"deleted $($computer.DistinguishedName)\"",
-    ].join("\n");
-}
-
-/** An SSM Command document (schema 2.2) running one PowerShell script. */
-export function commandDocument(description: string, script: string, parameters: Record<string, object> = {}): string {
-    return JSON.stringify({
-        schemaVersion: "2.2",
-        description,
-        ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
-        mainSteps: [{
-            action: "aws:runPowerShellScript",
-            name: "run",
-            precondition: { StringEquals: ["platformType", "Windows"] },
-            inputs: { runCommand: script.split("\n"), timeoutSeconds: "900" },
-        }],
-    }, null, 2);
-}
-
-export const nodeAccountParameters = { ComputerName: computerNameParameter };

@@ -1,8 +1,10 @@
-// The AD management host: a small Windows Server instance in a private subnet, reachable only
-// through Systems Manager (no inbound rules, no key pair), that runs the directory documents with
-// credentials it reads from Secrets Manager. Not domain-joined: the scripts authenticate explicitly.
-// It is stopped whenever no document runs (the provisioning command and the lifecycle runbooks
-// start and stop it). When the stack owns the directory Admin's secret, this host's role and the
+// The AD management host: a small Ubuntu 24.04 LTS instance in a private subnet, reachable only
+// through Systems Manager (no inbound rules, no key pair, IMDSv2 with one hop), that runs the AD
+// documents (./directoryDocuments.ts: the Python package components/scripts/ad/ over Samba's
+// signed and sealed LDAP) with credentials it reads from Secrets Manager. Not domain-joined: the
+// Python authenticates explicitly. It holds no state: the documents bring their code and install
+// the Ubuntu packages they need when missing. It is stopped whenever no document runs (the
+// provisioning command and the lifecycle runbooks start and stop it). When the stack owns the directory Admin's secret, this host's role and the
 // operator are the only principals that may read it: its key policy and resource policy live here,
 // where the role is known.
 import * as aws from "@pulumi/aws";
@@ -29,8 +31,25 @@ export interface ManagementHostArgs {
     tags: Readonly<Record<string, string>>;
 }
 
-/** AWS's public parameter for the latest Windows Server 2022 Core image (RSAT AD PowerShell installs on Core). */
-export const managementHostAmiParameter = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-Base";
+/**
+ * Canonical's public parameter for the current Ubuntu 24.04 LTS server image (amd64, gp3 root
+ * volume), whose archive has Samba's Python bindings; Ubuntu's EC2 images come with the SSM agent.
+ */
+export const managementHostAmiParameter = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
+
+/**
+ * The instance's resource name carries the image family. `ami` changes are ignored (the monthly
+ * image must not replace the host), so a new family is a new resource: the Windows Server host of
+ * earlier versions is replaced by this one (created first, then deleted; it held no state).
+ */
+export const managementHostInstanceName = "ad-management-host-ubuntu-2404";
+
+/**
+ * Burstable, 2 vCPUs and 2 GiB: the host runs one short Python process at a time (LDAP, Kerberos,
+ * an SMB listing); 2 GiB leaves room beside the SSM agent for apt's first install of the Samba
+ * packages, which 1 GiB (t3.micro) makes tight. It is stopped between runs, so size costs little.
+ */
+export const managementHostInstanceType = "t3.small";
 
 export class ManagementHost extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
@@ -76,18 +95,19 @@ export class ManagementHost extends pulumi.ComponentResource {
         const securityGroup = new aws.ec2.SecurityGroup("ad-management-host-sg", {
             description: `AD management host of EKS cluster ${args.clusterName}: no inbound; out to AD and AWS APIs`,
             vpcId: args.vpcId,
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AD (ADWS 9389, Kerberos, DNS) and AWS APIs" }],
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AD (LDAP, Kerberos, DNS, SMB), AWS APIs, the Ubuntu archive" }],
             tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
         }, parent);
         const ami = aws.ssm.getParameterOutput({ name: managementHostAmiParameter }, parent).value;
-        const instance = new aws.ec2.Instance("ad-management-host", {
+        const instance = new aws.ec2.Instance(managementHostInstanceName, {
             ami,
-            instanceType: "t3.medium",
+            instanceType: managementHostInstanceType,
             subnetId: pulumi.output(args.subnetIds).apply((ids) => ids[0]),
             vpcSecurityGroupIds: [securityGroup.id],
             iamInstanceProfile: profile.name,
             metadataOptions: { ...hostOnlyImds },
-            rootBlockDevice: { volumeType: "gp3", volumeSize: 50, encrypted: true, deleteOnTermination: true },
+            // The image's 8 GiB plus room for the packages and apt's cache; encrypted with the account's EBS key.
+            rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
             tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
             volumeTags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
         }, {

@@ -1,13 +1,20 @@
-// Provisioning inside the VPC: an SSM Command document rendered from the configured accounts,
-// run on the management host by @pulumi/command (again whenever the document changes), which
-// starts the host for the run and stops it afterwards. Its output, kept secret, carries the domain
-// facts the credential specs name.
+// Provisioning inside the VPC: an SSM Command document (./directoryDocuments.ts: the Python AD
+// package and one payload naming the group, the gMSAs and the portable identity), run on the
+// management host by @pulumi/command (again whenever the document changes), which starts the host
+// for the run and stops it afterwards. With `verify`, the host then checks the whole chain (as
+// the portable identity, or as a probe computer account in the readers' group), so a broken AD
+// side fails `pulumi up` here, before any Windows pod starts. The run's output, kept secret,
+// ends with the domain facts the credential specs name.
+//
+// @pulumi/command 1.2.1 puts a failed command's whole stdout and stderr into the error message,
+// whatever `logging` says; run-ad-document.sh therefore prints nothing on failure but its own
+// lines and the run's one-line error.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { commandDocument, parseProvisioningOutput, renderProvisioningScript, type ProvisioningScriptArgs } from "./directoryDocuments";
+import { adCommandDocument, parseAdResult, type AdPayload } from "./directoryDocuments";
 import type { DomainFacts } from "./credentialSpec";
 
 /** The bash the deployer's machine runs (start the host, run the document, stop the host). */
@@ -15,7 +22,8 @@ export const runDocumentScriptPath = path.join(__dirname, "scripts", "run-ad-doc
 export const runDocumentScript = fs.readFileSync(runDocumentScriptPath, "utf8");
 
 export interface AccountProvisioningArgs {
-    script: pulumi.Input<ProvisioningScriptArgs>;
+    /** What to provision; `operation` is set here. */
+    payload: pulumi.Input<Omit<AdPayload, "operation">>;
     managementHostId: pulumi.Input<string>;
     /** Domain-joined mode: the lifecycle runbooks' name prefix (NodeLifecycle.runbookPrefix); the host stays up while one runs. */
     runbookPrefix?: string;
@@ -41,6 +49,8 @@ export class AccountProvisioning extends pulumi.ComponentResource {
     readonly domain: pulumi.Output<DomainFacts>;
     /** What the last run changed (secret, like the whole output). */
     readonly changes: pulumi.Output<string[]>;
+    /** The whole-chain check's result when the payload asked for it (secret, like the whole output). */
+    readonly chain: pulumi.Output<unknown>;
 
     constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:AccountProvisioning", name, {}, opts);
@@ -48,9 +58,10 @@ export class AccountProvisioning extends pulumi.ComponentResource {
             name: `${args.clusterName}-ad-provision-accounts`,
             documentType: "Command",
             documentFormat: "JSON",
-            content: pulumi.output(args.script).apply((s) => commandDocument(
-                `eks-gmsa: create or correct ${s.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}`,
-                renderProvisioningScript(s))),
+            content: pulumi.output(args.payload).apply((p) => adCommandDocument({
+                description: `eks-gmsa: create or correct ${p.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}${p.verify ? ", then check the whole chain" : ""}`,
+                payload: { operation: "provision", ...p },
+            })),
             tags: args.tags,
         }, { parent: this });
         const run = new command.local.Command("ad-provision-accounts-run", {
@@ -67,7 +78,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
             },
             logging: "none",
         }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
-        const result = run.stdout.apply(parseProvisioningOutput);
+        const result = pulumi.all([run.stdout, args.payload]).apply(([stdout, p]) => parseAdResult(stdout, Boolean(p.verify)));
         this.domain = pulumi.unsecret(result.apply((r) => {
             const reported = { dnsName: r.dnsName, forestName: r.forestName, netbiosName: r.netbiosName, sid: r.domainSid, guid: r.domainGuid };
             checkFacts(reported, args.expectedFacts);
@@ -75,6 +86,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
         }));
         // Secret already through additionalSecretOutputs; said again so no refactoring can lose it.
         this.changes = pulumi.secret(result.apply((r) => r.changes));
+        this.chain = pulumi.secret(result.apply((r) => r.chain ?? null));
         this.registerOutputs({ domain: this.domain });
     }
 }

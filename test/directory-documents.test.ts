@@ -1,7 +1,7 @@
-// The AD side inside the VPC, as pure text: PowerShell for the management host, SSM documents,
-// Automation runbooks and the EventBridge wiring. The runbooks' Python step is executed here
-// (python3 comes with Samba, which the test command installs). The deployer-side script and the
-// host's start/stop are in first-up-ad-host.test.ts.
+// The AD side inside the VPC, as pure text: Automation runbooks and the EventBridge wiring (the
+// management host's documents are executed in test/ad-host-documents.test.ts). The runbooks'
+// Python step is executed here (python3 comes with Samba, which the test command installs). The
+// deployer-side script and the host's start/stop are in first-up-ad-host.test.ts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,135 +9,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import {
-    commandDocument, nodeAccountParameters, parseProvisioningOutput, psQuote, renderComputerCleanupScript, renderNodeMembershipScript,
-    renderProvisioningScript, resultMarker, type ProvisioningScriptArgs,
-} from "../components/directoryDocuments";
-import {
     automationDefinitionArn, computerNameTag, lifecycleEventInput, lifecycleEventPattern, nodeLaunchRunbook, nodeLifecycleAutomationPolicy,
     nodeTerminationRunbook, startAutomationPolicy,
 } from "../components/nodeLifecycleRunbooks";
 import { checkFacts } from "../components/directoryProvisioning";
 import { lifecycleHookNames, lifecycleHookSpecs } from "../components/nodeLifecycle";
 
-const target = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.20.128.10", "10.20.144.10"], region: "us-west-2", adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/directory-admin-AbCdEf" };
-const provisioning: ProvisioningScriptArgs = {
-    ...target,
-    readersGroup: "eks-gmsa-readers",
-    accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
-    accounts: ["WebApp01", "Reports"],
-    identity: { username: "gmsa-ccg-reader", secretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-XyZ123" },
-};
-
-describe("provisioning script", () => {
-    const script = renderProvisioningScript(provisioning);
-
-    test("quotes values so PowerShell expands nothing in them", () => {
-        assert.equal(psQuote("it's $x"), "'it''s $x'");
-    });
-
-    test("creates each gMSA with both SPNs, its DNS host name and the readers' group as allowed principal", () => {
-        for (const account of ["WebApp01", "Reports"]) {
-            assert.ok(script.includes(`$name = '${account}'`));
-            assert.ok(script.includes(`$spns = @('host/${account}', 'host/${account}.corp.example.com')`));
-            assert.ok(script.includes(`$dnsHostName = '${account}.corp.example.com'`));
-        }
-        assert.match(script, /New-ADServiceAccount -Name \$name -DNSHostName \$dnsHostName -ServicePrincipalNames \$spns -PrincipalsAllowedToRetrieveManagedPassword \$group/);
-    });
-
-    test("corrects an existing gMSA instead of failing: missing SPNs, DNS host name, allowed group", () => {
-        assert.match(script, /ServicePrincipalNames @\{ Add = \$missing \}/);
-        assert.match(script, /-DNSHostName \$dnsHostName @ad/);
-        assert.match(script, /PrincipalsAllowedToRetrieveManagedPassword \(\$allowed \+ \$group\.DistinguishedName\)/);
-    });
-
-    test("creates the group and the portable identity in the configured OU, and never prints a password", () => {
-        assert.ok(script.includes("-Path 'OU=Users,OU=CORP,DC=corp,DC=example,DC=com'"));
-        assert.match(script, /New-ADUser -Name \$identityName .*-AccountPassword \$identityPassword -Enabled \$true -PasswordNeverExpires \$true/);
-        // Passwords come from Secrets Manager at run time; only variables reach the document.
-        assert.ok(script.includes(`Get-SECSecretValue -SecretId '${provisioning.identity!.secretArn}'`));
-        for (const line of script.split("\n").filter((l) => /\.password\b/.test(l))) {
-            assert.match(line, /ConvertTo-SecureString \$(admin|identity)\.password -AsPlainText|-not \$admin\.password/, `password used outside a SecureString: ${line}`);
-        }
-    });
-
-    test("a second run changes nothing: every change is behind a check of what exists", () => {
-        const creates = script.split("\n").filter((l) => /New-AD|Add-ADGroupMember|Set-AD/.test(l));
-        for (const line of creates) assert.ok(/^\s+/.test(line) || /^\s*if /.test(line) || /try/.test(line), `unguarded change: ${line}`);
-    });
-
-    test("domain-joined provisioning has no portable identity", () => {
-        const joined = renderProvisioningScript({ ...provisioning, identity: undefined });
-        assert.ok(!joined.includes("New-ADUser"));
-        assert.ok(!joined.includes("portable-identity"));
-    });
-
-    test("ends with the result line, which parses into the domain facts", () => {
-        assert.ok(script.trimEnd().split("\n").pop()!.includes(psQuote(resultMarker)));
-        const facts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", domainSid: "S-1-5-21-1-2-3", domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51", changes: "created group eks-gmsa-readers" };
-        const parsed = parseProvisioningOutput(`installing RSAT\r\n${resultMarker}${JSON.stringify(facts)}\r\n`);
-        assert.equal(parsed.domainGuid, "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51");
-        assert.deepEqual(parsed.changes, ["created group eks-gmsa-readers"]); // PowerShell writes a one-element array as a string
-    });
-
-    test("a run without a result line, or with malformed facts, is an error naming what it got", () => {
-        assert.throws(() => parseProvisioningOutput("Access is denied"), /printed no EKS-GMSA-RESULT line; its output ends with: Access is denied/);
-        assert.throws(() => parseProvisioningOutput(`${resultMarker}{"dnsName":"corp.example.com","domainSid":"nope"}`), /malformed domain facts/);
-    });
-
+describe("domain facts from config", () => {
     test("facts from config must match what the directory reports", () => {
         const reported = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-1-2-3", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
         assert.doesNotThrow(() => checkFacts(reported, { ...reported, sid: "s-1-5-21-1-2-3" }));
         assert.throws(() => checkFacts(reported, { ...reported, sid: "S-1-5-21-9-9-9" }), /sid: config says S-1-5-21-9-9-9, the directory says S-1-5-21-1-2-3/);
-    });
-});
-
-describe("node account documents", () => {
-    const membership = renderNodeMembershipScript({ ...target, readersGroup: "eks-gmsa-readers", joinOu: "OU=EKS,DC=corp,DC=example,DC=com" });
-    const cleanup = renderComputerCleanupScript({ ...target, readersGroup: "eks-gmsa-readers" });
-
-    test("the computer name reaches the scripts only inside single quotes, and SSM admits only NetBIOS names", () => {
-        for (const script of [membership, cleanup]) {
-            for (const line of script.split("\n")) {
-                for (const use of line.matchAll(/\{\{ ComputerName \}\}/g)) {
-                    const quotesBefore = (line.slice(0, use.index).match(/'/g) ?? []).length;
-                    assert.equal(quotesBefore % 2, 1, `not inside a single-quoted string: ${line}`);
-                }
-            }
-        }
-        const pattern = new RegExp(nodeAccountParameters.ComputerName.allowedPattern);
-        assert.ok(pattern.test("EC2AMAZ-4F2KQ1B"));
-        for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; Remove-ADObject", "a b", ""]) assert.ok(!pattern.test(bad), bad);
-    });
-
-    test("membership adds the computer to the readers' group once, and only from the join OU", () => {
-        assert.match(membership, /\$computerName = '\{\{ ComputerName \}\}'/);
-        assert.match(membership, /Get-ADComputer -Filter "Name -eq '\$computerName'" @ad/);
-        assert.match(membership, /EndsWith\(',ou=eks,dc=corp,dc=example,dc=com'\)/);
-        assert.match(membership, /is already a member of/);
-        assert.match(membership, /Add-ADGroupMember -Identity \$group -Members \$computer @ad/);
-    });
-
-    test("cleanup deletes only computers this cluster put in the readers' group, and is fine when there is none", () => {
-        assert.match(cleanup, /nothing to delete'; exit 0/);
-        assert.match(cleanup, /refusing to delete .* it is not in/);
-        assert.match(cleanup, /Remove-ADObject -Identity \$computer\.DistinguishedName -Recursive -Confirm:\$false @ad/);
-        assert.ok(cleanup.indexOf("refusing to delete") < cleanup.indexOf("Remove-ADObject"));
-    });
-
-    test("the credentials come from Secrets Manager, and the server is a DC that answers on ADWS", () => {
-        assert.ok(membership.includes(`Get-SECSecretValue -SecretId '${target.adminSecretArn}' -Region 'us-west-2'`));
-        assert.ok(membership.includes("foreach ($candidate in @('10.20.128.10', '10.20.144.10') + @($domain))"));
-        assert.match(membership, /'CORP\\' \+ \$admin\.username/);
-    });
-
-    test("documents are SSM Command documents (schema 2.2) for Windows", () => {
-        const doc = JSON.parse(commandDocument("d", membership, nodeAccountParameters));
-        assert.equal(doc.schemaVersion, "2.2");
-        assert.equal(doc.mainSteps[0].action, "aws:runPowerShellScript");
-        assert.deepEqual(doc.mainSteps[0].precondition, { StringEquals: ["platformType", "Windows"] });
-        assert.equal(doc.mainSteps[0].inputs.runCommand.join("\n"), membership);
-        assert.equal(doc.parameters.ComputerName.type, "String");
-        assert.equal(JSON.parse(commandDocument("d", "x")).parameters, undefined);
     });
 });
 

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
-import { renderNodeMembershipScript } from "../components/directoryDocuments";
 import { lineFor } from "./problems";
 
 const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
@@ -56,9 +55,6 @@ describe("OUs are read as distinguished names", () => {
         const ad = activeDirectoryOf(parse({ ...existing, joinOu: "ou = EKS, ou=Computers ,DC=corp, dc=example,DC=com", provisionAccounts: true, accountsOu: "cn=Users, DC=corp,DC=example,DC=com" }));
         assert.equal(ad.joinOu, "OU=EKS,OU=Computers,DC=corp,DC=example,DC=com");
         assert.equal(ad.accountsOu, "CN=Users,DC=corp,DC=example,DC=com");
-        // The scale-in script refuses to delete a computer whose DN does not end with the join OU.
-        const script = renderNodeMembershipScript({ domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"], region: "us-west-2", adminSecretArn: adminSecret, readersGroup: "eks-gmsa-readers", joinOu: ad.joinOu });
-        assert.ok(script.includes("',ou=eks,ou=computers,dc=corp,dc=example,dc=com'"), script);
     });
 
     test("an escaped comma stays part of the OU name (\\, and \\2C)", () => {

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { projectRoot, runStack } from "../tools/harness";
 import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
 import {
-    deployTimeDoc, documentedStacks, durationFigures, durationRules, figuresRange, formatDeployTime, manualWalkthroughFor,
+    deployTimeDoc, documentedStacks, durationFigures, durationRules, figure, figuresRange, formatDeployTime, manualWalkthroughFor,
     manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, type DeployTimeModel, type ModelledStack,
 } from "../tools/review/deployTime";
 import { projectName } from "../settings/validate";
@@ -97,12 +97,14 @@ describe("deploy time on small plans", () => {
         assert.match(formatDeployTime(model, manualWalkthroughModel()), /not awaited by pulumi up: asg: Windows nodes Ready at about 8m 30s/);
     });
 
-    test("the provisioning command waits for its host's SSM agent, not just for the instance", () => {
+    test("the provisioning command waits for its host's SSM agent (an Ubuntu first boot), not just for the instance", () => {
         const host = res("aws:ec2/instance:Instance", "host");
         const run = res("command:local:Command", "run", { deps: [host.urn] });
         const model = modelDeployTime(planOf(host, run));
-        assert.equal(model.totalSeconds, 20 + 240 + 150);
-        assert.deepEqual(pathOf(model), [["host", 0, 20], ["host: SSM agent online", 20, 240], ["run", 260, 150]]);
+        const [running, online, provisioning] = ["ec2-instance-running", "linux-boot-to-ssm", "ad-provisioning-script"].map((id) => figure(id).seconds.mid);
+        assert.ok(online < figure("windows-boot-to-ssm").seconds.mid, "the Linux host comes online sooner than a Windows one");
+        assert.equal(model.totalSeconds, running + online + provisioning);
+        assert.deepEqual(pathOf(model), [["host", 0, running], ["host: SSM agent online", running, online], ["run", running + online, provisioning]]);
     });
 
     test("a launch hook makes the group wait for join, membership and reboots; the plan's deadlock and timeout are warned about", () => {

@@ -8,6 +8,11 @@
 # command or a Session Manager session on it, or a lifecycle runbook execution of this cluster in
 # progress (RUNBOOK_PREFIX). Needs the AWS CLI v2 and the deployer's credentials. Everything but the
 # run's output goes to stderr; nothing here reads a secret.
+#
+# @pulumi/command puts a failed command's whole stdout and stderr into the error `pulumi up`
+# prints, so on failure this prints only its own lines and ONE line of the run: the last line of
+# its standard error (the AD step's one-line error; the Python guarantees it carries no secret),
+# never the run's whole output. The full output stays in Systems Manager's command history.
 set -euo pipefail
 : "${INSTANCE_ID:?}" "${DOCUMENT_NAME:?}" "${DOCUMENT_VERSION:?}"
 runbook_prefix=${RUNBOOK_PREFIX:-}
@@ -78,6 +83,15 @@ release_host() {
 }
 trap release_host EXIT
 
+# The run's one-line error: the last line of its standard error, leaving out the line the SSM
+# agent adds itself ("failed to run commands: exit status 1"), at most 1000 characters.
+run_error() {
+  local line
+  line=$(aws ssm get-command-invocation --command-id "$command_id" --instance-id "$INSTANCE_ID" --query StandardErrorContent --output text 2>/dev/null \
+    | tr -d '\r' | grep -v -e '^[[:space:]]*$' -e '^None$' -e '^failed to run commands: ' | tail -n 1 | cut -c 1-1000) || true
+  echo "${line:-it printed no error line; see the command in Systems Manager Run Command}"
+}
+
 start_host
 ping=""
 for _ in $(seq 1 "$online_tries"); do
@@ -97,8 +111,7 @@ for _ in $(seq 1 "$run_tries"); do
   case "$status" in
     Success) break ;;
     Failed|Cancelled|TimedOut|Cancelling)
-      say "AD provisioning $status on $INSTANCE_ID (command $command_id):"
-      aws ssm get-command-invocation --command-id "$command_id" --instance-id "$INSTANCE_ID" --query StandardErrorContent --output text >&2 || true
+      say "AD provisioning $status on $INSTANCE_ID (command $command_id): $(run_error)"
       exit 1 ;;
   esac
 done
