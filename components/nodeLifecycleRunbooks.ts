@@ -39,18 +39,19 @@ export const nodeScripts = {
 /**
  * The parameters the management host's node documents take, each checked by SSM against its
  * pattern before the document runs. Only ComputerName comes from the node; InstanceId comes
- * from the lifecycle event (checked against the group first) and LaunchTime from EC2.
+ * from the lifecycle event (checked against the group first) and CreatedAfter is EC2's LaunchTime
+ * of the instance (node-join refuses an account created before it).
  */
 export const nodeParameters = {
     ComputerName: { description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)", allowedPattern: "^[A-Za-z0-9-]{1,15}$" },
     InstanceId: { description: "The node's EC2 instance ID, an instance of this cluster's Windows auto scaling group", allowedPattern: "^i-[0-9a-f]{8,17}$" },
-    LaunchTime: { description: "When EC2 launched the node (UTC, to the second)", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
+    CreatedAfter: { description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
 } as const;
 export type NodeParameterName = keyof typeof nodeParameters;
 
 /** Which parameters each management-host node operation takes. */
 export const nodeOperationParameters: Record<"node-join" | "node-cleanup", readonly NodeParameterName[]> = {
-    "node-join": ["ComputerName", "InstanceId", "LaunchTime"],
+    "node-join": ["ComputerName", "InstanceId", "CreatedAfter"],
     "node-cleanup": ["InstanceId"],
 };
 
@@ -215,7 +216,7 @@ export function nodeLaunchRunbook(a: LaunchRunbookArgs): string {
         },
         ...startHostSteps(a.managementHostId, releaseThenAbandon),
         runDocument("addToReadersGroup", a.documents.addToReadersGroup, [a.managementHostId], {
-            parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], LaunchTime: ["{{ readNode.LaunchTime }}"] },
+            parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] },
             maxAttempts: 2, timeoutSeconds: 900, onFailure: releaseThenAbandon,
         }),
         releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "rebootOnce"),

@@ -142,7 +142,7 @@ describe("no value a node reports reaches the AD step unchecked", () => {
     const cleanup = content("ad-delete-node-computer");
 
     test("the management host's node documents take exactly the operation's parameters, each pattern-checked and passed as an environment variable", () => {
-        assert.deepEqual(Object.keys(join.parameters).sort(), ["ComputerName", "InstanceId", "LaunchTime"]);
+        assert.deepEqual(Object.keys(join.parameters).sort(), ["ComputerName", "CreatedAfter", "InstanceId"]);
         assert.deepEqual(Object.keys(cleanup.parameters), ["InstanceId"]);
         for (const parameters of [join.parameters, cleanup.parameters]) {
             for (const [name, p] of Object.entries<any>(parameters)) {
@@ -159,8 +159,8 @@ describe("no value a node reports reaches the AD step unchecked", () => {
         for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "WEB$", "A\nB", "EC2AMAZ\u20134F2K"]) assert.ok(!accepts("ComputerName", bad), JSON.stringify(bad));
         assert.ok(accepts("InstanceId", "i-0a1b2c3d4e5f60718") && accepts("InstanceId", "i-0a1b2c3d"));
         for (const bad of ["i-0A1B2C3D", "i-", "0a1b2c3d", "i-0a1b2c3d4e5f607181"]) assert.ok(!accepts("InstanceId", bad), bad);
-        assert.ok(accepts("LaunchTime", "2026-03-01T09:41:07Z"));
-        for (const bad of ["2026-03-01 09:41:07", "2026-03-01T09:41:07+01:00", "2026-03-01T09:41:07.123Z", "yesterday"]) assert.ok(!accepts("LaunchTime", bad), bad);
+        assert.ok(accepts("CreatedAfter", "2026-03-01T09:41:07Z"));
+        for (const bad of ["2026-03-01 09:41:07", "2026-03-01T09:41:07+01:00", "2026-03-01T09:41:07.123Z", "yesterday"]) assert.ok(!accepts("CreatedAfter", bad), bad);
     });
 
     test("the payload is fixed at deployment: the operation, the directory, the group, the owner and the join OU, no node value", () => {
@@ -175,7 +175,7 @@ describe("no value a node reports reaches the AD step unchecked", () => {
     test("launch: the AD step gets the instance from the checked event, LaunchTime from EC2, and the node's name only through the name check", () => {
         const add = stepOf(launch, "addToReadersGroup");
         assert.deepEqual(add.inputs.InstanceIds, [stepOf(launch, "startManagementHost").inputs.InstanceIds[0]]);
-        assert.deepEqual(add.inputs.Parameters, { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], LaunchTime: ["{{ readNode.LaunchTime }}"] });
+        assert.deepEqual(add.inputs.Parameters, { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] });
         // The node's output is read by one step only: the Python name check.
         const readers = launch.mainSteps.filter((s: any) => JSON.stringify(s.inputs).includes("waitForDomainJoin."));
         assert.deepEqual(readers.map((s: any) => [s.name, s.inputs.Handler]), [["readComputerName", "reported_name"]]);
@@ -235,7 +235,7 @@ describe("the runbooks' Python (components/scripts/lifecycle-node-facts.py), exe
     test("node_facts: an instance of this group gives its LaunchTime from EC2, in UTC to the second", () => {
         const r = call("node_facts", { InstanceId: "i-0a1b2c3d4e5f60718", GroupName: group }, { "i-0a1b2c3d4e5f60718": group });
         assert.deepEqual(r, { result: { launchTime: "2026-03-01T09:41:07Z" } });
-        assert.ok(new RegExp(nodeParameters.LaunchTime.allowedPattern).test(r.result.launchTime));
+        assert.ok(new RegExp(nodeParameters.CreatedAfter.allowedPattern).test(r.result.launchTime));
     });
 
     test("node_facts: an instance of another group, or of none, fails the step (the runbook abandons it)", () => {
