@@ -173,6 +173,14 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
     return content;
 }
 
+/** The payload a rendered document carries (for tests and reviews of a plan): its base64 literal, decoded. */
+export function documentPayload(content: string): AdPayload {
+    const lines: string[] = JSON.parse(content).mainSteps[0].inputs.runCommand;
+    const literal = lines.map((l) => /^payload_base64='([A-Za-z0-9+/]*={0,2})'$/.exec(l)?.[1]).find((v) => v !== undefined);
+    if (literal === undefined) throw new Error("the document carries no payload_base64 literal");
+    return JSON.parse(Buffer.from(literal, "base64").toString("utf8")) as AdPayload;
+}
+
 /** What a successful run reports: the domain facts every credential spec names, what it changed, and the chain check. */
 export interface AdRunResult {
     dnsName: string;

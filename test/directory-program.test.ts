@@ -2,7 +2,10 @@
 // the accounts in it from a management host; a domain-joined config adds the join association and
 // the nodes' lifecycle hooks; a domainless config on an existing directory has none of it.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
+import { documentPayload } from "../components/directoryDocuments";
+import { managementHostAmiParameter } from "../components/directoryHost";
 import { lifecycleHookNames } from "../components/nodeLifecycle";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
@@ -55,11 +58,16 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         assert.match(outputs(dev).managedDirectoryId, /^d-[0-9a-f]{10}$/);
     });
 
-    test("a management host reachable only through Systems Manager, not replaced when the AMI parameter moves", () => {
+    test("a small Ubuntu 24.04 management host reachable only through Systems Manager, not replaced when the AMI parameter moves", () => {
         const host = one(dev, "aws:ec2/instance:Instance");
         const h = inputs(host);
+        // The image Canonical's public parameter names (the mocks answer each parameter with an ID derived from its name).
+        assert.equal(managementHostAmiParameter, "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
+        assert.equal(h.ami, "ami-" + createHash("sha256").update(managementHostAmiParameter).digest("hex").slice(0, 17));
+        assert.equal(h.instanceType, "t3.small");
         assert.deepEqual(h.metadataOptions, { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
         assert.equal(h.keyName, undefined);
+        assert.equal(h.userData, undefined, "the documents install what they need; nothing depends on a first boot");
         assert.equal(h.associatePublicIpAddress, undefined);
         assert.ok(outputs(dev).privateSubnetIds.includes(h.subnetId));
         assert.equal(h.rootBlockDevice.encrypted, true);
@@ -82,11 +90,20 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
     test("provisioning: a Command document for the configured accounts, run by @pulumi/command with its output secret", () => {
         const doc = inputs(documentNamed(dev, "eks-gmsa-dev-ad-provision-accounts"));
         assert.equal(doc.documentType, "Command");
-        const script = JSON.parse(doc.content).mainSteps[0].inputs.runCommand.join("\n");
-        assert.ok(script.includes("$spns = @('host/WebApp01', 'host/WebApp01.corp.example.com')"));
-        assert.ok(script.includes("$groupName = 'eks-gmsa-readers'"));
-        assert.ok(script.includes("$identityName = 'gmsa-ccg-reader'"));
-        assert.ok(script.includes("-Path 'OU=Users,OU=CORP,DC=corp,DC=example,DC=com'"));
+        const identitySecret = inputs(one(dev, "aws:secretsmanager/secret:Secret", "portable-identity")).name;
+        const adminSecret = inputs(one(dev, "aws:secretsmanager/secret:Secret", "directory-admin")).name;
+        const payload = documentPayload(doc.content);
+        assert.deepEqual({ ...payload, adminSecretArn: undefined, identity: { ...payload.identity, secretArn: undefined } }, {
+            operation: "provision", region: "us-west-2",
+            domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: outputs(dev).adDnsServers },
+            adminSecretArn: undefined, readersGroup: "eks-gmsa-readers", owner: "eks-gmsa-dev",
+            accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com", accounts: ["WebApp01"],
+            identity: { username: "gmsa-ccg-reader", secretArn: undefined },
+            verify: true,
+        });
+        // Secrets by ARN only: the host reads them at run time.
+        assert.match(payload.adminSecretArn, new RegExp(`^arn:aws:secretsmanager:us-west-2:123456789012:secret:${adminSecret}-`));
+        assert.match(payload.identity!.secretArn, new RegExp(`^arn:aws:secretsmanager:us-west-2:123456789012:secret:${identitySecret}-`));
         const run = one(dev, "command:local:Command");
         assert.equal(inputs(run).logging, "none");
         assert.deepEqual(run.options.additionalSecretOutputs, ["stdout", "stderr"]);
@@ -179,10 +196,11 @@ describe("domain-joined on a managed directory", () => {
         const association = inputs(one(run, "aws:ssm/association:Association"));
         assert.equal(association.parameters.directoryId, outputs(run).managedDirectoryId);
         one(run, "aws:ec2/instance:Instance");
-        const script = JSON.parse(inputs(documentNamed(run, "eks-gmsa-dev-ad-provision-accounts")).content).mainSteps[0].inputs.runCommand.join("\n");
-        assert.ok(!script.includes("New-ADUser"), "no portable identity in domain-joined mode");
+        const content = inputs(documentNamed(run, "eks-gmsa-dev-ad-provision-accounts")).content;
+        assert.equal(documentPayload(content).identity, undefined, "no portable identity in domain-joined mode");
+        assert.equal(documentPayload(content).verify, true, "the chain is checked as a probe computer account");
         // The document says what it does: no portable identity in this mode.
-        assert.equal(JSON.parse(inputs(documentNamed(run, "eks-gmsa-dev-ad-provision-accounts")).content).description, "eks-gmsa: create or correct the gMSA readers' group and the gMSAs of eks-gmsa-dev");
+        assert.equal(JSON.parse(content).description, "eks-gmsa: create or correct the gMSA readers' group and the gMSAs of eks-gmsa-dev, then check the whole chain");
         assert.equal(ofType(run, "eks-gmsa:directory:NodeLifecycle").length, 1);
     });
 });
@@ -205,8 +223,9 @@ describe("the domain-joined example stack (examples/stacks/domain-joined.yaml)",
         assert.equal(inputs(one(run, "aws:autoscaling/group:Group")).initialLifecycleHooks.length, 2);
         assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 2);
         assert.deepEqual(ofType(run, "aws:directoryservice/directory:Directory"), []);
-        const script = JSON.parse(inputs(documentNamed(run, "eks-gmsa-joined-ad-provision-accounts")).content).mainSteps[0].inputs.runCommand.join("\n");
-        assert.ok(script.includes("$groupName = 'eks-prod-gmsa-readers'"));
-        assert.ok(script.includes("-Path 'OU=EKS,OU=Groups,OU=CORP,DC=corp,DC=example,DC=com'"));
+        const payload = documentPayload(inputs(documentNamed(run, "eks-gmsa-joined-ad-provision-accounts")).content);
+        assert.equal(payload.readersGroup, "eks-prod-gmsa-readers");
+        assert.equal(payload.accountsOu, "OU=EKS,OU=Groups,OU=CORP,DC=corp,DC=example,DC=com");
+        assert.equal(payload.joinOu, "OU=EKS,OU=Computers,OU=CORP,DC=corp,DC=example,DC=com");
     });
 });

@@ -31,6 +31,8 @@ interface Scenario {
     failing?: string;
     /** Domain-joined mode's runbook name prefix; null: domainless (no runbooks share the host). */
     runbookPrefix?: string | null;
+    /** The run's standard error as Systems Manager returns it. */
+    runStderr?: string;
 }
 
 /**
@@ -50,8 +52,8 @@ case "$1 $2" in
   "ssm send-command") echo ${commandId} ;;
   "ssm get-command-invocation")
     case "$*" in
-      *StandardOutputContent*) printf 'eks-gmsa: every AD call of this run goes to domain controller dc1\\n${resultMarker}{}\\n' ;;
-      *StandardErrorContent*) echo 'New-ADServiceAccount : Key does not exist' ;;
+      *StandardOutputContent*) printf 'connected to dc1.corp.example.com\\n${resultMarker}{}\\n' ;;
+      *StandardErrorContent*) printf '%s\\n' "$FAKE_RUN_STDERR" ;;
       *) echo "$FAKE_STATUS" ;;
     esac ;;
   "ssm describe-automation-executions") echo "$FAKE_EXECUTIONS" ;;
@@ -60,6 +62,14 @@ case "$1 $2" in
   *) echo "fake aws: unexpected call $*" >&2; exit 2 ;;
 esac
 `;
+
+/**
+ * A failed run's standard error: lines the step's Python may print before its one-line error
+ * (here one that carries a password, which must never reach `pulumi up`'s error), the error, and
+ * the line the SSM agent adds itself.
+ */
+const runError = "eks-gmsa-ad: provision: creating gMSA WebApp01$ failed: the forest has no usable KDS root key; a Domain Admin runs Add-KdsRootKey once, gMSAs can be created 10 hours later";
+const runStderr = ["WARNING: debug dump password=Hunter2-Secret", runError, "", "failed to run commands: exit status 1"].join("\n");
 
 /** Secrets the deployer's environment may hold: they must never reach the output. */
 const deployerSecrets = { AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", AWS_SESSION_TOKEN: "FwoGZXIvYXdzEXAMPLETOKEN" };
@@ -76,7 +86,7 @@ function runWithFakeAws(s: Scenario) {
                 ...process.env, ...deployerSecrets, PATH: `${dir}:${process.env.PATH}`, FAKE_LOG: log,
                 FAKE_STATE: s.state ?? "stopped", FAKE_ONLINE_AFTER: String(s.onlineAfter ?? 2), FAKE_STATUS: s.status ?? "Success",
                 FAKE_EXECUTIONS: (s.executions ?? []).join("\t"), FAKE_COMMANDS: (s.commands ?? []).join("\t"), FAKE_SESSIONS: (s.sessions ?? []).join("\t"),
-                FAKE_FAILING: s.failing ?? "none",
+                FAKE_FAILING: s.failing ?? "none", FAKE_RUN_STDERR: s.runStderr ?? runStderr,
                 INSTANCE_ID: hostId, DOCUMENT_NAME: "dev-ad-provision-accounts", DOCUMENT_VERSION: "3",
                 ...(s.runbookPrefix === null ? {} : { RUNBOOK_PREFIX: s.runbookPrefix ?? "dev-windows-node-" }),
                 POLL_SECONDS: "0", ONLINE_TRIES: "5", RUN_TRIES: "5",
@@ -102,7 +112,7 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
     test("starts a stopped host, waits for it, runs the document's version, prints only the run's output, then stops the host", () => {
         const r = runWithFakeAws({ state: "stopped", onlineAfter: 2 });
         assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout, `eks-gmsa: every AD call of this run goes to domain controller dc1\n${resultMarker}{}\n`);
+        assert.equal(r.stdout, `connected to dc1.corp.example.com\n${resultMarker}{}\n`);
         const start = at(r.calls, `ec2 start-instances --instance-ids ${hostId}`);
         const send = at(r.calls, `ssm send-command --instance-ids ${hostId} --document-name dev-ad-provision-accounts --document-version 3`);
         const stop = at(r.calls, `ec2 stop-instances --instance-ids ${hostId}`);
@@ -136,12 +146,22 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
         assert.ok(at(r.calls, "ec2 wait instance-stopped") >= 0 && at(r.calls, "ec2 start-instances") > at(r.calls, "ec2 wait instance-stopped"));
     });
 
-    test("a failed run fails with the run's error output, and the host is stopped anyway", () => {
+    test("a failed run fails with the run's one-line error only, and the host is stopped anyway", () => {
         const r = runWithFakeAws({ status: "Failed" });
         assert.equal(r.status, 1);
         assert.equal(r.stdout, "");
-        assert.match(r.stderr, new RegExp(`AD provisioning Failed on ${hostId} \\(command ${commandId}\\):\\nNew-ADServiceAccount : Key does not exist`));
+        // @pulumi/command puts all of this into the error `pulumi up` prints: one line of the run, no more.
+        assert.ok(r.stderr.includes(`AD provisioning Failed on ${hostId} (command ${commandId}): ${runError}\n`), r.stderr);
+        assert.ok(!r.stderr.includes("Hunter2-Secret") && !r.stderr.includes("failed to run commands"), r.stderr);
         assert.ok(at(r.calls, "ec2 stop-instances") > at(r.calls, "ssm send-command"));
+    });
+
+    test("a failed run that printed no error says where to look, and a runaway line is cut at 1000 characters", () => {
+        const silent = runWithFakeAws({ status: "Failed", runStderr: "failed to run commands: exit status 1" });
+        assert.match(silent.stderr, /AD provisioning Failed on .*: it printed no error line; see the command in Systems Manager Run Command/);
+        const long = runWithFakeAws({ status: "TimedOut", runStderr: "x".repeat(5000) });
+        assert.ok(long.stderr.includes(`(command ${commandId}): ${"x".repeat(1000)}\n`), "the first 1000 characters");
+        assert.ok(!long.stderr.includes("x".repeat(1001)));
     });
 
     test("a host that never comes online fails with what to check, sends nothing, and is stopped", () => {

@@ -110,9 +110,10 @@ describe("architectureModel: facts read from the real plans", () => {
         const ad = m.activeDirectory;
         assert.deepEqual([ad.source, ad.edition, ad.domainName, ad.netbiosName], ["managed", "Standard", "corp.example.com", "CORP"]);
         assert.equal(ad.dnsServers.length, 2);
-        assert.equal(ad.managementHost?.name, "ad-management-host");
+        assert.equal(ad.managementHost?.name, "ad-management-host-ubuntu-2404");
+        assert.equal(ad.managementHost?.instanceType, "t3.small");
         assert.deepEqual(ad.managementHost?.readsSecrets, ["eks-gmsa/eks-gmsa-dev/directory-admin", "eks-gmsa/eks-gmsa-dev/portable-identity"]);
-        assert.deepEqual(ad.provisioning.map((p) => [p.document, p.host]), [["eks-gmsa-dev-ad-provision-accounts", "ad-management-host"]]);
+        assert.deepEqual(ad.provisioning.map((p) => [p.document, p.host]), [["eks-gmsa-dev-ad-provision-accounts", "ad-management-host-ubuntu-2404"]]);
 
         assert.deepEqual(m.dns.coreDnsForwarders, [{ zone: "corp.example.com", servers: ad.dnsServers }]);
         assert.deepEqual(m.dns.resolverRules.map((r) => [r.domainName, r.targetIps, r.associatedWithVpc]), [["corp.example.com", ad.dnsServers, true]]);
@@ -173,7 +174,7 @@ describe("architectureModel: facts read from the real plans", () => {
             ["autoscaling:EC2_INSTANCE_TERMINATING", "CONTINUE", "eks-gmsa-joined-windows-node-termination"],
         ]);
         assert.equal(credspecOf(m, "webapp01").domainless, false);
-        assert.equal(m.activeDirectory.managementHost?.name, "ad-management-host");
+        assert.equal(m.activeDirectory.managementHost?.name, "ad-management-host-ubuntu-2404");
     });
 });
 
@@ -198,7 +199,7 @@ describe("architectureDot and renderSvg", () => {
         assert.match(dot, edge("nodes:windows:ccg-plugin", "aws:portable-identity"), "CCG reads the secret");
         assert.match(dot, edge("nodes:windows:ccg-plugin", "ad:domain-controllers"), "Kerberos to the DCs");
         assert.match(dot, edge("addon:coredns", "ad:domain-controllers"), "CoreDNS forwards");
-        assert.match(dot, edge("ad:management-host", "ad:domain-controllers"), "provisioning over ADWS");
+        assert.match(dot, edge("ad:management-host", "ad:domain-controllers"), "provisioning over signed and sealed LDAP");
         assert.doesNotMatch(dot, /NOT allowed/);
     });
 

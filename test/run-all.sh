@@ -3,7 +3,8 @@
 # Pulumi's mock runtime is global per process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The Active Directory tests run a real Samba AD domain controller: install it when missing.
+# The Active Directory tests run real Samba AD domain controllers (Samba >= 4.21, from bookworm-backports
+# on Debian bookworm): install or upgrade it when missing or older.
 bash test/support/install-samba.sh
 # The bash and Python scripts the program runs are linted by their tests: install the linters when missing.
 for linter in shellcheck:shellcheck pyflakes3:pyflakes3; do

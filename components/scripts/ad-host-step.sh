@@ -7,8 +7,8 @@
 # computer name arrives as $SSM_ComputerName (interpolationType ENV_VAR); the Python reads it.
 #
 # Output: stdout is the Python's (a successful run ends with its EKS-GMSA-RESULT line). stderr
-# holds this script's own lines and, when the Python fails, only the last line of its stderr:
-# the one-line error the Python guarantees carries no secret. Exit status: the Python's, or 1.
+# holds this script's own lines and, when the Python fails, one line: its `eks-gmsa: ...` error,
+# which the Python guarantees carries no secret. Exit status: the Python's, or 1.
 set -euo pipefail
 umask 077
 
@@ -35,27 +35,40 @@ install_packages() {
   mapfile -t missing < <(missing_packages)
   [ "${#missing[@]}" -eq 0 ] && return 0
   say "installing ${missing[*]} from the Ubuntu archive"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 update >"$workdir/apt.log" 2>&1 \
-    || ! DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends "${missing[@]}" >>"$workdir/apt.log" 2>&1; then
-    say "could not install ${missing[*]}: $(grep -v '^[[:space:]]*$' "$workdir/apt.log" | tail -n 1) (the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 update >"$scratch/apt.log" 2>&1 \
+    || ! DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends "${missing[@]}" >>"$scratch/apt.log" 2>&1; then
+    say "could not install ${missing[*]}: $(grep -v '^[[:space:]]*$' "$scratch/apt.log" | tail -n 1) (the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy)"
     exit 1
   fi
 }
 
+# Two private directories, removed on every exit: the package and its payload; and this run's
+# scratch (apt's log, the Python's stderr, its temporary files and any Kerberos ticket cache).
 workdir=$(mktemp -d)
-trap 'rm -rf -- "$workdir"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf -- "$workdir" "$scratch"' EXIT
 trap 'exit 143' TERM INT
-# Whatever the Python writes to temporary files, and any Kerberos ticket cache, stays in here.
-export TMPDIR="$workdir" KRB5CCNAME="FILE:$workdir/krb5cc"
+export TMPDIR="$scratch" KRB5CCNAME="FILE:$scratch/krb5cc"
 
 install_packages
 printf '%s' "$package_base64" | base64 -d | tar -xzmf - --no-same-owner -C "$workdir"
 printf '%s' "$payload_base64" | base64 -d >"$workdir/payload.json"
 
+# The Python prints progress, then its EKS-GMSA-RESULT line, or on failure one `eks-gmsa: ...`
+# line, all to stdout and with its secrets masked. Systems Manager returns only the first 24,000
+# characters of stdout, so on success the progress is cut to leave the result line whole.
 status=0
-"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" 2>"$workdir/python.stderr" || status=$?
-if [ "$status" -ne 0 ]; then
-  error=$(grep -v '^[[:space:]]*$' "$workdir/python.stderr" | tail -n 1 || true)
-  echo "${error:-eks-gmsa-host: the AD run failed (exit $status) without an error line}" >&2
+"$python" "$workdir/cli.py" host --payload-file "$workdir/payload.json" >"$scratch/python.stdout" 2>"$scratch/python.stderr" || status=$?
+if [ "$status" -eq 0 ]; then
+  result=$(grep -a "^EKS-GMSA-RESULT " "$scratch/python.stdout" | tail -n 1 || true)
+  grep -av "^EKS-GMSA-RESULT " "$scratch/python.stdout" | awk -v budget=$((23000 - ${#result})) '{ n += length($0) + 1; if (n > budget) exit; print }' || true
+  printf '%s\n' "$result"
+  exit 0
 fi
+cat "$scratch/python.stdout"
+# The one line `pulumi up` shows: the Python's failure line, else (it died before printing one)
+# the last line of its stderr.
+error=$(grep -a '^eks-gmsa: ' "$scratch/python.stdout" | tail -n 1 || true)
+[ -n "$error" ] || error=$(grep -av '^[[:space:]]*$' "$scratch/python.stderr" | tail -n 1 || true)
+echo "${error:-eks-gmsa-host: the AD run failed (exit $status) without an error line}" >&2
 exit "$status"

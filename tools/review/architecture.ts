@@ -1238,7 +1238,7 @@ function writeActiveDirectoryEdges(out: DotWriter, m: ArchitectureModel): void {
     if (m.dns.coreDnsForwarders.length > 0) out.edge(id.coredns, id.domainControllers, { label: `DNS ${m.dns.coreDnsForwarders.map((f) => f.zone).join(", ")}`, ...dns });
     for (const c of m.credentialSpecs) out.edge(id.credentialSpec(c.name), id.gmsaAccounts, { label: "names", color: colors.ad, fontcolor: colors.ad, style: "dotted" });
     if (ad.provisioning.length > 0 && ad.managementHost) out.edge(id.provisioning, id.managementHost, { label: "SSM Run Command", color: colors.manage });
-    if (ad.managementHost) out.edge(id.managementHost, id.domainControllers, { label: m.portableIdentity ? "ADWS: readers' group,\ngMSAs, portable identity" : "ADWS: readers' group,\ngMSAs", color: colors.manage });
+    if (ad.managementHost) out.edge(id.managementHost, id.domainControllers, { label: m.portableIdentity ? "LDAP (signed, sealed): readers' group,\ngMSAs, portable identity; chain check" : "LDAP (signed, sealed): readers' group,\ngMSAs; chain check", color: colors.manage });
     if (m.domainJoin && windows) out.edge(id.domainJoin, id.windows(windows.name), { label: "joins each node", color: colors.ad, fontcolor: colors.ad });
     if (hooksWithRunbooks(m).length > 0 && windows) {
         out.edge(id.windows(windows.name), id.lifecycle, { label: "launch / terminate", color: colors.manage, style: "dashed" });

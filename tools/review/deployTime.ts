@@ -259,6 +259,14 @@ export const durationFigures: readonly DurationFigure[] = [
         },
     },
     {
+        id: "linux-boot-to-ssm", what: "Ubuntu instance from running to its SSM agent Online (first boot)",
+        seconds: { low: 30, mid: 60, high: 180 },
+        evidence: {
+            kind: "assumption",
+            assumption: "first boot of Canonical's Ubuntu 24.04 server image (cloud-init, network, the SSM agent snap registering); well under a Windows first boot, which also runs EC2Launch",
+        },
+    },
+    {
         id: "domain-join-and-reboot", what: "domain join by the AWS-JoinDirectoryServiceDomain association, and the reboot it needs",
         seconds: { low: 120, mid: 240, high: 480 },
         evidence: {
@@ -320,10 +328,10 @@ export const durationFigures: readonly DurationFigure[] = [
     },
     {
         id: "ad-provisioning-script", what: "the AD provisioning run: SSM send-command on the management host until Success",
-        seconds: { low: 60, mid: 150, high: 600 },
+        seconds: { low: 45, mid: 120, high: 600 },
         evidence: {
             kind: "assumption",
-            assumption: "Install-WindowsFeature RSAT-AD-PowerShell on the first run, a few AD writes and reads, status polled every 10 s (components/scripts/run-ad-document.sh); the high end is far below the script's own 20-minute limit. On a first up the host was just created and runs; a later run first starts the stopped host (its boot to SSM Online is windows-boot-to-ssm) and stops it afterwards (one API call)",
+            assumption: "on a new host, apt installs the Samba packages first (python3-samba, python3-boto3, krb5-user, smbclient with their dependencies: a minute or two from the regional Ubuntu mirror); then a few AD writes and reads over LDAP and the whole-chain check (DNS, Kerberos, LDAP, one SMB listing), seconds each; status polled every 10 s (components/scripts/run-ad-document.sh); the high end is far below the script's own 20-minute limit. On a first up the host was just created and runs; a later run first starts the stopped host (its boot to SSM Online is linux-boot-to-ssm) and stops it afterwards (one API call)",
         },
     },
     {
@@ -515,8 +523,8 @@ export const readinessRules: readonly ReadinessRule[] = [
     },
     {
         id: "ssm-online", label: "SSM agent online", types: ["aws:ec2/instance:Instance"],
-        variant: "any instance (here: the Windows AD management host)",
-        figures: ["windows-boot-to-ssm"], awaitedBy: "a command:local:Command that depends on the instance (the provisioning script polls its SSM ping status)",
+        variant: "any instance (here: the Ubuntu AD management host)",
+        figures: ["linux-boot-to-ssm"], awaitedBy: "a command:local:Command that depends on the instance (the provisioning script polls its SSM ping status)",
     },
 ];
 

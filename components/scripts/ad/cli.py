@@ -45,6 +45,14 @@ def seconds(value):
     return number
 
 
+def iso_time(value):
+    import nodes
+    try:
+        return nodes.parse_time("--created-after", value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
 def parser():
     top = Parser(prog="npm run ad --", description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.")
     commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
@@ -86,6 +94,8 @@ def parser():
         sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
         sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
         sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"))
+        if name == "node-join":
+            sub.add_argument("--created-after", type=iso_time, help="ISO 8601 time (the instance's launch): refuse an account created before it")
 
     host = commands.add_parser("host", help="run the management host's payload (SSM document)")
     host.add_argument("--payload-file", required=True)
@@ -133,8 +143,9 @@ def operate(directory, args, identity_password):
     if args.command in ("node-join", "node-cleanup"):
         import nodes
         join_ou = names.container_dn("--join-ou", args.join_ou, directory.base_dn) if args.join_ou else None
-        operation = nodes.join if args.command == "node-join" else nodes.cleanup
-        return operation(directory, args.group, args.computer, join_ou=join_ou)
+        if args.command == "node-cleanup":
+            return nodes.cleanup(directory, args.group, args.computer, join_ou=join_ou)
+        return nodes.join(directory, args.group, args.computer, join_ou=join_ou, created_after=args.created_after)
     import provision
     if args.command == "provision":
         ou = names.container_dn("--ou", args.ou, directory.base_dn) if args.ou else None

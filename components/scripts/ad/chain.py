@@ -1,0 +1,248 @@
+"""verify: the whole chain a Windows pod's gMSA depends on, checked link by link as the identity
+that must retrieve the gMSA's password (the CCG plugin's portable identity, or a domain-joined
+node's computer account), and stopping at the first broken link with why and what to do.
+
+  dc              the --url DC answers; its rootDSE (read anonymously) names the domain
+  dns             the domain's SRV records, over UDP and over TCP, from the DC or --dns
+  clock           this host's clock is within Kerberos's 5 minutes of the DC's
+  bind            the identity binds (sealed SASL: Kerberos, or NTLM for an address)
+  gmsa            the gMSA exists, is enabled, has its SPNs and DNS host name
+  password        the identity may retrieve the managed password, and does
+  tgt             the domain's KDC issues a TGT to the gMSA with that password
+  service ticket  and a service ticket for cifs/<the DC>
+  sysvol          and SMB with that ticket lists the domain's SYSVOL share
+
+The managed password lives in memory only; tickets go to a private temporary directory that is
+removed before verify returns. Nothing printed or returned carries a secret."""
+
+import ipaddress
+import os
+import socket
+import time
+from datetime import datetime, timezone
+
+import dnsquery
+import kerberos
+import managedpassword
+import readers
+from connection import AdError, Workspace, connect, dn_to_dns_name, krb5_conf, load_parm, reach, root_dse
+
+KERBEROS_MAX_SKEW = 300  # seconds; MIT, Heimdal and Windows default to 5 minutes
+
+
+class Link:
+    def __init__(self, link, ok, detail, why=None, todo=None):
+        self.link, self.ok, self.detail, self.why, self.todo = link, ok, detail, why, todo
+
+
+class ChainResult:
+    LINKS = ("dc", "dns", "clock", "bind", "gmsa", "password", "tgt", "service ticket", "sysvol")
+
+    def __init__(self):
+        self.links = []
+
+    @property
+    def ok(self):
+        return len(self.links) == len(self.LINKS) and all(link.ok for link in self.links)
+
+    def lines(self):
+        width = max(len(name) for name in self.LINKS)
+        out = []
+        for link in self.links:
+            out.append("%-4s  %-*s  %s" % ("ok" if link.ok else "FAIL", width, link.link, link.detail))
+            if not link.ok and link.todo:
+                out.append("%-4s  %-*s  what to do: %s" % ("", width, "", link.todo))
+        if self.ok:
+            out.append("verify: every link holds (%d of %d)" % (len(self.links), len(self.LINKS)))
+        else:
+            broken = next((link.link for link in self.links if not link.ok), None)
+            out.append("verify: the chain is broken at %s (%d of %d links hold)" % (broken, sum(1 for link in self.links if link.ok), len(self.LINKS)))
+        return out
+
+    def as_json(self):
+        """Non-secret facts only: for the management host's result line and the deploy's logs."""
+        items = []
+        for link in self.links:
+            item = {"link": link.link, "ok": link.ok, "detail": link.detail}
+            if not link.ok and link.todo:
+                item["todo"] = link.todo
+            items.append(item)
+        return items
+
+
+class _Run:
+    """What one verify run learns, link by link."""
+
+    def __init__(self, options, account, group, dns):
+        self.options, self.account, self.group, self.dns = options, account, group, dns
+        self.endpoint = options.endpoint
+        self.timeout = options.timeout
+        self.workspace = Workspace()
+        self.directory = self.password = self.ccache = None
+
+    def close(self):
+        self.password = None
+        if self.directory is not None:
+            self.directory.close()  # also removes the workspace
+        self.workspace.close()
+
+
+def _address(host, timeout):
+    """The IP address of host (smbclient -I and the DNS server need one)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][4][0]
+    except OSError as e:
+        raise AdError("dc", "%s does not resolve (%s)" % (host, e.strerror or e), "use the DC's address in --url, or fix this host's DNS")
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def check_dc(run):
+    endpoint = run.endpoint
+    reach(endpoint.host, endpoint.port, run.timeout)
+    run.lp = load_parm(run.workspace, run.options)
+    before = time.time()
+    run.rootdse = root_dse(endpoint, run.lp)
+    run.local_time = (before + time.time()) / 2
+    run.domain = dn_to_dns_name(run.rootdse["defaultNamingContext"])
+    run.realm = run.domain.upper()
+    run.dc_host = run.rootdse.get("dnsHostName", endpoint.host)
+    run.address = _address(endpoint.host, run.timeout)
+    return "%s answers as %s, a domain controller of %s" % (endpoint.url(), run.dc_host, run.domain)
+
+
+def check_dns(run):
+    server = run.dns or run.address
+    names = ["_ldap._tcp.dc._msdcs." + run.domain, "_kerberos._tcp." + run.domain]
+    elsewhere = "" if run.dns else " (or name the DNS server this host uses with --dns)"
+    found = {}
+    for transport in ("udp", "tcp"):
+        for name in names:
+            try:
+                answer = dnsquery.query(server, name, dnsquery.TYPE_SRV, transport, run.timeout)
+            except dnsquery.DnsError as e:
+                raise AdError("dns", "asking %s for %s: %s" % (server, name, e),
+                              "let this host reach UDP and TCP port 53 of %s (security groups, network ACLs, its firewall)%s" % (server, elsewhere))
+            if transport == "udp" and answer.truncated and not answer.records:
+                continue  # too long for UDP: the TCP question below must carry it
+            if not answer.records:
+                what = "NXDOMAIN: it does not know the name" if answer.rcode == 3 else (
+                    "%s" % answer.rcode_name if answer.rcode else "no SRV records")
+                if run.dns:
+                    todo = ("%s must resolve %s: forward %s to the domain controllers (a conditional forwarder, or a Route 53 Resolver "
+                            "outbound rule), or point this host at the DCs' DNS" % (server, run.domain, run.domain))
+                else:
+                    todo = "the DC's own DNS lacks the domain's records: check its DNS zone %s and that the DCs register their SRV records" % run.domain
+                raise AdError("dns", "%s answered %s over %s for %s (%s)" % (server, "no SRV record", transport.upper(), name, what), todo)
+            found[name] = answer.records
+    shown = "; ".join("%s -> %s" % (name, ", ".join(str(r) for r in found[name])) for name in names)
+    return "%s (asked %s over UDP and TCP)" % (shown, server)
+
+
+def check_clock(run):
+    stamp = run.rootdse.get("currentTime")
+    if not stamp:
+        raise AdError("clock", "the DC's rootDSE has no currentTime", "check that --url names an Active Directory DC")
+    dc_time = datetime.strptime(stamp.split(".")[0].rstrip("Z"), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc).timestamp()
+    skew = run.local_time - dc_time
+    where = "ahead of" if skew > 0 else "behind"
+    if abs(skew) >= KERBEROS_MAX_SKEW:
+        raise AdError("clock", "this host's clock is %d s %s the DC's (Kerberos allows %d s)" % (abs(skew), where, KERBEROS_MAX_SKEW),
+                      "synchronise the clocks: chrony/NTP on this host (on EC2, the Amazon Time Sync Service at 169.254.169.123), and the DC's time source")
+    if abs(skew) < 2:
+        return "this host's clock agrees with the DC's (to the second; Kerberos allows %d s)" % KERBEROS_MAX_SKEW
+    return "this host's clock is %d s %s the DC's (Kerberos allows %d s)" % (abs(skew), where, KERBEROS_MAX_SKEW)
+
+
+def check_bind(run):
+    run.directory = connect(run.options, run.workspace)
+    run.facts = run.directory.discover()
+    run.identity = readers.identity(run.directory, run.options)
+    return "%s bound to %s with sealed SASL (%s)" % (run.options.user, run.endpoint.url(), "NTLM" if run.endpoint.is_address else "Kerberos")
+
+
+def check_gmsa(run):
+    run.gmsa = readers.gmsa(run.directory, run.account)
+    return "%s is a gMSA with SPNs %s and dNSHostName %s" % (run.gmsa.sam_name, ", ".join(run.gmsa.spns), run.gmsa.dns_host_name)
+
+
+def check_password(run):
+    route = readers.may_retrieve(run.directory, run.identity, run.gmsa, run.group)
+    blob = readers.read_managed_password(run.directory, run.identity, run.gmsa, route)
+    try:
+        run.password = managedpassword.decode(blob)
+    except managedpassword.BadBlob as e:
+        raise AdError("password", "the DC returned an msDS-ManagedPassword that is not an MSDS-MANAGEDPASSWORD_BLOB: %s" % e,
+                      "report this with the DC's version")
+    days = managedpassword.ManagedPassword.seconds(run.password.query_interval) / 86400
+    return "%s may retrieve %s's password%s, and got it (%d UTF-16 units; next change in %.1f days)" % (
+        run.identity.user, run.gmsa.sam_name, " " + route if route else "", len(run.password.current) // 2, days)
+
+
+def check_tgt(run):
+    reach(run.address, 88, run.timeout, "the KDC")
+    krb5_conf(run.workspace, run.realm, [run.address])
+    lp = load_parm(run.workspace, realm=run.realm, workgroup=run.facts["netbiosName"])
+    try:
+        run.ccache = kerberos.tgt(run.workspace, lp, run.realm, run.facts["netbiosName"], run.gmsa.sam_name, run.password.current)
+    finally:
+        run.password = None  # no longer needed: only the ticket cache is used from here on
+    return "TGT for %s@%s from the KDC at %s" % (run.gmsa.sam_name, run.realm, run.address)
+
+
+def check_service_ticket(run):
+    spn = "cifs/%s@%s" % (run.dc_host, run.realm)
+    kvno = kerberos.service_ticket(run.ccache, spn, 3 * run.timeout)
+    return "service ticket for %s%s" % (spn, "" if kvno is None else " (key version %d)" % kvno)
+
+
+def check_sysvol(run):
+    reach(run.address, 445, run.timeout, "the DC's file service (SMB)")
+    names = kerberos.list_share(run.workspace, run.ccache, run.dc_host, run.address, "SYSVOL", 3 * run.timeout)
+    if run.domain.lower() not in (n.lower() for n in names):
+        raise AdError("sysvol", "\\\\%s\\SYSVOL has no folder %s (it lists: %s)" % (run.dc_host, run.domain, ", ".join(names) or "nothing"),
+                      "the DC has not finished setting up SYSVOL: check its SYSVOL replication")
+    return "\\\\%s\\SYSVOL lists %s over SMB with Kerberos as %s" % (run.dc_host, ", ".join(names), run.gmsa.sam_name)
+
+
+CHECKS = (("dc", check_dc), ("dns", check_dns), ("clock", check_clock), ("bind", check_bind), ("gmsa", check_gmsa),
+          ("password", check_password), ("tgt", check_tgt), ("service ticket", check_service_ticket), ("sysvol", check_sysvol))
+
+
+def verify(options, account, group=None, dns=None):
+    """Every link of the chain, in order, up to the first broken one: a ChainResult."""
+    if dns is not None:
+        try:
+            ipaddress.ip_address(dns)
+        except ValueError:
+            raise ValueError("--dns %r must be the IP address of a DNS server" % dns)
+    result = ChainResult()
+    saved_krb5_config = os.environ.get("KRB5_CONFIG")
+    run = _Run(options, account.rstrip("$"), group, dns)
+    try:
+        for name, check in CHECKS:
+            try:
+                detail = check(run)
+            except AdError as e:
+                # e.link may be a lower layer's name ("reach", "timeout"): the broken link is this one.
+                result.links.append(Link(name, False, e.why, e.why, e.todo))
+                break
+            except Exception as e:  # an unforeseen failure still ends as one line, never a traceback
+                why = "%s: %s" % (type(e).__name__, " ".join(str(e).split())[:300])
+                result.links.append(Link(name, False, why, why, "report this, with the line above"))
+                break
+            result.links.append(Link(name, True, detail))
+    finally:
+        run.close()
+        if saved_krb5_config is None:
+            os.environ.pop("KRB5_CONFIG", None)
+        else:
+            os.environ["KRB5_CONFIG"] = saved_krb5_config
+    return result

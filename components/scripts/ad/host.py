@@ -1,0 +1,292 @@
+"""Management-host mode: `cli.py host --payload-file F`, run by the SSM documents `pulumi up` and the
+node lifecycle send to the management host.
+
+The payload (JSON rendered by the TypeScript program) is data, checked field by field before anything
+connects; the credentials come from Secrets Manager; the node's computer name from SSM_ComputerName
+(set by SSM from a document parameter). One DC serves the whole run. Output: progress lines, then one
+`EKS-GMSA-RESULT {json}` line with only non-secret facts; on failure one
+`eks-gmsa: <link>: <why>; <todo>` line and exit 1. Never a traceback, never a secret: every line
+passes through a filter that masks the passwords this run has seen."""
+
+import ipaddress
+import json
+import os
+import re
+import sys
+
+import names
+import nodes
+import provision
+from connection import AdError, ConnectOptions, connect, deadline, reach
+
+RESULT_MARKER = "EKS-GMSA-RESULT "
+OPERATIONS = ("provision", "node-join", "node-cleanup")
+TIMEOUT = 5.0
+_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+_DNS_NAME = re.compile(r"(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+class Output:
+    """Prints lines with every secret of the run masked."""
+
+    def __init__(self, stream):
+        self.stream, self.secrets = stream, []
+
+    def secret(self, value):
+        if value:
+            self.secrets.append(value)
+        return value
+
+    def line(self, text):
+        for s in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(s, "***")
+        print(text, file=self.stream, flush=True)
+
+
+def _bad(key, why):
+    return AdError("payload", "%s %s" % (key, why), "fix the stack's configuration; the payload is rendered from it")
+
+
+def _string(data, key, path=None):
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _bad(path or key, "must be a non-empty string")
+    return value
+
+
+def _checked(check, key, value, *extra):
+    try:
+        return check(key, value, *extra)
+    except names.BadName as e:
+        raise AdError("payload", str(e), "fix the stack's configuration; the payload is rendered from it")
+
+
+def _only(data, allowed, path):
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise _bad(path + unknown[0], "is not a payload field (expected one of %s)" % ", ".join(allowed))
+
+
+def load_payload(path):
+    """The payload as a dict of checked values; AdError('payload') naming the first bad field."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise AdError("payload", "cannot read %s (%s)" % (path, e.strerror), "check --payload-file")
+    except ValueError:
+        raise AdError("payload", "%s is not JSON" % path, "check --payload-file")
+    if not isinstance(data, dict):
+        raise AdError("payload", "%s is not a JSON object" % path, "check --payload-file")
+    _only(data, ("operation", "region", "domain", "adminSecretArn", "readersGroup", "owner", "accountsOu", "accounts", "identity", "joinOu", "verify"), "")
+    p = {"operation": _string(data, "operation")}
+    if p["operation"] not in OPERATIONS:
+        raise _bad("operation", "must be one of %s" % ", ".join(OPERATIONS))
+    p["region"] = _string(data, "region")
+    if not _REGION.fullmatch(p["region"]):
+        raise _bad("region", "must be an AWS region such as us-west-2")
+    domain = data.get("domain")
+    if not isinstance(domain, dict):
+        raise _bad("domain", "must be an object {dnsName, netbiosName, dcAddresses}")
+    _only(domain, ("dnsName", "netbiosName", "dcAddresses"), "domain.")
+    p["dnsName"] = _string(domain, "dnsName", "domain.dnsName").lower()
+    if not _DNS_NAME.fullmatch(p["dnsName"]):
+        raise _bad("domain.dnsName", "must be a DNS domain name such as corp.example.com")
+    p["netbiosName"] = _string(domain, "netbiosName", "domain.netbiosName").upper()
+    if not re.fullmatch(r"[A-Z0-9-]{1,15}", p["netbiosName"]) or p["netbiosName"].isdigit():
+        raise _bad("domain.netbiosName", "must be 1 to 15 letters, digits or '-'")
+    addresses = domain.get("dcAddresses", [])
+    if not isinstance(addresses, list) or len(addresses) > 10:
+        raise _bad("domain.dcAddresses", "must be a list of at most 10 IP addresses")
+    for i, a in enumerate(addresses):
+        try:
+            ipaddress.ip_address(a)
+        except (TypeError, ValueError):
+            raise _bad("domain.dcAddresses[%d]" % i, "must be an IP address")
+    p["dcAddresses"] = addresses
+    base_dn = ",".join("DC=%s" % label for label in p["dnsName"].split("."))
+    p["adminSecretArn"] = _string(data, "adminSecretArn")
+    if not _ARN.fullmatch(p["adminSecretArn"]):
+        raise _bad("adminSecretArn", "must be a Secrets Manager secret ARN")
+    p["readersGroup"] = _checked(names.group_name, "readersGroup", _string(data, "readersGroup"))
+    p["owner"] = _checked(names.owner_label, "owner", _string(data, "owner"))
+    for key in ("accountsOu", "joinOu"):
+        p[key] = _checked(names.container_dn, key, _string(data, key), base_dn) if key in data else None
+    accounts = data.get("accounts", [])
+    if not isinstance(accounts, list) or len(accounts) > 100:
+        raise _bad("accounts", "must be a list of at most 100 gMSA names")
+    p["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
+    if p["operation"] == "provision" and not p["accounts"]:
+        raise _bad("accounts", "must name at least one gMSA to provision")
+    p["identity"] = None
+    if "identity" in data:
+        identity = data["identity"]
+        if not isinstance(identity, dict):
+            raise _bad("identity", "must be an object {username, secretArn}")
+        _only(identity, ("username", "secretArn"), "identity.")
+        arn = _string(identity, "secretArn", "identity.secretArn")
+        if not _ARN.fullmatch(arn):
+            raise _bad("identity.secretArn", "must be a Secrets Manager secret ARN")
+        p["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
+    verify = data.get("verify", False)
+    if not isinstance(verify, bool):
+        raise _bad("verify", "must be true or false")
+    p["verify"] = verify
+    return p
+
+
+def _account_name(value, key):
+    """A secret's username: bare, DOMAIN\\name or name@domain; returns the bare name (no secret in errors)."""
+    match = re.fullmatch(r"(?:[^\\@\s]+\\)?([^\\@\s]+)|([^\\@\s]+)@[^\\@\s]+", value)
+    if not match or any(not 0x20 < ord(c) < 0x7F for c in value):
+        raise AdError("secrets", "the username in the %s secret must be name, DOMAIN\\name or name@domain in printable ASCII" % key,
+                      "store the secret as JSON {\"username\": ..., \"password\": ...}")
+    return match.group(1) or match.group(2)
+
+
+def read_secret(region, arn, key, out):
+    """(bare username, password) from a Secrets Manager JSON secret {"username","password"}."""
+    try:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise AdError("secrets", "boto3 is not installed here", "install python3-boto3 (the management host's image installs it)")
+    # The standard endpoint variables (boto3 >= 1.28 reads them itself; older ones do not).
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or os.environ.get("AWS_ENDPOINT_URL") or None
+    try:
+        client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint,
+                              config=Config(connect_timeout=TIMEOUT, read_timeout=2 * TIMEOUT, retries={"max_attempts": 3}))
+        text = client.get_secret_value(SecretId=arn).get("SecretString")
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "error")
+        raise AdError("secrets", "cannot read the %s secret %s (%s)" % (key, arn, code),
+                      "let the management host's role call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)")
+    except BotoCoreError as e:
+        raise AdError("secrets", "cannot reach Secrets Manager in %s (%s)" % (region, type(e).__name__),
+                      "check the host's instance role and its network path to Secrets Manager (VPC endpoint or NAT)")
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("username"), str) or not isinstance(data.get("password"), str) or not data["password"]:
+        raise AdError("secrets", "the %s secret %s is not JSON with a username and a password" % (key, arn),
+                      "store it as {\"username\": ..., \"password\": ...}")
+    out.secret(data["password"])
+    return _account_name(data["username"], key), data["password"]
+
+
+def pick_dc(addresses, dns_name, out):
+    """The first DC address that answers on LDAP, else the domain's name (its DNS lists the DCs)."""
+    for address in addresses:
+        try:
+            reach(address, 389, TIMEOUT)
+            return address
+        except AdError as e:
+            out.line("domain controller %s does not answer (%s)" % (address, e.why))
+    return dns_name
+
+
+def computer_from_env():
+    value = os.environ.get("SSM_ComputerName", "")
+    if not value:
+        raise AdError("payload", "SSM_ComputerName is not set", "the SSM document passes the node's computer name in its ComputerName parameter")
+    return _checked(names.computer_name, "SSM_ComputerName", value)
+
+
+def created_after_from_env():
+    """SSM_CreatedAfter (optional): the instance's launch time, from the lifecycle event."""
+    value = os.environ.get("SSM_CreatedAfter", "")
+    if not value:
+        return None
+    try:
+        return nodes.parse_time("SSM_CreatedAfter", value)
+    except ValueError as e:
+        raise AdError("payload", str(e), "the lifecycle runbook passes the instance's launch time")
+
+
+def run(p, out):
+    computer = computer_from_env() if p["operation"] != "provision" else None
+    created_after = created_after_from_env() if p["operation"] == "node-join" else None
+    out.line("reading the AD credentials (adminSecretArn)")
+    admin, admin_password = read_secret(p["region"], p["adminSecretArn"], "adminSecretArn", out)
+    identity = None
+    if p["identity"] and p["operation"] == "provision":
+        out.line("reading the portable identity's credentials (identity.secretArn)")
+        name, password = read_secret(p["region"], p["identity"]["secretArn"], "identity.secretArn", out)
+        if name.lower() != p["identity"]["username"].lower():
+            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, p["identity"]["username"]),
+                          "store the portable identity's own name in its secret")
+        identity = (p["identity"]["username"], password)
+    host = pick_dc(p["dcAddresses"], p["dnsName"], out)
+    url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
+    out.line("connecting to %s as %s\\%s" % (url, p["netbiosName"], admin))
+    with deadline(300, "the management host's %s" % p["operation"]):
+        facts, changes, probe = operate(p, url, host, admin, admin_password, identity, computer, created_after, out)
+    chain = []
+    if p["operation"] == "provision" and p["verify"]:
+        who, password = identity if identity else probe
+        options = ConnectOptions(url, "%s\\%s" % (p["netbiosName"], who), password, TIMEOUT)
+        chain = check_chain(options, p["accounts"], p["readersGroup"], who, out)
+    return dict(facts, changes=changes, chain=chain)
+
+
+def operate(p, url, host, admin, admin_password, identity, computer, created_after, out):
+    """Connects as the admin and runs the operation; returns (facts, changes, probe credentials)."""
+    directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
+    try:
+        facts = directory.discover()
+        if facts["dnsName"] != p["dnsName"]:
+            raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], p["dnsName"]), "check domain.dnsName and domain.dcAddresses")
+        if p["operation"] == "provision":
+            changes = provision.provision(directory, p["accounts"], p["readersGroup"], p["owner"], identity=identity, accounts_ou=p["accountsOu"])
+        elif p["operation"] == "node-join":
+            changes = nodes.join(directory, p["readersGroup"], computer, join_ou=p["joinOu"], created_after=created_after)
+        else:
+            changes = nodes.cleanup(directory, p["readersGroup"], computer, join_ou=p["joinOu"])
+        for change in changes:
+            out.line(change)
+        probe = None
+        if p["operation"] == "provision" and p["verify"] and identity is None:
+            name, password, probe_changes = nodes.ensure_probe(directory, p["readersGroup"], p["owner"], p["accountsOu"])
+            out.secret(password)
+            for change in probe_changes:
+                out.line(change)
+            changes += probe_changes
+            probe = (name, password)
+    finally:
+        directory.close()
+    return facts, changes, probe
+
+
+def check_chain(options, accounts, group, who, out):
+    """chain.verify for each gMSA as `who`: the links as JSON entries; raises the first broken one."""
+    import chain
+    entries = []
+    for account in accounts:
+        out.line("checking the chain for %s$ as %s" % (account, who))
+        with deadline(120, "verify %s$" % account):
+            result = chain.verify(options, account, group=group, dns=None)
+        for line in result.lines():
+            out.line(line)
+        entries += [dict(item, account=account) for item in result.as_json()]
+        broken = next((link for link in result.links if not link.ok), None)
+        if broken is not None or not result.ok:
+            raise AdError(broken.link if broken else "verify", "%s$: %s" % (account, broken.why if broken else "the chain was not checked to its end"),
+                          (broken.todo if broken else "") or "")
+    return entries
+
+
+def main(payload_file, stream=None):
+    out = Output(stream or sys.stdout)
+    try:
+        p = load_payload(payload_file)
+        result = run(p, out)
+        out.line(RESULT_MARKER + json.dumps(result, sort_keys=True))
+        return 0
+    except AdError as e:
+        out.line("eks-gmsa: %s" % e)
+    except Exception as e:  # noqa: BLE001 - the host prints one line, never a traceback
+        out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, str(e)[:300]))
+    return 1

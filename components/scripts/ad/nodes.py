@@ -1,0 +1,136 @@
+"""The domain-joined node lifecycle: a new node's computer account joins the readers' group (so the
+node may read the gMSA passwords), and a removed node's account is deleted, but only when it is
+plainly one of these nodes: a computer account (not a DC, not a gMSA, nothing critical) in the
+readers' group and, with join_ou, inside that OU. Also the probe computer account that checks the
+chain the way a joined node reads the password."""
+
+import datetime
+import hashlib
+import re
+import secrets
+
+import ldb
+from samba.dsdb import DS_GUID_COMPUTERS_CONTAINER
+
+import accounts as ac
+from connection import AdError
+
+
+def _group(directory, group, link):
+    found = ac.lookup(directory, group)
+    if found is None:
+        raise AdError(link, "the readers' group %s does not exist" % group, "run provision first (it creates the group)")
+    if found.kind != "group" or found.protected() or not found.is_security_group():
+        why = found.protected() or ("is %s, not a security group" % ac.describe_kind(found.kind) if found.kind != "group" else "is a distribution group")
+        raise AdError(link, "--group %s %s" % (group, why), "name eks-gmsa's readers' group")
+    return found
+
+
+def _node_computer(directory, computer, link, join_ou):
+    """The plain computer account of a node, or AdError saying why it is not one."""
+    found = ac.lookup(directory, computer + "$")
+    if found is None:
+        return None
+    if found.kind != "computer":
+        raise AdError(link, "%s$ is %s, not a node's computer account; left alone" % (computer, ac.describe_kind(found.kind)), "check the node's computer name")
+    why = found.protected()
+    if why:
+        raise AdError(link, "%s$ %s; left alone" % (computer, why), "check the node's computer name")
+    if not found.uac & ac.UF_WORKSTATION_TRUST_ACCOUNT:
+        raise AdError(link, "%s$ is not a workstation account (userAccountControl %d); left alone" % (computer, found.uac), "check the node's computer name")
+    if join_ou and not ac.is_below(directory, found.dn, join_ou):
+        raise AdError(link, "%s$ lies outside the join OU %s (it is %s); left alone" % (computer, join_ou, found.dn),
+                      "nodes join into the join OU; an account elsewhere is not one of them")
+    return found
+
+
+def parse_time(what, value):
+    """An ISO 8601 time with a zone (2026-05-01T12:00:00Z) -> aware datetime; ValueError naming `what`."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError("%s %r must be an ISO 8601 time with a zone, such as 2026-05-01T12:00:00Z" % (what, value))
+    return parsed
+
+
+def join(directory, group, computer, join_ou=None, created_after=None):
+    """Adds the node's computer account to the readers' group; with created_after (ISO time, the
+    instance's launch), refuses an account created before it: an older account of the same name
+    is not this node's."""
+    found_group = _group(directory, group, "node-join")
+    node = _node_computer(directory, computer, "node-join", join_ou)
+    if node is None:
+        raise AdError("node-join", "no computer account %s$ exists" % computer, "the node joins the domain before this runs; check that its join succeeded")
+    if created_after is not None:
+        launched = parse_time("created_after", created_after) if isinstance(created_after, str) else created_after
+        created = node.created()
+        if created is None or created < launched - datetime.timedelta(minutes=5):
+            raise AdError("node-join", "%s$ was created %s, before the node launched (%s): it is not this node's account; left alone"
+                          % (computer, created.isoformat() if created else "at an unknown time", launched.isoformat()),
+                          "delete the stale account of that name, then let the node join again")
+    if ac.is_member(directory, found_group, node.dn):
+        return []
+    ac.Writer(directory, "node-join").add_member(found_group, node.dn, "computer %s$" % computer)
+    return ["added computer %s$ to %s" % (computer, group)]
+
+
+def cleanup(directory, group, computer, join_ou=None):
+    """Deletes a removed node's computer account if it is one of eks-gmsa's nodes (see the module)."""
+    found_group = _group(directory, group, "node-cleanup")
+    node = _node_computer(directory, computer, "node-cleanup", join_ou)
+    if node is None:
+        return []
+    if not ac.is_member(directory, found_group, node.dn):
+        raise AdError("node-cleanup", "%s$ is not a member of %s, so it is not one of this cluster's nodes; left alone" % (computer, group),
+                      "delete it yourself if it is a stale node account")
+    # Subtree delete: a joined Windows machine may hold child objects (e.g. its BitLocker or
+    # service connection points); ldb's tree-delete control removes them with it.
+    writer = ac.Writer(directory, "node-cleanup")
+    writer._run("delete computer %s$" % computer, node.dn,
+                lambda: directory.samdb.delete(ldb.Dn(directory.samdb, node.dn), ["tree_delete:1"]))
+    return ["deleted computer %s$ (%s)" % (computer, node.dn)]
+
+
+def probe_name(owner):
+    """A computer name for the chain probe, unique per owner and at most 15 characters."""
+    stem = re.sub(r"[^a-z0-9]", "", owner.lower())[:7] or "owner"
+    return "gv-%s-%s" % (stem, hashlib.sha256(owner.encode("utf-8")).hexdigest()[:4])
+
+
+def probe_password():
+    """Random per run; upper, lower, digit and symbol so any complexity policy accepts it."""
+    return "Pv1!" + secrets.token_urlsafe(30)
+
+
+def ensure_probe(directory, group, owner, ou=None):
+    """Creates (or takes back) eks-gmsa's probe computer account in the readers' group with a new
+    random password; returns (sAMAccountName, password, change lines). Never resets an account
+    eks-gmsa did not create."""
+    name = probe_name(owner)
+    password = probe_password()
+    found_group = _group(directory, group, "probe")
+    writer = ac.Writer(directory, "probe")
+    changes = []
+    probe = ac.lookup(directory, name + "$")
+    if probe is None:
+        place = ou or ac.well_known_container(directory, DS_GUID_COMPUTERS_CONTAINER, "CN=Computers")
+        dn = ac.child_dn(directory, place, name)
+        writer.add("create the probe computer %s$" % name, dn, {
+            "objectClass": "computer", "sAMAccountName": name + "$", "userAccountControl": str(ac.UF_WORKSTATION_TRUST_ACCOUNT | ac.UF_ACCOUNTDISABLE),
+            "dNSHostName": "%s.%s" % (name, directory.dns_name), "info": ac.mark(owner),
+            "description": "eks-gmsa checks the gMSA chain as this computer, the way a domain-joined node does",
+        })
+        changes.append("created the probe computer %s$ (%s)" % (name, dn))
+        probe = ac.lookup(directory, name + "$")
+    elif probe.kind != "computer" or probe.protected() or not probe.owned_by(owner):
+        raise AdError("probe", "%s$ exists and is not eks-gmsa's probe computer (owner %s); its password is left alone" % (name, owner),
+                      "rename or delete that account, or check without the probe (verify=false)")
+    writer.set_password("set the password of the probe computer %s$" % name, probe.dn, password)
+    if probe.uac & ac.UF_ACCOUNTDISABLE:
+        writer.modify("enable the probe computer %s$" % name, probe.dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(ac.UF_WORKSTATION_TRUST_ACCOUNT)])})
+    if not ac.is_member(directory, found_group, probe.dn):
+        writer.add_member(found_group, probe.dn, "the probe computer %s$" % name)
+        changes.append("added the probe computer %s$ to %s" % (name, group))
+    return name + "$", password, changes

@@ -1,0 +1,465 @@
+// The management host's SSM Command documents (components/directoryDocuments.ts), executed the
+// way the SSM agent runs an aws:runShellScript step: its runCommand lines joined with newlines
+// into an executable file, started with `sh -c <file>` (amazon-ssm-agent runshellscript.go and
+// runscript.go), with stand-in dpkg-query and apt-get first on PATH (nothing here installs
+// anything). First with a stand-in package that reports what it received; then the real package
+// (components/scripts/ad) with /usr/bin/python3 against a Samba DC of its own, a stand-in boto3
+// serving the secrets.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+    adCommandDocument, adPackageDir, commandDocumentSizeLimit, hostStepScriptPath, packageArchive, packageMarker, parseAdResult, payloadMarker,
+    readAdPackage, renderHostStep, resultMarker, type AdPayload,
+} from "../components/directoryDocuments";
+import { sambaUnavailable, startSambaDomain, type SambaDomain } from "./support/samba";
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ad-host-documents-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const payload: AdPayload = {
+    operation: "provision",
+    region: "us-west-2",
+    domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.20.128.10", "10.20.144.10"] },
+    adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/directory-admin-AbCdEf",
+    readersGroup: "eks-gmsa-readers",
+    owner: "eks-gmsa-dev",
+    accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
+    accounts: ["WebApp01"],
+    identity: { username: "gmsa-ccg-reader", secretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-XyZ123" },
+    verify: true,
+};
+
+/**
+ * A stand-in for the Python package: cli.py reports, as its result line, its arguments, the
+ * payload file's bytes, a digest of every file next to it, its environment and its directory's
+ * mode. Like host.py it writes progress, then the result or one `eks-gmsa: ...` failure line, to
+ * stdout. Owner "fail": a failed run (with noise on stderr); "crash": it dies before printing a
+ * failure line; "chatty": thousands of progress lines before the result.
+ */
+const standInCli = `import hashlib, json, os, stat, sys
+here = os.path.dirname(os.path.abspath(__file__))
+args = sys.argv[1:]
+with open(args[2], "rb") as f:
+    raw = f.read()
+files = {}
+for name in sorted(os.listdir(here)):
+    with open(os.path.join(here, name), "rb") as f:
+        files[name] = hashlib.sha256(f.read()).hexdigest()
+payload = json.loads(raw)
+print("progress: connected")
+if payload["owner"] == "fail":
+    sys.stderr.write("WARNING: library noise password=Hunter2-Secret\\n")
+    print("eks-gmsa: payload: readersGroup 'Domain Computers' is a built-in group; choose a group of your own")
+    print("progress after the failure line")
+    sys.exit(1)
+if payload["owner"] == "crash":
+    sys.stderr.write("Traceback (most recent call last):\\n  File cli.py\\nModuleNotFoundError: No module named 'samba'\\n\\n")
+    sys.exit(1)
+if payload["owner"] == "chatty":
+    for i in range(3000):
+        print("progress line %04d %s" % (i, "x" * 30))
+print("${resultMarker}" + json.dumps({
+    "args": args, "payload": raw.decode("utf-8"), "files": files, "here": here,
+    "mode": oct(stat.S_IMODE(os.stat(here).st_mode)), "computerName": os.environ.get("SSM_ComputerName"),
+    "tmpdir": os.environ.get("TMPDIR"), "tmpmode": oct(stat.S_IMODE(os.stat(os.environ["TMPDIR"]).st_mode)),
+    "krb5ccname": os.environ.get("KRB5CCNAME"),
+}))
+`;
+
+/** Package files with content no shell may see: quotes, command substitution, braces, binary. */
+function writeStandInPackage(dir: string): Record<string, Buffer> {
+    fs.mkdirSync(dir, { recursive: true });
+    const files: Record<string, Buffer> = {
+        "cli.py": Buffer.from(standInCli),
+        "names.py": Buffer.from("# '$(touch /tmp/never)' `id` \"{{ ComputerName }}\" \u2019 ${IFS}\nBUILT_IN = ['Domain Computers']\n"),
+        "well-known-names.json": Buffer.from(JSON.stringify({ reserved: ["Administrator", "krbtgt"], note: "é ü \u2018x\u2019" })),
+        "empty.py": Buffer.alloc(0),
+        "block.json": Buffer.alloc(512, 0x41),
+        "blob.json": randomBytes(3000),
+    };
+    for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+    // Not shipped: neither other file types nor directories.
+    fs.writeFileSync(path.join(dir, "README.md"), "not shipped");
+    fs.mkdirSync(path.join(dir, "__pycache__"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "__pycache__", "cli.cpython-312.pyc"), "not shipped");
+    return files;
+}
+
+const standInDir = path.join(scratch, "package");
+const standInFiles = writeStandInPackage(standInDir);
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+const everyPackage = ["python3-samba", "python3-boto3", "krb5-user", "smbclient"];
+
+/** Stand-ins for dpkg-query and apt-get: installed packages from a file, apt-get calls logged. */
+function fakeTools(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "dpkg-query"), `#!/bin/bash
+# dpkg-query -W -f=<format> <package>
+package=\${*: -1}
+if grep -qx "$package" "$FAKE_INSTALLED"; then echo "install ok installed"; else echo "dpkg-query: no packages found matching $package" >&2; exit 1; fi
+`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "apt-get"), `#!/bin/bash
+echo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND $*" >> "$FAKE_APT_LOG"
+if [ -n "$FAKE_APT_FAIL" ]; then echo "Reading package lists..."; echo "$FAKE_APT_FAIL" >&2; exit 100; fi
+case " $* " in *" install "*) for p in "$@"; do case "$p" in -*|install) ;; *) echo "$p" >> "$FAKE_INSTALLED" ;; esac; done ;; esac
+echo "Done"
+`, { mode: 0o755 });
+}
+
+interface StepRun { status: number | null; stdout: string; stderr: string; aptCalls: string[] }
+
+/** Runs a document's runCommand as the SSM agent does, with stand-in dpkg-query and apt-get first on PATH. */
+function runDocument(document: string, opts: { installed?: string[]; aptFail?: string; env?: Record<string, string> } = {}): StepRun {
+    const dir = fs.mkdtempSync(path.join(scratch, "run-"));
+    const bin = path.join(dir, "bin");
+    fakeTools(bin);
+    const installed = path.join(dir, "installed");
+    fs.writeFileSync(installed, (opts.installed ?? everyPackage).map((p) => `${p}\n`).join(""));
+    const aptLog = path.join(dir, "apt.log");
+    fs.writeFileSync(aptLog, "");
+    const doc = JSON.parse(document);
+    const script = path.join(dir, "_script.sh");
+    fs.writeFileSync(script, `${doc.mainSteps[0].inputs.runCommand.join("\n")}\n`, { mode: 0o700 });
+    const run = spawnSync("sh", ["-c", script], {
+        encoding: "utf8",
+        env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, FAKE_INSTALLED: installed, FAKE_APT_LOG: aptLog, FAKE_APT_FAIL: opts.aptFail ?? "", ...opts.env },
+        timeout: 60_000,
+    });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, aptCalls: fs.readFileSync(aptLog, "utf8").split("\n").filter(Boolean) };
+}
+
+function reported(run: StepRun): any {
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout.trimEnd().split("\n").pop()!.slice(resultMarker.length));
+}
+
+const provisionDocument = (p: AdPayload = payload) => adCommandDocument({ description: "test", payload: p, packageDir: standInDir });
+const nodeDocument = (operation: "node-join" | "node-cleanup") =>
+    adCommandDocument({ description: "test", payload: { ...payload, operation, joinOu: "OU=EKS,OU=CORP,DC=corp,DC=example,DC=com" }, computerNameParameter: true, packageDir: standInDir });
+
+describe("the host step (components/scripts/ad-host-step.sh)", () => {
+    test("passes shellcheck", () => {
+        const lint = spawnSync("shellcheck", [hostStepScriptPath], { encoding: "utf8" });
+        assert.ok(!lint.error, "shellcheck is missing: apt-get install -y shellcheck (test/run-all.sh installs it)");
+        assert.equal(lint.status, 0, lint.stdout);
+    });
+
+    test("runs cli.py host with the payload, both written byte for byte to fresh private directories that are gone afterwards", () => {
+        const r = reported(runDocument(provisionDocument()));
+        assert.deepEqual(r.args.slice(0, 2), ["host", "--payload-file"]);
+        assert.equal(r.args[2], path.join(r.here, "payload.json"));
+        assert.equal(r.payload, JSON.stringify(payload));
+        const shipped = Object.fromEntries(Object.entries(standInFiles).map(([name, content]) => [name, sha256(content)]));
+        assert.deepEqual(r.files, { ...shipped, "payload.json": sha256(Buffer.from(JSON.stringify(payload))) }, "every *.py and *.json file, nothing else");
+        assert.equal(r.mode, "0o700");
+        // The Python's temporary files and any Kerberos ticket cache go to a second private directory.
+        assert.notEqual(r.tmpdir, r.here);
+        assert.equal(r.tmpmode, "0o700");
+        assert.equal(r.krb5ccname, `FILE:${r.tmpdir}/krb5cc`);
+        assert.ok(!fs.existsSync(r.here) && !fs.existsSync(r.tmpdir), "both directories are removed on exit");
+    });
+
+    test("a payload value full of shell syntax is data: it arrives unchanged and runs nothing", () => {
+        const marker = path.join(scratch, "pwned");
+        const hostile = `x'$(touch ${marker})\`touch ${marker}\`"; touch ${marker}; echo \u2019$(touch ${marker})\u2019 {{ ComputerName }} \${IFS}\n$(touch ${marker})`;
+        const p: AdPayload = { ...payload, readersGroup: hostile, accountsOu: hostile, identity: { username: hostile, secretArn: hostile }, owner: `o'; touch ${marker}` };
+        const r = reported(runDocument(provisionDocument(p)));
+        assert.equal(r.payload, JSON.stringify(p));
+        assert.deepEqual(JSON.parse(r.payload), p);
+        assert.ok(!fs.existsSync(marker), "a command in the payload ran");
+    });
+
+    test("node documents hand the computer name to the Python as SSM_ComputerName", () => {
+        const r = reported(runDocument(nodeDocument("node-join"), { env: { SSM_ComputerName: "EC2AMAZ-4F2KQ1B" } }));
+        assert.equal(r.computerName, "EC2AMAZ-4F2KQ1B");
+        assert.equal(JSON.parse(r.payload).operation, "node-join");
+    });
+
+    test("a failed run exits with the Python's status; its stderr is the one failure line, nothing of the Python's own stderr", () => {
+        const run = runDocument(provisionDocument({ ...payload, owner: "fail" }));
+        assert.equal(run.status, 1);
+        assert.equal(run.stderr, "eks-gmsa: payload: readersGroup 'Domain Computers' is a built-in group; choose a group of your own\n");
+        assert.ok(run.stdout.startsWith("progress: connected\n"), "the progress stays in the run's output");
+        const crashed = runDocument(provisionDocument({ ...payload, owner: "crash" }));
+        assert.equal(crashed.status, 1);
+        assert.equal(crashed.stderr, "ModuleNotFoundError: No module named 'samba'\n", "no failure line: the last line of its stderr");
+    });
+
+    test("a long run's progress is cut so the result line stays within the 24,000 characters Systems Manager returns", () => {
+        const run = runDocument(provisionDocument({ ...payload, owner: "chatty" }));
+        assert.equal(run.status, 0, run.stderr);
+        assert.ok(run.stdout.length <= 24_000, `${run.stdout.length} characters`);
+        assert.ok(run.stdout.startsWith("progress: connected\nprogress line 0000 "));
+        assert.equal(JSON.parse(reported(run).payload).owner, "chatty", "the result line is the last, whole");
+    });
+
+    test("missing Ubuntu packages are installed, non-interactively and waiting for apt's lock; present ones are not", () => {
+        const run = runDocument(provisionDocument(), { installed: ["python3-samba", "smbclient"] });
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(run.aptCalls, [
+            "DEBIAN_FRONTEND=noninteractive -q -o DPkg::Lock::Timeout=600 update",
+            "DEBIAN_FRONTEND=noninteractive -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends python3-boto3 krb5-user",
+        ]);
+        assert.equal(run.stderr, "eks-gmsa-host: installing python3-boto3 krb5-user from the Ubuntu archive\n");
+        assert.ok(!run.stdout.includes("Done"), "apt's output stays out of the run's output");
+        assert.deepEqual(runDocument(provisionDocument()).aptCalls, [], "nothing to install, no apt call");
+    });
+
+    test("when apt cannot reach the archive the run fails with one line: what, apt's last word, what to do", () => {
+        const run = runDocument(provisionDocument(), { installed: ["python3-samba", "python3-boto3", "smbclient"], aptFail: "E: Failed to fetch http://us-west-2.ec2.archive.ubuntu.com/ubuntu/dists/noble/InRelease" });
+        assert.equal(run.status, 1);
+        assert.equal(run.stdout, "");
+        assert.match(run.stderr, /^eks-gmsa-host: installing krb5-user from the Ubuntu archive\neks-gmsa-host: could not install krb5-user: E: Failed to fetch http:\/\/us-west-2\.ec2\.archive\.ubuntu\.com\/ubuntu\/dists\/noble\/InRelease \(the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy\)\n$/);
+    });
+});
+
+describe("rendering", () => {
+    test("only base64 is put into the step, once per marker", () => {
+        const template = fs.readFileSync(hostStepScriptPath, "utf8");
+        assert.doesNotThrow(() => renderHostStep("QUJD", "e30=", template));
+        for (const bad of ["", "QUJ", "a'b=", "$(id)", "QUJD\n", "QU JD", "{{x}}"]) {
+            assert.throws(() => renderHostStep(bad, "e30=", template), /the package literal is not base64/, JSON.stringify(bad));
+            assert.throws(() => renderHostStep("QUJD", bad, template), /the payload literal is not base64/, JSON.stringify(bad));
+        }
+        assert.throws(() => renderHostStep("QUJD", "e30=", template.replace(payloadMarker, "")), /must use @AD_PAYLOAD_BASE64@ exactly once \(found 0\)/);
+        assert.throws(() => renderHostStep("QUJD", "e30=", `${template}\n# ${packageMarker}`), /must use @AD_PACKAGE_BASE64@ exactly once \(found 2\)/);
+        assert.throws(() => renderHostStep("QUJD", "e30=", `${template}\necho "{{ ComputerName }}"`), /contains "\{\{", which SSM would interpolate/);
+    });
+
+    test("documents are Command documents (schema 2.2) with one shell step for Linux; node documents take the computer name as an environment variable", () => {
+        const provision = JSON.parse(provisionDocument());
+        assert.equal(provision.schemaVersion, "2.2");
+        assert.equal(provision.parameters, undefined);
+        assert.equal(provision.mainSteps.length, 1);
+        assert.equal(provision.mainSteps[0].action, "aws:runShellScript");
+        assert.deepEqual(provision.mainSteps[0].precondition, { StringEquals: ["platformType", "Linux"] });
+        for (const operation of ["node-join", "node-cleanup"] as const) {
+            const doc = JSON.parse(nodeDocument(operation));
+            assert.deepEqual(Object.keys(doc.parameters), ["ComputerName"]);
+            const parameter = doc.parameters.ComputerName;
+            assert.equal(parameter.type, "String");
+            assert.equal(parameter.interpolationType, "ENV_VAR");
+            const pattern = new RegExp(parameter.allowedPattern);
+            for (const good of ["EC2AMAZ-4F2KQ1B", "web-1"]) assert.ok(pattern.test(good), good);
+            for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "$(id)", "n\u2019"]) assert.ok(!pattern.test(bad), bad);
+            assert.ok(!doc.mainSteps[0].inputs.runCommand.join("\n").includes("{{"), "no parameter is interpolated into the commands");
+        }
+    });
+
+    test("the computer name parameter goes with node operations only", () => {
+        assert.throws(() => adCommandDocument({ description: "d", payload: { ...payload, operation: "node-join" }, packageDir: standInDir }), /AdPayload\.operation node-join needs computerNameParameter/);
+        assert.throws(() => adCommandDocument({ description: "d", payload, computerNameParameter: true, packageDir: standInDir }), /AdPayload\.operation provision takes no computerNameParameter/);
+        assert.throws(() => adCommandDocument({ description: "d", payload: { ...payload, operation: "remove" as never }, packageDir: standInDir }), /AdPayload\.operation "remove" is not provision, node-join or node-cleanup/);
+    });
+
+    test("the package must have cli.py, plain file names, and no payload.json of its own", () => {
+        const dir = fs.mkdtempSync(path.join(scratch, "bad-package-"));
+        fs.writeFileSync(path.join(dir, "names.py"), "");
+        assert.throws(() => readAdPackage(dir), /has no cli\.py/);
+        fs.writeFileSync(path.join(dir, "cli.py"), "");
+        fs.writeFileSync(path.join(dir, "payload.json"), "{}");
+        assert.throws(() => readAdPackage(dir), /may not hold payload\.json/);
+        fs.rmSync(path.join(dir, "payload.json"));
+        fs.writeFileSync(path.join(dir, "a b.py"), "");
+        assert.throws(() => readAdPackage(dir), /"a b\.py" is not a plain ASCII file name/);
+        assert.throws(() => readAdPackage(path.join(scratch, "nowhere")), /does not exist/);
+    });
+
+    test("the archive is what GNU tar reads back, byte for byte, and the same for the same files", () => {
+        const files = readAdPackage(standInDir);
+        const archive = packageArchive(files);
+        assert.deepEqual(packageArchive(files), archive, "deterministic: an unchanged package does not change the document");
+        const out = fs.mkdtempSync(path.join(scratch, "untar-"));
+        const untar = spawnSync("tar", ["-xzmf", "-", "--no-same-owner", "-C", out], { input: archive });
+        assert.equal(untar.status, 0, String(untar.stderr));
+        assert.equal(String(untar.stderr), "", "tar says nothing (no warnings about the headers)");
+        assert.deepEqual(fs.readdirSync(out).sort(), files.map((f) => f.name));
+        for (const f of files) assert.ok(fs.readFileSync(path.join(out, f.name)).equals(f.content), f.name);
+    });
+
+    test("a document over SSM's 64 KB limit is refused when rendered, naming its size", () => {
+        const dir = fs.mkdtempSync(path.join(scratch, "big-package-"));
+        fs.writeFileSync(path.join(dir, "cli.py"), "");
+        fs.writeFileSync(path.join(dir, "big.json"), randomBytes(60_000)); // does not compress
+        assert.throws(() => adCommandDocument({ description: "big", payload, packageDir: dir }), /the SSM document "big" is \d{5,} bytes; SSM accepts at most 64 KB \(checked against 64000\)/);
+    });
+});
+
+describe("the real package (components/scripts/ad)", () => {
+    test("every document the stacks render stays under SSM's 64 KB limit for Command documents", () => {
+        const many: AdPayload = { ...payload, accounts: Array.from({ length: 50 }, (_, i) => `WebApp${String(i).padStart(2, "0")}`) };
+        for (const doc of [
+            adCommandDocument({ description: "eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of a-cluster-name, then check the whole chain", payload: many }),
+            adCommandDocument({ description: "node", payload: { ...payload, operation: "node-join" }, computerNameParameter: true }),
+        ]) {
+            const size = Buffer.byteLength(doc, "utf8");
+            assert.ok(size <= commandDocumentSizeLimit, `${size} bytes`);
+        }
+    });
+
+    test("ships every *.py and *.json file of components/scripts/ad", () => {
+        const onDisk = fs.readdirSync(adPackageDir).filter((n) => /\.(py|json)$/.test(n)).sort();
+        assert.deepEqual(readAdPackage().map((f) => f.name), onDisk);
+        assert.ok(onDisk.includes("cli.py"));
+    });
+});
+
+describe("the result line", () => {
+    const facts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", domainSid: "S-1-5-21-1-2-3", domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51" };
+
+    test("the last result line wins; the GUID is lower-cased; changes and chain come through", () => {
+        const out = `progress\n${resultMarker}{"dnsName":"old"}\n${resultMarker}${JSON.stringify({ ...facts, changes: ["created group eks-gmsa-readers"], chain: { ok: true } })}\n`;
+        const r = parseAdResult(out, true);
+        assert.equal(r.domainGuid, "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51");
+        assert.deepEqual(r.changes, ["created group eks-gmsa-readers"]);
+        assert.deepEqual(r.chain, { ok: true });
+    });
+
+    test("a missing line, bad JSON, malformed facts or a missing chain are errors that quote nothing of the output", () => {
+        assert.throws(() => parseAdResult("password=Hunter2-Secret"), (e: Error) => /printed no EKS-GMSA-RESULT line/.test(e.message) && !e.message.includes("Hunter2"));
+        assert.throws(() => parseAdResult(`${resultMarker}{"password":"Hunter2-Secret"`), (e: Error) => /is not JSON/.test(e.message) && !e.message.includes("Hunter2"));
+        assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify({ ...facts, domainSid: "Hunter2-Secret" })}`), (e: Error) => /malformed domain facts/.test(e.message) && !e.message.includes("Hunter2"));
+        assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify(facts)}`, true), /asked to verify the chain but its EKS-GMSA-RESULT line has no "chain"/);
+        assert.deepEqual(parseAdResult(`${resultMarker}${JSON.stringify(facts)}`).changes, []);
+    });
+});
+
+/**
+ * A stand-in boto3 (and the botocore names host.py imports): Secrets Manager answers from
+ * FAKE_SECRETS (JSON, ARN -> SecretString) and records each call's region in FAKE_BOTO_LOG.
+ */
+function writeFakeBoto3(dir: string): void {
+    fs.mkdirSync(path.join(dir, "botocore"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "botocore", "__init__.py"), "");
+    fs.writeFileSync(path.join(dir, "botocore", "config.py"), "class Config:\n    def __init__(self, **kwargs):\n        self.kwargs = kwargs\n");
+    fs.writeFileSync(path.join(dir, "botocore", "exceptions.py"), [
+        "class BotoCoreError(Exception):",
+        "    pass",
+        "class ClientError(Exception):",
+        "    def __init__(self, response, operation):",
+        "        super().__init__(operation)",
+        "        self.response = response",
+    ].join("\n") + "\n");
+    fs.writeFileSync(path.join(dir, "boto3.py"), [
+        "import json, os",
+        "from botocore.exceptions import ClientError",
+        "class _SecretsManager:",
+        "    def __init__(self, region):",
+        "        self.region = region",
+        "    def get_secret_value(self, SecretId):",
+        "        with open(os.environ['FAKE_BOTO_LOG'], 'a') as log:",
+        "            log.write('%s %s\\n' % (self.region, SecretId))",
+        "        secrets = json.loads(os.environ['FAKE_SECRETS'])",
+        "        if SecretId not in secrets:",
+        "            raise ClientError({'Error': {'Code': 'ResourceNotFoundException'}}, 'GetSecretValue')",
+        "        return {'SecretString': secrets[SecretId]}",
+        "def client(service, region_name=None, **kwargs):",
+        "    assert service == 'secretsmanager', service",
+        "    return _SecretsManager(region_name)",
+    ].join("\n") + "\n");
+}
+
+describe("the real package against a Samba DC", { skip: sambaUnavailable() }, () => {
+    let dc: SambaDomain;
+    const boto = path.join(scratch, "boto3");
+    writeFakeBoto3(boto);
+    const botoLog = path.join(scratch, "boto.log");
+    const adminArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/host-test/directory-admin-AbCdEf";
+    const identityArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/host-test/portable-identity-XyZ123";
+    const identityPassword = "Reader-Passw0rd-7x";
+    let secrets: Record<string, string>;
+
+    before(async () => {
+        dc = await startSambaDomain();
+        // As AWS Managed AD's Admin: no Domain Admin, full control in its OU, creates gMSAs.
+        secrets = {
+            [adminArn]: JSON.stringify({ username: "Admin", password: dc.delegatedAdmin.password }),
+            [identityArn]: JSON.stringify({ username: "gmsa-ccg-reader", password: identityPassword }),
+        };
+    }, { timeout: 180_000 });
+    after(async () => { await dc?.stop(); });
+
+    const base = (): AdPayload => ({
+        operation: "provision",
+        region: "eu-central-1",
+        domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: [dc.host] },
+        adminSecretArn: adminArn,
+        readersGroup: "eks-gmsa-readers",
+        owner: "host-test",
+        accountsOu: dc.usersOuDn,
+        accounts: ["WebApp01"],
+        identity: { username: "gmsa-ccg-reader", secretArn: identityArn },
+        verify: true,
+    });
+
+    /** Renders the document with the real package and runs it as the agent would on the host. */
+    function onHost(p: AdPayload, env: Record<string, string> = {}): StepRun {
+        const node = p.operation !== "provision";
+        const document = adCommandDocument({ description: "host test", payload: p, ...(node ? { computerNameParameter: true } : {}) });
+        return runDocument(document, { env: { PYTHONPATH: boto, FAKE_SECRETS: JSON.stringify(secrets), FAKE_BOTO_LOG: botoLog, ...env } });
+    }
+
+    const members = async (group: string) => (await dc.sambaTool("group", "listmembers", group)).split("\n").map((l) => l.trim()).filter(Boolean);
+
+    test("provisioning, then the whole chain as the portable identity: the result line carries the directory's facts; a second run changes nothing", { timeout: 120_000 }, async () => {
+        fs.writeFileSync(botoLog, "");
+        const first = onHost(base());
+        assert.equal(first.status, 0, first.stdout + first.stderr);
+        const result = parseAdResult(first.stdout, true);
+        const facts = await dc.facts();
+        assert.deepEqual([result.dnsName, result.netbiosName, result.domainSid, result.domainGuid], [facts.dnsName, facts.netbiosName, facts.domainSid, facts.domainGuid]);
+        assert.ok(result.changes.length > 0, "the first run creates the group, the identity and the gMSA");
+        assert.ok(Array.isArray(result.chain) && (result.chain as unknown[]).length > 0, "the chain's links are in the result");
+        assert.ok((await members("eks-gmsa-readers")).includes("gmsa-ccg-reader"));
+        // Secrets Manager in the payload's region, by ARN.
+        assert.deepEqual(fs.readFileSync(botoLog, "utf8").trim().split("\n"), [`eu-central-1 ${adminArn}`, `eu-central-1 ${identityArn}`]);
+        for (const secret of [dc.delegatedAdmin.password, identityPassword]) assert.ok(!first.stdout.includes(secret) && !first.stderr.includes(secret), "a password was printed");
+
+        const second = onHost(base());
+        assert.equal(second.status, 0, second.stdout + second.stderr);
+        assert.deepEqual(parseAdResult(second.stdout, true).changes, []);
+    });
+
+    test("domain-joined provisioning checks the chain as an owned probe computer account in the readers' group", { timeout: 120_000 }, async () => {
+        const run = onHost({ ...base(), identity: undefined });
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        const result = parseAdResult(run.stdout, true);
+        assert.ok(Array.isArray(result.chain) && (result.chain as unknown[]).length > 0);
+        assert.ok((await members("eks-gmsa-readers")).some((m) => m.endsWith("$")), "a computer account (the probe) reads the password");
+    });
+
+    test("a node's computer account joins the readers' group from SSM_ComputerName, and is deleted again on cleanup", { timeout: 120_000 }, async () => {
+        await dc.createComputer("EC2AMAZ-HOST01");
+        const node = { ...base(), identity: undefined, verify: undefined, joinOu: dc.computersOuDn };
+        const join = onHost({ ...node, operation: "node-join" }, { SSM_ComputerName: "EC2AMAZ-HOST01" });
+        assert.equal(join.status, 0, join.stdout + join.stderr);
+        assert.ok((await members("eks-gmsa-readers")).includes("EC2AMAZ-HOST01$"));
+        const cleanup = onHost({ ...node, operation: "node-cleanup" }, { SSM_ComputerName: "EC2AMAZ-HOST01" });
+        assert.equal(cleanup.status, 0, cleanup.stdout + cleanup.stderr);
+        await assert.rejects(dc.sambaTool("computer", "show", "EC2AMAZ-HOST01"), "the account is gone");
+    });
+
+    test("a refused run fails with one line on stderr and no password anywhere", { timeout: 60_000 }, () => {
+        const wrong = { ...secrets, [adminArn]: JSON.stringify({ username: "Admin", password: "Wrong-Passw0rd-42" }) };
+        const run = runDocument(adCommandDocument({ description: "host test", payload: base() }), {
+            env: { PYTHONPATH: boto, FAKE_SECRETS: JSON.stringify(wrong), FAKE_BOTO_LOG: botoLog },
+        });
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /^eks-gmsa: [^\n]+\n$/, "exactly one line");
+        for (const secret of ["Wrong-Passw0rd-42", identityPassword]) assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), "a password was printed");
+    });
+
+    test("a readers' group full of shell syntax reaches the Python as data, which refuses it by name; nothing runs", { timeout: 60_000 }, () => {
+        const marker = path.join(scratch, "pwned-dc");
+        const run = onHost({ ...base(), readersGroup: `x'$(touch ${marker})\`touch ${marker}\`` });
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /^eks-gmsa: payload: [^\n]*readersGroup[^\n]*\n$/);
+        assert.ok(!fs.existsSync(marker));
+    });
+});
