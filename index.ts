@@ -6,7 +6,7 @@ import { Cluster } from "./components/cluster";
 import { clusterCreatorAccess } from "./components/clusterCreator";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
-import { DomainJoin, domainJoinNodeTag, domainJoinPolicyAttachment } from "./components/domainJoin";
+import { DomainJoin, domainJoinPolicyAttachment } from "./components/domainJoin";
 import { AccountProvisioning } from "./components/directoryProvisioning";
 import { ManagementHost } from "./components/directoryHost";
 import type { AdPayload } from "./components/directoryDocuments";
@@ -93,12 +93,6 @@ export = async () => {
             owner: settings.cluster.name,
         }))
         : undefined;
-    /** What the node lifecycle documents are rendered from (components/nodeLifecycle.ts). */
-    const directoryTarget = ad && directoryDnsServers && adminSecretArn
-        ? pulumi.all([directoryDnsServers, adminSecretArn]).apply(([dnsServers, secretArn]) => ({
-            domainName: ad.domainName, netbiosName: ad.netbiosName, dnsServers, region: settings.region, adminSecretArn: secretArn,
-        }))
-        : undefined;
     const managementHost = (secretArns: pulumi.Input<string>[], keyArns: pulumi.Input<string>[]) => new ManagementHost("ad-management-host", {
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
@@ -116,11 +110,10 @@ export = async () => {
     // and delete it when the node goes. They must exist before the node group's first node.
     let host: ManagementHost | undefined;
     let nodeLifecycle: NodeLifecycle | undefined;
-    if (gmsa?.mode === "domainJoined" && ad && directoryTarget && adminSecretArn) {
+    if (gmsa?.mode === "domainJoined" && ad?.joinOu && adPayloadBase && adminSecretArn) {
         host = managementHost([adminSecretArn], []);
         nodeLifecycle = new NodeLifecycle("node-lifecycle", {
-            directory: directoryTarget,
-            readersGroup: gmsa.readersGroup,
+            payload: adPayloadBase,
             joinOu: ad.joinOu,
             managementHostId: host.instanceId,
             clusterName: settings.cluster.name,
@@ -130,15 +123,14 @@ export = async () => {
         });
     }
 
-    // Domain-joined mode: the join association exists before the first node, which launches with the
-    // tag it targets and is held by the launch hook until it has joined.
-    const joinNodeTag = domainJoinNodeTag(settings.cluster.name);
-    const domainJoin = gmsa?.mode === "domainJoined" && ad && directoryId
+    // Domain-joined mode: the join association exists before the first node, which it targets by the
+    // group's fixed name and which the launch hook holds until it has joined.
+    const domainJoin = nodeLifecycle && ad?.joinOu && directoryId
         ? new DomainJoin("domain-join", {
             directoryId,
             directoryName: ad.domainName,
             joinOu: ad.joinOu,
-            nodeTag: joinNodeTag,
+            groupName: nodeLifecycle.groupName,
             namePrefix: settings.cluster.name,
             tags,
         })
@@ -150,8 +142,8 @@ export = async () => {
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
         partition,
-        ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks } : {}),
-        ...(domainJoin ? { instanceTags: { [joinNodeTag.key]: joinNodeTag.value }, additionalManagedPolicies: [domainJoinPolicyAttachment("domain-join")] } : {}),
+        ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks, groupName: nodeLifecycle.groupName } : {}),
+        ...(domainJoin ? { additionalManagedPolicies: [domainJoinPolicyAttachment("domain-join")] } : {}),
         dependsOn: [...(nodeLifecycle?.readyBeforeNodes ?? []), ...(domainJoin ? [domainJoin.association] : [])],
         tags,
     });

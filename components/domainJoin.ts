@@ -1,7 +1,8 @@
 // Domain-joined mode: Windows nodes join the domain through SSM State Manager. The association
-// targets a tag every Windows node launches with, not the auto scaling group's name: it must exist
+// targets the tag EC2 Auto Scaling puts on each instance of the Windows group
+// (aws:autoscaling:groupName, which no user may set), by the group's fixed name: it must exist
 // before the group's first node, which the launch lifecycle hook holds until it has joined (an
-// association created after the group would leave the group's creation waiting on itself).
+// association that waited for the group would leave the group's creation waiting on itself).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -9,16 +10,17 @@ export interface DomainJoinArgs {
     directoryId: pulumi.Input<string>;
     /** The directory's DNS name (corp.example.com). */
     directoryName: string;
-    joinOu?: string;
-    /** The tag (key and value) the Windows nodes carry from launch; see `domainJoinNodeTag`. */
-    nodeTag: { key: string; value: string };
+    /** The OU dedicated to this cluster's nodes (required in domain-joined mode). */
+    joinOu: string;
+    /** The Windows auto scaling group's name (fixed before the group exists: windowsGroupName). */
+    groupName: string;
     namePrefix: string;
     tags: Readonly<Record<string, string>>;
 }
 
-/** The tag each Windows node of a cluster launches with in domain-joined mode. */
-export function domainJoinNodeTag(clusterName: string): { key: string; value: string } {
-    return { key: "eks-gmsa:domain-join", value: clusterName };
+/** What the association targets: the instances of one auto scaling group, by the tag EC2 Auto Scaling sets. */
+export function domainJoinTargets(groupName: string): { key: string; values: string[] }[] {
+    return [{ key: "tag:aws:autoscaling:groupName", values: [groupName] }];
 }
 
 /**
@@ -49,7 +51,7 @@ export class DomainJoin extends pulumi.ComponentResource {
         this.association = new aws.ssm.Association("windows-domain-join", {
             name: domainJoinDocument,
             associationName: `${args.namePrefix}-windows-domain-join`,
-            targets: [{ key: `tag:${args.nodeTag.key}`, values: [args.nodeTag.value] }],
+            targets: domainJoinTargets(args.groupName),
             parameters: domainJoinParameters(args.directoryId, args.directoryName, args.joinOu),
             complianceSeverity: "HIGH",
             tags: args.tags,

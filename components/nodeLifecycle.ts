@@ -1,22 +1,23 @@
 // Domain-joined mode, the nodes' AD lifecycle: a launching Windows node's computer account joins
 // the gMSA readers' group (and the node reboots once so its tickets carry it) before it goes into
 // service; a terminating node's computer account is deleted. Auto scaling lifecycle hooks hold
-// the node, EventBridge starts an SSM Automation runbook, the runbook starts the management host,
-// runs the AD part on it, stops it again when nothing else needs it, and completes the lifecycle
-// action.
+// the node, EventBridge starts an SSM Automation runbook for this group's events only, the
+// runbook starts the management host, runs the AD part on it, stops it again when nothing else
+// needs it, and completes the lifecycle action. ./nodeLifecycleRunbooks.ts says what is trusted.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { commandDocument, nodeAccountParameters, renderComputerCleanupScript, renderNodeMembershipScript, type DirectoryTarget } from "./directoryDocuments";
+import { adCommandDocument, type AdPayload } from "./directoryDocuments";
 import {
-    automationDefinitionArn, lifecycleEventInput, lifecycleEventPattern, lifecycleRunbookNames, nodeLaunchRunbook, nodeLifecycleAutomationPolicy,
-    nodeTerminationRunbook, startAutomationPolicy,
+    automationDefinitionArn, lifecycleEventInput, lifecycleEventPattern, lifecycleRunbookNames, nodeCommandDocument, nodeLaunchRunbook,
+    nodeLifecycleAutomationPolicy, nodeOperationParameters, nodeParameters, nodeScripts, nodeTerminationRunbook, startAutomationPolicy,
 } from "./nodeLifecycleRunbooks";
 import { serviceTrustPolicy } from "./iamPolicies";
 
 export interface NodeLifecycleArgs {
-    directory: pulumi.Input<DirectoryTarget>;
-    readersGroup: string;
-    joinOu?: string;
+    /** Where the management host's AD runs find the directory and whose credentials they use. */
+    payload: pulumi.Input<Omit<AdPayload, "operation" | "joinOu">>;
+    /** The OU dedicated to this cluster's nodes: node-join and node-cleanup touch no computer outside it. */
+    joinOu: string;
     managementHostId: pulumi.Input<string>;
     clusterName: string;
     region: string;
@@ -24,9 +25,18 @@ export interface NodeLifecycleArgs {
     tags: Readonly<Record<string, string>>;
 }
 
-/** Hook names; the EventBridge rules match on them (the group's name is generated). */
+/** Hook names; the EventBridge rules match on them and on the group's name. */
 export function lifecycleHookNames(clusterName: string) {
     return { launch: `${clusterName}-windows-join-readers-group`, terminate: `${clusterName}-windows-delete-computer-account` };
+}
+
+/**
+ * The Windows auto scaling group's name in domain-joined mode. Fixed, not generated: the rules,
+ * the runbooks and the IAM policy name it before the group exists, and its first nodes are held
+ * by the hooks from the moment it is created.
+ */
+export function windowsGroupName(clusterName: string): string {
+    return `${clusterName}-windows-nodes`;
 }
 
 /**
@@ -42,9 +52,27 @@ export function lifecycleHookSpecs(clusterName: string): aws.types.input.autosca
     ];
 }
 
+/**
+ * A management-host document for a node operation. Its parameters are exactly the operation's
+ * (nodeOperationParameters), each checked by SSM against its pattern and handed to the Python as
+ * the environment variable SSM_<name> (interpolationType ENV_VAR, like the ComputerName
+ * parameter adCommandDocument declares); none is ever text in the step.
+ */
+export function nodeOperationDocument(description: string, payload: AdPayload & { operation: "node-join" | "node-cleanup" }, packageDir?: string): string {
+    const document = JSON.parse(adCommandDocument({ description, payload, computerNameParameter: true, ...(packageDir ? { packageDir } : {}) }));
+    const declared = document.parameters?.ComputerName;
+    if (!declared || declared.interpolationType !== "ENV_VAR") throw new Error("adCommandDocument no longer declares ComputerName as an ENV_VAR parameter: nodeOperationDocument must follow it");
+    document.parameters = Object.fromEntries(nodeOperationParameters[payload.operation].map((name) => [name, {
+        type: "String", description: nodeParameters[name].description, allowedPattern: nodeParameters[name].allowedPattern, interpolationType: declared.interpolationType,
+    }]));
+    return JSON.stringify(document, null, 2);
+}
+
 export class NodeLifecycle extends pulumi.ComponentResource {
     /** Pass to the Windows auto scaling group (initialLifecycleHooks). */
     readonly hooks: aws.types.input.autoscaling.GroupInitialLifecycleHook[];
+    /** Pass to the Windows auto scaling group (name): the rules and the policy name it. */
+    readonly groupName: string;
     /** The group must be created after these, or its first events would find no rule. */
     readonly readyBeforeNodes: pulumi.Resource[];
     readonly launchRunbookName: pulumi.Output<string>;
@@ -57,22 +85,27 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         const parent = { parent: this };
         const prefix = args.clusterName;
         const runbookNames = lifecycleRunbookNames(prefix);
-        const scriptArgs = pulumi.output(args.directory).apply((d) => ({ ...d, readersGroup: args.readersGroup, ...(args.joinOu ? { joinOu: args.joinOu } : {}) }));
+        const groupName = windowsGroupName(prefix);
+        const hookNames = lifecycleHookNames(prefix);
+        const payload = pulumi.output(args.payload);
+        const domainName = payload.apply((p) => p.domain.dnsName);
 
-        const membership = new aws.ssm.Document("ad-add-node-to-readers", {
-            name: `${prefix}-ad-add-node-to-readers`,
-            documentType: "Command",
-            documentFormat: "JSON",
-            content: scriptArgs.apply((a) => commandDocument(`eks-gmsa: add a Windows node of ${prefix} to ${args.readersGroup}`, renderNodeMembershipScript(a), nodeAccountParameters)),
-            tags: args.tags,
+        const document = (resourceName: string, documentName: string, content: pulumi.Input<string>) => new aws.ssm.Document(resourceName, {
+            name: documentName, documentType: "Command", documentFormat: "JSON", content, tags: args.tags,
         }, parent);
-        const cleanup = new aws.ssm.Document("ad-delete-node-computer", {
-            name: `${prefix}-ad-delete-node-computer`,
-            documentType: "Command",
-            documentFormat: "JSON",
-            content: scriptArgs.apply((a) => commandDocument(`eks-gmsa: delete the computer account of a removed Windows node of ${prefix}`, renderComputerCleanupScript(a), nodeAccountParameters)),
-            tags: args.tags,
-        }, parent);
+        // On the management host: the Python AD package, one payload, the node's values as parameters.
+        const membership = document("ad-add-node-to-readers", `${prefix}-ad-add-node-to-readers`, payload.apply((p) => nodeOperationDocument(
+            `eks-gmsa: add a new Windows node of ${prefix} to ${p.readersGroup} (its computer account in ${args.joinOu}, created after the node was launched)`,
+            { ...p, operation: "node-join", joinOu: args.joinOu })));
+        const cleanup = document("ad-delete-node-computer", `${prefix}-ad-delete-node-computer`, payload.apply((p) => nodeOperationDocument(
+            `eks-gmsa: delete the computer account node-join bound to a removed Windows node of ${prefix}`,
+            { ...p, operation: "node-cleanup", joinOu: args.joinOu })));
+        // On the nodes: fixed PowerShell, no parameters.
+        const waitForJoin = document("node-wait-for-domain-join", `${prefix}-node-wait-for-domain-join`,
+            nodeCommandDocument(`eks-gmsa: wait until a new Windows node of ${prefix} has joined the domain, and print the name it joined with`, nodeScripts.waitForDomainJoin, 1700));
+        const rebootOnce = document("node-reboot-once", `${prefix}-node-reboot-once`,
+            nodeCommandDocument(`eks-gmsa: reboot a new Windows node of ${prefix} once, so its Kerberos tickets carry the readers' group`, nodeScripts.rebootOnce, 600));
+        const pinned = (d: aws.ssm.Document) => pulumi.all([d.name, d.latestVersion]).apply(([n, version]) => ({ name: n, version }));
 
         const automationRole = new aws.iam.Role("node-lifecycle-automation-role", {
             description: `Runs the AD lifecycle runbooks of the Windows nodes of ${prefix}`,
@@ -81,25 +114,32 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         }, parent);
         const automationPolicy = new aws.iam.RolePolicy("node-lifecycle-automation", {
             role: automationRole.name,
-            policy: pulumi.all([args.managementHostId, membership.arn, cleanup.arn]).apply(([hostId, membershipArn, cleanupArn]) => JSON.stringify(nodeLifecycleAutomationPolicy({
-                partition: args.partition, region: args.region, clusterName: prefix, managementHostId: hostId, documentArns: [membershipArn, cleanupArn],
-            }))),
+            policy: pulumi.all([args.managementHostId, waitForJoin.arn, rebootOnce.arn, membership.arn, cleanup.arn]).apply(([hostId, waitArn, rebootArn, membershipArn, cleanupArn]) =>
+                JSON.stringify(nodeLifecycleAutomationPolicy({
+                    partition: args.partition, region: args.region, groupName, managementHostId: hostId,
+                    nodeDocumentArns: [waitArn, rebootArn], hostDocumentArns: [membershipArn, cleanupArn],
+                }))),
         }, parent);
 
+        const target = (hostId: string, roleArn: string) => ({ automationRoleArn: roleArn, managementHostId: hostId, runbookPrefix: runbookNames.prefix, groupName });
         const launchRunbook = new aws.ssm.Document("node-launch-runbook", {
             name: runbookNames.launch,
             documentType: "Automation",
             documentFormat: "JSON",
-            content: pulumi.all([scriptArgs, automationRole.arn, args.managementHostId, membership.name]).apply(([d, roleArn, hostId, documentName]) =>
-                nodeLaunchRunbook({ domainName: d.domainName, automationRoleArn: roleArn, managementHostId: hostId, membershipDocument: documentName, runbookPrefix: runbookNames.prefix })),
+            content: pulumi.all([domainName, automationRole.arn, args.managementHostId, pinned(waitForJoin), pinned(membership), pinned(rebootOnce)])
+                .apply(([domain, roleArn, hostId, wait, add, reboot]) => nodeLaunchRunbook({
+                    ...target(hostId, roleArn), hookName: hookNames.launch, domainName: domain,
+                    documents: { waitForDomainJoin: wait, addToReadersGroup: add, rebootOnce: reboot },
+                })),
             tags: args.tags,
         }, parent);
         const terminationRunbook = new aws.ssm.Document("node-termination-runbook", {
             name: runbookNames.termination,
             documentType: "Automation",
             documentFormat: "JSON",
-            content: pulumi.all([automationRole.arn, args.managementHostId, cleanup.name]).apply(([roleArn, hostId, documentName]) =>
-                nodeTerminationRunbook({ automationRoleArn: roleArn, managementHostId: hostId, cleanupDocument: documentName, runbookPrefix: runbookNames.prefix })),
+            content: pulumi.all([automationRole.arn, args.managementHostId, pinned(cleanup)]).apply(([roleArn, hostId, remove]) => nodeTerminationRunbook({
+                ...target(hostId, roleArn), hookName: hookNames.terminate, documents: { deleteComputerAccount: remove },
+            })),
             tags: args.tags,
         }, parent);
 
@@ -114,24 +154,24 @@ export class NodeLifecycle extends pulumi.ComponentResource {
                 JSON.stringify(startAutomationPolicy([automationDefinitionArn(launchArn), automationDefinitionArn(terminationArn)], roleArn))),
         }, parent);
 
-        const hookNames = lifecycleHookNames(prefix);
         const ready: pulumi.Resource[] = [automationPolicy, eventsPolicy];
         for (const [transition, runbook] of [["launch", launchRunbook], ["terminate", terminationRunbook]] as const) {
             const rule = new aws.cloudwatch.EventRule(`windows-node-${transition}-rule`, {
-                description: `eks-gmsa: ${transition === "launch" ? "a Windows node of" : "a Windows node leaving"} ${prefix} (lifecycle hook ${hookNames[transition]})`,
-                eventPattern: lifecycleEventPattern(transition, hookNames[transition]),
+                description: `eks-gmsa: ${transition === "launch" ? "a Windows node of" : "a Windows node leaving"} ${groupName} (lifecycle hook ${hookNames[transition]})`,
+                eventPattern: lifecycleEventPattern(transition, groupName, hookNames[transition]),
                 tags: args.tags,
             }, parent);
-            const target = new aws.cloudwatch.EventTarget(`windows-node-${transition}-target`, {
+            const ruleTarget = new aws.cloudwatch.EventTarget(`windows-node-${transition}-target`, {
                 rule: rule.name,
                 arn: runbook.arn.apply((arn) => automationDefinitionArn(arn)),
                 roleArn: eventsRole.arn,
                 inputTransformer: lifecycleEventInput,
             }, parent);
-            ready.push(target);
+            ready.push(ruleTarget);
         }
 
         this.hooks = lifecycleHookSpecs(prefix);
+        this.groupName = groupName;
         this.readyBeforeNodes = ready;
         this.launchRunbookName = launchRunbook.name;
         this.terminationRunbookName = terminationRunbook.name;

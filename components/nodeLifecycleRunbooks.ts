@@ -1,5 +1,15 @@
 // Domain-joined mode: the Automation runbooks the Windows auto scaling group's lifecycle hooks
-// start, the EventBridge wiring, and what the runbooks' role may do. Pure and tested.
+// start, the documents they run, the EventBridge wiring, and what the runbooks' role may do. Pure
+// and tested.
+//
+// Nothing a node reports is trusted. The node is identified by EC2 Auto Scaling's record of it
+// (its instance ID in this cluster's group, which the node cannot change) and EC2's LaunchTime;
+// the computer name the node prints after joining only tells the AD step which account to
+// examine, and that step (the Python package's node-join, on the management host) refuses an
+// account outside the cluster's join OU, created before the instance was launched, or already
+// bound to another instance. The termination runbook passes only the instance ID: node-cleanup
+// deletes only the account node-join bound to it. Every document a runbook runs is this stack's
+// own, pinned to the version this deployment created; no role may send a free-form script.
 //
 // The management host is stopped when nothing uses it (it holds the directory Admin's
 // credentials): each runbook starts it for its AD step and ends by stopping it again unless
@@ -8,44 +18,103 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyDocument } from "./iamPolicies";
-import { psQuote } from "./directoryDocuments";
-
-/** Tag the launch runbook puts on each node: its computer name, for the termination runbook. */
-export const computerNameTag = "eks-gmsa:computer-name";
-
-/** Marker file that makes the membership reboot happen once per node. */
-const rebootMarker = "C:\\ProgramData\\eks-gmsa\\readers-group-reboot";
 
 /** Runbook names; both share this prefix, which the host's release step looks for. */
 export function lifecycleRunbookNames(clusterName: string) {
     return { launch: `${clusterName}-windows-node-launch`, termination: `${clusterName}-windows-node-termination`, prefix: `${clusterName}-windows-node-` };
 }
 
-/** Python (aws:executeScript): stops the management host unless something else needs it. */
-export const releaseHostScript = fs.readFileSync(path.join(__dirname, "scripts", "release-management-host.py"), "utf8");
+const scriptFile = (name: string) => fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
 
-export interface LaunchRunbookArgs {
-    domainName: string;
+/** Python (aws:executeScript): stops the management host unless something else needs it. */
+export const releaseHostScript = scriptFile("release-management-host.py");
+/** Python (aws:executeScript): the node's group and LaunchTime from AWS, and the name it printed. */
+export const nodeFactsScript = scriptFile("lifecycle-node-facts.py");
+/** PowerShell run on the nodes by the node documents; fixed text, no parameters. */
+export const nodeScripts = {
+    waitForDomainJoin: scriptFile("node-wait-for-domain-join.ps1"),
+    rebootOnce: scriptFile("node-reboot-once.ps1"),
+};
+
+/**
+ * The parameters the management host's node documents take, each checked by SSM against its
+ * pattern before the document runs. Only ComputerName comes from the node; InstanceId comes
+ * from the lifecycle event (checked against the group first) and CreatedAfter is EC2's LaunchTime
+ * of the instance (node-join refuses an account created before it).
+ */
+export const nodeParameters = {
+    ComputerName: { description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)", allowedPattern: "^[A-Za-z0-9-]{1,15}$" },
+    InstanceId: { description: "The node's EC2 instance ID, an instance of this cluster's Windows auto scaling group", allowedPattern: "^i-[0-9a-f]{8,17}$" },
+    CreatedAfter: { description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
+} as const;
+export type NodeParameterName = keyof typeof nodeParameters;
+
+/** Which parameters each management-host node operation takes. */
+export const nodeOperationParameters: Record<"node-join" | "node-cleanup", readonly NodeParameterName[]> = {
+    "node-join": ["ComputerName", "InstanceId", "CreatedAfter"],
+    "node-cleanup": ["InstanceId"],
+};
+
+/** A node-side Command document (schema 2.2): one fixed PowerShell script, no parameters. */
+export function nodeCommandDocument(description: string, script: string, timeoutSeconds: number): string {
+    return JSON.stringify({
+        schemaVersion: "2.2",
+        description,
+        mainSteps: [{
+            action: "aws:runPowerShellScript",
+            name: "run",
+            precondition: { StringEquals: ["platformType", "Windows"] },
+            inputs: { runCommand: script.split(/\r?\n/), timeoutSeconds: String(timeoutSeconds) },
+        }],
+    }, null, 2);
+}
+
+/** A document a runbook runs, at the version this deployment created. */
+export interface PinnedDocument {
+    name: string;
+    version: string;
+}
+
+/** What both runbooks know from deployment, not from the event that starts them. */
+export interface LifecycleTarget {
     automationRoleArn: string;
     managementHostId: string;
-    membershipDocument: string;
     /** Prefix of both lifecycle runbooks' names (lifecycleRunbookNames().prefix). */
     runbookPrefix: string;
+    /** This cluster's Windows auto scaling group. */
+    groupName: string;
+    /** The lifecycle hook the runbook completes. */
+    hookName: string;
 }
 
-/** An Automation runbook (schema 0.3) with the lifecycle parameters, acting as the automation role. */
+export interface LaunchRunbookArgs extends LifecycleTarget {
+    domainName: string;
+    documents: { waitForDomainJoin: PinnedDocument; addToReadersGroup: PinnedDocument; rebootOnce: PinnedDocument };
+}
+
+export interface TerminationRunbookArgs extends LifecycleTarget {
+    documents: { deleteComputerAccount: PinnedDocument };
+}
+
+/**
+ * An Automation runbook (schema 0.3) acting as the automation role. Its one input is the
+ * instance; the group and the hook are fixed here, so an event of another group cannot make it
+ * complete that group's lifecycle actions.
+ */
 function automationRunbook(description: string, automationRoleArn: string, mainSteps: object[]): string {
-    return JSON.stringify({ schemaVersion: "0.3", description, assumeRole: "{{ AutomationAssumeRole }}", parameters: runbookParameters(automationRoleArn), mainSteps }, null, 2);
+    return JSON.stringify({
+        schemaVersion: "0.3",
+        description,
+        assumeRole: "{{ AutomationAssumeRole }}",
+        parameters: {
+            InstanceId: { type: "String", description: "The launching or terminating node", allowedPattern: nodeParameters.InstanceId.allowedPattern },
+            AutomationAssumeRole: { type: "String", description: "Role the runbook acts as", default: automationRoleArn },
+        },
+        mainSteps,
+    }, null, 2);
 }
 
-const runbookParameters = (roleArn: string) => ({
-    InstanceId: { type: "String", description: "The launching or terminating node", allowedPattern: "^i-[0-9a-f]{8,17}$" },
-    AutoScalingGroupName: { type: "String", description: "Its auto scaling group" },
-    LifecycleHookName: { type: "String", description: "The lifecycle hook that holds it" },
-    AutomationAssumeRole: { type: "String", description: "Role the runbook acts as", default: roleArn },
-});
-
-function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON"): object {
+function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON", t: LifecycleTarget): object {
     return {
         name,
         action: "aws:executeAwsApi",
@@ -53,11 +122,33 @@ function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON"): object
         inputs: {
             Service: "autoscaling",
             Api: "CompleteLifecycleAction",
-            AutoScalingGroupName: "{{ AutoScalingGroupName }}",
-            LifecycleHookName: "{{ LifecycleHookName }}",
+            AutoScalingGroupName: t.groupName,
+            LifecycleHookName: t.hookName,
             InstanceId: "{{ InstanceId }}",
             LifecycleActionResult: result,
         },
+    };
+}
+
+/** Run one of this stack's documents, at its pinned version. */
+function runDocument(name: string, document: PinnedDocument, instanceIds: string[], options: { parameters?: Record<string, string[]>; maxAttempts: number; timeoutSeconds: number; onFailure: string }): Record<string, unknown> {
+    return {
+        name, action: "aws:runCommand", maxAttempts: options.maxAttempts, timeoutSeconds: options.timeoutSeconds, onFailure: options.onFailure,
+        inputs: {
+            DocumentName: document.name,
+            DocumentVersion: document.version,
+            InstanceIds: instanceIds,
+            ...(options.parameters ? { Parameters: options.parameters } : {}),
+        },
+    };
+}
+
+/** The node must be an instance of this group (else the step fails); outputs its LaunchTime. */
+function readNodeStep(t: LifecycleTarget, onFailure: string): object {
+    return {
+        name: "readNode", action: "aws:executeScript", timeoutSeconds: 120, onFailure,
+        inputs: { Runtime: "python3.11", Handler: "node_facts", Script: nodeFactsScript, InputPayload: { InstanceId: "{{ InstanceId }}", GroupName: t.groupName } },
+        outputs: [{ Name: "LaunchTime", Selector: "$.Payload.launchTime", Type: "String" }],
     };
 }
 
@@ -103,113 +194,71 @@ function releaseHostStep(name: string, hostId: string, runbookPrefix: string, ne
     };
 }
 
-/** Python (aws:executeScript): validates the computer name the node printed and tags the node with it. */
-const recordComputerNameScript = [
-    "import re",
-    "import boto3",
-    "",
-    "def handler(events, context):",
-    "    match = re.search(r'computerName=([A-Za-z0-9-]{1,15})\\s*$', events['Output'].strip(), re.M)",
-    "    if not match:",
-    "        raise Exception('the node did not report its computer name: ' + events['Output'][-300:])",
-    "    name = match.group(1).upper()",
-    `    boto3.client('ec2').create_tags(Resources=[events['InstanceId']], Tags=[{'Key': '${computerNameTag}', 'Value': name}])`,
-    "    return {'computerName': name}",
-].join("\n");
-
 /**
- * Launch: wait until the node has joined the domain (the join association does it), record its
- * computer name, start the management host and add the node to the readers' group on it, release
- * the host, reboot the node once so its Kerberos tickets carry the new membership, then let it
- * into service. A node that cannot retrieve gMSA passwords is abandoned (the group replaces it)
- * rather than serving broken pods; the host is released on that path too.
+ * Launch: check the node is this group's and read its LaunchTime, wait until it has joined the
+ * domain (the join association does it) and read the name it joined with, start the management
+ * host and add the node's account to the readers' group there (node-join decides whether that
+ * account may be touched), release the host, reboot the node once so its Kerberos tickets carry
+ * the membership, then let it into service. A node that cannot retrieve gMSA passwords is
+ * abandoned (the group replaces it) rather than serving broken pods; the host is released on
+ * that path too.
  */
 export function nodeLaunchRunbook(a: LaunchRunbookArgs): string {
-    const waitForJoin = [
-        "$deadline = (Get-Date).AddMinutes(25)",
-        "while (-not (Get-CimInstance Win32_ComputerSystem).PartOfDomain) {",
-        `    if ((Get-Date) -gt $deadline) { throw ${psQuote(`not joined to ${a.domainName} after 25 minutes: check the domain-join association`)} }`,
-        "    Start-Sleep -Seconds 15",
-        "}",
-        "$joined = (Get-CimInstance Win32_ComputerSystem).Domain",
-        `if ($joined -ne ${psQuote(a.domainName)}) { throw "joined to $joined, expected ${a.domainName}" }`,
-        "Write-Output \"computerName=$env:COMPUTERNAME\"",
-    ];
-    const rebootOnce = [
-        `if (Test-Path ${psQuote(rebootMarker)}) { Write-Output 'rebooted once already'; exit 0 }`,
-        `New-Item -ItemType File -Force -Path ${psQuote(rebootMarker)} | Out-Null`,
-        // 3010: the SSM agent reboots the node and runs this again, which then finds the marker.
-        "exit 3010",
-    ];
-    const abandon = "step:releaseHostThenAbandon";
+    const abandon = "step:abandon";
+    const releaseThenAbandon = "step:releaseHostThenAbandon";
     return automationRunbook("eks-gmsa: a new Windows node joins the gMSA readers' group before it serves pods", a.automationRoleArn, [
+        readNodeStep(a, abandon),
+        runDocument("waitForDomainJoin", a.documents.waitForDomainJoin, ["{{ InstanceId }}"], { maxAttempts: 2, timeoutSeconds: 1800, onFailure: abandon }),
         {
-            name: "waitForDomainJoin", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 1800, onFailure: abandon,
-            inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: waitForJoin, executionTimeout: "1700" } },
-        },
-        {
-            name: "recordComputerName", action: "aws:executeScript", onFailure: abandon,
-            inputs: { Runtime: "python3.11", Handler: "handler", Script: recordComputerNameScript, InputPayload: { InstanceId: "{{ InstanceId }}", Output: "{{ waitForDomainJoin.Output }}" } },
+            name: "readComputerName", action: "aws:executeScript", timeoutSeconds: 120, onFailure: abandon,
+            inputs: { Runtime: "python3.11", Handler: "reported_name", Script: nodeFactsScript, InputPayload: { Output: "{{ waitForDomainJoin.Output }}", DomainName: a.domainName } },
             outputs: [{ Name: "ComputerName", Selector: "$.Payload.computerName", Type: "String" }],
         },
-        ...startHostSteps(a.managementHostId, abandon),
-        {
-            name: "addToReadersGroup", action: "aws:runCommand", maxAttempts: 3, timeoutSeconds: 900, onFailure: abandon,
-            inputs: { DocumentName: a.membershipDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ recordComputerName.ComputerName }}"] } },
-        },
+        ...startHostSteps(a.managementHostId, releaseThenAbandon),
+        runDocument("addToReadersGroup", a.documents.addToReadersGroup, [a.managementHostId], {
+            parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] },
+            maxAttempts: 2, timeoutSeconds: 900, onFailure: releaseThenAbandon,
+        }),
         releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "rebootOnce"),
-        {
-            name: "rebootOnce", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 1200, onFailure: "step:abandon",
-            inputs: { DocumentName: "AWS-RunPowerShellScript", InstanceIds: ["{{ InstanceId }}"], Parameters: { commands: rebootOnce, executionTimeout: "1100" } },
-            nextStep: "continue",
-        },
-        completeLifecycle("continue", "CONTINUE"),
+        { ...runDocument("rebootOnce", a.documents.rebootOnce, ["{{ InstanceId }}"], { maxAttempts: 2, timeoutSeconds: 1200, onFailure: abandon }), nextStep: "continue" },
+        completeLifecycle("continue", "CONTINUE", a),
         releaseHostStep("releaseHostThenAbandon", a.managementHostId, a.runbookPrefix, "abandon"),
-        completeLifecycle("abandon", "ABANDON"),
+        completeLifecycle("abandon", "ABANDON", a),
     ]);
 }
 
-export interface TerminationRunbookArgs {
-    automationRoleArn: string;
-    managementHostId: string;
-    cleanupDocument: string;
-    runbookPrefix: string;
-}
-
 /**
- * Termination: read the computer name the launch runbook recorded, start the management host,
- * delete the account on it, release the host, and always complete the lifecycle action (a
- * cleanup failure must not hold a node, and the hook's timeout would continue anyway).
+ * Termination: check the node is this group's, start the management host, delete the account
+ * node-join bound to this instance (if any) on it, release the host, and always complete the
+ * lifecycle action (a cleanup failure must not hold a node, and the hook's timeout would
+ * continue anyway).
  */
 export function nodeTerminationRunbook(a: TerminationRunbookArgs): string {
     const release = "step:releaseHost";
     return automationRunbook("eks-gmsa: delete the AD computer account of a Windows node that is being terminated", a.automationRoleArn, [
-        {
-            name: "readComputerName", action: "aws:executeAwsApi", onFailure: "step:continue", isCritical: false,
-            inputs: { Service: "ec2", Api: "DescribeTags", Filters: [{ Name: "resource-id", Values: ["{{ InstanceId }}"] }, { Name: "key", Values: [computerNameTag] }] },
-            outputs: [{ Name: "ComputerName", Selector: "$.Tags[0].Value", Type: "String" }],
-        },
+        { ...readNodeStep(a, "step:continue"), isCritical: false },
         ...startHostSteps(a.managementHostId, release).map((step) => ({ ...step, isCritical: false })),
         {
-            name: "deleteComputerAccount", action: "aws:runCommand", maxAttempts: 2, timeoutSeconds: 900, onFailure: release, isCritical: false,
-            inputs: { DocumentName: a.cleanupDocument, InstanceIds: [a.managementHostId], Parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"] } },
+            ...runDocument("deleteComputerAccount", a.documents.deleteComputerAccount, [a.managementHostId], { parameters: { InstanceId: ["{{ InstanceId }}"] }, maxAttempts: 2, timeoutSeconds: 900, onFailure: release }),
+            isCritical: false,
         },
         releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "continue"),
-        completeLifecycle("continue", "CONTINUE"),
+        completeLifecycle("continue", "CONTINUE", a),
     ]);
 }
 
-/** EventBridge → Automation: the runbook's parameters from a lifecycle-action event. */
+/** EventBridge → Automation: the runbook's one parameter from a lifecycle-action event. */
 export const lifecycleEventInput = {
-    inputPaths: { instance: "$.detail.EC2InstanceId", group: "$.detail.AutoScalingGroupName", hook: "$.detail.LifecycleHookName" },
-    inputTemplate: '{"InstanceId":[<instance>],"AutoScalingGroupName":[<group>],"LifecycleHookName":[<hook>]}',
+    inputPaths: { instance: "$.detail.EC2InstanceId" },
+    inputTemplate: '{"InstanceId":[<instance>]}',
 };
 
-export function lifecycleEventPattern(transition: "launch" | "terminate", hookName: string): string {
+/** Lifecycle actions of this group's hook only: another group with a hook of the same name does not match. */
+export function lifecycleEventPattern(transition: "launch" | "terminate", groupName: string, hookName: string): string {
     return JSON.stringify({
         source: ["aws.autoscaling"],
         "detail-type": [transition === "launch" ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action"],
-        detail: { LifecycleHookName: [hookName] },
+        detail: { AutoScalingGroupName: [groupName], LifecycleHookName: [hookName] },
     });
 }
 
@@ -222,35 +271,42 @@ export function automationDefinitionArn(documentArn: string, version = "$DEFAULT
 export interface AutomationPolicyArgs {
     partition: string;
     region: string;
-    clusterName: string;
+    /** This cluster's Windows auto scaling group. */
+    groupName: string;
     managementHostId: string;
+    /** ARNs of the Command documents the runbooks run on the nodes. */
+    nodeDocumentArns: readonly string[];
     /** ARNs of the Command documents the runbooks run on the management host. */
-    documentArns: readonly string[];
+    hostDocumentArns: readonly string[];
 }
 
 /**
- * What the runbooks may do: run commands on this cluster's Windows nodes (by their ownership tag)
- * and on the management host, start and stop that one host, tag nodes with their computer name,
- * and complete lifecycle actions of this cluster's groups. The Describe/List calls that follow
- * commands, instance state and sessions have no resource-level permissions.
+ * What the runbooks may do: run this stack's node documents on instances of this cluster's
+ * Windows group (by the aws:autoscaling:groupName tag EC2 Auto Scaling puts on them, which no
+ * user may set or change) and its host documents on the management host, start and stop that
+ * one host, and complete lifecycle actions of that one group. No AWS-owned document: no role
+ * may send a free-form script. The Describe/List calls that follow commands, instances and
+ * sessions have no resource-level permissions.
  */
 export function nodeLifecycleAutomationPolicy(a: AutomationPolicyArgs): PolicyDocument {
-    const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${a.clusterName}`]: "owned" };
     const host = `arn:${a.partition}:ec2:${a.region}:*:instance/${a.managementHostId}`;
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "RunDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [`arn:${a.partition}:ssm:${a.region}::document/AWS-RunPowerShellScript`, ...a.documentArns] },
-            { Sid: "OnClusterNodes", Effect: "Allow", Action: "ssm:SendCommand", Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`, Condition: { StringEquals: { [`ssm:resourceTag/kubernetes.io/cluster/${a.clusterName}`]: "owned" } } },
+            { Sid: "RunNodeDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.nodeDocumentArns] },
+            { Sid: "OnGroupNodes", Effect: "Allow", Action: "ssm:SendCommand", Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`, Condition: { StringEquals: { "ssm:resourceTag/aws:autoscaling:groupName": a.groupName } } },
+            { Sid: "RunHostDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.hostDocumentArns] },
             { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
             { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
             {
                 Sid: "FollowCommands", Effect: "Allow",
-                Action: ["ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:DescribeInstanceInformation", "ssm:DescribeAutomationExecutions", "ssm:DescribeSessions", "ec2:DescribeTags", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus"],
+                Action: [
+                    "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:DescribeInstanceInformation", "ssm:DescribeAutomationExecutions", "ssm:DescribeSessions",
+                    "ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "autoscaling:DescribeAutoScalingInstances",
+                ],
                 Resource: "*",
             },
-            { Sid: "TagComputerName", Effect: "Allow", Action: "ec2:CreateTags", Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`, Condition: { StringEquals: owned, "ForAllValues:StringEquals": { "aws:TagKeys": [computerNameTag] } } },
-            { Sid: "CompleteLifecycleActions", Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: "*", Condition: { StringEquals: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${a.clusterName}`]: "owned" } } },
+            { Sid: "CompleteLifecycleActions", Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: `arn:${a.partition}:autoscaling:${a.region}:*:autoScalingGroup:*:autoScalingGroupName/${a.groupName}` },
         ],
     };
 }

@@ -18,6 +18,8 @@ export interface WindowsNodesArgs {
     partition: string;
     /** Domain-joined mode: lifecycle hooks the group holds new and leaving nodes with (see NodeLifecycle). */
     lifecycleHooks?: aws.types.input.autoscaling.GroupInitialLifecycleHook[];
+    /** Domain-joined mode: the group's fixed name, which its lifecycle rules and policies name (NodeLifecycle.groupName). */
+    groupName?: string;
     /** Created before the group: what its first lifecycle events need. */
     dependsOn?: pulumi.Resource[];
     /** Tags on each node, in addition to `tags` (e.g. the tag the domain-join association targets). */
@@ -135,6 +137,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
         const asgTags = Object.entries({ ...args.tags, Name: `${cluster.name}-windows`, [`kubernetes.io/cluster/${cluster.name}`]: "owned" })
             .map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
         const autoScalingGroup = new aws.autoscaling.Group("windows-nodes", {
+            ...(args.groupName ? { name: args.groupName } : {}),
             vpcZoneIdentifiers: args.subnetIds,
             minSize: s.minSize,
             maxSize: s.maxSize,

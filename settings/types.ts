@@ -148,7 +148,11 @@ export interface ActiveDirectorySettings {
     readonly vpcResolver: { readonly mode: "create" } | { readonly mode: "existing"; readonly ruleId: string } | { readonly mode: "none" };
     /** AWS Directory Service directory (Managed AD or AD Connector) Windows nodes join in domainJoined mode. */
     readonly directoryId?: string;
-    /** OU for the nodes' computer accounts (distinguished name); default the domain's Computers container. */
+    /**
+     * OU dedicated to the domain-joined nodes' computer accounts (distinguished name); the lifecycle
+     * runbooks touch no computer outside it. Set in domainJoined mode only: required with an existing
+     * directory, the directory's Computers OU by default with a managed one.
+     */
     readonly joinOu?: string;
 }
 

@@ -75,7 +75,13 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const gmsaSection = root.has("gmsa") ? root.section("gmsa") : undefined;
     const gmsa = gmsaSection && isPlainObject(root.raw("gmsa")) ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
     // Domainless hosts resolve the domain through the VPC resolver: forward it unless told otherwise.
-    const activeDirectory: ActiveDirectorySettings | undefined = adDraft && { ...adDraft, vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" } };
+    const activeDirectory: ActiveDirectorySettings | undefined = adDraft && {
+        ...adDraft,
+        vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" },
+        // Domain-joined nodes of a directory this stack creates join its Computers OU (AWS creates
+        // it under the delegated OU); the whole directory is this cluster's.
+        ...(gmsa?.mode === "domainJoined" && adDraft.managedDirectory && !adDraft.joinOu ? { joinOu: managedDirectoryJoinOu(adDraft.domainName, adDraft.netbiosName) } : {}),
+    };
     // Read by readGmsa from the raw values (it must stay a secret); marked known here.
     root.raw("portableIdentityPassword");
     root.raw("directoryAdminPassword");
@@ -403,6 +409,11 @@ function readActiveDirectory(s: Section, values: Readonly<Record<string, string>
     };
 }
 
+/** A managed directory's Computers OU (OU=Computers,OU=<NetBIOS>,DC=…), which AWS creates in the OU it delegates. */
+export function managedDirectoryJoinOu(domainName: string, netbiosName: string): string {
+    return formatDn([{ type: "OU", value: "Computers" }, ...check.managedDirectoryOu(domainName, netbiosName)]);
+}
+
 /** The gMSA webhook chart versions whose CRD and values this program is checked against. */
 export const gmsaChartVersions = ["0.13.0"] as const;
 export const portableIdentityPasswordKey = `${projectName}:portableIdentityPassword`;
@@ -504,6 +515,9 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     if (accounts.length > 0 && !adGiven) problems.add(`${projectName}:activeDirectory`, undefined, "is required with gmsa.accounts: credential specs name the domain");
     // Nodes join through SSM's AWS-JoinDirectoryServiceDomain, which needs a Directory Service directory.
     if (mode === "domainJoined" && adGiven && ad && !ad.directoryId && !ad.managedDirectory) problems.add(`${projectName}:activeDirectory.directoryId`, undefined, "is required in gmsa.mode domainJoined: the AWS Directory Service directory (Managed AD or AD Connector) the Windows nodes join");
+    // The lifecycle runbooks touch only computer accounts in the join OU, which must therefore be
+    // this cluster's alone; in a directory the stack creates, it defaults to the directory's Computers OU.
+    if (mode === "domainJoined" && adGiven && ad && !ad.managedDirectory && !ad.joinOu) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is required in gmsa.mode domainJoined: an OU dedicated to this cluster's Windows nodes (for example OU=EKS-prod,OU=Computers,DC=corp,DC=example,DC=com), which the nodes join and outside which the lifecycle runbooks add and delete no computer account");
     // Adding new nodes to the readers' group and deleting the computer accounts of removed nodes
     // needs an AD account; with managedDirectory the stack has the Admin's.
     if (mode === "domainJoined" && adGiven && ad && !ad.managedDirectory && !ad.adminCredentialsSecretArn) problems.add(`${projectName}:activeDirectory.adminCredentialsSecretArn`, undefined, "is required in gmsa.mode domainJoined: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that adds new nodes to the readers' group and deletes the computer accounts of removed nodes");

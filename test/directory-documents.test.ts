@@ -1,17 +1,10 @@
-// The AD side inside the VPC, as pure text: Automation runbooks and the EventBridge wiring (the
-// management host's documents are executed in test/ad-host-documents.test.ts). The runbooks'
-// Python step is executed here (python3 comes with Samba, which the test command installs). The
-// deployer-side script and the host's start/stop are in first-up-ad-host.test.ts.
+// The AD side inside the VPC, as pure text: the Automation runbooks' step graph and the EventBridge
+// wiring (the management host's documents are executed in test/ad-host-documents.test.ts; what the
+// runbooks trust, their Python and their IAM in test/ad-lifecycle-*.test.ts). The deployer-side
+// script and the host's start/stop are in first-up-ad-host.test.ts.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { describe, test } from "node:test";
-import {
-    automationDefinitionArn, computerNameTag, lifecycleEventInput, lifecycleEventPattern, nodeLaunchRunbook, nodeLifecycleAutomationPolicy,
-    nodeTerminationRunbook, startAutomationPolicy,
-} from "../components/nodeLifecycleRunbooks";
+import { automationDefinitionArn, lifecycleEventPattern, nodeLaunchRunbook, nodeTerminationRunbook, startAutomationPolicy } from "../components/nodeLifecycleRunbooks";
 import { checkFacts } from "../components/directoryProvisioning";
 import { lifecycleHookNames, lifecycleHookSpecs } from "../components/nodeLifecycle";
 
@@ -40,32 +33,41 @@ function checkRunbook(doc: any): Map<string, any> {
             assert.ok(doc.mainSteps.slice(0, index).some((s: any) => s.name === ref), `${step.name} reads ${ref} before it runs`);
         }
     }
-    for (const key of ["InstanceId", "AutoScalingGroupName", "LifecycleHookName", "AutomationAssumeRole"]) assert.ok(doc.parameters[key], key);
+    for (const key of ["InstanceId", "AutomationAssumeRole"]) assert.ok(doc.parameters[key], key);
     return steps;
 }
 
 describe("lifecycle runbooks", () => {
-    const launch = JSON.parse(nodeLaunchRunbook({ domainName: "corp.example.com", automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", membershipDocument: "dev-ad-add-node-to-readers", runbookPrefix: "dev-windows-node-" }));
-    const termination = JSON.parse(nodeTerminationRunbook({ automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", cleanupDocument: "dev-ad-delete-node-computer", runbookPrefix: "dev-windows-node-" }));
+    const target = { automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", runbookPrefix: "dev-windows-node-", groupName: "dev-windows-nodes" };
+    const pin = (name: string) => ({ name, version: "3" });
+    const launch = JSON.parse(nodeLaunchRunbook({
+        ...target, hookName: "dev-windows-join-readers-group", domainName: "corp.example.com",
+        documents: { waitForDomainJoin: pin("dev-node-wait-for-domain-join"), addToReadersGroup: pin("dev-ad-add-node-to-readers"), rebootOnce: pin("dev-node-reboot-once") },
+    }));
+    const termination = JSON.parse(nodeTerminationRunbook({ ...target, hookName: "dev-windows-delete-computer-account", documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") } }));
 
-    test("launch: wait for the join, record the name, start the host, add to the group on it, release it, reboot once, continue", () => {
+    test("launch: check the node, wait for the join, read the name, start the host, add to the group on it, release it, reboot once, continue", () => {
         const steps = checkRunbook(launch);
         assert.deepEqual(launch.mainSteps.map((s: any) => s.name), [
-            "waitForDomainJoin", "recordComputerName", "waitWhileHostStops", "startManagementHost", "waitForManagementHost", "addToReadersGroup", "releaseHost", "rebootOnce",
+            "readNode", "waitForDomainJoin", "readComputerName", "waitWhileHostStops", "startManagementHost", "waitForManagementHost", "addToReadersGroup", "releaseHost", "rebootOnce",
             "continue", "releaseHostThenAbandon", "abandon",
         ]);
         assert.deepEqual(steps.get("addToReadersGroup").inputs.InstanceIds, ["i-0123456789abcdef0"]);
         assert.equal(steps.get("addToReadersGroup").inputs.DocumentName, "dev-ad-add-node-to-readers");
         assert.deepEqual(steps.get("rebootOnce").inputs.InstanceIds, ["{{ InstanceId }}"]);
-        assert.ok(steps.get("rebootOnce").inputs.Parameters.commands.includes("exit 3010"));
+        assert.equal(steps.get("rebootOnce").inputs.DocumentName, "dev-node-reboot-once");
         assert.equal(steps.get("continue").inputs.LifecycleActionResult, "CONTINUE");
         assert.equal(steps.get("abandon").inputs.LifecycleActionResult, "ABANDON");
     });
 
     test("launch: any failure abandons the node (the group replaces it) instead of serving broken gMSA pods", () => {
-        // Before the host is released, a failure releases it on the way to abandon; a failed release never fails the node.
+        // Before the host starts, a failure abandons at once; after, it releases the host on the way to
+        // abandon; a failed release never fails the node.
         for (const step of launch.mainSteps.filter((s: any) => !s.isEnd)) {
-            const expected = { releaseHost: "step:rebootOnce", rebootOnce: "step:abandon", releaseHostThenAbandon: "step:abandon" }[step.name as string] ?? "step:releaseHostThenAbandon";
+            const expected = {
+                readNode: "step:abandon", waitForDomainJoin: "step:abandon", readComputerName: "step:abandon",
+                releaseHost: "step:rebootOnce", rebootOnce: "step:abandon", releaseHostThenAbandon: "step:abandon",
+            }[step.name as string] ?? "step:releaseHostThenAbandon";
             assert.equal(step.onFailure, expected, step.name);
         }
     });
@@ -77,64 +79,25 @@ describe("lifecycle runbooks", () => {
             assert.equal(step.isCritical, false, step.name);
         }
         assert.equal(steps.get("releaseHost").onFailure, "step:continue");
-        assert.deepEqual(steps.get("readComputerName").inputs.Filters[1], { Name: "key", Values: [computerNameTag] });
+        assert.equal(steps.get("readNode").onFailure, "step:continue");
         assert.equal(steps.get("deleteComputerAccount").inputs.DocumentName, "dev-ad-delete-node-computer");
     });
 
-    test("the Python step reads the computer name the node printed and tags the node with it", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-"));
-        try {
-            // A stand-in boto3 that records the call.
-            fs.writeFileSync(path.join(dir, "boto3.py"), "calls = []\nclass _Ec2:\n    def create_tags(self, **kw):\n        calls.append(kw)\ndef client(name):\n    assert name == 'ec2'\n    return _Ec2()\n");
-            const step = launch.mainSteps.find((s: any) => s.name === "recordComputerName");
-            fs.writeFileSync(path.join(dir, "step.py"), step.inputs.Script);
-            const run = (output: string) => spawnSync("python3", ["-c", [
-                "import json, sys, boto3, step",
-                "try:",
-                `    print(json.dumps({'result': step.handler({'InstanceId': 'i-0abc', 'Output': ${JSON.stringify(output)}}, None), 'calls': boto3.calls}))`,
-                "except Exception as e:",
-                "    print(json.dumps({'error': str(e)}))",
-            ].join("\n")], { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir } });
-            const ok = JSON.parse(run("joined\ncomputerName=ec2amaz-4f2kq1b\n").stdout);
-            assert.deepEqual(ok.result, { computerName: "EC2AMAZ-4F2KQ1B" });
-            assert.deepEqual(ok.calls, [{ Resources: ["i-0abc"], Tags: [{ Key: computerNameTag, Value: "EC2AMAZ-4F2KQ1B" }] }]);
-            assert.equal(step.outputs[0].Selector, "$.Payload.computerName");
-            const bad = JSON.parse(run("computerName=WAY-TOO-LONG-A-NAME").stdout);
-            assert.match(bad.error, /did not report its computer name/);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-
-    test("hooks: launch waits an hour and abandons, terminate waits 15 minutes and continues; rules match them by name", () => {
+    test("hooks: launch waits an hour and abandons, terminate waits 15 minutes and continues; rules match this group's hook", () => {
         const names = lifecycleHookNames("dev");
         assert.deepEqual(lifecycleHookSpecs("dev").map((h) => [h.name, h.lifecycleTransition, h.heartbeatTimeout, h.defaultResult]), [
             [names.launch, "autoscaling:EC2_INSTANCE_LAUNCHING", 3600, "ABANDON"],
             [names.terminate, "autoscaling:EC2_INSTANCE_TERMINATING", 900, "CONTINUE"],
         ]);
-        assert.deepEqual(JSON.parse(lifecycleEventPattern("terminate", names.terminate)), {
-            source: ["aws.autoscaling"], "detail-type": ["EC2 Instance-terminate Lifecycle Action"], detail: { LifecycleHookName: [names.terminate] },
+        assert.deepEqual(JSON.parse(lifecycleEventPattern("terminate", "dev-windows-nodes", names.terminate)), {
+            source: ["aws.autoscaling"], "detail-type": ["EC2 Instance-terminate Lifecycle Action"], detail: { AutoScalingGroupName: ["dev-windows-nodes"], LifecycleHookName: [names.terminate] },
         });
     });
 
-    test("the EventBridge input becomes the runbook's parameters (lists of strings)", () => {
-        // EventBridge substitutes each <name> with the JSON string at its path.
-        const event = { detail: { EC2InstanceId: "i-0abc", AutoScalingGroupName: "windows-nodes-1", LifecycleHookName: "dev-hook" } };
-        const valueAt = (p: string) => p.slice(2).split(".").reduce((o: any, k) => o[k], event);
-        const rendered = lifecycleEventInput.inputTemplate.replace(/<(\w+)>/g, (_, name) => JSON.stringify(valueAt((lifecycleEventInput.inputPaths as Record<string, string>)[name])));
-        assert.deepEqual(JSON.parse(rendered), { InstanceId: ["i-0abc"], AutoScalingGroupName: ["windows-nodes-1"], LifecycleHookName: ["dev-hook"] });
-    });
-
-    test("IAM: EventBridge starts exactly the two runbooks; the runbooks touch only this cluster's nodes and groups", () => {
+    test("IAM: EventBridge starts exactly the two runbooks, passing only the automation role to SSM", () => {
         assert.equal(automationDefinitionArn("arn:aws:ssm:us-west-2:123456789012:document/dev-windows-node-launch"), "arn:aws:ssm:us-west-2:123456789012:automation-definition/dev-windows-node-launch:$DEFAULT");
         assert.throws(() => automationDefinitionArn("arn:aws:iam::123456789012:role/x"), /not an SSM document ARN/);
         const start = startAutomationPolicy(["arn:a:$DEFAULT"], "arn:aws:iam::123456789012:role/automation");
         assert.deepEqual(start.Statement[1].Condition, { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
-        const policy = nodeLifecycleAutomationPolicy({ partition: "aws", region: "us-west-2", clusterName: "dev", managementHostId: "i-0123456789abcdef0", documentArns: ["arn:doc1"] });
-        const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
-        assert.deepEqual(bySid.OnClusterNodes.Condition, { StringEquals: { "ssm:resourceTag/kubernetes.io/cluster/dev": "owned" } });
-        assert.equal(bySid.OnManagementHost.Resource, "arn:aws:ec2:us-west-2:*:instance/i-0123456789abcdef0");
-        assert.deepEqual(bySid.TagComputerName.Condition!["ForAllValues:StringEquals"], { "aws:TagKeys": [computerNameTag] });
-        assert.deepEqual(bySid.CompleteLifecycleActions.Condition, { StringEquals: { "autoscaling:ResourceTag/kubernetes.io/cluster/dev": "owned" } });
     });
 });

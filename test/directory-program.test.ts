@@ -168,9 +168,11 @@ describe("domain-joined on an existing directory", () => {
         const hostId = outputs(joined).adManagementHostId;
         const launch = JSON.parse(inputs(documentNamed(joined, "eks-gmsa-dev-windows-node-launch")).content);
         assert.deepEqual(launch.mainSteps.find((s: any) => s.name === "addToReadersGroup").inputs.InstanceIds, [hostId]);
-        const membership = JSON.parse(inputs(documentNamed(joined, "eks-gmsa-dev-ad-add-node-to-readers")).content).mainSteps[0].inputs.runCommand.join("\n");
-        assert.ok(membership.includes(`Get-SECSecretValue -SecretId '${adminSecret}'`));
-        assert.ok(membership.includes("',ou=eks,dc=corp,dc=example,dc=com'"));
+        // The payload the document carries (base64 in its one step) names the admin secret and confines the run to the join OU.
+        const step = JSON.parse(inputs(documentNamed(joined, "eks-gmsa-dev-ad-add-node-to-readers")).content).mainSteps[0].inputs.runCommand as string[];
+        const encoded = step.find((l) => l.startsWith("payload_base64='"))!;
+        const payload = JSON.parse(Buffer.from(encoded.slice("payload_base64='".length, -1), "base64").toString("utf8"));
+        assert.deepEqual([payload.operation, payload.adminSecretArn, payload.joinOu], ["node-join", adminSecret, "OU=EKS,DC=corp,DC=example,DC=com"]);
         assert.deepEqual(outputs(joined).windowsNodeLifecycleRunbooks, { launch: "eks-gmsa-dev-windows-node-launch", termination: "eks-gmsa-dev-windows-node-termination" });
     });
 

@@ -110,7 +110,7 @@ describe("existing directory: provisioning and credentials", () => {
     });
 
     test("domain-joined mode on an existing directory needs the admin credentials secret", () => {
-        const r = parse({ ...existing, directoryId: "d-1234567890", domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" }, { adminPassword: null, gmsa: { mode: "domainJoined", accounts: gmsa.accounts } });
+        const r = parse({ ...existing, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" }, { adminPassword: null, gmsa: { mode: "domainJoined", accounts: gmsa.accounts } });
         const problems = problemsOf(r).filter((l) => !l.startsWith("eks-gmsa:portableIdentityPassword"));
         assert.equal(problems.length, 1);
         assert.match(problems[0], /^eks-gmsa:activeDirectory\.adminCredentialsSecretArn: is required in gmsa\.mode domainJoined/);

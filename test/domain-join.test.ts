@@ -22,13 +22,16 @@ describe("domain-joined mode", () => {
         },
     });
 
-    test("an SSM association of AWS-JoinDirectoryServiceDomain targets the tag the Windows nodes launch with", () => {
+    test("an SSM association of AWS-JoinDirectoryServiceDomain targets the Windows group's instances by the tag EC2 Auto Scaling sets", () => {
         const association = inputs(one(joined, "aws:ssm/association:Association"));
         assert.equal(association.name, "AWS-JoinDirectoryServiceDomain");
-        assert.deepEqual(association.targets, [{ key: "tag:eks-gmsa:domain-join", values: ["eks-gmsa-dev"] }]);
+        const group = inputs(one(joined, "aws:autoscaling/group:Group")).name;
+        assert.equal(group, "eks-gmsa-dev-windows-nodes");
+        assert.deepEqual(association.targets, [{ key: "tag:aws:autoscaling:groupName", values: [group] }]);
         assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
+        // No tag of the nodes' own chooses them any more (anyone allowed to tag an instance could set it).
         const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
-        assert.equal(instanceTags["eks-gmsa:domain-join"], "eks-gmsa-dev");
+        assert.equal(instanceTags["eks-gmsa:domain-join"], undefined);
     });
 
     test("the association and the directory-service policy exist before the group's first node (no wait on itself)", () => {
@@ -37,7 +40,8 @@ describe("domain-joined mode", () => {
         const policy = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"))!;
         assert.ok(group.dependencies.includes(association.urn), "the group waits for the association");
         assert.ok(group.dependencies.includes(policy.urn), "the group waits for the policy");
-        assert.ok(!association.dependencies.includes(group.urn) && !JSON.stringify(association.inputs).includes(outputs(joined).windowsNodeAutoScalingGroupName), "the association does not wait for the group");
+        // It names the group by its fixed name, so it does not wait for the group resource.
+        assert.ok(!association.dependencies.includes(group.urn), "the association does not wait for the group");
         // Held nodes take longer than the provider's 10-minute default to be InService.
         assert.equal(inputs(group).waitForCapacityTimeout, "30m");
     });
@@ -82,8 +86,8 @@ describe("domain-joined settings", () => {
         assert.match(lineFor(problems, "eks-gmsa:activeDirectory.joinOu"), /"CN=Computers"; must be an OU distinguished name/);
     });
 
-    test("with a directory ID it parses", () => {
-        const r = parse({ ...activeDirectory, directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" });
+    test("with a directory ID and a join OU it parses", () => {
+        const r = parse({ ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" });
         assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
         assert.equal(r.settings.activeDirectory?.directoryId, "d-1234567890");
     });

@@ -320,10 +320,14 @@ function paths(doc: any, from: string): string[][] {
 }
 
 describe("the lifecycle runbooks start the host for their AD step and release it on every path", () => {
-    const args = { automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: hostId, runbookPrefix: "dev-windows-node-" };
+    const args = { automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: hostId, runbookPrefix: "dev-windows-node-", groupName: "dev-windows-nodes" };
+    const pin = (name: string) => ({ name, version: "1" });
     const runbooks = {
-        launch: JSON.parse(nodeLaunchRunbook({ ...args, domainName: "corp.example.com", membershipDocument: "dev-ad-add-node-to-readers" })),
-        termination: JSON.parse(nodeTerminationRunbook({ ...args, cleanupDocument: "dev-ad-delete-node-computer" })),
+        launch: JSON.parse(nodeLaunchRunbook({
+            ...args, hookName: "dev-windows-join-readers-group", domainName: "corp.example.com",
+            documents: { waitForDomainJoin: pin("dev-node-wait-for-domain-join"), addToReadersGroup: pin("dev-ad-add-node-to-readers"), rebootOnce: pin("dev-node-reboot-once") },
+        })),
+        termination: JSON.parse(nodeTerminationRunbook({ ...args, hookName: "dev-windows-delete-computer-account", documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") } })),
     };
 
     for (const [name, doc] of Object.entries(runbooks)) {
@@ -353,7 +357,7 @@ describe("the lifecycle runbooks start the host for their AD step and release it
     }
 
     test("the runbooks' role may start and stop the management host and no other instance", () => {
-        const policy = nodeLifecycleAutomationPolicy({ partition: "aws", region: "us-west-2", clusterName: "dev", managementHostId: hostId, documentArns: ["arn:doc1"] });
+        const policy = nodeLifecycleAutomationPolicy({ partition: "aws", region: "us-west-2", groupName: "dev-windows-nodes", managementHostId: hostId, nodeDocumentArns: ["arn:doc1"], hostDocumentArns: ["arn:doc2"] });
         const power = policy.Statement.filter((s) => [s.Action].flat().some((a) => /^ec2:(Start|Stop)Instances$/.test(a)));
         assert.deepEqual(power.map((s) => [s.Effect, [s.Action].flat().sort(), s.Resource]), [["Allow", ["ec2:StartInstances", "ec2:StopInstances"], `arn:aws:ec2:us-west-2:*:instance/${hostId}`]]);
         const follow = [policy.Statement.find((s) => s.Sid === "FollowCommands")!.Action].flat();

@@ -84,6 +84,8 @@ const domainJoined = (c: Config) => {
     c.sections.activeDirectory.directoryId = "d-1234567890";
     // New nodes join the readers' group with this account; removed nodes' accounts are deleted.
     c.sections.activeDirectory.adminCredentialsSecretArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
+    // ... in this OU only, which is the cluster's own.
+    c.sections.activeDirectory.joinOu = "OU=EKS,OU=Computers,DC=corp,DC=example,DC=com";
 };
 const account = (name: string, accountName: string, namespace = "web", serviceAccounts = ["webapp"]) => ({ name, account: accountName, allowed: [{ namespace, serviceAccounts }] });
 
