@@ -155,6 +155,8 @@ describe("usage", () => {
         ["a built-in group as the readers' group", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "domain computers"], /--group 'domain computers' is a built-in or well-known group/],
         ["krbtgt as the portable identity", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--identity-user", "krbtgt"], /--identity-user 'krbtgt' is a built-in or well-known account/],
         ["an OU with an escaped comma", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--ou", "OU=a\\,DC=evil,DC=test"], /--ou .* is not OU=<name>, CN=<name> or DC=<name>/],
+        ["node-cleanup naming neither a computer nor an instance", ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r"], /one of the arguments --computer --instance-id is required/],
+        ["an instance ID a node could have made up", ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--instance-id", "i-*"], /--instance-id 'i-\*' must be an EC2 instance ID/],
         ["an LDAP filter in a computer name", ["node-join", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--computer", "*)(cn=*"], /--computer '\*\)\(cn=\*' must be a computer name/],
     ];
     for (const [what, args, expected] of cases) {

@@ -434,13 +434,13 @@ describe("the real package against a Samba DC", { skip: sambaUnavailable() }, ()
         assert.ok((await members("eks-gmsa-readers")).some((m) => m.endsWith("$")), "a computer account (the probe) reads the password");
     });
 
-    test("a node's computer account joins the readers' group from SSM_ComputerName, and is deleted again on cleanup", { timeout: 120_000 }, async () => {
+    test("a node's computer account joins the readers' group from SSM_ComputerName, bound to SSM_InstanceId, and is deleted again on cleanup by the instance", { timeout: 120_000 }, async () => {
         await dc.createComputer("EC2AMAZ-HOST01");
         const node = { ...base(), identity: undefined, verify: undefined, joinOu: dc.computersOuDn };
-        const join = onHost({ ...node, operation: "node-join" }, { SSM_ComputerName: "EC2AMAZ-HOST01" });
+        const join = onHost({ ...node, operation: "node-join" }, { SSM_ComputerName: "EC2AMAZ-HOST01", SSM_InstanceId: "i-0123456789abcdef0", SSM_CreatedAfter: "2000-01-01T00:00:00Z" });
         assert.equal(join.status, 0, join.stdout + join.stderr);
         assert.ok((await members("eks-gmsa-readers")).includes("EC2AMAZ-HOST01$"));
-        const cleanup = onHost({ ...node, operation: "node-cleanup" }, { SSM_ComputerName: "EC2AMAZ-HOST01" });
+        const cleanup = onHost({ ...node, operation: "node-cleanup" }, { SSM_InstanceId: "i-0123456789abcdef0" });
         assert.equal(cleanup.status, 0, cleanup.stdout + cleanup.stderr);
         await assert.rejects(dc.sambaTool("computer", "show", "EC2AMAZ-HOST01"), "the account is gone");
     });

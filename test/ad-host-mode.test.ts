@@ -123,15 +123,36 @@ describe("provision on the management host", () => {
 });
 
 describe("node lifecycle on the management host", () => {
-    test("node-join and node-cleanup take the computer name from SSM_ComputerName", T, async () => {
+    const launched = "2000-01-01T00:00:00Z";
+    test("node-join binds the computer named in SSM_ComputerName to SSM_InstanceId; node-cleanup finds it by the instance alone", T, async () => {
         const node = await dc.createComputer("HOSTNODE1");
-        const join = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_ComputerName: node.name });
+        const nodeEnv = { SSM_ComputerName: node.name, SSM_InstanceId: "i-0123456789abcdef0", SSM_CreatedAfter: launched };
+        const join = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }), nodeEnv);
         assert.equal(join.status, 0, join.stdout);
-        assert.deepEqual(join.result?.changes, ["added computer HOSTNODE1$ to Host-Readers"]);
-        const cleanup = await host(payload({ operation: "node-cleanup", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_ComputerName: node.name });
+        assert.deepEqual(join.result?.changes, ["bound computer HOSTNODE1$ to i-0123456789abcdef0", "added computer HOSTNODE1$ to Host-Readers"]);
+        const again = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }), nodeEnv);
+        assert.deepEqual(again.result?.changes, []);
+        const other = await host(payload({ operation: "node-cleanup", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_InstanceId: "i-0fedcba9876543210" });
+        assert.equal(other.status, 0, other.stdout);
+        assert.deepEqual(other.result?.changes, [], "another instance's cleanup deletes nothing");
+        const cleanup = await host(payload({ operation: "node-cleanup", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_InstanceId: "i-0123456789abcdef0" });
         assert.equal(cleanup.status, 0, cleanup.stdout);
         assert.deepEqual(cleanup.result?.changes, [`deleted computer HOSTNODE1$ (${node.dn})`]);
         assert.deepEqual(cleanup.result?.chain, []);
+    });
+
+    test("a node that reports a sibling's computer name is refused, and the sibling's account stays its own", T, async () => {
+        const sibling = await dc.createComputer("HOSTNODE2");
+        const join = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }),
+            { SSM_ComputerName: sibling.name, SSM_InstanceId: "i-00000000000000002", SSM_CreatedAfter: launched });
+        assert.equal(join.status, 0, join.stdout);
+        const liar = await host(payload({ operation: "node-join", joinOu: dc.computersOuDn, identity: undefined, verify: false }),
+            { SSM_ComputerName: sibling.name, SSM_InstanceId: "i-0000000000000000b", SSM_CreatedAfter: launched });
+        assert.equal(liar.status, 1);
+        assert.equal(liar.stdout.trim().split("\n").at(-1), "eks-gmsa: node-join: HOSTNODE2$ belongs to another node (its description says 'eks-gmsa-owner: dev-cluster; node: i-00000000000000002', this node is 'eks-gmsa-owner: dev-cluster; node: i-0000000000000000b'); left alone; a node reported another node's computer name: check that node; the launch is abandoned");
+        const cleanup = await host(payload({ operation: "node-cleanup", joinOu: dc.computersOuDn, identity: undefined, verify: false }), { SSM_InstanceId: "i-0000000000000000b" });
+        assert.deepEqual(cleanup.result?.changes, [], "the liar's scale-in deletes nothing");
+        assert.ok((await account(dc, "HOSTNODE2$")), "the sibling's account is still there");
     });
 });
 
@@ -144,8 +165,10 @@ describe("the payload is checked before any secret is read or any DC contacted",
         ["a gMSA name with '$'", () => payload({ accounts: ["HostApp01$"] }), {}, "eks-gmsa: payload: accounts[0] must be given without the trailing '$'; fix the stack's configuration; the payload is rendered from it"],
         ["a secret that is not an ARN", () => payload({ adminSecretArn: "eks-gmsa/admin" }), {}, "eks-gmsa: payload: adminSecretArn must be a Secrets Manager secret ARN; fix the stack's configuration; the payload is rendered from it"],
         ["an unknown operation", () => payload({ operation: "delete-everything" }), {}, "eks-gmsa: payload: operation must be one of provision, node-join, node-cleanup; fix the stack's configuration; the payload is rendered from it"],
-        ["node-join without SSM_ComputerName", () => payload({ operation: "node-join" }), {}, "eks-gmsa: payload: SSM_ComputerName is not set; the SSM document passes the node's computer name in its ComputerName parameter"],
-        ["an SSM_ComputerName that is not a computer name", () => payload({ operation: "node-cleanup" }), { SSM_ComputerName: "NODE1*)(cn=*" }, "eks-gmsa: payload: SSM_ComputerName 'NODE1*)(cn=*' must be a computer name: 1 to 15 letters, digits or '-', not only digits; fix the stack's configuration; the payload is rendered from it"],
+        ["node-join without SSM_ComputerName", () => payload({ operation: "node-join" }), {}, "eks-gmsa: payload: SSM_ComputerName is not set; the SSM document passes it in its ComputerName parameter (interpolationType ENV_VAR needs SSM Agent 3.3.2746.0 or later)"],
+        ["an SSM_ComputerName that is not a computer name", () => payload({ operation: "node-join" }), { SSM_ComputerName: "NODE1*)(cn=*" }, "eks-gmsa: payload: SSM_ComputerName 'NODE1*)(cn=*' must be a computer name: 1 to 15 letters, digits or '-', not only digits; fix the stack's configuration; the payload is rendered from it"],
+        ["node-join without SSM_CreatedAfter", () => payload({ operation: "node-join" }), { SSM_ComputerName: "NODE1", SSM_InstanceId: "i-0123456789abcdef0" }, "eks-gmsa: payload: SSM_CreatedAfter is not set; the lifecycle runbook passes the instance's launch time in the CreatedAfter parameter"],
+        ["node-cleanup with an SSM_InstanceId that is not an instance ID", () => payload({ operation: "node-cleanup" }), { SSM_InstanceId: "i-*)(cn=*" }, "eks-gmsa: payload: SSM_InstanceId 'i-*)(cn=*' must be an EC2 instance ID such as i-0123456789abcdef0; fix the stack's configuration; the payload is rendered from it"],
     ];
     for (const [name, doc, env, line] of cases) {
         test(name, T, async () => {

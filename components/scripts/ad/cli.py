@@ -96,10 +96,17 @@ def parser():
                        ("node-cleanup", "delete a removed node's computer account if it is in the readers' group")):
         sub = command(name, text)
         sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
-        sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
         sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"))
+        sub.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"), help="the cluster the node belongs to (with --instance-id)")
+        instance_help = "EC2 instance ID: node-join binds the account to it; node-cleanup deletes only accounts bound to it"
         if name == "node-join":
+            sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
+            sub.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
             sub.add_argument("--created-after", type=iso_time, help="ISO 8601 time (the instance's launch): refuse an account created before it")
+        else:
+            which = sub.add_mutually_exclusive_group(required=True)
+            which.add_argument("--computer", type=checked(names.computer_name, "--computer"))
+            which.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
 
     host = commands.add_parser("host", help="run the management host's payload (SSM document)")
     host.add_argument("--payload-file", required=True)
@@ -145,9 +152,12 @@ def operate(directory, args, identity_password):
     if args.command in ("node-join", "node-cleanup"):
         import nodes
         join_ou = names.container_dn("--join-ou", args.join_ou, directory.base_dn) if args.join_ou else None
+        bind_to = nodes.binding(args.owner, args.instance_id) if args.instance_id else None
         if args.command == "node-cleanup":
+            if bind_to:
+                return nodes.cleanup_bound(directory, args.group, bind_to, join_ou=join_ou)
             return nodes.cleanup(directory, args.group, args.computer, join_ou=join_ou)
-        return nodes.join(directory, args.group, args.computer, join_ou=join_ou, created_after=args.created_after)
+        return nodes.join(directory, args.group, args.computer, join_ou=join_ou, created_after=args.created_after, bind_to=bind_to)
     import provision
     if args.command == "provision":
         ou = names.container_dn("--ou", args.ou, directory.base_dn) if args.ou else None

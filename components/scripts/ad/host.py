@@ -192,18 +192,30 @@ def pick_dc(addresses, dns_name, out):
     return dns_name
 
 
-def computer_from_env():
-    value = os.environ.get("SSM_ComputerName", "")
+def _from_env(variable, check, todo):
+    value = os.environ.get(variable, "")
     if not value:
-        raise AdError("payload", "SSM_ComputerName is not set", "the SSM document passes the node's computer name in its ComputerName parameter")
-    return _checked(names.computer_name, "SSM_ComputerName", value)
+        raise AdError("payload", "%s is not set" % variable, todo)
+    return _checked(check, variable, value)
+
+
+def computer_from_env():
+    """SSM_ComputerName: what the node printed after joining (untrusted; node-join checks the account)."""
+    return _from_env("SSM_ComputerName", names.computer_name,
+                     "the SSM document passes it in its ComputerName parameter (interpolationType ENV_VAR needs SSM Agent 3.3.2746.0 or later)")
+
+
+def instance_from_env():
+    """SSM_InstanceId: the node's instance, from the lifecycle event (EC2's, not the node's word)."""
+    return _from_env("SSM_InstanceId", names.instance_id,
+                     "the lifecycle runbook passes the instance in the InstanceId parameter (interpolationType ENV_VAR needs SSM Agent 3.3.2746.0 or later)")
 
 
 def created_after_from_env():
-    """SSM_CreatedAfter (optional): the instance's launch time, from the lifecycle event."""
+    """SSM_CreatedAfter: the instance's launch time, which EC2 reports."""
     value = os.environ.get("SSM_CreatedAfter", "")
     if not value:
-        return None
+        raise AdError("payload", "SSM_CreatedAfter is not set", "the lifecycle runbook passes the instance's launch time in the CreatedAfter parameter")
     try:
         return nodes.parse_time("SSM_CreatedAfter", value)
     except ValueError as e:
@@ -211,8 +223,11 @@ def created_after_from_env():
 
 
 def run(p, out):
-    computer = computer_from_env() if p["operation"] != "provision" else None
-    created_after = created_after_from_env() if p["operation"] == "node-join" else None
+    node = None
+    if p["operation"] == "node-join":
+        node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(p["owner"], instance_from_env())}
+    elif p["operation"] == "node-cleanup":
+        node = {"bind_to": nodes.binding(p["owner"], instance_from_env())}
     out.line("reading the AD credentials (adminSecretArn)")
     admin, admin_password = read_secret(p["region"], p["adminSecretArn"], "adminSecretArn", out)
     identity = None
@@ -226,7 +241,7 @@ def run(p, out):
     host = pick_dc(p["dcAddresses"], p["dnsName"], out)
     url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
     out.line("connecting to %s as %s\\%s" % (url, p["netbiosName"], admin))
-    facts, changes, probe = operate(p, url, host, admin, admin_password, identity, computer, created_after, out)
+    facts, changes, probe = operate(p, url, host, admin, admin_password, identity, node, out)
     chain = []
     if p["operation"] == "provision" and p["verify"]:
         who, password = identity if identity else probe
@@ -235,7 +250,7 @@ def run(p, out):
     return dict(facts, changes=changes, chain=chain)
 
 
-def operate(p, url, host, admin, admin_password, identity, computer, created_after, out):
+def operate(p, url, host, admin, admin_password, identity, node, out):
     """Connects as the admin and runs the operation; returns (facts, changes, probe credentials)."""
     try:
         directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
@@ -250,9 +265,9 @@ def operate(p, url, host, admin, admin_password, identity, computer, created_aft
         if p["operation"] == "provision":
             changes = provision.provision(directory, p["accounts"], p["readersGroup"], p["owner"], identity=identity, accounts_ou=p["accountsOu"])
         elif p["operation"] == "node-join":
-            changes = nodes.join(directory, p["readersGroup"], computer, join_ou=p["joinOu"], created_after=created_after)
+            changes = nodes.join(directory, p["readersGroup"], node["computer"], join_ou=p["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"])
         else:
-            changes = nodes.cleanup(directory, p["readersGroup"], computer, join_ou=p["joinOu"])
+            changes = nodes.cleanup_bound(directory, p["readersGroup"], node["bind_to"], join_ou=p["joinOu"])
         for change in changes:
             out.line(change)
         probe = None

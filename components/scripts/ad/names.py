@@ -74,6 +74,13 @@ def computer_name(what, value):
     return value
 
 
+def instance_id(what, value):
+    """An EC2 instance ID, as the lifecycle event and EC2 give it (never as a node reports it)."""
+    if not re.fullmatch(r"i-[0-9a-f]{8,17}", value or ""):
+        raise BadName("%s %r must be an EC2 instance ID such as i-0123456789abcdef0" % (what, value))
+    return value
+
+
 def owner_label(what, value):
     """The mark put on what eks-gmsa creates: the cluster's name or another short label."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):

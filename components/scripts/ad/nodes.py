@@ -26,9 +26,16 @@ def _group(directory, group, link):
     return found
 
 
+def binding(owner, instance_id):
+    """What node-join writes into a node's computer account (description, which the computer itself
+    may not write, unlike info): the account belongs to this EC2 instance of this cluster. At scale-in
+    the account is found by it, so nothing the node reported decides what is deleted."""
+    return "eks-gmsa-owner: %s; node: %s" % (owner, instance_id)
+
+
 def _node_computer(directory, computer, link, join_ou):
     """The plain computer account of a node, or AdError saying why it is not one."""
-    found = ac.lookup(directory, computer + "$")
+    found = ac.lookup(directory, computer + "$", ["description"])
     if found is None:
         return None
     if found.kind != "computer":
@@ -55,10 +62,11 @@ def parse_time(what, value):
     return parsed
 
 
-def join(directory, group, computer, join_ou=None, created_after=None):
+def join(directory, group, computer, join_ou=None, created_after=None, bind_to=None):
     """Adds the node's computer account to the readers' group; with created_after (ISO time, the
     instance's launch), refuses an account created before it: an older account of the same name
-    is not this node's."""
+    is not this node's. With bind_to (binding()), the account must be unbound or bound to this
+    instance, and is bound to it: a node that names a sibling's account is refused."""
     found_group = _group(directory, group, "node-join")
     node = _node_computer(directory, computer, "node-join", join_ou)
     if node is None:
@@ -70,15 +78,25 @@ def join(directory, group, computer, join_ou=None, created_after=None):
             raise AdError("node-join", "%s$ was created %s, before the node launched (%s): it is not this node's account; left alone"
                           % (computer, created.isoformat() if created else "at an unknown time", launched.isoformat()),
                           "delete the stale account of that name, then let the node join again")
+    changes = []
+    if bind_to is not None:
+        bound = node.value("description")
+        if bound is not None and bound != bind_to:
+            raise AdError("node-join", "%s$ belongs to another node (its description says %r, this node is %r); left alone" % (computer, bound, bind_to),
+                          "a node reported another node's computer name: check that node; the launch is abandoned")
+        if bound is None:
+            ac.Writer(directory, "node-join").modify("bind computer %s$ to its instance" % computer, node.dn,
+                                                     {"description": (ldb.FLAG_MOD_REPLACE, [bind_to])})
+            changes.append("bound computer %s$ to %s" % (computer, bind_to.split("node: ")[-1]))
     if ac.is_member(directory, found_group, node.dn):
-        return []
+        return changes
     ac.Writer(directory, "node-join").add_member(found_group, node.dn, "computer %s$" % computer)
-    return ["added computer %s$ to %s" % (computer, group)]
+    return changes + ["added computer %s$ to %s" % (computer, group)]
 
 
-def cleanup(directory, group, computer, join_ou=None):
+def cleanup(directory, group, computer, join_ou=None, found_group=None):
     """Deletes a removed node's computer account if it is one of eks-gmsa's nodes (see the module)."""
-    found_group = _group(directory, group, "node-cleanup")
+    found_group = found_group or _group(directory, group, "node-cleanup")
     node = _node_computer(directory, computer, "node-cleanup", join_ou)
     if node is None:
         return []
@@ -87,6 +105,19 @@ def cleanup(directory, group, computer, join_ou=None):
                       "delete it yourself if it is a stale node account")
     ac.Writer(directory, "node-cleanup").delete("delete computer %s$" % computer, node.dn, subtree=True)
     return ["deleted computer %s$ (%s)" % (computer, node.dn)]
+
+
+def cleanup_bound(directory, group, bind_to, join_ou=None):
+    """Deletes the computer accounts node-join bound to this instance (found by the binding, never
+    by a name), each only if it passes cleanup's checks; none found: nothing to delete."""
+    found_group = _group(directory, group, "node-cleanup")
+    base = join_ou or directory.base_dn
+    bound = directory.search(base, ldb.SCOPE_SUBTREE, "(&(objectClass=computer)(description=%s))" % ldb.binary_encode(bind_to), ["sAMAccountName"])
+    changes = []
+    for msg in bound:
+        computer = str(msg["sAMAccountName"][0]).rstrip("$")
+        changes += cleanup(directory, group, computer, join_ou=join_ou, found_group=found_group)
+    return changes
 
 
 def probe_name(owner):
