@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as YAML from "yaml";
 import { asAdmin, cli, projectRoot, run } from "./support/ad-cli";
+import { randomBytes } from "node:crypto";
 import { startSambaDomain, type SambaDomain, type SambaFacts } from "./support/samba";
 
 const adTs = path.join(projectRoot, "tools", "ad.ts");
@@ -89,7 +90,9 @@ describe("against a domain controller", () => {
     let dc: SambaDomain;
     let facts: SambaFacts;
     before(async () => {
-        dc = await startSambaDomain();
+        // A domain the project never saw: a realm, NetBIOS and DC name made up for this run.
+        const tag = randomBytes(3).toString("hex").toUpperCase();
+        dc = await startSambaDomain({ realm: `CLI${tag}.EXAMPLE.NET`, domain: `CLI${tag}`, hostName: `DC${tag}` });
         facts = await dc.facts();
     }, { timeout: 180_000 });
     after(async () => { await dc?.stop(); });

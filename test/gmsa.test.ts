@@ -15,7 +15,7 @@ const domainJoined = runOk({
         "eks-gmsa:portableIdentityPassword": null,
         "eks-gmsa:directoryAdminPassword": null,
         "eks-gmsa:network": devNetworkToSharedServices,
-        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
+        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf", joinOu: "OU=EKS-dev,OU=Computers,DC=corp,DC=example,DC=com" },
     },
 });
 
