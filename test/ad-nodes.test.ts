@@ -34,6 +34,19 @@ function lifecycle(command: "node-join" | "node-cleanup", computer: string, extr
 const members = async () => ((await account(dc, group, ["member"]))?.member ?? []).map((m) => m.split(",")[0]).sort();
 
 describe("node-join", () => {
+    test("with --wait, takes an account that reaches the DC only after node-join started (replication from the DC the node joined through)", T, async () => {
+        const started = Date.now();
+        const joining = lifecycle("node-join", "LATENODE1", ["--join-ou", joinOu(), "--wait", "40"]);
+        await new Promise((r) => setTimeout(r, 2_000));
+        await dc.createComputer("LATENODE1");
+        const r = await joining;
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), `added computer LATENODE1$ to ${group}`);
+        assert.ok(Date.now() - started < 40_000, `${Date.now() - started} ms`);
+        const cleaned = await lifecycle("node-cleanup", "LATENODE1", ["--join-ou", joinOu()]);
+        assert.equal(cleaned.status, 0, cleaned.stderr);
+    });
+
     test("adds the node's computer account to the readers' group; again changes nothing", T, async () => {
         const r = await lifecycle("node-join", node1.name, ["--join-ou", joinOu()]);
         assert.equal(r.status, 0, r.stderr);
@@ -48,7 +61,7 @@ describe("node-join", () => {
             [outside.name, new RegExp(`^ad: node-join: FILESRV1\\$ lies outside the join OU ${joinOu()} \\(it is CN=FILESRV1,CN=Computers,${dc.baseDn}\\); left alone`)],
             ["DC", /^ad: node-join: DC\$ is critical to the system \(isCriticalSystemObject\); left alone/],
             ["NodeApp01", /^ad: node-join: NodeApp01\$ is a group managed service account, not a node's computer account; left alone/],
-            ["GHOST1", /^ad: node-join: no computer account GHOST1\$ exists; the node joins the domain before this runs/],
+            ["GHOST1", /^ad: node-join: no computer account GHOST1\$ exists on DC\.samba\.test; the node joins the domain before this runs/],
         ];
         for (const [computer, message] of cases) {
             const r = await lifecycle("node-join", computer, ["--join-ou", joinOu()]);

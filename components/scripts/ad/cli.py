@@ -57,6 +57,12 @@ def iso_time(value):
         raise argparse.ArgumentTypeError(str(e))
 
 
+def wait_seconds(value):
+    if not value.isdigit() or int(value) > 600:
+        raise argparse.ArgumentTypeError("--wait must be a whole number of seconds from 0 to 600")
+    return int(value)
+
+
 def parser():
     top = Parser(prog="npm run ad --", description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.")
     commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
@@ -103,6 +109,7 @@ def parser():
             sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
             sub.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
             sub.add_argument("--created-after", type=iso_time, help="ISO 8601 time (the instance's launch): refuse an account created before it")
+            sub.add_argument("--wait", type=wait_seconds, default=0, help="seconds to wait for the account to reach this DC (replication), 0 to 600")
         else:
             which = sub.add_mutually_exclusive_group(required=True)
             which.add_argument("--computer", type=checked(names.computer_name, "--computer"))
@@ -157,7 +164,8 @@ def operate(directory, args, identity_password):
             if bind_to:
                 return nodes.cleanup_bound(directory, args.group, bind_to, join_ou=join_ou)
             return nodes.cleanup(directory, args.group, args.computer, join_ou=join_ou)
-        return nodes.join(directory, args.group, args.computer, join_ou=join_ou, created_after=args.created_after, bind_to=bind_to)
+        return nodes.join(directory, args.group, args.computer, join_ou=join_ou, created_after=args.created_after, bind_to=bind_to,
+                          wait_seconds=args.wait)
     import provision
     if args.command == "provision":
         ou = names.container_dn("--ou", args.ou, directory.base_dn) if args.ou else None
@@ -223,7 +231,7 @@ def main(argv):
         return 2
     if args.command == "host":
         return guarded(args)  # the SSM document bounds the host run (timeoutSeconds)
-    return bounded(max(30, 12 * args.timeout), args.command, lambda: guarded(args))
+    return bounded(max(30, 12 * args.timeout) + getattr(args, "wait", 0), args.command, lambda: guarded(args))
 
 
 if __name__ == "__main__":

@@ -265,7 +265,8 @@ def operate(p, url, host, admin, admin_password, identity, node, out):
         if p["operation"] == "provision":
             changes = provision.provision(directory, p["accounts"], p["readersGroup"], p["owner"], identity=identity, accounts_ou=p["accountsOu"])
         elif p["operation"] == "node-join":
-            changes = nodes.join(directory, p["readersGroup"], node["computer"], join_ou=p["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"])
+            changes = nodes.join(directory, p["readersGroup"], node["computer"], join_ou=p["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
+                                 wait_seconds=NODE_ACCOUNT_WAIT_SECONDS)
         else:
             changes = nodes.cleanup_bound(directory, p["readersGroup"], node["bind_to"], join_ou=p["joinOu"])
         for change in changes:
@@ -300,6 +301,9 @@ def check_chain(options, accounts, group, who, out):
                           (broken.todo if broken else "") or "")
     return entries
 
+
+# How long node-join waits for the node's account to replicate to this run's DC (within RUN_SECONDS).
+NODE_ACCOUNT_WAIT_SECONDS = 300
 
 # The whole run's bound: under the SSM documents' timeoutSeconds, so the failure is this line.
 RUN_SECONDS = 480

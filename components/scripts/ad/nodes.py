@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import re
 import secrets
+import time
 
 import ldb
 from samba.dsdb import DS_GUID_COMPUTERS_CONTAINER
@@ -62,15 +63,22 @@ def parse_time(what, value):
     return parsed
 
 
-def join(directory, group, computer, join_ou=None, created_after=None, bind_to=None):
+def join(directory, group, computer, join_ou=None, created_after=None, bind_to=None, wait_seconds=0):
     """Adds the node's computer account to the readers' group; with created_after (ISO time, the
     instance's launch), refuses an account created before it: an older account of the same name
     is not this node's. With bind_to (binding()), the account must be unbound or bound to this
     instance, and is bound to it: a node that names a sibling's account is refused."""
     found_group = _group(directory, group, "node-join")
     node = _node_computer(directory, computer, "node-join", join_ou)
+    # The node joined through whichever DC the join chose; within a site replication starts about
+    # 15 seconds after a change, so the account may reach this run's DC a little later.
+    deadline = time.monotonic() + wait_seconds
+    while node is None and time.monotonic() < deadline:
+        time.sleep(min(15, max(0.0, deadline - time.monotonic())))
+        node = _node_computer(directory, computer, "node-join", join_ou)
     if node is None:
-        raise AdError("node-join", "no computer account %s$ exists" % computer, "the node joins the domain before this runs; check that its join succeeded")
+        raise AdError("node-join", "no computer account %s$ exists on %s%s" % (computer, directory.dc_host_name, " after %ds" % wait_seconds if wait_seconds else ""),
+                      "the node joins the domain before this runs; check that its join succeeded and that the domain controllers replicate")
     if created_after is not None:
         launched = parse_time("created_after", created_after) if isinstance(created_after, str) else created_after
         created = node.created()
