@@ -10,6 +10,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
+import { readTlv } from "./support/ldapWire";
 
 const cli = path.join(projectRoot, "components", "scripts", "ad", "cli.py");
 const password = "Plain-Text-Never-0n-The-Wire";
@@ -34,22 +35,6 @@ function ber(tag: number, value: Buffer): Buffer {
 }
 const str = (tag: number, s: string) => ber(tag, Buffer.from(s, "utf8"));
 const int = (tag: number, n: number) => ber(tag, Buffer.from([n]));
-
-interface Tlv { tag: number; value: Buffer; end: number }
-function readTlv(buf: Buffer, at: number): Tlv | undefined {
-    if (buf.length < at + 2) return undefined;
-    let len = buf[at + 1];
-    let p = at + 2;
-    if (len & 0x80) {
-        const k = len & 0x7f;
-        if (buf.length < p + k) return undefined;
-        len = 0;
-        for (let i = 0; i < k; i++) len = len * 256 + buf[p + i];
-        p += k;
-    }
-    if (buf.length < p + len) return undefined;
-    return { tag: buf[at], value: buf.subarray(p, p + len), end: p + len };
-}
 
 interface Recorded { all: Buffer; bindAuthTags: number[]; searches: number }
 

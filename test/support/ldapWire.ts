@@ -88,9 +88,9 @@ function ber(tag: number, value: Buffer): Buffer {
     return Buffer.concat([Buffer.from([tag]), len, value]);
 }
 
-interface Tlv { tag: number; value: Buffer; end: number }
+export interface Tlv { tag: number; value: Buffer; end: number }
 
-function readTlv(buf: Buffer, at: number): Tlv | undefined {
+export function readTlv(buf: Buffer, at: number): Tlv | undefined {
     if (buf.length < at + 2) return undefined;
     const tag = buf[at];
     let len = buf[at + 1];

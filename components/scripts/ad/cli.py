@@ -7,15 +7,12 @@ every link holds), 1 the operation failed (one message: what broke, why, what to
 import argparse
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import names  # noqa: E402
+from bounded import run_bounded  # noqa: E402
 from connection import AdError, ConnectOptions, connect  # noqa: E402
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
@@ -175,38 +172,10 @@ def operate(directory, args, identity_password):
 
 
 def bounded(seconds, what, work):
-    """Runs work() in a child process and kills it after `seconds`. Samba's LDAP client blocks in C
-    on a server that accepts the connection and never answers, where no Python signal reaches it;
-    a separate process can always be stopped. Temporary files (krb5.conf, credential caches) live
-    under a directory this process removes whatever happened to the child."""
-    scratch = tempfile.mkdtemp(prefix="eks-gmsa-ad-run-")
-    os.environ["EKS_GMSA_AD_TMP"] = scratch
-    sys.stdout.flush()
-    sys.stderr.flush()
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            code = work()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    try:
-        end = time.monotonic() + seconds
-        while True:
-            pid, status = os.waitpid(child, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
-            if time.monotonic() > end:
-                os.kill(child, signal.SIGKILL)
-                os.waitpid(child, 0)
-                print("ad: timeout: %s got no complete answer within %ds; check that the address is a domain controller "
-                      "that answers LDAP, its load, and the network path, or raise --timeout" % (what, seconds), file=sys.stderr)
-                return 1
-            time.sleep(0.05)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    def timed_out():
+        print("ad: timeout: %s got no complete answer within %ds; check that the address is a domain controller "
+              "that answers LDAP, its load, and the network path, or raise --timeout" % (what, seconds), file=sys.stderr)
+    return run_bounded(seconds, work, timed_out)
 
 
 def guarded(args):

@@ -12,12 +12,9 @@ import ipaddress
 import json
 import os
 import re
-import shutil
-import signal
 import sys
-import tempfile
-import time
 
+from bounded import run_bounded
 import names
 import nodes
 import provision
@@ -323,33 +320,10 @@ def _main(payload_file, out):
 
 
 def main(payload_file, stream=None, seconds=RUN_SECONDS):
-    """Runs the payload in a child process killed after `seconds`: Samba's LDAP client can block in
-    C (a DC that accepts and never answers) where no Python signal reaches it. Temporary files
-    (krb5.conf, credential caches) live under a directory removed whatever happened to the child."""
+    """Runs the payload under run_bounded (see bounded.py), so a silent DC ends in one line too."""
     out = Output(stream or sys.stdout)
-    scratch = tempfile.mkdtemp(prefix="eks-gmsa-host-")
-    os.environ["EKS_GMSA_AD_TMP"] = scratch
-    sys.stdout.flush()
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            code = _main(payload_file, out)
-        finally:
-            sys.stdout.flush()
-            os._exit(code)
-    try:
-        end = time.monotonic() + seconds
-        while True:
-            pid, status = os.waitpid(child, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
-            if time.monotonic() > end:
-                os.kill(child, signal.SIGKILL)
-                os.waitpid(child, 0)
-                out.line("eks-gmsa: timeout: the run took longer than %ds; check the domain controllers' load and the network path from the "
-                         "management host" % seconds)
-                return 1
-            time.sleep(0.05)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+    def timed_out():
+        out.line("eks-gmsa: timeout: the run took longer than %ds; check the domain controllers' load and the network path from the "
+                 "management host" % seconds)
+    return run_bounded(seconds, lambda: _main(payload_file, out), timed_out)
