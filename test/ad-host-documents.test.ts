@@ -16,7 +16,7 @@ import {
     adCommandDocument, adPackageDir, commandDocumentSizeLimit, hostStepScriptPath, packageArchive, packageMarker, parseAdResult, payloadMarker,
     readAdPackage, renderHostStep, resultMarker, type AdPayload,
 } from "../components/directoryDocuments";
-import { sambaUnavailable, startSambaDomain, type SambaDomain } from "./support/samba";
+import { startSambaDomain, type SambaDomain } from "./support/samba";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ad-host-documents-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -365,7 +365,7 @@ function writeFakeBoto3(dir: string): void {
     ].join("\n") + "\n");
 }
 
-describe("the real package against a Samba DC", { skip: sambaUnavailable() }, () => {
+describe("the real package against a Samba DC", () => {
     let dc: SambaDomain;
     const boto = path.join(scratch, "boto3");
     writeFakeBoto3(boto);

@@ -1,37 +1,20 @@
 // The Samba AD fixture (test/support/samba.ts): a real domain controller on a loopback address,
 // answering LDAP and LDAPS, telling its own SID and GUID, and leaving nothing behind.
-// Needs Samba (bash test/support/install-samba.sh; CI installs it). Outside CI a machine without
-// Samba skips these tests; in CI (CI=true) a missing Samba fails them. The fixture's Python and
+// Needs Samba (bash test/support/install-samba.sh, which test/run-all.sh runs); without it these
+// tests fail, saying what to install. The fixture's Python and
 // bash scripts are linted here too (pyflakes3, shellcheck; test/run-all.sh installs both).
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { ldapRootDse, sambaUnavailable, startSambaDomain, type SambaDomain } from "./support/samba";
+import { connects } from "./support/loopback";
+import { ldapRootDse, startSambaDomain, type SambaDomain } from "./support/samba";
 
 const execFileAsync = promisify(execFile);
 
-const unavailable = sambaUnavailable();
-const skip = unavailable && !process.env.CI ? `Samba unavailable: ${unavailable}` : false;
-
-function connects(host: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect({ host, port });
-        s.setTimeout(2_000, () => {
-            s.destroy();
-            resolve(false);
-        });
-        s.once("connect", () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.once("error", () => resolve(false));
-    });
-}
 
 function tlsHandshake(host: string, port: number, ca: Buffer): Promise<tls.PeerCertificate> {
     return new Promise((resolve, reject) => {
@@ -71,7 +54,7 @@ describe("the fixture's scripts (test/support/*.py, *.sh) lint clean", () => {
     });
 });
 
-describe("Samba AD domain controller fixture", { skip }, () => {
+describe("Samba AD domain controller fixture", () => {
     let dc: SambaDomain;
 
     before(async () => {
@@ -97,9 +80,9 @@ describe("Samba AD domain controller fixture", { skip }, () => {
     });
 
     test("LDAP (389) and LDAPS (636) accept connections and serve the rootDSE; SMB (445) accepts", async () => {
-        assert.ok(await connects(dc.host, 389), "389 accepts");
+        assert.ok(await connects(dc.host, 389, 2_000), "389 accepts");
         assert.equal(dc.smbUnavailable, undefined, `SMB: ${dc.smbUnavailable}`);
-        assert.ok(await connects(dc.host, 445), "445 accepts");
+        assert.ok(await connects(dc.host, 445, 2_000), "445 accepts");
         // The certificate verifies against caCertFile for the address itself.
         const cert = await tlsHandshake(dc.host, 636, readFileSync(dc.caCertFile));
         assert.equal(String(cert.subject?.CN).toLowerCase(), dc.dcHostName.toLowerCase());
@@ -138,9 +121,9 @@ describe("Samba AD domain controller fixture", { skip }, () => {
         const { baseDir, host } = dc;
         await dc.stop();
         assert.equal(existsSync(baseDir), false, `${baseDir} removed`);
-        assert.equal(await connects(host, 389), false, "389 closed");
-        assert.equal(await connects(host, 636), false, "636 closed");
-        assert.equal(await connects(host, 445), false, "445 closed");
+        assert.equal(await connects(host, 389, 2_000), false, "389 closed");
+        assert.equal(await connects(host, 636, 2_000), false, "636 closed");
+        assert.equal(await connects(host, 445, 2_000), false, "445 closed");
         await dc.stop(); // idempotent
     });
 });
