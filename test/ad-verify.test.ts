@@ -110,13 +110,16 @@ describe("verify as the identity in the readers' group", () => {
         assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
     });
 
-    // connection.py leaves Samba's default "tls verify peer = as_strict_as_possible" with
-    // --ca-file, which demands a CRL file: every ldaps:// run with --ca-file fails with
-    // NT_STATUS_INVALID_PARAMETER_MIX before a byte is sent. Reported; passes once fixed there.
-    test("over ldaps:// with the DC's CA (--ca-file)", { timeout: 60_000, todo: "connection.py: tls verify peer with --ca-file" }, async () => {
+    test("over ldaps:// with the DC's CA (--ca-file)", { timeout: 60_000 }, async () => {
         const r = await verify(["--url", dc.ldapsUrl, "--ca-file", dc.caCertFile, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
+    });
+
+    test("over ldaps:// with neither --ca-file nor --insecure-tls: the system's CAs, which did not sign the DC's certificate, so one tls line", { timeout: 60_000 }, async () => {
+        const r = await verify(["--url", dc.ldapsUrl, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^FAIL\s+dc\s+the TLS connection to ldaps:\/\/[0-9.]+:636 failed .*\n\s+what to do: give the CA that signed the DC's certificate with --ca-file/m);
     });
 });
 

@@ -15,9 +15,6 @@ import names  # noqa: E402
 from bounded import run_bounded  # noqa: E402
 from connection import AdError, ConnectOptions, connect  # noqa: E402
 
-RESULT_MARKER = "EKS-GMSA-RESULT "
-
-
 class Usage(Exception):
     pass
 
@@ -189,6 +186,9 @@ def guarded(args):
         return 2
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
+        return 1
+    except Exception as e:  # one line, never a traceback; no secret reaches an exception's text here
+        print("ad: internal: %s: %s; please report it with the command line (without passwords)" % (type(e).__name__, str(e)[:300]), file=sys.stderr)
         return 1
 
 

@@ -133,6 +133,10 @@ def krb5_conf(workspace, realm, kdcs):
     return path
 
 
+# Debian's and Ubuntu's bundle of the CAs the system trusts (package ca-certificates).
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
 def load_parm(workspace, options=None, realm=None, workgroup=None):
     """Samba settings from an empty smb.conf (never the host's), with sealing forced and TLS as asked."""
     lp = LoadParm()
@@ -145,14 +149,13 @@ def load_parm(workspace, options=None, realm=None, workgroup=None):
     if options is not None and options.endpoint.scheme == "ldaps":
         if options.insecure_tls:
             lp.set("tls verify peer", "no_check")
-        elif options.ca_file:
-            # The default, as_strict_as_possible, also demands a CRL file; ca_and_name would refuse
-            # an address in --url even with a matching IP subjectAltName (Samba 4.22 tls_tstream.c).
-            lp.set("tls cafile", options.ca_file)
-            lp.set("tls verify peer", "ca_and_name_if_available")
         else:
-            lp.set("tls trust system cas", "yes")
-            lp.set("tls ca directories", "/etc/ssl/certs")
+            # The CA: --ca-file, else the system's bundle (one file: "tls trust system cas" exists
+            # only from Samba 4.21). The default, as_strict_as_possible, also demands a CRL file;
+            # ca_and_name checks the DC's name, but refuses an address in --url even with a
+            # matching IP subjectAltName, where only the CA is checked (Samba 4.22 tls_tstream.c).
+            lp.set("tls cafile", options.ca_file or SYSTEM_CA_BUNDLE)
+            lp.set("tls verify peer", "ca_and_name_if_available" if options.endpoint.is_address else "ca_and_name")
     return lp
 
 
@@ -191,7 +194,9 @@ def explain_ldb_error(error, endpoint, user):
         return AdError("bind", why % user, todo)
     if "CONNECTION_REFUSED" in message:
         return AdError("reach", "%s refused the connection" % endpoint.url(), "check that it is a domain controller listening on port %d" % endpoint.port)
-    if endpoint.scheme == "ldaps" and ("TLS" in message.upper() or "PARAMETER_MIX" in message or "CERT" in message.upper()):
+    # TCP reached the port already (reach()), so on ldaps:// a client-side failure is the TLS handshake:
+    # Samba reports an untrusted or mismatched certificate as NT_STATUS_INVALID_PARAMETER.
+    if endpoint.scheme == "ldaps" and ("TLS" in message.upper() or "CERT" in message.upper() or "LDAP client internal error" in message):
         return AdError("tls", "the TLS connection to %s failed (%s)" % (endpoint.url(), message.strip()[:200]),
                        "give the CA that signed the DC's certificate with --ca-file, or use ldap:// (sealed with Kerberos/NTLM)")
     if code == ldb.ERR_STRONG_AUTH_REQUIRED:
@@ -236,7 +241,9 @@ class Directory:
         except ldb.LdbError as e:
             if e.args[0] == ldb.ERR_NO_SUCH_OBJECT:
                 return []
-            raise
+            code, message = (e.args + (None, ""))[:2]
+            raise AdError("ldap", "%s refused a search under %s (LDAP error %s: %s)" % (self.dc_host_name, base, code, str(message).strip()[:200]),
+                          "check the account's read rights there, and the DC's health; run again")
 
     def find_account(self, sam_account_name, attrs=()):
         """The one object with this sAMAccountName anywhere in the domain, or None."""
