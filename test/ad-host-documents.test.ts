@@ -94,7 +94,7 @@ const standInDir = path.join(scratch, "package");
 const standInFiles = writeStandInPackage(standInDir);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-const everyPackage = ["python3-samba", "python3-boto3", "krb5-user", "smbclient"];
+const everyPackage = ["python3-samba", "samba-dsdb-modules", "python3-boto3", "krb5-user", "smbclient"];
 
 /** Stand-ins for dpkg-query and apt-get: installed packages from a file, apt-get calls logged. */
 function fakeTools(dir: string): void {
@@ -204,15 +204,15 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
         assert.equal(run.status, 0, run.stderr);
         assert.deepEqual(run.aptCalls, [
             "DEBIAN_FRONTEND=noninteractive -q -o DPkg::Lock::Timeout=600 update",
-            "DEBIAN_FRONTEND=noninteractive -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends python3-boto3 krb5-user",
+            "DEBIAN_FRONTEND=noninteractive -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends samba-dsdb-modules python3-boto3 krb5-user",
         ]);
-        assert.equal(run.stderr, "eks-gmsa-host: installing python3-boto3 krb5-user from the Ubuntu archive\n");
+        assert.equal(run.stderr, "eks-gmsa-host: installing samba-dsdb-modules python3-boto3 krb5-user from the Ubuntu archive\n");
         assert.ok(!run.stdout.includes("Done"), "apt's output stays out of the run's output");
         assert.deepEqual(runDocument(provisionDocument()).aptCalls, [], "nothing to install, no apt call");
     });
 
     test("when apt cannot reach the archive the run fails with one line: what, apt's last word, what to do", () => {
-        const run = runDocument(provisionDocument(), { installed: ["python3-samba", "python3-boto3", "smbclient"], aptFail: "E: Failed to fetch http://us-west-2.ec2.archive.ubuntu.com/ubuntu/dists/noble/InRelease" });
+        const run = runDocument(provisionDocument(), { installed: ["python3-samba", "samba-dsdb-modules", "python3-boto3", "smbclient"], aptFail: "E: Failed to fetch http://us-west-2.ec2.archive.ubuntu.com/ubuntu/dists/noble/InRelease" });
         assert.equal(run.status, 1);
         assert.equal(run.stdout, "");
         assert.match(run.stderr, /^eks-gmsa-host: installing krb5-user from the Ubuntu archive\neks-gmsa-host: could not install krb5-user: E: Failed to fetch http:\/\/us-west-2\.ec2\.archive\.ubuntu\.com\/ubuntu\/dists\/noble\/InRelease \(the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy\)\n$/);

@@ -16,7 +16,10 @@ package_base64='@AD_PACKAGE_BASE64@'
 payload_base64='@AD_PAYLOAD_BASE64@'
 readonly python=/usr/bin/python3
 # Samba's Python bindings and client tools, boto3 for Secrets Manager: all in Ubuntu's archive.
-readonly packages=(python3-samba python3-boto3 krb5-user smbclient)
+# samba-dsdb-modules holds ildap, Samba's LDAP backend for ldb: python3-samba does not depend on it,
+# and without it SamDB("ldap://...") falls back to libldb2's OpenLDAP backend, which ignores Samba's
+# credentials and connects anonymously (test/ad-older-samba.test.ts found it).
+readonly packages=(python3-samba samba-dsdb-modules python3-boto3 krb5-user smbclient)
 
 say() { echo "eks-gmsa-host: $*" >&2; }
 

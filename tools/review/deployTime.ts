@@ -331,7 +331,7 @@ export const durationFigures: readonly DurationFigure[] = [
         seconds: { low: 45, mid: 120, high: 600 },
         evidence: {
             kind: "assumption",
-            assumption: "on a new host, apt installs the Samba packages first (python3-samba, python3-boto3, krb5-user, smbclient with their dependencies: a minute or two from the regional Ubuntu mirror); then a few AD writes and reads over LDAP and the whole-chain check (DNS, Kerberos, LDAP, one SMB listing), seconds each; status polled every 10 s (components/scripts/run-ad-document.sh); the high end is far below the script's own 20-minute limit. On a first up the host was just created and runs; a later run first starts the stopped host (its boot to SSM Online is linux-boot-to-ssm) and stops it afterwards (one API call)",
+            assumption: "on a new host, apt installs the Samba packages first (python3-samba, samba-dsdb-modules, python3-boto3, krb5-user, smbclient with their dependencies: a minute or two from the regional Ubuntu mirror); then a few AD writes and reads over LDAP and the whole-chain check (DNS, Kerberos, LDAP, one SMB listing), seconds each; status polled every 10 s (components/scripts/run-ad-document.sh); the high end is far below the script's own 20-minute limit. On a first up the host was just created and runs; a later run first starts the stopped host (its boot to SSM Online is linux-boot-to-ssm) and stops it afterwards (one API call)",
         },
     },
     {

@@ -187,8 +187,14 @@ def guarded(args):
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
         return 1
-    except Exception as e:  # one line, never a traceback; no secret reaches an exception's text here
-        print("ad: internal: %s: %s; please report it with the command line (without passwords)" % (type(e).__name__, str(e)[:300]), file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - one line, never a traceback (nor silence: the bounded child's would be lost)
+        # Mostly an older Samba's bindings lacking a name this package imports (ImportError).
+        line = "internal: %s: %s; report this with the output of: python3 -c 'import samba; print(samba.version)'" % (
+            type(e).__name__, " ".join(str(e).split())[:300])
+        if args.command == "host":
+            print("eks-gmsa: " + line)  # host mode reports on stdout (host.py)
+        else:
+            print("ad: " + line, file=sys.stderr)
         return 1
 
 

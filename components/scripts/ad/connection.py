@@ -15,6 +15,7 @@ import tempfile
 from urllib.parse import urlsplit
 
 import ldb
+import samba.param
 from samba import Ldb as SambaLdb
 from samba.credentials import AUTO_USE_KERBEROS, DONT_USE_KERBEROS, Credentials
 from samba.param import LoadParm
@@ -204,8 +205,25 @@ def explain_ldb_error(error, endpoint, user):
     return AdError("bind", "cannot bind to %s as %s (%s)" % (endpoint.url(), user, message.strip()[:200]), "check the URL, the account and the network path")
 
 
+def require_ldap_client():
+    """AdError unless Samba's own LDAP backend for ldb (ildap) is installed. Without it ldb opens
+    ldap:// with libldb2's OpenLDAP backend, which ignores Samba's credentials: every bind then
+    "succeeds" anonymously and the first real search fails with "Operation unavailable without
+    authentication". Debian's and Ubuntu's python3-samba do not depend on samba-dsdb-modules,
+    which ships it."""
+    where = os.path.join(samba.param.modules_dir(), "ldb")  # where samba.Ldb loads its modules from
+    try:
+        present = any(name.startswith("ildap.") for name in os.listdir(where))
+    except OSError:
+        present = False
+    if not present:
+        raise AdError("ldap client", "Samba's LDAP client module (ildap) is not in %s, so Samba's Python cannot bind with "
+                      "Kerberos or NTLM" % where, "install samba-dsdb-modules (apt-get install samba-dsdb-modules)")
+
+
 def root_dse(endpoint, lp, attrs=("defaultNamingContext", "dnsHostName", "currentTime", "configurationNamingContext", "rootDomainNamingContext")):
     """The DC's rootDSE, read anonymously (before any credential is sent)."""
+    require_ldap_client()
     anonymous = Credentials()
     anonymous.set_anonymous()
     try:

@@ -6,7 +6,7 @@ leaves half a change behind. Idempotent: a second provision prints nothing."""
 
 import ldb
 from samba.credentials import AUTO_USE_KERBEROS, DONT_USE_KERBEROS, Credentials
-from samba.dsdb import DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER, DS_GUID_USERS_CONTAINER
+from samba.dsdb import DS_GUID_USERS_CONTAINER
 from samba.samdb import SamDB
 
 import accounts as ac
@@ -18,6 +18,9 @@ from connection import AdError, explain_ldb_error, quiet_stderr
 # "lack the AES bits (0x8 for AES128, 0x10 for AES256)" are the ones at risk). The CCG plugin and
 # MIT Kerberos use AES; the gMSA's keys exist for every type, so adding RC4 later is one attribute.
 SUPPORTED_ENCRYPTION_TYPES = 0x18
+# The Managed Service Accounts container's well-known object GUID ([MS-ADTS] 6.1.1.4, Samba's
+# libds/common/flags.h). samba.dsdb exports it from Samba 4.19 on; Debian bookworm's 4.17 lacks it.
+DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER = "1EB93889E40C45DF9F0C64D23BBB6237"
 # Days between password changes; New-ADServiceAccount's default. It cannot change after creation.
 MANAGED_PASSWORD_INTERVAL = 30
 
