@@ -101,10 +101,13 @@ function field(header: Buffer, offset: number, width: number, value: string): vo
 
 const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, "0");
 
+/** RFC 1952's gzip header OS value "unknown". */
+const gzipUnknownOs = 255;
+
 /**
  * A POSIX ustar archive of plain files at its top level, byte for byte the same for the same
  * files: owner root, mode 0600, time 0 (the step extracts with --no-same-owner and -m, so
- * neither matters on the host). gzip level 9, header time 0.
+ * neither matters on the host). gzip level 9, header time 0, header OS 255 ("unknown").
  */
 export function packageArchive(files: readonly PackageFile[]): Buffer {
     const blocks: Buffer[] = [];
@@ -126,7 +129,13 @@ export function packageArchive(files: readonly PackageFile[]): Buffer {
         blocks.push(header, file.content, Buffer.alloc((512 - (file.content.length % 512)) % 512));
     }
     blocks.push(Buffer.alloc(1024));
-    return gzipSync(Buffer.concat(blocks), { level: 9 });
+    const gzip = gzipSync(Buffer.concat(blocks), { level: 9 });
+    // Byte 9 of the gzip header is the OS zlib was compiled for (3 on Linux, other values on
+    // Windows and macOS builds): fixed, so a deploy from any OS renders the same document. zlib
+    // sets no header CRC (FHCRC), so nothing else covers the byte.
+    if (gzip[3] !== 0) throw new Error(`zlib wrote gzip header flags ${gzip[3]}: the package archive expects none`);
+    gzip[9] = gzipUnknownOs;
+    return gzip;
 }
 
 const base64Literal = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -295,6 +295,21 @@ describe("rendering", () => {
         for (const f of files) assert.ok(fs.readFileSync(path.join(out, f.name)).equals(f.content), f.name);
     });
 
+    test("the gzip header names no time and no OS, so a deploy from Linux, Windows or macOS renders the same document", () => {
+        const archive = packageArchive(readAdPackage(standInDir));
+        // RFC 1952: ID1 ID2 CM FLG MTIME(4) XFL OS. zlib writes its compile-time OS (3 on Linux, 10 on Windows, 19 on macOS).
+        assert.deepEqual([...archive.subarray(0, 4)], [0x1f, 0x8b, 8, 0], "gzip, deflate, no optional fields (no header CRC covers the OS byte)");
+        assert.equal(archive.readUInt32LE(4), 0, "no modification time");
+        assert.equal(archive[9], 255, "OS 255, unknown");
+        const check = spawnSync("gzip", ["-t"], { input: archive });
+        assert.equal(check.status, 0, `gzip -t refuses the archive: ${check.stderr}`);
+        // The document carries that archive: the step's package literal starts with the same header.
+        const lines: string[] = JSON.parse(provisionDocument()).mainSteps[0].inputs.runCommand;
+        const literal = lines.map((l) => /^package_base64='([A-Za-z0-9+/]*={0,2})'$/.exec(l)?.[1]).find((v) => v !== undefined);
+        assert.ok(literal, "the document carries a package_base64 literal");
+        assert.ok(Buffer.from(literal, "base64").equals(archive));
+    });
+
     test("a document over SSM's 64 KB limit is refused when rendered, naming its size", () => {
         const dir = fs.mkdtempSync(path.join(scratch, "big-package-"));
         fs.writeFileSync(path.join(dir, "cli.py"), "");
