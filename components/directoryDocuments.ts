@@ -108,7 +108,7 @@ const gzipUnknownOs = 255;
  * A POSIX ustar archive of plain files at its top level, byte for byte the same for the same
  * files: owner root, mode 0600, time 0 (the step extracts with --no-same-owner and -m, so
  * neither matters on the host). gzip level 9, header time 0, header OS 255 ("unknown"). The
- * deflate bytes are those of Node's bundled zlib: the same on every OS for one zlib version.
+ * deflate bytes are Node's bundled zlib's (docs/active-directory.md says when they can differ).
  */
 export function packageArchive(files: readonly PackageFile[]): Buffer {
     const blocks: Buffer[] = [];
