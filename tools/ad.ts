@@ -12,7 +12,7 @@ import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
 
 const cli = path.join(__dirname, "..", "components", "scripts", "ad", "cli.py");
 
-const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.21 or newer for verify): on Debian or Ubuntu, apt-get install python3-samba smbclient krb5-user (on Debian bookworm from bookworm-backports: apt-get install -t bookworm-backports python3-samba smbclient)";
+const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.19 or newer, as Ubuntu 24.04 ships), and for verify MIT Kerberos's kvno and smbclient: on Ubuntu 24.04 or later, apt-get install python3-samba krb5-user smbclient; on Debian bookworm (Samba 4.17), apt-get install krb5-user, then apt-get install -t bookworm-backports python3-samba smbclient";
 
 /** The first of EKS_GMSA_PYTHON (when set), /usr/bin/python3 and python3 that imports samba. */
 export function findPython(env: NodeJS.ProcessEnv = process.env): string | undefined {
