@@ -7,8 +7,9 @@
 // unpacks both into a fresh private directory and runs `cli.py host --payload-file`. No value
 // reaches the shell as code: base64 has no quote, `$`, backtick, space or brace, so neither the
 // shell nor SSM's `{{ }}` interpolation reads anything in it, and the Python parses the payload.
-// The node documents' computer name is an SSM parameter with `interpolationType: ENV_VAR`: the
-// agent hands it to the step as $SSM_ComputerName (after `allowedPattern`), never as text.
+// The node documents' values (computer name, instance ID, launch time) are SSM parameters with
+// `interpolationType: ENV_VAR`: the agent checks each against its `allowedPattern` and hands it to
+// the step as $SSM_<name>, never as text.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -50,14 +51,26 @@ export const payloadMarker = "@AD_PAYLOAD_BASE64@";
  */
 export const commandDocumentSizeLimit = 64_000;
 
-/** The node documents' parameter: a NetBIOS computer name, validated by SSM, passed as an environment variable. */
-export const computerNameParameter = {
-    type: "String",
-    description: "NetBIOS computer name of the node (what the launch runbook recorded in the eks-gmsa:computer-name tag)",
-    allowedPattern: "^[A-Za-z0-9-]{1,15}$",
-    // SSM Agent 3.3.2746.0 and later set SSM_ComputerName; the step never uses {{ ComputerName }}.
-    interpolationType: "ENV_VAR",
+/**
+ * Every parameter a management-host document may take, each checked by SSM against its pattern
+ * before the document runs. Only ComputerName comes from the node; InstanceId comes from the
+ * lifecycle event (checked against the group first) and CreatedAfter is EC2's LaunchTime of the
+ * instance (node-join refuses an account created before it). host.py reads them as SSM_<name>.
+ */
+export const nodeParameters = {
+    ComputerName: { description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)", allowedPattern: "^[A-Za-z0-9-]{1,15}$" },
+    InstanceId: { description: "The node's EC2 instance ID, an instance of this cluster's Windows auto scaling group", allowedPattern: "^i-[0-9a-f]{8,17}$" },
+    CreatedAfter: { description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
 } as const;
+export type NodeParameterName = keyof typeof nodeParameters;
+
+type NodeOperation = "node-join" | "node-cleanup";
+
+/** Which parameters each management-host node operation takes. */
+export const nodeOperationParameters: Record<NodeOperation, readonly NodeParameterName[]> = {
+    "node-join": ["ComputerName", "InstanceId", "CreatedAfter"],
+    "node-cleanup": ["InstanceId"],
+};
 
 export interface PackageFile {
     name: string;
@@ -88,10 +101,14 @@ function field(header: Buffer, offset: number, width: number, value: string): vo
 
 const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, "0");
 
+/** RFC 1952's gzip header OS value "unknown". */
+const gzipUnknownOs = 255;
+
 /**
  * A POSIX ustar archive of plain files at its top level, byte for byte the same for the same
  * files: owner root, mode 0600, time 0 (the step extracts with --no-same-owner and -m, so
- * neither matters on the host). gzip level 9, header time 0.
+ * neither matters on the host). gzip level 9, header time 0, header OS 255 ("unknown"). The
+ * deflate bytes are Node's bundled zlib's (docs/active-directory.md says when they can differ).
  */
 export function packageArchive(files: readonly PackageFile[]): Buffer {
     const blocks: Buffer[] = [];
@@ -113,7 +130,13 @@ export function packageArchive(files: readonly PackageFile[]): Buffer {
         blocks.push(header, file.content, Buffer.alloc((512 - (file.content.length % 512)) % 512));
     }
     blocks.push(Buffer.alloc(1024));
-    return gzipSync(Buffer.concat(blocks), { level: 9 });
+    const gzip = gzipSync(Buffer.concat(blocks), { level: 9 });
+    // Byte 9 of the gzip header is the OS zlib was compiled for (3 on Linux, other values on
+    // Windows and macOS builds): fixed, so a deploy from any OS renders the same document. zlib
+    // sets no header CRC (FHCRC), so nothing else covers the byte.
+    if (gzip[3] !== 0) throw new Error(`zlib wrote gzip header flags ${gzip[3]}: the package archive expects none`);
+    gzip[9] = gzipUnknownOs;
+    return gzip;
 }
 
 const base64Literal = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -138,8 +161,11 @@ const nodeOperations: readonly AdPayload["operation"][] = ["node-join", "node-cl
 export interface AdCommandDocumentArgs {
     description: string;
     payload: AdPayload;
-    /** Node documents: take the computer name as the SSM parameter ComputerName (read by the Python from $SSM_ComputerName). */
-    computerNameParameter?: boolean;
+    /**
+     * Node documents: the SSM parameters the document takes, by name from nodeParameters (the
+     * Python reads each from $SSM_<name>). Required for node operations, refused for provision.
+     */
+    parameters?: readonly NodeParameterName[];
     /** Tests: another package directory. */
     packageDir?: string;
 }
@@ -149,8 +175,13 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
     const { payload } = args;
     const isNode = nodeOperations.includes(payload.operation);
     if (!isNode && payload.operation !== "provision") throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join or node-cleanup`);
-    if (isNode !== Boolean(args.computerNameParameter)) {
-        throw new Error(`AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} computerNameParameter: the computer name reaches the host only as the document parameter`);
+    const parameters = args.parameters ?? [];
+    if (isNode !== (parameters.length > 0)) {
+        throw new Error(`AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} parameters: a node's values reach the host only as document parameters, and provisioning has none`);
+    }
+    for (const [index, name] of parameters.entries()) {
+        if (!Object.hasOwn(nodeParameters, name)) throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(nodeParameters).join(", ")}`);
+        if (parameters.indexOf(name) !== index) throw new Error(`parameters: ${name} is listed twice`);
     }
     const packageBase64 = packageArchive(readAdPackage(args.packageDir)).toString("base64");
     const payloadBase64 = Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
@@ -158,7 +189,8 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
     const content = JSON.stringify({
         schemaVersion: "2.2",
         description: args.description,
-        ...(isNode ? { parameters: { ComputerName: computerNameParameter } } : {}),
+        // ENV_VAR: SSM Agent 3.3.2746.0 and later set SSM_<name>; the step never uses {{ name }}.
+        ...(isNode ? { parameters: Object.fromEntries(parameters.map((name) => [name, { type: "String", ...nodeParameters[name], interpolationType: "ENV_VAR" }])) } : {}),
         mainSteps: [{
             action: "aws:runShellScript",
             name: "run",

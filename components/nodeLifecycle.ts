@@ -6,10 +6,10 @@
 // needs it, and completes the lifecycle action. ./nodeLifecycleRunbooks.ts says what is trusted.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { adCommandDocument, type AdPayload } from "./directoryDocuments";
+import { adCommandDocument, nodeOperationParameters, type AdPayload } from "./directoryDocuments";
 import {
     automationDefinitionArn, lifecycleEventInput, lifecycleEventPattern, lifecycleRunbookNames, nodeCommandDocument, nodeLaunchRunbook,
-    nodeLifecycleAutomationPolicy, nodeOperationParameters, nodeParameters, nodeScripts, nodeTerminationRunbook, startAutomationPolicy,
+    nodeLifecycleAutomationPolicy, nodeScripts, nodeTerminationRunbook, startAutomationPolicy,
 } from "./nodeLifecycleRunbooks";
 import { serviceTrustPolicy } from "./iamPolicies";
 
@@ -53,19 +53,11 @@ export function lifecycleHookSpecs(clusterName: string): aws.types.input.autosca
 }
 
 /**
- * A management-host document for a node operation. Its parameters are exactly the operation's
- * (nodeOperationParameters), each checked by SSM against its pattern and handed to the Python as
- * the environment variable SSM_<name> (interpolationType ENV_VAR, like the ComputerName
- * parameter adCommandDocument declares); none is ever text in the step.
+ * A management-host document for a node operation: it takes exactly the operation's parameters
+ * (nodeOperationParameters), which SSM checks and hands to the Python as environment variables.
  */
 export function nodeOperationDocument(description: string, payload: AdPayload & { operation: "node-join" | "node-cleanup" }, packageDir?: string): string {
-    const document = JSON.parse(adCommandDocument({ description, payload, computerNameParameter: true, ...(packageDir ? { packageDir } : {}) }));
-    const declared = document.parameters?.ComputerName;
-    if (!declared || declared.interpolationType !== "ENV_VAR") throw new Error("adCommandDocument no longer declares ComputerName as an ENV_VAR parameter: nodeOperationDocument must follow it");
-    document.parameters = Object.fromEntries(nodeOperationParameters[payload.operation].map((name) => [name, {
-        type: "String", description: nodeParameters[name].description, allowedPattern: nodeParameters[name].allowedPattern, interpolationType: declared.interpolationType,
-    }]));
-    return JSON.stringify(document, null, 2);
+    return adCommandDocument({ description, payload, parameters: nodeOperationParameters[payload.operation], ...(packageDir ? { packageDir } : {}) });
 }
 
 export class NodeLifecycle extends pulumi.ComponentResource {

@@ -17,6 +17,7 @@
 // docs/active-directory.md has the race analysis).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { nodeParameters } from "./directoryDocuments";
 import type { PolicyDocument } from "./iamPolicies";
 
 /** Runbook names; both share this prefix, which the host's release step looks for. */
@@ -34,25 +35,6 @@ export const nodeFactsScript = scriptFile("lifecycle-node-facts.py");
 export const nodeScripts = {
     waitForDomainJoin: scriptFile("node-wait-for-domain-join.ps1"),
     rebootOnce: scriptFile("node-reboot-once.ps1"),
-};
-
-/**
- * The parameters the management host's node documents take, each checked by SSM against its
- * pattern before the document runs. Only ComputerName comes from the node; InstanceId comes
- * from the lifecycle event (checked against the group first) and CreatedAfter is EC2's LaunchTime
- * of the instance (node-join refuses an account created before it).
- */
-export const nodeParameters = {
-    ComputerName: { description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)", allowedPattern: "^[A-Za-z0-9-]{1,15}$" },
-    InstanceId: { description: "The node's EC2 instance ID, an instance of this cluster's Windows auto scaling group", allowedPattern: "^i-[0-9a-f]{8,17}$" },
-    CreatedAfter: { description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
-} as const;
-export type NodeParameterName = keyof typeof nodeParameters;
-
-/** Which parameters each management-host node operation takes. */
-export const nodeOperationParameters: Record<"node-join" | "node-cleanup", readonly NodeParameterName[]> = {
-    "node-join": ["ComputerName", "InstanceId", "CreatedAfter"],
-    "node-cleanup": ["InstanceId"],
 };
 
 /** A node-side Command document (schema 2.2): one fixed PowerShell script, no parameters. */

@@ -230,15 +230,16 @@ export function secretArn(v: string): string | undefined {
 }
 
 /**
- * Names of AD objects that reach the management host's PowerShell: printable ASCII only.
- * PowerShell's tokenizer reads U+2018–U+201B as single quotes (CharTraits.cs, IsSingleQuote), so a
- * curly quote in a name could end a quoted string in those scripts.
+ * Names of AD objects: printable ASCII only, the allow-list the management host's Python applies
+ * too (components/scripts/ad/names.py), so a name it would refuse fails the plan, not the deploy.
+ * The names go into LDAP filters and DNs and are compared without case (reserved names, the join
+ * OU), which AD, Python and TypeScript do alike for ASCII but not for every other letter.
  */
 export function asciiOnly(v: string): string | undefined {
     const bad = [...v].find((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) > 0x7e);
     if (bad === undefined) return undefined;
     const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-    return `contains ${code}, which is not printable ASCII; names of AD objects must be ASCII here (PowerShell reads U+2018 to U+201B as quote marks, so such a character could end a quoted string in the management host's scripts)`;
+    return `contains ${code}, which is not printable ASCII; names of AD objects must be printable ASCII here (the management host's Python refuses anything else: these names go into LDAP filters and DNs and are compared without case)`;
 }
 
 /** The shape of a directory DN: OU and container names first, then the domain's DC= components. */

@@ -1,8 +1,9 @@
 // The test domain controller is one like the users': Samba 4.22 at functional level 2016 with a
 // KDS root key, and AWS Managed Microsoft AD's delegation, where the product's AD code runs as the
 // delegated `Admin` (not a Domain Admin). Each test acts as that Admin (or as a user it made)
-// the way the product and a user would: LDAP over TLS with simple binds (ldapts), Samba's Python
-// LDAP client with NTLM sign+seal for gMSAs, MIT kinit, smbclient with Kerberos.
+// through clients independent of the product's code, so the fixture is checked on its own: ldapts
+// (LDAP over TLS with simple binds, which the product never makes: its Python binds with SASL
+// sign+seal), Samba's Python LDAP client with NTLM sign+seal for gMSAs, MIT kinit, smbclient with Kerberos.
 // Needs Samba (bash test/support/install-samba.sh, which test/run-all.sh runs): without it they fail, saying so.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";

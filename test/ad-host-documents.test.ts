@@ -13,8 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-    adCommandDocument, adPackageDir, commandDocumentSizeLimit, hostStepScriptPath, packageArchive, packageMarker, parseAdResult, payloadMarker,
-    readAdPackage, renderHostStep, resultMarker, type AdPayload,
+    adCommandDocument, adPackageDir, commandDocumentSizeLimit, documentPayload, hostStepScriptPath, nodeOperationParameters, packageArchive, packageMarker,
+    parseAdResult, payloadMarker, readAdPackage, renderHostStep, resultMarker, type AdPayload,
 } from "../components/directoryDocuments";
 import { startSambaDomain, type SambaDomain } from "./support/samba";
 
@@ -141,7 +141,7 @@ function reported(run: StepRun): any {
 
 const provisionDocument = (p: AdPayload = payload) => adCommandDocument({ description: "test", payload: p, packageDir: standInDir });
 const nodeDocument = (operation: "node-join" | "node-cleanup") =>
-    adCommandDocument({ description: "test", payload: { ...payload, operation, joinOu: "OU=EKS,OU=CORP,DC=corp,DC=example,DC=com" }, computerNameParameter: true, packageDir: standInDir });
+    adCommandDocument({ description: "test", payload: { ...payload, operation, joinOu: "OU=EKS,OU=CORP,DC=corp,DC=example,DC=com" }, parameters: nodeOperationParameters[operation], packageDir: standInDir });
 
 describe("the host step (components/scripts/ad-host-step.sh)", () => {
     test("passes shellcheck", () => {
@@ -169,9 +169,11 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
         const marker = path.join(scratch, "pwned");
         const hostile = `x'$(touch ${marker})\`touch ${marker}\`"; touch ${marker}; echo \u2019$(touch ${marker})\u2019 {{ ComputerName }} \${IFS}\n$(touch ${marker})`;
         const p: AdPayload = { ...payload, readersGroup: hostile, accountsOu: hostile, identity: { username: hostile, secretArn: hostile }, owner: `o'; touch ${marker}` };
-        const r = reported(runDocument(provisionDocument(p)));
+        const document = provisionDocument(p);
+        const r = reported(runDocument(document));
         assert.equal(r.payload, JSON.stringify(p));
         assert.deepEqual(JSON.parse(r.payload), p);
+        assert.deepEqual(documentPayload(document), p, "documentPayload (what plan reviews read) reads what the step hands the Python");
         assert.ok(!fs.existsSync(marker), "a command in the payload ran");
     });
 
@@ -232,29 +234,39 @@ describe("rendering", () => {
         assert.throws(() => renderHostStep("QUJD", "e30=", `${template}\necho "{{ ComputerName }}"`), /contains "\{\{", which SSM would interpolate/);
     });
 
-    test("documents are Command documents (schema 2.2) with one shell step for Linux; node documents take the computer name as an environment variable", () => {
+    test("documents are Command documents (schema 2.2) with one shell step for Linux; node documents take the node's values as pattern-checked environment variables", () => {
         const provision = JSON.parse(provisionDocument());
         assert.equal(provision.schemaVersion, "2.2");
         assert.equal(provision.parameters, undefined);
         assert.equal(provision.mainSteps.length, 1);
         assert.equal(provision.mainSteps[0].action, "aws:runShellScript");
         assert.deepEqual(provision.mainSteps[0].precondition, { StringEquals: ["platformType", "Linux"] });
+        const expected = { "node-join": ["ComputerName", "InstanceId", "CreatedAfter"], "node-cleanup": ["InstanceId"] };
         for (const operation of ["node-join", "node-cleanup"] as const) {
             const doc = JSON.parse(nodeDocument(operation));
-            assert.deepEqual(Object.keys(doc.parameters), ["ComputerName"]);
-            const parameter = doc.parameters.ComputerName;
-            assert.equal(parameter.type, "String");
-            assert.equal(parameter.interpolationType, "ENV_VAR");
-            const pattern = new RegExp(parameter.allowedPattern);
-            for (const good of ["EC2AMAZ-4F2KQ1B", "web-1"]) assert.ok(pattern.test(good), good);
-            for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "$(id)", "n\u2019"]) assert.ok(!pattern.test(bad), bad);
+            assert.deepEqual(Object.keys(doc.parameters), expected[operation], operation);
+            for (const [name, parameter] of Object.entries<any>(doc.parameters)) {
+                assert.deepEqual([parameter.type, parameter.interpolationType, parameter.default], ["String", "ENV_VAR", undefined], name);
+                assert.ok(parameter.description.length > 0, `${name} says what it is`);
+            }
+            const instance = new RegExp(doc.parameters.InstanceId.allowedPattern);
+            assert.ok(instance.test("i-0a1b2c3d4e5f60718"));
+            for (const bad of ["i-0A1B2C3D", "$(id)", "i-0a1b2c3d; id"]) assert.ok(!instance.test(bad), bad);
             assert.ok(!doc.mainSteps[0].inputs.runCommand.join("\n").includes("{{"), "no parameter is interpolated into the commands");
         }
+        const computer = new RegExp(JSON.parse(nodeDocument("node-join")).parameters.ComputerName.allowedPattern);
+        for (const good of ["EC2AMAZ-4F2KQ1B", "web-1"]) assert.ok(computer.test(good), good);
+        for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "$(id)", "n\u2019"]) assert.ok(!computer.test(bad), bad);
     });
 
-    test("the computer name parameter goes with node operations only", () => {
-        assert.throws(() => adCommandDocument({ description: "d", payload: { ...payload, operation: "node-join" }, packageDir: standInDir }), /AdPayload\.operation node-join needs computerNameParameter/);
-        assert.throws(() => adCommandDocument({ description: "d", payload, computerNameParameter: true, packageDir: standInDir }), /AdPayload\.operation provision takes no computerNameParameter/);
+    test("parameters go with node operations only, each a known name, once", () => {
+        const join = { ...payload, operation: "node-join" as const };
+        assert.throws(() => adCommandDocument({ description: "d", payload: join, packageDir: standInDir }), /AdPayload\.operation node-join needs parameters/);
+        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: [], packageDir: standInDir }), /AdPayload\.operation node-join needs parameters/);
+        assert.throws(() => adCommandDocument({ description: "d", payload, parameters: ["InstanceId"], packageDir: standInDir }), /AdPayload\.operation provision takes no parameters/);
+        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "Script" as never], packageDir: standInDir }), /parameters: "Script" is not one of ComputerName, InstanceId, CreatedAfter/);
+        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "InstanceId"], packageDir: standInDir }), /parameters: InstanceId is listed twice/);
+        assert.deepEqual(Object.keys(JSON.parse(adCommandDocument({ description: "d", payload: join, parameters: ["CreatedAfter"], packageDir: standInDir })).parameters), ["CreatedAfter"], "only what is asked for");
         assert.throws(() => adCommandDocument({ description: "d", payload: { ...payload, operation: "remove" as never }, packageDir: standInDir }), /AdPayload\.operation "remove" is not provision, node-join or node-cleanup/);
     });
 
@@ -283,6 +295,21 @@ describe("rendering", () => {
         for (const f of files) assert.ok(fs.readFileSync(path.join(out, f.name)).equals(f.content), f.name);
     });
 
+    test("the gzip header names no time and no OS, so a deploy from Linux, Windows or macOS renders the same document", () => {
+        const archive = packageArchive(readAdPackage(standInDir));
+        // RFC 1952: ID1 ID2 CM FLG MTIME(4) XFL OS. zlib writes its compile-time OS (3 on Linux, 10 on Windows, 19 on macOS).
+        assert.deepEqual([...archive.subarray(0, 4)], [0x1f, 0x8b, 8, 0], "gzip, deflate, no optional fields (no header CRC covers the OS byte)");
+        assert.equal(archive.readUInt32LE(4), 0, "no modification time");
+        assert.equal(archive[9], 255, "OS 255, unknown");
+        const check = spawnSync("gzip", ["-t"], { input: archive });
+        assert.equal(check.status, 0, `gzip -t refuses the archive: ${check.stderr}`);
+        // The document carries that archive: the step's package literal starts with the same header.
+        const lines: string[] = JSON.parse(provisionDocument()).mainSteps[0].inputs.runCommand;
+        const literal = lines.map((l) => /^package_base64='([A-Za-z0-9+/]*={0,2})'$/.exec(l)?.[1]).find((v) => v !== undefined);
+        assert.ok(literal, "the document carries a package_base64 literal");
+        assert.ok(Buffer.from(literal, "base64").equals(archive));
+    });
+
     test("a document over SSM's 64 KB limit is refused when rendered, naming its size", () => {
         const dir = fs.mkdtempSync(path.join(scratch, "big-package-"));
         fs.writeFileSync(path.join(dir, "cli.py"), "");
@@ -296,7 +323,7 @@ describe("the real package (components/scripts/ad)", () => {
         const many: AdPayload = { ...payload, accounts: Array.from({ length: 50 }, (_, i) => `WebApp${String(i).padStart(2, "0")}`) };
         for (const doc of [
             adCommandDocument({ description: "eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of a-cluster-name, then check the whole chain", payload: many }),
-            adCommandDocument({ description: "node", payload: { ...payload, operation: "node-join" }, computerNameParameter: true }),
+            adCommandDocument({ description: "node", payload: { ...payload, operation: "node-join" }, parameters: nodeOperationParameters["node-join"] }),
         ]) {
             const size = Buffer.byteLength(doc, "utf8");
             assert.ok(size <= commandDocumentSizeLimit, `${size} bytes`);
@@ -400,8 +427,7 @@ describe("the real package against a Samba DC", () => {
 
     /** Renders the document with the real package and runs it as the agent would on the host. */
     function onHost(p: AdPayload, env: Record<string, string> = {}): StepRun {
-        const node = p.operation !== "provision";
-        const document = adCommandDocument({ description: "host test", payload: p, ...(node ? { computerNameParameter: true } : {}) });
+        const document = adCommandDocument({ description: "host test", payload: p, ...(p.operation !== "provision" ? { parameters: nodeOperationParameters[p.operation] } : {}) });
         return runDocument(document, { env: { PYTHONPATH: boto, FAKE_SECRETS: JSON.stringify(secrets), FAKE_BOTO_LOG: botoLog, ...env } });
     }
 

@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { lifecycleHookNames, windowsGroupName } from "../components/nodeLifecycle";
-import { nodeLaunchRunbook, nodeParameters, nodeTerminationRunbook } from "../components/nodeLifecycleRunbooks";
+import { documentPayload, nodeParameters } from "../components/directoryDocuments";
+import { nodeLaunchRunbook, nodeTerminationRunbook } from "../components/nodeLifecycleRunbooks";
 import { inputs, one, ofType, runOk } from "./helpers";
 
 const cluster = "eks-gmsa-domain-joined";
@@ -131,12 +132,6 @@ describe("the runbooks run only this stack's documents, pinned to the version th
     });
 });
 
-/** The payload a management-host document carries (base64 in the step, as directoryDocuments renders it). */
-function payloadOf(doc: any): any {
-    const line = doc.mainSteps[0].inputs.runCommand.find((l: string) => l.startsWith("payload_base64='"));
-    return JSON.parse(Buffer.from(line.slice("payload_base64='".length, -1), "base64").toString("utf8"));
-}
-
 describe("no value a node reports reaches the AD step unchecked", () => {
     const join = content("ad-add-node-to-readers");
     const cleanup = content("ad-delete-node-computer");
@@ -165,8 +160,8 @@ describe("no value a node reports reaches the AD step unchecked", () => {
 
     test("the payload is fixed at deployment: the operation, the directory, the group, the owner and the join OU, no node value", () => {
         const joinOu = "OU=EKS,OU=Computers,OU=CORP,DC=corp,DC=example,DC=com";
-        for (const [doc, operation] of [[join, "node-join"], [cleanup, "node-cleanup"]]) {
-            const payload = payloadOf(doc);
+        for (const [name, operation] of [["ad-add-node-to-readers", "node-join"], ["ad-delete-node-computer", "node-cleanup"]]) {
+            const payload = documentPayload(documents.get(name)!.content);
             assert.deepEqual(Object.keys(payload).sort(), ["adminSecretArn", "domain", "joinOu", "operation", "owner", "readersGroup", "region"]);
             assert.deepEqual([payload.operation, payload.joinOu, payload.readersGroup, payload.owner], [operation, joinOu, "eks-prod-gmsa-readers", cluster]);
         }

@@ -3,6 +3,7 @@
 // default with a directory the stack creates (the whole directory is the cluster's).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { documentPayload } from "../components/directoryDocuments";
 import { parseSettings } from "../settings/validate";
 import { devNetworkToSharedServices, inputs, one, ofType, runOk, sharedServicesDnsServers } from "./helpers";
 import { lineFor } from "./problems";
@@ -19,12 +20,6 @@ function parse(ad: Record<string, unknown>) {
         stack: "dev",
         values: { "aws:region": "us-west-2", "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices), "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(joined) },
     });
-}
-
-/** The payload of a management-host document, as directoryDocuments renders it (base64 in its one step). */
-function payloadOf(content: string): any {
-    const line = (JSON.parse(content).mainSteps[0].inputs.runCommand as string[]).find((l) => l.startsWith("payload_base64='"))!;
-    return JSON.parse(Buffer.from(line.slice("payload_base64='".length, -1), "base64").toString("utf8"));
 }
 
 describe("the join OU in domain-joined mode", () => {
@@ -47,7 +42,7 @@ describe("the join OU in domain-joined mode", () => {
         const ou = "OU=Computers,OU=CORP,DC=corp,DC=example,DC=com";
         assert.equal(inputs(one(run, "aws:ssm/association:Association")).parameters.directoryOU, ou);
         const documents = new Map(ofType(run, "aws:ssm/document:Document").map((d) => [d.name, inputs(d)]));
-        for (const name of ["ad-add-node-to-readers", "ad-delete-node-computer"]) assert.equal(payloadOf(documents.get(name)!.content).joinOu, ou, name);
+        for (const name of ["ad-add-node-to-readers", "ad-delete-node-computer"]) assert.equal(documentPayload(documents.get(name)!.content).joinOu, ou, name);
     });
 
     test("a domainless stack has no join OU, default or otherwise", () => {

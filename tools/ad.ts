@@ -12,7 +12,7 @@ import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
 
 const cli = path.join(__dirname, "..", "components", "scripts", "ad", "cli.py");
 
-const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.17 or newer): on Debian or Ubuntu, apt-get install python3-samba samba-dsdb-modules smbclient krb5-user";
+const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.17 or newer; the DC must be Samba 4.21+ or Windows), and for verify kvno and smbclient: on Debian or Ubuntu, apt-get install python3-samba samba-dsdb-modules smbclient krb5-user";
 
 /** The first of EKS_GMSA_PYTHON (when set), /usr/bin/python3 and python3 that imports samba. */
 export function findPython(env: NodeJS.ProcessEnv = process.env): string | undefined {
