@@ -253,6 +253,10 @@ function directoryDnProblem(v: string, what: string, example: string, pathTypes:
     for (const r of parsed.rdns.slice(0, firstDc)) {
         const ascii = asciiOnly(r.value);
         if (ascii) return `names ${r.type}=${r.value}, which ${ascii}`;
+        // The same rule as the management host's names.container_dn: a plain name, no DN escapes.
+        if (/[,=+"\\<>;#]/.test(r.value) || r.value.trim() !== r.value) {
+            return `names ${r.type}=${r.value}, which needs escaping in a DN; eks-gmsa takes OU and container names without , = + " \\ < > ; # or leading/trailing spaces (rename the OU, or create one for the cluster)`;
+        }
     }
     return undefined;
 }

@@ -57,9 +57,11 @@ describe("OUs are read as distinguished names", () => {
         assert.equal(ad.accountsOu, "CN=Users,DC=corp,DC=example,DC=com");
     });
 
-    test("an escaped comma stays part of the OU name (\\, and \\2C)", () => {
-        assert.equal(activeDirectoryOf(parse({ ...existing, joinOu: "OU=EKS\\, Windows,DC=corp,DC=example,DC=com" })).joinOu, "OU=EKS\\, Windows,DC=corp,DC=example,DC=com");
-        assert.equal(activeDirectoryOf(parse({ ...existing, joinOu: "OU=EKS\\2C Windows,DC=corp,DC=example,DC=com" })).joinOu, "OU=EKS\\, Windows,DC=corp,DC=example,DC=com");
+    test("an OU name that needs DN escaping (\\, \\2C \\#) is refused at plan time, as the management host would", () => {
+        // Escaped values are valid DNs, but the management host's Python takes plain names only: refused here, at plan time.
+        for (const joinOu of ["OU=EKS\\, Windows,DC=corp,DC=example,DC=com", "OU=EKS\\2C Windows,DC=corp,DC=example,DC=com", "OU=\\#EKS,DC=corp,DC=example,DC=com"]) {
+            assert.match(onlyLine(parse({ ...existing, joinOu }), "activeDirectory.joinOu"), /needs escaping in a DN; eks-gmsa takes OU and container names without/);
+        }
     });
 
     test("malformed DNs: one line naming the key and what is wrong", () => {
