@@ -244,7 +244,7 @@ def run(p, out):
         who, password = identity if identity else probe
         options = ConnectOptions(url, "%s\\%s" % (p["netbiosName"], who), password, TIMEOUT)
         chain = check_chain(options, p["accounts"], p["readersGroup"], who, out)
-    return dict(facts, changes=changes, chain=chain)
+    return facts, changes, chain
 
 
 def operate(p, url, host, admin, admin_password, identity, node, out):
@@ -282,7 +282,7 @@ def operate(p, url, host, admin, admin_password, identity, node, out):
 
 
 def check_chain(options, accounts, group, who, out):
-    """chain.verify for each gMSA as `who`: the links as JSON entries; raises the first broken one."""
+    """chain.verify for each gMSA as `who`: one summary each (chain_summary); raises the first broken one."""
     import chain
     entries = []
     for account in accounts:
@@ -291,12 +291,44 @@ def check_chain(options, accounts, group, who, out):
         result = chain.verify(options, account, group=group, dns=None,
                               on_link=lambda link: [out.line(line) for line in chain.ChainResult.link_lines(link)])
         out.line(result.lines()[-1])
-        entries += [dict(item, account=account) for item in result.as_json()]
+        entries.append(chain_summary(account, result))
         broken = next((link for link in result.links if not link.ok), None)
         if broken is not None or not result.ok:
             raise AdError(broken.link if broken else "verify", "%s$: %s" % (account, broken.why if broken else "the chain was not checked to its end"),
                           (broken.todo if broken else "") or "")
     return entries
+
+
+def chain_summary(account, result):
+    """One gMSA's chain in the result line: whether it holds and how many of its links do. The
+    links themselves are progress lines: all of them in the result grew it ~1.4 KB per gMSA."""
+    return {"account": account, "ok": result.ok, "links": sum(1 for link in result.links if link.ok)}
+
+
+# Systems Manager returns only the first 24,000 characters of a run's stdout; ad-host-step.sh cuts
+# the progress to keep the result line whole, so the line itself stays well below that.
+RESULT_MAX_CHARS = 12000
+
+
+def result_line(facts, changes, chain):
+    """The EKS-GMSA-RESULT line, never longer than RESULT_MAX_CHARS: the facts and the chain's
+    summaries (at most 100 gMSAs, ~50 characters each) always, the changes as far as they fit,
+    then how many more there were (each change is also a progress line)."""
+    def render(kept, more):
+        shown = kept + (["... and %d more changes (see the progress lines above)" % more] if more else [])
+        return RESULT_MARKER + json.dumps(dict(facts, changes=shown, chain=chain), sort_keys=True, separators=(",", ":"))
+    line = render(list(changes), 0)
+    if len(line) <= RESULT_MAX_CHARS:
+        return line
+    budget = RESULT_MAX_CHARS - len(render([], len(changes)))
+    kept = []
+    for change in changes:
+        size = len(json.dumps(change)) + 1
+        if size > budget:
+            break
+        kept.append(change)
+        budget -= size
+    return render(kept, len(changes) - len(kept))
 
 
 # How long node-join waits for the node's account to replicate to this run's DC (within RUN_SECONDS).
@@ -310,7 +342,7 @@ def _main(payload_file, out):
     try:
         p = load_payload(payload_file)
         result = run(p, out)
-        out.line(RESULT_MARKER + json.dumps(result, sort_keys=True))
+        out.line(result_line(*result))
         return 0
     except AdError as e:
         out.line("eks-gmsa: %s" % e)

@@ -1,0 +1,56 @@
+// Single functions of the AD package (components/scripts/ad), executed in-process through
+// test/support/ad_units.py on inputs a test DC cannot easily produce: the management host's result
+// line for a hundred gMSAs. No DC needed.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { parseAdResult, resultMarker } from "../components/directoryDocuments";
+import { python } from "./support/ad-cli";
+
+function call(request: Record<string, unknown>): any {
+    const r = spawnSync(python, [path.join(__dirname, "support", "ad_units.py")], { input: JSON.stringify(request), encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+}
+
+const facts = {
+    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
+    domainSid: "S-1-5-21-1004336348-1177238915-682003330", domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+};
+// Systems Manager returns only the first 24,000 characters of stdout; ad-host-step.sh keeps the
+// result line whole by cutting the progress before it to 23,000 minus the line's length; the line
+// itself is at most 12,000, so at least 11,000 characters of progress are kept whatever happens.
+const resultMaxChars = 12_000;
+
+describe("the management host's result line (host.result_line)", () => {
+    test("100 gMSAs with 400 long change lines: one compact entry per gMSA, the line far below what Systems Manager returns", () => {
+        const accounts = Array.from({ length: 100 }, (_, i) => `WebApplication${String(i).padStart(2, "0")}`.slice(0, 15));
+        const ou = "OU=Managed Service Accounts of the platform team,OU=Kubernetes,OU=CORP,DC=corp,DC=example,DC=com";
+        const changes = accounts.flatMap((a) => [
+            `created gMSA ${a}$ (CN=${a},${ou})`,
+            `gave gMSA ${a}$ the SPNs host/${a}, host/${a}.corp.example.com`,
+            `gave gMSA ${a}$ the readers' group's right to read its password`,
+            `gave gMSA ${a}$ AES Kerberos keys (msDS-SupportedEncryptionTypes)`,
+        ]);
+        const { line } = call({ call: "result_line", facts, changes, accounts });
+        assert.ok(line.length <= resultMaxChars, `the result line is ${line.length} characters`);
+        const r = parseAdResult(`progress\n${line}\n`, true);
+        assert.deepEqual(r.chain, accounts.map((account) => ({ account, ok: true, links: 9 })));
+        const note = r.changes.at(-1)!;
+        const kept = r.changes.slice(0, -1);
+        assert.deepEqual(kept, changes.slice(0, kept.length), "the first changes, in order");
+        assert.ok(kept.length > 10, `only ${kept.length} changes kept`);
+        assert.equal(note, `... and ${changes.length - kept.length} more changes (see the progress lines above)`);
+    });
+
+    test("a few gMSAs: every change is in the line, nothing summarised", () => {
+        const changes = ["created group eks-gmsa-readers (CN=eks-gmsa-readers,OU=Users,OU=CORP,DC=corp,DC=example,DC=com)", "created gMSA WebApp01$"];
+        const { line } = call({ call: "result_line", facts, changes, accounts: ["WebApp01", "WebApp02"] });
+        assert.ok(line.startsWith(resultMarker));
+        const r = parseAdResult(line, true);
+        assert.deepEqual(r.changes, changes);
+        assert.deepEqual(r.chain, [{ account: "WebApp01", ok: true, links: 9 }, { account: "WebApp02", ok: true, links: 9 }]);
+        assert.deepEqual({ ...r, changes: undefined, chain: undefined }, { ...facts, changes: undefined, chain: undefined });
+    });
+});

@@ -1,0 +1,34 @@
+"""Calls single functions of the AD package in-process and prints what they returned as one JSON
+line: for what a test DC cannot easily produce (a hundred gMSAs' results, a Windows DC's error text,
+a secret that an error's length limit would cut).
+
+    /usr/bin/python3 ad_units.py < request.json
+
+request {"call": ...}:
+- "result_line", facts, changes, accounts: the management host's EKS-GMSA-RESULT line after every
+  account's chain held (9 of 9 links). Prints {"line"}.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "components", "scripts", "ad"))
+
+import chain  # noqa: E402
+import host  # noqa: E402
+
+
+def result_line(request):
+    summaries = []
+    for account in request["accounts"]:
+        result = chain.ChainResult()
+        result.links = [chain.Link(name, True, "held") for name in chain.ChainResult.LINKS]
+        summaries.append(host.chain_summary(account, result))
+    return {"line": host.result_line(request["facts"], request["changes"], summaries)}
+
+
+CALLS = {"result_line": result_line}
+
+if __name__ == "__main__":
+    request = json.load(sys.stdin)
+    print(json.dumps(CALLS[request["call"]](request)))
