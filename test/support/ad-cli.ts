@@ -124,3 +124,13 @@ export async function canLogOn(dc: SambaDomain, name: string, password: string):
 export function markOf(owner: string): string {
     return `eks-gmsa-owner: ${owner}`;
 }
+
+/** A test/support Python script with Samba's Python: the request as JSON on stdin (passwords never in argv), one JSON line out. */
+export async function supportPython(script: string, request: Record<string, unknown>): Promise<any> {
+    return JSON.parse(await exec(python, [path.join(__dirname, script)], JSON.stringify(request)));
+}
+
+/** test/support/ad_arrange.py: directory state arranged or read independently of the code under test. */
+export function arrange(request: Record<string, unknown>): Promise<any> {
+    return supportPython("ad_arrange.py", request);
+}

@@ -132,23 +132,46 @@ def well_known_container(directory, wkguid, fallback_cn):
         return "%s,%s" % (fallback_cn, directory.base_dn)
 
 
+# The mask Samba's own gMSA model writes (SEC_ADS_GENERIC_ALL); the DC grants the password to
+# whoever passes SEC_ADS_READ_PROP on msDS-GroupMSAMembership.
+READER_ACCESS_MASK = 0xf01ff
+_ALLOW = (security.SEC_ACE_TYPE_ACCESS_ALLOWED, security.SEC_ACE_TYPE_ACCESS_ALLOWED_OBJECT)
+_DENY = (security.SEC_ACE_TYPE_ACCESS_DENIED, security.SEC_ACE_TYPE_ACCESS_DENIED_OBJECT)
+
+
 def readers_descriptor(directory, sids):
-    """msDS-GroupMSAMembership allowing these SIDs to retrieve the password: owner Administrators
-    and one allow ACE each with the mask Samba's own gMSA model writes (SEC_ADS_GENERIC_ALL,
-    0xf01ff); the DC grants the password to whoever passes SEC_ADS_READ_PROP on it."""
-    sddl = "O:BAD:" + "".join("(A;;0xf01ff;;;%s)" % sid for sid in sids)
+    """A new msDS-GroupMSAMembership allowing these SIDs to retrieve the password (owner Administrators)."""
+    sddl = "O:BAD:" + "".join("(A;;0x%x;;;%s)" % (READER_ACCESS_MASK, sid) for sid in sids)
     return ndr_pack(security.descriptor.from_sddl(sddl, security.dom_sid(directory.samdb.get_domain_sid())))
 
 
-def allowed_sids(value):
-    """SIDs an msDS-GroupMSAMembership value allows to read the password (allow ACEs with read property)."""
+def password_readers(value):
+    """(allowed, denied): the SIDs an msDS-GroupMSAMembership value names in allow and in deny
+    entries for reading the password, object entries included. Whoever reads it (provision,
+    remove, verify) sees every principal an administrator named, not only eks-gmsa's plain ones."""
+    allowed, denied = set(), set()
+    descriptor = ndr_unpack(security.descriptor, bytes(value)) if value is not None else None
+    for ace in (descriptor.dacl.aces if descriptor is not None and descriptor.dacl else []):
+        if ace.access_mask & security.SEC_ADS_READ_PROP:
+            if ace.type in _ALLOW:
+                allowed.add(str(ace.trustee))
+            elif ace.type in _DENY:
+                denied.add(str(ace.trustee))
+    return allowed, denied
+
+
+def with_reader(directory, value, sid):
+    """msDS-GroupMSAMembership allowing sid as well: an allow entry added after the existing ones,
+    which all stay as they are (object entries, denies, their order); a new one when value is None."""
     if value is None:
-        return []
+        return readers_descriptor(directory, [sid])
     descriptor = ndr_unpack(security.descriptor, bytes(value))
-    if descriptor.dacl is None:
-        return []
-    return [str(ace.trustee) for ace in descriptor.dacl.aces
-            if ace.type == security.SEC_ACE_TYPE_ACCESS_ALLOWED and ace.access_mask & security.SEC_ADS_READ_PROP]
+    ace = security.ace()
+    ace.type = security.SEC_ACE_TYPE_ACCESS_ALLOWED
+    ace.access_mask = READER_ACCESS_MASK
+    ace.trustee = security.dom_sid(sid)
+    descriptor.dacl_add(ace)
+    return ndr_pack(descriptor)
 
 
 def is_member(directory, group, member_dn):

@@ -80,10 +80,9 @@ def _gmsa_gaps(directory, gmsa, account, group_sid):
     if missing:
         gaps.append(("the SPNs %s" % ", ".join(missing), "servicePrincipalName", ldb.FLAG_MOD_ADD, missing))
     membership = gmsa.msg.get("msDS-GroupMSAMembership", idx=0)
-    allowed = ac.allowed_sids(membership)
-    if group_sid is None or group_sid not in allowed:
+    if group_sid is None or group_sid not in ac.password_readers(membership)[0]:
         gaps.append(("the readers' group's right to read its password", "msDS-GroupMSAMembership", ldb.FLAG_MOD_REPLACE,
-                     [ac.readers_descriptor(directory, allowed + [group_sid])] if group_sid else None))
+                     [ac.with_reader(directory, membership, group_sid)] if group_sid else None))
     enctypes = int(gmsa.value("msDS-SupportedEncryptionTypes") or 0)
     if enctypes & SUPPORTED_ENCRYPTION_TYPES != SUPPORTED_ENCRYPTION_TYPES:
         gaps.append(("AES Kerberos keys (msDS-SupportedEncryptionTypes)", "msDS-SupportedEncryptionTypes", ldb.FLAG_MOD_REPLACE,
@@ -259,7 +258,7 @@ def _group_still_used(directory, group, owner, ours):
     probe computer excepted)."""
     users = []
     for msg in directory.search(directory.base_dn, ldb.SCOPE_SUBTREE, "(objectClass=msDS-GroupManagedServiceAccount)", ["sAMAccountName", "msDS-GroupMSAMembership"]):
-        if group.sid in ac.allowed_sids(msg.get("msDS-GroupMSAMembership", idx=0)):
+        if group.sid in ac.password_readers(msg.get("msDS-GroupMSAMembership", idx=0))[0]:
             users.append(str(msg["sAMAccountName"][0]))
     if users:
         one = len(users) == 1
