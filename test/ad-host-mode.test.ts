@@ -115,7 +115,7 @@ describe("provision on the management host", () => {
         const name = /^created the probe computer (\S+\$) /.exec(probe)![1];
         assert.ok(name.length <= 16, name);
         assert.ok(r.result!.changes.includes(`added the probe computer ${name} to Joined-Readers`));
-        assert.deepEqual((await account(dc, name))?.info, [markOf("dev-cluster")]);
+        assert.deepEqual((await account(dc, name))?.description, [markOf("dev-cluster")]);
         assert.match((await account(dc, name))!.dn[0], new RegExp(`,${dc.usersOuDn}$`));
         assert.ok(r.lines.includes(`checking the chain for HostApp02$ as ${name}`), r.stdout);
         assert.deepEqual(r.result!.chain, [{ account: "HostApp02", ok: true, links: 9 }]);
@@ -205,7 +205,7 @@ describe("failures are one line and carry no secret", () => {
     }
 
     test("the stranger's password was not reset", T, async () => {
-        assert.equal((await account(dc, "stranger"))?.info, undefined);
+        assert.equal((await account(dc, "stranger"))?.description, undefined);
         const r = await cli(["discover", "--url", dc.url, "--user", `${dc.netbiosName}\\stranger`], { AD_PASSWORD: strangerPassword });
         assert.equal(r.status, 0, r.stderr);
     });

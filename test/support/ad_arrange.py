@@ -59,6 +59,7 @@ def self_write(request):
     lp = LoadParm(filename_for_non_global_lp=os.devnull)
     lp.set("client ldap sasl wrapping", "seal")
     creds = Credentials()
+    creds.set_conf(lp)  # the workstation name NTLM sends; nothing from the environment
     domain, name = request["user"].split("\\", 1)
     creds.set_domain(domain)
     creds.set_username(name)

@@ -7,6 +7,7 @@ a secret that an error's length limit would cut).
 request {"call": ...}:
 - "result_line", facts, changes, accounts: the management host's EKS-GMSA-RESULT line after every
   account's chain held (9 of 9 links). Prints {"line"}.
+- "probe_name", owner: the name of the probe computer host mode checks the chain as. Prints {"name"}.
 """
 import json
 import os
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import chain  # noqa: E402
 import host  # noqa: E402
+import nodes  # noqa: E402
 
 
 def result_line(request):
@@ -27,7 +29,11 @@ def result_line(request):
     return {"line": host.result_line(request["facts"], request["changes"], summaries)}
 
 
-CALLS = {"result_line": result_line}
+def probe_name(request):
+    return {"name": nodes.probe_name(request["owner"])}
+
+
+CALLS = {"result_line": result_line, "probe_name": probe_name}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)

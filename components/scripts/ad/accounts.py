@@ -1,7 +1,10 @@
 """What provision, remove and the node lifecycle share: reading an account with what decides whether
 eks-gmsa may touch it, the owner mark, and writes whose failures become one AdError.
 
-An object is eks-gmsa's when its `info` attribute holds the line `eks-gmsa-owner: <owner>`. Built-in
+An object is eks-gmsa's when its `description` is exactly `eks-gmsa-owner: <owner>`. Not `info`: the
+user and computer classes (a gMSA is a computer) let an account write its own Personal-Information,
+which holds info, so an account could mark itself; description is Public-Information, which it may
+not write. A node's binding (nodes.binding) is also in description, and is not a mark. Built-in
 and critical objects are refused whatever their name: isCriticalSystemObject, a RID below 1000,
 adminCount=1 (protected by AdminSDHolder) or a domain controller. That also covers renamed and
 localized built-ins, which no list of names can."""
@@ -29,7 +32,7 @@ GLOBAL_SECURITY_GROUP = -2147483646
 # Domain Controllers and Read-only Domain Controllers: a DC's primary group.
 DC_PRIMARY_GROUPS = (516, 521)
 
-_ATTRS = ["objectClass", "objectSid", "info", "isCriticalSystemObject", "adminCount", "userAccountControl",
+_ATTRS = ["objectClass", "objectSid", "description", "isCriticalSystemObject", "adminCount", "userAccountControl",
           "primaryGroupID", "groupType", "whenCreated", "distinguishedName", "sAMAccountName"]
 
 
@@ -47,7 +50,7 @@ class Account:
         self.classes = {str(c).lower() for c in msg.get("objectClass", [])}
         self.sid = directory.sid_of(msg) if "objectSid" in msg else None
         self.uac = int(str(msg["userAccountControl"][0])) if "userAccountControl" in msg else 0
-        self.info = [line.strip() for v in msg.get("info", []) for line in str(v).splitlines()]
+        self.description = [str(v) for v in msg.get("description", [])]
 
     @property
     def kind(self):
@@ -61,15 +64,9 @@ class Account:
     def rid(self):
         return int(self.sid.rsplit("-", 1)[1]) if self.sid else None
 
-    def owner(self):
-        """The owner label of the mark, or None."""
-        for line in self.info:
-            if line.startswith(MARK_PREFIX):
-                return line[len(MARK_PREFIX):].strip()
-        return None
-
     def owned_by(self, owner):
-        return self.owner() == owner
+        """Whether its description is this owner's mark, exactly (a binding or other text is not)."""
+        return self.description == [mark(owner)]
 
     def value(self, attr):
         return str(self.msg[attr][0]) if attr in self.msg else None

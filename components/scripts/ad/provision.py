@@ -112,7 +112,7 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
                 if failure:
                     _refuse("--identity-user", name, "exists and was not created by eks-gmsa (owner %s), and the password given does not log it on (%s); "
                             "eks-gmsa never resets the password of an account it did not create" % (owner, failure.why),
-                            "give its current password, or choose a name eks-gmsa may create, or adopt it by setting its info attribute to '%s'" % ac.mark(owner))
+                            "give its current password, or choose a name eks-gmsa may create, or adopt it by setting its description to '%s'" % ac.mark(owner))
     group_sid = found_group.sid if found_group else None
     gmsas = []
     for account in accounts:
@@ -128,7 +128,7 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
                 if gaps:
                     _refuse("--account", account, "exists and was not created by eks-gmsa (owner %s), so it is left unchanged; it lacks %s"
                             % (owner, "; ".join(g[0] for g in gaps)),
-                            "fix it yourself, or adopt it by setting its info attribute to '%s' and provision again" % ac.mark(owner))
+                            "fix it yourself, or adopt it by setting its description to '%s' and provision again" % ac.mark(owner))
         gmsas.append((account, gmsa))
 
     # Then write.
@@ -137,7 +137,7 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
     if not found_group:
         dn = ac.child_dn(directory, place, group)
         writer.add("create group %s" % group, dn, {"objectClass": "group", "sAMAccountName": group, "groupType": str(ac.GLOBAL_SECURITY_GROUP),
-                                                    "info": ac.mark(owner), "description": "Reads the gMSA passwords of eks-gmsa (%s)" % owner})
+                                                    "description": ac.mark(owner), "info": "Reads the gMSA passwords of eks-gmsa (%s)" % owner})
         changes.append("created group %s (%s)" % (group, dn))
         found_group = ac.lookup(directory, group)
     if identity:
@@ -155,7 +155,7 @@ def _identity(directory, writer, user, identity, group, owner, place):
         # Created disabled, given its password, then enabled: an enabled account needs a password.
         dn = ac.child_dn(directory, place, name)
         writer.add("create user %s" % name, dn, {"objectClass": "user", "sAMAccountName": name, "userPrincipalName": "%s@%s" % (name, directory.dns_name),
-                                                  "userAccountControl": str(ac.UF_NORMAL_ACCOUNT | ac.UF_ACCOUNTDISABLE), "info": ac.mark(owner)})
+                                                  "userAccountControl": str(ac.UF_NORMAL_ACCOUNT | ac.UF_ACCOUNTDISABLE), "description": ac.mark(owner)})
         writer.set_password("set the password of user %s" % name, dn, password)
         changes.append("created user %s (%s)%s" % (name, dn, _enable(writer, name, dn)))
         user = ac.lookup(directory, name)
@@ -195,7 +195,7 @@ def _gmsa(directory, writer, account, gmsa, group, owner, container):
             "msDS-ManagedPasswordInterval": str(MANAGED_PASSWORD_INTERVAL),
             "msDS-GroupMSAMembership": ac.readers_descriptor(directory, [group.sid]),
             "msDS-SupportedEncryptionTypes": str(SUPPORTED_ENCRYPTION_TYPES),
-            "info": ac.mark(owner),
+            "description": ac.mark(owner),
         })
         return ["created gMSA %s$ (%s)" % (account, dn)]
     if not gmsa.owned_by(owner):
