@@ -1,9 +1,11 @@
 // Which objects eks-gmsa treats as its own, against a real Samba DC as the delegated Admin: the mark
 // is the object's description, which an account may not write on itself, so an account that marks
-// itself (its own info, which it may write) is neither reset nor deleted; a node's binding is not a mark.
+// itself (its own info, which it may write) is neither reset nor deleted; a node's binding is not a mark;
+// and a protected object is never deleted, even the probe computer carrying the mark.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { account, addUser, arrange, asAdmin, canLogOn, cli, markOf, supportPython } from "./support/ad-cli";
+import * as path from "node:path";
+import { account, addUser, arrange, asAdmin, asSystem, canLogOn, cli, markOf, supportPython } from "./support/ad-cli";
 import { startSambaDomain, type SambaComputer, type SambaDomain } from "./support/samba";
 
 let dc: SambaDomain;
@@ -74,5 +76,18 @@ describe("an account that marks itself is not eks-gmsa's", () => {
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.stdout.trim().split("\n"), ["deleted gMSA Own03$", `kept group Bound-Readers: it has members eks-gmsa did not add: ${probe.dn}`]);
         assert.ok(await account(dc, probe.samAccountName), "the bound computer is still there");
+    });
+});
+
+describe("remove never deletes a protected probe computer, even one carrying the mark", () => {
+    test("the probe, marked but protected by AdminSDHolder (adminCount=1), is kept, and so is the group it is in", T, async () => {
+        assert.equal((await op("provision", ["--account", "Own04", "--group", "Admin-Readers", "--ou", dc.usersOuDn])).status, 0);
+        await asSystem(dc, `dn: ${probe.dn}\nchangetype: modify\nreplace: description\ndescription: ${markOf(owner)}\n-\nreplace: adminCount\nadminCount: 1\n`);
+        await dc.sambaTool("group", "addmembers", "Admin-Readers", probe.samAccountName, "-H", path.join(dc.baseDir, "private", "sam.ldb"));
+        const r = await op("remove", ["--account", "Own04", "--group", "Admin-Readers"]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n"), ["deleted gMSA Own04$", `kept group Admin-Readers: it has members eks-gmsa did not add: ${probe.dn}`]);
+        assert.ok(await account(dc, probe.samAccountName), "the protected computer is still there");
+        assert.ok(await account(dc, "Admin-Readers"));
     });
 });

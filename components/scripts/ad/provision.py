@@ -214,6 +214,8 @@ def remove(directory, account, group, owner, identity_user=None):
     found_group = ac.lookup(directory, group)
     user = ac.lookup(directory, identity_user) if identity_user else None
     probe = ac.lookup(directory, nodes.probe_name(owner) + "$")
+    if probe is not None and (probe.kind != "computer" or probe.protected() or not probe.owned_by(owner)):
+        probe = None  # not the probe eks-gmsa made: never named by the caller, so left alone, not refused
     refusals = []
     for flag, name, obj, kind in (("--account", account, gmsa, "gmsa"), ("--group", group, found_group, "group"), ("--identity-user", identity_user, user, "user")):
         if obj is None:
@@ -235,7 +237,7 @@ def remove(directory, account, group, owner, identity_user=None):
         changes.append("deleted gMSA %s$" % account)
     keep_group, allowed_elsewhere = (None, False)
     if found_group:
-        keep_group, allowed_elsewhere = _group_still_used(directory, found_group, owner, [x for x in (user, probe) if x is not None and x.owned_by(owner)])
+        keep_group, allowed_elsewhere = _group_still_used(directory, found_group, owner, [x for x in (user, probe) if x is not None])
     if user and allowed_elsewhere:
         changes.append("kept user %s: it reads passwords through %s, which %s" % (identity_user, group, keep_group))
     elif user:
@@ -244,7 +246,7 @@ def remove(directory, account, group, owner, identity_user=None):
     if found_group and keep_group:
         changes.append("kept group %s: %s" % (group, keep_group))
     elif found_group:
-        if probe and probe.owned_by(owner) and probe.kind == "computer":
+        if probe:
             writer.delete("delete the probe computer %s" % probe.name, probe.dn)
             changes.append("deleted the probe computer %s" % probe.name)
         writer.delete("delete group %s" % group, found_group.dn)
