@@ -1,6 +1,6 @@
 // Single functions of the AD package (components/scripts/ad), executed in-process through
 // test/support/ad_units.py on inputs a test DC cannot easily produce: the management host's result
-// line for a hundred gMSAs. No DC needed.
+// line for a hundred gMSAs, the usernames a secret may hold. No DC needed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -52,5 +52,13 @@ describe("the management host's result line (host.result_line)", () => {
         assert.deepEqual(r.changes, changes);
         assert.deepEqual(r.chain, [{ account: "WebApp01", ok: true, links: 9 }, { account: "WebApp02", ok: true, links: 9 }]);
         assert.deepEqual({ ...r, changes: undefined, chain: undefined }, { ...facts, changes: undefined, chain: undefined });
+    });
+});
+
+describe("the username in a Secrets Manager secret (host mode)", () => {
+    test("name, DOMAIN\\name and name@domain give the bare name; anything else is refused without quoting it", () => {
+        const refused = "secrets: the username in the adminSecretArn secret must be name, DOMAIN\\name or name@domain in printable ASCII; store the secret as JSON {\"username\": ..., \"password\": ...}";
+        const { names } = call({ call: "secret_usernames", usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""] });
+        assert.deepEqual(names, ["Admin", "Admin", "Admin", refused, refused, refused, refused, refused]);
     });
 });

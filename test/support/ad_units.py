@@ -8,6 +8,8 @@ request {"call": ...}:
 - "result_line", facts, changes, accounts: the management host's EKS-GMSA-RESULT line after every
   account's chain held (9 of 9 links). Prints {"line"}.
 - "probe_name", owner: the name of the probe computer host mode checks the chain as. Prints {"name"}.
+- "secret_usernames", usernames: the bare name host mode takes from each secret's username, or its
+  error line. Prints {"names": [...]}.
 """
 import json
 import os
@@ -18,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import chain  # noqa: E402
 import host  # noqa: E402
 import nodes  # noqa: E402
+from connection import AdError  # noqa: E402
 
 
 def result_line(request):
@@ -33,7 +36,17 @@ def probe_name(request):
     return {"name": nodes.probe_name(request["owner"])}
 
 
-CALLS = {"result_line": result_line, "probe_name": probe_name}
+def secret_usernames(request):
+    names = []
+    for username in request["usernames"]:
+        try:
+            names.append(host._account_name(username, "adminSecretArn"))
+        except AdError as e:
+            names.append(str(e))
+    return {"names": names}
+
+
+CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)

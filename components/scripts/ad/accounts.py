@@ -103,6 +103,26 @@ def describe_kind(kind):
             "group": "a group", "other": "not an account"}[kind]
 
 
+def check_group(group, name, link, todo=None):
+    """The group named by --group, or AdError(link) when it is not a plain security group: another
+    kind of object, a protected one, a distribution group. todo replaces the usual advice."""
+    if group.kind != "group":
+        why, advice = "is %s, not a group" % describe_kind(group.kind), "name a security group, or a new name for provision to create"
+    elif group.protected():
+        why, advice = group.protected(), "give eks-gmsa a group of its own"
+    elif not group.is_security_group():
+        why, advice = ("is a distribution group: only a security group can be allowed to read gMSA passwords",
+                       "name a security group, or a new name for provision to create")
+    else:
+        return group
+    raise AdError(link, "--group %s %s" % (name, why), todo or advice)
+
+
+def gmsa_spns(account, dns_name):
+    """The SPNs a gMSA needs (account without '$'): what provision writes and verify checks."""
+    return ["host/%s" % account, "host/%s.%s" % (account, dns_name)]
+
+
 def child_dn(directory, parent, cn):
     """CN=<cn>,<parent> with the value escaped by ldb (a name may hold '#', '+' or spaces)."""
     dn = ldb.Dn(directory.samdb, str(parent))

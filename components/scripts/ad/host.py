@@ -18,7 +18,7 @@ from bounded import run_bounded
 import names
 import nodes
 import provision
-from connection import AdError, ConnectOptions, connect, reach
+from connection import AdError, ConnectOptions, connect, parse_user, reach
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
 OPERATIONS = ("provision", "node-join", "node-cleanup")
@@ -139,11 +139,13 @@ def load_payload(path):
 
 def _account_name(value, key):
     """A secret's username: bare, DOMAIN\\name or name@domain; returns the bare name (no secret in errors)."""
-    match = re.fullmatch(r"(?:[^\\@\s]+\\)?([^\\@\s]+)|([^\\@\s]+)@[^\\@\s]+", value)
-    if not match or any(not 0x20 < ord(c) < 0x7F for c in value):
+    try:
+        if any(not 0x20 < ord(c) < 0x7F for c in value):
+            raise ValueError("not printable ASCII")
+        return parse_user(value, bare=True)[1]
+    except ValueError:  # its text quotes the value: not repeated
         raise AdError("secrets", "the username in the %s secret must be name, DOMAIN\\name or name@domain in printable ASCII" % key,
                       "store the secret as JSON {\"username\": ..., \"password\": ...}")
-    return match.group(1) or match.group(2)
 
 
 def read_secret(region, arn, key, out):

@@ -21,10 +21,7 @@ def _group(directory, group, link):
     found = ac.lookup(directory, group)
     if found is None:
         raise AdError(link, "the readers' group %s does not exist" % group, "run provision first (it creates the group)")
-    if found.kind != "group" or found.protected() or not found.is_security_group():
-        why = found.protected() or ("is %s, not a security group" % ac.describe_kind(found.kind) if found.kind != "group" else "is a distribution group")
-        raise AdError(link, "--group %s %s" % (group, why), "name eks-gmsa's readers' group")
-    return found
+    return ac.check_group(found, group, link, "name eks-gmsa's readers' group")
 
 
 def binding(owner, instance_id):

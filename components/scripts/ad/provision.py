@@ -5,13 +5,11 @@ Both first read everything they would touch and refuse before writing anything, 
 leaves half a change behind. Idempotent: a second provision prints nothing."""
 
 import ldb
-from samba.credentials import AUTO_USE_KERBEROS, DONT_USE_KERBEROS, Credentials
 from samba.dsdb import DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER, DS_GUID_USERS_CONTAINER
-from samba.samdb import SamDB
 
 import accounts as ac
 import nodes
-from connection import AdError, explain_ldb_error, quiet_stderr
+from connection import AdError, bind, credentials
 
 # AES128 | AES256 (MS-KILE 2.2.7 bits 0x8 and 0x10), no RC4: Microsoft is turning RC4 off by default
 # for Kerberos service tickets (github.com/microsoft/Kerberos-Crypto/wiki/RC4-in-Kerberos: accounts
@@ -22,24 +20,8 @@ SUPPORTED_ENCRYPTION_TYPES = 0x18
 MANAGED_PASSWORD_INTERVAL = 30
 
 
-def spns(account, dns_name):
-    return ["host/%s" % account, "host/%s.%s" % (account, dns_name)]
-
-
 def _refuse(flag, name, why, todo):
     raise AdError("provision", "%s %s %s" % (flag, name, why), todo)
-
-
-def _check_group(group, name):
-    if group.kind != "group":
-        _refuse("--group", name, "is %s, not a group" % ac.describe_kind(group.kind),
-                "name a security group, or a new name for provision to create")
-    why = group.protected()
-    if why:
-        _refuse("--group", name, why, "give eks-gmsa a group of its own")
-    if not group.is_security_group():
-        _refuse("--group", name, "is a distribution group: only a security group can be allowed to read gMSA passwords",
-                "name a security group, or a new name for provision to create")
 
 
 def _check_identity(user, name):
@@ -54,19 +36,12 @@ def _check_identity(user, name):
 def password_check(directory, name, password):
     """None when name@domain can bind with this password, else the AdError of the failed bind."""
     facts = directory.discover()
-    creds = Credentials()
-    creds.guess(directory.lp)
-    creds.set_username(name)
-    creds.set_domain(facts["netbiosName"])
-    creds.set_realm(facts["dnsName"].upper())
-    creds.set_password(password)
-    creds.set_kerberos_state(DONT_USE_KERBEROS if directory.endpoint.is_address else AUTO_USE_KERBEROS)
+    creds = credentials(directory.lp, facts["netbiosName"], name, password, not directory.endpoint.is_address, realm=facts["dnsName"])
     try:
-        with quiet_stderr():
-            SamDB(url=directory.endpoint.url(), credentials=creds, lp=directory.lp)
+        bind(directory.endpoint, directory.lp, creds, name)
         return None
-    except ldb.LdbError as e:
-        return explain_ldb_error(e, directory.endpoint, name)
+    except AdError as e:
+        return e
 
 
 def _gmsa_gaps(directory, gmsa, account, group_sid):
@@ -76,7 +51,7 @@ def _gmsa_gaps(directory, gmsa, account, group_sid):
     if (gmsa.value("dNSHostName") or "").lower() != dns_host.lower():
         gaps.append(("its DNS host name %s" % dns_host, "dNSHostName", ldb.FLAG_MOD_REPLACE, [dns_host]))
     have = {str(s).lower() for s in gmsa.msg.get("servicePrincipalName", [])}
-    missing = [s for s in spns(account, directory.dns_name) if s.lower() not in have]
+    missing = [s for s in ac.gmsa_spns(account, directory.dns_name) if s.lower() not in have]
     if missing:
         gaps.append(("the SPNs %s" % ", ".join(missing), "servicePrincipalName", ldb.FLAG_MOD_ADD, missing))
     membership = gmsa.msg.get("msDS-GroupMSAMembership", idx=0)
@@ -99,7 +74,7 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
     # Read and refuse first.
     found_group = ac.lookup(directory, group)
     if found_group:
-        _check_group(found_group, group)
+        ac.check_group(found_group, group, "provision")
     user = ac.lookup(directory, identity[0]) if identity else None
     if (not found_group or (identity and not user)) and not ac.exists(directory, place):
         raise AdError("provision", "the OU %s for the readers' group and the identity does not exist" % place, "create it, or pass an existing OU with --ou")
@@ -191,7 +166,7 @@ def _gmsa(directory, writer, account, gmsa, group, owner, container):
             "sAMAccountName": account + "$",
             "userAccountControl": str(ac.UF_WORKSTATION_TRUST_ACCOUNT),
             "dNSHostName": "%s.%s" % (account, directory.dns_name),
-            "servicePrincipalName": spns(account, directory.dns_name),
+            "servicePrincipalName": ac.gmsa_spns(account, directory.dns_name),
             "msDS-ManagedPasswordInterval": str(MANAGED_PASSWORD_INTERVAL),
             "msDS-GroupMSAMembership": ac.readers_descriptor(directory, [group.sid]),
             "msDS-SupportedEncryptionTypes": str(SUPPORTED_ENCRYPTION_TYPES),

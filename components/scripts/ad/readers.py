@@ -11,10 +11,8 @@ import ldb
 from samba.dcerpc import security
 from samba.ndr import ndr_unpack
 
-from accounts import password_readers
+from accounts import UF_ACCOUNTDISABLE, gmsa_spns, password_readers
 from connection import AdError
-
-UF_ACCOUNTDISABLE = 0x2
 
 
 class Identity:
@@ -66,7 +64,7 @@ def gmsa(directory, account):
     if int(str(msg.get("userAccountControl", idx=0) or 0)) & UF_ACCOUNTDISABLE:
         raise AdError("gmsa", "%s is disabled" % sam_name, "enable it: Set-ADServiceAccount %s -Enabled $true" % account)
     spns = [str(s) for s in msg.get("servicePrincipalName") or []]
-    wanted = ["host/%s" % account, "host/%s.%s" % (account, domain)]
+    wanted = gmsa_spns(account, domain)
     missing = [w for w in wanted if w.lower() not in (s.lower() for s in spns)]
     if missing:
         raise AdError("gmsa", "%s lacks the SPN%s %s (it has: %s)" % (sam_name, "s" if len(missing) > 1 else "", ", ".join(missing), ", ".join(spns) or "none"),
