@@ -1,6 +1,6 @@
 // Single functions of the AD package (components/scripts/ad), executed in-process through
 // test/support/ad_units.py on inputs a test DC cannot easily produce: the management host's result
-// line for a hundred gMSAs, the usernames a secret may hold. No DC needed.
+// line for a hundred gMSAs, the usernames a secret may hold, a Windows DC's error text. No DC needed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -60,5 +60,21 @@ describe("the username in a Secrets Manager secret (host mode)", () => {
         const refused = "secrets: the username in the adminSecretArn secret must be name, DOMAIN\\name or name@domain in printable ASCII; store the secret as JSON {\"username\": ..., \"password\": ...}";
         const { names } = call({ call: "secret_usernames", usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""] });
         assert.deepEqual(names, ["Admin", "Admin", "Admin", refused, refused, refused, refused, refused]);
+    });
+});
+
+describe("a forest without a usable KDS root key (accounts.Writer)", () => {
+    const kds = "kds: the forest has no KDS root key the DC can use yet, so it cannot create gMSA App01$; a Domain Admin runs Add-KdsRootKey -EffectiveImmediately "
+        + "on a Windows DC and waits 10 hours for it to become usable (Samba: samba-tool domain kds root-key create); AWS Managed Microsoft AD has one already";
+    // Samba 4.22's text (seen, test/ad-provision.test.ts); Windows' text for 0x8009000D (NTE_NO_KEY), in either case.
+    for (const [code, message] of [[1, "8009000D: failed to find a suitable root key"], [80, "Key does not exist."], [1, "key does not exist"]] as const) {
+        test(`${JSON.stringify(message)} is the one kds line`, () => {
+            assert.equal(call({ call: "write_failure", code, message, action: "create gMSA App01$" }).line, kds);
+        });
+    }
+
+    test("another refusal is not", () => {
+        const { line } = call({ call: "write_failure", code: 80, message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation", action: "create gMSA App01$" });
+        assert.ok(line.startsWith("provision: cannot create gMSA App01$ (CN=x): 00000057"), line);
     });
 });

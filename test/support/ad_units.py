@@ -8,6 +8,8 @@ request {"call": ...}:
 - "result_line", facts, changes, accounts: the management host's EKS-GMSA-RESULT line after every
   account's chain held (9 of 9 links). Prints {"line"}.
 - "probe_name", owner: the name of the probe computer host mode checks the chain as. Prints {"name"}.
+- "write_failure", code, message, action: the one line a refused write becomes (accounts.Writer,
+  link "provision"). Prints {"line"}.
 - "secret_usernames", usernames: the bare name host mode takes from each secret's username, or its
   error line. Prints {"names": [...]}.
 """
@@ -17,6 +19,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "components", "scripts", "ad"))
 
+import ldb  # noqa: E402
+
+import accounts  # noqa: E402
 import chain  # noqa: E402
 import host  # noqa: E402
 import nodes  # noqa: E402
@@ -46,7 +51,12 @@ def secret_usernames(request):
     return {"names": names}
 
 
-CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames}
+def write_failure(request):
+    error = ldb.LdbError(request["code"], request["message"])
+    return {"line": str(accounts.Writer(None, "provision").explain(error, request["action"], "CN=x"))}
+
+
+CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames, "write_failure": write_failure}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)

@@ -197,6 +197,11 @@ def is_member(directory, group, member_dn):
     return bool(found)
 
 
+# No KDS root key the DC can use: Samba 4.22 answers "8009000D: failed to find a suitable root key";
+# 0x8009000D is NTE_NO_KEY, whose Windows text is "Key does not exist".
+_NO_ROOT_KEY = ("8009000D", "KEY DOES NOT EXIST")
+
+
 class Writer:
     """Writes to the directory; an LdbError becomes one AdError saying what was refused and why."""
 
@@ -212,7 +217,7 @@ class Writer:
     def explain(self, error, action, dn, secret=False):
         code, message = (error.args + (None, ""))[:2]
         message = str(message)
-        if "8009000D" in message.upper():
+        if any(text in message.upper() for text in _NO_ROOT_KEY):
             return AdError("kds", "the forest has no KDS root key the DC can use yet, so it cannot %s" % action,
                            "a Domain Admin runs Add-KdsRootKey -EffectiveImmediately on a Windows DC and waits 10 hours for it to "
                            "become usable (Samba: samba-tool domain kds root-key create); AWS Managed Microsoft AD has one already")
