@@ -1,6 +1,7 @@
 // Single functions of the AD package (components/scripts/ad), executed in-process through
 // test/support/ad_units.py on inputs a test DC cannot easily produce: the management host's result
-// line for a hundred gMSAs, the usernames a secret may hold, a Windows DC's error text. No DC needed.
+// line for a hundred gMSAs, the usernames a secret may hold, a Windows DC's error text, a secret an
+// error's length limit would cut. No DC needed.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -76,5 +77,22 @@ describe("a forest without a usable KDS root key (accounts.Writer)", () => {
     test("another refusal is not", () => {
         const { line } = call({ call: "write_failure", code: 80, message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation", action: "create gMSA App01$" });
         assert.ok(line.startsWith("provision: cannot create gMSA App01$ (CN=x): 00000057"), line);
+    });
+});
+
+describe("an unforeseen failure on the management host", () => {
+    test("its one line masks a secret even where the 300-character limit cuts through it", () => {
+        const secret = "Sup3r-Secret-Passw0rd-For-The-Admin";
+        const payload = {
+            operation: "provision", region: "us-west-2", domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.0.0.10"] },
+            adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/admin-AbCdEf", readersGroup: "eks-gmsa-readers", owner: "dev", accounts: ["WebApp01"],
+        };
+        const r = call({ call: "internal_failure", payload, secret, error: `${"x".repeat(290)}${secret} and more` });
+        assert.equal(r.code, 1);
+        const lines = r.output.trim().split("\n");
+        assert.equal(lines.length, 1, r.output);
+        // Cut at 300 characters after masking: the x, the mask, the start of what followed.
+        assert.match(lines[0], /^eks-gmsa: internal: RuntimeError: x{290}\*\*\* and mo; report this with the line above it$/);
+        assert.ok(!r.output.includes(secret.slice(0, 5)), r.output);
     });
 });

@@ -10,12 +10,16 @@ request {"call": ...}:
 - "probe_name", owner: the name of the probe computer host mode checks the chain as. Prints {"name"}.
 - "write_failure", code, message, action: the one line a refused write becomes (accounts.Writer,
   link "provision"). Prints {"line"}.
+- "internal_failure", payload, secret, error: host mode with a valid payload whose run raises an
+  unforeseen RuntimeError(error) after the run has seen the secret. Prints {"code", "output"}.
 - "secret_usernames", usernames: the bare name host mode takes from each secret's username, or its
   error line. Prints {"names": [...]}.
 """
+import io
 import json
 import os
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "components", "scripts", "ad"))
 
@@ -51,12 +55,28 @@ def secret_usernames(request):
     return {"names": names}
 
 
+def internal_failure(request):
+    stream = io.StringIO()
+    out = host.Output(stream)
+    out.secret(request["secret"])
+
+    def failing_run(payload, out):
+        raise RuntimeError(request["error"])
+    host.run = failing_run
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(request["payload"], f)
+        f.flush()
+        code = host._main(f.name, out)
+    return {"code": code, "output": stream.getvalue()}
+
+
 def write_failure(request):
     error = ldb.LdbError(request["code"], request["message"])
     return {"line": str(accounts.Writer(None, "provision").explain(error, request["action"], "CN=x"))}
 
 
-CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames, "write_failure": write_failure}
+CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames, "write_failure": write_failure,
+         "internal_failure": internal_failure}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)

@@ -39,10 +39,13 @@ class Output:
             self.secrets.append(value)
         return value
 
-    def line(self, text):
+    def masked(self, text):
         for s in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(s, "***")
-        print(text, file=self.stream, flush=True)
+        return text
+
+    def line(self, text):
+        print(self.masked(text), file=self.stream, flush=True)
 
 
 def _bad(key, why):
@@ -349,7 +352,8 @@ def _main(payload_file, out):
     except AdError as e:
         out.line("eks-gmsa: %s" % e)
     except Exception as e:  # noqa: BLE001 - the host prints one line, never a traceback
-        out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, str(e)[:300]))
+        # Masked before it is cut: a cut through a secret would leave its start unmasked.
+        out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, out.masked(str(e))[:300]))
     return 1
 
 
