@@ -84,21 +84,21 @@ def load_payload(path):
     if not isinstance(data, dict):
         raise AdError("payload", "%s is not a JSON object" % path, "check --payload-file")
     _only(data, ("operation", "region", "domain", "adminSecretArn", "readersGroup", "owner", "accountsOu", "accounts", "identity", "joinOu", "verify"), "")
-    p = {"operation": _string(data, "operation")}
-    if p["operation"] not in OPERATIONS:
+    payload = {"operation": _string(data, "operation")}
+    if payload["operation"] not in OPERATIONS:
         raise _bad("operation", "must be one of %s" % ", ".join(OPERATIONS))
-    p["region"] = _string(data, "region")
-    if not _REGION.fullmatch(p["region"]):
+    payload["region"] = _string(data, "region")
+    if not _REGION.fullmatch(payload["region"]):
         raise _bad("region", "must be an AWS region such as us-west-2")
     domain = data.get("domain")
     if not isinstance(domain, dict):
         raise _bad("domain", "must be an object {dnsName, netbiosName, dcAddresses}")
     _only(domain, ("dnsName", "netbiosName", "dcAddresses"), "domain.")
-    p["dnsName"] = _string(domain, "dnsName", "domain.dnsName").lower()
-    if not _DNS_NAME.fullmatch(p["dnsName"]):
+    payload["dnsName"] = _string(domain, "dnsName", "domain.dnsName").lower()
+    if not _DNS_NAME.fullmatch(payload["dnsName"]):
         raise _bad("domain.dnsName", "must be a DNS domain name such as corp.example.com")
-    p["netbiosName"] = _string(domain, "netbiosName", "domain.netbiosName").upper()
-    if not re.fullmatch(r"[A-Z0-9-]{1,15}", p["netbiosName"]) or p["netbiosName"].isdigit():
+    payload["netbiosName"] = _string(domain, "netbiosName", "domain.netbiosName").upper()
+    if not re.fullmatch(r"[A-Z0-9-]{1,15}", payload["netbiosName"]) or payload["netbiosName"].isdigit():
         raise _bad("domain.netbiosName", "must be 1 to 15 letters, digits or '-'")
     addresses = domain.get("dcAddresses", [])
     if not isinstance(addresses, list) or len(addresses) > 10:
@@ -108,22 +108,22 @@ def load_payload(path):
             ipaddress.ip_address(a)
         except (TypeError, ValueError):
             raise _bad("domain.dcAddresses[%d]" % i, "must be an IP address")
-    p["dcAddresses"] = addresses
-    base_dn = ",".join("DC=%s" % label for label in p["dnsName"].split("."))
-    p["adminSecretArn"] = _string(data, "adminSecretArn")
-    if not _ARN.fullmatch(p["adminSecretArn"]):
+    payload["dcAddresses"] = addresses
+    base_dn = ",".join("DC=%s" % label for label in payload["dnsName"].split("."))
+    payload["adminSecretArn"] = _string(data, "adminSecretArn")
+    if not _ARN.fullmatch(payload["adminSecretArn"]):
         raise _bad("adminSecretArn", "must be a Secrets Manager secret ARN")
-    p["readersGroup"] = _checked(names.group_name, "readersGroup", _string(data, "readersGroup"))
-    p["owner"] = _checked(names.owner_label, "owner", _string(data, "owner"))
+    payload["readersGroup"] = _checked(names.group_name, "readersGroup", _string(data, "readersGroup"))
+    payload["owner"] = _checked(names.owner_label, "owner", _string(data, "owner"))
     for key in ("accountsOu", "joinOu"):
-        p[key] = _checked(names.container_dn, key, _string(data, key), base_dn) if key in data else None
+        payload[key] = _checked(names.container_dn, key, _string(data, key), base_dn) if key in data else None
     accounts = data.get("accounts", [])
     if not isinstance(accounts, list) or len(accounts) > 100:
         raise _bad("accounts", "must be a list of at most 100 gMSA names")
-    p["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
-    if p["operation"] == "provision" and not p["accounts"]:
+    payload["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
+    if payload["operation"] == "provision" and not payload["accounts"]:
         raise _bad("accounts", "must name at least one gMSA to provision")
-    p["identity"] = None
+    payload["identity"] = None
     if "identity" in data:
         identity = data["identity"]
         if not isinstance(identity, dict):
@@ -132,12 +132,12 @@ def load_payload(path):
         arn = _string(identity, "secretArn", "identity.secretArn")
         if not _ARN.fullmatch(arn):
             raise _bad("identity.secretArn", "must be a Secrets Manager secret ARN")
-        p["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
+        payload["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
     verify = data.get("verify", False)
     if not isinstance(verify, bool):
         raise _bad("verify", "must be true or false")
-    p["verify"] = verify
-    return p
+    payload["verify"] = verify
+    return payload
 
 
 def _account_name(value, key):
@@ -224,58 +224,58 @@ def created_after_from_env():
         raise AdError("payload", str(e), "the lifecycle runbook passes the instance's launch time")
 
 
-def run(p, out):
+def run(payload, out):
     node = None
-    if p["operation"] == "node-join":
-        node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(p["owner"], instance_from_env())}
-    elif p["operation"] == "node-cleanup":
-        node = {"bind_to": nodes.binding(p["owner"], instance_from_env())}
+    if payload["operation"] == "node-join":
+        node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(payload["owner"], instance_from_env())}
+    elif payload["operation"] == "node-cleanup":
+        node = {"bind_to": nodes.binding(payload["owner"], instance_from_env())}
     out.line("reading the AD credentials (adminSecretArn)")
-    admin, admin_password = read_secret(p["region"], p["adminSecretArn"], "adminSecretArn", out)
+    admin, admin_password = read_secret(payload["region"], payload["adminSecretArn"], "adminSecretArn", out)
     identity = None
-    if p["identity"] and p["operation"] == "provision":
+    if payload["identity"] and payload["operation"] == "provision":
         out.line("reading the portable identity's credentials (identity.secretArn)")
-        name, password = read_secret(p["region"], p["identity"]["secretArn"], "identity.secretArn", out)
-        if name.lower() != p["identity"]["username"].lower():
-            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, p["identity"]["username"]),
+        name, password = read_secret(payload["region"], payload["identity"]["secretArn"], "identity.secretArn", out)
+        if name.lower() != payload["identity"]["username"].lower():
+            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, payload["identity"]["username"]),
                           "store the portable identity's own name in its secret")
-        identity = (p["identity"]["username"], password)
-    host = pick_dc(p["dcAddresses"], p["dnsName"], out)
+        identity = (payload["identity"]["username"], password)
+    host = pick_dc(payload["dcAddresses"], payload["dnsName"], out)
     url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
-    out.line("connecting to %s as %s\\%s" % (url, p["netbiosName"], admin))
-    facts, changes, probe = operate(p, url, host, admin, admin_password, identity, node, out)
+    out.line("connecting to %s as %s\\%s" % (url, payload["netbiosName"], admin))
+    facts, changes, probe = operate(payload, url, host, admin, admin_password, identity, node, out)
     chain = []
-    if p["operation"] == "provision" and p["verify"]:
+    if payload["operation"] == "provision" and payload["verify"]:
         who, password = identity if identity else probe
-        options = ConnectOptions(url, "%s\\%s" % (p["netbiosName"], who), password, TIMEOUT)
-        chain = check_chain(options, p["accounts"], p["readersGroup"], who, out)
+        options = ConnectOptions(url, "%s\\%s" % (payload["netbiosName"], who), password, TIMEOUT)
+        chain = check_chain(options, payload["accounts"], payload["readersGroup"], who, out)
     return facts, changes, chain
 
 
-def operate(p, url, host, admin, admin_password, identity, node, out):
+def operate(payload, url, host, admin, admin_password, identity, node, out):
     """Connects as the admin and runs the operation; returns (facts, changes, probe credentials)."""
     try:
-        directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
+        directory = connect(ConnectOptions(url, "%s\\%s" % (payload["netbiosName"], admin), admin_password, TIMEOUT))
     except AdError as e:
         if e.link == "bind":
             e.todo = "check the username and password in the adminSecretArn secret"
         raise
     try:
         facts = directory.discover()
-        if facts["dnsName"] != p["dnsName"]:
-            raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], p["dnsName"]), "check domain.dnsName and domain.dcAddresses")
-        if p["operation"] == "provision":
-            changes = provision.provision(directory, p["accounts"], p["readersGroup"], p["owner"], identity=identity, accounts_ou=p["accountsOu"])
-        elif p["operation"] == "node-join":
-            changes = nodes.join(directory, p["readersGroup"], node["computer"], join_ou=p["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
+        if facts["dnsName"] != payload["dnsName"]:
+            raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], payload["dnsName"]), "check domain.dnsName and domain.dcAddresses")
+        if payload["operation"] == "provision":
+            changes = provision.provision(directory, payload["accounts"], payload["readersGroup"], payload["owner"], identity=identity, accounts_ou=payload["accountsOu"])
+        elif payload["operation"] == "node-join":
+            changes = nodes.join(directory, payload["readersGroup"], node["computer"], join_ou=payload["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
                                  wait_seconds=NODE_ACCOUNT_WAIT_SECONDS)
         else:
-            changes = nodes.cleanup_bound(directory, p["readersGroup"], node["bind_to"], join_ou=p["joinOu"])
+            changes = nodes.cleanup_bound(directory, payload["readersGroup"], node["bind_to"], join_ou=payload["joinOu"])
         for change in changes:
             out.line(change)
         probe = None
-        if p["operation"] == "provision" and p["verify"] and identity is None:
-            name, password, probe_changes = nodes.ensure_probe(directory, p["readersGroup"], p["owner"], p["accountsOu"])
+        if payload["operation"] == "provision" and payload["verify"] and identity is None:
+            name, password, probe_changes = nodes.ensure_probe(directory, payload["readersGroup"], payload["owner"], payload["accountsOu"])
             out.secret(password)
             for change in probe_changes:
                 out.line(change)
@@ -345,8 +345,8 @@ RUN_SECONDS = 480
 
 def _main(payload_file, out):
     try:
-        p = load_payload(payload_file)
-        result = run(p, out)
+        payload = load_payload(payload_file)
+        result = run(payload, out)
         out.line(result_line(*result))
         return 0
     except AdError as e:
