@@ -51,7 +51,7 @@ describe("provision as the delegated Admin", () => {
 
     test("everything it created carries the owner's mark", T, async () => {
         for (const name of [group, identity, "WebApp01$", "WebApp02$"]) {
-            assert.deepEqual((await account(dc, name))?.info, [markOf(owner)], name);
+            assert.deepEqual((await account(dc, name))?.description, [markOf(owner)], name);
         }
     });
 
@@ -107,12 +107,12 @@ describe("provision corrects what it owns, and only that", () => {
         assert.equal(r.stdout, "");
         assert.match(r.stderr.trim(), new RegExp(`^ad: provision: --account Legacy01 exists and was not created by eks-gmsa \\(owner ${owner}\\), so it is left unchanged; `
             + `it lacks the SPNs host/Legacy01, host/Legacy01\\.${dc.dnsName.replace(".", "\\.")}; the readers' group's right to read its password; AES Kerberos keys .*; `
-            + `fix it yourself, or adopt it by setting its info attribute to 'eks-gmsa-owner: ${owner}' and provision again$`));
+            + `fix it yourself, or adopt it by setting its description to 'eks-gmsa-owner: ${owner}' and provision again$`));
         const legacy = await account(dc, "Legacy01$", ["servicePrincipalName"]);
-        assert.equal(legacy?.info, undefined);
+        assert.equal(legacy?.description, undefined);
         assert.equal(legacy?.serviceprincipalname, undefined);
 
-        await asSystem(dc, `dn: CN=Legacy01,${dc.managedServiceAccountsDn}\nchangetype: modify\nreplace: info\ninfo: ${markOf(owner)}\n`);
+        await asSystem(dc, `dn: CN=Legacy01,${dc.managedServiceAccountsDn}\nchangetype: modify\nreplace: description\ndescription: ${markOf(owner)}\n`);
         const adopted = await provision(["WebApp01", "Legacy01"]);
         assert.equal(adopted.status, 0, adopted.stderr);
         assert.deepEqual(adopted.stdout.trim().split("\n"), [

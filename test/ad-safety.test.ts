@@ -38,7 +38,7 @@ function op(command: string, extra: string[]) {
     return cli([command, ...admin.args, ...(command === "remove" ? ["--owner", owner] : []), ...extra], admin.env);
 }
 
-const marked = async () => (await search(dc, "(info=eks-gmsa-owner*)", ["sAMAccountName"])).map((e) => e.samaccountname?.[0]);
+const marked = async () => (await search(dc, "(description=eks-gmsa-owner*)", ["sAMAccountName"])).map((e) => e.samaccountname?.[0]);
 
 describe("values that could change a filter, a DN or a script are refused before connecting", () => {
     const cases: [string, string[], RegExp][] = [
@@ -140,7 +140,7 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
     test("--identity-user naming an existing account eks-gmsa did not create: its password is never reset", T, async () => {
         const r = await provision(["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader"], { AD_IDENTITY_PASSWORD: "Takeover-Passw0rd!" });
         assert.equal(r.status, 1);
-        assert.match(r.stderr.trim(), /^ad: provision: --identity-user legacy-reader exists and was not created by eks-gmsa \(owner cluster-s\), and the password given does not log it on \(.*\); eks-gmsa never resets the password of an account it did not create; give its current password, or choose a name eks-gmsa may create, or adopt it by setting its info attribute to 'eks-gmsa-owner: cluster-s'$/);
+        assert.match(r.stderr.trim(), /^ad: provision: --identity-user legacy-reader exists and was not created by eks-gmsa \(owner cluster-s\), and the password given does not log it on \(.*\); eks-gmsa never resets the password of an account it did not create; give its current password, or choose a name eks-gmsa may create, or adopt it by setting its description to 'eks-gmsa-owner: cluster-s'$/);
         assert.ok(!r.stderr.includes("Takeover-Passw0rd!"));
         assert.equal(await canLogOn(dc, "legacy-reader", legacyPassword), true);
         assert.equal(await canLogOn(dc, "legacy-reader", "Takeover-Passw0rd!"), false);
@@ -155,7 +155,7 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
             "added user legacy-reader to Readers",
             `created gMSA App10$ (CN=App10,${dc.managedServiceAccountsDn})`,
         ]);
-        assert.equal((await account(dc, "legacy-reader"))?.info, undefined);
+        assert.equal((await account(dc, "legacy-reader"))?.description, undefined);
         assert.equal(await canLogOn(dc, "legacy-reader", legacyPassword), true);
     });
 
@@ -177,7 +177,7 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
     });
 
     test("an unmarked group is kept by remove, which deletes only the gMSA it made", T, async () => {
-        await asSystem(dc, `dn: CN=Readers,${dc.usersOuDn}\nchangetype: modify\ndelete: info\n`);
+        await asSystem(dc, `dn: CN=Readers,${dc.usersOuDn}\nchangetype: modify\ndelete: description\n`);
         const r = await op("remove", ["--account", "App10", "--group", "Readers"]);
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.stdout.trim().split("\n"), ["deleted gMSA App10$", "kept group Readers: eks-gmsa did not create it"]);

@@ -86,7 +86,7 @@ export async function search(dc: SambaDomain, filter: string, attrs: string[] = 
 
 /** The one object with this sAMAccountName, or undefined. */
 export async function account(dc: SambaDomain, samAccountName: string, attrs: string[] = []): Promise<Entry | undefined> {
-    const found = await search(dc, `(sAMAccountName=${samAccountName})`, ["sAMAccountName", "info", ...attrs]);
+    const found = await search(dc, `(sAMAccountName=${samAccountName})`, ["sAMAccountName", "description", "info", ...attrs]);
     return found[0];
 }
 
@@ -120,7 +120,17 @@ export async function canLogOn(dc: SambaDomain, name: string, password: string):
     }
 }
 
-/** The eks-gmsa owner mark a created object carries. */
+/** The eks-gmsa owner mark a created object carries (its description). */
 export function markOf(owner: string): string {
     return `eks-gmsa-owner: ${owner}`;
+}
+
+/** A test/support Python script with Samba's Python: the request as JSON on stdin (passwords never in argv), one JSON line out. */
+export async function supportPython(script: string, request: Record<string, unknown>): Promise<any> {
+    return JSON.parse(await exec(python, [path.join(__dirname, script)], JSON.stringify(request)));
+}
+
+/** test/support/ad_arrange.py: directory state arranged or read independently of the code under test. */
+export function arrange(request: Record<string, unknown>): Promise<any> {
+    return supportPython("ad_arrange.py", request);
 }

@@ -20,8 +20,8 @@ export const mockProvisioningResult = {
     dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
     domainSid: "S-1-5-21-1004336348-1177238915-682003330", domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
     changes: ["created group eks-gmsa-readers"],
-    // The whole-chain check the provisioning payload asks for (verify: true).
-    chain: { ok: true },
+    // The whole-chain check the provisioning payload asks for (verify: true): one summary per gMSA.
+    chain: [{ account: "WebApp01", ok: true, links: 9 }],
 };
 
 function digest(text: string, length: number): string {

@@ -1,7 +1,10 @@
 """What provision, remove and the node lifecycle share: reading an account with what decides whether
 eks-gmsa may touch it, the owner mark, and writes whose failures become one AdError.
 
-An object is eks-gmsa's when its `info` attribute holds the line `eks-gmsa-owner: <owner>`. Built-in
+An object is eks-gmsa's when its `description` is exactly `eks-gmsa-owner: <owner>`. Not `info`: the
+user and computer classes (a gMSA is a computer) let an account write its own Personal-Information,
+which holds info, so an account could mark itself; description is Public-Information, which it may
+not write. A node's binding (nodes.binding) is also in description, and is not a mark. Built-in
 and critical objects are refused whatever their name: isCriticalSystemObject, a RID below 1000,
 adminCount=1 (protected by AdminSDHolder) or a domain controller. That also covers renamed and
 localized built-ins, which no list of names can."""
@@ -29,7 +32,7 @@ GLOBAL_SECURITY_GROUP = -2147483646
 # Domain Controllers and Read-only Domain Controllers: a DC's primary group.
 DC_PRIMARY_GROUPS = (516, 521)
 
-_ATTRS = ["objectClass", "objectSid", "info", "isCriticalSystemObject", "adminCount", "userAccountControl",
+_ATTRS = ["objectClass", "objectSid", "description", "isCriticalSystemObject", "adminCount", "userAccountControl",
           "primaryGroupID", "groupType", "whenCreated", "distinguishedName", "sAMAccountName"]
 
 
@@ -47,7 +50,7 @@ class Account:
         self.classes = {str(c).lower() for c in msg.get("objectClass", [])}
         self.sid = directory.sid_of(msg) if "objectSid" in msg else None
         self.uac = int(str(msg["userAccountControl"][0])) if "userAccountControl" in msg else 0
-        self.info = [line.strip() for v in msg.get("info", []) for line in str(v).splitlines()]
+        self.description = [str(v) for v in msg.get("description", [])]
 
     @property
     def kind(self):
@@ -61,15 +64,9 @@ class Account:
     def rid(self):
         return int(self.sid.rsplit("-", 1)[1]) if self.sid else None
 
-    def owner(self):
-        """The owner label of the mark, or None."""
-        for line in self.info:
-            if line.startswith(MARK_PREFIX):
-                return line[len(MARK_PREFIX):].strip()
-        return None
-
     def owned_by(self, owner):
-        return self.owner() == owner
+        """Whether its description is this owner's mark, exactly (a binding or other text is not)."""
+        return self.description == [mark(owner)]
 
     def value(self, attr):
         return str(self.msg[attr][0]) if attr in self.msg else None
@@ -106,6 +103,26 @@ def describe_kind(kind):
             "group": "a group", "other": "not an account"}[kind]
 
 
+def check_group(group, name, link, todo=None):
+    """The group named by --group, or AdError(link) when it is not a plain security group: another
+    kind of object, a protected one, a distribution group. todo replaces the usual advice."""
+    if group.kind != "group":
+        why, advice = "is %s, not a group" % describe_kind(group.kind), "name a security group, or a new name for provision to create"
+    elif group.protected():
+        why, advice = group.protected(), "give eks-gmsa a group of its own"
+    elif not group.is_security_group():
+        why, advice = ("is a distribution group: only a security group can be allowed to read gMSA passwords",
+                       "name a security group, or a new name for provision to create")
+    else:
+        return group
+    raise AdError(link, "--group %s %s" % (name, why), todo or advice)
+
+
+def gmsa_spns(account, dns_name):
+    """The SPNs a gMSA needs (account without '$'): what provision writes and verify checks."""
+    return ["host/%s" % account, "host/%s.%s" % (account, dns_name)]
+
+
 def child_dn(directory, parent, cn):
     """CN=<cn>,<parent> with the value escaped by ldb (a name may hold '#', '+' or spaces)."""
     dn = ldb.Dn(directory.samdb, str(parent))
@@ -132,29 +149,57 @@ def well_known_container(directory, wkguid, fallback_cn):
         return "%s,%s" % (fallback_cn, directory.base_dn)
 
 
+# The mask Samba's own gMSA model writes (SEC_ADS_GENERIC_ALL); the DC grants the password to
+# whoever passes SEC_ADS_READ_PROP on msDS-GroupMSAMembership.
+READER_ACCESS_MASK = 0xf01ff
+_ALLOW = (security.SEC_ACE_TYPE_ACCESS_ALLOWED, security.SEC_ACE_TYPE_ACCESS_ALLOWED_OBJECT)
+_DENY = (security.SEC_ACE_TYPE_ACCESS_DENIED, security.SEC_ACE_TYPE_ACCESS_DENIED_OBJECT)
+
+
 def readers_descriptor(directory, sids):
-    """msDS-GroupMSAMembership allowing these SIDs to retrieve the password: owner Administrators
-    and one allow ACE each with the mask Samba's own gMSA model writes (SEC_ADS_GENERIC_ALL,
-    0xf01ff); the DC grants the password to whoever passes SEC_ADS_READ_PROP on it."""
-    sddl = "O:BAD:" + "".join("(A;;0xf01ff;;;%s)" % sid for sid in sids)
+    """A new msDS-GroupMSAMembership allowing these SIDs to retrieve the password (owner Administrators)."""
+    sddl = "O:BAD:" + "".join("(A;;0x%x;;;%s)" % (READER_ACCESS_MASK, sid) for sid in sids)
     return ndr_pack(security.descriptor.from_sddl(sddl, security.dom_sid(directory.samdb.get_domain_sid())))
 
 
-def allowed_sids(value):
-    """SIDs an msDS-GroupMSAMembership value allows to read the password (allow ACEs with read property)."""
+def password_readers(value):
+    """(allowed, denied): the SIDs an msDS-GroupMSAMembership value names in allow and in deny
+    entries for reading the password, object entries included. Whoever reads it (provision,
+    remove, verify) sees every principal an administrator named, not only eks-gmsa's plain ones."""
+    allowed, denied = set(), set()
+    descriptor = ndr_unpack(security.descriptor, bytes(value)) if value is not None else None
+    for ace in (descriptor.dacl.aces if descriptor is not None and descriptor.dacl else []):
+        if ace.access_mask & security.SEC_ADS_READ_PROP:
+            if ace.type in _ALLOW:
+                allowed.add(str(ace.trustee))
+            elif ace.type in _DENY:
+                denied.add(str(ace.trustee))
+    return allowed, denied
+
+
+def with_reader(directory, value, sid):
+    """msDS-GroupMSAMembership allowing sid as well: an allow entry added after the existing ones,
+    which all stay as they are (object entries, denies, their order); a new one when value is None."""
     if value is None:
-        return []
+        return readers_descriptor(directory, [sid])
     descriptor = ndr_unpack(security.descriptor, bytes(value))
-    if descriptor.dacl is None:
-        return []
-    return [str(ace.trustee) for ace in descriptor.dacl.aces
-            if ace.type == security.SEC_ACE_TYPE_ACCESS_ALLOWED and ace.access_mask & security.SEC_ADS_READ_PROP]
+    ace = security.ace()
+    ace.type = security.SEC_ACE_TYPE_ACCESS_ALLOWED
+    ace.access_mask = READER_ACCESS_MASK
+    ace.trustee = security.dom_sid(sid)
+    descriptor.dacl_add(ace)
+    return ndr_pack(descriptor)
 
 
 def is_member(directory, group, member_dn):
     """Whether member_dn is a direct member of the group, asked of the DC (no ranged member lists)."""
     found = directory.search(group.dn, ldb.SCOPE_BASE, "(member=%s)" % ldb.binary_encode(str(member_dn)), ["dn"])
     return bool(found)
+
+
+# No KDS root key the DC can use: Samba 4.22 answers "8009000D: failed to find a suitable root key";
+# 0x8009000D is NTE_NO_KEY, whose Windows text is "Key does not exist".
+_NO_ROOT_KEY = ("8009000D", "KEY DOES NOT EXIST")
 
 
 class Writer:
@@ -172,7 +217,7 @@ class Writer:
     def explain(self, error, action, dn, secret=False):
         code, message = (error.args + (None, ""))[:2]
         message = str(message)
-        if "8009000D" in message.upper():
+        if any(text in message.upper() for text in _NO_ROOT_KEY):
             return AdError("kds", "the forest has no KDS root key the DC can use yet, so it cannot %s" % action,
                            "a Domain Admin runs Add-KdsRootKey -EffectiveImmediately on a Windows DC and waits 10 hours for it to "
                            "become usable (Samba: samba-tool domain kds root-key create); AWS Managed Microsoft AD has one already")

@@ -64,7 +64,7 @@ class ChainResult:
         return out
 
     def as_json(self):
-        """Non-secret facts only: for the management host's result line and the deploy's logs."""
+        """Non-secret facts only, link by link: for a caller that keeps or logs them."""
         items = []
         for link in self.links:
             item = {"link": link.link, "ok": link.ok, "detail": link.detail}

@@ -62,8 +62,11 @@ def parse_url(url):
     return Endpoint(parts.scheme, parts.hostname, port)
 
 
-def parse_user(user):
-    """DOMAIN\\name or name@domain -> (domain, name); raises ValueError naming --user."""
+def parse_user(user, bare=False):
+    """DOMAIN\\name or name@domain -> (domain, name); with bare, also a name alone -> (None, name).
+    Raises ValueError naming --user."""
+    if bare and re.fullmatch(r"[^\\@\s]+", user or ""):
+        return None, user
     match = re.fullmatch(r"([^\\@\s]+)\\([^\\@\s]+)|([^\\@\s]+)@([^\\@\s]+)", user or "")
     if not match:
         raise ValueError("--user %r must be DOMAIN\\name or name@domain" % user)
@@ -160,16 +163,30 @@ def load_parm(workspace, options=None, realm=None, workgroup=None):
     return lp
 
 
-def credentials(lp, domain, name, password, kerberos):
+def credentials(lp, domain, name, password, kerberos, realm=None):
+    """Credentials of name in domain (a NetBIOS name, or a DNS name that is then the realm too)
+    from these values and lp alone. Not creds.guess(): it reads USER, PASSWD, PASSWD_FD,
+    PASSWD_FILE and KRB5CCNAME from the environment (and prints when PASSWD_FILE is missing)."""
+    if realm is None and "." in domain:
+        realm, domain = domain, domain.split(".")[0]
     creds = Credentials()
-    creds.guess(lp)
+    creds.set_conf(lp)  # the workstation name NTLM sends, from this run's own smb.conf
     creds.set_username(name)
-    creds.set_domain(domain.split(".")[0].upper() if "." in domain else domain.upper())
-    if "." in domain:
-        creds.set_realm(domain.upper())
+    creds.set_domain(domain.upper())
+    if realm:
+        creds.set_realm(realm.upper())
     creds.set_password(password)
     creds.set_kerberos_state(AUTO_USE_KERBEROS if kerberos else DONT_USE_KERBEROS)
     return creds
+
+
+def bind(endpoint, lp, creds, user):
+    """A SamDB bound with creds (sealed: lp forces it), or the AdError of the failed bind."""
+    try:
+        with quiet_stderr():
+            return SamDB(url=endpoint.url(), credentials=creds, lp=lp)
+    except ldb.LdbError as e:
+        raise explain_ldb_error(e, endpoint, user)
 
 
 _BIND_CODES = {
@@ -305,12 +322,7 @@ def connect(options, workspace=None):
         if kerberos:
             krb5_conf(workspace, realm, [endpoint.host])
         creds = credentials(lp, options.domain, options.name, options.password, kerberos)
-        try:
-            with quiet_stderr():
-                samdb = SamDB(url=endpoint.url(), credentials=creds, lp=lp)
-        except ldb.LdbError as e:
-            raise explain_ldb_error(e, endpoint, options.user)
-        return Directory(samdb, endpoint, rootdse, workspace, lp)
+        return Directory(bind(endpoint, lp, creds, options.user), endpoint, rootdse, workspace, lp)
     except BaseException:
         workspace.close()
         raise

@@ -18,7 +18,7 @@ from bounded import run_bounded
 import names
 import nodes
 import provision
-from connection import AdError, ConnectOptions, connect, reach
+from connection import AdError, ConnectOptions, connect, parse_user, reach
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
 OPERATIONS = ("provision", "node-join", "node-cleanup")
@@ -39,10 +39,13 @@ class Output:
             self.secrets.append(value)
         return value
 
-    def line(self, text):
+    def masked(self, text):
         for s in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(s, "***")
-        print(text, file=self.stream, flush=True)
+        return text
+
+    def line(self, text):
+        print(self.masked(text), file=self.stream, flush=True)
 
 
 def _bad(key, why):
@@ -81,21 +84,21 @@ def load_payload(path):
     if not isinstance(data, dict):
         raise AdError("payload", "%s is not a JSON object" % path, "check --payload-file")
     _only(data, ("operation", "region", "domain", "adminSecretArn", "readersGroup", "owner", "accountsOu", "accounts", "identity", "joinOu", "verify"), "")
-    p = {"operation": _string(data, "operation")}
-    if p["operation"] not in OPERATIONS:
+    payload = {"operation": _string(data, "operation")}
+    if payload["operation"] not in OPERATIONS:
         raise _bad("operation", "must be one of %s" % ", ".join(OPERATIONS))
-    p["region"] = _string(data, "region")
-    if not _REGION.fullmatch(p["region"]):
+    payload["region"] = _string(data, "region")
+    if not _REGION.fullmatch(payload["region"]):
         raise _bad("region", "must be an AWS region such as us-west-2")
     domain = data.get("domain")
     if not isinstance(domain, dict):
         raise _bad("domain", "must be an object {dnsName, netbiosName, dcAddresses}")
     _only(domain, ("dnsName", "netbiosName", "dcAddresses"), "domain.")
-    p["dnsName"] = _string(domain, "dnsName", "domain.dnsName").lower()
-    if not _DNS_NAME.fullmatch(p["dnsName"]):
+    payload["dnsName"] = _string(domain, "dnsName", "domain.dnsName").lower()
+    if not _DNS_NAME.fullmatch(payload["dnsName"]):
         raise _bad("domain.dnsName", "must be a DNS domain name such as corp.example.com")
-    p["netbiosName"] = _string(domain, "netbiosName", "domain.netbiosName").upper()
-    if not re.fullmatch(r"[A-Z0-9-]{1,15}", p["netbiosName"]) or p["netbiosName"].isdigit():
+    payload["netbiosName"] = _string(domain, "netbiosName", "domain.netbiosName").upper()
+    if not re.fullmatch(r"[A-Z0-9-]{1,15}", payload["netbiosName"]) or payload["netbiosName"].isdigit():
         raise _bad("domain.netbiosName", "must be 1 to 15 letters, digits or '-'")
     addresses = domain.get("dcAddresses", [])
     if not isinstance(addresses, list) or len(addresses) > 10:
@@ -105,22 +108,22 @@ def load_payload(path):
             ipaddress.ip_address(a)
         except (TypeError, ValueError):
             raise _bad("domain.dcAddresses[%d]" % i, "must be an IP address")
-    p["dcAddresses"] = addresses
-    base_dn = ",".join("DC=%s" % label for label in p["dnsName"].split("."))
-    p["adminSecretArn"] = _string(data, "adminSecretArn")
-    if not _ARN.fullmatch(p["adminSecretArn"]):
+    payload["dcAddresses"] = addresses
+    base_dn = ",".join("DC=%s" % label for label in payload["dnsName"].split("."))
+    payload["adminSecretArn"] = _string(data, "adminSecretArn")
+    if not _ARN.fullmatch(payload["adminSecretArn"]):
         raise _bad("adminSecretArn", "must be a Secrets Manager secret ARN")
-    p["readersGroup"] = _checked(names.group_name, "readersGroup", _string(data, "readersGroup"))
-    p["owner"] = _checked(names.owner_label, "owner", _string(data, "owner"))
+    payload["readersGroup"] = _checked(names.group_name, "readersGroup", _string(data, "readersGroup"))
+    payload["owner"] = _checked(names.owner_label, "owner", _string(data, "owner"))
     for key in ("accountsOu", "joinOu"):
-        p[key] = _checked(names.container_dn, key, _string(data, key), base_dn) if key in data else None
+        payload[key] = _checked(names.container_dn, key, _string(data, key), base_dn) if key in data else None
     accounts = data.get("accounts", [])
     if not isinstance(accounts, list) or len(accounts) > 100:
         raise _bad("accounts", "must be a list of at most 100 gMSA names")
-    p["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
-    if p["operation"] == "provision" and not p["accounts"]:
+    payload["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
+    if payload["operation"] == "provision" and not payload["accounts"]:
         raise _bad("accounts", "must name at least one gMSA to provision")
-    p["identity"] = None
+    payload["identity"] = None
     if "identity" in data:
         identity = data["identity"]
         if not isinstance(identity, dict):
@@ -129,21 +132,23 @@ def load_payload(path):
         arn = _string(identity, "secretArn", "identity.secretArn")
         if not _ARN.fullmatch(arn):
             raise _bad("identity.secretArn", "must be a Secrets Manager secret ARN")
-        p["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
+        payload["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
     verify = data.get("verify", False)
     if not isinstance(verify, bool):
         raise _bad("verify", "must be true or false")
-    p["verify"] = verify
-    return p
+    payload["verify"] = verify
+    return payload
 
 
 def _account_name(value, key):
     """A secret's username: bare, DOMAIN\\name or name@domain; returns the bare name (no secret in errors)."""
-    match = re.fullmatch(r"(?:[^\\@\s]+\\)?([^\\@\s]+)|([^\\@\s]+)@[^\\@\s]+", value)
-    if not match or any(not 0x20 < ord(c) < 0x7F for c in value):
+    try:
+        if any(not 0x20 < ord(c) < 0x7F for c in value):
+            raise ValueError("not printable ASCII")
+        return parse_user(value, bare=True)[1]
+    except ValueError:  # its text quotes the value: not repeated
         raise AdError("secrets", "the username in the %s secret must be name, DOMAIN\\name or name@domain in printable ASCII" % key,
                       "store the secret as JSON {\"username\": ..., \"password\": ...}")
-    return match.group(1) or match.group(2)
 
 
 def read_secret(region, arn, key, out):
@@ -219,58 +224,58 @@ def created_after_from_env():
         raise AdError("payload", str(e), "the lifecycle runbook passes the instance's launch time")
 
 
-def run(p, out):
+def run(payload, out):
     node = None
-    if p["operation"] == "node-join":
-        node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(p["owner"], instance_from_env())}
-    elif p["operation"] == "node-cleanup":
-        node = {"bind_to": nodes.binding(p["owner"], instance_from_env())}
+    if payload["operation"] == "node-join":
+        node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(payload["owner"], instance_from_env())}
+    elif payload["operation"] == "node-cleanup":
+        node = {"bind_to": nodes.binding(payload["owner"], instance_from_env())}
     out.line("reading the AD credentials (adminSecretArn)")
-    admin, admin_password = read_secret(p["region"], p["adminSecretArn"], "adminSecretArn", out)
+    admin, admin_password = read_secret(payload["region"], payload["adminSecretArn"], "adminSecretArn", out)
     identity = None
-    if p["identity"] and p["operation"] == "provision":
+    if payload["identity"] and payload["operation"] == "provision":
         out.line("reading the portable identity's credentials (identity.secretArn)")
-        name, password = read_secret(p["region"], p["identity"]["secretArn"], "identity.secretArn", out)
-        if name.lower() != p["identity"]["username"].lower():
-            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, p["identity"]["username"]),
+        name, password = read_secret(payload["region"], payload["identity"]["secretArn"], "identity.secretArn", out)
+        if name.lower() != payload["identity"]["username"].lower():
+            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, payload["identity"]["username"]),
                           "store the portable identity's own name in its secret")
-        identity = (p["identity"]["username"], password)
-    host = pick_dc(p["dcAddresses"], p["dnsName"], out)
+        identity = (payload["identity"]["username"], password)
+    host = pick_dc(payload["dcAddresses"], payload["dnsName"], out)
     url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
-    out.line("connecting to %s as %s\\%s" % (url, p["netbiosName"], admin))
-    facts, changes, probe = operate(p, url, host, admin, admin_password, identity, node, out)
+    out.line("connecting to %s as %s\\%s" % (url, payload["netbiosName"], admin))
+    facts, changes, probe = operate(payload, url, host, admin, admin_password, identity, node, out)
     chain = []
-    if p["operation"] == "provision" and p["verify"]:
+    if payload["operation"] == "provision" and payload["verify"]:
         who, password = identity if identity else probe
-        options = ConnectOptions(url, "%s\\%s" % (p["netbiosName"], who), password, TIMEOUT)
-        chain = check_chain(options, p["accounts"], p["readersGroup"], who, out)
-    return dict(facts, changes=changes, chain=chain)
+        options = ConnectOptions(url, "%s\\%s" % (payload["netbiosName"], who), password, TIMEOUT)
+        chain = check_chain(options, payload["accounts"], payload["readersGroup"], who, out)
+    return facts, changes, chain
 
 
-def operate(p, url, host, admin, admin_password, identity, node, out):
+def operate(payload, url, host, admin, admin_password, identity, node, out):
     """Connects as the admin and runs the operation; returns (facts, changes, probe credentials)."""
     try:
-        directory = connect(ConnectOptions(url, "%s\\%s" % (p["netbiosName"], admin), admin_password, TIMEOUT))
+        directory = connect(ConnectOptions(url, "%s\\%s" % (payload["netbiosName"], admin), admin_password, TIMEOUT))
     except AdError as e:
         if e.link == "bind":
             e.todo = "check the username and password in the adminSecretArn secret"
         raise
     try:
         facts = directory.discover()
-        if facts["dnsName"] != p["dnsName"]:
-            raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], p["dnsName"]), "check domain.dnsName and domain.dcAddresses")
-        if p["operation"] == "provision":
-            changes = provision.provision(directory, p["accounts"], p["readersGroup"], p["owner"], identity=identity, accounts_ou=p["accountsOu"])
-        elif p["operation"] == "node-join":
-            changes = nodes.join(directory, p["readersGroup"], node["computer"], join_ou=p["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
+        if facts["dnsName"] != payload["dnsName"]:
+            raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], payload["dnsName"]), "check domain.dnsName and domain.dcAddresses")
+        if payload["operation"] == "provision":
+            changes = provision.provision(directory, payload["accounts"], payload["readersGroup"], payload["owner"], identity=identity, accounts_ou=payload["accountsOu"])
+        elif payload["operation"] == "node-join":
+            changes = nodes.join(directory, payload["readersGroup"], node["computer"], join_ou=payload["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
                                  wait_seconds=NODE_ACCOUNT_WAIT_SECONDS)
         else:
-            changes = nodes.cleanup_bound(directory, p["readersGroup"], node["bind_to"], join_ou=p["joinOu"])
+            changes = nodes.cleanup_bound(directory, payload["readersGroup"], node["bind_to"], join_ou=payload["joinOu"])
         for change in changes:
             out.line(change)
         probe = None
-        if p["operation"] == "provision" and p["verify"] and identity is None:
-            name, password, probe_changes = nodes.ensure_probe(directory, p["readersGroup"], p["owner"], p["accountsOu"])
+        if payload["operation"] == "provision" and payload["verify"] and identity is None:
+            name, password, probe_changes = nodes.ensure_probe(directory, payload["readersGroup"], payload["owner"], payload["accountsOu"])
             out.secret(password)
             for change in probe_changes:
                 out.line(change)
@@ -282,7 +287,7 @@ def operate(p, url, host, admin, admin_password, identity, node, out):
 
 
 def check_chain(options, accounts, group, who, out):
-    """chain.verify for each gMSA as `who`: the links as JSON entries; raises the first broken one."""
+    """chain.verify for each gMSA as `who`: one summary each (chain_summary); raises the first broken one."""
     import chain
     entries = []
     for account in accounts:
@@ -291,12 +296,44 @@ def check_chain(options, accounts, group, who, out):
         result = chain.verify(options, account, group=group, dns=None,
                               on_link=lambda link: [out.line(line) for line in chain.ChainResult.link_lines(link)])
         out.line(result.lines()[-1])
-        entries += [dict(item, account=account) for item in result.as_json()]
+        entries.append(chain_summary(account, result))
         broken = next((link for link in result.links if not link.ok), None)
         if broken is not None or not result.ok:
             raise AdError(broken.link if broken else "verify", "%s$: %s" % (account, broken.why if broken else "the chain was not checked to its end"),
                           (broken.todo if broken else "") or "")
     return entries
+
+
+def chain_summary(account, result):
+    """One gMSA's chain in the result line: whether it holds and how many of its links do. The
+    links themselves are progress lines: all of them in the result grew it ~1.4 KB per gMSA."""
+    return {"account": account, "ok": result.ok, "links": sum(1 for link in result.links if link.ok)}
+
+
+# Systems Manager returns only the first 24,000 characters of a run's stdout; ad-host-step.sh cuts
+# the progress to keep the result line whole, so the line itself stays well below that.
+RESULT_MAX_CHARS = 12000
+
+
+def result_line(facts, changes, chain):
+    """The EKS-GMSA-RESULT line, never longer than RESULT_MAX_CHARS: the facts and the chain's
+    summaries (at most 100 gMSAs, ~50 characters each) always, the changes as far as they fit,
+    then how many more there were (each change is also a progress line)."""
+    def render(kept, more):
+        shown = kept + (["... and %d more changes (see the progress lines above)" % more] if more else [])
+        return RESULT_MARKER + json.dumps(dict(facts, changes=shown, chain=chain), sort_keys=True, separators=(",", ":"))
+    line = render(list(changes), 0)
+    if len(line) <= RESULT_MAX_CHARS:
+        return line
+    budget = RESULT_MAX_CHARS - len(render([], len(changes)))
+    kept = []
+    for change in changes:
+        size = len(json.dumps(change)) + 1
+        if size > budget:
+            break
+        kept.append(change)
+        budget -= size
+    return render(kept, len(changes) - len(kept))
 
 
 # How long node-join waits for the node's account to replicate to this run's DC (within RUN_SECONDS).
@@ -308,14 +345,15 @@ RUN_SECONDS = 480
 
 def _main(payload_file, out):
     try:
-        p = load_payload(payload_file)
-        result = run(p, out)
-        out.line(RESULT_MARKER + json.dumps(result, sort_keys=True))
+        payload = load_payload(payload_file)
+        result = run(payload, out)
+        out.line(result_line(*result))
         return 0
     except AdError as e:
         out.line("eks-gmsa: %s" % e)
     except Exception as e:  # noqa: BLE001 - the host prints one line, never a traceback
-        out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, str(e)[:300]))
+        # Masked before it is cut: a cut through a secret would leave its start unmasked.
+        out.line("eks-gmsa: internal: %s: %s; report this with the line above it" % (type(e).__name__, out.masked(str(e))[:300]))
     return 1
 
 

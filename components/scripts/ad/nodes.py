@@ -21,16 +21,14 @@ def _group(directory, group, link):
     found = ac.lookup(directory, group)
     if found is None:
         raise AdError(link, "the readers' group %s does not exist" % group, "run provision first (it creates the group)")
-    if found.kind != "group" or found.protected() or not found.is_security_group():
-        why = found.protected() or ("is %s, not a security group" % ac.describe_kind(found.kind) if found.kind != "group" else "is a distribution group")
-        raise AdError(link, "--group %s %s" % (group, why), "name eks-gmsa's readers' group")
-    return found
+    return ac.check_group(found, group, link, "name eks-gmsa's readers' group")
 
 
 def binding(owner, instance_id):
     """What node-join writes into a node's computer account (description, which the computer itself
     may not write, unlike info): the account belongs to this EC2 instance of this cluster. At scale-in
-    the account is found by it, so nothing the node reported decides what is deleted."""
+    the account is found by it, so nothing the node reported decides what is deleted. Never an
+    owner mark (accounts.mark): a bound node is not an object eks-gmsa created."""
     return "eks-gmsa-owner: %s; node: %s" % (owner, instance_id)
 
 
@@ -154,8 +152,8 @@ def ensure_probe(directory, group, owner, ou=None):
         dn = ac.child_dn(directory, place, name)
         writer.add("create the probe computer %s$" % name, dn, {
             "objectClass": "computer", "sAMAccountName": name + "$", "userAccountControl": str(ac.UF_WORKSTATION_TRUST_ACCOUNT | ac.UF_ACCOUNTDISABLE),
-            "dNSHostName": "%s.%s" % (name, directory.dns_name), "info": ac.mark(owner),
-            "description": "eks-gmsa checks the gMSA chain as this computer, the way a domain-joined node does",
+            "dNSHostName": "%s.%s" % (name, directory.dns_name), "description": ac.mark(owner),
+            "info": "eks-gmsa checks the gMSA chain as this computer, the way a domain-joined node does",
         })
         changes.append("created the probe computer %s$ (%s)" % (name, dn))
         probe = ac.lookup(directory, name + "$")

@@ -5,13 +5,11 @@ Both first read everything they would touch and refuse before writing anything, 
 leaves half a change behind. Idempotent: a second provision prints nothing."""
 
 import ldb
-from samba.credentials import AUTO_USE_KERBEROS, DONT_USE_KERBEROS, Credentials
 from samba.dsdb import DS_GUID_USERS_CONTAINER
-from samba.samdb import SamDB
 
-import accounts as ac
+import accounts
 import nodes
-from connection import AdError, explain_ldb_error, quiet_stderr
+from connection import AdError, bind, credentials
 
 # AES128 | AES256 (MS-KILE 2.2.7 bits 0x8 and 0x10), no RC4: Microsoft is turning RC4 off by default
 # for Kerberos service tickets (github.com/microsoft/Kerberos-Crypto/wiki/RC4-in-Kerberos: accounts
@@ -25,29 +23,13 @@ DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER = "1EB93889E40C45DF9F0C64D23BBB6237"
 MANAGED_PASSWORD_INTERVAL = 30
 
 
-def spns(account, dns_name):
-    return ["host/%s" % account, "host/%s.%s" % (account, dns_name)]
-
-
 def _refuse(flag, name, why, todo):
     raise AdError("provision", "%s %s %s" % (flag, name, why), todo)
 
 
-def _check_group(group, name):
-    if group.kind != "group":
-        _refuse("--group", name, "is %s, not a group" % ac.describe_kind(group.kind),
-                "name a security group, or a new name for provision to create")
-    why = group.protected()
-    if why:
-        _refuse("--group", name, why, "give eks-gmsa a group of its own")
-    if not group.is_security_group():
-        _refuse("--group", name, "is a distribution group: only a security group can be allowed to read gMSA passwords",
-                "name a security group, or a new name for provision to create")
-
-
 def _check_identity(user, name):
     if user.kind != "user":
-        _refuse("--identity-user", name, "is %s, not a user" % ac.describe_kind(user.kind),
+        _refuse("--identity-user", name, "is %s, not a user" % accounts.describe_kind(user.kind),
                 "name a user account, or a new name for provision to create")
     why = user.protected()
     if why:
@@ -57,19 +39,12 @@ def _check_identity(user, name):
 def password_check(directory, name, password):
     """None when name@domain can bind with this password, else the AdError of the failed bind."""
     facts = directory.discover()
-    creds = Credentials()
-    creds.guess(directory.lp)
-    creds.set_username(name)
-    creds.set_domain(facts["netbiosName"])
-    creds.set_realm(facts["dnsName"].upper())
-    creds.set_password(password)
-    creds.set_kerberos_state(DONT_USE_KERBEROS if directory.endpoint.is_address else AUTO_USE_KERBEROS)
+    creds = credentials(directory.lp, facts["netbiosName"], name, password, not directory.endpoint.is_address, realm=facts["dnsName"])
     try:
-        with quiet_stderr():
-            SamDB(url=directory.endpoint.url(), credentials=creds, lp=directory.lp)
+        bind(directory.endpoint, directory.lp, creds, name)
         return None
-    except ldb.LdbError as e:
-        return explain_ldb_error(e, directory.endpoint, name)
+    except AdError as e:
+        return e
 
 
 def _gmsa_gaps(directory, gmsa, account, group_sid):
@@ -79,14 +54,13 @@ def _gmsa_gaps(directory, gmsa, account, group_sid):
     if (gmsa.value("dNSHostName") or "").lower() != dns_host.lower():
         gaps.append(("its DNS host name %s" % dns_host, "dNSHostName", ldb.FLAG_MOD_REPLACE, [dns_host]))
     have = {str(s).lower() for s in gmsa.msg.get("servicePrincipalName", [])}
-    missing = [s for s in spns(account, directory.dns_name) if s.lower() not in have]
+    missing = [s for s in accounts.gmsa_spns(account, directory.dns_name) if s.lower() not in have]
     if missing:
         gaps.append(("the SPNs %s" % ", ".join(missing), "servicePrincipalName", ldb.FLAG_MOD_ADD, missing))
     membership = gmsa.msg.get("msDS-GroupMSAMembership", idx=0)
-    allowed = ac.allowed_sids(membership)
-    if group_sid is None or group_sid not in allowed:
+    if group_sid is None or group_sid not in accounts.password_readers(membership)[0]:
         gaps.append(("the readers' group's right to read its password", "msDS-GroupMSAMembership", ldb.FLAG_MOD_REPLACE,
-                     [ac.readers_descriptor(directory, allowed + [group_sid])] if group_sid else None))
+                     [accounts.with_reader(directory, membership, group_sid)] if group_sid else None))
     enctypes = int(gmsa.value("msDS-SupportedEncryptionTypes") or 0)
     if enctypes & SUPPORTED_ENCRYPTION_TYPES != SUPPORTED_ENCRYPTION_TYPES:
         gaps.append(("AES Kerberos keys (msDS-SupportedEncryptionTypes)", "msDS-SupportedEncryptionTypes", ldb.FLAG_MOD_REPLACE,
@@ -97,15 +71,15 @@ def _gmsa_gaps(directory, gmsa, account, group_sid):
 _GMSA_ATTRS = ["dNSHostName", "servicePrincipalName", "msDS-GroupMSAMembership", "msDS-SupportedEncryptionTypes"]
 
 
-def provision(directory, accounts, group, owner, identity=None, accounts_ou=None):
+def provision(directory, gmsa_names, group, owner, identity=None, accounts_ou=None):
     """Creates what is missing and corrects what eks-gmsa owns; returns the change lines."""
-    place = accounts_ou or ac.well_known_container(directory, DS_GUID_USERS_CONTAINER, "CN=Users")
+    place = accounts_ou or accounts.well_known_container(directory, DS_GUID_USERS_CONTAINER, "CN=Users")
     # Read and refuse first.
-    found_group = ac.lookup(directory, group)
+    found_group = accounts.lookup(directory, group)
     if found_group:
-        _check_group(found_group, group)
-    user = ac.lookup(directory, identity[0]) if identity else None
-    if (not found_group or (identity and not user)) and not ac.exists(directory, place):
+        accounts.check_group(found_group, group, "provision")
+    user = accounts.lookup(directory, identity[0]) if identity else None
+    if (not found_group or (identity and not user)) and not accounts.exists(directory, place):
         raise AdError("provision", "the OU %s for the readers' group and the identity does not exist" % place, "create it, or pass an existing OU with --ou")
     if identity:
         name, password = identity
@@ -116,14 +90,14 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
                 if failure:
                     _refuse("--identity-user", name, "exists and was not created by eks-gmsa (owner %s), and the password given does not log it on (%s); "
                             "eks-gmsa never resets the password of an account it did not create" % (owner, failure.why),
-                            "give its current password, or choose a name eks-gmsa may create, or adopt it by setting its info attribute to '%s'" % ac.mark(owner))
+                            "give its current password, or choose a name eks-gmsa may create, or adopt it by setting its description to '%s'" % accounts.mark(owner))
     group_sid = found_group.sid if found_group else None
     gmsas = []
-    for account in accounts:
-        gmsa = ac.lookup(directory, account + "$", _GMSA_ATTRS)
+    for account in gmsa_names:
+        gmsa = accounts.lookup(directory, account + "$", _GMSA_ATTRS)
         if gmsa:
             if gmsa.kind != "gmsa":
-                _refuse("--account", account, "names %s (%s$), not a gMSA" % (ac.describe_kind(gmsa.kind), account), "choose another gMSA name")
+                _refuse("--account", account, "names %s (%s$), not a gMSA" % (accounts.describe_kind(gmsa.kind), account), "choose another gMSA name")
             why = gmsa.protected()
             if why:
                 _refuse("--account", account, why, "choose another gMSA name")
@@ -132,21 +106,21 @@ def provision(directory, accounts, group, owner, identity=None, accounts_ou=None
                 if gaps:
                     _refuse("--account", account, "exists and was not created by eks-gmsa (owner %s), so it is left unchanged; it lacks %s"
                             % (owner, "; ".join(g[0] for g in gaps)),
-                            "fix it yourself, or adopt it by setting its info attribute to '%s' and provision again" % ac.mark(owner))
+                            "fix it yourself, or adopt it by setting its description to '%s' and provision again" % accounts.mark(owner))
         gmsas.append((account, gmsa))
 
     # Then write.
     changes = []
-    writer = ac.Writer(directory, "provision")
+    writer = accounts.Writer(directory, "provision")
     if not found_group:
-        dn = ac.child_dn(directory, place, group)
-        writer.add("create group %s" % group, dn, {"objectClass": "group", "sAMAccountName": group, "groupType": str(ac.GLOBAL_SECURITY_GROUP),
-                                                    "info": ac.mark(owner), "description": "Reads the gMSA passwords of eks-gmsa (%s)" % owner})
+        dn = accounts.child_dn(directory, place, group)
+        writer.add("create group %s" % group, dn, {"objectClass": "group", "sAMAccountName": group, "groupType": str(accounts.GLOBAL_SECURITY_GROUP),
+                                                    "description": accounts.mark(owner), "info": "Reads the gMSA passwords of eks-gmsa (%s)" % owner})
         changes.append("created group %s (%s)" % (group, dn))
-        found_group = ac.lookup(directory, group)
+        found_group = accounts.lookup(directory, group)
     if identity:
         changes += _identity(directory, writer, user, identity, found_group, owner, place)
-    msa_container = ac.well_known_container(directory, DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER, "CN=Managed Service Accounts")
+    msa_container = accounts.well_known_container(directory, DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER, "CN=Managed Service Accounts")
     for account, gmsa in gmsas:
         changes += _gmsa(directory, writer, account, gmsa, found_group, owner, msa_container)
     return changes
@@ -157,20 +131,20 @@ def _identity(directory, writer, user, identity, group, owner, place):
     changes = []
     if user is None:
         # Created disabled, given its password, then enabled: an enabled account needs a password.
-        dn = ac.child_dn(directory, place, name)
+        dn = accounts.child_dn(directory, place, name)
         writer.add("create user %s" % name, dn, {"objectClass": "user", "sAMAccountName": name, "userPrincipalName": "%s@%s" % (name, directory.dns_name),
-                                                  "userAccountControl": str(ac.UF_NORMAL_ACCOUNT | ac.UF_ACCOUNTDISABLE), "info": ac.mark(owner)})
+                                                  "userAccountControl": str(accounts.UF_NORMAL_ACCOUNT | accounts.UF_ACCOUNTDISABLE), "description": accounts.mark(owner)})
         writer.set_password("set the password of user %s" % name, dn, password)
         changes.append("created user %s (%s)%s" % (name, dn, _enable(writer, name, dn)))
-        user = ac.lookup(directory, name)
+        user = accounts.lookup(directory, name)
     elif user.owned_by(owner):
         failure = password_check(directory, name, password)
         if failure:
             writer.set_password("reset the password of user %s" % name, user.dn, password)
             changes.append("reset the password of user %s: the one given did not log it on (%s)" % (name, failure.why))
-            if user.uac & ac.UF_ACCOUNTDISABLE:
+            if user.uac & accounts.UF_ACCOUNTDISABLE:
                 changes.append("enabled user %s%s" % (name, _enable(writer, name, user.dn)))
-    if not ac.is_member(directory, group, user.dn):
+    if not accounts.is_member(directory, group, user.dn):
         writer.add_member(group, user.dn, "user %s" % name)
         changes.append("added user %s to %s" % (name, group.name))
     return changes
@@ -180,26 +154,26 @@ def _enable(writer, name, dn):
     """Enables the account with a password that never expires (the CCG plugin cannot change it);
     falls back to the domain's expiry when the Unexpire-Password right on the domain is missing."""
     try:
-        writer.modify("enable user %s" % name, dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(ac.UF_NORMAL_ACCOUNT | ac.UF_DONT_EXPIRE_PASSWD)])})
+        writer.modify("enable user %s" % name, dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(accounts.UF_NORMAL_ACCOUNT | accounts.UF_DONT_EXPIRE_PASSWD)])})
         return ""
     except AdError:
-        writer.modify("enable user %s" % name, dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(ac.UF_NORMAL_ACCOUNT)])})
+        writer.modify("enable user %s" % name, dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(accounts.UF_NORMAL_ACCOUNT)])})
         return "; its password expires by the domain's policy (the connecting account may not set 'password never expires'): rotate it in its secret before then"
 
 
 def _gmsa(directory, writer, account, gmsa, group, owner, container):
     if gmsa is None:
-        dn = ac.child_dn(directory, container, account)
+        dn = accounts.child_dn(directory, container, account)
         writer.add("create gMSA %s$" % account, dn, {
             "objectClass": "msDS-GroupManagedServiceAccount",
             "sAMAccountName": account + "$",
-            "userAccountControl": str(ac.UF_WORKSTATION_TRUST_ACCOUNT),
+            "userAccountControl": str(accounts.UF_WORKSTATION_TRUST_ACCOUNT),
             "dNSHostName": "%s.%s" % (account, directory.dns_name),
-            "servicePrincipalName": spns(account, directory.dns_name),
+            "servicePrincipalName": accounts.gmsa_spns(account, directory.dns_name),
             "msDS-ManagedPasswordInterval": str(MANAGED_PASSWORD_INTERVAL),
-            "msDS-GroupMSAMembership": ac.readers_descriptor(directory, [group.sid]),
+            "msDS-GroupMSAMembership": accounts.readers_descriptor(directory, [group.sid]),
             "msDS-SupportedEncryptionTypes": str(SUPPORTED_ENCRYPTION_TYPES),
-            "info": ac.mark(owner),
+            "description": accounts.mark(owner),
         })
         return ["created gMSA %s$ (%s)" % (account, dn)]
     if not gmsa.owned_by(owner):
@@ -214,16 +188,18 @@ def _gmsa(directory, writer, account, gmsa, group, owner, container):
 def remove(directory, account, group, owner, identity_user=None):
     """Deletes the gMSA, and the identity and the group when eks-gmsa made them and nothing else uses
     them; refuses, deleting nothing, when a named object is of the wrong kind or not eks-gmsa's."""
-    gmsa = ac.lookup(directory, account + "$")
-    found_group = ac.lookup(directory, group)
-    user = ac.lookup(directory, identity_user) if identity_user else None
-    probe = ac.lookup(directory, nodes.probe_name(owner) + "$")
+    gmsa = accounts.lookup(directory, account + "$")
+    found_group = accounts.lookup(directory, group)
+    user = accounts.lookup(directory, identity_user) if identity_user else None
+    probe = accounts.lookup(directory, nodes.probe_name(owner) + "$")
+    if probe is not None and (probe.kind != "computer" or probe.protected() or not probe.owned_by(owner)):
+        probe = None  # not the probe eks-gmsa made: never named by the caller, so left alone, not refused
     refusals = []
     for flag, name, obj, kind in (("--account", account, gmsa, "gmsa"), ("--group", group, found_group, "group"), ("--identity-user", identity_user, user, "user")):
         if obj is None:
             continue
         if obj.kind != kind:
-            refusals.append("%s %s is %s, not %s" % (flag, name, ac.describe_kind(obj.kind), ac.describe_kind(kind)))
+            refusals.append("%s %s is %s, not %s" % (flag, name, accounts.describe_kind(obj.kind), accounts.describe_kind(kind)))
         elif obj.protected():
             refusals.append("%s %s %s" % (flag, name, obj.protected()))
         elif kind != "group" and not obj.owned_by(owner):
@@ -233,13 +209,13 @@ def remove(directory, account, group, owner, identity_user=None):
                       "check the names (and --owner); eks-gmsa deletes only what it created")
 
     changes = []
-    writer = ac.Writer(directory, "remove")
+    writer = accounts.Writer(directory, "remove")
     if gmsa:
         writer.delete("delete gMSA %s$" % account, gmsa.dn)
         changes.append("deleted gMSA %s$" % account)
     keep_group, allowed_elsewhere = (None, False)
     if found_group:
-        keep_group, allowed_elsewhere = _group_still_used(directory, found_group, owner, [x for x in (user, probe) if x is not None and x.owned_by(owner)])
+        keep_group, allowed_elsewhere = _group_still_used(directory, found_group, owner, [x for x in (user, probe) if x is not None])
     if user and allowed_elsewhere:
         changes.append("kept user %s: it reads passwords through %s, which %s" % (identity_user, group, keep_group))
     elif user:
@@ -248,7 +224,7 @@ def remove(directory, account, group, owner, identity_user=None):
     if found_group and keep_group:
         changes.append("kept group %s: %s" % (group, keep_group))
     elif found_group:
-        if probe and probe.owned_by(owner) and probe.kind == "computer":
+        if probe:
             writer.delete("delete the probe computer %s" % probe.name, probe.dn)
             changes.append("deleted the probe computer %s" % probe.name)
         writer.delete("delete group %s" % group, found_group.dn)
@@ -262,7 +238,7 @@ def _group_still_used(directory, group, owner, ours):
     probe computer excepted)."""
     users = []
     for msg in directory.search(directory.base_dn, ldb.SCOPE_SUBTREE, "(objectClass=msDS-GroupManagedServiceAccount)", ["sAMAccountName", "msDS-GroupMSAMembership"]):
-        if group.sid in ac.allowed_sids(msg.get("msDS-GroupMSAMembership", idx=0)):
+        if group.sid in accounts.password_readers(msg.get("msDS-GroupMSAMembership", idx=0))[0]:
             users.append(str(msg["sAMAccountName"][0]))
     if users:
         one = len(users) == 1

@@ -11,11 +11,8 @@ import ldb
 from samba.dcerpc import security
 from samba.ndr import ndr_unpack
 
+from accounts import UF_ACCOUNTDISABLE, gmsa_spns, password_readers
 from connection import AdError
-
-UF_ACCOUNTDISABLE = 0x2
-_ALLOW = (security.SEC_ACE_TYPE_ACCESS_ALLOWED, security.SEC_ACE_TYPE_ACCESS_ALLOWED_OBJECT)
-_DENY = (security.SEC_ACE_TYPE_ACCESS_DENIED, security.SEC_ACE_TYPE_ACCESS_DENIED_OBJECT)
 
 
 class Identity:
@@ -67,7 +64,7 @@ def gmsa(directory, account):
     if int(str(msg.get("userAccountControl", idx=0) or 0)) & UF_ACCOUNTDISABLE:
         raise AdError("gmsa", "%s is disabled" % sam_name, "enable it: Set-ADServiceAccount %s -Enabled $true" % account)
     spns = [str(s) for s in msg.get("servicePrincipalName") or []]
-    wanted = ["host/%s" % account, "host/%s.%s" % (account, domain)]
+    wanted = gmsa_spns(account, domain)
     missing = [w for w in wanted if w.lower() not in (s.lower() for s in spns)]
     if missing:
         raise AdError("gmsa", "%s lacks the SPN%s %s (it has: %s)" % (sam_name, "s" if len(missing) > 1 else "", ", ".join(missing), ", ".join(spns) or "none"),
@@ -79,18 +76,6 @@ def gmsa(directory, account):
                       "set it: Set-ADServiceAccount %s -DNSHostName %s.%s" % (account, account, domain))
     membership = msg.get("msDS-GroupMSAMembership", idx=0)
     return Gmsa(account, sam_name, str(msg.dn), wanted, dns_host_name, bytes(membership) if membership is not None else None)
-
-
-def _principals(descriptor):
-    """(allowed SIDs, denied SIDs) for reading the password, from the descriptor's DACL."""
-    allowed, denied = set(), set()
-    for ace in (descriptor.dacl.aces if descriptor.dacl else []):
-        if ace.access_mask & security.SEC_ADS_READ_PROP:
-            if ace.type in _ALLOW:
-                allowed.add(str(ace.trustee))
-            elif ace.type in _DENY:
-                denied.add(str(ace.trustee))
-    return allowed, denied
 
 
 def _name_of(directory, sid):
@@ -112,7 +97,7 @@ def may_retrieve(directory, who, account, group=None):
     the group is what nodes and the portable identity rely on, so another route does not count."""
     if account.membership is None:
         return None  # the descriptor is not readable here: the DC's answer below decides
-    allowed, denied = _principals(ndr_unpack(security.descriptor, account.membership))
+    allowed, denied = password_readers(account.membership)
     allowed_names = ", ".join(sorted(_name_of(directory, s) for s in allowed)) or "nobody"
     allow_group = ("allow it: Set-ADServiceAccount %s -PrincipalsAllowedToRetrieveManagedPassword %s "
                    "(or npm run ad -- provision --account %s --group %s)") % (account.name, group, account.name, group)
