@@ -3,12 +3,12 @@
 // (components/scripts/ad-host-step.sh with the real package) provisions and checks many gMSAs against
 // a Samba DC, with the real boto3 reading secrets from a loopback stand-in for Secrets Manager.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { adCommandDocument, parseAdResult, type AdPayload } from "../components/directoryDocuments";
+import { run, type Run } from "./support/ad-cli";
 import { startSecretsManager, type SecretsManagerStandIn } from "./support/fake-secrets-manager";
 import { startSambaDomain, type SambaDomain } from "./support/samba";
 
@@ -33,28 +33,14 @@ after(async () => {
 });
 
 /** Runs the document's one step as the SSM agent would (bash), returning its whole stdout. */
-function runStep(payload: AdPayload, timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+function runStep(payload: AdPayload, timeoutMs: number): Promise<Run> {
     const document = JSON.parse(adCommandDocument({ description: "many gMSAs", payload }));
     const script = path.join(dir, "step.sh");
     writeFileSync(script, `${document.mainSteps[0].inputs.runCommand.join("\n")}\n`, { mode: 0o700 });
-    const started = Date.now();
-    return new Promise((resolve) => {
-        const child = spawn("bash", [script], {
-            env: {
-                PATH: "/usr/sbin:/usr/bin:/sbin:/bin", AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-                AWS_SECRET_ACCESS_KEY: "stand-in-secret-key", AWS_EC2_METADATA_DISABLED: "true",
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "", stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("close", (status) => {
-            clearTimeout(timer);
-            resolve({ status, stdout, stderr, ms: Date.now() - started });
-        });
-    });
+    return run("bash", [script], {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin", AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "stand-in-secret-key", AWS_EC2_METADATA_DISABLED: "true",
+    }, timeoutMs);
 }
 
 describe("many gMSAs on the management host", () => {
