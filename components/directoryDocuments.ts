@@ -1,5 +1,5 @@
 // The AD side run inside the VPC: SSM Command documents for the Linux management host. Pure and
-// tested (test/ad-host-documents.test.ts executes a rendered document against a Samba DC).
+// tested (test/ad-host-documents-dc.test.ts executes a rendered document against a Samba DC).
 //
 // A document is one aws:runShellScript step: components/scripts/ad-host-step.sh with two base64
 // literals put in: the Python package components/scripts/ad/ (every *.py and *.json file, read

@@ -1,5 +1,5 @@
 // The AD side inside the VPC, as pure text: the Automation runbooks' step graph and the EventBridge
-// wiring (the management host's documents are executed in test/ad-host-documents.test.ts; what the
+// wiring (the management host's documents are executed in test/ad-host-documents*.test.ts; what the
 // runbooks trust, their Python and their IAM in test/ad-lifecycle-*.test.ts). The deployer-side
 // script and the host's start/stop are in first-up-ad-host.test.ts.
 import assert from "node:assert/strict";
