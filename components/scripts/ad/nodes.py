@@ -13,15 +13,15 @@ import time
 import ldb
 from samba.dsdb import DS_GUID_COMPUTERS_CONTAINER
 
-import accounts as ac
+import accounts
 from connection import AdError
 
 
 def _group(directory, group, link):
-    found = ac.lookup(directory, group)
+    found = accounts.lookup(directory, group)
     if found is None:
         raise AdError(link, "the readers' group %s does not exist" % group, "run provision first (it creates the group)")
-    return ac.check_group(found, group, link, "name eks-gmsa's readers' group")
+    return accounts.check_group(found, group, link, "name eks-gmsa's readers' group")
 
 
 def binding(owner, instance_id):
@@ -34,17 +34,17 @@ def binding(owner, instance_id):
 
 def _node_computer(directory, computer, link, join_ou):
     """The plain computer account of a node, or AdError saying why it is not one."""
-    found = ac.lookup(directory, computer + "$", ["description"])
+    found = accounts.lookup(directory, computer + "$", ["description"])
     if found is None:
         return None
     if found.kind != "computer":
-        raise AdError(link, "%s$ is %s, not a node's computer account; left alone" % (computer, ac.describe_kind(found.kind)), "check the node's computer name")
+        raise AdError(link, "%s$ is %s, not a node's computer account; left alone" % (computer, accounts.describe_kind(found.kind)), "check the node's computer name")
     why = found.protected()
     if why:
         raise AdError(link, "%s$ %s; left alone" % (computer, why), "check the node's computer name")
-    if not found.uac & ac.UF_WORKSTATION_TRUST_ACCOUNT:
+    if not found.uac & accounts.UF_WORKSTATION_TRUST_ACCOUNT:
         raise AdError(link, "%s$ is not a workstation account (userAccountControl %d); left alone" % (computer, found.uac), "check the node's computer name")
-    if join_ou and not ac.is_below(directory, found.dn, join_ou):
+    if join_ou and not accounts.is_below(directory, found.dn, join_ou):
         raise AdError(link, "%s$ lies outside the join OU %s (it is %s); left alone" % (computer, join_ou, found.dn),
                       "nodes join into the join OU; an account elsewhere is not one of them")
     return found
@@ -91,12 +91,12 @@ def join(directory, group, computer, join_ou=None, created_after=None, bind_to=N
             raise AdError("node-join", "%s$ belongs to another node (its description says %r, this node is %r); left alone" % (computer, bound, bind_to),
                           "a node reported another node's computer name: check that node; the launch is abandoned")
         if bound is None:
-            ac.Writer(directory, "node-join").modify("bind computer %s$ to its instance" % computer, node.dn,
+            accounts.Writer(directory, "node-join").modify("bind computer %s$ to its instance" % computer, node.dn,
                                                      {"description": (ldb.FLAG_MOD_REPLACE, [bind_to])})
             changes.append("bound computer %s$ to %s" % (computer, bind_to.split("node: ")[-1]))
-    if ac.is_member(directory, found_group, node.dn):
+    if accounts.is_member(directory, found_group, node.dn):
         return changes
-    ac.Writer(directory, "node-join").add_member(found_group, node.dn, "computer %s$" % computer)
+    accounts.Writer(directory, "node-join").add_member(found_group, node.dn, "computer %s$" % computer)
     return changes + ["added computer %s$ to %s" % (computer, group)]
 
 
@@ -106,10 +106,10 @@ def cleanup(directory, group, computer, join_ou=None, found_group=None):
     node = _node_computer(directory, computer, "node-cleanup", join_ou)
     if node is None:
         return []
-    if not ac.is_member(directory, found_group, node.dn):
+    if not accounts.is_member(directory, found_group, node.dn):
         raise AdError("node-cleanup", "%s$ is not a member of %s, so it is not one of this cluster's nodes; left alone" % (computer, group),
                       "delete it yourself if it is a stale node account")
-    ac.Writer(directory, "node-cleanup").delete("delete computer %s$" % computer, node.dn, subtree=True)
+    accounts.Writer(directory, "node-cleanup").delete("delete computer %s$" % computer, node.dn, subtree=True)
     return ["deleted computer %s$ (%s)" % (computer, node.dn)]
 
 
@@ -144,26 +144,26 @@ def ensure_probe(directory, group, owner, ou=None):
     name = probe_name(owner)
     password = probe_password()
     found_group = _group(directory, group, "probe")
-    writer = ac.Writer(directory, "probe")
+    writer = accounts.Writer(directory, "probe")
     changes = []
-    probe = ac.lookup(directory, name + "$")
+    probe = accounts.lookup(directory, name + "$")
     if probe is None:
-        place = ou or ac.well_known_container(directory, DS_GUID_COMPUTERS_CONTAINER, "CN=Computers")
-        dn = ac.child_dn(directory, place, name)
+        place = ou or accounts.well_known_container(directory, DS_GUID_COMPUTERS_CONTAINER, "CN=Computers")
+        dn = accounts.child_dn(directory, place, name)
         writer.add("create the probe computer %s$" % name, dn, {
-            "objectClass": "computer", "sAMAccountName": name + "$", "userAccountControl": str(ac.UF_WORKSTATION_TRUST_ACCOUNT | ac.UF_ACCOUNTDISABLE),
-            "dNSHostName": "%s.%s" % (name, directory.dns_name), "description": ac.mark(owner),
+            "objectClass": "computer", "sAMAccountName": name + "$", "userAccountControl": str(accounts.UF_WORKSTATION_TRUST_ACCOUNT | accounts.UF_ACCOUNTDISABLE),
+            "dNSHostName": "%s.%s" % (name, directory.dns_name), "description": accounts.mark(owner),
             "info": "eks-gmsa checks the gMSA chain as this computer, the way a domain-joined node does",
         })
         changes.append("created the probe computer %s$ (%s)" % (name, dn))
-        probe = ac.lookup(directory, name + "$")
+        probe = accounts.lookup(directory, name + "$")
     elif probe.kind != "computer" or probe.protected() or not probe.owned_by(owner):
         raise AdError("probe", "%s$ exists and is not eks-gmsa's probe computer (owner %s); its password is left alone" % (name, owner),
                       "rename or delete that account, or check without the probe (verify=false)")
     writer.set_password("set the password of the probe computer %s$" % name, probe.dn, password)
-    if probe.uac & ac.UF_ACCOUNTDISABLE:
-        writer.modify("enable the probe computer %s$" % name, probe.dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(ac.UF_WORKSTATION_TRUST_ACCOUNT)])})
-    if not ac.is_member(directory, found_group, probe.dn):
+    if probe.uac & accounts.UF_ACCOUNTDISABLE:
+        writer.modify("enable the probe computer %s$" % name, probe.dn, {"userAccountControl": (ldb.FLAG_MOD_REPLACE, [str(accounts.UF_WORKSTATION_TRUST_ACCOUNT)])})
+    if not accounts.is_member(directory, found_group, probe.dn):
         writer.add_member(found_group, probe.dn, "the probe computer %s$" % name)
         changes.append("added the probe computer %s$ to %s" % (name, group))
     return name + "$", password, changes
