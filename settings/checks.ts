@@ -164,6 +164,8 @@ export function gmsaAccountName(v: string): string | undefined {
     if (v.endsWith("$")) return "must be given without the trailing '$'";
     if (v.length < 1 || v.length > 15) return `must be 1 to 15 characters (this one has ${v.length}); AD limits gMSA names like computer names`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v)) return "may hold only letters, digits, '-' and '_', starting with a letter or digit";
+    // The management host's names.gmsa_name refuses the same: say so at plan time, not mid-deploy.
+    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes)) return "is a built-in or well-known account name; name the gMSA for its application (eks-gmsa creates it and may delete it)";
     return undefined;
 }
 
@@ -292,7 +294,21 @@ export function placeInDomain(v: string, domainName: string, delegatedOu?: reado
     if (delegatedOu && !isAtOrBelow(parsed.rdns, delegatedOu)) {
         return `must be ${formatDn(delegatedOu)} or below it: AWS Managed Microsoft AD delegates only that OU to its Admin, who has no rights elsewhere in the domain`;
     }
+    const builtIn = builtInContainer(parsed.rdns);
+    if (builtIn) return `is in ${builtIn}, one of the domain's built-in containers, where eks-gmsa creates nothing; use an OU of the cluster's own`;
     return undefined;
+}
+
+/**
+ * The built-in top-level container a DN is in or below (CN=System, OU=Domain Controllers, …; the
+ * list is well-known-names.json's `containers`, which names.container_dn applies too), or undefined.
+ */
+export function builtInContainer(rdns: readonly Rdn[]): string | undefined {
+    const firstDc = rdns.findIndex((r) => r.type === "DC");
+    if (firstDc <= 0) return undefined;
+    const top = rdns[firstDc - 1];
+    const name = `${top.type}=${top.value}`.toLowerCase();
+    return wellKnownNames.containers.find((c) => c.toLowerCase() === name);
 }
 
 /** The OU AWS Managed Microsoft AD delegates to its Admin: OU=<NetBIOS name>,<domain DN>. */

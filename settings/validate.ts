@@ -6,6 +6,7 @@ import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
 import { samePrincipal } from "../lib/aws";
 import { accessPrincipals } from "./access";
+import { exemptionReason, namespaceAdminProblems, webhookExemptNamespaces } from "./webhookScope";
 import { projectName } from "./types";
 import { SecretValue } from "../lib/secret";
 import { domainRdns, formatDn } from "../lib/ad/dn";
@@ -88,6 +89,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
     root.finish();
 
     if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
+    if (access && gmsa) for (const p of namespaceAdminProblems(access, gmsa.webhook.namespace, gmsa.certManager.namespace)) problems.add(p.key, p.value, p.message);
     const crossProblems = [
         ...endpointReachability(networkFacts, endpointPublicAccess),
         ...routesApartFromServices(networkFacts, serviceCidr),
@@ -528,9 +530,9 @@ function readGmsa(s: Section, ad: ActiveDirectoryDraft | undefined, adGiven: boo
     }
     for (const { index, account: a } of indexed) {
         for (const [j, p] of a.allowed.entries()) {
-            // The webhook skips its own namespace and kube-system, so pods there would never be checked.
-            if (p.namespace === webhookNamespace || p.namespace === "kube-system" || p.namespace === certManagerNamespace) {
-                problems.add(`${accountKey(index)}.allowed[${j}].namespace`, p.namespace, "is exempt from the gMSA webhook (its own, cert-manager's or kube-system); run gMSA workloads in an application namespace");
+            // The webhook skips these namespaces, so pods there would never be checked.
+            if (webhookNamespace && certManagerNamespace && webhookExemptNamespaces(webhookNamespace, certManagerNamespace).includes(p.namespace)) {
+                problems.add(`${accountKey(index)}.allowed[${j}].namespace`, p.namespace, `is exempt from the gMSA webhook (${exemptionReason(p.namespace, webhookNamespace, certManagerNamespace)}); run gMSA workloads in an application namespace`);
             }
         }
     }

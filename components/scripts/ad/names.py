@@ -15,6 +15,7 @@ with open(os.path.join(_HERE, "well-known-names.json"), encoding="utf-8") as _f:
 
 _RESERVED_GROUPS = {g.lower() for g in _WELL_KNOWN["groups"]}
 _RESERVED_USERS = {u.lower() for u in _WELL_KNOWN["users"]}
+_BUILT_IN_CONTAINERS = {c.lower() for c in _WELL_KNOWN["containers"]}
 
 
 class BadName(ValueError):
@@ -109,4 +110,7 @@ def container_dn(what, value, base_dn=None):
     canonical = ",".join("%s=%s" % rdn for rdn in rdns)
     if base_dn is not None and not canonical.lower().endswith("," + base_dn.lower()):
         raise BadName("%s %r is not inside the domain %s" % (what, value, base_dn))
+    top = "%s=%s" % rdns[first_dc - 1]
+    if top.lower() in _BUILT_IN_CONTAINERS:
+        raise BadName("%s %r is in %s, one of the domain's built-in containers, where eks-gmsa creates nothing; use an OU of the cluster's own" % (what, value, top))
     return canonical
