@@ -33,6 +33,12 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
         assert.equal(workflow.env, undefined, "no workflow-wide environment (secrets would reach every job)");
     });
 
+    test("every action is pinned to a full commit, so a moved tag cannot change what runs", () => {
+        for (const [name, job] of jobs) {
+            for (const s of job.steps.filter((x) => x.uses)) assert.match(s.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${name}: ${s.uses}`);
+        }
+    });
+
     test("no checkout leaves the GitHub token in .git for the pull request's code", () => {
         for (const [name, job] of jobs) {
             for (const s of job.steps.filter((x) => x.uses?.startsWith("actions/checkout@"))) {
