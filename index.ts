@@ -294,7 +294,7 @@ export = async () => {
         /**
          * Who may run code as that host (its role reads the directory's credentials): its tag, an SCP
          * denying it to all but this stack's own principals (add your troubleshooters), and a
-         * troubleshooter's policy (docs/security.md).
+         * troubleshooter's policy (docs/active-directory.md, "Who may run code as the management host").
          */
         adManagementHostAccess: host
             ? pulumi.all([host.roleArn, identity ? windowsNodes.roleArn : undefined, callerPrincipalArn(), nodeLifecycle?.automationRoleArn]).apply(([hostRole, nodeRole, operator, runbooks]) => ({

@@ -4,7 +4,8 @@
 // runs at its next start, hand its role to another instance or change who may assume the role,
 // reads them. The stack cannot bind such rules on its own principals (an SCP belongs to the
 // organization, a person's IAM policy to the account): it tags the host and renders both documents
-// from its facts (stack output adManagementHostAccess; docs/security.md). Pure, tested on their own.
+// from its facts (stack output adManagementHostAccess; docs/active-directory.md). Pure, tested on
+// their own.
 import type { PolicyDocument } from "./iamPolicies";
 
 /** The instance tag the conditions below target; its value is the cluster's name. */
