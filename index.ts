@@ -3,6 +3,7 @@
 // anything is registered.
 import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
+import { callerPrincipalArn } from "./components/caller";
 import { clusterCreatorAccess } from "./components/clusterCreator";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
@@ -13,6 +14,7 @@ import type { AdPayload } from "./components/directoryDocuments";
 import { DomainlessIdentity } from "./components/domainlessIdentity";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
+import { managementHostGuardrail, managementHostSessionPolicy, managementHostTag } from "./components/managementHostAccess";
 import { ManagedDirectory } from "./components/managedDirectory";
 import { Network } from "./components/network";
 import { NodeLifecycle } from "./components/nodeLifecycle";
@@ -164,6 +166,7 @@ export = async () => {
     // gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
     // who may use them, and the sample workload that proves it end to end.
     let provisioning: AccountProvisioning | undefined;
+    let identity: DomainlessIdentity | undefined;
     if (gmsa && ad) {
         const webhook = new GmsaWebhook("gmsa-webhook", {
             settings: gmsa,
@@ -171,14 +174,21 @@ export = async () => {
             linuxNodes: linuxNodes.nodeGroup,
             protect: settings.cluster.protect,
         });
-        const identity = gmsa.portableIdentity
+        // The host that provisions accounts reads the identity too, but is made after it (its
+        // role's policy names the identity's secret): its role's ARN is passed back once it exists.
+        const hostReadsIdentity = ad.provisionAccounts && adPayloadBase !== undefined;
+        const [hostRoleArn, resolveHostRoleArn] = pulumi.deferredOutput<string>();
+        identity = gmsa.portableIdentity
             ? new DomainlessIdentity("domainless-identity", {
                 clusterName: settings.cluster.name,
                 username: gmsa.portableIdentity.username,
                 password: gmsa.portableIdentity.password,
                 domainName: ad.domainName,
                 region: settings.region,
+                partition,
                 windowsNodeRoleName: windowsNodes.roleName,
+                windowsNodeRoleArn: windowsNodes.roleArn,
+                ...(hostReadsIdentity ? { managementHostRoleArn: hostRoleArn } : {}),
                 protect: settings.cluster.protect,
                 tags,
             })
@@ -188,6 +198,7 @@ export = async () => {
             host ??= managementHost(
                 [adminSecretArn!, ...(identity ? [identity.secretArn] : [])],
                 identity ? [identity.keyArn] : []);
+            resolveHostRoleArn(host.roleArn);
             provisioning = new AccountProvisioning("ad-provisioning", {
                 payload: pulumi.all([adPayloadBase, identity?.secretArn]).apply(([base, identitySecretArn]) => ({
                     ...base,
@@ -232,6 +243,8 @@ export = async () => {
                     webhook.release,
                     specs.specs[sample.credentialSpec],
                     ...(dnsForwarding ? [dnsForwarding.association] : []),
+                    // Its node reads the portable identity under the final key and resource policies.
+                    ...(identity ? identity.readPolicies : []),
                     // The pod's gMSA must exist in AD before the pod starts.
                     ...(provisioning ? [provisioning] : []),
                     ...specs.rbac[sample.credentialSpec],
@@ -278,6 +291,23 @@ export = async () => {
         adDnsServers: directoryDnsServers,
         /** The instance that runs the AD documents (connect with Session Manager to troubleshoot). */
         adManagementHostId: host?.instanceId,
+        /**
+         * Who may run code as that host (its role reads the directory's credentials): its tag, an SCP
+         * denying it to all but this stack's own principals (add your troubleshooters), and a
+         * troubleshooter's policy (docs/active-directory.md, "Who may run code as the management host").
+         */
+        adManagementHostAccess: host
+            ? pulumi.all([host.roleArn, identity ? windowsNodes.roleArn : undefined, callerPrincipalArn(), nodeLifecycle?.automationRoleArn]).apply(([hostRole, nodeRole, operator, runbooks]) => ({
+                tag: managementHostTag(settings.cluster.name),
+                guardrail: managementHostGuardrail({
+                    partition,
+                    clusterName: settings.cluster.name,
+                    secretReaderRoleArns: [hostRole, ...(nodeRole ? [nodeRole] : [])],
+                    allowedPrincipalArns: [operator, ...(runbooks ? [runbooks] : [])],
+                }),
+                sessionPolicy: managementHostSessionPolicy({ partition, clusterName: settings.cluster.name }),
+            }))
+            : undefined,
         /** What the last AD provisioning run changed (secret, like the whole run's output). */
         adProvisioningChanges: provisioning?.changes,
         /** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */

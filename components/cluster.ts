@@ -5,9 +5,12 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntries } from "./accessEntries";
+import { callerPrincipalArn } from "./caller";
+import { clusterSecretsKeyPolicy } from "./clusterSecretsKey";
 import { clusterCreatorTag, type CreatorOfCluster } from "./clusterCreator";
 import { renderKubeconfig } from "./kubeconfig";
 import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
+import { accountOfArn } from "../lib/aws";
 import { clusterDnsIp } from "../settings/validate";
 import type { AccessSettings, ClusterSettings } from "../settings/types";
 
@@ -81,6 +84,16 @@ export class Cluster extends pulumi.ComponentResource {
             tags: args.tags,
         }, protect);
         new aws.kms.Alias("secrets-key-alias", { name: `alias/${s.name}-secrets`, targetKeyId: secretsKey.keyId }, parent);
+        // Who may use it (clusterSecretsKey.ts): the control plane's role, and whoever calls EKS for
+        // this cluster (EKS creates its grant with that principal's rights): the deploy role, else
+        // whoever runs `pulumi up`. A separate resource: the cluster role exists first.
+        const clusterCaller = s.deployRoleArn ? pulumi.output(s.deployRoleArn) : pulumi.output(callerPrincipalArn());
+        const secretsKeyPolicy = new aws.kms.KeyPolicy("secrets-key-policy", {
+            keyId: secretsKey.keyId,
+            policy: pulumi.all([secretsKey.arn, clusterRole.arn, clusterCaller]).apply(([keyArn, roleArn, callerArn]) => JSON.stringify(clusterSecretsKeyPolicy({
+                partition: args.partition, accountId: accountOfArn(keyArn), clusterRoleArn: roleArn, clusterCallerArns: [callerArn],
+            }))),
+        }, parent);
         this.secretsKeyArn = secretsKey.arn;
 
         // EKS writes control-plane logs here; creating it first sets a retention (EKS's own never expires).
@@ -127,7 +140,7 @@ export class Cluster extends pulumi.ComponentResource {
             // On the cluster alone: later runs, by anyone, read whose entry EKS made.
             ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.tagValue } } : {}),
             tags: args.tags,
-        }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
+        }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments, secretsKeyPolicy], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
 
         // Read the control plane's facts back from EKS (endpoint, CA, the EKS-made security group).
         // The name is passed as an output of the cluster so the lookup waits for its creation:

@@ -15,6 +15,7 @@ import { accountOfArn, managedPolicyArn } from "../lib/aws";
 import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
 import type { OwnedSecret } from "./managedDirectory";
 import { onlyTheseMayReadPolicy, secretKeyPolicy } from "./secretAccess";
+import { managementHostTag } from "./managementHostAccess";
 
 export interface ManagementHostArgs {
     vpcId: pulumi.Input<string>;
@@ -54,6 +55,8 @@ export const managementHostInstanceType = "t3.small";
 export class ManagementHost extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
+    /** Whoever may use this role reads the directory's credentials: secret policies name it. */
+    readonly roleArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
 
     constructor(name: string, args: ManagementHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -108,7 +111,8 @@ export class ManagementHost extends pulumi.ComponentResource {
             metadataOptions: { ...hostOnlyImds },
             // The image's 8 GiB plus room for the packages and apt's cache; encrypted with the account's EBS key.
             rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
-            tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
+            // The tag an IAM condition or SCP targets to say who may run code here (managementHostAccess.ts).
+            tags: { ...args.tags, Name: `${args.clusterName}-ad-management`, ...managementHostTag(args.clusterName) },
             volumeTags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
         }, {
             parent: this,
@@ -119,6 +123,7 @@ export class ManagementHost extends pulumi.ComponentResource {
         });
         this.instanceId = instance.id;
         this.roleName = role.name;
+        this.roleArn = role.arn;
         this.securityGroupId = securityGroup.id;
         this.registerOutputs({ instanceId: this.instanceId });
     }

@@ -1,10 +1,15 @@
 // Domainless gMSA: the portable AD identity (a plain AD user allowed to retrieve the gMSAs'
-// passwords) in Secrets Manager, encrypted with its own KMS key, readable by the Windows node role
-// alone. The AWS CCG plugin on each node reads it when a gMSA container starts.
+// passwords) in Secrets Manager, encrypted with its own KMS key. The AWS CCG plugin on each Windows
+// node reads it when a gMSA container starts. Its key policy and resource policy name exactly who
+// reads it: the Windows node role, the management host's role when the stack provisions accounts
+// (it sets the identity's password and checks the chain with it), and whoever runs `pulumi up`
+// (its SecretVersion writes the value and reads it back).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { callerPrincipalArn } from "./caller";
 import { portableIdentityReadPolicy } from "./iamPolicies";
-import { secretRecoveryWindowInDays } from "./secretAccess";
+import { accountOfArn } from "../lib/aws";
+import { onlyTheseMayReadPolicy, secretKeyPolicy, secretRecoveryWindowInDays } from "./secretAccess";
 import type { SecretValue } from "../lib/secret";
 
 export interface DomainlessIdentityArgs {
@@ -13,8 +18,12 @@ export interface DomainlessIdentityArgs {
     password: SecretValue;
     domainName: string;
     region: string;
-    /** The Windows node role that may read the secret. */
+    partition: string;
+    /** The Windows node role, whose CCG plugin reads the secret. */
     windowsNodeRoleName: pulumi.Input<string>;
+    windowsNodeRoleArn: pulumi.Input<string>;
+    /** The management host's role when the stack provisions accounts: it reads the identity too. */
+    managementHostRoleArn?: pulumi.Input<string>;
     /**
      * Credential specs name this secret's ARN: it must not be deleted under them. Also decides
      * whether a deleted secret is kept 30 days for recovery or deleted at once (dev).
@@ -31,6 +40,8 @@ export function portableIdentityDocument(username: string, password: string, dom
 export class DomainlessIdentity extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     readonly keyArn: pulumi.Output<string>;
+    /** The key policy and the resource policy: a reader that must see the final ones waits for these. */
+    readonly readPolicies: pulumi.Resource[];
 
     constructor(name: string, args: DomainlessIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:gmsa:DomainlessIdentity", name, {}, opts);
@@ -48,10 +59,27 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
             recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 30),
             tags: args.tags,
         }, { parent: this, protect: args.protect });
+        // Whoever runs `pulumi up` writes the value and reads it back.
+        const operator = pulumi.output(callerPrincipalArn());
+        const readers = pulumi.all([args.windowsNodeRoleArn, args.managementHostRoleArn, operator]).apply(([node, host, op]) => [node, ...(host ? [host] : []), op]);
+        const keyPolicy = new aws.kms.KeyPolicy("portable-identity-key-policy", {
+            keyId: key.keyId,
+            policy: pulumi.all([key.arn, readers, operator]).apply(([keyArn, readerArns, operatorArn]) => JSON.stringify(secretKeyPolicy({
+                partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns, writerArns: [operatorArn],
+            }))),
+        }, parent);
+        const readPolicy = new aws.secretsmanager.SecretPolicy("portable-identity-read-policy", {
+            secretArn: secret.arn,
+            policy: readers.apply((readerArns) => JSON.stringify(onlyTheseMayReadPolicy(readerArns))),
+            // Secrets Manager refuses a policy that would open the secret to broad principals.
+            blockPublicPolicy: true,
+        }, parent);
+        this.readPolicies = [keyPolicy, readPolicy];
+        // After the policies: a new operator writing a new value must already be named in them.
         new aws.secretsmanager.SecretVersion("portable-identity-value", {
             secretId: secret.id,
             secretString: pulumi.secret(portableIdentityDocument(args.username, args.password.reveal(), args.domainName)),
-        }, parent);
+        }, { parent: this, dependsOn: this.readPolicies });
         new aws.iam.RolePolicy("windows-nodes-read-portable-identity", {
             role: args.windowsNodeRoleName,
             policy: pulumi.all([secret.arn, key.arn]).apply(([secretArn, keyArn]) => JSON.stringify(portableIdentityReadPolicy([secretArn], keyArn, args.region))),

@@ -71,6 +71,8 @@ export class NodeLifecycle extends pulumi.ComponentResource {
     readonly terminationRunbookName: pulumi.Output<string>;
     /** Both runbooks' name prefix: what else uses the management host looks for executions under it. */
     readonly runbookPrefix: string;
+    /** The role the runbooks run as: it sends the host documents to the management host. */
+    readonly automationRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: NodeLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:NodeLifecycle", name, {}, opts);
@@ -168,6 +170,7 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         this.launchRunbookName = launchRunbook.name;
         this.terminationRunbookName = terminationRunbook.name;
         this.runbookPrefix = runbookNames.prefix;
+        this.automationRoleArn = automationRole.arn;
         this.registerOutputs({ launchRunbookName: this.launchRunbookName, terminationRunbookName: this.terminationRunbookName });
     }
 }

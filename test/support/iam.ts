@@ -2,9 +2,11 @@
 // what it says. It follows the documented evaluation logic for one principal's identity policy:
 // an explicit Deny wins, otherwise some Allow must match action, resource and every condition.
 // Action names match case-insensitively with * and ? wildcards, resources case-sensitively;
-// condition keys are case-insensitive. Supported operators: StringEquals, StringNotEquals,
-// StringLike, ArnLike, ArnEquals, Bool, each optionally under ForAllValues:/ForAnyValue:; an
-// operator it does not know fails the test rather than guessing.
+// condition keys are case-insensitive. Supported operators: StringEquals, StringLike, ArnEquals,
+// ArnLike and their Not forms (StringNotEquals, ...), Bool, each with an IfExists suffix and
+// optionally under ForAllValues:/ForAnyValue:; an operator it does not know fails the test rather
+// than guessing. A service control policy is evaluated the same way, as one more policy whose
+// Deny wins (the request's context then carries aws:PrincipalArn).
 // (IAM User Guide: "Policy evaluation logic", "IAM JSON policy elements: Condition operators".)
 import type { PolicyDocument } from "../../components/iamPolicies";
 
@@ -37,10 +39,14 @@ function matchOne(operator: string, actual: string, expected: string): boolean {
 }
 
 function conditionHolds(qualifiedOperator: string, key: string, expected: string[], context: IamRequest["context"]): boolean {
-    const [qualifier, operator] = qualifiedOperator.includes(":") ? qualifiedOperator.split(":") : [undefined, qualifiedOperator];
-    const negated = operator === "StringNotEquals";
-    const base = negated ? "StringEquals" : operator;
+    const [qualifier, qualified] = qualifiedOperator.includes(":") ? qualifiedOperator.split(":") : [undefined, qualifiedOperator];
+    // ...IfExists: true when the key is absent, the operator otherwise.
+    const ifExists = qualified.endsWith("IfExists");
+    const operator = ifExists ? qualified.slice(0, -"IfExists".length) : qualified;
+    const negated = /^(String|Arn)Not/.test(operator);
+    const base = negated ? operator.replace("Not", "") : operator;
     const actual = contextValue(context, key);
+    if (ifExists && actual === undefined) return true;
     if (qualifier === "ForAllValues") return (actual ?? []).every((a) => expected.some((e) => matchOne(base, a, e)) !== negated);
     if (qualifier === "ForAnyValue") return (actual ?? []).some((a) => expected.some((e) => matchOne(base, a, e)) !== negated);
     if (qualifier !== undefined) throw new Error(`iam evaluator: unsupported qualifier ${qualifier}`);
