@@ -12,12 +12,14 @@ import { AccountProvisioning } from "./components/directoryProvisioning";
 import { ManagementHost } from "./components/directoryHost";
 import type { AdPayload } from "./components/directoryDocuments";
 import { DomainlessIdentity } from "./components/domainlessIdentity";
+import { GmsaAdmission } from "./components/gmsaAdmission";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
 import { managementHostGuardrail, managementHostSessionPolicy, managementHostTag } from "./components/managementHostAccess";
 import { ManagedDirectory } from "./components/managedDirectory";
 import { Network } from "./components/network";
 import { NodeLifecycle } from "./components/nodeLifecycle";
+import { PodSecurity, createdNamespaces, grantedNamespaces } from "./components/podSecurity";
 import { SampleWorkload } from "./components/sampleWorkload";
 import { VpcDnsForwarding } from "./components/vpcDns";
 import { WindowsNodes } from "./components/windowsNodes";
@@ -173,6 +175,13 @@ export = async () => {
             provider: cluster.provider,
             linuxNodes: linuxNodes.nodeGroup,
             protect: settings.cluster.protect,
+            kubernetesVersion: settings.cluster.kubernetesVersion,
+        });
+        // Enforced by the API server itself, whether or not the webhook runs; before any workload.
+        const admission = new GmsaAdmission("gmsa-admission", {
+            webhookNamespace: webhook.namespace,
+            hostProcessNamespaces: settings.windowsNodes.hostProcessNamespaces,
+            provider: cluster.provider,
         });
         // The host that provisions accounts reads the identity too, but is made after it (its
         // role's policy names the identity's secret): its role's ARN is passed back once it exists.
@@ -227,6 +236,7 @@ export = async () => {
                 provider: cluster.provider,
                 crd: webhook.release,
                 protect: settings.cluster.protect,
+                kubernetesVersion: settings.cluster.kubernetesVersion,
             })
             : undefined;
         if (gmsa.sampleWorkload && specs) {
@@ -241,6 +251,7 @@ export = async () => {
                 // webhook resolves the name), RBAC to use it, the gMSA in AD, and host DNS for the domain.
                 admission: [
                     webhook.release,
+                    admission,
                     specs.specs[sample.credentialSpec],
                     ...(dnsForwarding ? [dnsForwarding.association] : []),
                     // Its node reads the portable identity under the final key and resource policies.
@@ -253,6 +264,15 @@ export = async () => {
             });
         }
     }
+
+    // Pod Security labels on the namespaces the stack grants but does not create (those it creates
+    // carry them already).
+    const gmsaInCluster = gmsa && ad ? gmsa : undefined;
+    new PodSecurity("pod-security", {
+        namespaces: grantedNamespaces({ access: settings.access, accounts: gmsaInCluster?.accounts ?? [], created: gmsaInCluster ? createdNamespaces(gmsaInCluster) : [] }),
+        kubernetesVersion: settings.cluster.kubernetesVersion,
+        provider: cluster.provider,
+    });
 
     return {
         // Outputs for app repositories (read them with a StackReference).

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { credentialSpecMetadata, renderCredentialSpec, type DomainFacts } from "./credentialSpec";
 import { credentialSpecRoleName, principalsToCreate, roleBindingsFor, useCredentialSpecRule } from "./gmsaRbac";
+import { namespaceLevels, podSecurityLabels } from "./podSecurity";
 import type { GmsaAccountSettings } from "../settings/types";
 
 export interface CredentialSpecsArgs {
@@ -18,6 +19,8 @@ export interface CredentialSpecsArgs {
     crd: pulumi.Resource;
     /** Credential specs in use must survive a mistaken `pulumi destroy` in production. */
     protect: boolean;
+    /** cluster.kubernetesVersion: the Pod Security labels' version on the namespaces created here. */
+    kubernetesVersion: string;
 }
 
 export class CredentialSpecs extends pulumi.ComponentResource {
@@ -34,7 +37,9 @@ export class CredentialSpecs extends pulumi.ComponentResource {
 
         const toCreate = principalsToCreate(args.accounts);
         const namespaces = Object.fromEntries(toCreate.namespaces.map((ns) =>
-            [ns, new k8s.core.v1.Namespace(`namespace-${ns}`, { metadata: { name: ns, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } } }, k8sOpts)]));
+            [ns, new k8s.core.v1.Namespace(`namespace-${ns}`, {
+                metadata: { name: ns, labels: { "app.kubernetes.io/managed-by": "eks-gmsa", ...podSecurityLabels(namespaceLevels.application, args.kubernetesVersion) } },
+            }, k8sOpts)]));
         for (const sa of toCreate.serviceAccounts) {
             this.serviceAccounts[`${sa.namespace}/${sa.name}`] = new k8s.core.v1.ServiceAccount(`serviceaccount-${sa.namespace}-${sa.name}`, {
                 metadata: { name: sa.name, namespace: sa.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },

@@ -3,13 +3,13 @@
 // (docs/decisions/crd-ownership.md): Helm installs it once and never upgrades or deletes it.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { certManagerValues, gmsaChartValues } from "./webhookValues";
+import { namespaceLevels, podSecurityLabels } from "./podSecurity";
+import { certManagerValues, gmsaChartValues, webhookOptOutLabel } from "./webhookValues";
 import type { GmsaSettings } from "../settings/types";
 
 export const gmsaChartRepository = "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo";
 export const certManagerChartRepository = "https://charts.jetstack.io";
-/** Namespaces labelled so never reach the webhook (its failurePolicy is Fail for every pod). */
-export const webhookOptOutLabel = { "windows.k8s.io/disabled": "true" } as const;
+export { webhookOptOutLabel };
 
 export interface GmsaWebhookArgs {
     settings: GmsaSettings;
@@ -17,6 +17,8 @@ export interface GmsaWebhookArgs {
     /** The Linux node group the webhook and cert-manager run on. */
     linuxNodes: pulumi.Resource;
     protect: boolean;
+    /** cluster.kubernetesVersion: the Pod Security labels' version. */
+    kubernetesVersion: string;
 }
 
 export class GmsaWebhook extends pulumi.ComponentResource {
@@ -32,7 +34,7 @@ export class GmsaWebhook extends pulumi.ComponentResource {
         // cert-manager must keep running when the gMSA webhook is down: it renews the webhook's
         // certificate. Its namespace opts out of the webhook.
         const certManagerNamespace = new k8s.core.v1.Namespace("cert-manager-namespace", {
-            metadata: { name: s.certManager.namespace, labels: { ...webhookOptOutLabel } },
+            metadata: { name: s.certManager.namespace, labels: { ...webhookOptOutLabel, ...podSecurityLabels(namespaceLevels.certManager, args.kubernetesVersion) } },
         }, k8sOpts);
         const certManager = new k8s.helm.v3.Release("cert-manager", {
             name: s.certManager.releaseName,
@@ -48,7 +50,9 @@ export class GmsaWebhook extends pulumi.ComponentResource {
 
         const webhookNamespace = s.webhook.namespace === "kube-system"
             ? undefined
-            : new k8s.core.v1.Namespace("gmsa-webhook-namespace", { metadata: { name: s.webhook.namespace } }, k8sOpts);
+            : new k8s.core.v1.Namespace("gmsa-webhook-namespace", {
+                metadata: { name: s.webhook.namespace, labels: podSecurityLabels(namespaceLevels.gmsaWebhook, args.kubernetesVersion) },
+            }, k8sOpts);
         this.namespace = s.webhook.namespace;
 
         // System pods must never wait on the webhook: kube-system opts out (before the webhook

@@ -1,6 +1,13 @@
 // Helm values for the gMSA webhook chart and cert-manager. Pure; every key is checked in tests
 // against the chart's values.yaml (a misspelt key is silently ignored by Helm).
 
+/**
+ * Namespaces labelled so never reach the webhook (its failurePolicy is Fail for every pod): the gmsa
+ * chart's webhook configurations select namespaces with `windows.k8s.io/disabled NotIn ["true"]`
+ * (and not the release namespace).
+ */
+export const webhookOptOutLabel = { "windows.k8s.io/disabled": "true" } as const;
+
 /** Linux system nodes carry this label (LinuxNodes); the chart already adds kubernetes.io/os: linux. */
 export const systemNodeSelector = { "eks-gmsa.io/node-role": "system" } as const;
 

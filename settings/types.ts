@@ -111,6 +111,11 @@ export interface WindowsNodeSettings extends ScalingSettings {
     readonly labels: Readonly<Record<string, string>>;
     /** Keeps Linux pods off Windows nodes; undefined when the user turned it off. */
     readonly taint?: Taint;
+    /**
+     * Namespaces where pods may set windowsOptions.hostProcess: true (SYSTEM on the node, and with it
+     * every gMSA the node can retrieve); everywhere else the cluster refuses them. Empty by default.
+     */
+    readonly hostProcessNamespaces: readonly string[];
 }
 
 /** An AWS Managed Microsoft AD this stack creates (greenfield). */

@@ -300,10 +300,12 @@ function readWindowsNodes(s: Section, kubernetesVersion: string | undefined): Wi
     const sshKeyName = s.has("sshKeyName") ? s.string("sshKeyName", { check: (v) => (/^[\x20-\x7e]{1,255}$/.test(v) ? undefined : "must be an EC2 key pair name (printable ASCII, at most 255 characters)") }) : undefined;
     const labels = s.stringMap("labels", { key: check.nodeLabelKey, value: check.labelValue });
     const taint = readTaint(s);
+    // The admission policy puts these names in a CEL list literal: DNS labels only.
+    const hostProcessNamespaces = s.stringList("hostProcessNamespaces", { default: [], item: check.dns1123Label, unique: true });
     s.finish();
-    if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null) return undefined;
+    if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null || !hostProcessNamespaces) return undefined;
     if ((s.has("amiId") && !amiId) || (s.has("sshKeyName") && !sshKeyName)) return undefined;
-    return { windowsServerVersion, edition, instanceType, ...scaling, rootVolumeSizeGiB, amiId, sshKeyName, labels, taint };
+    return { windowsServerVersion, edition, instanceType, ...scaling, rootVolumeSizeGiB, amiId, sshKeyName, labels, taint, hostProcessNamespaces };
 }
 
 /** undefined: no taint (turned off with `taint: false`); null: invalid. */

@@ -290,10 +290,13 @@ describe("day-2 diffs of real stacks", () => {
         assert.equal(formatDiff(diffPlans(prod(), prod())), "diff: 0 to create, 0 to update, 0 to replace, 0 to delete");
     });
 
-    test("prod: adding a gMSA account creates exactly its credential spec, ClusterRole and RoleBinding", () => {
+    test("prod: adding a gMSA account creates exactly its credential spec, ClusterRole and RoleBinding, and labels its namespace", () => {
         const after = withAccount("prod", false);
         assert.deepEqual(diffPlans(prod(), after), diffOf({
-            create: sorted([urnIn(after, credspecType, "credspec-billing"), urnIn(after, clusterRoleType, "role-billing"), urnIn(after, bindingType, "binding-billing-billing")]),
+            create: sorted([urnIn(after, credspecType, "credspec-billing"), urnIn(after, clusterRoleType, "role-billing"), urnIn(after, bindingType, "binding-billing-billing"),
+                // Pod Security labels on the granted namespace (billing sorts first in the component's list).
+                urnIn(after, "kubernetes:core/v1:NamespacePatch", "pod-security-billing")]),
+            update: updates(after, [["eks-gmsa:cluster:PodSecurity", "pod-security", ["namespaces[0]", "namespaces[1]", "namespaces[2]", "namespaces[3]"]]]),
         }));
     });
 
@@ -329,12 +332,18 @@ describe("day-2 diffs of real stacks", () => {
         const cluster = configOf("prod", "eks-gmsa:cluster");
         const after = planOf("prod", { "eks-gmsa:cluster": { ...cluster, kubernetesVersion: "1.36" } });
         const diff = diffPlans(prod(), after);
+        // Pod Security labels are pinned to the cluster's version: they follow it, in place.
+        const psaVersions = ["audit-version", "enforce-version", "warn-version"].map((k) => `metadata.labels["pod-security.kubernetes.io/${k}"]`);
         assert.deepEqual(diff, diffOf({
             update: updates(after, [
                 ["eks:index:Cluster", "eks", ["version"]],
                 ["aws:eks/nodeGroup:NodeGroup", "linux-nodes", ["version"]],
                 [ltType, "windows-nodes", ["imageId"]],
                 [asgType, "windows-nodes", ["launchTemplate"]],
+                ["kubernetes:core/v1:Namespace", "cert-manager-namespace", psaVersions],
+                ["kubernetes:core/v1:Namespace", "gmsa-webhook-namespace", psaVersions],
+                ...["reporting", "web", "web-staging"].map((ns): [string, string, string[]] => ["kubernetes:core/v1:NamespacePatch", `pod-security-${ns}`, psaVersions]),
+                ["eks-gmsa:cluster:PodSecurity", "pod-security", ["kubernetesVersion"]],
             ]),
         }));
         const vpcUrn = urnIn(after, vpcType, "vpc");

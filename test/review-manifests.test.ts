@@ -131,6 +131,10 @@ describe("planManifests on the dev stack", () => {
             "namespace.web.yaml",
             "rolebinding.web.gmsa-use-webapp01.yaml",
             "serviceaccount.web.webapp.yaml",
+            "validatingadmissionpolicy.eks-gmsa-credential-spec-use.yaml",
+            "validatingadmissionpolicy.eks-gmsa-windows-host-process.yaml",
+            "validatingadmissionpolicybinding.eks-gmsa-credential-spec-use.yaml",
+            "validatingadmissionpolicybinding.eks-gmsa-windows-host-process.yaml",
         ]);
         const kubernetesUrns = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.options.custom).map((r) => r.urn).sort();
         assert.deepEqual(manifests.map((m) => m.urn).sort(), kubernetesUrns, "every Kubernetes resource, and only those");

@@ -136,6 +136,11 @@ const S = {
         url: "https://aws.amazon.com/blogs/containers/domainless-windows-authentication-for-amazon-eks-windows-pods/",
         says: "domain-joined nodes meant ... drastically increasing bootstrap time on each Windows node due to the domain-join process",
     },
+    pulumiK8sAwaiters: {
+        title: "pulumi/pulumi-kubernetes v4.32.0 provider/pkg/await/awaiters.go",
+        url: "https://github.com/pulumi/pulumi-kubernetes/blob/v4.32.0/provider/pkg/await/awaiters.go",
+        says: "the await table names the kinds whose readiness is watched (Deployment, Job, Namespace, Service...); no admissionregistration kind is among them, so a ValidatingAdmissionPolicy or binding is done when the API server accepts it",
+    },
     helmAwait: {
         title: "@pulumi/kubernetes 4.34.2 helm.v3.Release, skipAwait (Pulumi Registry)",
         url: "https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/",
@@ -372,6 +377,11 @@ export const durationFigures: readonly DurationFigure[] = [
         evidence: { kind: "assumption", assumption: "one API server request; a Namespace is awaited until Active, which is immediate" },
     },
     {
+        id: "admission-policy", what: "a ValidatingAdmissionPolicy or its binding (in-process in the API server: no pods)",
+        seconds: { low: 1, mid: 2, high: 5 },
+        evidence: { kind: "assumption", assumption: "one API server request, which also compiles the policy's CEL; Pulumi does not await these kinds", related: [S.pulumiK8sAwaiters] },
+    },
+    {
         id: "skip-await", what: "a Kubernetes object Pulumi does not await (skipAwait)",
         seconds: { low: 1, mid: 2, high: 5 },
         evidence: { kind: "assumption", assumption: "created, not awaited: one API server request" },
@@ -484,6 +494,7 @@ export const durationRules: readonly DurationRule[] = [
     { id: "workload-not-awaited", types: workloadTypes, variant: "annotation pulumi.com/skipAwait: \"true\"", when: skipsAwait, figures: ["skip-await"] },
     { id: "windows-workload", types: workloadTypes, variant: "nodeSelector kubernetes.io/os: windows (also waits for a Windows node Ready)", when: isWindowsWorkload, figures: ["windows-pod-start"] },
     { id: "linux-workload", types: workloadTypes, variant: "other workloads", figures: ["linux-pod-start"] },
+    { id: "admission-policy", types: ["kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"], variant: "any", figures: ["admission-policy"] },
     { id: "kubernetes-object", types: ["kubernetes:*"], variant: "any other Kubernetes object", figures: ["kubernetes-object"] },
     { id: "kms-key", types: ["aws:kms/key:Key"], variant: "any", figures: ["kms-key"] },
     { id: "iam-role", types: ["aws:iam/role:Role"], variant: "any", figures: ["iam-role"] },

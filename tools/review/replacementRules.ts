@@ -291,8 +291,11 @@ export function rulesFor(type: string): TypeRules | undefined {
 /** Every explicit entry plus the Kubernetes kinds, for documentation and tests. */
 export function ruleTable(): [string, TypeRules][] {
     const kinds = Object.keys(kubernetesKinds).map((k) => `kubernetes:${k}`);
+    // Identity only: diff.go's forceNew table has no entry for these kinds (admissionregistration
+    // included: a policy's validations and a binding's policyName update in place).
     const generic = ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-        "kubernetes:windows.k8s.io/v1:GMSACredentialSpec", "kubernetes:core/v1:NamespacePatch"];
+        "kubernetes:windows.k8s.io/v1:GMSACredentialSpec", "kubernetes:core/v1:NamespacePatch",
+        "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"];
     const entries: [string, TypeRules][] = [...Object.entries(explicitRules), ...[...kinds, ...generic].map((t): [string, TypeRules] => [t, kubernetesRules(t)!])];
     return entries.sort(([a], [b]) => a.localeCompare(b));
 }

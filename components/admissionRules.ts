@@ -1,0 +1,190 @@
+// The ValidatingAdmissionPolicies (and their bindings) the API server enforces for gMSA and Windows
+// host access, as plain objects with their CEL. Pure: components/gmsaAdmission.ts registers them,
+// the tests evaluate these very expressions on pod fixtures.
+//
+// Why the cluster needs them besides the windows-gmsa webhook (v0.13.0, admission-webhook/webhook.go):
+// the webhook looks at the pod-level and spec.containers windowsOptions on pod CREATE only, never
+// at init or ephemeral containers (its webhooks do not match pods/ephemeralcontainers), and it
+// skips its own namespace and namespaces labelled windows.k8s.io/disabled=true. A credential
+// spec's contents are not secret (the webhook copies them into every admitted pod), so anyone who
+// may create a pod could otherwise run as any gMSA from an init container.
+//
+// CEL rules followed (Kubernetes "Common Expression Language in Kubernetes", Type checking): in a
+// ValidatingAdmissionPolicy `object` is dynamically typed, `request` and `namespaceObject` are
+// typed. A field of `object` that may be absent is tested with has() before it is read (reading an
+// absent field is an evaluation error, and with failurePolicy Fail an error refuses the pod). Each
+// expression is a boolean built from has, all, ==, !=, in, !, && and ||.
+import { webhookOptOutLabel } from "./webhookValues";
+
+/** Where windowsOptions can be set on a pod, other than the pod level. */
+export const containerLists = ["containers", "initContainers", "ephemeralContainers"] as const;
+export type ContainerList = (typeof containerLists)[number];
+
+/** The pod-level windowsOptions, as a CEL path. */
+const podOptions = "object.spec.securityContext.windowsOptions";
+
+/** `has()` for every step of a path below `root`: `has(r.a) && has(r.a.b)`. Absent steps are false, never errors. */
+export function hasPath(root: string, fields: readonly string[]): string {
+    return fields.map((_, i) => `has(${[root, ...fields.slice(0, i + 1)].join(".")})`).join(" && ");
+}
+
+/** windowsOptions.<field> is set on the pod (root "object.spec") or on a container (root: the iteration variable). */
+function windowsOption(root: string, field: string): string {
+    return `(${hasPath(root, ["securityContext", "windowsOptions", field])})`;
+}
+
+/** The pod-level field is set. */
+const podSets = (field: string) => windowsOption("object.spec", field);
+
+/** `pred` holds for every container of a list (a pod without the list passes). */
+function everyContainer(list: ContainerList, pred: string): string {
+    return `(!has(object.spec.${list}) || object.spec.${list}.all(c, ${pred}))`;
+}
+
+const gmsaName = "gmsaCredentialSpecName";
+const gmsaContents = "gmsaCredentialSpec";
+
+/** Contents set without a name at the same place (the pod level or container c). */
+function contentsWithoutName(root: string): string {
+    return `(${windowsOption(root, gmsaContents)} && !${windowsOption(root, gmsaName)})`;
+}
+
+/** Any gMSA field set at the place. */
+function anyGmsaField(root: string): string {
+    return `(${windowsOption(root, gmsaName)} || ${windowsOption(root, gmsaContents)})`;
+}
+
+/** Container c's field is absent, or equals the pod-level one. */
+function equalToPodLevel(field: string): string {
+    return `(!${windowsOption("c", field)} || (${podSets(field)} && c.securityContext.windowsOptions.${field} == ${podOptions}.${field}))`;
+}
+
+/** windowsOptions.hostProcess is true at the place. */
+function hostProcessAt(root: string): string {
+    return `(${windowsOption(root, "hostProcess")} && ${root}.securityContext.windowsOptions.hostProcess == true)`;
+}
+
+/** A CEL string literal (single-quoted; the names it quotes are DNS labels, checked here anyway). */
+function celString(value: string): string {
+    if (!/^[a-z0-9.-]+$/.test(value)) throw new Error(`not a namespace name: ${JSON.stringify(value)}`);
+    return `'${value}'`;
+}
+
+/** One validation of a policy: the CEL expression that must be true, and what the user is told when it is false. */
+export interface Validation {
+    expression: string;
+    message: string;
+    reason: "Forbidden" | "Invalid";
+}
+
+export interface GmsaRulesArgs {
+    /** The webhook's release namespace: its webhooks skip it. */
+    webhookNamespace: string;
+}
+
+/** The namespace the request is in is one the gMSA webhook never sees. */
+export function webhookSkipsNamespace(webhookNamespace: string): string {
+    const [key, value] = Object.entries(webhookOptOutLabel)[0];
+    return `(request.namespace == ${celString(webhookNamespace)} || (has(namespaceObject.metadata.labels) && '${key}' in namespaceObject.metadata.labels && namespaceObject.metadata.labels['${key}'] == '${value}'))`;
+}
+
+/**
+ * Policy 1, gMSA identity. Choice for init and ephemeral containers: a gMSA field there is allowed
+ * when it equals the pod-level value (the webhook checked that one, and the container would inherit
+ * it anyway); any other value is refused.
+ */
+export function gmsaValidations(a: GmsaRulesArgs): Validation[] {
+    const [labelKey, labelValue] = Object.entries(webhookOptOutLabel)[0];
+    return [
+        {
+            expression: [`!${contentsWithoutName("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${contentsWithoutName("c")}`))].join(" && "),
+            message: "windowsOptions.gmsaCredentialSpec (a credential spec's contents) is set without gmsaCredentialSpecName at the same place (pod, container, init container or ephemeral container). "
+                + "Set only gmsaCredentialSpecName, the name of a GMSACredentialSpec: the gMSA webhook fills in the contents after checking that the pod's service account may use it.",
+            reason: "Invalid",
+        },
+        {
+            expression: everyContainer("initContainers", `${equalToPodLevel(gmsaName)} && ${equalToPodLevel(gmsaContents)}`),
+            message: "An init container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check init containers. "
+                + "Set the gMSA at the pod level (spec.securityContext.windowsOptions) and remove it from the init container, which inherits it.",
+            reason: "Forbidden",
+        },
+        {
+            expression: everyContainer("ephemeralContainers", `${equalToPodLevel(gmsaName)} && ${equalToPodLevel(gmsaContents)}`),
+            message: "An ephemeral container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check ephemeral containers. "
+                + "Remove the gMSA fields from the ephemeral container: it inherits the pod's gMSA.",
+            reason: "Forbidden",
+        },
+        {
+            expression: `!${webhookSkipsNamespace(a.webhookNamespace)} || (!${anyGmsaField("object.spec")} && ${containerLists.map((l) => everyContainer(l, `!${anyGmsaField("c")}`)).join(" && ")})`,
+            message: `This namespace is skipped by the gMSA webhook (its own namespace ${a.webhookNamespace}, or a namespace labelled ${labelKey}=${labelValue}), so nothing checks here that the pod's service account may use a credential spec. `
+                + "Run gMSA workloads in an application namespace, or remove gmsaCredentialSpecName and gmsaCredentialSpec from this pod.",
+            reason: "Forbidden",
+        },
+    ];
+}
+
+export interface HostProcessRulesArgs {
+    /** eks-gmsa:windowsNodes.hostProcessNamespaces: where HostProcess pods may run. */
+    allowedNamespaces: readonly string[];
+}
+
+/**
+ * Policy 2, Windows host access: a HostProcess container runs as a process on the node, with the
+ * node's SYSTEM account, which holds the portable identity (domainless) or is the computer
+ * account in the gMSA readers' group (domain-joined): every gMSA of the node.
+ */
+export function hostProcessValidations(a: HostProcessRulesArgs): Validation[] {
+    const noHostProcess = [`!${hostProcessAt("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${hostProcessAt("c")}`))].join(" && ");
+    const allowed = [...a.allowedNamespaces].sort();
+    const where = allowed.length > 0 ? `only in ${allowed.join(", ")}` : "in no namespace";
+    return [{
+        expression: allowed.length > 0 ? `request.namespace in [${allowed.map(celString).join(", ")}] || (${noHostProcess})` : noHostProcess,
+        message: "windowsOptions.hostProcess: true runs the container as a process on the Windows node with its SYSTEM account, which can act as every gMSA the node retrieves. "
+            + `This cluster allows HostProcess pods ${where}; remove hostProcess, or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.`,
+        reason: "Forbidden",
+    }];
+}
+
+/** The ValidatingAdmissionPolicy and binding names (cluster-scoped). */
+export const gmsaPolicyName = "eks-gmsa-credential-spec-use";
+export const hostProcessPolicyName = "eks-gmsa-windows-host-process";
+
+/**
+ * What both policies match: pods created or updated, and ephemeral containers added (an UPDATE of
+ * the pods/ephemeralcontainers subresource, whose object is the whole Pod). Nothing else.
+ */
+export const podMatchConstraints = {
+    matchPolicy: "Equivalent",
+    namespaceSelector: {},
+    objectSelector: {},
+    resourceRules: [
+        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"], scope: "Namespaced" },
+        { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods/ephemeralcontainers"], scope: "Namespaced" },
+    ],
+};
+
+const managedBy = { "app.kubernetes.io/managed-by": "eks-gmsa" };
+
+/** A policy object (admissionregistration.k8s.io/v1): refuse on a false validation or an evaluation error. */
+export function validatingAdmissionPolicy(name: string, validations: readonly Validation[]) {
+    return {
+        apiVersion: "admissionregistration.k8s.io/v1" as const,
+        kind: "ValidatingAdmissionPolicy" as const,
+        metadata: { name, labels: { ...managedBy } },
+        spec: {
+            failurePolicy: "Fail",
+            matchConstraints: podMatchConstraints,
+            validations: validations.map((v) => ({ expression: v.expression, message: v.message, reason: v.reason })),
+        },
+    };
+}
+
+/** The binding that puts a policy in force everywhere its constraints match, denying (not warning). */
+export function validatingAdmissionPolicyBinding(policyName: string) {
+    return {
+        apiVersion: "admissionregistration.k8s.io/v1" as const,
+        kind: "ValidatingAdmissionPolicyBinding" as const,
+        metadata: { name: policyName, labels: { ...managedBy } },
+        spec: { policyName, validationActions: ["Deny"] },
+    };
+}

@@ -1,0 +1,160 @@
+// The admission policies in the stack: the dev plan holds both ValidatingAdmissionPolicies and
+// their bindings (valid against the Kubernetes schema), their CEL compiles as kube-apiserver
+// compiles it and stays within its cost limits, they exist before any workload without waiting for
+// the webhook, and the HostProcess allow-list is validated config.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { inputs, ofType, one, runOk, runStack, userResources, type StackRun } from "./helpers";
+import { admit, checkValidationExpression, type ValidationLike } from "./support/admissionCel";
+import { validateBuiltIn } from "../tools/review/k8sSchema";
+import { loadProgramConfig } from "../tools/harness";
+
+const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+const bindingType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+const dev = runOk({ stack: "dev" });
+
+/** Transitive dependencies, as the engine orders them (a component stands for its children). */
+function dependsOn(run: StackRun, urn: string, target: string, seen = new Set<string>()): boolean {
+    if (urn === target) return true;
+    if (seen.has(urn)) return false;
+    seen.add(urn);
+    const r = run.resources.find((x) => x.urn === urn);
+    if (!r) return false;
+    const children = run.resources.filter((x) => x.parent === urn).map((x) => x.urn);
+    return [...r.dependencies, ...children].some((d) => dependsOn(run, d, target, seen));
+}
+
+const policies = (run: StackRun) => ofType(run, policyType).map((r) => inputs(r));
+const allValidations = (run: StackRun): ValidationLike[] => policies(run).flatMap((p) => p.spec.validations);
+
+describe("the dev plan holds the admission policies and their bindings", () => {
+    test("two policies, each bound with Deny, failing closed, matching only pods and ephemeral containers", () => {
+        const byName = Object.fromEntries(policies(dev).map((p) => [p.metadata.name, p]));
+        assert.deepEqual(Object.keys(byName).sort(), ["eks-gmsa-credential-spec-use", "eks-gmsa-windows-host-process"]);
+        for (const p of Object.values(byName) as any[]) {
+            assert.equal(p.apiVersion, "admissionregistration.k8s.io/v1");
+            assert.equal(p.spec.failurePolicy, "Fail");
+            assert.deepEqual(p.spec.matchConstraints.resourceRules.map((r: any) => [r.resources, r.operations]), [[["pods"], ["CREATE", "UPDATE"]], [["pods/ephemeralcontainers"], ["UPDATE"]]]);
+            assert.equal(p.spec.paramKind, undefined, "no parameters: a binding without params cannot be misconfigured");
+        }
+        assert.equal(byName["eks-gmsa-credential-spec-use"].spec.validations.length, 4);
+        assert.equal(byName["eks-gmsa-windows-host-process"].spec.validations.length, 1);
+        const bindings = ofType(dev, bindingType).map((r) => inputs(r));
+        assert.deepEqual(bindings.map((b) => [b.spec.policyName, b.spec.validationActions, b.spec.matchResources]).sort(),
+            [["eks-gmsa-credential-spec-use", ["Deny"], undefined], ["eks-gmsa-windows-host-process", ["Deny"], undefined]]);
+    });
+
+    test("each binding is created after its policy, all inside the GmsaAdmission component with its arguments", () => {
+        const component = one(dev, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission");
+        assert.deepEqual(inputs(component), { hostProcessNamespaces: [], webhookNamespace: "gmsa-webhook" });
+        for (const suffix of ["credential-spec-use", "windows-host-process"]) {
+            const policy = one(dev, policyType, `gmsa-admission-${suffix}`);
+            const binding = one(dev, bindingType, `gmsa-admission-${suffix}-binding`);
+            assert.equal(policy.parent, component.urn);
+            assert.equal(binding.parent, component.urn);
+            assert.ok(binding.dependencies.includes(policy.urn));
+        }
+    });
+
+    test("every policy and binding validates against the Kubernetes schema, strictly", () => {
+        for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
+            assert.deepEqual(validateBuiltIn(inputs(r)), [], r.name);
+        }
+        // The check is real: a misspelt field of the binding is caught.
+        const binding = inputs(one(dev, bindingType, "gmsa-admission-credential-spec-use-binding"));
+        const problems = validateBuiltIn({ ...binding, spec: { policyName: binding.spec.policyName, validationAction: ["Deny"] } });
+        assert.ok(problems.some((p) => p.path === "spec.validationAction"), JSON.stringify(problems));
+    });
+
+    test("before any workload, and not waiting for the webhook release (the API server enforces them itself)", () => {
+        const release = one(dev, "kubernetes:helm.sh/v3:Release", "gmsa-webhook");
+        for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
+            assert.ok(!dependsOn(dev, r.urn, release.urn), `${r.name} must not wait for the webhook`);
+        }
+        const workloads = [...ofType(dev, "kubernetes:apps/v1:Deployment"), ...ofType(dev, "kubernetes:batch/v1:Job")];
+        assert.ok(workloads.length >= 2);
+        for (const w of workloads) {
+            for (const b of ofType(dev, bindingType)) assert.ok(dependsOn(dev, w.urn, b.urn), `${w.name} waits for ${b.name}`);
+        }
+    });
+
+    test("prod holds them too; a custom webhook namespace is the one the policy names", () => {
+        const prod = runOk({ stack: "prod" });
+        assert.equal(ofType(prod, policyType).length, 2);
+        assert.equal(ofType(prod, bindingType).length, 2);
+        const custom = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { ...configOf("dev", "eks-gmsa:gmsa"), webhook: { namespace: "gmsa-system" } } } });
+        const validations = allValidations(custom);
+        const pod = { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: "{}" } }, containers: [{ name: "c" }] } };
+        const result = admit(validations, { object: pod, request: { namespace: "gmsa-system", operation: "CREATE" }, namespaceObject: { metadata: { name: "gmsa-system", labels: { "kubernetes.io/metadata.name": "gmsa-system" } } } });
+        assert.equal(result.allowed, false);
+        assert.match(result.denied.join("\n"), /its own namespace gmsa-system/);
+    });
+});
+
+/** The stack file's value of a structured config key, to change one field of it. */
+function configOf(stack: string, key: string): Record<string, unknown> {
+    return JSON.parse(loadProgramConfig({ stack }).values[key]);
+}
+
+describe("the CEL compiles as kube-apiserver compiles it, within its cost limits", () => {
+    const validations = allValidations(dev);
+
+    test("every expression is well-typed with object dyn and request/namespaceObject as declared, and is a bool", () => {
+        assert.equal(validations.length, 5);
+        for (const v of validations) {
+            const check = checkValidationExpression(v.expression);
+            assert.deepEqual(check.problems, [], v.expression);
+            assert.equal(check.type, "bool");
+        }
+    });
+
+    test("the checker refuses what the API server refuses (so the pass above means something)", () => {
+        assert.match(checkValidationExpression("object.spec.hostNetwork").problems.join(), /must evaluate to bool but got dyn/);
+        assert.match(checkValidationExpression("request.namespce == 'web'").problems.join(), /undefined field 'namespce' of kubernetes.AdmissionRequest/);
+        assert.match(checkValidationExpression("namespaceObject.metadata.labels['a'] == 1").problems.join(), /no matching overload for _==_ applied to \(string, int\)/);
+        assert.match(checkValidationExpression("params.x == 'a'").problems.join(), /undeclared reference to 'params'/);
+        assert.match(checkValidationExpression("request.namespace in ['a', 1]").problems.join(), /homogeneous/);
+        assert.match(checkValidationExpression("object.spec.containers.all(c, c.name.startsWith('a'))").problems.join(), /startsWith is outside/);
+        assert.match(checkValidationExpression("has(object.spec").problems.join(), /syntax error/);
+    });
+
+    test("a large legitimate pod stays far below the per-expression and per-policy runtime limits", () => {
+        // k8s.io/apiserver pkg/apis/cel/config.go: PerCallLimit 1,000,000 per expression,
+        // RuntimeCELCostBudget 10,000,000 per policy evaluation. A pod with 100 containers, 100
+        // init and 100 ephemeral containers, credential spec contents of 4 KiB:
+        const sizes = { listSize: 100, stringSize: 4096 };
+        const costs = validations.map((v) => checkValidationExpression(v.expression, sizes).cost);
+        for (const cost of costs) assert.ok(cost > 0 && cost < 1_000_000 / 5, `modelled cost ${cost}`);
+        assert.ok(costs.reduce((a, b) => a + b, 0) < 10_000_000 / 10);
+        // The model grows with the lists: an absurd pod (tens of thousands of containers) runs out
+        // of budget, which with failurePolicy Fail refuses it.
+        const huge = validations.map((v) => checkValidationExpression(v.expression, { listSize: 50_000, stringSize: 4096 }).cost);
+        assert.ok(Math.max(...huge) > 1_000_000);
+    });
+});
+
+describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
+    test("default: no namespace may run HostProcess pods", () => {
+        const expression = inputs(one(dev, policyType, "gmsa-admission-windows-host-process")).spec.validations[0].expression;
+        assert.doesNotMatch(expression, /request\.namespace in/);
+    });
+
+    test("listed namespaces reach the policy, sorted", () => {
+        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", "csi-windows"] } } });
+        assert.deepEqual(inputs(one(run, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission")).hostProcessNamespaces, ["windows-monitoring", "csi-windows"]);
+        assert.match(inputs(one(run, policyType, "gmsa-admission-windows-host-process")).spec.validations[0].expression, /^request\.namespace in \['csi-windows', 'windows-monitoring'\] \|\| /);
+    });
+
+    test("a name that is not a DNS-1123 label, a duplicate, or a non-list is an error naming the key, before anything is registered", () => {
+        for (const [value, pattern] of [
+            [["Windows_Monitoring"], /eks-gmsa:windowsNodes\.hostProcessNamespaces\[0\]: got "Windows_Monitoring"; must be a DNS-1123 label/],
+            [["ok", "it's"], /eks-gmsa:windowsNodes\.hostProcessNamespaces\[1\]: got "it's"; must be a DNS-1123 label/],
+            [["web", "web"], /eks-gmsa:windowsNodes\.hostProcessNamespaces: got \["web","web"\]; lists "web" more than once/],
+            ["kube-system", /eks-gmsa:windowsNodes\.hostProcessNamespaces: got "kube-system"; must be a list/],
+        ] as const) {
+            const run = runStack({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: value } } });
+            assert.match(run.errors.join("\n"), pattern);
+            assert.deepEqual(userResources(run), []);
+        }
+    });
+});
