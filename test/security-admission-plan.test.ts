@@ -68,6 +68,7 @@ describe("the dev plan holds the admission policies and their bindings", () => {
 
     test("before any workload, and not waiting for the webhook release (the API server enforces them itself)", () => {
         const release = one(dev, "kubernetes:helm.sh/v3:Release", "gmsa-webhook");
+        assert.equal(ofType(dev, bindingType).length, 2);
         for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
             assert.ok(!dependsOn(dev, r.urn, release.urn), `${r.name} must not wait for the webhook`);
         }
