@@ -7,6 +7,7 @@ import { Problems, Section, isPlainObject } from "./reader";
 import { samePrincipal } from "../lib/aws";
 import { accessPrincipals } from "./access";
 import { exemptionReason, namespaceAdminProblems, webhookExemptNamespaces } from "./webhookScope";
+import { hostProcessNamespaceProblems } from "./hostProcess";
 import { projectName } from "./types";
 import { SecretValue } from "../lib/secret";
 import { domainRdns, formatDn } from "../lib/ad/dn";
@@ -90,6 +91,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
     if (access && gmsa) for (const p of namespaceAdminProblems(access, gmsa.webhook.namespace, gmsa.certManager.namespace)) problems.add(p.key, p.value, p.message);
+    if (access && windowsNodes) for (const p of hostProcessNamespaceProblems(windowsNodes.hostProcessNamespaces, access, gmsa)) problems.add(p.key, p.value, p.message);
     const crossProblems = [
         ...endpointReachability(networkFacts, endpointPublicAccess),
         ...routesApartFromServices(networkFacts, serviceCidr),

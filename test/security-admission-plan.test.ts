@@ -146,6 +146,22 @@ describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
         assert.match(inputs(one(run, policyType, "gmsa-admission-windows-host-process")).spec.validations[0].expression, /^request\.namespace in \['csi-windows', 'windows-monitoring'\] \|\| /);
     });
 
+    test("a namespace the stack grants to app teams or runs the gMSA system in is refused: its admins would get the node", () => {
+        for (const [stack, ns, why] of [
+            ["dev", "web", /a namespace admins' namespace \(access\.namespaceAdmins\)/],
+            ["prod", "reporting", /a namespace whose pods may use a gMSA \(gmsa\.accounts\[\]\.allowed\)/],
+            ["prod", "gmsa-webhook", /the gMSA webhook's or cert-manager's namespace/],
+            ["prod", "cert-manager", /the gMSA webhook's or cert-manager's namespace/],
+        ] as const) {
+            const run = runStack({ stack, overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", ns] } } });
+            const line = run.errors.join("\n");
+            assert.match(line, new RegExp(`eks-gmsa:windowsNodes\\.hostProcessNamespaces\\[1\\]: got "${ns}"; is `));
+            assert.match(line, why);
+            assert.match(line, /give node agents a namespace of their own/);
+            assert.deepEqual(userResources(run), []);
+        }
+    });
+
     test("a name that is not a DNS-1123 label, a duplicate, or a non-list is an error naming the key, before anything is registered", () => {
         for (const [value, pattern] of [
             [["Windows_Monitoring"], /eks-gmsa:windowsNodes\.hostProcessNamespaces\[0\]: got "Windows_Monitoring"; must be a DNS-1123 label/],
