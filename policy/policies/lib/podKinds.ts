@@ -46,6 +46,28 @@ const POD_SPEC_PATH: Record<BaseWorkloadKind, readonly string[]> = {
  */
 const COMPONENT_GROUPS = new Set(["helm.sh", "yaml", "kustomize"]);
 
+/** The built-in workload groups: of their other kinds, only Lists (of Deployments, Pods, …) hold pod specs. */
+const WORKLOAD_API_GROUPS = new Set(["core", "apps", "batch", "extensions"]);
+
+/**
+ * Built-in API groups with no kind that makes pods (RBAC, networking, storage, admission, …), and
+ * the GMSACredentialSpec CRD: not scanned. Any group not named here is scanned, so a group this
+ * list misses costs time, never a finding.
+ */
+const NO_POD_GROUPS = new Set([
+    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling",
+    "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io",
+    "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
+    "storagemigration.k8s.io", "windows.k8s.io",
+]);
+
+/** Whether a kind that is not a built-in workload may still hold pod specs (custom resources, Lists). */
+function mayHoldPodSpecs(k: { group: string; kind: string }): boolean {
+    if (NO_POD_GROUPS.has(k.group)) return false;
+    if (WORKLOAD_API_GROUPS.has(k.group)) return k.kind.endsWith("List");
+    return true;
+}
+
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 function baseKindOf(type: unknown): { base: BaseWorkloadKind; patch: boolean } | undefined {
@@ -132,6 +154,7 @@ export function workloadsOf(type: unknown, props: unknown, urn: unknown): Resour
     const known = workloadOf(type, props, urn);
     const label = () => kubeLabel(k.kind, props, urn, true);
     if (known) return { workloads: [known], strays: [], get label() { return label(); } };
+    if (!mayHoldPodSpecs(k)) return NONE;
     const scan = scanForPodSpecs(props);
     const m = kubeMeta(props);
     const patch = k.kind.endsWith("Patch");

@@ -114,7 +114,8 @@ export function scanForPodSpecs(props: unknown, limits = SCAN_LIMITS): PodScan {
         const v = frame.value;
         if (typeof v !== "object" || v === null) continue;
         if (frame.depth >= limits.maxDepth) {
-            tooDeep ??= `it nests values deeper than ${limits.maxDepth} levels (first at ${pathOf(frame)})`;
+            const at = pathOf(frame);
+            tooDeep ??= `it nests values deeper than ${limits.maxDepth} levels (first at ${at.length > 80 ? `${at.slice(0, Math.max(at.lastIndexOf(".", 80), 1))}…` : at})`;
             continue;
         }
         const children: Frame[] = [];
