@@ -97,3 +97,24 @@ describe("custom resources: pod specs found wherever they are", () => {
         assert.deepEqual(quiet, []);
     });
 });
+
+describe("odd inputs in the new kinds", () => {
+    test("never crash a policy, and a sound resource among them is still judged", async () => {
+        const { evaluateInProcess } = await import("../tools/policy/evaluate");
+        const types = [
+            "kubernetes:apps/v1:DeploymentPatch", "kubernetes:core/v1:ReplicationController", "kubernetes:core/v1:PodTemplate", "kubernetes:core/v1:PodTemplatePatch",
+            "kubernetes:argoproj.io/v1alpha1:Rollout", "kubernetes:argoproj.io/v1alpha1:RolloutPatch", "kubernetes:apps/v1:DeploymentList", "kubernetes:yaml/v2:ConfigGroup",
+        ];
+        const odd: unknown[] = [
+            {}, { metadata: null, spec: "[unknown]", template: 5 }, { metadata: { namespace: "[unknown]" }, spec: { template: { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } } } },
+            { kind: 5, metadata: { namespace: {} }, items: [null, "x", { kind: "Deployment", metadata: "[secret]", spec: { template: { spec: { containers: "[unknown]", initContainers: [null, { securityContext: { windowsOptions: "[unknown]" } }] } } } }] },
+            { spec: { template: { spec: { hostNetwork: "[unknown]", containers: [{ securityContext: { privileged: "[unknown]", windowsOptions: { hostProcess: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } } }] } } } },
+            { template: { spec: { serviceAccountName: "[unknown]", securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } }, initContainers: [{ securityContext: { windowsOptions: { gmsaCredentialSpecName: "[unknown]" } } }] } } },
+        ];
+        const resources = types.flatMap((type, i) => odd.map((inputs, j) => resource(type, `odd-${i}-${j}`, inputs as Record<string, unknown>)));
+        const sound = newMakers["a PodTemplate"](windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "sound");
+        const violations = evaluateInProcess([...grantedStack(), ...resources, ...sound]);
+        assert.deepEqual(violations.filter((v) => /could not (evaluate|read)/.test(v.message)), []);
+        assert.ok(violations.some((v) => v.policyName === "gmsa-workload-authorized" && /PodTemplate web\/sound runs as service account web\/intruder/.test(v.message)), show(violations));
+    });
+});
