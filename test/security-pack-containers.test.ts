@@ -100,11 +100,14 @@ describe("gmsa-webhook-skipped-namespace: no gMSA where the webhook does not loo
         assert.match(messageOf(v, "gmsa-webhook-skipped-namespace"), /the gMSA webhook's own namespace/);
     });
 
-    test("inline contents, on any container, count as much as a name", async () => {
+    test("inline contents, on any container, count as much as a name; so does a name present but empty", async () => {
         const spec = windowsPod({ serviceAccount: "webapp", container: withOptions({ gmsaCredentialSpec: CREDSPEC_JSON }) });
         const v = await inNamespace("kube-system", [], {}, spec);
         assert.ok(mandatory(v).includes("gmsa-webhook-skipped-namespace"), show(v));
         assert.match(messageOf(v, "gmsa-webhook-skipped-namespace"), /windowsOptions\.gmsaCredentialSpec \(container app\)/);
+        // Present counts, even empty: the cluster's admission policy tests presence (has()), and so does the pack.
+        const empty = await inNamespace("kube-system", [], {}, windowsPod({ serviceAccount: "webapp", pod: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "" } } } }));
+        assert.deepEqual(mandatory(empty), ["gmsa-webhook-skipped-namespace"], show(empty));
     });
 
     test("skippedNamespaces in the policy config replaces the default list; the stack's own evidence still counts", async () => {

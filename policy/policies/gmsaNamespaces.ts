@@ -6,7 +6,7 @@ import { readConfig } from "./lib/config";
 import { guardStack, reportUnreadable } from "./lib/guard";
 import { analyzeStack, WEBHOOK_OPT_OUT_LABEL } from "./lib/stack";
 import { get } from "./lib/values";
-import { credentialSpecReferences, inlineCredentialSpecSites } from "./lib/workloads";
+import { gmsaFieldSites } from "./lib/workloads";
 
 /** The webhook's own namespace as eks-gmsa installs it, and the namespaces eks-gmsa labels windows.k8s.io/disabled=true. */
 export const DEFAULT_SKIPPED_NAMESPACES = ["gmsa-webhook", "kube-system", "cert-manager"];
@@ -48,11 +48,9 @@ export const gmsaWebhookSkippedNamespace: StackValidationPolicy = {
             + `nor fills its contents in: inline contents would run as that gMSA unchecked. Fix: run gMSA workloads in a namespace the webhook covers `
             + `(not labelled ${WEBHOOK_OPT_OUT_LABEL}=true, not the webhook's own).`;
         for (const w of facts.workloads) {
-            if (w.namespaceUnknown || !why.has(w.namespace) || !w.usesGmsa) continue;
-            const sites = [
-                ...credentialSpecReferences(w.podSpec).map((r) => `windowsOptions.gmsaCredentialSpecName (${r.where})`),
-                ...inlineCredentialSpecSites(w.podSpec).map((where) => `windowsOptions.gmsaCredentialSpec (${where})`),
-            ];
+            if (w.namespaceUnknown || !why.has(w.namespace)) continue;
+            const sites = gmsaFieldSites(w.podSpec);
+            if (sites.length === 0) continue;
             report(message(w.label, sites.join(", "), w.namespace), w.urn);
         }
         for (const u of facts.unjudged) {

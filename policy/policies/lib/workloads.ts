@@ -127,6 +127,20 @@ export function containerCredspecMismatches(podSpec: unknown): ContainerCredspec
     return out;
 }
 
+/**
+ * Every place a gMSA field is present (even empty), as `windowsOptions.<field> (<where>)`: the
+ * cluster's admission policy tests presence (CEL has()), and so does the pack where it mirrors it.
+ */
+export function gmsaFieldSites(podSpec: unknown): string[] {
+    const sites: string[] = [];
+    for (const site of windowsOptionsSites(podSpec)) {
+        for (const field of GMSA_FIELDS) {
+            if (isSet(get(site.windowsOptions, field))) sites.push(`windowsOptions.${field} (${site.where})`);
+        }
+    }
+    return sites;
+}
+
 /** True when the pod spec names a credential spec or carries one inline. */
 export function usesGmsa(podSpec: unknown): boolean {
     return credentialSpecReferences(podSpec).length > 0 || inlineCredentialSpecSites(podSpec).length > 0;
