@@ -4,6 +4,8 @@
 //   floor_ms     the same protocol with every policy disabled: the transport's own cost (one
 //                Analyze RPC per resource, protobuf Struct encoding), which the Pulumi CLI pays too.
 // Pack start-up is printed separately: it is paid once.
+// Then one custom resource of about 300,000 values (and one of 1.1 million, past the scan's limit)
+// among 1,000 ordinary resources: the cost of scanning custom resources for pod specs.
 // Each plan is a realistic mix: per app namespace a credential spec, its role and binding, a gMSA
 // Deployment, a CronJob, a ServiceAccount-less Pod, plus AWS resources.
 // usage: npm run bench:policy -- [--sizes 1000,10000] [--runs 3]
@@ -11,6 +13,7 @@ import { defaultPackDir, startPolicyPack } from "../tools/policy/analyzer";
 import { evaluateInProcess } from "../tools/policy/evaluate";
 import { median } from "./planRun";
 import type { PlanResource } from "../tools/planFile";
+import { SCAN_LIMITS } from "../policy/policies/lib/podScan";
 import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../test/policy-fixtures";
 
 export function syntheticPlan(size: number): PlanResource[] {
@@ -30,6 +33,18 @@ export function syntheticPlan(size: number): PlanResource[] {
         );
     }
     return resources.slice(0, size);
+}
+
+/** A custom resource of about `values` JSON values (rows of numbers), with an Argo-Rollout-like pod template after them. */
+export function hugeCustomResource(values: number): PlanResource {
+    const rows = Math.ceil(values / 300);
+    return resource("kubernetes:argoproj.io/v1alpha1:Rollout", `huge-${values}`, {
+        apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "huge", namespace: "team-0" },
+        spec: {
+            analysis: { steps: Array.from({ length: rows }, (_, i) => ({ name: `step-${i}`, args: Array.from({ length: 298 }, (_, j) => j) })) },
+            template: { spec: { serviceAccountName: "app", containers: [{ name: "app", image: "iis" }] } },
+        },
+    });
 }
 
 async function main(): Promise<void> {
@@ -57,6 +72,17 @@ async function main(): Promise<void> {
             }
             const e = median(evaluate);
             console.log(`policy-time resources=${size} runs=${runs} evaluate_ms=${e.toFixed(0)} evaluate_per_1000_ms=${(e / (size / 1000)).toFixed(1)} protocol_ms=${median(protocol).toFixed(0)} floor_ms=${median(floor).toFixed(0)} violations=${violations}`);
+        }
+        for (const values of [300_000, Math.round(SCAN_LIMITS.maxValues * 1.1)]) {
+            const plan = [...syntheticPlan(1000), hugeCustomResource(values)];
+            const evaluate: number[] = [], protocol: number[] = [], floor: number[] = [];
+            let violations = 0;
+            for (let r = 0; r < runs; r++) {
+                evaluate.push(await time(() => { violations = evaluateInProcess(plan).length; }));
+                protocol.push(await time(() => pack.analyze(plan)));
+                floor.push(await time(() => pack.analyze(plan, disabled)));
+            }
+            console.log(`policy-time custom_resource_values=${values} plus_resources=1000 runs=${runs} evaluate_ms=${median(evaluate).toFixed(0)} protocol_ms=${median(protocol).toFixed(0)} floor_ms=${median(floor).toFixed(0)} violations=${violations}`);
         }
     } finally {
         await pack.close();

@@ -124,7 +124,10 @@ describe("workloads: pod spec extraction", () => {
         assert.equal(workloadKind("kubernetes:apps/v1beta2:Deployment"), "Deployment");
         assert.equal(workloadKind("kubernetes:batch/v1beta1:CronJob"), "CronJob");
         assert.equal(workloadKind("kubernetes:extensions/v1beta1:Deployment"), "Deployment");
-        assert.equal(workloadKind("kubernetes:apps/v1:DeploymentPatch"), undefined);
+        assert.equal(workloadKind("kubernetes:apps/v1:DeploymentPatch"), "DeploymentPatch");
+        assert.equal(workloadKind("kubernetes:core/v1:ReplicationController"), "ReplicationController");
+        assert.equal(workloadKind("kubernetes:core/v1:PodTemplatePatch"), "PodTemplatePatch");
+        assert.equal(workloadKind("kubernetes:core/v1:ServicePatch"), undefined);
         assert.equal(workloadKind("kubernetes:core/v1:Service"), undefined);
         assert.equal(workloadKind("kubernetes:batch/v1:Deployment"), undefined);
         assert.equal(workloadKind("kubernetes:apps/v1:Pod"), undefined);
@@ -633,7 +636,8 @@ describe("policies", () => {
     test("stable names and order; config schemas never declare enforcementLevel", () => {
         assert.deepEqual(policies.map((p) => p.name), [
             "gmsa-workload-authorized", "gmsa-credspec-exists", "gmsa-rbac-scoped", "gmsa-no-cluster-wide-binding", "gmsa-no-inline-credspec",
-            "gmsa-windows-node-selector", "gmsa-credspec-well-formed", "gmsa-webhook-present", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist",
+            "gmsa-windows-node-selector", "gmsa-credspec-well-formed", "gmsa-webhook-present", "gmsa-container-credspec-matches-pod", "gmsa-webhook-skipped-namespace",
+            "pod-host-access-allowlist", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist",
         ]);
         for (const p of policies) {
             assert.equal(p.enforcementLevel, p.name === "gmsa-no-cluster-wide-binding" ? "advisory" : "mandatory");

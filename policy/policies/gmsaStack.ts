@@ -6,6 +6,14 @@ import { configBoolean, configStrings, externalGrantKeys, grantKey, readConfig }
 import { guardStack, reportUnreadable } from "./lib/guard";
 import { analyzeStack } from "./lib/stack";
 import { summarize } from "./lib/values";
+import { credentialSpecReferences } from "./lib/workloads";
+
+/** What happens in the cluster: the webhook (v0.13.0) checks the pod level and spec.containers only. */
+function consequence(podSpec: unknown, name: string): string {
+    const where = credentialSpecReferences(podSpec).filter((r) => r.name === name).map((r) => r.where);
+    if (where.some((w) => w === "pod" || w.startsWith("container "))) return "so the gMSA webhook will reject its pods";
+    return `and only ${where.join(", ")} names it, which the gMSA webhook v0.13.0 never checks: without the cluster's admission policy the pod would run as that gMSA unchecked`;
+}
 
 const useRule = (name: string) =>
     `{apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], resourceNames: ["${name}"], verbs: ["use"]}`;
@@ -13,9 +21,10 @@ const useRule = (name: string) =>
 export const gmsaWorkloadAuthorized: StackValidationPolicy = {
     name: "gmsa-workload-authorized",
     description:
-        "Every workload that names a gMSA credential spec (gmsaCredentialSpecName on the pod or a container) runs as a service account "
+        "Every workload that names a gMSA credential spec (gmsaCredentialSpecName on the pod or a container), of any kind that makes pods, runs as a service account "
         + "that RBAC lets `use` that GMSACredentialSpec in the workload's namespace (a RoleBinding in that namespace or a ClusterRoleBinding), "
-        + "or that the policy config lists as granted by another stack. Otherwise the windows-gmsa webhook rejects its pods.",
+        + "or that the policy config lists as granted by another stack. Otherwise the windows-gmsa webhook rejects its pods. "
+        + "A *Patch that sets a gMSA must set serviceAccountName too (the live object's is not visible to the pack).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -54,6 +63,17 @@ export const gmsaWorkloadAuthorized: StackValidationPolicy = {
         reportUnreadable("gmsa-workload-authorized", facts.unreadable, report);
         const external = externalGrantKeys(readConfig(args));
         for (const w of workloads) {
+            // A patch that names a gMSA but no service account keeps the live object's, which the
+            // pack cannot see: it is refused rather than assumed.
+            if (w.patch && w.usesGmsa && w.serviceAccountDefaulted) {
+                report(
+                    `${w.label} sets a gMSA (windowsOptions at ${w.at}) but no serviceAccountName. A patch leaves the service account of the live object in place, `
+                    + `which this pack cannot see, so it cannot tell whether that service account may use the credential spec. `
+                    + `Fix: set serviceAccountName in the same patch, to a service account that RBAC allows to use the credential spec.`,
+                    w.urn,
+                );
+                continue;
+            }
             // A service account or namespace not known until deployment cannot be judged now; the
             // engine checks again with the real values when it registers the resource.
             if (w.credentialSpecs.length === 0 || w.serviceAccountUnknown || w.namespaceUnknown) continue;
@@ -70,11 +90,28 @@ export const gmsaWorkloadAuthorized: StackValidationPolicy = {
                     : "";
                 report(
                     `${w.label} runs as service account ${ns}/${sa}, which may not use GMSACredentialSpec "${name}": `
-                    + `no RoleBinding in namespace ${ns} and no ClusterRoleBinding grants it "use" on gmsacredentialspecs "${name}", so the gMSA webhook will reject its pods.${elsewhereNote}`
+                    + `no RoleBinding in namespace ${ns} and no ClusterRoleBinding grants it "use" on gmsacredentialspecs "${name}", ${consequence(w.podSpec, name)}.${elsewhereNote}`
                     + ` Fix:${defaultNote} add a RoleBinding in namespace ${ns} that binds ServiceAccount ${ns}/${sa} to a ClusterRole (or a Role in ${ns}) with the rule ${useRule(name)}`
                     + ` (with eks-gmsa: add namespace ${ns}, service account ${sa} to the "${name}" entry's allowed list in eks-gmsa:gmsa.accounts);`
                     + ` if that binding is managed by another stack, list it in this policy's externalGrants config.`,
                     w.urn,
+                );
+            }
+        }
+        for (const u of facts.gmsa.unjudged) {
+            if (u.strays.length > 0) {
+                report(
+                    `${u.label} sets ${u.strays.map((s) => `windowsOptions.${s.field} at ${s.at}`).join(", ")}, outside any pod spec this pack can read `
+                    + `(an object with a containers list, or a template's spec), so it cannot tell which service account its pods run as, nor check that it may use the credential spec. `
+                    + `Fix: give the gMSA in a pod template (a template's spec) with its serviceAccountName, or run this kind of workload from a built-in kind (Deployment, Job, …).`,
+                    u.urn,
+                );
+            }
+            if (u.incomplete) {
+                report(
+                    `${u.label} could not be inspected in full: ${u.incomplete}. Pod specs past that point could use a gMSA unseen. `
+                    + `Fix: split the resource; no Kubernetes object needs that size or depth.`,
+                    u.urn,
                 );
             }
         }

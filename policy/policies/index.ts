@@ -1,11 +1,13 @@
-// The eks-gmsa policy pack's policies, in a stable order (gMSA in the cluster, then AWS).
+// The eks-gmsa policy pack's policies, in a stable order (gMSA in the cluster, then the nodes, then AWS).
 
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { awsImdsv2Required, awsSecretsByArn, eksClusterAdminAllowlist } from "./aws";
 import { gmsaCredspecWellFormed } from "./gmsaCredspec";
-import { gmsaNoInlineCredspec, gmsaWindowsNodeSelector } from "./gmsaPods";
+import { gmsaWebhookSkippedNamespace } from "./gmsaNamespaces";
+import { gmsaContainerCredspecMatchesPod, gmsaNoInlineCredspec, gmsaWindowsNodeSelector } from "./gmsaPods";
 import { gmsaNoClusterWideBinding, gmsaRbacScoped } from "./gmsaRbac";
 import { gmsaCredspecExists, gmsaWebhookPresent, gmsaWorkloadAuthorized } from "./gmsaStack";
+import { podHostAccessAllowlist } from "./podHostAccess";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     gmsaWorkloadAuthorized,
@@ -16,6 +18,9 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     gmsaWindowsNodeSelector,
     gmsaCredspecWellFormed,
     gmsaWebhookPresent,
+    gmsaContainerCredspecMatchesPod,
+    gmsaWebhookSkippedNamespace,
+    podHostAccessAllowlist,
     awsSecretsByArn,
     awsImdsv2Required,
     eksClusterAdminAllowlist,

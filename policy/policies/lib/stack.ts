@@ -2,8 +2,8 @@
 // (each part on first use) and shared by the policies (memoized per resource list). Pure.
 
 import { RbacIndex, type ResourceLike } from "./rbac";
-import { get, isKube, kubeKind, kubeLabel, kubeMeta, plainProps, urnName } from "./values";
-import { credentialSpecNames, serviceAccountOf, usesGmsa, workloadOf, type Workload } from "./workloads";
+import { get, isKube, kubeKind, kubeLabel, kubeMeta, path, plainProps, str, urnName } from "./values";
+import { credentialSpecNames, serviceAccountOf, usesGmsa, workloadsOf, type ResourceWorkloads, type Workload } from "./workloads";
 
 export interface WorkloadFacts extends Workload {
     urn: string;
@@ -18,9 +18,27 @@ export interface WorkloadFacts extends Workload {
     usesGmsa: boolean;
 }
 
+/** A resource with gMSA settings the pack cannot attribute to a pod spec, or that it could not read in full. */
+export interface UnjudgedResource {
+    urn: string;
+    label: string;
+    /** gMSA fields outside any pod spec the pack can read, with their namespace. */
+    strays: ResourceWorkloads["strays"];
+    incomplete?: string;
+}
+
+/** The label that makes the gMSA webhook skip a namespace. */
+export const WEBHOOK_OPT_OUT_LABEL = "windows.k8s.io/disabled";
+
 export interface GmsaFacts {
-    /** Every workload (Pod, Deployment, …) in the stack. */
+    /** Every workload (Pod, Deployment, their patches, custom resources' pod specs, …) in the stack. */
     workloads: WorkloadFacts[];
+    /** Resources whose gMSA use cannot be attributed (strays), or that were not read in full. */
+    unjudged: UnjudgedResource[];
+    /** Namespaces of the gMSA webhook's Helm releases/charts in the stack: the webhook skips its own namespace. */
+    webhookNamespaces: Set<string>;
+    /** Namespaces (or NamespacePatches) in the stack labelled windows.k8s.io/disabled=true. */
+    optedOutNamespaces: Set<string>;
     /** metadata.name of every GMSACredentialSpec in the stack. */
     credentialSpecNames: Set<string>;
     /** Some GMSACredentialSpec's name is not known yet (so "missing" cannot be proven). */
@@ -82,7 +100,7 @@ export class StackFacts {
     }
 
     private buildGmsaFacts(): GmsaFacts {
-        const facts: GmsaFacts = { workloads: [], credentialSpecNames: new Set(), credentialSpecNameUnknown: false, credentialSpecs: [], webhookReleases: [] };
+        const facts: GmsaFacts = { workloads: [], unjudged: [], webhookNamespaces: new Set(), optedOutNamespaces: new Set(), credentialSpecNames: new Set(), credentialSpecNameUnknown: false, credentialSpecs: [], webhookReleases: [] };
         for (const r of this.resources) {
             try {
                 addResource(facts, r);
@@ -97,8 +115,8 @@ export class StackFacts {
 function addResource(facts: GmsaFacts, r: ResourceLike): void {
     const k = kubeKind(r.type);
     if (!k) return;
-    const w = workloadOf(r.type, r.props, r.urn);
-    if (w) {
+    const found = workloadsOf(r.type, r.props, r.urn);
+    for (const w of found.workloads) {
         const sa = serviceAccountOf(w.podSpec);
         const names = credentialSpecNames(w.podSpec);
         const wf: WorkloadFacts = w as WorkloadFacts;
@@ -109,8 +127,12 @@ function addResource(facts: GmsaFacts, r: ResourceLike): void {
         wf.serviceAccountDefaulted = sa.defaulted;
         wf.usesGmsa = names.length > 0 || usesGmsa(w.podSpec);
         facts.workloads.push(wf);
-        return;
     }
+    const strays = found.strays.filter((s) => s.field === "gmsaCredentialSpecName" || s.field === "gmsaCredentialSpec");
+    if (strays.length > 0 || found.incomplete) {
+        facts.unjudged.push({ urn: r.urn, label: found.label, strays, ...(found.incomplete ? { incomplete: found.incomplete } : {}) });
+    }
+    if (found.workloads.length > 0 || found.strays.length > 0) return;
     if (isKube(r.type, "windows.k8s.io", "GMSACredentialSpec")) {
         const m = kubeMeta(r.props);
         if (m.name !== undefined) facts.credentialSpecNames.add(m.name);
@@ -121,6 +143,13 @@ function addResource(facts: GmsaFacts, r: ResourceLike): void {
     if (isGmsaWebhookRelease(r.type, r.props)) {
         const name = get(r.props, "name");
         facts.webhookReleases.push(`${k.kind} ${typeof name === "string" ? name : urnName(r.urn)}`);
+        // Helm installs into the release's namespace ("default" when none is given).
+        facts.webhookNamespaces.add(str(get(r.props, "namespace")) ?? "default");
+        return;
+    }
+    if (k.group === "core" && (k.kind === "Namespace" || k.kind === "NamespacePatch") && path(r.props, "metadata", "labels", WEBHOOK_OPT_OUT_LABEL) === "true") {
+        const name = kubeMeta(r.props).name;
+        if (name !== undefined) facts.optedOutNamespaces.add(name);
     }
 }
 

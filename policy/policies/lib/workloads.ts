@@ -1,77 +1,9 @@
-// Workloads and their pod specs: which credential spec they name, as which service account, on
-// which nodes. Pure.
+// Pod specs: which credential spec they name, where, as which service account, on which nodes.
+// Which resources hold pod specs, and where, is in podKinds. Pure.
 
-import { get, isOpaque, kubeKind, kubeMeta, kubeLabel, list, obj, path, str, type Obj } from "./values";
+import { get, isOpaque, list, path, str } from "./values";
 
-export type WorkloadKind = "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob";
-
-/** The API groups each workload kind is served from (any version matches). */
-const WORKLOAD_GROUPS: Record<WorkloadKind, readonly string[]> = {
-    Pod: ["core"],
-    // extensions/v1beta1 served these before apps/v1; the pod template is in the same place.
-    Deployment: ["apps", "extensions"],
-    StatefulSet: ["apps"],
-    DaemonSet: ["apps", "extensions"],
-    ReplicaSet: ["apps", "extensions"],
-    Job: ["batch"],
-    CronJob: ["batch"],
-};
-
-/** Where the pod spec lives in each kind's object. */
-const POD_SPEC_PATH: Record<WorkloadKind, readonly string[]> = {
-    Pod: ["spec"],
-    Deployment: ["spec", "template", "spec"],
-    StatefulSet: ["spec", "template", "spec"],
-    DaemonSet: ["spec", "template", "spec"],
-    ReplicaSet: ["spec", "template", "spec"],
-    Job: ["spec", "template", "spec"],
-    CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
-};
-
-/** The workload kind of a Pulumi type token (`kubernetes:apps/v1:Deployment` → Deployment), else undefined. */
-export function workloadKind(type: unknown): WorkloadKind | undefined {
-    const k = kubeKind(type);
-    if (!k || !Object.prototype.hasOwnProperty.call(WORKLOAD_GROUPS, k.kind)) return undefined;
-    const kind = k.kind as WorkloadKind;
-    return WORKLOAD_GROUPS[kind].includes(k.group) ? kind : undefined;
-}
-
-/** The pod spec of a workload (Pod: spec; controllers: spec.template.spec; CronJob: spec.jobTemplate.spec.template.spec). */
-export function podSpecOf(type: unknown, props: unknown): Obj | undefined {
-    const kind = workloadKind(type);
-    if (!kind) return undefined;
-    return obj(path(props, ...POD_SPEC_PATH[kind]));
-}
-
-export interface Workload {
-    kind: WorkloadKind;
-    /** metadata.name (undefined when not set or unknown). */
-    name?: string;
-    /** metadata.namespace, "default" when absent. */
-    namespace: string;
-    /** True when metadata.namespace is unknown or secret: the namespace cannot be judged. */
-    namespaceUnknown: boolean;
-    /** `Deployment web/gmsa-sample-iis`, for messages. */
-    readonly label: string;
-    podSpec?: Obj;
-}
-
-export function workloadOf(type: unknown, props: unknown, urn: unknown): Workload | undefined {
-    const kind = workloadKind(type);
-    if (!kind) return undefined;
-    const m = kubeMeta(props);
-    return {
-        kind,
-        name: m.name,
-        namespace: m.namespace ?? "default",
-        namespaceUnknown: m.namespaceUnknown,
-        // Computed when a message needs it (most workloads never do).
-        get label() {
-            return kubeLabel(kind, props, urn, true);
-        },
-        podSpec: obj(path(props, ...POD_SPEC_PATH[kind])),
-    };
-}
+export { podSpecOf, workloadKind, workloadOf, workloadsOf, type ResourceWorkloads, type Workload, type WorkloadKind } from "./podKinds";
 
 /**
  * The service account a pod runs as: serviceAccountName, else the deprecated serviceAccount, else
@@ -152,6 +84,61 @@ export function inlineCredentialSpecSites(podSpec: unknown): string[] {
         where.push(site.where);
     }
     return where;
+}
+
+/** The gMSA fields of windowsOptions. */
+export const GMSA_FIELDS = ["gmsaCredentialSpecName", "gmsaCredentialSpec"] as const;
+export type GmsaField = (typeof GMSA_FIELDS)[number];
+
+/** A gMSA field on an init or ephemeral container that is not the pod's own value. */
+export interface ContainerCredspecMismatch {
+    /** `initContainer setup`, `ephemeralContainer debugger`. */
+    where: string;
+    field: GmsaField;
+    value: unknown;
+    /** The pod-level value of the same field (undefined when the pod sets none). */
+    podValue: unknown;
+}
+
+const isSet = (v: unknown) => v !== undefined && v !== null;
+
+/**
+ * gmsaCredentialSpecName or gmsaCredentialSpec set on an init or ephemeral container (present,
+ * even empty) but not equal to the pod-level value of the same field, or with none at pod level.
+ * The webhook (v0.13.0) checks only the pod level and spec.containers, so only the pod-level
+ * values are vouched for. Values not known yet are left for deployment.
+ */
+export function containerCredspecMismatches(podSpec: unknown): ContainerCredspecMismatch[] {
+    const podOptions = path(podSpec, "securityContext", "windowsOptions");
+    const out: ContainerCredspecMismatch[] = [];
+    for (const [key, noun] of CONTAINER_LISTS.slice(1)) {
+        list(get(podSpec, key)).forEach((c, i) => {
+            const options = path(c, "securityContext", "windowsOptions");
+            for (const field of GMSA_FIELDS) {
+                const value = get(options, field);
+                if (!isSet(value)) continue;
+                const podValue = get(podOptions, field);
+                if (isOpaque(value) || isOpaque(podValue)) continue;
+                if (isSet(podValue) && value === podValue) continue;
+                out.push({ where: `${noun} ${str(get(c, "name")) ?? `#${i}`}`, field, value, podValue: isSet(podValue) ? podValue : undefined });
+            }
+        });
+    }
+    return out;
+}
+
+/**
+ * Every place a gMSA field is present (even empty), as `windowsOptions.<field> (<where>)`: the
+ * cluster's admission policy tests presence (CEL has()), and so does the pack where it mirrors it.
+ */
+export function gmsaFieldSites(podSpec: unknown): string[] {
+    const sites: string[] = [];
+    for (const site of windowsOptionsSites(podSpec)) {
+        for (const field of GMSA_FIELDS) {
+            if (isSet(get(site.windowsOptions, field))) sites.push(`windowsOptions.${field} (${site.where})`);
+        }
+    }
+    return sites;
 }
 
 /** True when the pod spec names a credential spec or carries one inline. */
