@@ -16,12 +16,6 @@ const workflow = parse(fs.readFileSync(path.join(__dirname, "..", ".github", "wo
 const jobs = Object.entries(workflow.jobs);
 const baseRef = "${{ github.event.pull_request.base.sha }}";
 
-/** Where a job checks out the base commit (the gate), or undefined. */
-function gatePath(job: Job): string | undefined {
-    const step = job.steps.find((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === baseRef);
-    return step ? String(step.with?.path ?? ".") : undefined;
-}
-
 const secretsIn = (v: unknown) => JSON.stringify(v ?? {}).match(/secrets\.[A-Za-z_]+/g) ?? [];
 const cloudSteps = (job: Job) => job.steps.filter((s) => /configure-aws-credentials|pulumi\/actions/.test(s.uses ?? "") || /pulumi (preview|up)/.test(s.run ?? ""));
 
@@ -75,28 +69,39 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
         }
     });
 
-    test("the live preview's policy pack and its config come from the base commit", () => {
+    test("the required check (gate) runs only the base commit's code, over the pull request's plan as data", () => {
+        const gates = jobs.filter(([, j]) => j.steps.some((s) => /npm run policy --/.test(s.run ?? "")));
+        assert.equal(gates.length, 1, "one job runs the policy runner");
+        const [name, gate] = gates[0];
+        assert.equal(gate.environment, undefined, `${name} needs no approval`);
+        const checkouts = gate.steps.filter((s) => s.uses?.startsWith("actions/checkout@"));
+        assert.ok(checkouts.length > 0 && checkouts.every((s) => s.with?.ref === baseRef), `${name} checks out the base commit and nothing else`);
+        const download = gate.steps.findIndex((s) => s.uses?.startsWith("actions/download-artifact@"));
+        const judge = gate.steps.findIndex((s) => /npm run policy --/.test(s.run ?? ""));
+        assert.ok(download >= 0 && download < judge, `${name} downloads the pull request's plan before judging it`);
+        assert.match(gate.steps[judge].run!, /"\$RUNNER_TEMP\/pull-request\/plan\.json" --config policy\/policy-config\.json/, "the downloaded plan, with the base commit's config");
+        assert.equal(gate.steps[judge]["working-directory"], undefined, "run from the base commit's checkout");
+        // The live preview waits for the gate, so an approver sees its verdict first.
+        const preview = jobs.find(([, j]) => j.environment !== undefined)!;
+        assert.deepEqual([preview[1].needs].flat(), [name]);
+    });
+
+    test("the live preview loads the base commit's pack from outside the pull request's checkout, installed before any of its code", () => {
         const previews = jobs.filter(([, job]) => job.steps.some((s) => /pulumi preview/.test(s.run ?? "")));
         assert.ok(previews.length > 0);
         for (const [name, job] of previews) {
-            const gate = gatePath(job);
-            assert.ok(gate && gate !== ".", `${name} checks out the base commit beside the pull request`);
+            const baseCheckout = job.steps.findIndex((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === baseRef);
+            const prCheckout = job.steps.findIndex((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === undefined);
+            assert.ok(baseCheckout >= 0 && prCheckout > baseCheckout, `${name}: the base commit first, then the pull request`);
+            const moved = job.steps.findIndex((s) => new RegExp(`mv ${String(job.steps[baseCheckout].with?.path)} "\\$RUNNER_TEMP/gate"`).test(s.run ?? ""));
+            assert.ok(moved > baseCheckout && moved < prCheckout, `${name}: the gate leaves the workspace (and is installed) before the pull request is checked out`);
+            for (const s of job.steps.slice(prCheckout)) {
+                if (/\bnpm (ci|install)\b/.test(s.run ?? "")) assert.match(s.run!, /--ignore-scripts/, `${name}: the pull request's dependencies run no install scripts`);
+            }
             for (const s of job.steps.filter((x) => /pulumi preview/.test(x.run ?? ""))) {
-                const pack = /--policy-pack\s+(\S+)/.exec(s.run!)?.[1];
-                const config = /--policy-pack-config\s+(\S+)/.exec(s.run!)?.[1];
-                assert.equal(pack, `${gate}/policy`, `${name}: --policy-pack`);
-                assert.equal(config, `${gate}/policy/policy-config.json`, `${name}: --policy-pack-config`);
+                assert.match(s.run!, /--policy-pack "\$RUNNER_TEMP\/gate\/policy"/, `${name}: --policy-pack`);
+                assert.match(s.run!, /--policy-pack-config "\$RUNNER_TEMP\/gate\/policy\/policy-config\.json"/, `${name}: --policy-pack-config`);
             }
         }
-    });
-
-    test("the offline job judges the pull request's plan with the base commit's pack, config and runner", () => {
-        const [name, job] = jobs.find(([, j]) => j.steps.some((s) => /npm run plan/.test(s.run ?? "")))!;
-        assert.equal(job.environment, undefined, `${name} needs no approval`);
-        const gate = gatePath(job)!;
-        const judged = job.steps.find((s) => /npm run policy --/.test(s.run ?? "") && s["working-directory"] === gate);
-        assert.ok(judged, `${name}: no step runs the base commit's policy runner`);
-        assert.match(judged!.run!, /\$GITHUB_WORKSPACE\/out\/\$\{\{ matrix\.stack \}\}\/plan\.json/, "it reads this pull request's plan");
-        assert.match(judged!.run!, /--config policy\/policy-config\.json/, "with the base commit's config");
     });
 });
