@@ -12,6 +12,8 @@ import {
     hostCDrive, kubeProxyTemplate, linuxPod, windowsLogShipperTemplate, windowsPod, windowsToleration,
 } from "./support/admissionFixtures";
 import { inputs, one, runOk } from "./helpers";
+import { run } from "@bufbuild/cel";
+import { canRunOnWindows, celLabelString } from "../components/windowsPlacement";
 
 const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 
@@ -154,5 +156,26 @@ describe("the component passes the taint", () => {
         const component = (windowsNodes: WindowsNodes) => inputs(one(runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", ...windowsNodes } } }), "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission"));
         assert.deepEqual(component({}).windowsTaint, { key: "os", value: "windows", effect: "NoSchedule" });
         assert.equal(component({ taint: false }).windowsTaint, undefined);
+    });
+});
+
+describe("canRunOnWindows on its own", () => {
+    const taint = { key: "os", value: "windows", effect: "NoSchedule" as const };
+    const evaluate = (spec: object, t: typeof taint | "no taint" = taint) => run(canRunOnWindows("object.spec", t === "no taint" ? undefined : t), { object: { spec } as never });
+
+    test("decides from tolerations, nodeName and pinning, never erring on absent fields", () => {
+        assert.equal(evaluate({}), false, "no toleration, no node name");
+        assert.equal(evaluate({}, "no taint"), true, "no taint: anything not pinned");
+        assert.equal(evaluate({ tolerations: [windowsToleration] }), true);
+        assert.equal(evaluate({ tolerations: [{ operator: "Exists", effect: "NoExecute" }] }), false, "an effect that is not the taint's");
+        assert.equal(evaluate({ nodeName: "ip-10-20-3-17" }), true);
+        assert.equal(evaluate({ nodeName: "ip-10-20-3-17", os: { name: "linux" } }), false);
+        assert.equal(evaluate({ tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: {} } }), true, "an affinity without required terms pins nothing");
+        assert.equal(evaluate({ tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["n1"] }] }] } } } }), true, "a DaemonSet pod's affinity names the node, not its OS");
+    });
+
+    test("quotes only label-shaped strings into CEL", () => {
+        assert.equal(celLabelString("example.com/windows"), "'example.com/windows'");
+        assert.throws(() => celLabelString("a' || true || '"), /not a label key or value/);
     });
 });
