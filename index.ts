@@ -181,6 +181,7 @@ export = async () => {
         const admission = new GmsaAdmission("gmsa-admission", {
             webhookNamespace: webhook.namespace,
             hostProcessNamespaces: settings.windowsNodes.hostProcessNamespaces,
+            windowsTaint,
             provider: cluster.provider,
         });
         // The host that provisions accounts reads the identity too, but is made after it (its

@@ -1,6 +1,7 @@
-// The ValidatingAdmissionPolicies (and their bindings) the API server enforces for gMSA and Windows
-// host access, as plain objects with their CEL. Pure: components/gmsaAdmission.ts registers them,
-// the tests evaluate these very expressions on pod fixtures.
+// The ValidatingAdmissionPolicies (and their bindings) the API server enforces for gMSA, as plain
+// objects with their CEL, and what every policy of the stack shares (what they match, the policy
+// and binding objects). Pure: components/gmsaAdmission.ts registers them, the tests evaluate these
+// very expressions on pod fixtures. The Windows host access rules are in ./hostAccessRules.ts.
 //
 // Why the cluster needs them besides the windows-gmsa webhook (v0.13.0, admission-webhook/webhook.go):
 // the webhook looks at the pod-level and spec.containers windowsOptions on pod CREATE only, never
@@ -14,6 +15,7 @@
 // typed. A field of `object` that may be absent is tested with has() before it is read (reading an
 // absent field is an evaluation error, and with failurePolicy Fail an error refuses the pod). Each
 // expression is a boolean built from has, all, ==, !=, in, !, && and ||.
+import { hasPath } from "./celPaths";
 import { webhookOptOutLabel } from "./webhookValues";
 
 /** Where windowsOptions can be set on a pod, other than the pod level. */
@@ -23,13 +25,8 @@ export type ContainerList = (typeof containerLists)[number];
 /** The pod-level windowsOptions, as a CEL path. */
 const podOptions = "object.spec.securityContext.windowsOptions";
 
-/** `has()` for every step of a path below `root`: `has(r.a) && has(r.a.b)`. Absent steps are false, never errors. */
-export function hasPath(root: string, fields: readonly string[]): string {
-    return fields.map((_, i) => `has(${[root, ...fields.slice(0, i + 1)].join(".")})`).join(" && ");
-}
-
 /** windowsOptions.<field> is set on the pod (root "object.spec") or on a container (root: the iteration variable). */
-function windowsOption(root: string, field: string): string {
+export function windowsOption(root: string, field: string): string {
     return `(${hasPath(root, ["securityContext", "windowsOptions", field])})`;
 }
 
@@ -37,7 +34,7 @@ function windowsOption(root: string, field: string): string {
 const podSets = (field: string) => windowsOption("object.spec", field);
 
 /** `pred` holds for every container of a list (a pod without the list passes). */
-function everyContainer(list: ContainerList, pred: string): string {
+export function everyContainer(list: ContainerList, pred: string): string {
     return `(!has(object.spec.${list}) || object.spec.${list}.all(c, ${pred}))`;
 }
 
@@ -59,13 +56,8 @@ function equalToPodLevel(field: string): string {
     return `(!${windowsOption("c", field)} || (${podSets(field)} && c.securityContext.windowsOptions.${field} == ${podOptions}.${field}))`;
 }
 
-/** windowsOptions.hostProcess is true at the place. */
-function hostProcessAt(root: string): string {
-    return `(${windowsOption(root, "hostProcess")} && ${root}.securityContext.windowsOptions.hostProcess == true)`;
-}
-
 /** A CEL string literal (single-quoted; the names it quotes are DNS labels, checked here anyway). */
-function celString(value: string): string {
+export function celString(value: string): string {
     if (!/^[a-z0-9.-]+$/.test(value)) throw new Error(`not a namespace name: ${JSON.stringify(value)}`);
     return `'${value}'`;
 }
@@ -123,57 +115,51 @@ export function gmsaValidations(a: GmsaRulesArgs): Validation[] {
     ];
 }
 
-export interface HostProcessRulesArgs {
-    /** eks-gmsa:windowsNodes.hostProcessNamespaces: where HostProcess pods may run. */
-    allowedNamespaces: readonly string[];
-}
-
-/**
- * Policy 2, Windows host access: a HostProcess container runs as a process on the node, with the
- * node's SYSTEM account, which holds the portable identity (domainless) or is the computer
- * account in the gMSA readers' group (domain-joined): every gMSA of the node.
- */
-export function hostProcessValidations(a: HostProcessRulesArgs): Validation[] {
-    const noHostProcess = [`!${hostProcessAt("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${hostProcessAt("c")}`))].join(" && ");
-    const allowed = [...a.allowedNamespaces].sort();
-    const where = allowed.length > 0 ? `only in ${allowed.join(", ")}` : "in no namespace";
-    return [{
-        expression: allowed.length > 0 ? `request.namespace in [${allowed.map(celString).join(", ")}] || (${noHostProcess})` : noHostProcess,
-        message: "windowsOptions.hostProcess: true runs the container as a process on the Windows node with its SYSTEM account, which can act as every gMSA the node retrieves. "
-            + `This cluster allows HostProcess pods ${where}; remove hostProcess, or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.`,
-        reason: "Forbidden",
-    }];
-}
-
 /** The ValidatingAdmissionPolicy and binding names (cluster-scoped). */
 export const gmsaPolicyName = "eks-gmsa-credential-spec-use";
 export const hostProcessPolicyName = "eks-gmsa-windows-host-process";
+export const daemonSetHostPathPolicyName = "eks-gmsa-windows-host-path-daemonsets";
+
+type Operation = "CREATE" | "UPDATE";
+
+function rules(...r: [group: string, resource: string, operations: Operation[]][]) {
+    return {
+        matchPolicy: "Equivalent",
+        namespaceSelector: {},
+        objectSelector: {},
+        resourceRules: r.map(([group, resource, operations]) => ({ apiGroups: [group], apiVersions: ["v1"], operations, resources: [resource], scope: "Namespaced" })),
+    };
+}
 
 /**
- * What both policies match: pods created or updated, and ephemeral containers added (an UPDATE of
- * the pods/ephemeralcontainers subresource, whose object is the whole Pod). Nothing else.
+ * What the policies match. A pod's windowsOptions, volumes and container lists cannot change after
+ * creation (ValidatePodUpdate lets an update change only images, activeDeadlineSeconds,
+ * terminationGracePeriodSeconds, add tolerations, remove scheduling gates, and add to a gated
+ * pod's node selector and affinity), so the gMSA rules judge pods at CREATE and ephemeral
+ * containers when they are added (an UPDATE of pods/ephemeralcontainers, whose object is the
+ * whole Pod); matching every pod UPDATE would only refuse label or finalizer changes on pods
+ * admitted before the policy. The host access rules also match pod UPDATE, because an added
+ * toleration (or a gated pod's new node selector) can let a pod that has a host path onto a Windows
+ * node; they judge only such a change.
  */
-export const podMatchConstraints = {
-    matchPolicy: "Equivalent",
-    namespaceSelector: {},
-    objectSelector: {},
-    resourceRules: [
-        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"], scope: "Namespaced" },
-        { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods/ephemeralcontainers"], scope: "Namespaced" },
-    ],
+export const matchConstraints = {
+    podCreation: rules(["", "pods", ["CREATE"]], ["", "pods/ephemeralcontainers", ["UPDATE"]]),
+    podPlacement: rules(["", "pods", ["CREATE", "UPDATE"]], ["", "pods/ephemeralcontainers", ["UPDATE"]]),
+    daemonSets: rules(["apps", "daemonsets", ["CREATE", "UPDATE"]]),
 };
+export type MatchConstraints = (typeof matchConstraints)[keyof typeof matchConstraints];
 
 const managedBy = { "app.kubernetes.io/managed-by": "eks-gmsa" };
 
 /** A policy object (admissionregistration.k8s.io/v1): refuse on a false validation or an evaluation error. */
-export function validatingAdmissionPolicy(name: string, validations: readonly Validation[]) {
+export function validatingAdmissionPolicy(name: string, match: MatchConstraints, validations: readonly Validation[]) {
     return {
         apiVersion: "admissionregistration.k8s.io/v1" as const,
         kind: "ValidatingAdmissionPolicy" as const,
         metadata: { name, labels: { ...managedBy } },
         spec: {
             failurePolicy: "Fail",
-            matchConstraints: podMatchConstraints,
+            matchConstraints: match,
             validations: validations.map((v) => ({ expression: v.expression, message: v.message, reason: v.reason })),
         },
     };

@@ -112,7 +112,8 @@ export interface WindowsNodeSettings extends ScalingSettings {
     /** Keeps Linux pods off Windows nodes; undefined when the user turned it off. */
     readonly taint?: Taint;
     /**
-     * Namespaces where pods may set windowsOptions.hostProcess: true (SYSTEM on the node, and with it
+     * Namespaces where pods may have host access on Windows nodes: windowsOptions.hostProcess: true,
+     * or hostPath volumes on pods that can run on a Windows node (SYSTEM on the node, and with it
      * every gMSA the node can retrieve); everywhere else the cluster refuses them. Empty by default.
      */
     readonly hostProcessNamespaces: readonly string[];

@@ -48,8 +48,8 @@ describe("npm run plan", () => {
     test("writes the review artifacts: plan, manifests, policy report, architecture picture, summary", () => {
         const files = [...firstArtifacts.keys()];
         for (const f of ["plan.json", "policy-report.json", "architecture.svg", "summary.md", path.join("manifests", "gmsacredentialspec.webapp01.yaml")]) assert.ok(files.includes(f), `out/dev/${f}`);
-        assert.equal(files.filter((f) => f.startsWith("manifests")).length, 16);
-        assert.match(first.stdout, /\nmanifests: 16 files -> out\/dev\/manifests\/?, all valid\n/);
+        assert.equal(files.filter((f) => f.startsWith("manifests")).length, 18);
+        assert.match(first.stdout, /\nmanifests: 18 files -> out\/dev\/manifests\/?, all valid\n/);
         assert.match(first.stdout, /\ndeploy time \(modelled, docs\/deploy-time\.md\): \d+m \d+s, range /);
         assert.match(first.stdout, /\nmanual walkthrough \(12 steps, creating the directory first\): /);
         assert.match(firstArtifacts.get("architecture.svg")!, /^(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg /);
@@ -58,7 +58,7 @@ describe("npm run plan", () => {
         assert.match(summary, /^# eks-gmsa \/ dev\n/);
         assert.ok(summary.includes("![architecture](architecture.svg)"));
         for (const heading of ["## Resources", "## Policy report", "## Kubernetes manifests", "## Deploy time (modelled)"]) assert.ok(summary.includes(`\n${heading}\n`), heading);
-        assert.ok(summary.includes("16 files in [manifests/](manifests/), every object valid."));
+        assert.ok(summary.includes("18 files in [manifests/](manifests/), every object valid."));
     });
 
     test("the README's picture (docs/architecture.svg) is the dev stack's current one", () => {

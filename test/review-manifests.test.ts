@@ -132,8 +132,10 @@ describe("planManifests on the dev stack", () => {
             "rolebinding.web.gmsa-use-webapp01.yaml",
             "serviceaccount.web.webapp.yaml",
             "validatingadmissionpolicy.eks-gmsa-credential-spec-use.yaml",
+            "validatingadmissionpolicy.eks-gmsa-windows-host-path-daemonsets.yaml",
             "validatingadmissionpolicy.eks-gmsa-windows-host-process.yaml",
             "validatingadmissionpolicybinding.eks-gmsa-credential-spec-use.yaml",
+            "validatingadmissionpolicybinding.eks-gmsa-windows-host-path-daemonsets.yaml",
             "validatingadmissionpolicybinding.eks-gmsa-windows-host-process.yaml",
         ]);
         const kubernetesUrns = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.options.custom).map((r) => r.urn).sort();

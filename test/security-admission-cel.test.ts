@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { admit, type AdmissionInput, type ValidationLike } from "./support/admissionCel";
+import { addEphemeral, container, create, linuxPod, payments, webapp, windowsPod } from "./support/admissionFixtures";
 import { one, inputs, runOk } from "./helpers";
-import { renderCredentialSpec } from "../components/credentialSpec";
 
 const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const dev = runOk({ stack: "dev" });
@@ -19,56 +19,6 @@ function validationsOf(run: typeof dev, name: string): ValidationLike[] {
 const gmsaPolicy = validationsOf(dev, "gmsa-admission-credential-spec-use");
 const hostProcessPolicy = validationsOf(dev, "gmsa-admission-windows-host-process");
 const hostProcessPolicyWithAllowList = validationsOf(devWithHostProcess, "gmsa-admission-windows-host-process");
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures: pods as the API server holds them after the gMSA webhook's mutation.
-
-const domain = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
-/** What the webhook writes into gmsaCredentialSpec: the GMSACredentialSpec's credspec as JSON. */
-const contentsOf = (name: string, account: string) => JSON.stringify(renderCredentialSpec({ name, account, domain }).credspec);
-const webapp = { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: contentsOf("webapp01", "WebApp01") };
-const payments = { gmsaCredentialSpecName: "payments", gmsaCredentialSpec: contentsOf("payments", "PaymentsSvc") };
-
-type Options = Record<string, unknown>;
-const withOptions = (windowsOptions: Options | undefined) => (windowsOptions ? { securityContext: { windowsOptions } } : {});
-const container = (name: string, windowsOptions?: Options) => ({ name, image: "mcr.microsoft.com/windows/servercore:ltsc2022", ...withOptions(windowsOptions) });
-
-/** A Windows pod in `web`; by default the normal gMSA pod: the name at pod level and on its container, contents filled in by the webhook. */
-function windowsPod(p: { pod?: Options | null; containers?: object[]; initContainers?: object[]; ephemeralContainers?: object[] } = {}) {
-    const podOptions = p.pod === undefined ? webapp : p.pod ?? undefined;
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: "webapp-7d9f8b6c5-x2k4q", namespace: "web" },
-        spec: {
-            serviceAccountName: "webapp",
-            ...withOptions(podOptions),
-            containers: p.containers ?? [container("iis", webapp)],
-            ...(p.initContainers ? { initContainers: p.initContainers } : {}),
-            ...(p.ephemeralContainers ? { ephemeralContainers: p.ephemeralContainers } : {}),
-            nodeSelector: { "kubernetes.io/os": "windows" },
-            os: { name: "windows" },
-        },
-    };
-}
-
-const linuxPod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "coredns-5d78c9869d-abcde", namespace: "kube-system" },
-    spec: { containers: [{ name: "coredns", image: "coredns:1.11", securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true } }], priorityClassName: "system-cluster-critical" },
-};
-
-/** A namespace as namespaceObject shows it: every namespace has kubernetes.io/metadata.name. */
-const namespace = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
-
-function create(object: unknown, ns = "web", labels: Record<string, string> = {}): AdmissionInput {
-    return { object, request: { namespace: ns, operation: "CREATE" }, namespaceObject: namespace(ns, labels) };
-}
-/** Adding an ephemeral container (kubectl debug): an UPDATE of pods/ephemeralcontainers, whose object is the whole pod. */
-function addEphemeral(before: ReturnType<typeof windowsPod>, after: ReturnType<typeof windowsPod>): AdmissionInput {
-    return { object: after, oldObject: before, request: { namespace: "web", operation: "UPDATE", subResource: "ephemeralcontainers" }, namespaceObject: namespace("web") };
-}
 
 function assertRefused(validations: ValidationLike[], input: AdmissionInput, messagePart: RegExp) {
     const result = admit(validations, input);

@@ -1,11 +1,15 @@
-// The admission policies in the stack: the dev plan holds both ValidatingAdmissionPolicies and
+// The admission policies in the stack: the dev plan holds the ValidatingAdmissionPolicies and
 // their bindings (valid against the Kubernetes schema), their CEL compiles as kube-apiserver
-// compiles it and stays within its cost limits, they exist before any workload without waiting for
-// the webhook, and the HostProcess allow-list is validated config.
+// compiles it and stays within its cost limits (for every taint the Windows nodes can have), they
+// exist before any workload without waiting for the webhook, and the host access allow-list is
+// validated config.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, one, runOk, runStack, userResources, type StackRun } from "./helpers";
 import { admit, checkValidationExpression, type ValidationLike } from "./support/admissionCel";
+import { container, containerdPipe, create, windowsPod } from "./support/admissionFixtures";
+import { daemonSetHostPathValidations, hostAccessValidations } from "../components/hostAccessRules";
+import type { Taint } from "../settings/types";
 import { validateBuiltIn } from "../tools/review/k8sSchema";
 import { loadProgramConfig } from "../tools/harness";
 
@@ -25,29 +29,27 @@ function dependsOn(run: StackRun, urn: string, target: string, seen = new Set<st
 }
 
 const policies = (run: StackRun) => ofType(run, policyType).map((r) => inputs(r));
+const policyNames = ["eks-gmsa-credential-spec-use", "eks-gmsa-windows-host-path-daemonsets", "eks-gmsa-windows-host-process"];
 const allValidations = (run: StackRun): ValidationLike[] => policies(run).flatMap((p) => p.spec.validations);
 
 describe("the dev plan holds the admission policies and their bindings", () => {
-    test("two policies, each bound with Deny, failing closed, matching only pods and ephemeral containers", () => {
+    test("three policies, each bound with Deny, failing closed, without parameters", () => {
         const byName = Object.fromEntries(policies(dev).map((p) => [p.metadata.name, p]));
-        assert.deepEqual(Object.keys(byName).sort(), ["eks-gmsa-credential-spec-use", "eks-gmsa-windows-host-process"]);
+        assert.deepEqual(Object.keys(byName).sort(), policyNames);
         for (const p of Object.values(byName) as any[]) {
             assert.equal(p.apiVersion, "admissionregistration.k8s.io/v1");
             assert.equal(p.spec.failurePolicy, "Fail");
-            assert.deepEqual(p.spec.matchConstraints.resourceRules.map((r: any) => [r.resources, r.operations]), [[["pods"], ["CREATE", "UPDATE"]], [["pods/ephemeralcontainers"], ["UPDATE"]]]);
             assert.equal(p.spec.paramKind, undefined, "no parameters: a binding without params cannot be misconfigured");
         }
-        assert.equal(byName["eks-gmsa-credential-spec-use"].spec.validations.length, 4);
-        assert.equal(byName["eks-gmsa-windows-host-process"].spec.validations.length, 1);
         const bindings = ofType(dev, bindingType).map((r) => inputs(r));
         assert.deepEqual(bindings.map((b) => [b.spec.policyName, b.spec.validationActions, b.spec.matchResources]).sort(),
-            [["eks-gmsa-credential-spec-use", ["Deny"], undefined], ["eks-gmsa-windows-host-process", ["Deny"], undefined]]);
+            policyNames.map((n) => [n, ["Deny"], undefined]));
     });
 
     test("each binding is created after its policy, all inside the GmsaAdmission component with its arguments", () => {
         const component = one(dev, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission");
-        assert.deepEqual(inputs(component), { hostProcessNamespaces: [], webhookNamespace: "gmsa-webhook" });
-        for (const suffix of ["credential-spec-use", "windows-host-process"]) {
+        assert.deepEqual(inputs(component), { hostProcessNamespaces: [], webhookNamespace: "gmsa-webhook", windowsTaint: { effect: "NoSchedule", key: "os", value: "windows" } });
+        for (const suffix of ["credential-spec-use", "windows-host-process", "windows-host-path-daemonsets"]) {
             const policy = one(dev, policyType, `gmsa-admission-${suffix}`);
             const binding = one(dev, bindingType, `gmsa-admission-${suffix}-binding`);
             assert.equal(policy.parent, component.urn);
@@ -68,7 +70,7 @@ describe("the dev plan holds the admission policies and their bindings", () => {
 
     test("before any workload, and not waiting for the webhook release (the API server enforces them itself)", () => {
         const release = one(dev, "kubernetes:helm.sh/v3:Release", "gmsa-webhook");
-        assert.equal(ofType(dev, bindingType).length, 2);
+        assert.deepEqual(ofType(dev, bindingType).map((b) => inputs(b).spec.policyName).sort(), policyNames);
         for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
             assert.ok(!dependsOn(dev, r.urn, release.urn), `${r.name} must not wait for the webhook`);
         }
@@ -81,8 +83,8 @@ describe("the dev plan holds the admission policies and their bindings", () => {
 
     test("prod holds them too; a custom webhook namespace is the one the policy names", () => {
         const prod = runOk({ stack: "prod" });
-        assert.equal(ofType(prod, policyType).length, 2);
-        assert.equal(ofType(prod, bindingType).length, 2);
+        assert.deepEqual(policies(prod).map((p) => p.metadata.name).sort(), policyNames);
+        assert.deepEqual(ofType(prod, bindingType).map((b) => inputs(b).spec.policyName).sort(), policyNames);
         const custom = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { ...configOf("dev", "eks-gmsa:gmsa"), webhook: { namespace: "gmsa-system" } } } });
         const validations = allValidations(custom);
         const pod = { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: "{}" } }, containers: [{ name: "c" }] } };
@@ -97,11 +99,23 @@ function configOf(stack: string, key: string): Record<string, unknown> {
     return JSON.parse(loadProgramConfig({ stack }).values[key]);
 }
 
+/** The host access validations for every kind of Windows taint and an allow-list (dev registers the default taint, no list). */
+function hostAccessVariants(): ValidationLike[] {
+    const taints: (Taint | undefined)[] = [undefined, { key: "os", value: "windows", effect: "PreferNoSchedule" }, { key: "example.com/windows", value: "", effect: "NoExecute" }];
+    return taints.flatMap((windowsTaint) => {
+        const args = { allowedNamespaces: ["windows-agents", "csi-windows"], windowsTaint };
+        return [...hostAccessValidations(args), ...daemonSetHostPathValidations(args)];
+    });
+}
+
 describe("the CEL compiles as kube-apiserver compiles it, within its cost limits", () => {
-    const validations = allValidations(dev);
+    const validations = [...allValidations(dev), ...hostAccessVariants()];
 
     test("every expression is well-typed with object dyn and request/namespaceObject as declared, and is a bool", () => {
-        assert.equal(validations.length, 5);
+        // Every rule is in the set checked: gMSA, HostProcess, host paths on pods and on DaemonSets.
+        for (const rule of [/init container/, /ephemeral container/, /without gmsaCredentialSpecName/, /skipped by the gMSA webhook/, /hostProcess: true/, /This pod has a hostPath volume/, /This DaemonSet's pods have a hostPath volume/]) {
+            assert.ok(allValidations(dev).some((v) => rule.test(v.message)), `dev registers a rule matching ${rule}`);
+        }
         for (const v of validations) {
             const check = checkValidationExpression(v.expression);
             assert.deepEqual(check.problems, [], v.expression);
@@ -122,8 +136,9 @@ describe("the CEL compiles as kube-apiserver compiles it, within its cost limits
     test("a large legitimate pod stays far below the per-expression and per-policy runtime limits", () => {
         // k8s.io/apiserver pkg/apis/cel/config.go: PerCallLimit 1,000,000 per expression,
         // RuntimeCELCostBudget 10,000,000 per policy evaluation. A pod with 100 containers, 100
-        // init and 100 ephemeral containers, credential spec contents of 4 KiB:
-        const sizes = { listSize: 100, stringSize: 4096 };
+        // init and 100 ephemeral containers, 100 volumes, credential spec contents of 4 KiB, 20
+        // tolerations, 10 required node selector terms of 10 expressions with 10 values each:
+        const sizes = { listSize: 100, listSizes: { tolerations: 20, nodeSelectorTerms: 10, matchExpressions: 10, values: 10 }, stringSize: 4096 };
         const costs = validations.map((v) => checkValidationExpression(v.expression, sizes).cost);
         for (const cost of costs) assert.ok(cost > 0 && cost < 1_000_000 / 5, `modelled cost ${cost}`);
         assert.ok(costs.reduce((a, b) => a + b, 0) < 10_000_000 / 10);
@@ -135,15 +150,28 @@ describe("the CEL compiles as kube-apiserver compiles it, within its cost limits
 });
 
 describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
-    test("default: no namespace may run HostProcess pods", () => {
-        const expression = inputs(one(dev, policyType, "gmsa-admission-windows-host-process")).spec.validations[0].expression;
-        assert.doesNotMatch(expression, /request\.namespace in/);
+    const hostProcessPod = windowsPod({ pod: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" }, containers: [container("agent", { hostProcess: true })] });
+    const hostPathPod = windowsPod({ pod: null, volumes: [containerdPipe] });
+    const hostAccessPolicy = (run: StackRun) => inputs(one(run, policyType, "gmsa-admission-windows-host-process")).spec.validations;
+
+    test("default: no namespace may run HostProcess pods or Windows pods with host paths, kube-system included", () => {
+        for (const ns of ["kube-system", "default", "windows-monitoring"]) {
+            for (const pod of [hostProcessPod, hostPathPod]) {
+                const result = admit(hostAccessPolicy(dev), create(pod, ns));
+                assert.equal(result.allowed, false, ns);
+                assert.match(result.denied.join("\n"), /in no namespace/);
+            }
+        }
     });
 
-    test("listed namespaces reach the policy, sorted", () => {
+    test("listed namespaces reach the policy: host access admitted there, refused elsewhere with the list, sorted", () => {
         const run = runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", "csi-windows"] } } });
         assert.deepEqual(inputs(one(run, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission")).hostProcessNamespaces, ["windows-monitoring", "csi-windows"]);
-        assert.match(inputs(one(run, policyType, "gmsa-admission-windows-host-process")).spec.validations[0].expression, /^request\.namespace in \['csi-windows', 'windows-monitoring'\] \|\| /);
+        for (const pod of [hostProcessPod, hostPathPod]) {
+            assert.deepEqual(admit(hostAccessPolicy(run), create(pod, "csi-windows")), { allowed: true, denied: [], errors: [] });
+            assert.deepEqual(admit(hostAccessPolicy(run), create(pod, "windows-monitoring")), { allowed: true, denied: [], errors: [] });
+            assert.match(admit(hostAccessPolicy(run), create(pod, "web")).denied.join("\n"), /only in csi-windows, windows-monitoring;/);
+        }
     });
 
     test("a namespace the stack grants to app teams or runs the gMSA system in is refused: its admins would get the node", () => {

@@ -13,14 +13,25 @@
 //    (CompileCELExpression: "must evaluate to bool"). @bufbuild/cel 0.6.1 has no public type
 //    checker (its internal one handles only literals and identifiers), so this walks its parse tree.
 //  - a cost model: an upper bound of the runtime cost (every node 1, a string comparison 1 plus a
-//    tenth of the string's length, a list literal 40 plus its items, a comprehension its body once
-//    per item), to compare with the per-expression limit the API server enforces at runtime.
+//    tenth of the shorter string's length, `in` that per item of the list, a list literal 40 plus
+//    its items, a comprehension its body once per item), to compare with the per-expression limit
+//    the API server enforces at runtime (cel-go interpreter/runtimecost.go charges equality
+//    O(min(m, n)) and list membership O(n)). Lists of a field named in `listSizes` have that many
+//    items, other lists `listSize`; strings that are not literals have `stringSize` characters.
 import { isCelError, parse, run } from "@bufbuild/cel";
 
 export interface AdmissionInput {
     object: unknown;
     oldObject?: unknown;
-    request: { namespace: string; operation: "CREATE" | "UPDATE"; subResource?: string };
+    request: {
+        namespace: string;
+        operation: "CREATE" | "UPDATE";
+        subResource?: string;
+        /** What is admitted; pods unless said. */
+        resource?: { group: string; resource: string };
+        /** Who asks; an ordinary user unless said. */
+        userInfo?: { username: string; groups: string[] };
+    };
     namespaceObject: { metadata: { name: string; labels?: Record<string, string> } };
 }
 
@@ -37,12 +48,21 @@ export interface AdmissionResult {
     errors: string[];
 }
 
-/** What the API server decides for one request under one policy with failurePolicy Fail. */
+const ordinaryUser = { username: "alice@example.com", groups: ["system:authenticated"] };
+
+/** What the API server decides for one request under one policy with failurePolicy Fail, its constraints matching. */
 export function admit(validations: readonly ValidationLike[], input: AdmissionInput): AdmissionResult {
+    const resource = input.request.resource ?? { group: "", resource: "pods" };
     const bindings = {
         object: input.object as never,
         oldObject: (input.oldObject ?? null) as never,
-        request: { operation: input.request.operation, namespace: input.request.namespace, subResource: input.request.subResource ?? "" } as never,
+        request: {
+            operation: input.request.operation,
+            namespace: input.request.namespace,
+            subResource: input.request.subResource ?? "",
+            resource: { group: resource.group, version: "v1", resource: resource.resource },
+            userInfo: input.request.userInfo ?? ordinaryUser,
+        } as never,
         namespaceObject: input.namespaceObject as never,
     };
     const denied: string[] = [];
@@ -53,6 +73,38 @@ export function admit(validations: readonly ValidationLike[], input: AdmissionIn
         else if (result !== true) denied.push(v.message);
     }
     return { allowed: denied.length === 0 && errors.length === 0, denied, errors };
+}
+
+export interface ResourceRuleLike {
+    apiGroups: string[];
+    apiVersions: string[];
+    operations: string[];
+    resources: string[];
+}
+
+export interface PolicyLike {
+    spec: { matchConstraints: { resourceRules: ResourceRuleLike[] }; validations: ValidationLike[] };
+}
+
+const matchesOne = (list: string[], value: string) => list.includes("*") || list.includes(value);
+
+/**
+ * Whether a policy's resourceRules match the request, as kube-apiserver's matcher compares group,
+ * version, resource (with "/subresource") and operation (k8s.io/apiserver
+ * pkg/admission/plugin/webhook/predicates/rules/rules.go: Matcher.Matches).
+ */
+export function matches(policy: PolicyLike, input: AdmissionInput): boolean {
+    const resource = input.request.resource ?? { group: "", resource: "pods" };
+    const sub = input.request.subResource ?? "";
+    const name = sub ? `${resource.resource}/${sub}` : resource.resource;
+    return policy.spec.matchConstraints.resourceRules.some((r) =>
+        matchesOne(r.apiGroups, resource.group) && matchesOne(r.apiVersions, "v1") && matchesOne(r.operations, input.request.operation) && matchesOne(r.resources, name));
+}
+
+/** A policy's decision on a request: one its constraints do not match is admitted without evaluation. */
+export function decide(policy: PolicyLike, input: AdmissionInput): AdmissionResult & { matched: boolean } {
+    if (!matches(policy, input)) return { matched: false, allowed: true, denied: [], errors: [] };
+    return { matched: true, ...admit(policy.spec.validations, input) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,9 +158,28 @@ type Expr = ReturnType<typeof parse>["expr"] & {};
 
 interface Walk {
     problems: string[];
-    /** Upper bound of the runtime cost, for lists of `listSize` items and strings of `stringSize` characters. */
+    /** Upper bound of the runtime cost, for lists of `listSize` items (or `listSizes[field]`) and strings of `stringSize` characters. */
     listSize: number;
+    listSizes?: Readonly<Record<string, number>>;
     stringSize: number;
+}
+
+/** The length of a string literal, or undefined for anything else. */
+function literalLength(e: Expr | undefined): number | undefined {
+    return e?.exprKind.case === "constExpr" && e.exprKind.value.constantKind.case === "stringValue" ? e.exprKind.value.constantKind.value.length : undefined;
+}
+
+/** How many items a list has: a literal its elements, a field its `listSizes` entry, anything else `listSize`. */
+function itemsOf(e: Expr | undefined, w: Walk): number {
+    if (e?.exprKind.case === "listExpr") return e.exprKind.value.elements.length;
+    if (e?.exprKind.case === "selectExpr") return w.listSizes?.[e.exprKind.value.field] ?? w.listSize;
+    return w.listSize;
+}
+
+/** Characters a comparison walks: the shorter side, bounded by a literal's length when there is one. */
+function comparedLength(a: Expr | undefined, b: Expr | undefined, w: Walk): number {
+    const literals = [literalLength(a), literalLength(b)].filter((n): n is number => n !== undefined);
+    return literals.length > 0 ? Math.min(...literals) : w.stringSize;
 }
 
 function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): { type: CelType; cost: number } {
@@ -155,7 +226,7 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
             const condition = typeOf(c.loopCondition, inner, w);
             const step = typeOf(c.loopStep, inner, w);
             const result = typeOf(c.result, { ...scope, [c.accuVar]: accu.type }, w);
-            const items = range.type.kind === "list" && c.iterRange?.exprKind.case === "listExpr" ? c.iterRange.exprKind.value.elements.length : w.listSize;
+            const items = itemsOf(c.iterRange, w);
             return { type: result.type, cost: range.cost + accu.cost + items * (condition.cost + step.cost) + result.cost };
         }
         case "callExpr": {
@@ -181,15 +252,17 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
                     // Comparing strings walks them; a bool or int on either side does not.
                     const kinds = [args[0].type.kind, args[1].type.kind];
                     const strings = kinds.includes("string") || kinds.every((x) => x === "dyn");
-                    return { type: bool, cost: argCost + 1 + (strings ? Math.ceil(w.stringSize / 10) : 0) };
+                    return { type: bool, cost: argCost + 1 + (strings ? Math.ceil(comparedLength(call.args[0], call.args[1], w) / 10) : 0) };
                 }
                 case "@in": {
                     const container = args[1].type;
                     const element = container.kind === "list" ? container.of : container.kind === "map" ? container.key : dyn;
                     if (!["list", "map", "dyn"].includes(container.kind)) w.problems.push(`'in' applied to ${show(container)}`);
                     else if (!compatible(args[0].type, element)) w.problems.push(`no matching overload for 'in' applied to (${show(args[0].type)}, ${show(container)})`);
-                    const items = call.args[1].exprKind.case === "listExpr" ? call.args[1].exprKind.value.elements.length : 1;
-                    return { type: bool, cost: argCost + 1 + items * (1 + Math.ceil(w.stringSize / 10)) };
+                    const list = call.args[1];
+                    const longest = list.exprKind.case === "listExpr" ? Math.max(0, ...list.exprKind.value.elements.map((x) => literalLength(x) ?? w.stringSize)) : w.stringSize;
+                    const walked = Math.min(literalLength(call.args[0]) ?? w.stringSize, longest);
+                    return { type: bool, cost: argCost + 1 + itemsOf(list, w) * (1 + Math.ceil(walked / 10)) };
                 }
                 case "_[_]": {
                     const container = args[0].type;
@@ -225,7 +298,7 @@ export interface CelCheck {
 }
 
 /** Parses and checks one validation expression as kube-apiserver compiles it. */
-export function checkValidationExpression(expression: string, sizes: { listSize: number; stringSize: number } = { listSize: 0, stringSize: 0 }): CelCheck {
+export function checkValidationExpression(expression: string, sizes: Pick<Walk, "listSize" | "listSizes" | "stringSize"> = { listSize: 0, stringSize: 0 }): CelCheck {
     let parsed: ReturnType<typeof parse>;
     try {
         parsed = parse(expression);
