@@ -92,6 +92,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
     if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
     if (access && gmsa) for (const p of namespaceAdminProblems(access, gmsa.webhook.namespace, gmsa.certManager.namespace)) problems.add(p.key, p.value, p.message);
     if (access && windowsNodes) for (const p of hostProcessNamespaceProblems(windowsNodes.hostProcessNamespaces, access, gmsa)) problems.add(p.key, p.value, p.message);
+    // The admission policies that read it come with the gMSA part of the stack.
+    if (windowsNodes && windowsNodes.hostProcessNamespaces.length > 0 && !root.has("gmsa")) problems.add(`${projectName}:windowsNodes.hostProcessNamespaces`, undefined, "is only used with eks-gmsa:gmsa (the admission policies that allow HostProcess and host paths there are created with gMSA); remove it");
     const crossProblems = [
         ...endpointReachability(networkFacts, endpointPublicAccess),
         ...routesApartFromServices(networkFacts, serviceCidr),

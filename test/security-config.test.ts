@@ -128,3 +128,18 @@ describe("nothing is created in the domain's built-in containers", () => {
         }
     });
 });
+
+describe("settings that only the gMSA part of the stack reads", () => {
+    test("windowsNodes.hostProcessNamespaces without eks-gmsa:gmsa is an error, not silently unused", () => {
+        const values: Record<string, string> = {
+            "aws:region": "us-west-2",
+            "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" }),
+            "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", hostProcessNamespaces: ["node-agents"] }),
+        };
+        const r = parseSettings({ stack: "dev", values });
+        assert.match(lineFor(problems(r), "eks-gmsa:windowsNodes.hostProcessNamespaces"), /is only used with eks-gmsa:gmsa/);
+        const withGmsa = settings();
+        assert.ok(withGmsa.ok);
+    });
+});
+
