@@ -2,7 +2,7 @@
 // to every principal but the allowed ones, the ways around the key policies and the secrets'
 // resource policies: rewriting a key's policy or a secret's resource policy (the account root
 // administers the keys through IAM, so any holder of kms:* may put a new key policy naming itself),
-// disabling or deleting a key, granting use of it, handing out or changing the roles the policies
+// disabling or deleting a key, granting use of it or revoking EKS's grant, handing out or changing the roles the policies
 // admit or the guardrail spares, and running code as the management host (managementHostAccess.ts).
 // The stack renders it from its facts (stack output accessGuardrail); your organization attaches
 // it. accessGuardrail is pure and tested on its own; stackAccessGuardrail feeds it the stack's outputs.
@@ -46,7 +46,8 @@ export interface AccessGuardrailArgs {
     managementHost?: { privateIp: string; documentArns: readonly string[] };
 }
 
-const keyAndSecretPolicyActions = ["kms:PutKeyPolicy", "kms:DisableKey", "kms:ScheduleKeyDeletion", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"];
+/** Rewriting a key or secret policy, or breaking a key (a disabled key, or EKS's grant revoked, leaves the cluster degraded or unrecoverable). */
+const keyAndSecretPolicyActions = ["kms:PutKeyPolicy", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:RevokeGrant", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"];
 
 /** Making a role act for someone else, or giving it more rights. */
 const roleActions = ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy"];

@@ -63,7 +63,7 @@ describe("the two-step ways round the key and secret policies, and the guardrail
             assert.equal(keyAllows(key.policy, request), false, `${key.name}: not directly`);
             assert.equal(keyReachable(key.policy, request), "after putting a key policy naming itself", key.name);
             assert.equal(keyReachable(key.policy, { ...request, scp: [guardrailOf(dev)] }), undefined, `${key.name} under the guardrail`);
-            for (const action of ["kms:PutKeyPolicy", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:CreateGrant"]) {
+            for (const action of ["kms:PutKeyPolicy", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:RevokeGrant"]) {
                 assert.equal(keyAllows(key.policy, { ...request, action, scp: [guardrailOf(dev)] }), false, `${key.name} ${action} by an administrator`);
             }
             // `pulumi up` (the operator, an administrator of the account) still writes the key policy and can delete the key.
