@@ -3,7 +3,8 @@
 // anything is registered.
 import { partitionOf } from "./lib/aws";
 import { Cluster } from "./components/cluster";
-import { callerPrincipalArn } from "./components/caller";
+import { stackAccessGuardrail } from "./components/accessGuardrail";
+import { resolveStackOperators } from "./components/caller";
 import { clusterCreatorAccess } from "./components/clusterCreator";
 import { CredentialSpecs } from "./components/credentialSpecs";
 import { CoreDns } from "./components/dns";
@@ -15,7 +16,7 @@ import { DomainlessIdentity } from "./components/domainlessIdentity";
 import { GmsaAdmission } from "./components/gmsaAdmission";
 import { GmsaWebhook } from "./components/gmsaWebhook";
 import { LinuxNodes } from "./components/linuxNodes";
-import { managementHostGuardrail, managementHostSessionPolicy, managementHostTag } from "./components/managementHostAccess";
+import { managementHostSessionPolicy, managementHostTag } from "./components/managementHostAccess";
 import { ManagedDirectory } from "./components/managedDirectory";
 import { Network } from "./components/network";
 import { NodeLifecycle } from "./components/nodeLifecycle";
@@ -31,6 +32,8 @@ export = async () => {
     const settings = loadSettings();
     // The principal EKS makes cluster admin at creation; a conflict with the access lists stops here too.
     const creator = await clusterCreatorAccess(settings.cluster, settings.access);
+    // Who the key and secret policies name as the operator; a caller not among configured operators stops here.
+    const operators = await resolveStackOperators(settings.access.operators);
     const partition = partitionOf(settings.region);
     const tags = { ...settings.tags, "eks-gmsa:stack": `${settings.project}/${settings.stack}` };
 
@@ -46,6 +49,7 @@ export = async () => {
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,
         ...(creator ? { creator } : {}),
+        operatorArns: operators.arns,
         tags,
     });
 
@@ -104,6 +108,7 @@ export = async () => {
         keyArns,
         // A managed directory's Admin secret: only the host (and the operator) may read it.
         ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
+        operatorArns: operators.arns,
         clusterName: settings.cluster.name,
         region: settings.region,
         partition,
@@ -199,6 +204,7 @@ export = async () => {
                 windowsNodeRoleName: windowsNodes.roleName,
                 windowsNodeRoleArn: windowsNodes.roleArn,
                 ...(hostReadsIdentity ? { managementHostRoleArn: hostRoleArn } : {}),
+                operatorArns: operators.arns,
                 protect: settings.cluster.protect,
                 tags,
             })
@@ -275,6 +281,20 @@ export = async () => {
         provider: cluster.provider,
     });
 
+    // The stack's access guardrail, from its facts: keys, owned secrets, the roles they admit, the host.
+    const ownedSecrets = [...(managedDirectory ? [managedDirectory.adminSecret] : []), ...(identity ? [{ secretArn: identity.secretArn, keyArn: identity.keyArn }] : [])];
+    const guardrail = stackAccessGuardrail({
+        partition,
+        clusterName: settings.cluster.name,
+        operatorArns: operators.arns,
+        ...(settings.cluster.deployRoleArn ? { deployRoleArn: settings.cluster.deployRoleArn } : {}),
+        keyArns: [cluster.secretsKeyArn, ...ownedSecrets.map((o) => o.keyArn)],
+        secretArns: ownedSecrets.map((o) => o.secretArn),
+        secretReaderRoleArns: [...(host ? [host.roleArn] : []), ...(identity ? [windowsNodes.roleArn] : [])],
+        automationRoleArns: nodeLifecycle ? [nodeLifecycle.automationRoleArn, nodeLifecycle.eventsRoleArn] : [],
+        ...(host ? { managementHost: { privateIp: host.privateIp, documentArns: [...(provisioning ? [provisioning.documentArn] : []), ...(nodeLifecycle?.documentArns ?? [])] } } : {}),
+    });
+
     return {
         // Outputs for app repositories (read them with a StackReference).
         region: settings.region,
@@ -313,22 +333,15 @@ export = async () => {
         /** The instance that runs the AD documents (connect with Session Manager to troubleshoot). */
         adManagementHostId: host?.instanceId,
         /**
-         * Who may run code as that host (its role reads the directory's credentials): its tag, an SCP
-         * denying it to all but this stack's own principals (add your troubleshooters), and a
-         * troubleshooter's policy (docs/active-directory.md, "Who may run code as the management host").
+         * Who may run code as that host (its role reads the directory's credentials): its tag, the
+         * access guardrail (below), and a troubleshooter's policy (docs/active-directory.md, "Who may
+         * run code as the management host").
          */
         adManagementHostAccess: host
-            ? pulumi.all([host.roleArn, identity ? windowsNodes.roleArn : undefined, callerPrincipalArn(), nodeLifecycle?.automationRoleArn]).apply(([hostRole, nodeRole, operator, runbooks]) => ({
-                tag: managementHostTag(settings.cluster.name),
-                guardrail: managementHostGuardrail({
-                    partition,
-                    clusterName: settings.cluster.name,
-                    secretReaderRoleArns: [hostRole, ...(nodeRole ? [nodeRole] : [])],
-                    allowedPrincipalArns: [operator, ...(runbooks ? [runbooks] : [])],
-                }),
-                sessionPolicy: managementHostSessionPolicy({ partition, clusterName: settings.cluster.name }),
-            }))
+            ? guardrail.apply((g) => ({ tag: managementHostTag(settings.cluster.name), guardrail: g, sessionPolicy: managementHostSessionPolicy({ partition, clusterName: settings.cluster.name }) }))
             : undefined,
+        /** An SCP denying all but the operators the ways round the stack's key and secret policies and its management host (docs/active-directory.md). */
+        accessGuardrail: guardrail,
         /** What the last AD provisioning run changed (secret, like the whole run's output). */
         adProvisioningChanges: provisioning?.changes,
         /** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */

@@ -5,7 +5,6 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { accessEntries } from "./accessEntries";
-import { callerPrincipalArn } from "./caller";
 import { clusterSecretsKeyPolicy } from "./clusterSecretsKey";
 import { clusterCreatorTag, type CreatorOfCluster } from "./clusterCreator";
 import { renderKubeconfig } from "./kubeconfig";
@@ -26,6 +25,8 @@ export interface ClusterArgs {
     privateSubnetIds: pulumi.Input<string[]>;
     /** Who creates (or created) the cluster and so holds EKS's creator entry, when known (clusterCreator.ts). */
     creator?: CreatorOfCluster;
+    /** The stack's operators (caller.ts): without a deploy role, they call EKS for the cluster. */
+    operatorArns: readonly string[];
     tags: Readonly<Record<string, string>>;
 }
 
@@ -86,12 +87,12 @@ export class Cluster extends pulumi.ComponentResource {
         new aws.kms.Alias("secrets-key-alias", { name: `alias/${s.name}-secrets`, targetKeyId: secretsKey.keyId }, parent);
         // Who may use it (clusterSecretsKey.ts): the control plane's role, and whoever calls EKS for
         // this cluster (EKS creates its grant with that principal's rights): the deploy role, else
-        // whoever runs `pulumi up`. A separate resource: the cluster role exists first.
-        const clusterCaller = s.deployRoleArn ? pulumi.output(s.deployRoleArn) : pulumi.output(callerPrincipalArn());
+        // the stack's operators. A separate resource: the cluster role exists first.
+        const clusterCallers = s.deployRoleArn ? [s.deployRoleArn] : [...args.operatorArns];
         const secretsKeyPolicy = new aws.kms.KeyPolicy("secrets-key-policy", {
             keyId: secretsKey.keyId,
-            policy: pulumi.all([secretsKey.arn, clusterRole.arn, clusterCaller]).apply(([keyArn, roleArn, callerArn]) => JSON.stringify(clusterSecretsKeyPolicy({
-                partition: args.partition, accountId: accountOfArn(keyArn), clusterRoleArn: roleArn, clusterCallerArns: [callerArn],
+            policy: pulumi.all([secretsKey.arn, clusterRole.arn]).apply(([keyArn, roleArn]) => JSON.stringify(clusterSecretsKeyPolicy({
+                partition: args.partition, accountId: accountOfArn(keyArn), clusterRoleArn: roleArn, clusterCallerArns: clusterCallers,
             }))),
         }, parent);
         this.secretsKeyArn = secretsKey.arn;

@@ -5,11 +5,10 @@
 // Python authenticates explicitly. It holds no state: the documents bring their code and install
 // the Ubuntu packages they need when missing. It is stopped whenever no document runs (the
 // provisioning command and the lifecycle runbooks start and stop it). When the stack owns the directory Admin's secret, this host's role and the
-// operator are the only principals that may read it: its key policy and resource policy live here,
+// operators are the only principals that may read it: its key policy and resource policy live here,
 // where the role is known.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { callerPrincipalArn } from "./caller";
 import { hostOnlyImds } from "./imds";
 import { accountOfArn, managedPolicyArn } from "../lib/aws";
 import { readSecretsPolicy, serviceTrustPolicy } from "./iamPolicies";
@@ -26,6 +25,8 @@ export interface ManagementHostArgs {
     keyArns: pulumi.Input<string>[];
     /** The directory Admin's secret when this stack owns it (a managed directory). */
     ownedAdminSecret?: OwnedSecret;
+    /** The stack's operators (caller.ts): they write the Admin's secret and read it back. */
+    operatorArns: readonly string[];
     clusterName: string;
     region: string;
     partition: string;
@@ -58,6 +59,8 @@ export class ManagementHost extends pulumi.ComponentResource {
     /** Whoever may use this role reads the directory's credentials: secret policies name it. */
     readonly roleArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
+    /** Its private IPv4 address (kept across stops): what an EC2 Instance Connect Endpoint tunnel to it names. */
+    readonly privateIp: pulumi.Output<string>;
 
     constructor(name: string, args: ManagementHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:ManagementHost", name, {}, opts);
@@ -79,17 +82,17 @@ export class ManagementHost extends pulumi.ComponentResource {
                 JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keys, args.region))),
         }, parent);
         if (owned) {
-            // Whoever runs `pulumi up`: its SecretVersion writes the Admin's secret and reads it back.
-            const operator = pulumi.output(callerPrincipalArn());
+            // The operators: their SecretVersion writes the Admin's secret and reads it back.
+            const operators = [...args.operatorArns];
             new aws.kms.KeyPolicy("directory-admin-key-policy", {
                 keyId: owned.keyId,
-                policy: pulumi.all([role.arn, operator, owned.keyArn]).apply(([roleArn, operatorArn, keyArn]) => JSON.stringify(secretKeyPolicy({
-                    partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns: [roleArn], writerArns: [operatorArn],
+                policy: pulumi.all([role.arn, owned.keyArn]).apply(([roleArn, keyArn]) => JSON.stringify(secretKeyPolicy({
+                    partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns: [roleArn], writerArns: operators,
                 }))),
             }, parent);
             new aws.secretsmanager.SecretPolicy("directory-admin-read-policy", {
                 secretArn: owned.secretArn,
-                policy: pulumi.all([role.arn, operator]).apply(([roleArn, operatorArn]) => JSON.stringify(onlyTheseMayReadPolicy([roleArn, operatorArn]))),
+                policy: role.arn.apply((roleArn) => JSON.stringify(onlyTheseMayReadPolicy([roleArn, ...operators]))),
                 // Secrets Manager refuses a policy that would open the secret to broad principals.
                 blockPublicPolicy: true,
             }, parent);
@@ -125,6 +128,7 @@ export class ManagementHost extends pulumi.ComponentResource {
         this.roleName = role.name;
         this.roleArn = role.arn;
         this.securityGroupId = securityGroup.id;
+        this.privateIp = instance.privateIp;
         this.registerOutputs({ instanceId: this.instanceId });
     }
 }

@@ -51,6 +51,8 @@ export class AccountProvisioning extends pulumi.ComponentResource {
     readonly changes: pulumi.Output<string[]>;
     /** The whole-chain check's result when the payload asked for it (secret, like the whole output). */
     readonly chain: pulumi.Output<unknown>;
+    /** The provisioning document: who may change it runs code on the management host (accessGuardrail.ts). */
+    readonly documentArn: pulumi.Output<string>;
 
     constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:AccountProvisioning", name, {}, opts);
@@ -87,6 +89,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
         // Secret already through additionalSecretOutputs; said again so no refactoring can lose it.
         this.changes = pulumi.secret(result.apply((r) => r.changes));
         this.chain = pulumi.secret(result.apply((r) => r.chain ?? null));
+        this.documentArn = document.arn;
         this.registerOutputs({ domain: this.domain });
     }
 }

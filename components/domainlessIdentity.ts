@@ -2,11 +2,10 @@
 // passwords) in Secrets Manager, encrypted with its own KMS key. The AWS CCG plugin on each Windows
 // node reads it when a gMSA container starts. Its key policy and resource policy name exactly who
 // reads it: the Windows node role, the management host's role when the stack provisions accounts
-// (it sets the identity's password and checks the chain with it), and whoever runs `pulumi up`
-// (its SecretVersion writes the value and reads it back).
+// (it sets the identity's password and checks the chain with it), and the stack's operators
+// (caller.ts: their SecretVersion writes the value and reads it back).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { callerPrincipalArn } from "./caller";
 import { portableIdentityReadPolicy } from "./iamPolicies";
 import { accountOfArn } from "../lib/aws";
 import { onlyTheseMayReadPolicy, secretKeyPolicy, secretRecoveryWindowInDays } from "./secretAccess";
@@ -24,6 +23,8 @@ export interface DomainlessIdentityArgs {
     windowsNodeRoleArn: pulumi.Input<string>;
     /** The management host's role when the stack provisions accounts: it reads the identity too. */
     managementHostRoleArn?: pulumi.Input<string>;
+    /** The stack's operators (caller.ts): they write the value and read it back. */
+    operatorArns: readonly string[];
     /**
      * Credential specs name this secret's ARN: it must not be deleted under them. Also decides
      * whether a deleted secret is kept 30 days for recovery or deleted at once (dev).
@@ -59,13 +60,13 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
             recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 30),
             tags: args.tags,
         }, { parent: this, protect: args.protect });
-        // Whoever runs `pulumi up` writes the value and reads it back.
-        const operator = pulumi.output(callerPrincipalArn());
-        const readers = pulumi.all([args.windowsNodeRoleArn, args.managementHostRoleArn, operator]).apply(([node, host, op]) => [node, ...(host ? [host] : []), op]);
+        // The operators write the value and read it back.
+        const operators = [...args.operatorArns];
+        const readers = pulumi.all([args.windowsNodeRoleArn, args.managementHostRoleArn]).apply(([node, host]) => [node, ...(host ? [host] : []), ...operators]);
         const keyPolicy = new aws.kms.KeyPolicy("portable-identity-key-policy", {
             keyId: key.keyId,
-            policy: pulumi.all([key.arn, readers, operator]).apply(([keyArn, readerArns, operatorArn]) => JSON.stringify(secretKeyPolicy({
-                partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns, writerArns: [operatorArn],
+            policy: pulumi.all([key.arn, readers]).apply(([keyArn, readerArns]) => JSON.stringify(secretKeyPolicy({
+                partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns, writerArns: operators,
             }))),
         }, parent);
         const readPolicy = new aws.secretsmanager.SecretPolicy("portable-identity-read-policy", {

@@ -1,10 +1,10 @@
 // Who may run code as the AD management host. Its role reads the directory's admin credentials
 // (and, in domainless mode, the portable identity), and the secrets' resource policies admit that
-// role: so whoever can open a session on the host, send it a command, change the user data it
-// runs at its next start, hand its role to another instance or change who may assume the role,
-// reads them. The stack cannot bind such rules on its own principals (an SCP belongs to the
-// organization, a person's IAM policy to the account): it tags the host and renders both documents
-// from its facts (stack output adManagementHostAccess; docs/active-directory.md). Pure, tested on
+// role: so whoever can open a session on the host, send it a command, log in over SSH, change what
+// it runs at its next start or the documents it runs, reads them. The stack cannot bind such rules
+// on principals it does not own (an SCP belongs to the organization, a person's IAM policy to the
+// account): it tags the host and renders the statements from its facts, for the guardrail
+// (accessGuardrail.ts), and a troubleshooter's policy (docs/active-directory.md). Pure, tested on
 // their own.
 import type { PolicyDocument } from "./iamPolicies";
 
@@ -18,56 +18,69 @@ export function managementHostTag(clusterName: string): Record<string, string> {
 /** Systems Manager's default Session Manager document (a shell): the one troubleshooters get. */
 export const defaultSessionDocument = "SSM-SessionManagerRunShell";
 
-export interface ManagementHostGuardrailArgs {
+/** The condition every guardrail statement carries: the request is not by one of these principals. */
+export function notByThese(principalArns: readonly string[]): Record<string, Record<string, string[]>> {
+    return { ArnNotLike: { "aws:PrincipalArn": [...new Set(principalArns)] } };
+}
+
+/**
+ * Changes to the stack's SSM documents (denied in the guardrail's statement on the stack's
+ * policies and roles): EventBridge starts the runbooks at $DEFAULT, and a document deleted and
+ * made again under its name starts again at version 1, which `pulumi up` and the runbooks may
+ * name; either runs its author's code as the runbooks' role, on the nodes or on the host.
+ */
+export const documentChangeActions = ["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion", "ssm:DeleteDocument", "ssm:CreateDocument"];
+
+export interface ManagementHostStatementsArgs {
     partition: string;
     clusterName: string;
-    /** Roles a stack secret admits (the host's; the Windows nodes' in domainless mode): no one else may pass them or change their trust. */
-    secretReaderRoleArns: readonly string[];
+    /** The host's private IPv4 address: what an EC2 Instance Connect Endpoint tunnel names (it stays with the instance across stops). */
+    privateIp: string;
     /**
-     * Principals that keep these rights: whoever runs `pulumi up` (launches the host with its role,
-     * tags it, sends the provisioning command), the node lifecycle runbooks' role (sends the node
+     * Principals that keep these rights: the operators (launch and tag the host, send the
+     * provisioning command, write the documents), the lifecycle runbooks' role (sends the node
      * documents), and the troubleshooters and break-glass roles you add.
      */
     allowedPrincipalArns: readonly string[];
 }
 
 /**
- * A service control policy (or a permissions boundary) denying every way to run code as the
+ * Guardrail statements (an SCP, or a permissions boundary) denying every way to run code as the
  * management host to all principals but the allowed ones. An explicit deny wins over any allow, so
- * an account administrator's `*` does not get round it; it grants nothing.
+ * an account administrator's `*` does not get round them; they grant nothing.
  */
-export function managementHostGuardrail(a: ManagementHostGuardrailArgs): PolicyDocument {
+export function managementHostStatements(a: ManagementHostStatementsArgs): PolicyDocument["Statement"] {
     const instances = `arn:${a.partition}:ec2:*:*:instance/*`;
-    const notAllowed = { ArnNotLike: { "aws:PrincipalArn": [...new Set(a.allowedPrincipalArns)] } };
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                // Session Manager and Run Command authorize against the instance's tags through ssm:resourceTag.
-                Sid: "OnlyTheseOpenSessionsOrSendCommandsToTheHost", Effect: "Deny",
-                Action: ["ssm:StartSession", "ssm:SendCommand"], Resource: instances,
-                Condition: { StringEquals: { [`ssm:resourceTag/${managementHostTagKey}`]: a.clusterName }, ...notAllowed },
-            },
-            {
-                // The host is stopped between runs; a stopped instance's user data can be replaced, and cloud-init runs it at the next start, as root.
-                Sid: "OnlyTheseChangeWhatTheHostRuns", Effect: "Deny",
-                Action: "ec2:ModifyInstanceAttribute", Resource: instances,
-                Condition: { StringEquals: { [`aws:ResourceTag/${managementHostTagKey}`]: a.clusterName }, ...notAllowed },
-            },
-            {
-                // Without this, removing or changing the tag would take the host out of the two statements above.
-                Sid: "OnlyTheseTagTheHost", Effect: "Deny",
-                Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: instances,
-                Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": [managementHostTagKey] }, ...notAllowed },
-            },
-            {
-                // An instance launched with the role, or a trust policy opened to someone, reads the secrets without the host.
-                Sid: "OnlyTheseHandOutTheSecretReadersRoles", Effect: "Deny",
-                Action: ["iam:PassRole", "iam:UpdateAssumeRolePolicy"], Resource: [...new Set(a.secretReaderRoleArns)],
-                Condition: notAllowed,
-            },
-        ],
-    };
+    const notAllowed = notByThese(a.allowedPrincipalArns);
+    const tagged = (key: "ssm:resourceTag" | "aws:ResourceTag") => ({ StringEquals: { [`${key}/${managementHostTagKey}`]: a.clusterName } });
+    return [
+        {
+            // Session Manager and Run Command authorize against the instance's tags through ssm:resourceTag.
+            Sid: "OnlyTheseOpenSessionsOrSendCommandsToTheHost", Effect: "Deny",
+            Action: ["ssm:StartSession", "ssm:SendCommand"], Resource: instances,
+            Condition: { ...tagged("ssm:resourceTag"), ...notAllowed },
+        },
+        {
+            // The host is stopped between runs: new user data runs at its next start as root, and so
+            // does a root volume swapped or attached from elsewhere. Ubuntu's images run EC2 Instance
+            // Connect: a pushed key is an SSH (or serial console) login, with sudo.
+            Sid: "OnlyTheseChangeWhatTheHostRunsOrLogIn", Effect: "Deny",
+            Action: ["ec2:ModifyInstanceAttribute", "ec2:AttachVolume", "ec2:CreateReplaceRootVolumeTask", "ec2-instance-connect:SendSSHPublicKey", "ec2-instance-connect:SendSerialConsoleSSHPublicKey"], Resource: instances,
+            Condition: { ...tagged("aws:ResourceTag"), ...notAllowed },
+        },
+        {
+            // Without this, removing or changing the tag would take the host out of the statements above.
+            Sid: "OnlyTheseTagTheHost", Effect: "Deny",
+            Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: instances,
+            Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": [managementHostTagKey] }, ...notAllowed },
+        },
+        {
+            // An Instance Connect Endpoint's tunnel is authorized on the endpoint, by the target's address.
+            Sid: "OnlyTheseTunnelToTheHost", Effect: "Deny",
+            Action: "ec2-instance-connect:OpenTunnel", Resource: `arn:${a.partition}:ec2:*:*:instance-connect-endpoint/*`,
+            Condition: { IpAddress: { "ec2-instance-connect:privateIpAddress": `${a.privateIp}/32` }, ...notAllowed },
+        },
+    ];
 }
 
 /**

@@ -73,6 +73,10 @@ export class NodeLifecycle extends pulumi.ComponentResource {
     readonly runbookPrefix: string;
     /** The role the runbooks run as: it sends the host documents to the management host. */
     readonly automationRoleArn: pulumi.Output<string>;
+    /** The role EventBridge starts the runbooks with (it passes the automation role). */
+    readonly eventsRoleArn: pulumi.Output<string>;
+    /** Every document and runbook: who may change one runs code as the runbooks' role, on the nodes or the host. */
+    readonly documentArns: pulumi.Output<string>[];
 
     constructor(name: string, args: NodeLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:NodeLifecycle", name, {}, opts);
@@ -171,6 +175,8 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         this.terminationRunbookName = terminationRunbook.name;
         this.runbookPrefix = runbookNames.prefix;
         this.automationRoleArn = automationRole.arn;
+        this.eventsRoleArn = eventsRole.arn;
+        this.documentArns = [membership, cleanup, waitForJoin, rebootOnce, launchRunbook, terminationRunbook].map((d) => d.arn);
         this.registerOutputs({ launchRunbookName: this.launchRunbookName, terminationRunbookName: this.terminationRunbookName });
     }
 }

@@ -74,6 +74,12 @@ export interface AccessSettings {
     readonly clusterAdmins: readonly string[];
     readonly namespaceAdmins: readonly NamespaceAdmin[];
     readonly viewers: readonly string[];
+    /**
+     * The IAM roles and users that run `pulumi up`, refresh and destroy for this stack: the ones the
+     * key policies, the secrets' resource policies and the access guardrail name as the operator.
+     * Absent: whoever runs this `pulumi up` (so a run by another principal rewrites those policies).
+     */
+    readonly operators?: readonly string[];
 }
 
 export type CapacityType = "ON_DEMAND" | "SPOT";

@@ -5,7 +5,7 @@ import * as catalog from "./catalog";
 import * as check from "./checks";
 import { Problems, Section, isPlainObject } from "./reader";
 import { samePrincipal } from "../lib/aws";
-import { accessPrincipals } from "./access";
+import { accessPrincipals, readOperators } from "./access";
 import { exemptionReason, namespaceAdminProblems, webhookExemptNamespaces } from "./webhookScope";
 import { hostProcessNamespaceProblems } from "./hostProcess";
 import { projectName } from "./types";
@@ -223,7 +223,8 @@ function readAccess(s: Section): AccessSettings | undefined {
     const clusterAdmins = s.stringList("clusterAdmins", { default: [], item: check.iamPrincipalArn, unique: true });
     const viewers = s.stringList("viewers", { default: [], item: check.iamPrincipalArn, unique: true });
     const namespaceAdmins: NamespaceAdmin[] = [];
-    let ok = true;
+    const operators = s.has("operators") ? readOperators(s) : undefined;
+    let ok = !s.has("operators") || operators !== undefined;
     for (const entry of s.sections("namespaceAdmins")) {
         const principalArn = entry.string("principalArn", { check: check.iamPrincipalArn });
         const namespaces = entry.stringList("namespaces", { item: check.dns1123Label, unique: true, minItems: 1 });
@@ -243,7 +244,7 @@ function readAccess(s: Section): AccessSettings | undefined {
             ok = false;
         }
     }
-    return ok ? { clusterAdmins, namespaceAdmins, viewers } : undefined;
+    return ok ? { clusterAdmins, namespaceAdmins, viewers, ...(operators ? { operators } : {}) } : undefined;
 }
 
 /**

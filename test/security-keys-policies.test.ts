@@ -1,15 +1,18 @@
 // Issue 13, item 6, on their own: what the EKS secrets key's policy and the management host's
 // guardrail and troubleshooter policy ALLOW, evaluated (test/support/kmsKeyPolicy.ts, iam.ts)
 // rather than read. Each key says who may use it; no broad principal (an administrator holding
-// kms:* in IAM, or anyone) gets cryptographic use; only the stack's own principals run code as
+// kms:* in IAM, or anyone) gets cryptographic use directly, though the account's administrators
+// can get it in two steps (put a key policy naming themselves: keyReachable; the access guardrail
+// closes that, test/security-keys-guardrail.test.ts); only the stack's own principals run code as
 // the management host.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { clusterCallerKeyActions, clusterRoleKeyActions, clusterSecretsKeyPolicy } from "../components/clusterSecretsKey";
 import type { PolicyDocument } from "../components/iamPolicies";
-import { defaultSessionDocument, managementHostGuardrail, managementHostSessionPolicy, managementHostTagKey } from "../components/managementHostAccess";
+import { accessGuardrail } from "../components/accessGuardrail";
+import { defaultSessionDocument, managementHostSessionPolicy, managementHostTagKey } from "../components/managementHostAccess";
 import { allows, allowsAll } from "./support/iam";
-import { everyKmsAction, keyAllows, principalsOf } from "./support/kmsKeyPolicy";
+import { everyKmsAction, keyAllows, keyReachable, principalsOf } from "./support/kmsKeyPolicy";
 
 const account = "123456789012";
 const role = (name: string) => `arn:aws:iam::${account}:role/${name}`;
@@ -38,18 +41,24 @@ describe("the EKS secrets key: the control plane's role uses it, the cluster's c
         for (const action of ["kms:CreateGrant", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) assert.equal(keyAllows(policy, { principal: clusterRole, action }), false, action);
     });
 
-    test("the principal calling CreateCluster (here the deploy role) may create EKS's grant and describe the key, with no kms:GrantIsForAWSResource condition, and may not decrypt", () => {
+    test("the principal calling CreateCluster (here the deploy role) may create EKS's grant and describe the key, with no kms:GrantIsForAWSResource condition, and may not decrypt directly (only through a grant to itself)", () => {
         assert.ok(keyAllows(policy, { principal: deployRole, action: "kms:CreateGrant" }), "without any condition context");
         assert.ok(keyAllows(policy, { principal: deployRole, action: "kms:DescribeKey" }));
-        for (const action of cryptographic) assert.equal(keyAllows(policy, { principal: deployRole, action }), false, action);
+        for (const action of cryptographic) {
+            assert.equal(keyAllows(policy, { principal: deployRole, action }), false, action);
+            assert.equal(keyReachable(policy, { principal: deployRole, action }), "through a grant to itself", action);
+        }
         const statement = policy.Statement.find((s) => principalsOf(s).includes(deployRole))!;
         assert.equal(statement.Condition, undefined, "EKS: GrantIsForAWSResource is not supported for CreateCluster");
         assert.deepEqual(clusterCallerKeyActions, ["kms:CreateGrant", "kms:DescribeKey"]);
     });
 
-    test("an account administrator holding kms:* in IAM administers the key but may not use it or create grants", () => {
+    test("an account administrator holding kms:* in IAM administers the key and may not use it or create grants directly, but may by first putting a key policy naming itself", () => {
         for (const action of administration) assert.ok(keyAllows(policy, { principal: admin, action, iam: [everyKmsAction] }), action);
-        for (const action of [...cryptographic, "kms:CreateGrant"]) assert.equal(keyAllows(policy, { principal: admin, action, iam: [everyKmsAction] }), false, action);
+        for (const action of [...cryptographic, "kms:CreateGrant"]) {
+            assert.equal(keyAllows(policy, { principal: admin, action, iam: [everyKmsAction] }), false, action);
+            assert.equal(keyReachable(policy, { principal: admin, action, iam: [everyKmsAction] }), "after putting a key policy naming itself", action);
+        }
     });
 
     test("no one else: a developer with kms:Decrypt on * gets nothing cryptographic; no statement names * or another account", () => {
@@ -68,7 +77,10 @@ describe("the EKS secrets key: the control plane's role uses it, the cluster's c
 
 describe("the management host: only the stack's own principals (and those you add) run code as it", () => {
     const cluster = "eks-gmsa-prod";
-    const guardrail = managementHostGuardrail({ partition: "aws", clusterName: cluster, secretReaderRoleArns: [hostRole, nodeRole], allowedPrincipalArns: [operator, runbooks] });
+    const guardrail = accessGuardrail({
+        partition: "aws", clusterName: cluster, secretReaderRoleArns: [hostRole, nodeRole], allowedPrincipalArns: [operator, runbooks], clusterCallerArns: [],
+        keyArns: [], secretArns: [], managementHost: { privateIp: "10.30.1.17", documentArns: [] },
+    });
     const everything: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
     const hostArn = "arn:aws:ec2:us-west-2:123456789012:instance/i-0a1b2c3d4e5f60718";
     const otherArn = "arn:aws:ec2:us-west-2:123456789012:instance/i-0f0e0d0c0b0a09080";

@@ -3,12 +3,13 @@
 // an explicit Deny wins, otherwise some Allow must match action, resource and every condition.
 // Action names match case-insensitively with * and ? wildcards, resources case-sensitively;
 // condition keys are case-insensitive. Supported operators: StringEquals, StringLike, ArnEquals,
-// ArnLike and their Not forms (StringNotEquals, ...), Bool, each with an IfExists suffix and
-// optionally under ForAllValues:/ForAnyValue:; an operator it does not know fails the test rather
-// than guessing. A service control policy is evaluated the same way, as one more policy whose
+// ArnLike and their Not forms (StringNotEquals, ...), Bool, IpAddress and NotIpAddress (IPv4 CIDR),
+// each with an IfExists suffix and optionally under ForAllValues:/ForAnyValue:; an operator it does
+// not know fails the test rather than guessing. A service control policy is evaluated the same way, as one more policy whose
 // Deny wins (the request's context then carries aws:PrincipalArn).
 // (IAM User Guide: "Policy evaluation logic", "IAM JSON policy elements: Condition operators".)
 import type { PolicyDocument } from "../../components/iamPolicies";
+import { containsAddress, parseCidr } from "../../lib/cidr";
 
 /** One request as IAM authorizes it: an action on one resource, with the request's context keys. */
 export interface IamRequest {
@@ -34,6 +35,7 @@ function matchOne(operator: string, actual: string, expected: string): boolean {
         case "StringEquals": case "ArnEquals": return actual === expected;
         case "StringLike": case "ArnLike": return wildcard(expected).test(actual);
         case "Bool": return actual.toLowerCase() === expected.toLowerCase();
+        case "IpAddress": return containsAddress(parseCidr(expected.includes("/") ? expected : `${expected}/32`), actual);
         default: throw new Error(`iam evaluator: unsupported condition operator ${operator}`);
     }
 }
@@ -43,7 +45,7 @@ function conditionHolds(qualifiedOperator: string, key: string, expected: string
     // ...IfExists: true when the key is absent, the operator otherwise.
     const ifExists = qualified.endsWith("IfExists");
     const operator = ifExists ? qualified.slice(0, -"IfExists".length) : qualified;
-    const negated = /^(String|Arn)Not/.test(operator);
+    const negated = /^(String|Arn)Not|^NotIpAddress$/.test(operator);
     const base = negated ? operator.replace("Not", "") : operator;
     const actual = contextValue(context, key);
     if (ifExists && actual === undefined) return true;

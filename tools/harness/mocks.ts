@@ -71,6 +71,11 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 const kubeconfig = { apiVersion: "v1", kind: "Config", clusters: [{ name, cluster: { server: this.endpoint(name) } }] };
                 return { id: undefined, state: { kubeconfig, kubeconfigJson: JSON.stringify(kubeconfig), oidcIssuer: issuer, oidcProviderUrl: `https://${issuer}`, oidcProviderArn: `arn:aws:iam::${mockAccountId}:oidc-provider/${issuer}` } };
             }
+            case "aws:ec2/instance:Instance": {
+                // The provider reports the primary private IPv4 address (privateIp); the mock does not know the subnet's range.
+                const octets = [0, 2, 4].map((i) => parseInt(digest(key, 6).slice(i, i + 2), 16));
+                return { id, state: { ...inputs, arn, ...(inputs.name === undefined ? { name: physicalName } : {}), privateIp: `10.${octets[0]}.${octets[1]}.${Math.max(4, octets[2])}` } };
+            }
             case "aws:iam/role:Role":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:aws:iam::${mockAccountId}:role/${physicalName}` } };
             case "aws:iam/instanceProfile:InstanceProfile":
