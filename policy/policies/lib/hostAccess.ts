@@ -2,7 +2,7 @@
 // host's network, process and IPC namespaces. Pure.
 
 import { get, list, path, str } from "./values";
-import { windowsOptionsSites } from "./workloads";
+import { CONTAINER_LISTS, windowsOptionsSites } from "./workloads";
 
 export type HostAccess = "hostProcess" | "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
 
@@ -11,12 +11,6 @@ export interface HostAccessFinding {
     /** `pod`, `container agent`, `initContainer setup`, `ephemeralContainer debugger`. */
     where: string;
 }
-
-const CONTAINER_LISTS: readonly [string, string][] = [
-    ["containers", "container"],
-    ["initContainers", "initContainer"],
-    ["ephemeralContainers", "ephemeralContainer"],
-];
 
 /**
  * Every host access a pod spec asks for. Only `true` counts: absent, false and values not known

@@ -27,7 +27,8 @@ export interface WindowsOptionsSite {
     windowsOptions: unknown;
 }
 
-const CONTAINER_LISTS: readonly [string, string][] = [
+/** The pod spec's container lists, and how messages name one of their containers. */
+export const CONTAINER_LISTS: readonly [string, string][] = [
     ["containers", "container"],
     ["initContainers", "initContainer"],
     ["ephemeralContainers", "ephemeralContainer"],

@@ -1,0 +1,62 @@
+// The policy pack cannot import settings/ (it runs on its own, on plans of any stack), so it keeps
+// its own defaults for what eks-gmsa makes. Each must stay what the program derives from its own
+// default settings, and policy/policy-config.json (which writes them out for review) must say the
+// same: a change on one side alone fails here.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { parseSettings } from "../settings/validate";
+import { webhookExemptNamespaces } from "../settings/webhookScope";
+import { defaultPackDir, startPolicyPack, type PackSession } from "../tools/policy/analyzer";
+
+let pack: PackSession;
+before(async () => { pack = await startPolicyPack(defaultPackDir); });
+after(async () => { await pack?.close(); });
+
+/** A gMSA stack that sets none of the keys whose defaults are compared here. */
+function defaultSettings() {
+    const values: Record<string, string> = {
+        "aws:region": "us-west-2",
+        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
+        "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
+        "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
+        "eks-gmsa:activeDirectory": JSON.stringify({
+            domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"],
+            domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+        }),
+        "eks-gmsa:gmsa": JSON.stringify({
+            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
+            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+        }),
+        "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
+    };
+    const r = parseSettings({ stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] });
+    assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+    return r.settings;
+}
+
+/** The default of a policy's config property, as the pack serves it (the Pulumi CLI fills these in). */
+function packDefault(policy: string, property: string): unknown {
+    const info = pack.info.policies.find((p) => p.name === policy);
+    assert.ok(info?.configSchema, `${policy} has a config schema`);
+    return (info.configSchema.properties[property] as { default?: unknown }).default;
+}
+
+const projectConfig = () => JSON.parse(fs.readFileSync(path.join(defaultPackDir, "policy-config.json"), "utf8")) as Record<string, Record<string, unknown>>;
+const sorted = (v: unknown) => (Array.isArray(v) ? [...v].sort() : v);
+
+describe("the pack's defaults are the program's defaults", () => {
+    test("skippedNamespaces: the namespaces the webhook skips, webhookExemptNamespaces(webhook namespace, cert-manager namespace)", () => {
+        const s = defaultSettings();
+        const derived = webhookExemptNamespaces(s.gmsa!.webhook.namespace, s.gmsa!.certManager.namespace);
+        assert.deepEqual(sorted(packDefault("gmsa-webhook-skipped-namespace", "skippedNamespaces")), sorted(derived));
+        assert.deepEqual(sorted(projectConfig()["gmsa-webhook-skipped-namespace"].skippedNamespaces), sorted(derived));
+    });
+
+    test("hostProcessNamespaces: eks-gmsa:windowsNodes.hostProcessNamespaces (which the cluster's admission policy reads)", () => {
+        const s = defaultSettings();
+        assert.deepEqual(sorted(packDefault("pod-host-access-allowlist", "hostProcessNamespaces")), sorted([...s.windowsNodes.hostProcessNamespaces]));
+        assert.deepEqual(sorted(projectConfig()["pod-host-access-allowlist"].hostProcessNamespaces), sorted([...s.windowsNodes.hostProcessNamespaces]));
+    });
+});
