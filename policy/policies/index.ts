@@ -6,11 +6,13 @@ import { gmsaCredspecWellFormed } from "./gmsaCredspec";
 import { gmsaWebhookSkippedNamespace } from "./gmsaNamespaces";
 import { gmsaContainerCredspecMatchesPod, gmsaNoInlineCredspec, gmsaWindowsNodeSelector } from "./gmsaPods";
 import { gmsaNoClusterWideBinding, gmsaRbacScoped } from "./gmsaRbac";
-import { gmsaCredspecExists, gmsaWebhookPresent, gmsaWorkloadAuthorized } from "./gmsaStack";
+import { gmsaAuthorizationDeferred, gmsaWorkloadAuthorized } from "./gmsaAuthorization";
+import { gmsaCredspecExists, gmsaWebhookPresent } from "./gmsaStack";
 import { podHostAccessAllowlist } from "./podHostAccess";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     gmsaWorkloadAuthorized,
+    gmsaAuthorizationDeferred,
     gmsaCredspecExists,
     gmsaRbacScoped,
     gmsaNoClusterWideBinding,

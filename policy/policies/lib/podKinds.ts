@@ -2,8 +2,8 @@
 // their *Patch types at a fixed path; any other Kubernetes kind (custom resources such as an Argo
 // Rollout, Lists) by a bounded scan of its inputs. Pure.
 
-import { scanForPodSpecs, type StraySetting } from "./podScan";
-import { kubeKind, kubeLabel, kubeMeta, obj, path, type Obj } from "./values";
+import { scanForPodSpecs, type HiddenValue, type StraySetting } from "./podScan";
+import { kubeKind, kubeLabel, kubeMeta, obj, opaqueKind, path, type Obj } from "./values";
 
 /** The built-in kinds that hold a pod spec. */
 export type BaseWorkloadKind =
@@ -101,6 +101,8 @@ export interface Workload {
     namespace: string;
     /** True when that namespace is unknown or secret: it cannot be judged. */
     namespaceUnknown: boolean;
+    /** True when that is because it is a secret (the offline plan's placeholder). */
+    namespaceSecret: boolean;
     /** `Deployment web/gmsa-sample-iis`, `Rollout web/canary (pod spec at spec.template.spec)`, for messages. */
     readonly label: string;
     podSpec?: Obj;
@@ -108,6 +110,18 @@ export interface Workload {
     at: string;
     /** A *Patch: what it leaves out keeps the live object's value, which the pack cannot see. */
     patch: boolean;
+    /** The pod spec, or the object holding it, is one secret or unknown value (`at`: where). */
+    opaquePodSpec?: { at: string; kind: "secret" | "unknown" };
+}
+
+/** The first step of a built-in kind's pod spec path that is a secret or unknown value. */
+function opaqueStep(props: unknown, steps: readonly string[]): Workload["opaquePodSpec"] {
+    for (let i = 1; i <= steps.length; i++) {
+        const kind = opaqueKind(path(props, ...steps.slice(0, i)));
+        if (kind) return { at: steps.slice(0, i).join("."), kind };
+        if (path(props, ...steps.slice(0, i)) === undefined) return undefined;
+    }
+    return undefined;
 }
 
 /** The workload a built-in kind (or its *Patch) makes, else undefined. */
@@ -116,11 +130,13 @@ export function workloadOf(type: unknown, props: unknown, urn: unknown): Workloa
     if (!k) return undefined;
     const kind: string = k.patch ? `${k.base}Patch` : k.base;
     const m = kubeMeta(props);
+    const opaquePodSpec = opaqueStep(props, POD_SPEC_PATH[k.base]);
     return {
         kind,
         name: m.name,
         namespace: m.namespace ?? "default",
         namespaceUnknown: m.namespaceUnknown,
+        namespaceSecret: m.namespaceSecret,
         // Computed when a message needs it (most workloads never do).
         get label() {
             return kubeLabel(kind, props, urn, true);
@@ -128,6 +144,7 @@ export function workloadOf(type: unknown, props: unknown, urn: unknown): Workloa
         podSpec: obj(path(props, ...POD_SPEC_PATH[k.base])),
         at: POD_SPEC_PATH[k.base].join("."),
         patch: k.patch,
+        ...(opaquePodSpec ? { opaquePodSpec } : {}),
     };
 }
 
@@ -136,13 +153,15 @@ export interface ResourceWorkloads {
     workloads: Workload[];
     /** With the namespace resolved as for workloads. */
     strays: (StraySetting & { namespace: string })[];
+    /** Pod templates or their parts given as one secret or unknown value, outside any readable pod spec. */
+    hidden: (HiddenValue & { namespace: string })[];
     /** Set when the scan hit a limit (what was not inspected). */
     incomplete?: string;
     /** `Rollout web/canary`, for messages about the resource as a whole. */
     readonly label: string;
 }
 
-const NONE: ResourceWorkloads = { workloads: [], strays: [], label: "" };
+const NONE: ResourceWorkloads = { workloads: [], strays: [], hidden: [], label: "" };
 
 /**
  * Every workload a Kubernetes resource makes: a built-in kind at its fixed path, or, for any
@@ -153,15 +172,16 @@ export function workloadsOf(type: unknown, props: unknown, urn: unknown): Resour
     if (!k || COMPONENT_GROUPS.has(k.group)) return NONE;
     const known = workloadOf(type, props, urn);
     const label = () => kubeLabel(k.kind, props, urn, true);
-    if (known) return { workloads: [known], strays: [], get label() { return label(); } };
+    if (known) return { workloads: [known], strays: [], hidden: [], get label() { return label(); } };
     if (!mayHoldPodSpecs(k)) return NONE;
     const scan = scanForPodSpecs(props);
     const m = kubeMeta(props);
     const patch = k.kind.endsWith("Patch");
     // A Kubernetes object nested in the inputs (an item of a List) names its own namespace, else the resource's applies.
-    const namespaceOf = (found: { namespace?: string; namespaceUnknown: boolean }) => ({
+    const namespaceOf = (found: { namespace?: string; namespaceUnknown: boolean; namespaceSecret: boolean }) => ({
         namespace: found.namespace ?? (found.namespaceUnknown ? undefined : m.namespace) ?? "default",
         namespaceUnknown: found.namespaceUnknown || (found.namespace === undefined && m.namespaceUnknown),
+        namespaceSecret: found.namespaceSecret || (found.namespace === undefined && !found.namespaceUnknown && m.namespaceSecret),
     });
     const workloads = scan.podSpecs.map((found): Workload => {
         return {
@@ -177,5 +197,6 @@ export function workloadsOf(type: unknown, props: unknown, urn: unknown): Resour
         };
     });
     const strays = scan.strays.map((s) => ({ ...s, ...namespaceOf(s) }));
-    return { workloads, strays, ...(scan.incomplete ? { incomplete: scan.incomplete } : {}), get label() { return label(); } };
+    const hidden = scan.hidden.map((h) => ({ ...h, ...namespaceOf(h) }));
+    return { workloads, strays, hidden, ...(scan.incomplete ? { incomplete: scan.incomplete } : {}), get label() { return label(); } };
 }

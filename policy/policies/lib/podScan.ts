@@ -2,7 +2,7 @@
 // pack has no fixed path for. Iterative and bounded: no input can overflow the stack or run long.
 // Pure.
 
-import { isOpaque, obj, str, type Obj } from "./values";
+import { isOpaque, isSecret, obj, opaqueKind, str, type Obj } from "./values";
 
 /**
  * How far a scan goes. Above both: the API server refuses objects larger than etcd's request
@@ -19,6 +19,7 @@ export interface FoundPodSpec {
     /** metadata.namespace of the innermost enclosing Kubernetes object (one with kind and metadata). */
     namespace?: string;
     namespaceUnknown: boolean;
+    namespaceSecret: boolean;
 }
 
 /** The settings a stray windowsOptions or securityContext may carry that the policies care about. */
@@ -31,11 +32,28 @@ export interface StraySetting {
     at: string;
     namespace?: string;
     namespaceUnknown: boolean;
+    namespaceSecret: boolean;
+    /** The value is the secret placeholder (counted as set: a secret must not hide it). */
+    secret?: true;
+}
+
+/**
+ * A pod template, pod spec, container list or security context outside any readable pod spec,
+ * given as one secret or unknown value: whatever it holds cannot be read.
+ */
+export interface HiddenValue {
+    /** e.g. `spec.template`, `spec.workerTemplate.spec`. */
+    at: string;
+    kind: "secret" | "unknown";
+    namespace?: string;
+    namespaceUnknown: boolean;
+    namespaceSecret: boolean;
 }
 
 export interface PodScan {
     podSpecs: FoundPodSpec[];
     strays: StraySetting[];
+    hidden: HiddenValue[];
     /** Set when a limit was hit: what was not inspected. */
     incomplete?: string;
 }
@@ -47,6 +65,7 @@ interface Frame {
     depth: number;
     namespace: string | undefined;
     namespaceUnknown: boolean;
+    namespaceSecret: boolean;
 }
 
 function pathOf(frame: Frame): string {
@@ -84,25 +103,42 @@ function isPodSpec(o: Obj, frame: Frame): boolean {
 }
 
 const isNamed = (v: unknown) => (typeof v === "string" && v !== "") || isOpaque(v);
+/** A host-access switch that is on, or hidden by a secret (which counts as on). */
+const isOn = (v: unknown) => v === true || isSecret(v);
 
 function straysOf(o: Obj, frame: Frame, out: StraySetting[]): void {
     const at = () => pathOf(frame);
-    const add = (field: StrayField) => out.push({ field, at: at(), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown });
+    const add = (field: StrayField, value: unknown) => out.push({
+        field, at: at(), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret, ...(isSecret(value) ? { secret: true as const } : {}),
+    });
     if (frame.key === "windowsOptions") {
-        if (isNamed(read(o, "gmsaCredentialSpecName"))) add("gmsaCredentialSpecName");
-        if (isNamed(read(o, "gmsaCredentialSpec"))) add("gmsaCredentialSpec");
-        if (read(o, "hostProcess") === true) add("hostProcess");
+        for (const field of ["gmsaCredentialSpecName", "gmsaCredentialSpec"] as const) {
+            const v = read(o, field);
+            if (isNamed(v)) add(field, v);
+        }
+        if (isOn(read(o, "hostProcess"))) add("hostProcess", read(o, "hostProcess"));
     }
-    if (frame.key === "securityContext" && read(o, "privileged") === true) add("privileged");
+    if (frame.key === "securityContext" && isOn(read(o, "privileged"))) add("privileged", read(o, "privileged"));
     for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
-        if (read(o, field) === true) add(field);
+        if (isOn(read(o, field))) add(field, read(o, field));
     }
+}
+
+/** Keys whose value is a pod template, a pod spec's parts or a security context in every kind that has them. */
+const STRUCTURAL_KEYS = new Set(["template", "jobTemplate", "containers", "initContainers", "ephemeralContainers", "securityContext", "windowsOptions"]);
+
+/** A secret or unknown value where a pod template or its parts belong. */
+function hiddenOf(frame: Frame): HiddenValue | undefined {
+    const kind = opaqueKind(frame.value);
+    if (!kind || typeof frame.key !== "string") return undefined;
+    const structural = STRUCTURAL_KEYS.has(frame.key) || (frame.key === "spec" && frame.parent?.key === "template");
+    return structural ? { at: pathOf(frame), kind, namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret } : undefined;
 }
 
 /** Every pod spec in `props`, and every gMSA or host-access setting outside them. */
 export function scanForPodSpecs(props: unknown, limits = SCAN_LIMITS): PodScan {
-    const scan: PodScan = { podSpecs: [], strays: [] };
-    const stack: Frame[] = [{ value: props, key: undefined, parent: undefined, depth: 0, namespace: undefined, namespaceUnknown: false }];
+    const scan: PodScan = { podSpecs: [], strays: [], hidden: [] };
+    const stack: Frame[] = [{ value: props, key: undefined, parent: undefined, depth: 0, namespace: undefined, namespaceUnknown: false, namespaceSecret: false }];
     let values = 0;
     let tooDeep: string | undefined;
     while (stack.length > 0) {
@@ -112,34 +148,41 @@ export function scanForPodSpecs(props: unknown, limits = SCAN_LIMITS): PodScan {
             break;
         }
         const v = frame.value;
-        if (typeof v !== "object" || v === null) continue;
+        if (typeof v !== "object" || v === null) {
+            const hidden = hiddenOf(frame);
+            if (hidden) scan.hidden.push(hidden);
+            continue;
+        }
         if (frame.depth >= limits.maxDepth) {
             const at = pathOf(frame);
             tooDeep ??= `it nests values deeper than ${limits.maxDepth} levels (first at ${at.length > 80 ? `${at.slice(0, Math.max(at.lastIndexOf(".", 80), 1))}…` : at})`;
             continue;
         }
         const children: Frame[] = [];
-        const child = (value: unknown, key: string | number, namespace = frame.namespace, namespaceUnknown = frame.namespaceUnknown) =>
-            children.push({ value, key, parent: frame, depth: frame.depth + 1, namespace, namespaceUnknown });
+        const child = (value: unknown, key: string | number, namespace = frame.namespace, namespaceUnknown = frame.namespaceUnknown, namespaceSecret = frame.namespaceSecret) =>
+            children.push({ value, key, parent: frame, depth: frame.depth + 1, namespace, namespaceUnknown, namespaceSecret });
         if (Array.isArray(v)) {
             v.forEach((e, i) => child(e, i));
         } else {
             const o = v as Obj;
             if (isPodSpec(o, frame)) {
-                scan.podSpecs.push({ podSpec: o, at: pathOf(frame), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown });
+                scan.podSpecs.push({ podSpec: o, at: pathOf(frame), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret });
                 continue;
             }
             straysOf(o, frame, scan.strays);
             // A Kubernetes object (kind and metadata) sets the namespace of what it holds.
             let namespace = frame.namespace;
             let namespaceUnknown = frame.namespaceUnknown;
-            const metadata = obj(read(o, "metadata"));
-            if (metadata && typeof read(o, "kind") === "string") {
-                const ns = read(metadata, "namespace");
+            let namespaceSecret = frame.namespaceSecret;
+            const rawMetadata = read(o, "metadata");
+            if ((obj(rawMetadata) || isOpaque(rawMetadata)) && typeof read(o, "kind") === "string") {
+                // metadata given as one opaque value hides the namespace too.
+                const ns = isOpaque(rawMetadata) ? rawMetadata : read(obj(rawMetadata)!, "namespace");
                 namespace = str(ns);
                 namespaceUnknown = isOpaque(ns);
+                namespaceSecret = isSecret(ns);
             }
-            for (const key of keysOf(o)) child(read(o, key), key, namespace, namespaceUnknown);
+            for (const key of keysOf(o)) child(read(o, key), key, namespace, namespaceUnknown, namespaceSecret);
         }
         // Depth first, in document order.
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);

@@ -7,7 +7,7 @@
 // system:serviceaccount:<ns>:<name>, in the groups system:serviceaccounts,
 // system:serviceaccounts:<ns> and system:authenticated.
 
-import { get, isOpaque, kubeKind, kubeLabel, kubeMeta, list, obj, path, str, strings, type Obj } from "./values";
+import { get, isOpaque, isSecret, kubeKind, kubeLabel, kubeMeta, list, obj, path, str, strings, type Obj } from "./values";
 
 export const GMSA_API_GROUP = "windows.k8s.io";
 export const GMSA_RESOURCE = "gmsacredentialspecs";
@@ -243,7 +243,13 @@ export function subjectPrincipals(subject: unknown, bindingNamespace: string | u
     return [];
 }
 
-interface UncertainBinding {
+export interface UncertainBinding {
+    /** `RoleBinding web/b`, for messages. */
+    readonly label: string;
+    /** Which parts cannot be read: `metadata.namespace`, `subjects`, `roleRef.name`, `the rules of ClusterRole x`. */
+    parts: string[];
+    /** Some of them are secrets (the offline plan's placeholder), not values computed at deployment. */
+    secret: boolean;
     cluster: boolean;
     /** RoleBinding namespace; undefined when not known yet (or for a ClusterRoleBinding). */
     scope?: string;
@@ -254,13 +260,18 @@ interface UncertainBinding {
     grant?: Grant;
 }
 
-/** Rules (or parts of them) not known yet. */
-function rulesOpaque(rules: unknown[]): boolean {
-    return rules.some((rule) => isOpaque(rule)
+/** Rules (or parts of them) not known yet, or secret (`test` picks which). */
+function rulesOpaque(rules: unknown[], test: (v: unknown) => boolean = isOpaque): boolean {
+    return rules.some((rule) => test(rule)
         || ["apiGroups", "resources", "verbs", "resourceNames"].some((k) => {
             const v = get(rule, k);
-            return isOpaque(v) || (Array.isArray(v) && v.some(isOpaque));
+            return test(v) || (Array.isArray(v) && v.some(test));
         }));
+}
+
+/** A binding's subjects list, or one of its subjects' kind, name or namespace, passes `test`. */
+function subjectsMatch(raw: unknown, subjects: unknown[], test: (v: unknown) => boolean): boolean {
+    return test(raw) || subjects.some((sub) => test(sub) || test(get(sub, "kind")) || test(get(sub, "name")) || test(get(sub, "namespace")));
 }
 
 export class RbacIndex {
@@ -384,14 +395,26 @@ export class RbacIndex {
         };
         this.bindings.push(record);
 
-        // Parts not known yet (preview of computed names): remember what the binding might grant.
+        // Parts not known yet (preview of computed names) or secret: remember what the binding might grant.
         const rawSubjects = get(r.props, "subjects");
-        const subjectsUnknown = isOpaque(rawSubjects) || record.subjects.some((sub) =>
-            isOpaque(sub) || isOpaque(get(sub, "kind")) || isOpaque(get(sub, "name")) || isOpaque(get(sub, "namespace"))
-            || (scopeUnknown && get(sub, "kind") === "ServiceAccount" && get(sub, "namespace") === undefined));
+        const subjectsUnknown = subjectsMatch(rawSubjects, record.subjects, isOpaque) || record.subjects.some((sub) =>
+            scopeUnknown && get(sub, "kind") === "ServiceAccount" && get(sub, "namespace") === undefined);
         const roleUnknown = (role === undefined && isOpaque(roleRefName)) || (role !== undefined && rulesOpaque(role.rules));
         if (scopeUnknown || subjectsUnknown || roleUnknown) {
+            const parts = [
+                ...(scopeUnknown ? ["metadata.namespace"] : []),
+                ...(subjectsUnknown ? ["subjects"] : []),
+                ...(role === undefined && isOpaque(roleRefName) ? ["roleRef.name"] : []),
+                ...(role !== undefined && rulesOpaque(role.rules) ? [`the rules of ${role.label}`] : []),
+            ];
+            const secret = (scopeUnknown && m.namespaceSecret) || subjectsMatch(rawSubjects, record.subjects, isSecret)
+                || (role === undefined && isSecret(roleRefName)) || (role !== undefined && rulesOpaque(role.rules, isSecret));
             this.uncertain.push({
+                get label() {
+                    return record.label;
+                },
+                parts,
+                secret,
                 cluster: kind === "ClusterRoleBinding",
                 scope: namespace,
                 principals: new Set(record.subjects.flatMap((sub) => subjectPrincipals(sub, namespace))),
@@ -433,8 +456,13 @@ export class RbacIndex {
      * not report what only a value computed at deployment decides.
      */
     mightAuthorize(namespace: string, serviceAccount: string, credentialSpec: string): boolean {
+        return this.uncertainGrantors(namespace, serviceAccount, credentialSpec).length > 0;
+    }
+
+    /** The bindings with parts not known yet, or secret, that could grant it. */
+    uncertainGrantors(namespace: string, serviceAccount: string, credentialSpec: string): UncertainBinding[] {
         const principals = [saKey(namespace, serviceAccount), nsGroupKey(namespace), ALL_SA_KEY];
-        return this.uncertain.some((u) =>
+        return this.uncertain.filter((u) =>
             (u.cluster || u.scope === undefined || u.scope === namespace)
             && (u.grant === undefined || grantCovers(u.grant, credentialSpec))
             && (u.anySubject || principals.some((p) => u.principals.has(p))));

@@ -3,15 +3,19 @@
 
 import { RbacIndex, type ResourceLike } from "./rbac";
 import { get, isKube, kubeKind, kubeLabel, kubeMeta, path, plainProps, str, urnName } from "./values";
-import { credentialSpecNames, serviceAccountOf, usesGmsa, workloadsOf, type ResourceWorkloads, type Workload } from "./workloads";
+import { credentialSpecNames, opaqueGmsaParts, serviceAccountOf, usesGmsa, workloadsOf, type OpaquePart, type ResourceWorkloads, type Workload } from "./workloads";
 
 export interface WorkloadFacts extends Workload {
     urn: string;
     /** Distinct known credential spec names referenced (pod level and containers). */
     credentialSpecs: string[];
     serviceAccount: string;
-    /** The service account name is not known yet: authorization cannot be judged. */
+    /** The service account name cannot be read (unknown or secret): authorization cannot be judged. */
     serviceAccountUnknown: boolean;
+    /** ... because it is a secret. */
+    serviceAccountSecret: boolean;
+    /** gMSA names, or the objects holding them, that cannot be read (see opaqueGmsaParts). */
+    opaqueParts: OpaquePart[];
     /** The pod sets no service account and runs as "default". */
     serviceAccountDefaulted: boolean;
     /** Names (possibly by a value not known yet) or inlines a credential spec. */
@@ -24,6 +28,8 @@ export interface UnjudgedResource {
     label: string;
     /** gMSA fields outside any pod spec the pack can read, with their namespace. */
     strays: ResourceWorkloads["strays"];
+    /** Pod templates or their parts given as one secret or unknown value. */
+    hidden: ResourceWorkloads["hidden"];
     incomplete?: string;
 }
 
@@ -124,15 +130,17 @@ function addResource(facts: GmsaFacts, r: ResourceLike): void {
         wf.credentialSpecs = names;
         wf.serviceAccount = sa.name;
         wf.serviceAccountUnknown = sa.unknown;
+        wf.serviceAccountSecret = sa.secret === true;
+        wf.opaqueParts = opaqueGmsaParts(w.podSpec);
         wf.serviceAccountDefaulted = sa.defaulted;
         wf.usesGmsa = names.length > 0 || usesGmsa(w.podSpec);
         facts.workloads.push(wf);
     }
     const strays = found.strays.filter((s) => s.field === "gmsaCredentialSpecName" || s.field === "gmsaCredentialSpec");
-    if (strays.length > 0 || found.incomplete) {
-        facts.unjudged.push({ urn: r.urn, label: found.label, strays, ...(found.incomplete ? { incomplete: found.incomplete } : {}) });
+    if (strays.length > 0 || found.hidden.length > 0 || found.incomplete) {
+        facts.unjudged.push({ urn: r.urn, label: found.label, strays, hidden: found.hidden, ...(found.incomplete ? { incomplete: found.incomplete } : {}) });
     }
-    if (found.workloads.length > 0 || found.strays.length > 0) return;
+    if (found.workloads.length > 0 || found.strays.length > 0 || found.hidden.length > 0) return;
     if (isKube(r.type, "windows.k8s.io", "GMSACredentialSpec")) {
         const m = kubeMeta(r.props);
         if (m.name !== undefined) facts.credentialSpecNames.add(m.name);

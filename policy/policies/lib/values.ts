@@ -35,6 +35,16 @@ export function isOpaque(v: unknown): boolean {
     return isUnknown(v) || isSecret(v);
 }
 
+/**
+ * Why a value cannot be judged: "secret" (the offline plan's placeholder; a pull request from a
+ * fork only ever gets that plan), "unknown" (computed at deployment), else undefined.
+ */
+export function opaqueKind(v: unknown): "secret" | "unknown" | undefined {
+    if (isSecret(v)) return "secret";
+    if (isUnknown(v)) return "unknown";
+    return undefined;
+}
+
 export type Obj = Record<string, unknown>;
 
 /** The value if it is a plain object (not an array, not null), else undefined. */
@@ -166,11 +176,16 @@ export function isKube(type: unknown, group: string, kind: string): boolean {
     return k !== undefined && k.group === group && k.kind === kind;
 }
 
-/** metadata.name and metadata.namespace of a Kubernetes object (namespace undefined when absent). */
-export function kubeMeta(props: unknown): { name?: string; namespace?: string; nameUnknown: boolean; namespaceUnknown: boolean } {
-    const name = path(props, "metadata", "name");
-    const namespace = path(props, "metadata", "namespace");
-    return { name: str(name), namespace: str(namespace), nameUnknown: isOpaque(name), namespaceUnknown: isOpaque(namespace) };
+/**
+ * metadata.name and metadata.namespace of a Kubernetes object (namespace undefined when absent).
+ * `namespaceUnknown` covers both kinds of opaque value; `namespaceSecret` the secret placeholder.
+ */
+export function kubeMeta(props: unknown): { name?: string; namespace?: string; nameUnknown: boolean; namespaceUnknown: boolean; namespaceSecret: boolean } {
+    const metadata = get(props, "metadata");
+    // metadata given as one opaque value hides both.
+    const name = isOpaque(metadata) ? metadata : get(metadata, "name");
+    const namespace = isOpaque(metadata) ? metadata : get(metadata, "namespace");
+    return { name: str(name), namespace: str(namespace), nameUnknown: isOpaque(name), namespaceUnknown: isOpaque(namespace), namespaceSecret: isSecret(namespace) };
 }
 
 /**

@@ -1,18 +1,19 @@
 // Pod specs: which credential spec they name, where, as which service account, on which nodes.
 // Which resources hold pod specs, and where, is in podKinds. Pure.
 
-import { get, isOpaque, list, path, str } from "./values";
+import { get, isOpaque, list, opaqueKind, path, str } from "./values";
 
 export { podSpecOf, workloadKind, workloadOf, workloadsOf, type ResourceWorkloads, type Workload, type WorkloadKind } from "./podKinds";
 
 /**
  * The service account a pod runs as: serviceAccountName, else the deprecated serviceAccount, else
- * "default". `unknown` when the name is not known yet (the pod's identity cannot be judged).
+ * "default". `unknown` when the name cannot be read (the pod's identity cannot be judged), with
+ * `secret` when that is because it is a secret.
  */
-export function serviceAccountOf(podSpec: unknown): { name: string; unknown: boolean; defaulted: boolean } {
+export function serviceAccountOf(podSpec: unknown): { name: string; unknown: boolean; defaulted: boolean; secret?: true } {
     for (const key of ["serviceAccountName", "serviceAccount"]) {
         const v = get(podSpec, key);
-        if (isOpaque(v)) return { name: String(v), unknown: true, defaulted: false };
+        if (isOpaque(v)) return { name: String(v), unknown: true, defaulted: false, ...(opaqueKind(v) === "secret" ? { secret: true as const } : {}) };
         const s = str(v);
         if (s) return { name: s, unknown: false, defaulted: false };
     }
@@ -34,6 +35,9 @@ export const CONTAINER_LISTS: readonly [string, string][] = [
     ["ephemeralContainers", "ephemeralContainer"],
 ];
 
+/** `container iis`, `initContainer #0` (by index when it has no name). */
+export const containerLabel = (noun: string, container: unknown, index: number) => `${noun} ${str(get(container, "name")) ?? `#${index}`}`;
+
 /** Pod-level windowsOptions, then every container's, init container's and ephemeral container's. */
 export function windowsOptionsSites(podSpec: unknown): WindowsOptionsSite[] {
     const sites: WindowsOptionsSite[] = [];
@@ -43,7 +47,7 @@ export function windowsOptionsSites(podSpec: unknown): WindowsOptionsSite[] {
         list(get(podSpec, key)).forEach((c, i) => {
             const wo = path(c, "securityContext", "windowsOptions");
             if (wo === undefined) return;
-            sites.push({ where: `${noun} ${str(get(c, "name")) ?? `#${i}`}`, windowsOptions: wo });
+            sites.push({ where: containerLabel(noun, c, i), windowsOptions: wo });
         });
     }
     return sites;
@@ -74,6 +78,44 @@ export function credentialSpecNames(podSpec: unknown): string[] {
         if (r.name !== undefined && !names.includes(r.name)) names.push(r.name);
     }
     return names;
+}
+
+/** A value this pack cannot read where it decides whether, or as whom, a pod uses a gMSA. */
+export interface OpaquePart {
+    /** `windowsOptions.gmsaCredentialSpecName (initContainer setup)`, `securityContext (pod)`, `initContainers`. */
+    what: string;
+    kind: "secret" | "unknown";
+}
+
+/**
+ * The places in a pod spec where a gMSA name, or the object or list that would hold one, is a
+ * secret or not known yet: the pod's securityContext and its windowsOptions, each container list,
+ * container and container securityContext/windowsOptions, and gmsaCredentialSpecName itself.
+ * (Contents, gmsaCredentialSpec, are refused whatever their value.)
+ */
+export function opaqueGmsaParts(podSpec: unknown): OpaquePart[] {
+    const parts: OpaquePart[] = [];
+    const add = (v: unknown, what: string) => {
+        const kind = opaqueKind(v);
+        if (kind) parts.push({ what, kind });
+        return kind !== undefined;
+    };
+    const options = (holder: unknown, where: string) => {
+        const sc = get(holder, "securityContext");
+        if (add(sc, `securityContext (${where})`)) return;
+        const wo = get(sc, "windowsOptions");
+        if (add(wo, `securityContext.windowsOptions (${where})`)) return;
+        add(get(wo, "gmsaCredentialSpecName"), `windowsOptions.gmsaCredentialSpecName (${where})`);
+    };
+    options(podSpec, "pod");
+    for (const [key, noun] of CONTAINER_LISTS) {
+        const l = get(podSpec, key);
+        if (add(l, key)) continue;
+        list(l).forEach((c, i) => {
+            if (!add(c, `${key}[${i}]`)) options(c, containerLabel(noun, c, i));
+        });
+    }
+    return parts;
 }
 
 /** Where inline credential spec contents (windowsOptions.gmsaCredentialSpec) are set. */
@@ -121,7 +163,7 @@ export function containerCredspecMismatches(podSpec: unknown): ContainerCredspec
                 const podValue = get(podOptions, field);
                 if (isOpaque(value) || isOpaque(podValue)) continue;
                 if (isSet(podValue) && value === podValue) continue;
-                out.push({ where: `${noun} ${str(get(c, "name")) ?? `#${i}`}`, field, value, podValue: isSet(podValue) ? podValue : undefined });
+                out.push({ where: containerLabel(noun, c, i), field, value, podValue: isSet(podValue) ? podValue : undefined });
             }
         });
     }
