@@ -27,7 +27,7 @@ describe("npm run plan runs the policy pack", () => {
         assert.match(planRun.stdout, /policy eks-gmsa@0\.2\.0 on dev \(\d+ resources, 14 policies\): PASSED/);
         const report = JSON.parse(fs.readFileSync(path.join(projectRoot, "out", "dev", "policy-report.json"), "utf8"));
         assert.equal(report.passed, true);
-        assert.equal(report.policies.length, 14);
+        assert.equal(report.policies.length, 16);
         assert.deepEqual(report.summary, { mandatory: 0, advisory: 0 });
     });
 

@@ -637,7 +637,7 @@ describe("policies", () => {
         assert.deepEqual(policies.map((p) => p.name), [
             "gmsa-workload-authorized", "gmsa-authorization-deferred", "gmsa-credspec-exists", "gmsa-rbac-scoped", "gmsa-no-cluster-wide-binding", "gmsa-no-inline-credspec",
             "gmsa-windows-node-selector", "gmsa-credspec-well-formed", "gmsa-webhook-present", "gmsa-container-credspec-matches-pod", "gmsa-webhook-skipped-namespace",
-            "pod-host-access-allowlist", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist",
+            "pod-host-access-allowlist", "helm-release-values-allowlist", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist",
         ]);
         for (const p of policies) {
             assert.equal(p.enforcementLevel, ["gmsa-no-cluster-wide-binding", "gmsa-authorization-deferred"].includes(p.name) ? "advisory" : "mandatory");

@@ -54,6 +54,22 @@ describe("the pack's defaults are the program's defaults", () => {
         assert.deepEqual(sorted(projectConfig()["gmsa-webhook-skipped-namespace"].skippedNamespaces), sorted(derived));
     });
 
+    test("windowsNodeTaints: eks-gmsa:windowsNodes.taint", () => {
+        const s = defaultSettings();
+        const taint = s.windowsNodes.taint;
+        assert.ok(taint, "the Windows nodes are tainted by default");
+        const derived = [{ key: taint.key, value: taint.value, effect: taint.effect }];
+        assert.deepEqual(packDefault("pod-host-access-allowlist", "windowsNodeTaints"), derived);
+        assert.deepEqual(projectConfig()["pod-host-access-allowlist"].windowsNodeTaints, derived);
+    });
+
+    test("helmReleasesAllowed: the gmsa webhook's and cert-manager's releases as the program names them (<namespace>/<release name>@<chart>)", () => {
+        const g = defaultSettings().gmsa!;
+        const derived = [`${g.webhook.namespace}/${g.webhook.releaseName}@gmsa`, `${g.certManager.namespace}/${g.certManager.releaseName}@cert-manager`];
+        assert.deepEqual(sorted(packDefault("helm-release-values-allowlist", "helmReleasesAllowed")), sorted(derived));
+        assert.deepEqual(sorted(projectConfig()["helm-release-values-allowlist"].helmReleasesAllowed), sorted(derived));
+    });
+
     test("hostProcessNamespaces: eks-gmsa:windowsNodes.hostProcessNamespaces (which the cluster's admission policy reads)", () => {
         const s = defaultSettings();
         assert.deepEqual(sorted(packDefault("pod-host-access-allowlist", "hostProcessNamespaces")), sorted([...s.windowsNodes.hostProcessNamespaces]));

@@ -8,6 +8,7 @@ import { gmsaContainerCredspecMatchesPod, gmsaNoInlineCredspec, gmsaWindowsNodeS
 import { gmsaNoClusterWideBinding, gmsaRbacScoped } from "./gmsaRbac";
 import { gmsaAuthorizationDeferred, gmsaWorkloadAuthorized } from "./gmsaAuthorization";
 import { gmsaCredspecExists, gmsaWebhookPresent } from "./gmsaStack";
+import { helmReleaseValuesAllowlist } from "./helmReleases";
 import { podHostAccessAllowlist } from "./podHostAccess";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -23,6 +24,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     gmsaContainerCredspecMatchesPod,
     gmsaWebhookSkippedNamespace,
     podHostAccessAllowlist,
+    helmReleaseValuesAllowlist,
     awsSecretsByArn,
     awsImdsv2Required,
     eksClusterAdminAllowlist,

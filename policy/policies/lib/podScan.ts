@@ -118,7 +118,8 @@ function straysOf(o: Obj, frame: Frame, out: StraySetting[]): void {
         }
         if (isOn(read(o, "hostProcess"))) add("hostProcess", read(o, "hostProcess"));
     }
-    if (frame.key === "securityContext" && isOn(read(o, "privileged"))) add("privileged", read(o, "privileged"));
+    // Charts' values name them containerSecurityContext, podSecurityContext, …
+    if (typeof frame.key === "string" && /securityContext$/i.test(frame.key) && isOn(read(o, "privileged"))) add("privileged", read(o, "privileged"));
     for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
         if (isOn(read(o, field))) add(field, read(o, field));
     }
