@@ -24,7 +24,7 @@ const devPlan = path.join(projectRoot, "out", "dev", "plan.json");
 describe("npm run plan runs the policy pack", () => {
     test("the dev plan passes and writes policy-report.json", () => {
         assert.equal(planRun.status, 0, planRun.stderr + planRun.stdout);
-        assert.match(planRun.stdout, /policy eks-gmsa@0\.2\.0 on dev \(\d+ resources, 14 policies\): PASSED/);
+        assert.match(planRun.stdout, /policy eks-gmsa@0\.2\.0 on dev \(\d+ resources, 16 policies\): PASSED/);
         const report = JSON.parse(fs.readFileSync(path.join(projectRoot, "out", "dev", "policy-report.json"), "utf8"));
         assert.equal(report.passed, true);
         assert.equal(report.policies.length, 16);
