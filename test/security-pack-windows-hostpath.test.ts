@@ -58,6 +58,8 @@ describe("hostPath volumes in pods that can run on Windows nodes", () => {
             ["required node affinity kubernetes.io/os In [windows]", {
                 affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["windows"] }] }] } } },
             }, /its required node affinity selects kubernetes\.io\/os In \[windows\]/],
+            // The pack cannot see the cluster's real taint (an app stack's config may lag the platform's): selecting Windows is enough.
+            ["selects Windows without tolerating the configured taint", { nodeSelector: { "kubernetes.io/os": "windows" } }, /it selects Windows nodes \(nodeSelector kubernetes\.io\/os: windows\)/],
             ["spec.nodeName (skips the scheduler, so NoSchedule taints)", { nodeName: "ip-10-20-1-5.us-west-2.compute.internal" }, /it names its node \(spec\.nodeName\)/],
         ] as const) {
             const v = await daemonSet(agent(placement), "kube-system");
@@ -72,6 +74,7 @@ describe("hostPath volumes in pods that can run on Windows nodes", () => {
             ["no toleration, no selector", {}],
             ["a Linux node selector", { nodeSelector: { "kubernetes.io/os": "linux" } }],
             ["tolerates everything, Linux node selector", { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: [{ operator: "Exists" }] }],
+            ["tolerates everything, the deprecated beta.kubernetes.io/os: linux selector", { nodeSelector: { "beta.kubernetes.io/os": "linux" }, tolerations: [{ operator: "Exists" }] }],
             ["tolerates everything, spec.os.name linux", { os: { name: "linux" }, tolerations: [{ operator: "Exists" }] }],
             ["tolerates everything, affinity NotIn [windows]", {
                 tolerations: [{ operator: "Exists" }],

@@ -17,6 +17,8 @@ export interface NodeTaint {
 export const DEFAULT_WINDOWS_TAINTS: NodeTaint[] = [{ key: "os", value: "windows", effect: "NoSchedule" }];
 
 const OS_LABEL = "kubernetes.io/os";
+/** The node labels that name the OS (the beta one is deprecated, still honoured in selectors). */
+const OS_LABELS = [OS_LABEL, "beta.kubernetes.io/os"];
 
 /** true: it can; false: it cannot; undefined: a value not known until deployment decides it. */
 export interface WindowsPlacement {
@@ -57,7 +59,7 @@ function termOs(term: unknown): { requires: boolean; excludes: boolean; opaque: 
             opaque = worse(opaque, o);
             continue;
         }
-        if (key !== OS_LABEL) continue;
+        if (typeof key !== "string" || !OS_LABELS.includes(key)) continue;
         const vs = Array.isArray(values) ? values : [];
         if (operator === "In" && vs.length > 0 && vs.every((v) => v === "windows")) requires = true;
         if ((operator === "In" && !vs.includes("windows")) || (operator === "NotIn" && vs.includes("windows")) || operator === "DoesNotExist") excludes = true;
@@ -78,20 +80,22 @@ export function windowsPlacement(podSpec: unknown, taints: readonly NodeTaint[])
     let opaque: Opaque;
     const osName = path(podSpec, "os", "name");
     const selectorRaw = get(podSpec, "nodeSelector");
-    const selectorOs = get(selectorRaw, OS_LABEL);
+    const selectorOs = OS_LABELS.map((l) => [l, get(selectorRaw, l)] as const).filter(([, v]) => v !== undefined);
     opaque = worse(opaque, opaqueKind(get(podSpec, "os")) ?? opaqueKind(osName));
-    opaque = worse(opaque, opaqueKind(selectorRaw) ?? opaqueKind(selectorOs));
+    opaque = worse(opaque, opaqueKind(selectorRaw) ?? selectorOs.map(([, v]) => opaqueKind(v)).find((k) => k));
     const termsRaw = path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms");
     opaque = worse(opaque, opaqueKind(get(podSpec, "affinity")) ?? opaqueKind(path(podSpec, "affinity", "nodeAffinity")) ?? opaqueKind(path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")) ?? opaqueKind(termsRaw));
     const terms = Array.isArray(termsRaw) ? termsRaw.map(termOs) : [];
     for (const t of terms) opaque = worse(opaque, t.opaque);
 
     if (osName === "windows") return { canLand: true, why: "it sets spec.os.name: windows" };
-    if (selectorOs === "windows") return { canLand: true, why: `it selects Windows nodes (nodeSelector ${OS_LABEL}: windows)` };
+    const selectsWindows = selectorOs.find(([, v]) => v === "windows");
+    if (selectsWindows) return { canLand: true, why: `it selects Windows nodes (nodeSelector ${selectsWindows[0]}: windows)` };
     if (terms.length > 0 && terms.every((t) => t.requires)) return { canLand: true, why: `its required node affinity selects ${OS_LABEL} In [windows]` };
     const known = (v: unknown) => typeof v === "string" && opaqueKind(v) === undefined;
     if (known(osName) && osName !== "windows") return { canLand: false, why: `spec.os.name is ${String(osName)}` };
-    if (known(selectorOs) && selectorOs !== "windows") return { canLand: false, why: `nodeSelector ${OS_LABEL} is ${String(selectorOs)}` };
+    const pinned = selectorOs.find(([, v]) => known(v) && v !== "windows");
+    if (pinned) return { canLand: false, why: `nodeSelector ${pinned[0]} is ${String(pinned[1])}` };
     if (terms.length > 0 && terms.every((t) => t.excludes)) return { canLand: false, why: "its required node affinity excludes Windows" };
     if (opaque === "secret") return { canLand: true, why: "where it may run (spec.os, nodeSelector or node affinity) is a secret in this plan, counted as Windows" };
     if (opaque === "unknown") return { canLand: undefined, why: "where it may run is not known until deployment" };
