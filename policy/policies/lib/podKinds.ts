@@ -42,7 +42,7 @@ const POD_SPEC_PATH: Record<BaseWorkloadKind, readonly string[]> = {
 /**
  * Kubernetes package types that are components: their children (from YAML, a Helm chart v4 or
  * kustomize) are registered as resources of their own and judged there. A helm.sh/v3 Release
- * installs its objects itself: the pack never sees them.
+ * installs its objects itself: the pack never sees them (helm-release-values-allowlist reads its values).
  */
 const COMPONENT_GROUPS = new Set(["helm.sh", "yaml", "kustomize"]);
 
