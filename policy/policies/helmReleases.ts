@@ -52,9 +52,10 @@ export const helmReleaseValuesAllowlist: ResourceValidationPolicy = {
         const ref = id.name !== undefined && id.namespace !== undefined ? `"${id.namespace}/${id.name}${id.chart ? `@${id.chart.split("/").pop()}` : ""}"` : `"<namespace>/<release name>" (set the release's name first)`;
         report(
             `${label} ${what}. Helm installs the chart's objects itself, so this pack sees neither the pods it makes nor which of these values reach which pod, `
-            + `as which service account, in which namespace: a gMSA there is used without the pack's RBAC check, and host access gives the node's SYSTEM, which holds every gMSA of the node. `
-            + `Fix: remove these values; or review the chart's templates and values and add ${ref} to this policy's helmReleasesAllowed; `
-            + `or install the chart with kubernetes:helm.sh/v4 Chart, whose objects this pack judges one by one. A secret or values file the pack cannot read counts the same: give the values inline, as plain values.`,
+            + `as which service account, in which namespace: a gMSA there is used without the pack's RBAC check, and host access reaches the node (on a Windows node, its SYSTEM account, which holds every gMSA the node retrieves). `
+            + `Fix: remove these values${found.unread.length > 0 ? " (give values inline, as plain values: the pack reads no secret and no file)" : ""}; `
+            + `or review the chart's templates and values and add ${ref} to this policy's helmReleasesAllowed; `
+            + `or install the chart with kubernetes:helm.sh/v4 Chart, whose objects this pack judges one by one.`,
         );
     }),
 };
