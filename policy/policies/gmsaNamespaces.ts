@@ -2,19 +2,14 @@
 // spec, nor fills its contents in.
 
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { readConfig } from "./lib/config";
+import { configStrings, readConfig } from "./lib/config";
 import { guardStack, reportUnreadable } from "./lib/guard";
 import { analyzeStack, WEBHOOK_OPT_OUT_LABEL } from "./lib/stack";
-import { get } from "./lib/values";
 import { gmsaFieldSites } from "./lib/workloads";
 
 /** The webhook's own namespace as eks-gmsa installs it, and the namespaces eks-gmsa labels windows.k8s.io/disabled=true. */
 export const DEFAULT_SKIPPED_NAMESPACES = ["gmsa-webhook", "kube-system", "cert-manager"];
 
-function skippedNamespacesConfig(config: unknown): string[] {
-    const v = get(config, "skippedNamespaces");
-    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : DEFAULT_SKIPPED_NAMESPACES;
-}
 
 export const gmsaWebhookSkippedNamespace: StackValidationPolicy = {
     name: "gmsa-webhook-skipped-namespace",
@@ -40,7 +35,7 @@ export const gmsaWebhookSkippedNamespace: StackValidationPolicy = {
         const facts = stack.gmsa;
         reportUnreadable("gmsa-webhook-skipped-namespace", stack.unreadable, report);
         const why = new Map<string, string>();
-        for (const ns of skippedNamespacesConfig(readConfig(args))) why.set(ns, "listed in this policy's skippedNamespaces");
+        for (const ns of configStrings(readConfig(args), "skippedNamespaces", DEFAULT_SKIPPED_NAMESPACES)) why.set(ns, "listed in this policy's skippedNamespaces");
         for (const ns of facts.optedOutNamespaces) why.set(ns, `labelled ${WEBHOOK_OPT_OUT_LABEL}=true in this stack`);
         for (const ns of facts.webhookNamespaces) why.set(ns, "the gMSA webhook's own namespace");
         const message = (label: string, where: string, ns: string) =>

@@ -3,18 +3,14 @@
 // for the node unless the release is on this policy's allow-list (reviewed).
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { readConfig } from "./lib/config";
+import { configStrings, readConfig } from "./lib/config";
 import { guardResource } from "./lib/guard";
 import { isHelmV3Release, releaseAllowed, releaseId, releaseValues } from "./lib/helmValues";
-import { get, plainProps, summarize, urnName } from "./lib/values";
+import { plainProps, summarize, urnName } from "./lib/values";
 
 /** The stack's own releases as eks-gmsa installs them by default: the windows-gmsa webhook and cert-manager (settings/validate.ts). */
 export const DEFAULT_HELM_RELEASES_ALLOWED = ["gmsa-webhook/gmsa-webhook@gmsa", "cert-manager/cert-manager@cert-manager"];
 
-function allowedConfig(config: unknown): string[] {
-    const v = get(config, "helmReleasesAllowed");
-    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : DEFAULT_HELM_RELEASES_ALLOWED;
-}
 
 export const helmReleaseValuesAllowlist: ResourceValidationPolicy = {
     name: "helm-release-values-allowlist",
@@ -43,7 +39,7 @@ export const helmReleaseValuesAllowlist: ResourceValidationPolicy = {
         const id = releaseId(props);
         // A name or namespace computed at deployment is judged then, with the real value.
         if (id.opaque === "unknown") return;
-        if (releaseAllowed(allowedConfig(readConfig(args)), id)) return;
+        if (releaseAllowed(configStrings(readConfig(args), "helmReleasesAllowed", DEFAULT_HELM_RELEASES_ALLOWED), id)) return;
         const label = `Release ${id.namespace ?? "?"}/${id.name ?? `${urnName(args.urn)} (Pulumi resource; name not set, so Helm's release name is generated)`}${id.chart ? ` (chart ${id.chart})` : ""}`;
         const what = [
             ...(found.settings.length > 0 ? [`sets, in its values, ${summarize(found.settings, 8)}`] : []),

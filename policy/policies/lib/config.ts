@@ -3,10 +3,10 @@
 
 import { get, obj } from "./values";
 
-/** A string list under `key` (non-strings dropped; absent or malformed → []). */
-export function configStrings(config: unknown, key: string): string[] {
+/** A string list under `key` (non-strings dropped; absent or malformed → the fallback, [] unless given). */
+export function configStrings(config: unknown, key: string, fallback: readonly string[] = []): string[] {
     const v = get(config, key);
-    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : [];
+    return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : [...fallback];
 }
 
 export function configBoolean(config: unknown, key: string, fallback: boolean): boolean {

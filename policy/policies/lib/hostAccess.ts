@@ -2,6 +2,7 @@
 // host's network, process and IPC namespaces, and (on Windows nodes) host paths. Pure.
 
 import { get, isSecret, list, opaqueKind, path, str } from "./values";
+import { configStrings } from "./config";
 import { DEFAULT_WINDOWS_TAINTS, windowsPlacement, type NodeTaint } from "./windowsPlacement";
 import { CONTAINER_LISTS, containerLabel } from "./workloads";
 
@@ -136,10 +137,7 @@ function taintsConfig(v: unknown): NodeTaint[] {
 }
 
 export function hostAccessAllowlists(config: unknown): HostAccessAllowlists {
-    const strings = (key: string, fallback: string[]) => {
-        const v = get(config, key);
-        return Array.isArray(v) ? v.filter((e): e is string => typeof e === "string") : fallback;
-    };
+    const strings = (key: string, fallback: string[]) => configStrings(config, key, fallback);
     return {
         hostProcessNamespaces: strings("hostProcessNamespaces", DEFAULT_HOST_PROCESS_NAMESPACES),
         hostAccessNamespaces: strings("hostAccessNamespaces", DEFAULT_HOST_ACCESS_NAMESPACES),
