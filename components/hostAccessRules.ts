@@ -89,8 +89,12 @@ export function hostAccessValidations(a: HostAccessRulesArgs): Validation[] {
 export function daemonSetHostPathValidations(a: HostAccessRulesArgs): Validation[] {
     const { inAllowed, where } = allowList(a);
     const template = "object.spec.template.spec";
+    // An update that leaves the pod template alone (labels, annotations, the garbage collector
+    // removing a finalizer) changes nothing the rule judges: refusing it would strand a DaemonSet
+    // created before the policy, even its deletion.
+    const templateUnchanged = "(request.operation == 'UPDATE' && object.spec.template == oldObject.spec.template)";
     return [{
-        expression: either(inAllowed, `(!${hasHostPathVolume(template)} || !${canRunOnWindows(template, a.windowsTaint)})`),
+        expression: either(inAllowed, templateUnchanged, `(!${hasHostPathVolume(template)} || !${canRunOnWindows(template, a.windowsTaint)})`),
         message: `This DaemonSet's pods have a hostPath volume and can run on Windows nodes: ${windowsPodCriteria(a.windowsTaint)}. ${hostPathHarm} `
             + `This cluster allows host paths on pods that can run on Windows nodes ${where}; ${hostPathFix}`,
         reason: "Forbidden",

@@ -92,6 +92,16 @@ describe("default taint os=windows:NoSchedule", () => {
         refused(pods, createAs(daemonSetPod(ds, "ip-10-20-1-5.eu-west-1.compute.internal"), { username: "system:serviceaccount:kube-system:replicaset-controller", groups: ["system:serviceaccounts:kube-system"] }), /hostPath volume/);
     });
 
+    test("a Windows DaemonSet with a host path made before the policies: metadata updates and its deletion's finalizer removal pass, a template change is judged", () => {
+        const { daemonSets } = policies();
+        const before = daemonSet("log-shipper", "logging", windowsLogShipperTemplate);
+        const updateDaemonSet = (after: typeof before) => ({ object: after, oldObject: before, request: { namespace: "logging", operation: "UPDATE", resource: { group: "apps", resource: "daemonsets" } }, namespaceObject: { metadata: { name: "logging", labels: { "kubernetes.io/metadata.name": "logging" } } } });
+        // kubectl label, a GitOps annotation, the garbage collector removing foregroundDeletion.
+        admitted(daemonSets, updateDaemonSet({ ...before, metadata: { ...before.metadata, labels: { team: "obs" }, finalizers: [] } as typeof before.metadata }));
+        const retemplated = { ...before, spec: { ...before.spec, template: { ...before.spec.template, metadata: { labels: { app: "log-shipper", rev: "2" } } } } };
+        refused(daemonSets, updateDaemonSet(retemplated), /This DaemonSet's pods have a hostPath volume and can run on Windows nodes/);
+    });
+
     test("a Windows DaemonSet with a host path is refused where it is created; in a listed namespace it is admitted", () => {
         refused(daemonSets, createDaemonSet(daemonSet("log-shipper", "logging", windowsLogShipperTemplate)), /This DaemonSet's pods have a hostPath volume and can run on Windows nodes/);
         const listed = policies({ hostProcessNamespaces: ["windows-agents"] });
