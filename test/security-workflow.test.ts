@@ -27,9 +27,10 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
         assert.equal(workflow.env, undefined, "no workflow-wide environment (secrets would reach every job)");
     });
 
-    test("every action is pinned to a full commit, so a moved tag cannot change what runs", () => {
+    test("every action is pinned to a full commit, so a moved tag cannot change what runs, and so is the Pulumi CLI", () => {
         for (const [name, job] of jobs) {
             for (const s of job.steps.filter((x) => x.uses)) assert.match(s.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${name}: ${s.uses}`);
+            for (const s of job.steps.filter((x) => x.uses?.startsWith("pulumi/actions@"))) assert.match(String(s.with?.["pulumi-version"]), /^3\.\d+\.\d+$/, `${name}: pulumi-version`);
         }
     });
 
@@ -81,6 +82,8 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
         assert.ok(download >= 0 && download < judge, `${name} downloads the pull request's plan before judging it`);
         assert.match(gate.steps[judge].run!, /"\$RUNNER_TEMP\/pull-request\/plan\.json" --config policy\/policy-config\.json/, "the downloaded plan, with the base commit's config");
         assert.equal(gate.steps[judge]["working-directory"], undefined, "run from the base commit's checkout");
+        // It runs even when the plan job failed: a skipped required check counts as passed.
+        assert.equal(gate.if, "${{ !cancelled() }}", `${name} must not be skipped when the plan job fails`);
         // The live preview waits for the gate, so an approver sees its verdict first.
         const preview = jobs.find(([, j]) => j.environment !== undefined)!;
         assert.deepEqual([preview[1].needs].flat(), [name]);
