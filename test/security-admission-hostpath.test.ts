@@ -95,7 +95,7 @@ describe("default taint os=windows:NoSchedule", () => {
     test("a Windows DaemonSet with a host path made before the policies: metadata updates and its deletion's finalizer removal pass, a template change is judged", () => {
         const { daemonSets } = policies();
         const before = daemonSet("log-shipper", "logging", windowsLogShipperTemplate);
-        const updateDaemonSet = (after: typeof before) => ({ object: after, oldObject: before, request: { namespace: "logging", operation: "UPDATE", resource: { group: "apps", resource: "daemonsets" } }, namespaceObject: { metadata: { name: "logging", labels: { "kubernetes.io/metadata.name": "logging" } } } });
+        const updateDaemonSet = (after: typeof before) => ({ object: after, oldObject: before, request: { namespace: "logging", operation: "UPDATE" as const, resource: { group: "apps", resource: "daemonsets" } }, namespaceObject: { metadata: { name: "logging", labels: { "kubernetes.io/metadata.name": "logging" } } } });
         // kubectl label, a GitOps annotation, the garbage collector removing foregroundDeletion.
         admitted(daemonSets, updateDaemonSet({ ...before, metadata: { ...before.metadata, labels: { team: "obs" }, finalizers: [] } as typeof before.metadata }));
         const retemplated = { ...before, spec: { ...before.spec, template: { ...before.spec.template, metadata: { labels: { app: "log-shipper", rev: "2" } } } } };

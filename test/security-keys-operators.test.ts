@@ -145,6 +145,17 @@ describe("the dev stack with operators: no churn between operators, every operat
     });
 });
 
+describe("the offline plan of a stack with operators", () => {
+    test("is rendered as a run by the first operator (npm run plan gives no caller), not stopped as a stranger's", () => {
+        const run = runStack({ stack: "dev", overrides: withOperators([ci, breakGlass]) });
+        assert.deepEqual(run.errors, []);
+        const { policies } = accessPolicies(run);
+        const identityReaders = policies["portable-identity-read-policy"].Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"];
+        assert.ok(identityReaders.includes(ci) && identityReaders.includes(breakGlass), JSON.stringify(identityReaders));
+        assert.ok(!JSON.stringify(policies).includes("the-principal-running-pulumi-up"), "no stand-in caller is named");
+    });
+});
+
 describe("operators in a stack with a deploy role (prod)", () => {
     test("the deploy role still calls EKS (secrets key); the portable identity names the operators, whoever runs it", () => {
         const run = runOk({ stack: "prod", overrides: { "eks-gmsa:access": { clusterAdmins: [role("platform-admins")], operators: [ci, breakGlass] } }, aws: { caller: session("platform-ci", "deploy-9") } });

@@ -49,20 +49,39 @@ export function loadProgramConfig(options: RunOptions): ProgramConfig {
     return { values, secretKeys: [...new Set([...base.secretKeys.filter((k) => !overridden.has(k)), ...extra.secretKeys])] };
 }
 
+/**
+ * Who runs this offline `pulumi up` when the test or plan does not say: the first of the stack's
+ * `access.operators` (a deploy is run by an operator; anyone else is stopped before anything is
+ * registered), else the stand-in offlineCaller.
+ */
+export function offlineOperator(config: ProgramConfig): string | undefined {
+    const access = config.values[`${projectName}:access`];
+    if (access === undefined) return undefined;
+    try {
+        const operators = (JSON.parse(access) as { operators?: unknown }).operators;
+        return Array.isArray(operators) && typeof operators[0] === "string" ? operators[0] : undefined;
+    } catch {
+        return undefined; // not JSON: the settings report it
+    }
+}
+
 /** Runs the program in a fresh Node process (the Pulumi runtime is global per process). */
 export function runStack(options: RunOptions): StackRun {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eks-gmsa-run-"));
     try {
         const requestFile = path.join(dir, "request.json");
         const resultFile = path.join(dir, "result.json");
+        const config = loadProgramConfig(options);
+        const operator = options.aws?.caller === undefined ? offlineOperator(config) : undefined;
+        const aws = operator ? { ...options.aws, caller: operator } : options.aws;
         fs.writeFileSync(requestFile, JSON.stringify({
             project: options.program?.project ?? projectName,
             stack: options.stack,
             program: options.program?.file ?? path.join(projectRoot, "index.ts"),
-            config: loadProgramConfig(options),
+            config,
             resultFile,
             stackReferences: options.stackReferences ?? {},
-            ...(options.aws ? { aws: options.aws } : {}),
+            ...(aws ? { aws } : {}),
         }));
         const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "runProgram.ts"), requestFile], {
             cwd: projectRoot,
