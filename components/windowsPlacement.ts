@@ -29,7 +29,11 @@ export function pinnedOffWindows(spec: string): string {
     const osField = `(${hasAll(`${spec}.os.name`)} && ${spec}.os.name != 'windows')`;
     const selector = osLabels.map((l) => `(${hasAll(`${spec}.nodeSelector`)} && '${l}' in ${spec}.nodeSelector && ${spec}.nodeSelector['${l}'] != 'windows')`);
     const terms = `${spec}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`;
-    const excludesWindows = `(e.key in [${osLabels.map((l) => `'${l}'`).join(", ")}] && has(e.values) && ((e.operator == 'In' && !('windows' in e.values)) || (e.operator == 'NotIn' && 'windows' in e.values)))`;
+    // In [not windows] excludes Windows nodes by either label. NotIn [windows] and DoesNotExist
+    // match a node that lacks the label, so they count only for kubernetes.io/os, which every
+    // kubelet sets; the deprecated beta label may be absent from a Windows node.
+    const excludesWindows = `((e.key in [${osLabels.map((l) => `'${l}'`).join(", ")}] && e.operator == 'In' && has(e.values) && !('windows' in e.values))`
+        + ` || (e.key == '${osLabels[0]}' && ((e.operator == 'NotIn' && has(e.values) && 'windows' in e.values) || e.operator == 'DoesNotExist')))`;
     const affinity = `(${hasAll(terms)} && ${terms}.all(t, has(t.matchExpressions) && t.matchExpressions.exists(e, ${excludesWindows})))`;
     return `(${[osField, ...selector, affinity].join(" || ")})`;
 }

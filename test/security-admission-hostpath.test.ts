@@ -182,6 +182,12 @@ describe("canRunOnWindows on its own", () => {
         assert.equal(evaluate({ nodeName: "ip-10-20-3-17", os: { name: "linux" } }), false);
         assert.equal(evaluate({ tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: {} } }), true, "an affinity without required terms pins nothing");
         assert.equal(evaluate({ tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["n1"] }] }] } } } }), true, "a DaemonSet pod's affinity names the node, not its OS");
+        const requiring = (key: string, operator: string, values?: string[]) => evaluate({ tolerations: [{ operator: "Exists" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator, ...(values ? { values } : {}) }] }] } } } });
+        assert.equal(requiring("kubernetes.io/os", "NotIn", ["windows"]), false, "kubernetes.io/os NotIn [windows]: every node has the label");
+        assert.equal(requiring("kubernetes.io/os", "DoesNotExist"), false, "kubernetes.io/os DoesNotExist: no node qualifies");
+        assert.equal(requiring("beta.kubernetes.io/os", "In", ["linux"]), false, "the beta label In [linux]");
+        assert.equal(requiring("beta.kubernetes.io/os", "NotIn", ["windows"]), true, "the beta label NotIn [windows] matches a Windows node without it");
+        assert.equal(requiring("beta.kubernetes.io/os", "DoesNotExist"), true, "the beta label DoesNotExist likewise");
     });
 
     test("quotes only label-shaped strings into CEL", () => {

@@ -92,6 +92,14 @@ describe("hostPath volumes in pods that can run on Windows nodes", () => {
         // The boundary: the same log agent tolerating everything without the Linux selector also runs on Windows nodes.
         const everywhere = await daemonSet(linuxHostPath({ tolerations: [{ operator: "Exists" }] }), "kube-system");
         assert.match(findings(everywhere)[0]?.message ?? show(everywhere), /volume host \(hostPath \/var\/log\).*it tolerates every taint/);
+        // NotIn and DoesNotExist on the deprecated beta label match a Windows node that lacks it: not kept off.
+        for (const operator of ["NotIn", "DoesNotExist"]) {
+            const beta = await daemonSet(linuxHostPath({
+                tolerations: [{ operator: "Exists" }],
+                affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "beta.kubernetes.io/os", operator, ...(operator === "NotIn" ? { values: ["windows"] } : {}) }] }] } } },
+            }), "kube-system");
+            assert.equal(findings(beta).length, 1, `beta.kubernetes.io/os ${operator}:\n${show(beta)}`);
+        }
     });
 
     test("windowsNodeTaints: nodes without a taint let every pod not kept off Windows land there; another taint is matched as configured", async () => {

@@ -62,7 +62,10 @@ function termOs(term: unknown): { requires: boolean; excludes: boolean; opaque: 
         if (typeof key !== "string" || !OS_LABELS.includes(key)) continue;
         const vs = Array.isArray(values) ? values : [];
         if (operator === "In" && vs.length > 0 && vs.every((v) => v === "windows")) requires = true;
-        if ((operator === "In" && !vs.includes("windows")) || (operator === "NotIn" && vs.includes("windows")) || operator === "DoesNotExist") excludes = true;
+        // NotIn and DoesNotExist match a node without the label: only kubernetes.io/os, which every
+        // kubelet sets, can keep Windows nodes out that way (the deprecated beta label may be absent).
+        if (operator === "In" && !vs.includes("windows")) excludes = true;
+        if (key === OS_LABEL && ((operator === "NotIn" && vs.includes("windows")) || operator === "DoesNotExist")) excludes = true;
     }
     return { requires, excludes, opaque };
 }
