@@ -15,8 +15,11 @@
 // typed. A field of `object` that may be absent is tested with has() before it is read (reading an
 // absent field is an evaluation error, and with failurePolicy Fail an error refuses the pod). Each
 // expression is a boolean built from has, all, ==, !=, in, !, && and ||.
-import { hasPath } from "./celPaths";
+import { celLabelString, hasPath } from "./celPaths";
 import { webhookOptOutLabel } from "./webhookValues";
+
+/** The label that opts a namespace out of the gMSA webhook, as key and value. */
+const [optOutKey, optOutValue] = Object.entries(webhookOptOutLabel)[0];
 
 /** Where windowsOptions can be set on a pod, other than the pod level. */
 export const containerLists = ["containers", "initContainers", "ephemeralContainers"] as const;
@@ -56,12 +59,6 @@ function equalToPodLevel(field: string): string {
     return `(!${windowsOption("c", field)} || (${podSets(field)} && c.securityContext.windowsOptions.${field} == ${podOptions}.${field}))`;
 }
 
-/** A CEL string literal (single-quoted; the names it quotes are DNS labels, checked here anyway). */
-export function celString(value: string): string {
-    if (!/^[a-z0-9.-]+$/.test(value)) throw new Error(`not a namespace name: ${JSON.stringify(value)}`);
-    return `'${value}'`;
-}
-
 /** One validation of a policy: the CEL expression that must be true, and what the user is told when it is false. */
 export interface Validation {
     expression: string;
@@ -76,8 +73,8 @@ export interface GmsaRulesArgs {
 
 /** The namespace the request is in is one the gMSA webhook never sees. */
 export function webhookSkipsNamespace(webhookNamespace: string): string {
-    const [key, value] = Object.entries(webhookOptOutLabel)[0];
-    return `(request.namespace == ${celString(webhookNamespace)} || (has(namespaceObject.metadata.labels) && '${key}' in namespaceObject.metadata.labels && namespaceObject.metadata.labels['${key}'] == '${value}'))`;
+    const key = celLabelString(optOutKey);
+    return `(request.namespace == ${celLabelString(webhookNamespace)} || (has(namespaceObject.metadata.labels) && ${key} in namespaceObject.metadata.labels && namespaceObject.metadata.labels[${key}] == ${celLabelString(optOutValue)}))`;
 }
 
 /**
@@ -86,7 +83,6 @@ export function webhookSkipsNamespace(webhookNamespace: string): string {
  * it anyway); any other value is refused.
  */
 export function gmsaValidations(a: GmsaRulesArgs): Validation[] {
-    const [labelKey, labelValue] = Object.entries(webhookOptOutLabel)[0];
     return [
         {
             expression: [`!${contentsWithoutName("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${contentsWithoutName("c")}`))].join(" && "),
@@ -108,7 +104,7 @@ export function gmsaValidations(a: GmsaRulesArgs): Validation[] {
         },
         {
             expression: `!${webhookSkipsNamespace(a.webhookNamespace)} || (!${anyGmsaField("object.spec")} && ${containerLists.map((l) => everyContainer(l, `!${anyGmsaField("c")}`)).join(" && ")})`,
-            message: `This namespace is skipped by the gMSA webhook (its own namespace ${a.webhookNamespace}, or a namespace labelled ${labelKey}=${labelValue}), so nothing checks here that the pod's service account may use a credential spec. `
+            message: `This namespace is skipped by the gMSA webhook (its own namespace ${a.webhookNamespace}, or a namespace labelled ${optOutKey}=${optOutValue}), so nothing checks here that the pod's service account may use a credential spec. `
                 + "Run gMSA workloads in an application namespace, or remove gmsaCredentialSpecName and gmsaCredentialSpec from this pod.",
             reason: "Forbidden",
         },

@@ -1,4 +1,4 @@
-// has() guards for CEL paths into dynamically typed objects. Pure.
+// has() guards for CEL paths into dynamically typed objects, and CEL string literals. Pure.
 //
 // In a ValidatingAdmissionPolicy `object` is dyn: reading an absent field is an evaluation error
 // (with failurePolicy Fail, a refusal), so every step of a path that may be absent is tested first.
@@ -12,4 +12,10 @@ export function hasPath(root: string, fields: readonly string[]): string {
 export function hasAll(path: string): string {
     const [root, ...fields] = path.split(".");
     return hasPath(root, fields);
+}
+
+/** A CEL string literal for a namespace, label key or value (only the characters Kubernetes allows there: nothing to escape). */
+export function celLabelString(value: string): string {
+    if (!/^[A-Za-z0-9._/-]*$/.test(value)) throw new Error(`not a label key or value: ${JSON.stringify(value)}`);
+    return `'${value}'`;
 }

@@ -16,8 +16,8 @@
 // the pod rule admits what the DaemonSet controller creates. HostProcess does not depend on the
 // node, so it is judged on every pod, DaemonSet pods included.
 import type { Taint } from "../settings/types";
-import { celString, containerLists, everyContainer, windowsOption, type Validation } from "./admissionRules";
-import { hasAll } from "./celPaths";
+import { containerLists, everyContainer, windowsOption, type Validation } from "./admissionRules";
+import { celLabelString, hasAll } from "./celPaths";
 import { canRunOnWindows, hasHostPathVolume, windowsPodCriteria } from "./windowsPlacement";
 
 export interface HostAccessRulesArgs {
@@ -48,7 +48,7 @@ function allowList(a: HostAccessRulesArgs) {
     const allowed = [...a.allowedNamespaces].sort();
     return {
         /** CEL that is true in an allowed namespace ("" when none is). */
-        inAllowed: allowed.length > 0 ? `request.namespace in [${allowed.map(celString).join(", ")}]` : "",
+        inAllowed: allowed.length > 0 ? `request.namespace in [${allowed.map(celLabelString).join(", ")}]` : "",
         where: allowed.length > 0 ? `only in ${allowed.join(", ")}` : "in no namespace",
     };
 }

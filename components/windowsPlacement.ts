@@ -13,16 +13,10 @@
 // pinning counts. Linux system DaemonSets (aws-node, kube-proxy) tolerate every taint
 // (`operator: Exists`) and are pinned to Linux in their pod templates.
 import type { Taint } from "../settings/types";
-import { hasAll } from "./celPaths";
+import { celLabelString, hasAll } from "./celPaths";
 
 /** The node labels a nodeSelector or node affinity names the OS with. */
 const osLabels = ["kubernetes.io/os", "beta.kubernetes.io/os"] as const;
-
-/** A CEL string literal for a label key or value (only the characters Kubernetes allows there: nothing to escape). */
-export function celLabelString(value: string): string {
-    if (!/^[A-Za-z0-9._/-]*$/.test(value)) throw new Error(`not a label key or value: ${JSON.stringify(value)}`);
-    return `'${value}'`;
-}
 
 /** The pod spec at `spec` (a CEL path such as "object.spec") is pinned to an OS other than Windows. */
 export function pinnedOffWindows(spec: string): string {

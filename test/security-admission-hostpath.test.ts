@@ -13,7 +13,8 @@ import {
 } from "./support/admissionFixtures";
 import { inputs, one, runOk } from "./helpers";
 import { run } from "@bufbuild/cel";
-import { canRunOnWindows, celLabelString } from "../components/windowsPlacement";
+import { celLabelString } from "../components/celPaths";
+import { canRunOnWindows } from "../components/windowsPlacement";
 
 const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 
