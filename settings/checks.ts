@@ -3,6 +3,7 @@
 import { cidrProblem, isIpv4 } from "../lib/cidr";
 import { dnsNameOf, domainRdns, formatDn, isAtOrBelow, parseDn, type Rdn } from "../lib/ad/dn";
 import { windowsInstanceFamilies } from "./catalog";
+import { instanceTypeProblem } from "./awsLists";
 // The names the AD code refuses to act on; components/scripts/ad/names.py reads the same file.
 import wellKnownNames from "../components/scripts/ad/well-known-names.json";
 
@@ -67,6 +68,11 @@ export function isArmInstanceType(v: string): boolean {
 export function windowsInstanceType(v: string): string | undefined {
     const shape = ec2InstanceType(v);
     if (shape) return shape;
+    return instanceTypeProblem(v, (t) => windowsInstanceRules(t) === undefined) ?? windowsInstanceRules(v);
+}
+
+/** The Windows node group's own rules for a real EC2 type: x86_64, a supported family, at least medium. */
+function windowsInstanceRules(v: string): string | undefined {
     if (isArmInstanceType(v)) return "is a Graviton (arm64) type; EKS Windows AMIs run on x86_64 only";
     const [family, size] = v.split(".");
     if (!(windowsInstanceFamilies as readonly string[]).includes(family)) {
@@ -79,6 +85,11 @@ export function windowsInstanceType(v: string): string | undefined {
 export function linuxInstanceType(v: string): string | undefined {
     const shape = ec2InstanceType(v);
     if (shape) return shape;
+    return instanceTypeProblem(v, (t) => linuxInstanceRules(t) === undefined) ?? linuxInstanceRules(v);
+}
+
+/** The Linux node group's own rules for a real EC2 type: x86_64 (the AL2023 x86_64 AMI), at least small. */
+function linuxInstanceRules(v: string): string | undefined {
     if (isArmInstanceType(v)) return "is a Graviton (arm64) type; the Linux node group uses the AL2023 x86_64 AMI";
     if (["nano", "micro"].includes(v.split(".")[1])) return "is too small for system pods (CoreDNS, the gMSA webhook, cert-manager); use at least small";
     return undefined;

@@ -12,6 +12,8 @@ import { projectName } from "./types";
 import { SecretValue } from "../lib/secret";
 import { domainRdns, formatDn } from "../lib/ad/dn";
 import { readNetwork } from "./network";
+import { configKeyProblems } from "./namespaces";
+import { regionProblem } from "./awsLists";
 export { defaultSubnets } from "./network";
 import { dnsServerReachability, endpointReachability, routesApartFromServices } from "./reachability";
 import type {
@@ -60,6 +62,7 @@ export type ParseResult = { ok: true; settings: Settings } | { ok: false; proble
 export function parseSettings(raw: RawConfig): ParseResult {
     const problems = new Problems();
     const root = readNamespace(raw.values, problems);
+    for (const p of configKeyProblems(Object.keys(raw.values), projectName, topLevelKeys)) problems.add(p.key, undefined, p.message);
 
     const region = readRegion(raw.values, problems);
     const tags = root.stringMap("tags", { key: check.awsTagKey, value: check.awsTagValue }) ?? {};
@@ -142,8 +145,9 @@ function readRegion(values: Readonly<Record<string, string>>, problems: Problems
         problems.add("aws:region", undefined, "is required (pulumi config set aws:region us-west-2)");
         return undefined;
     }
-    if (!catalog.regionPattern.test(region)) {
-        problems.add("aws:region", region, "must be an AWS region such as us-west-2");
+    const problem = regionProblem(region);
+    if (problem) {
+        problems.add("aws:region", region, problem);
         return undefined;
     }
     return region;
