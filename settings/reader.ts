@@ -4,6 +4,14 @@
 export class Problems {
     private readonly lines: string[] = [];
 
+    /** `keysRead`, when given, collects every key the settings ask for (list indexes as `[]`). */
+    constructor(private readonly keysRead?: Set<string>) {}
+
+    /** Records that the settings read `key` (present or not): how docs are checked against the settings. */
+    noteRead(key: string): void {
+        this.keysRead?.add(key.replace(/\[[0-9]+\]/g, "[]"));
+    }
+
     /** `key` is the full config path, e.g. `eks-gmsa:windowsNodes.maxSize`. */
     add(key: string, value: unknown, message: string): void {
         this.lines.push(value === undefined ? `${key}: ${message}` : `${key}: got ${show(value)}; ${message}`);
@@ -60,11 +68,13 @@ export class Section {
 
     has(field: string): boolean {
         this.known.add(field);
+        this.problems.noteRead(this.path(field));
         return this.value[field] !== undefined && this.value[field] !== null;
     }
 
     raw(field: string): unknown {
         this.known.add(field);
+        this.problems.noteRead(this.path(field));
         const v = this.value[field];
         return v === null ? undefined : v;
     }

@@ -59,12 +59,14 @@ export interface RawConfig {
 
 export type ParseResult = { ok: true; settings: Settings } | { ok: false; problems: readonly string[] };
 
-export function parseSettings(raw: RawConfig): ParseResult {
-    const problems = new Problems();
+/** `keysRead`, when given, collects every config key the settings read (see settings/keys.ts). */
+export function parseSettings(raw: RawConfig, keysRead?: Set<string>): ParseResult {
+    const problems = new Problems(keysRead);
     const root = readNamespace(raw.values, problems);
     for (const p of configKeyProblems(Object.keys(raw.values), projectName, topLevelKeys)) problems.add(p.key, undefined, p.message);
 
     const region = readRegion(raw.values, problems);
+    problems.noteRead("aws:profile"); // read below, once the settings are complete
     const tags = root.stringMap("tags", { key: check.awsTagKey, value: check.awsTagValue }) ?? {};
     // Checks across sections use the other section's individually valid values, so a mistake
     // elsewhere in that section never hides them.
@@ -140,6 +142,7 @@ function parseConfigValue(text: string): unknown {
 }
 
 function readRegion(values: Readonly<Record<string, string>>, problems: Problems): string | undefined {
+    problems.noteRead("aws:region");
     const region = values["aws:region"];
     if (region === undefined) {
         problems.add("aws:region", undefined, "is required (pulumi config set aws:region us-west-2)");
