@@ -47,7 +47,11 @@ export const clusterLogTypes = ["api", "audit", "authenticator", "controllerMana
 /** CloudWatch Logs retention values. Source: CloudWatch Logs PutRetentionPolicy API reference. */
 export const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** AWS regions' name shape, e.g. us-west-2, eu-central-1, us-gov-west-1, ap-southeast-5. */
+/**
+ * The Region names of the partitions the program builds in (aws, aws-cn, aws-us-gov: the ARNs it
+ * writes), e.g. us-west-2, cn-north-1, us-gov-west-1; not us-iso-east-1 or eusc-de-east-1. Which
+ * Regions exist is settings/data/aws-regions.json (settings/awsLists.ts).
+ */
 export const regionPattern = /^(us|eu|ap|ca|sa|me|af|il|mx|cn|us-gov)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[0-9]$/;
 
 /** EKS access policies. Source: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
