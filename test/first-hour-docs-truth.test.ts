@@ -179,3 +179,31 @@ describe("no leftovers", () => {
         assert.deepEqual(found, []);
     });
 });
+
+describe("the doc readers find what they look for", () => {
+    test("links and anchors", () => {
+        const doc = "# Isolation between apps\n## `eks-gmsa:access`\n## Isolation between apps\nSee [a](other.md#x \"t\"), ![p](pic.svg) and `[not](code.md)`.\n```\n[nor](block.md)\n```\n";
+        assert.deepEqual(markdownLinks(doc), ["other.md#x", "pic.svg"]);
+        assert.deepEqual([...githubAnchors(doc)], ["isolation-between-apps", "eks-gmsaaccess", "isolation-between-apps-1"]);
+    });
+    test("commands, their scripts and flags", () => {
+        const doc = "Run `npm run ad -- remove`.\n\n```sh\nnpm run plan -- --stack prod \\\n    --against x.json   # a comment --not-a-flag\n(cd d && npm run -s bench:scale -- --sizes 1,2)\n```\n";
+        const parsed = commandLines(doc).flatMap(parseCommand);
+        assert.deepEqual(parsed, [
+            { script: "plan", args: ["--stack", "prod", "--against", "x.json"] },
+            { script: "bench:scale", args: ["--sizes", "1,2"] },
+            { script: "ad", args: ["remove"] },
+        ]);
+        assert.deepEqual(parseCommand("npm run plan: the review artifacts"), [{ script: "plan", args: [] }]);
+    });
+    test("repeated sentences, dates and number words", () => {
+        assert.deepEqual(duplicateSentences("All of them come from the plan alone. All of them come from the plan alone (no cloud)."), ["all of them come from the plan alone"]);
+        assert.deepEqual(duplicateSentences("Six words are in this sentence. Six words are in that sentence."), []);
+        assert.deepEqual(dateClaims("| `1.31` | ends on November 26, 2026 |\n\nIt left on 2026-11-26."), [
+            { date: "2026-11-26", sentence: "ends on November 26, 2026" },
+            { date: "2026-11-26", sentence: "It left on 2026-11-26." },
+        ]);
+        assert.equal(numberWord("eleven"), 11);
+        assert.equal(numberWord("12"), 12);
+    });
+});

@@ -37,8 +37,10 @@ export function commandLines(markdown: string): string[] {
 export function parseCommand(line: string): { script: string; args: string[] }[] {
     return [...line.matchAll(/\bnpm run(?:\s+(?:-s|--silent))?\s+([\w.-]+(?::[\w.-]+)*)((?:\s+--(?:\s|$)[^\n]*)?)/g)].map((m) => {
         const tokens = m[2].replace(/^\s+--/, "").match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
-        const end = tokens.findIndex((t) => /^(#|&&|\|\||\||;|\))/.test(t) || /\)$/.test(t));
-        const args = (end < 0 ? tokens : tokens.slice(0, end)).map((t) => t.replace(/^\[+|[\],]+$/g, "").replace(/=.*$/, ""));
+        const stop = tokens.findIndex((t) => /^(#|&&|\|\||\||;|\))/.test(t));
+        const close = tokens.findIndex((t) => /\)$/.test(t)); // the end of a subshell: `(cd d && npm run x -- a)`
+        const end = [stop, close < 0 ? -1 : close + 1].filter((i) => i >= 0).reduce((a, b) => Math.min(a, b), tokens.length);
+        const args = tokens.slice(0, end).map((t) => t.replace(/\)+$/, "")).map((t) => t.replace(/^\[+|[\],]+$/g, "").replace(/=.*$/, ""));
         return { script: m[1], args };
     });
 }
