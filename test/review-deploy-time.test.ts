@@ -252,7 +252,7 @@ describe("deploy time of the documented stacks", () => {
         const text = formatDeployTime(model, manual);
         assert.match(text, /^deploy time \(modelled, docs\/deploy-time.md\): 41m 14s, range /);
         for (const s of model.criticalPath) assert.ok(text.includes(`${s.type} ${s.name}`), s.name);
-        assert.match(text, /manual walkthrough \(12 steps, creating the directory first\): 3h 03m = /);
+        assert.match(text, /manual walkthrough \(11 steps, creating the directory first\): 3h 03m = /);
         assert.match(text, /pulumi up: 2h 21m less/);
     });
 
