@@ -154,6 +154,19 @@ describe("links between the docs resolve", () => {
     });
 });
 
+describe("files the docs name exist", () => {
+    test("every path into this repository a doc names in code is there", () => {
+        const missing: string[] = [];
+        for (const [file, text] of docs) {
+            if (file === "docs/upstream-facts.md") continue; // quotes paths in upstream repositories
+            for (const m of text.matchAll(/`((?:\.github|\.ci|components|tools|test|settings|policy|lib|docs|bench|examples)\/[\w./-]+)`/g)) {
+                if (!fs.existsSync(path.join(root, m[1]))) missing.push(`${file}: ${m[1]}`);
+            }
+        }
+        assert.deepEqual(missing, []);
+    });
+});
+
 describe("no leftovers", () => {
     const withConfigComments = new Map([...docs, ["Pulumi.yaml", read("Pulumi.yaml")]]);
 
