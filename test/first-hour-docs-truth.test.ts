@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import { manualWalkthroughFor, manualWalkthroughModel } from "../tools/review/deployTime";
 import type { Plan } from "../tools/planFile";
 import { policies } from "../policy/policies";
+import { ofType, runOk } from "./helpers";
 import {
     commandLines, dateClaims, duplicateSentences, githubAnchors, markdownLinks, numberWord, parseCommand, proseSentences,
 } from "./support/docText";
@@ -58,6 +59,17 @@ describe("counts the README states", () => {
         const stated = /policy pack\b[\s\S]{0,80}?\bwith (\d+) policies/i.exec(docs.get("README.md")!);
         assert.ok(stated, "the README says how many policies the pack has");
         assert.equal(Number(stated[1]), policies.length);
+    });
+});
+
+describe("counts the docs state about what a stack creates", () => {
+    test("the number of ValidatingAdmissionPolicies the docs give is the number the dev stack creates", () => {
+        const created = ofType(runOk({ stack: "dev" }), "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").length;
+        const stated = [...docs].flatMap(([file, text]) => [...text.matchAll(/\b(\w+) ValidatingAdmissionPolicies\b/g)]
+            .filter((m) => { try { numberWord(m[1]); return true; } catch { return false; } })
+            .map((m) => ({ file, said: m[0], count: numberWord(m[1]) })));
+        assert.ok(stated.length > 0, "the docs say how many there are");
+        assert.deepEqual(stated.filter((s) => s.count !== created).map((s) => `${s.file}: ${s.said}`), [], `the dev stack creates ${created}`);
     });
 });
 
