@@ -228,6 +228,7 @@ describe("the doc readers find what they look for", () => {
             { date: "2026-11-26", sentence: "ends on November 26, 2026" },
             { date: "2026-11-26", sentence: "It left on 2026-11-26." },
         ]);
+        assert.deepEqual(dateClaims('The source says "it ends on 2025-01-01".'), [], "a quotation is the source's");
         assert.equal(numberWord("eleven"), 11);
         assert.equal(numberWord("12"), 12);
     });

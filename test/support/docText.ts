@@ -67,9 +67,12 @@ export function githubAnchors(markdown: string): Set<string> {
 
 const months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
-/** Every date (2026-11-26, or November 26, 2026) with the sentence or table cell it is in, as YYYY-MM-DD. */
+/**
+ * Every date (2026-11-26, or November 26, 2026) with the sentence or table cell it is in, as YYYY-MM-DD.
+ * Quotations ("...") are left out: a quoted source speaks for itself, on its own date.
+ */
 export function dateClaims(markdown: string): { date: string; sentence: string }[] {
-    const units = markdown.replace(fence, "\n").split(/\n\s*\n|\|/)
+    const units = markdown.replace(fence, "\n").replace(/"[^"\n]*"/g, "\"…\"").split(/\n\s*\n|\|/)
         .flatMap((paragraph) => paragraph.replace(/\s+/g, " ").split(/(?<=[.!?])\s+(?=[A-Z`*(["])/));
     return units.flatMap((sentence) => [
         ...[...sentence.matchAll(/\b(20\d\d)-(\d\d)-(\d\d)\b/g)].map((m) => `${m[1]}-${m[2]}-${m[3]}`),
