@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { manualWalkthroughFor, manualWalkthroughModel } from "../tools/review/deployTime";
 import type { Plan } from "../tools/planFile";
 import { policies } from "../policy/policies";
-import { ofType, runOk } from "./helpers";
+import { ofType, outputs, runOk } from "./helpers";
 import {
     commandLines, dateClaims, duplicateSentences, githubAnchors, markdownLinks, numberWord, parseCommand, proseSentences,
 } from "./support/docText";
@@ -62,9 +62,21 @@ describe("counts the README states", () => {
     });
 });
 
-describe("counts the docs state about what a stack creates", () => {
+describe("what the docs say the dev stack creates and exports", () => {
+    let devRun: ReturnType<typeof runOk> | undefined;
+    const dev = () => (devRun ??= runOk({ stack: "dev" }));
+
+    test("the outputs the README tells app repositories to read are stack outputs", () => {
+        const readme = docs.get("README.md")!;
+        const section = readme.slice(readme.indexOf("The platform stack exports"), readme.indexOf("```ts", readme.indexOf("The platform stack exports")));
+        const named = section.replace(/\n {2,}/g, " ").split("\n").filter((l) => l.startsWith("- ")).flatMap((l) => [...l.replace(/\([^)]*\)/g, "").matchAll(/`(\w+)`/g)].map((m) => m[1]));
+        assert.ok(named.length >= 10, "the README lists the outputs");
+        const exported = Object.keys(outputs(dev()));
+        assert.deepEqual(named.filter((n) => !exported.includes(n)), []);
+    });
+
     test("the number of ValidatingAdmissionPolicies the docs give is the number the dev stack creates", () => {
-        const created = ofType(runOk({ stack: "dev" }), "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").length;
+        const created = ofType(dev(), "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").length;
         const stated = [...docs].flatMap(([file, text]) => [...text.matchAll(/\b(\w+) ValidatingAdmissionPolicies\b/g)]
             .filter((m) => { try { numberWord(m[1]); return true; } catch { return false; } })
             .map((m) => ({ file, said: m[0], count: numberWord(m[1]) })));
