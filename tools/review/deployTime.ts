@@ -852,7 +852,7 @@ export function modelDeployTime(plan: Plan): DeployTimeModel {
 export interface ManualStep {
     /** The blog's step number; 0 for the prerequisite done before step 1. */
     number: number;
-    /** The blog's own words for the step (manualWalkthrough.json `blogTask`). */
+    /** The step as the EKS Best Practices Guide lists the blog's tasks (manualWalkthrough.json `blogTask`). */
     blogTask: string;
     title: string;
     /** Figure ids of what AWS (or Kubernetes) makes the person wait for. */
@@ -1005,7 +1005,7 @@ export function manualTableMarkdown(manual: ManualModel = manualWalkthroughModel
     const rows = all.map((s) =>
         `| ${s === manual.prerequisite ? "before 1" : s.number} | ${cell(s.title)} | ${cell(s.blogTask)} | ${s.waitingFigures.length > 0 ? s.waitingFigures.map((f) => `\`${f}\``).join(" + ") : "none"} | ${formatSeconds(s.waiting.mid)} | ${formatSeconds(s.handsOnSeconds)} | ${cell(s.handsOn)} |`);
     return [
-        "| blog step | what | the blog's words | waiting (figures) | waiting | hands-on (assumed) | hands-on covers |",
+        "| blog step | what | as the Best Practices Guide lists it | waiting (figures) | waiting | hands-on (assumed) | hands-on covers |",
         "| ---: | --- | --- | --- | ---: | ---: | --- |",
         ...rows,
         `| | **total** | | | **${formatSeconds(manual.waitingSeconds)}** | **${formatSeconds(manual.handsOnSeconds)}** | **${formatSeconds(manual.totalSeconds)}** (range ${formatSeconds(manual.range.lowSeconds)} to ${formatSeconds(manual.range.highSeconds)}) |`,
