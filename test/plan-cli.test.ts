@@ -51,7 +51,7 @@ describe("npm run plan", () => {
         assert.equal(files.filter((f) => f.startsWith("manifests")).length, 18);
         assert.match(first.stdout, /\nmanifests: 18 files -> out\/dev\/manifests\/?, all valid\n/);
         assert.match(first.stdout, /\ndeploy time \(modelled, docs\/deploy-time\.md\): \d+m \d+s, range /);
-        assert.match(first.stdout, /\nmanual walkthrough \(12 steps, creating the directory first\): /);
+        assert.match(first.stdout, /\nmanual walkthrough \(11 steps, creating the directory first\): /);
         assert.match(firstArtifacts.get("architecture.svg")!, /^(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg /);
         assert.ok(firstArtifacts.get("architecture.svg")!.includes("GMSACredentialSpec webapp01"));
         const summary = firstArtifacts.get("summary.md")!;

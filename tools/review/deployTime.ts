@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Plan, PlanResource } from "../planFile";
+import manualWalkthroughData from "./manualWalkthrough.json";
 
 // ---------------------------------------------------------------------------------------------
 // Evidence: every figure says where it comes from, and an assumption never passes as a source.
@@ -188,12 +189,8 @@ const S = {
     },
 } satisfies Record<string, Source>;
 
-/** The AWS walkthrough this project replaces. */
-export const walkthroughSource: Source = {
-    title: "AWS Containers Blog: Windows Authentication on Amazon EKS Windows pods",
-    url: "https://aws.amazon.com/blogs/containers/windows-authentication-on-amazon-eks-windows-pods/",
-    says: "1. Create an EKS cluster with self-managed Windows worker nodes. 2. Join the Windows worker node to an Active Directory Domain. 3. Create and configure gMSA accounts on Active Directory Domain. 4. Install the gMSA CredentialSpec CRD. 5. Install the Windows gMSA Webhook Admission controller. 6. Create gMSA credential spec resources. 7. Create a Kubernetes C[lusterRole] ...",
-};
+/** The AWS walkthrough this project replaces (tools/review/manualWalkthrough.json). */
+export const walkthroughSource: Source = manualWalkthroughData.source;
 
 const apiOnly = "one API call the provider returns from at once (no waiter)";
 
@@ -853,9 +850,10 @@ export function modelDeployTime(plan: Plan): DeployTimeModel {
 // ---------------------------------------------------------------------------------------------
 
 export interface ManualStep {
+    /** The blog's step number; 0 for the prerequisite done before step 1. */
     number: number;
-    /** The blog's step number, or "prerequisite". */
-    blogStep: string;
+    /** The step as the EKS Best Practices Guide lists the blog's tasks (manualWalkthrough.json `blogTask`). */
+    blogTask: string;
     title: string;
     /** Figure ids of what AWS (or Kubernetes) makes the person wait for. */
     waitingFigures: string[];
@@ -868,6 +866,9 @@ export interface ManualStep {
 export interface ManualModel {
     source: Source;
     includesDirectory: boolean;
+    /** Creating the directory first (step 0), when the stack creates one; the blog assumes one exists. */
+    prerequisite?: ManualStep;
+    /** The blog's steps, numbered as the blog numbers them. */
     steps: ManualStep[];
     waitingSeconds: number;
     handsOnSeconds: number;
@@ -878,83 +879,29 @@ export interface ManualModel {
 }
 
 interface ManualStepSpec {
-    blogStep: string;
+    blogTask: string;
     title: string;
     waitingFigures: string[];
     handsOnMinutes: number;
     handsOn: string;
 }
 
-const directoryStep: ManualStepSpec = {
-    blogStep: "prerequisite", title: "Create an AWS Managed Microsoft AD (the blog assumes one exists)",
-    waitingFigures: ["managed-microsoft-ad"], handsOnMinutes: 10,
-    handsOn: "choose VPC and subnets, edition, DNS and NetBIOS names, Admin password, in the console or CLI",
-};
-
-const walkthroughSteps: readonly ManualStepSpec[] = [
-    {
-        blogStep: "1", title: "Create the EKS cluster with eksctl, with a self-managed Windows node group",
-        waitingFigures: ["nat-gateway", "eks-control-plane", "eks-managed-node-group", "asg-capacity", "windows-node-bootstrap"], handsOnMinutes: 15,
-        handsOn: "install eksctl/kubectl/AWS Tools for PowerShell, write the ClusterConfig (Windows AMI family, node groups), run eksctl",
-    },
-    {
-        blogStep: "2", title: "Join the Windows nodes to the domain through SSM",
-        waitingFigures: ["domain-join-and-reboot"], handsOnMinutes: 15,
-        handsOn: "attach AmazonSSMDirectoryServiceAccess to the node role, create the AWS-JoinDirectoryServiceDomain association targeting the node group, check the join",
-    },
-    {
-        blogStep: "3", title: "Create the gMSA and its readers' group in AD with PowerShell (on a domain-joined Windows admin box)",
-        waitingFigures: ["ec2-instance-running", "windows-boot-to-ssm", "domain-join-and-reboot"], handsOnMinutes: 20,
-        handsOn: "launch and join an admin instance, install RSAT, New-ADGroup, Add-ADGroupMember for each node, New-ADServiceAccount",
-    },
-    {
-        blogStep: "4", title: "Install the GMSACredentialSpec CRD",
-        waitingFigures: ["kubernetes-object"], handsOnMinutes: 3, handsOn: "download the CRD YAML, kubectl apply",
-    },
-    {
-        blogStep: "5", title: "Install the windows-gmsa admission webhook",
-        waitingFigures: ["linux-pod-start"], handsOnMinutes: 10, handsOn: "run the webhook's deploy script (certificates with openssl, manifests), check the pods",
-    },
-    {
-        blogStep: "6", title: "Generate the credential spec on a domain-joined machine and create the GMSACredentialSpec",
-        waitingFigures: ["kubernetes-object"], handsOnMinutes: 15, handsOn: "Install-Module CredentialSpec, New-CredentialSpec, turn the JSON into the custom resource YAML, kubectl apply",
-    },
-    {
-        blogStep: "7", title: "Create the ClusterRole that may `use` the credential spec",
-        waitingFigures: ["kubernetes-object"], handsOnMinutes: 5, handsOn: "write and apply the ClusterRole",
-    },
-    {
-        blogStep: "8", title: "Bind it to the workload's service account (RoleBinding)",
-        waitingFigures: ["kubernetes-object"], handsOnMinutes: 3, handsOn: "write and apply the RoleBinding",
-    },
-    {
-        blogStep: "9", title: "Add the CoreDNS conditional forwarder for the AD domain",
-        waitingFigures: ["linux-pod-start"], handsOnMinutes: 5, handsOn: "edit the coredns ConfigMap, restart CoreDNS, test resolution",
-    },
-    {
-        blogStep: "10", title: "Run the Windows pod with gmsaCredentialSpecName",
-        waitingFigures: ["windows-pod-start"], handsOnMinutes: 5, handsOn: "write and apply the Deployment with securityContext.windowsOptions",
-    },
-    {
-        blogStep: "11", title: "Verify with `klist`, `nltest` and `dir \\\\domain\\sysvol`",
-        waitingFigures: [], handsOnMinutes: 5, handsOn: "kubectl exec into the pod, run the checks, read the output",
-    },
-];
-
 function manualStep(spec: ManualStepSpec, number: number): ManualStep {
-    return { number, blogStep: spec.blogStep, title: spec.title, waitingFigures: spec.waitingFigures, waiting: figuresRange(spec.waitingFigures), handsOnSeconds: spec.handsOnMinutes * 60, handsOn: spec.handsOn };
+    return { number, blogTask: spec.blogTask, title: spec.title, waitingFigures: spec.waitingFigures, waiting: figuresRange(spec.waitingFigures), handsOnSeconds: spec.handsOnMinutes * 60, handsOn: spec.handsOn };
 }
 
 /** The blog's steps in order, one after the other; with `createDirectory`, creating the directory first. */
 export function manualWalkthroughModel(options: { createDirectory?: boolean } = {}): ManualModel {
     const createDirectory = options.createDirectory ?? true;
-    const specs = createDirectory ? [directoryStep, ...walkthroughSteps] : [...walkthroughSteps];
-    const steps = specs.map((spec, i) => manualStep(spec, i + 1));
-    const sum = (f: (s: ManualStep) => number) => steps.reduce((total, s) => total + f(s), 0);
+    const steps = manualWalkthroughData.steps.map((spec) => manualStep(spec, spec.number));
+    const prerequisite = createDirectory ? manualStep(manualWalkthroughData.prerequisite, 0) : undefined;
+    const all = prerequisite ? [prerequisite, ...steps] : steps;
+    const sum = (f: (s: ManualStep) => number) => all.reduce((total, s) => total + f(s), 0);
     const handsOnSeconds = sum((s) => s.handsOnSeconds);
     return {
         source: walkthroughSource,
         includesDirectory: createDirectory,
+        ...(prerequisite ? { prerequisite } : {}),
         steps,
         waitingSeconds: sum((s) => s.waiting.mid),
         handsOnSeconds,
@@ -963,7 +910,7 @@ export function manualWalkthroughModel(options: { createDirectory?: boolean } = 
         assumptions: [
             "one person, one step after the other, as the blog presents them (nobody starts eksctl while the directory is being created)",
             "waiting times are the same figures the plan model uses; hands-on minutes are assumptions for someone who knows the tools, without mistakes or retries",
-            "steps 1 to 7 are the blog's list as stored; 8 to 11 follow the project README's summary of the rest",
+            `the blog's ${steps.length} steps as ${manualWalkthroughData.stepListSource.title} lists them`,
         ],
     };
 }
@@ -1054,13 +1001,14 @@ export function readinessTableMarkdown(): string {
 }
 
 export function manualTableMarkdown(manual: ManualModel = manualWalkthroughModel()): string {
-    const rows = manual.steps.map((s) =>
-        `| ${s.number} | ${s.blogStep} | ${cell(s.title)} | ${s.waitingFigures.length > 0 ? s.waitingFigures.map((f) => `\`${f}\``).join(" + ") : "none"} | ${formatSeconds(s.waiting.mid)} | ${formatSeconds(s.handsOnSeconds)} | ${cell(s.handsOn)} |`);
+    const all = manual.prerequisite ? [manual.prerequisite, ...manual.steps] : manual.steps;
+    const rows = all.map((s) =>
+        `| ${s === manual.prerequisite ? "before 1" : s.number} | ${cell(s.title)} | ${cell(s.blogTask)} | ${s.waitingFigures.length > 0 ? s.waitingFigures.map((f) => `\`${f}\``).join(" + ") : "none"} | ${formatSeconds(s.waiting.mid)} | ${formatSeconds(s.handsOnSeconds)} | ${cell(s.handsOn)} |`);
     return [
-        "| # | blog step | what | waiting (figures) | waiting | hands-on (assumed) | hands-on covers |",
+        "| blog step | what | as the Best Practices Guide lists it | waiting (figures) | waiting | hands-on (assumed) | hands-on covers |",
         "| ---: | --- | --- | --- | ---: | ---: | --- |",
         ...rows,
-        `| | | **total** | | **${formatSeconds(manual.waitingSeconds)}** | **${formatSeconds(manual.handsOnSeconds)}** | **${formatSeconds(manual.totalSeconds)}** (range ${formatSeconds(manual.range.lowSeconds)} to ${formatSeconds(manual.range.highSeconds)}) |`,
+        `| | **total** | | | **${formatSeconds(manual.waitingSeconds)}** | **${formatSeconds(manual.handsOnSeconds)}** | **${formatSeconds(manual.totalSeconds)}** (range ${formatSeconds(manual.range.lowSeconds)} to ${formatSeconds(manual.range.highSeconds)}) |`,
     ].join("\n");
 }
 
