@@ -19,6 +19,13 @@ APT_STATE=(-o "Dir::State::status=$APT_ADMINDIR/status")
 
 dpkg_query() { dpkg-query --admindir="$APT_ADMINDIR" "$@"; }
 
+# Whether apt's error output says another process holds a lock (apt 2.6's wordings; after a
+# DPkg::Lock::Timeout it only says "Unable to acquire").
+is_lock_error() {
+    case "$1" in *"Could not get lock"* | *"Unable to acquire the dpkg"* | *"Unable to lock"*) return 0 ;; esac
+    return 1
+}
+
 # apt-get on the chosen dpkg state, waiting for the dpkg lock (a simulation takes no lock).
 apt_get() { apt-get "${APT_STATE[@]}" -o "DPkg::Lock::Timeout=$APT_LOCK_SECONDS" "$@"; }
 
@@ -28,16 +35,15 @@ apt_get() { apt-get "${APT_STATE[@]}" -o "DPkg::Lock::Timeout=$APT_LOCK_SECONDS"
 wait_for_package_manager() {
     local err holder start
     err=$(apt-get "${APT_STATE[@]}" -o DPkg::Lock::Timeout=0 -qq check 2>&1 >/dev/null) && return 0
-    case "$err" in *"Could not get lock"*) ;; *) return 0 ;; esac
+    is_lock_error "$err" || return 0
     holder=$(sed -n 's/.*It is held by \(process [0-9]* ([^)]*)\).*/, held by \1/p' <<<"$err" | head -n 1)
     echo "$APT_WHO: waiting up to ${APT_LOCK_SECONDS}s for the package manager's lock (another install is running$holder)"
     start=$(date +%s)
     if ! err=$(apt-get "${APT_STATE[@]}" -o "DPkg::Lock::Timeout=$APT_LOCK_SECONDS" -qq check 2>&1 >/dev/null); then
-        case "$err" in *"Could not get lock"*)
+        if is_lock_error "$err"; then
             echo "$APT_WHO: the package manager's lock is still held after ${APT_LOCK_SECONDS}s$holder; try again when that install is done" >&2
             return 1
-            ;;
-        esac
+        fi
     fi
     echo "$APT_WHO: got the package manager's lock after $(($(date +%s) - start))s"
 }
@@ -52,7 +58,10 @@ apt_update() {
             printf '%s\n' "$out"
             return 0
         fi
-        case "$out" in *"Could not get lock"*) ;; *) printf '%s\n' "$out" >&2; return 1 ;; esac
+        if ! is_lock_error "$out"; then
+            printf '%s\n' "$out" >&2
+            return 1
+        fi
         if [ "$(date +%s)" -ge "$deadline" ]; then
             echo "$APT_WHO: the package lists' lock is still held after ${APT_LOCK_SECONDS}s" >&2
             return 1
