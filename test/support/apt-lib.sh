@@ -20,9 +20,9 @@ APT_STATE=(-o "Dir::State::status=$APT_ADMINDIR/status")
 dpkg_query() { dpkg-query --admindir="$APT_ADMINDIR" "$@"; }
 
 # Whether apt's error output says another process holds a lock (apt 2.6's wordings; after a
-# DPkg::Lock::Timeout it only says "Unable to acquire").
+# DPkg::Lock::Timeout it only says "..., is another process using it?"). Not being root is not one.
 is_lock_error() {
-    case "$1" in *"Could not get lock"* | *"Unable to acquire the dpkg"* | *"Unable to lock"*) return 0 ;; esac
+    case "$1" in *"Could not get lock"* | *"is another process using it"*) return 0 ;; esac
     return 1
 }
 
