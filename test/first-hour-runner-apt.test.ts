@@ -45,6 +45,12 @@ function checkSambaPlan(statusText: string, t: { skip: (why: string) => void }):
     if (!fixture) return t.skip("every apt source has libssl3 at one version: no upgrade to watch for");
     const dir = throwawayAdminDir(fixture.text);
     try {
+        // The fixture reproduces the report: the old installer's command (`-t bookworm-backports`,
+        // openssl named) upgrades libssl3 on it.
+        const old = spawnSync("apt-get", ["-s", "-o", `Dir::State::status=${dir}/status`, "install", "-t", "bookworm-backports",
+            "--no-install-recommends", ...SAMBA_PACKAGES, "krb5-user", "openssl"], { encoding: "utf8", timeout: 180_000 });
+        assert.ok(plannedInstalls(old.stdout).some((p) => p.name === "libssl3" && p.from === fixture.libssl), `the old command keeps libssl3:\n${old.stdout}${old.stderr}`);
+
         const r = simulate("install-samba.sh", dir);
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const byName = new Map(r.plan.map((p) => [p.name, p]));
