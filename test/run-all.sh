@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite: type-check everything, then every test file (each in its own process, as
-# Pulumi's mock runtime is global per process).
+# The whole test suite: install what the tests need, type-check everything, then run every test
+# file (each in its own process, as Pulumi's mock runtime is global per process) with a short
+# summary on the terminal and the full log in test-results/ (test/support/run-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The Active Directory tests run real Samba AD domain controllers (Samba >= 4.21, from bookworm-backports
-# on Debian bookworm): install or upgrade it when missing or older.
-bash test/support/install-samba.sh
-# The bash and Python scripts the program runs are linted by their tests: install the linters when missing.
-for linter in shellcheck:shellcheck pyflakes3:pyflakes3; do
-    command -v "${linter%%:*}" >/dev/null 2>&1 || { apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null 2>&1 \
-        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${linter#*:}" >/dev/null; }; }
+results=${EKS_GMSA_TEST_RESULTS:-test-results}
+mkdir -p "$results"
+: >"$results/install.log"
+# What the tests need from Debian, installed when missing, nothing else installed or upgraded
+# (the scripts say what they install; apt's own output goes to install.log):
+#   Samba >= 4.21 for the Active Directory tests' domain controllers (from bookworm-backports on
+#   Debian bookworm), shellcheck and pyflakes3 for the bash and Python scripts the program ships,
+#   python3-boto3 for the management host's mode.
+for installer in install-samba.sh install-tools.sh; do
+    if ! bash "test/support/$installer" 2>&1 | tee -a "$results/install.log" | grep --line-buffered "^$installer:"; then
+        [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "$installer failed: see $results/install.log" >&2; tail -n 20 "$results/install.log" >&2; exit 1; }
+    fi
 done
-# The management host's mode reads its secrets with boto3 (test/ad-host-mode.test.ts runs the real one).
-/usr/bin/python3 -c 'import boto3' 2>/dev/null || { apt-get install -y --no-install-recommends python3-boto3 >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends python3-boto3 >/dev/null; }; }
 npx tsc --noEmit -p tsconfig.json
-node --import tsx --test --test-concurrency=2 test/*.test.ts
+bash test/support/run-tests.sh test/*.test.ts

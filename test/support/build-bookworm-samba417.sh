@@ -65,8 +65,13 @@ start=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v debootstrap >/dev/null 2>&1; then
-    apt-get install -y -q --no-install-recommends debootstrap >/dev/null 2>&1 ||
-        { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends debootstrap >/dev/null; } ||
+    # As the test command's other installs (apt-lib.sh): after any other install, upgrading nothing.
+    APT_WHO=bookworm-samba417
+    # shellcheck source=test/support/apt-lib.sh
+    . "$(dirname "$0")/apt-lib.sh"
+    wait_for_package_manager || fail "cannot install debootstrap while another install holds the lock"
+    install_debootstrap() { apt_get install -y -q --no-install-recommends -o APT::Get::Upgrade-By-Source-Package=false debootstrap >/dev/null; }
+    install_debootstrap 2>/dev/null || { apt_update >/dev/null && install_debootstrap; } ||
         fail "cannot install debootstrap with apt-get"
 fi
 

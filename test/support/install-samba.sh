@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # dpkg-query's own ${Field} placeholders, not shell
 # Installs what test/support/samba.ts needs to run throw-away Samba AD domain controllers on
 # loopback: Samba 4.21 or newer (the first that computes gMSA passwords and provisions at
 # functional level 2016), with its Python bindings, smbclient and MIT Kerberos' kinit.
 #
 # On Debian bookworm, whose own Samba is 4.17, it adds the bookworm-backports source when no apt
-# source names it and installs from there (`-t bookworm-backports`); an installed 4.17 is upgraded.
+# source names it and takes Samba from there: an apt preferences file given to these apt-get calls
+# only (never written to /etc/apt) pins Samba's source package (src:samba) to bookworm-backports.
+# Nothing else comes from backports, and nothing installed is upgraded but what Samba needs:
+#   - the packages below that are missing or older than Samba 4.21 are named, with the installed
+#     binaries of Samba's source older than 4.21 (samba-common, libwbclient0, ...: one Samba);
+#   - apt's upgrade of every binary of a source package along with one of them
+#     (APT::Get::Upgrade-By-Source-Package) is off, so an installed package is upgraded only when a
+#     named package's Depends require a newer version (Samba's own libraries: samba-libs, libldb2,
+#     libtevent0 >= 0.15, ...);
+#   - openssl and krb5-user, when missing, are installed at the version of the installed libssl3
+#     and libkrb5-3 when an apt source has it (else at the newest, and it says so).
 # Elsewhere it installs from the configured sources and fails if they have no Samba >= 4.21.
 #
 # Idempotent: when everything is installed at a good version it only checks and exits (well under a
 # second). Never leaves a system Samba daemon running: package scripts are kept from starting
 # services while installing, and the services are stopped and disabled afterwards, with or without
-# systemd. Needs root to install (CI and the developers' machines run as root).
+# systemd. Waits for the package manager's lock when another install runs. Needs root to install
+# (CI and the developers' machines run as root). EKS_GMSA_APT_SIMULATE=1 prints apt's plan and
+# changes nothing; EKS_GMSA_DPKG_ADMINDIR reads a copy of the dpkg state (see apt-lib.sh).
 set -euo pipefail
+
+APT_WHO=install-samba.sh
+# shellcheck source=test/support/apt-lib.sh
+. "$(dirname "$0")/apt-lib.sh"
 
 MIN_SAMBA=4.21
 
@@ -27,10 +44,10 @@ MIN_SAMBA=4.21
 #   ldb-tools                   ldbsearch, ldbmodify
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba smbclient
     winbind samba-common-bin ldb-tools)
-# From the distribution itself:
+# From the distribution itself, each with the installed library of its source package (pkg:library):
 #   krb5-user                   MIT kinit, klist, kvno
-#   openssl                     a quick LDAPS certificate (else samba makes a 4096-bit one itself: seconds)
-OTHER_PACKAGES=(krb5-user openssl)
+#   openssl                     a quick LDAPS certificate with the DC's address (test/support/sambaConf.ts)
+OTHER_PACKAGES=(krb5-user:libkrb5-3 openssl:libssl3)
 SERVICES=(samba-ad-dc smbd nmbd winbind samba)
 BACKPORTS_SOURCE=/etc/apt/sources.list.d/bookworm-backports.sources
 
@@ -49,21 +66,36 @@ packages_to_install() {
     while read -r name st ver; do
         status[$name]=$st
         version[$name]=$ver
-    done < <(dpkg-query -W -f='${Package} ${db:Status-Status} ${Version}\n' \
-        "${SAMBA_PACKAGES[@]}" "${OTHER_PACKAGES[@]}" 2>/dev/null || true)
+    done < <(dpkg_query -W -f='${Package} ${db:Status-Status} ${Version}\n' \
+        "${SAMBA_PACKAGES[@]}" "${OTHER_PACKAGES[@]%%:*}" 2>/dev/null || true)
     for p in "${SAMBA_PACKAGES[@]}"; do
         if [ "${status[$p]:-}" != installed ] ||
             ! dpkg --compare-versions "$(samba_upstream "${version[$p]}")" ge "$MIN_SAMBA"; then
             echo "$p"
         fi
     done
-    for p in "${OTHER_PACKAGES[@]}"; do
+    for p in "${OTHER_PACKAGES[@]%%:*}"; do
         [ "${status[$p]:-}" = installed ] || echo "$p"
     done
 }
 
-# Prints the packages whose files the fixture uses are gone although dpkg lists them as installed.
+# Prints the installed binaries of Samba's source package older than MIN_SAMBA (samba-common,
+# libsmbclient, libwbclient0, ...): upgraded with the named packages, to one Samba version.
+installed_samba_binaries_to_upgrade() {
+    local name source st ver
+    dpkg_query -W -f='${Package} ${source:Package} ${db:Status-Status} ${Version}\n' 2>/dev/null |
+        while read -r name source st ver; do
+            if [ "$source" = samba ] && [ "$st" = installed ] &&
+                ! dpkg --compare-versions "$(samba_upstream "$ver")" ge "$MIN_SAMBA"; then
+                echo "$name"
+            fi
+        done
+}
+
+# Prints the packages whose files the fixture uses are gone although dpkg lists them as installed
+# (this machine's files: none when reading a copy of the dpkg state).
 damaged_packages() {
+    [ -z "${EKS_GMSA_DPKG_ADMINDIR:-}" ] || return 0
     local entry
     for entry in samba:samba-ad-dc samba-tool:python3-samba ldbsearch:ldb-tools smbclient:smbclient \
         kinit:krb5-user openssl:openssl; do
@@ -93,11 +125,26 @@ quiesce_services() {
     done
 }
 
-mapfile -t todo < <(packages_to_install)
-mapfile -t damaged < <(damaged_packages)
-if [ "${#todo[@]}" -eq 0 ] && [ "${#damaged[@]}" -eq 0 ]; then
+nothing_to_do() {
+    mapfile -t todo < <(packages_to_install)
+    mapfile -t damaged < <(damaged_packages)
+    [ "${#todo[@]}" -eq 0 ] && [ "${#damaged[@]}" -eq 0 ]
+}
+
+if nothing_to_do; then
     # Already installed: only make sure no system daemon (pid files under /run/samba) is running.
+    if [ -n "$APT_SIMULATE" ]; then echo "install-samba.sh: nothing to install"; exit 0; fi
     if ls /run/samba/*.pid >/dev/null 2>&1; then quiesce_services; fi
+    exit 0
+fi
+if [ -z "$APT_SIMULATE" ] && [ "$(id -u)" -ne 0 ]; then
+    echo "install-samba.sh: needs root to install ${todo[*]} ${damaged[*]}" >&2
+    exit 1
+fi
+# Another install may be changing what is installed: read it again once that one is done.
+wait_for_package_manager
+if nothing_to_do; then
+    echo "install-samba.sh: nothing to install (another install put it in place)"
     exit 0
 fi
 # Packages dpkg lists as installed whose files are gone are reinstalled (apt skips them otherwise).
@@ -109,11 +156,6 @@ for p in "${damaged[@]}"; do
     fi
 done
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install-samba.sh: needs root to install ${todo[*]}" >&2
-    exit 1
-fi
-
 start=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
 
@@ -123,58 +165,96 @@ if [ -r /etc/os-release ]; then
     codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
 fi
 
-target=()
+work=$(mktemp -d)
+own_policy=""
+cleanup() {
+    rm -rf "$work"
+    if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+trap cleanup EXIT
+
+pin=()
 lists_stale=""
 if [ "$codename" = bookworm ]; then
-    target=(-t bookworm-backports)
+    # The apt preferences of this script's apt-get calls: the system's own file, if any, then
+    # Samba's pin. /etc/apt/preferences.d/ still applies.
+    if [ -r /etc/apt/preferences ]; then
+        cat /etc/apt/preferences >"$work/preferences"
+        echo >>"$work/preferences"
+    fi
+    printf '%s\n' "Package: src:samba" "Pin: release n=bookworm-backports" "Pin-Priority: 990" >>"$work/preferences"
+    pin=(-o "Dir::Etc::Preferences=$work/preferences")
     # Any uncommented mention in a one-line (.list) or deb822 (.sources) file counts as configured.
     if ! grep -qsE '^[^#]*\bbookworm-backports\b' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
         /etc/apt/sources.list.d/*.sources; then
-        cat >"$BACKPORTS_SOURCE" <<'EOF'
-# Added by eks-gmsa's test/support/install-samba.sh: Samba 4.22 for the test domain controllers.
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-        echo "install-samba.sh: added $BACKPORTS_SOURCE"
-        lists_stale=1
+        if [ -n "$APT_SIMULATE" ]; then
+            echo "install-samba.sh: would add $BACKPORTS_SOURCE (simulating without it)"
+        else
+            printf '%s\n' "# Added by eks-gmsa's test/support/install-samba.sh: Samba 4.22 for the test domain controllers." \
+                "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: bookworm-backports" "Components: main" \
+                "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$BACKPORTS_SOURCE"
+            echo "install-samba.sh: added $BACKPORTS_SOURCE"
+            lists_stale=1
+        fi
     fi
-    if [ ! -e /usr/share/keyrings/debian-archive-keyring.gpg ]; then
-        apt-get install -y -q --no-install-recommends debian-archive-keyring
+    if [ ! -e /usr/share/keyrings/debian-archive-keyring.gpg ] && [ -z "$APT_SIMULATE" ]; then
+        apt_get install -y -q --no-install-recommends debian-archive-keyring
     fi
     ls /var/lib/apt/lists/*bookworm-backports*_Packages* >/dev/null 2>&1 || lists_stale=1
 fi
 ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || lists_stale=1
 
+# What apt is asked for by name (see the top). Computed for each call: after `apt-get update` the
+# versions the apt sources have may differ.
+requests() {
+    local p entry
+    for p in "${todo[@]}"; do
+        for entry in "${OTHER_PACKAGES[@]}"; do
+            if [ "$p" = "${entry%%:*}" ] && [ "${#reinstall[@]}" -eq 0 ]; then
+                version_beside "$p" "${entry#*:}"
+                continue 2
+            fi
+        done
+        echo "$p"
+    done
+    for p in $(installed_samba_binaries_to_upgrade); do
+        [[ " ${todo[*]} " == *" $p "* ]] || echo "$p"
+    done
+}
+
+apt_install() {
+    local names
+    mapfile -t names < <(requests)
+    apt_get install -y -q --no-install-recommends "${pin[@]}" "${reinstall[@]}" \
+        -o APT::Get::Upgrade-By-Source-Package=false \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" "${names[@]}"
+}
+
+if [ -n "$APT_SIMULATE" ]; then
+    plan=$(apt_install -s) || { printf '%s\n' "$plan"; exit 1; }
+    printf '%s\n' "$plan"
+    summarize_apt_plan <<<"$plan" | sed 's/^/install-samba.sh: would /'
+    exit 0
+fi
+
 # Keep maintainer scripts from starting any service while installing (Debian's policy-rc.d
 # protocol: exit 101 = action forbidden). A policy-rc.d already there is left as it is.
-own_policy=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
     own_policy=1
 fi
-cleanup() { if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
-trap cleanup EXIT
 
-# Only what is missing or too old is named: installed packages are left at their versions (apt
-# upgrades the dependencies Samba's packages pin to their own version, such as samba-libs).
-apt_install() {
-    apt-get install -y -q --no-install-recommends "${target[@]}" "${reinstall[@]}" \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${todo[@]}"
-}
-
-# A failed install is retried once after refreshing the package lists (they may be stale).
-if [ -n "$lists_stale" ]; then
-    apt-get update -q
-    apt_install
-elif ! apt_install; then
-    apt-get update -q
-    apt_install
+# The plan is printed first (what is installed, what is upgraded), then carried out. A plan apt
+# cannot make is retried once after refreshing the package lists (they may be stale).
+if [ -n "$lists_stale" ]; then apt_update; fi
+if ! plan=$(apt_install -s 2>&1); then
+    if [ -n "$lists_stale" ]; then printf '%s\n' "$plan" >&2; exit 1; fi
+    apt_update
+    plan=$(apt_install -s 2>&1) || { printf '%s\n' "$plan" >&2; exit 1; }
 fi
+summarize_apt_plan <<<"$plan" | sed 's/^/install-samba.sh: /'
+apt_install
 
 quiesce_services
 
@@ -183,4 +263,4 @@ if [ "${#still[@]}" -gt 0 ]; then
     echo "install-samba.sh: still missing or older than Samba $MIN_SAMBA after installing: ${still[*]}" >&2
     exit 1
 fi
-echo "install-samba.sh: installed ${todo[*]} (samba $(dpkg-query -W -f='${Version}' samba)) in $(($(date +%s) - start))s"
+echo "install-samba.sh: installed ${todo[*]} (samba $(dpkg_query -W -f='${Version}' samba)) in $(($(date +%s) - start))s"
