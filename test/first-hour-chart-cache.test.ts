@@ -165,3 +165,14 @@ describe("where the cache is", () => {
         assert.equal(chartCacheDir({}, "/home/u"), "/home/u/.cache/eks-gmsa/charts");
     });
 });
+
+describe("the GitHub workflow", () => {
+    test("the pull request's plan may not skip the chart checks (EKS_GMSA_CHART_REQUIRED on its step), and nothing reads ../shared", () => {
+        const text = fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "policy.yml"), "utf8");
+        const workflow = YAML.parse(text) as { jobs: Record<string, { steps: { name?: string; run?: string; env?: Record<string, string>; "working-directory"?: string }[] }> };
+        const planSteps = workflow.jobs.plan.steps.filter((s) => /npm run plan/.test(s.run ?? "") && s["working-directory"] === undefined);
+        assert.equal(planSteps.length, 1);
+        assert.equal(planSteps[0].env?.EKS_GMSA_CHART_REQUIRED, "1");
+        assert.doesNotMatch(text, /shared\/reference/);
+    });
+});

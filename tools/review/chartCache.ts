@@ -88,7 +88,7 @@ export function chartFilesFromArchive(pin: ChartPin, archive: Buffer, where: str
         throw new ChartError(`${where}: its Chart.yaml is not chart ${pin.name} ${pin.version}`);
     }
     const crdPrefix = `${pin.name}/crds/`;
-    const crds = [...entries].filter(([file]) => file.startsWith(crdPrefix) && /\.(ya?ml|json)$/.test(file)).map(([file, data]) => ({ file: file.slice(pin.name.length + 1), text: data.toString("utf8") }));
+    const crds = [...entries].filter(([file]) => file.startsWith(crdPrefix) && /\.(ya?ml|json)$/i.test(file)).map(([file, data]) => ({ file: file.slice(pin.name.length + 1), text: data.toString("utf8") }));
     return { pin, archive: archivePath, chartYaml, valuesYaml: read("values.yaml"), crds };
 }
 
