@@ -7,9 +7,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import YAML from "yaml";
-import { ChartError, chartCacheDir, chartCacheEntry, loadChart, readCachedChart, type ChartPin } from "../tools/review/chartCache";
+import { ChartError, chartCacheDir, chartCacheEntry, chartPin, loadChart, readCachedChart, type ChartPin } from "../tools/review/chartCache";
 import { gmsaChartContracts } from "../tools/review/gmsaChart";
 import { gmsaChartRepository } from "../components/gmsaWebhook";
+import { gmsaChartVersions } from "../settings/validate";
 import { copyOfPublishedRepository, gmsaPin, publishedRepositoryDir, serveDirectory, unreachableRepositoryUrl } from "./support/helmRepository";
 
 const temps: string[] = [];
@@ -33,6 +34,10 @@ describe("the pin", () => {
     test("gmsa 0.13.0 from the upstream repository is pinned to the digest the published index gives it", () => {
         assert.equal(pin.repository, gmsaChartRepository);
         assert.equal(pin.sha256, publishedDigest);
+    });
+
+    test("every chart version the settings accept (gmsa.webhook.chartVersion) has a pin", () => {
+        for (const version of gmsaChartVersions) assert.doesNotThrow(() => chartPin("gmsa", version, gmsaChartRepository), version);
     });
 });
 

@@ -113,8 +113,8 @@ function writeAtomically(file: string, data: Buffer | string): void {
     fs.renameSync(partial, file);
 }
 
-function storeChart(files: ChartFiles, archive: Buffer): void {
-    const { dir } = chartCacheEntry(files.pin, path.dirname(path.dirname(files.archive)));
+function storeChart(files: ChartFiles, archive: Buffer, cacheDir: string): void {
+    const { dir } = chartCacheEntry(files.pin, cacheDir);
     // The unpacked copies first: the archive's presence is what marks the entry complete.
     writeAtomically(path.join(dir, "Chart.yaml"), files.chartYaml);
     writeAtomically(path.join(dir, "values.yaml"), files.valuesYaml);
@@ -162,7 +162,7 @@ export async function fetchChart(pin: ChartPin, options: FetchOptions): Promise<
     const archiveUrl = resolveReferenceUrl(repository, entry.urls[0]);
     const archive = await get(archiveUrl, timeoutMs);
     const files = chartFilesFromArchive(pin, archive, archiveUrl, chartCacheEntry(pin, options.cacheDir).archive);
-    storeChart(files, archive);
+    storeChart(files, archive, options.cacheDir);
     return { files, from: archiveUrl };
 }
 
