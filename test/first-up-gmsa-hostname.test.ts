@@ -2,17 +2,16 @@
 // randomHostname (webhook v0.13.0: a random 15-character spec.hostname for each new gMSA pod that
 // sets none) is exposed as eks-gmsa:gmsa.webhook.randomHostname, on by default.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, test } from "node:test";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
+import { testChartCache } from "./support/helmRepository";
 import { lineFor } from "./problems";
 import { loadProgramConfig } from "../tools/harness";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { parseSettings } from "../settings/validate";
 
 const key = "eks-gmsa:gmsa.webhook.randomHostname";
-const chartValues = fs.readFileSync(path.join(__dirname, "..", "..", "shared", "reference", "windows-gmsa-chart-0.13.0", "values.yaml"), "utf8");
+const chartValues = testChartCache().files.valuesYaml;
 
 /** The dev stack file's gmsa section with webhook fields replaced. */
 function devGmsa(webhook: Record<string, unknown>): Record<string, unknown> {

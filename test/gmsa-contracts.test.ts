@@ -1,5 +1,6 @@
 // What the program sends to the gMSA webhook chart and the API server, checked against the upstream
-// contracts in ../shared/reference (read in place, never copied): every GMSACredentialSpec validates
+// contracts of the pinned gmsa chart (from a chart cache filled from its Helm repository, served on
+// loopback: test/support/helmRepository.ts): every GMSACredentialSpec validates
 // against the CRD's v1 schema made strict (the API server prunes fields the schema lacks, silently),
 // and every Helm value key exists in the chart's values.yaml (Helm ignores a misspelt key, silently).
 import assert from "node:assert/strict";
@@ -11,14 +12,14 @@ import YAML from "yaml";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs, type DomainFacts } from "../components/credentialSpec";
 import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, systemNodeSelector } from "../components/webhookValues";
-import { compileCrdValidator, readCrd, strictSchema } from "../tools/review/crdSchema";
+import { compileCrdValidator, parseCrds, strictSchema } from "../tools/review/crdSchema";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
+import { testChartCache } from "./support/helmRepository";
 import { defaultCertManagerVersion } from "../settings/validate";
 
 const projectRoot = path.resolve(__dirname, "..");
-const chartDir = path.join(projectRoot, "..", "shared", "reference", "windows-gmsa-chart-0.13.0");
-const readReference = (file: string): string => fs.readFileSync(path.join(chartDir, file), "utf8");
+const chart = testChartCache().files;
 
 type Json = Record<string, any>;
 
@@ -26,7 +27,8 @@ type Json = Record<string, any>;
 // The CRD and its strict schema
 // ---------------------------------------------------------------------------------------------
 
-const crd = YAML.parse(readReference("crds.yaml"));
+const crdText = chart.crds.find((c) => c.file === "crds/crds.yaml")!.text;
+const crd = YAML.parse(crdText);
 const crdVersion = (name: string): Json => {
     const v = (crd.spec.versions as Json[]).find((x) => x.name === name);
     assert.ok(v, `crds.yaml has no version ${name}`);
@@ -36,7 +38,7 @@ const crdVersion = (name: string): Json => {
 // The strict conversion lives in tools/review/crdSchema.ts: `npm run plan` validates with it too.
 const ajv = new Ajv({ allErrors: true, strict: true });
 const v1Schema = crdVersion("v1").schema.openAPIV3Schema as Json;
-const crdModel = readCrd(path.join(chartDir, "crds.yaml"));
+const [crdModel] = parseCrds(crdText, "crds/crds.yaml");
 const validateStrict: ValidateFunction = compileCrdValidator(crdModel, "v1", true);
 const validateLoose: ValidateFunction = compileCrdValidator(crdModel, "v1", false);
 
@@ -244,9 +246,9 @@ describe("credential specs in the dev and prod plans", () => {
 // ---------------------------------------------------------------------------------------------
 
 // The checker lives in tools/review/helmValues.ts: `npm run plan` checks the gmsa release with it too.
-const valuesText = readReference("values.yaml");
+const valuesText = chart.valuesYaml;
 const contract = valuesContract(valuesText);
-const chartMeta = YAML.parse(readReference("Chart.yaml"));
+const chartMeta = YAML.parse(chart.chartYaml);
 const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6", randomHostname: true };
 
 describe("gmsa chart values.yaml key checker", () => {

@@ -7,9 +7,11 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
+import { testChartCache } from "./support/helmRepository";
 
 function plan(...args: string[]) {
-    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 120_000 });
+    // The gmsa chart from a temp cache filled from the loopback repository (never the user's cache).
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 120_000, env: testChartCache().env });
 }
 
 describe("npm run plan", () => {

@@ -6,10 +6,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
+import { testChartCache } from "./support/helmRepository";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-cli-"));
 const config = path.join(projectRoot, "policy", "policy-config.json");
-const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", script), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000 });
+// The plan reads the gmsa chart from a temp cache filled from the loopback repository (never the user's).
+const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", script), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
 const policy = (...args: string[]) => run(path.join("policy", "cli.ts"), ...args);
 const write = (name: string, content: string) => {
     const file = path.join(tmp, name);

@@ -6,13 +6,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import YAML from "yaml";
-import { projectRoot } from "../tools/harness";
 import { toPlan, type Plan } from "../tools/planFile";
-import { gmsaChartReferenceDir, gmsaCustomResourceValidators } from "../tools/review/crdSchema";
+import { chartContracts, unavailableGmsaContracts } from "../tools/review/gmsaChart";
 import { editDistance, pointerToPath, validateBuiltIn } from "../tools/review/k8sSchema";
-import { helmValuesContracts } from "../tools/review/helmValues";
 import { formatProblems, manifestText, planManifests, writeManifests, type Manifest } from "../tools/review/manifests";
 import { runOk } from "./helpers";
+import { testChartCache } from "./support/helmRepository";
 import { defaultCertManagerVersion } from "../settings/validate";
 
 const schemaLabel = "Kubernetes OpenAPI (test)";
@@ -113,8 +112,8 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
 describe("planManifests on the dev stack", () => {
     const run = runOk({ stack: "dev" });
     const plan = toPlan("eks-gmsa", run);
-    const validators = gmsaCustomResourceValidators(plan, projectRoot);
-    const helmValues = helmValuesContracts(plan, projectRoot);
+    // The gmsa chart's CRD and values.yaml, from a chart cache filled from the loopback repository.
+    const { customResources: validators, helmValues } = chartContracts(testChartCache().files);
     const manifests = planManifests(plan, validators, schemaLabel, helmValues);
 
     test("one file per Kubernetes object and per Helm release, named by kind, namespace and name", () => {
@@ -207,12 +206,15 @@ describe("planManifests on the dev stack", () => {
         assert.match(lines[0], /^Deployment web\/gmsa-sample-iis \[deployment\.web\.gmsa-sample-iis\.yaml\]: spec\.template\.spec\.nodeSelecter: unknown field "nodeSelecter" in PodSpec \(did you mean "nodeSelector"\?\)$/);
     });
 
-    test("without the chart's CRD reference on the machine, credspecs are reported unchecked, never passed", () => {
-        const missing = gmsaCustomResourceValidators(plan, path.join(os.tmpdir(), "no-such-project", "x"));
-        const credspec = planManifests(plan, missing, schemaLabel).find((m) => m.form === "object" && m.document.kind === "GMSACredentialSpec")!;
-        assert.match(credspec.unchecked ?? "", /the gmsa chart 0\.13\.0 CRD reference .*crds\.yaml is not on this machine/);
+    test("without the chart (not cached, repository unreachable), the credspec and the gmsa values are reported unchecked, never passed", () => {
+        const missing = unavailableGmsaContracts("0.13.0", "the gmsa chart 0.13.0 is not cached and its repository cannot be reached");
+        const unchecked = planManifests(plan, missing.customResources, schemaLabel, missing.helmValues);
+        const credspec = unchecked.find((m) => m.form === "object" && m.document.kind === "GMSACredentialSpec")!;
+        assert.equal(credspec.unchecked, "the gmsa chart 0.13.0 is not cached and its repository cannot be reached");
         assert.match(credspec.checkedAgainst, /^nothing: /);
-        assert.ok(fs.existsSync(path.join(gmsaChartReferenceDir(projectRoot, "0.13.0"), "crds.yaml")), "the reference is present here");
+        const release = unchecked.find((m) => m.file === "helm-release.gmsa-webhook.gmsa-webhook.yaml")!;
+        assert.equal(release.unchecked, "the gmsa chart 0.13.0 is not cached and its repository cannot be reached");
+        assert.equal(release.checkedAgainst, "nothing: no values.yaml of chart gmsa 0.13.0 (the gmsa chart 0.13.0 is not cached and its repository cannot be reached)");
     });
 
     test("a custom resource of unknown kind is a problem, not silently accepted", () => {

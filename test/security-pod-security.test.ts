@@ -3,12 +3,11 @@
 // workloads there meet it, restricted warned about and audited everywhere, versions pinned to the
 // cluster's Kubernetes version; kube-system untouched.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, test } from "node:test";
 import YAML from "yaml";
 import { inputs, ofType, one, runOk, type StackRun } from "./helpers";
-import { loadProgramConfig, projectRoot } from "../tools/harness";
+import { testChartCache } from "./support/helmRepository";
+import { loadProgramConfig } from "../tools/harness";
 import { grantedNamespaces, podSecurityLabels } from "../components/podSecurity";
 import { certManagerValues, gmsaChartValues } from "../components/webhookValues";
 
@@ -68,7 +67,7 @@ describe("namespaces the stack creates", () => {
         assert.doesNotMatch(keys, /securityContext|containerSecurityContext|hostNetwork/);
         // The gmsa chart 0.13.0 renders its webhook with empty security contexts (values.yaml),
         // which restricted refuses: its namespace stays at baseline unless the values change.
-        const chartValues = YAML.parse(fs.readFileSync(path.join(projectRoot, "..", "shared", "reference", "windows-gmsa-chart-0.13.0", "values.yaml"), "utf8"));
+        const chartValues = YAML.parse(testChartCache().files.valuesYaml);
         assert.deepEqual([chartValues.podSecurityContext, chartValues.securityContext], [{}, {}]);
         const ours = gmsaChartValues({ releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.21.2", randomHostname: true }) as Record<string, unknown>;
         assert.equal(ours.podSecurityContext ?? ours.securityContext, undefined);

@@ -10,8 +10,7 @@ import { projectPolicyConfig } from "./policy/config";
 import { readPlan, readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
 import { countByType, deployedClusters, toPlan, type Plan } from "./planFile";
-import { gmsaCustomResourceValidators } from "./review/crdSchema";
-import { helmValuesContracts } from "./review/helmValues";
+import { gmsaChartContracts } from "./review/gmsaChart";
 import { kubernetesSchemaLabel } from "./review/k8sSchema";
 import { formatProblems, planManifests, writeManifests, type Manifest } from "./review/manifests";
 import { explainDiff, formatDiff, planMismatch } from "./review/diff";
@@ -117,7 +116,8 @@ async function main(): Promise<void> {
     if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
 
     // Every Kubernetes object, one file each, validated; a problem fails the plan with the field.
-    const manifests = planManifests(plan, gmsaCustomResourceValidators(plan, projectRoot), kubernetesSchemaLabel, helmValuesContracts(plan, projectRoot));
+    const gmsaChart = await gmsaChartContracts(plan, { log: (line) => console.log(`plan: ${line}`) });
+    const manifests = planManifests(plan, gmsaChart.customResources, kubernetesSchemaLabel, gmsaChart.helmValues);
     const manifestsDir = path.join(outDir, "manifests");
     writeManifests(manifestsDir, manifests);
     const manifestProblems = formatProblems(manifests);

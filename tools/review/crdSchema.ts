@@ -2,19 +2,14 @@
 // strict: a structural CRD without x-kubernetes-preserve-unknown-fields has every unknown field
 // pruned by the API server, silently, so an unknown field is an error here.
 import * as fs from "fs";
-import * as path from "path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import YAML from "yaml";
 import type { FieldProblem } from "./k8sSchema";
+import type { CustomResourceValidators } from "./manifests";
 import { pointerToPath } from "./k8sSchema";
 import { isPlainObject } from "../../settings/reader";
 
 type Json = Record<string, any>;
-
-/** The reference copy of the gMSA chart, read in place (never copied into this repository). */
-export function gmsaChartReferenceDir(projectRoot: string, chartVersion: string): string {
-    return path.join(projectRoot, "..", "shared", "reference", `windows-gmsa-chart-${chartVersion}`);
-}
 
 /** `additionalProperties: false` on every object schema that lists `properties` and says nothing else. */
 export function strictSchema(schema: unknown): unknown {
@@ -38,15 +33,22 @@ export interface CustomResourceDefinition {
     versions: { name: string; served: boolean; storage: boolean; deprecated?: boolean; schema: Json }[];
 }
 
-export function readCrd(file: string): CustomResourceDefinition {
-    const doc = YAML.parse(fs.readFileSync(file, "utf8"));
-    if (doc?.kind !== "CustomResourceDefinition") throw new Error(`${file} is not a CustomResourceDefinition`);
-    return {
+/** The CustomResourceDefinitions in a YAML text (one or more documents); `where` names it in errors. */
+export function parseCrds(text: string, where: string): CustomResourceDefinition[] {
+    const docs = YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
+    const crds = docs.filter((d) => d?.kind === "CustomResourceDefinition");
+    if (crds.length === 0) throw new Error(`${where} holds no CustomResourceDefinition`);
+    return crds.map((doc) => ({
         group: doc.spec.group,
         kind: doc.spec.names.kind,
         scope: doc.spec.scope,
         versions: (doc.spec.versions as Json[]).map((v) => ({ name: v.name, served: v.served, storage: v.storage, deprecated: v.deprecated, schema: v.schema.openAPIV3Schema })),
-    };
+    }));
+}
+
+export function readCrd(file: string): CustomResourceDefinition {
+    const [crd] = parseCrds(fs.readFileSync(file, "utf8"), file);
+    return crd;
 }
 
 /**
@@ -91,36 +93,20 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined): FieldProb
 }
 
 /**
- * Validators for the custom resources the program creates: GMSACredentialSpec, from the CRD of
- * the gmsa chart version the plan installs. Without the reference copy, credspecs are reported
- * unchecked (a warning), never silently passed.
+ * Validators (strict) for every served version of the CRDs a chart ships, by
+ * `<group>/<version>/<kind>`; `chart` says which chart, for the manifests' "checked against".
  */
-type PlanLike = { resources: { type: string; inputs: Record<string, unknown> }[] };
-
-/** The gmsa chart version the plan's Helm release installs, and where its reference copy would be. */
-export function gmsaChartReference(plan: PlanLike, projectRoot: string): { version: string; dir: string } | undefined {
-    const release = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "gmsa");
-    if (!release) return undefined;
-    const version = String(release.inputs.version);
-    return { version, dir: gmsaChartReferenceDir(projectRoot, version) };
-}
-
-export function gmsaCustomResourceValidators(plan: PlanLike, projectRoot: string): Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }> {
-    const validators = new Map<string, { validate: ValidateFunction; source: string } | { unavailable: string }>();
-    const reference = gmsaChartReference(plan, projectRoot);
-    if (!reference) return validators;
-    const chartVersion = reference.version;
-    const crdFile = path.join(reference.dir, "crds.yaml");
-    if (!fs.existsSync(crdFile)) {
-        validators.set("windows.k8s.io/v1/GMSACredentialSpec", { unavailable: `the gmsa chart ${chartVersion} CRD reference ${path.relative(projectRoot, crdFile)} is not on this machine` });
-        return validators;
-    }
-    const crd = readCrd(crdFile);
-    for (const version of crd.versions.filter((v) => v.served)) {
-        validators.set(`${crd.group}/${version.name}/${crd.kind}`, {
-            validate: compileCrdValidator(crd, version.name, true),
-            source: `the ${crd.kind} CRD ${version.name} schema (strict) of the gmsa chart ${chartVersion}`,
-        });
+export function customResourceValidators(crds: { file: string; text: string }[], chart: string): CustomResourceValidators {
+    const validators: CustomResourceValidators = new Map();
+    for (const { file, text } of crds) {
+        for (const crd of parseCrds(text, `${chart} ${file}`)) {
+            for (const version of crd.versions.filter((v) => v.served)) {
+                validators.set(`${crd.group}/${version.name}/${crd.kind}`, {
+                    validate: compileCrdValidator(crd, version.name, true),
+                    source: `the ${crd.kind} CRD ${version.name} schema (strict) of the ${chart}`,
+                });
+            }
+        }
     }
     return validators;
 }

@@ -1,9 +1,6 @@
 // Helm values against a chart's values.yaml: Helm ignores a value key the chart does not read,
 // silently, so a misspelt key deploys the chart's default instead of what was meant.
-import * as fs from "fs";
-import * as path from "path";
 import YAML from "yaml";
-import { gmsaChartReference } from "./crdSchema";
 import { isPlainObject } from "../../settings/reader";
 
 type Json = Record<string, any>;
@@ -78,18 +75,8 @@ export function checkValues(values: Json, contract: ValuesContract, freeForm: re
     return problems;
 }
 
-/** A chart's values contract and where it was read, by `<chart>@<version>`. */
-export type HelmValuesContracts = Map<string, { contract: ValuesContract; source: string }>;
-
 /**
- * The values contracts this machine has for the releases of a plan: the gmsa chart's, from the
- * reference copy of the version the plan installs. Other charts (cert-manager) have none here.
+ * A chart's values contract and where it was read, by `<chart>@<version>`; `unavailable` when the
+ * chart's values.yaml should be here and is not (the release is then reported unchecked).
  */
-export function helmValuesContracts(plan: { resources: { type: string; inputs: Record<string, unknown> }[] }, projectRoot: string): HelmValuesContracts {
-    const contracts: HelmValuesContracts = new Map();
-    const reference = gmsaChartReference(plan, projectRoot);
-    if (!reference) return contracts;
-    const file = path.join(reference.dir, "values.yaml");
-    if (fs.existsSync(file)) contracts.set(`gmsa@${reference.version}`, { contract: valuesContract(fs.readFileSync(file, "utf8")), source: `value keys checked against the gmsa chart ${reference.version} values.yaml` });
-    return contracts;
-}
+export type HelmValuesContracts = Map<string, { contract: ValuesContract; source: string } | { unavailable: string }>;

@@ -99,7 +99,8 @@ function helmReleaseManifest(r: PlanResource, helmValues: HelmValuesContracts): 
         values: i.values ?? {},
     };
     // The chart renders the objects at deploy time; what can be checked here is the value keys.
-    const values = helmValues.get(`${String(i.chart)}@${String(i.version)}`);
+    const known = helmValues.get(`${String(i.chart)}@${String(i.version)}`);
+    const values = known && "contract" in known ? known : undefined;
     const problems: FieldProblem[] = values && isPlainObject(i.values)
         ? checkValues(i.values, values.contract).map((line) => {
             const at = line.indexOf(": ");
@@ -112,7 +113,8 @@ function helmReleaseManifest(r: PlanResource, helmValues: HelmValuesContracts): 
         title: `Helm release ${String(i.namespace)}/${String(i.name)} (chart ${String(i.chart)} ${String(i.version)})`,
         form: "helm-release",
         document,
-        checkedAgainst: values ? values.source : `nothing: no values.yaml of chart ${String(i.chart)} ${String(i.version)} on this machine (the chart renders the objects at deploy time)`,
+        checkedAgainst: values ? values.source : `nothing: no values.yaml of chart ${String(i.chart)} ${String(i.version)} ${known && "unavailable" in known ? `(${known.unavailable})` : "on this machine (the chart renders the objects at deploy time)"}`,
+        ...(known && "unavailable" in known ? { unchecked: known.unavailable } : {}),
         problems,
     };
 }
