@@ -95,8 +95,9 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
             // Pulumi names a resource without a name input <logical name>-<7 random characters>.
             ?? (value === autoName ? `${args.name}-… (named at deploy time)` : `(${key} of ${args.type.split(":").pop()} ${args.name}: known at deploy time)`);
         const given = stringsIn(inputs);
-        if (answer.id !== undefined) this.invent(answer.id, what("id", answer.id), given);
+        // Named outputs first (a secret's ID is its ARN: shown as its ARN).
         for (const [key, value] of Object.entries(answer.state)) this.invent(value, what(key, value), given);
+        if (answer.id !== undefined) this.invent(answer.id, what("id", answer.id), given);
         if (args.type === "command:local:Command") {
             // The program reads the domain's SID and GUID out of the run's (made-up) report.
             this.invent(mockProvisioningResult.domainSid, "(the domain SID the directory reports at deploy time)", given);
