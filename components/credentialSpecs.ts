@@ -39,7 +39,6 @@ export class CredentialSpecs extends pulumi.ComponentResource {
         super("eks-gmsa:gmsa:CredentialSpecs", name, {
             readersGroup: args.readers.group,
             ...(args.readers.portableIdentity ? { portableIdentity: args.readers.portableIdentity } : {}),
-            gmsaAccounts: args.accounts.map((a) => a.account),
         }, opts);
         const k8sOpts = { parent: this, provider: args.provider };
 

@@ -54,8 +54,7 @@ const text = (v: unknown): string | undefined => (typeof v === "string" && v !==
 export function activeDirectoryPrerequisites(plan: Plan, model: ArchitectureModel = architectureModel(plan)): ActiveDirectoryPrerequisites | undefined {
     if (model.credentialSpecs.length === 0) return undefined;
     const specs = plan.resources.find((r) => r.type === componentTypes.credentialSpecs);
-    const accountsOfSpecs = model.credentialSpecs.map((c) => c.account).filter((a): a is string => a !== undefined);
-    const componentAccounts = Array.isArray(specs?.inputs.gmsaAccounts) ? (specs!.inputs.gmsaAccounts as unknown[]).filter((a): a is string => typeof a === "string") : [];
+    const accounts = model.credentialSpecs.map((c) => c.account).filter((a): a is string => a !== undefined);
     const ad = model.activeDirectory;
     const servers = ad.dnsServers;
     return {
@@ -63,7 +62,7 @@ export function activeDirectoryPrerequisites(plan: Plan, model: ArchitectureMode
         domainName: ad.domainName,
         netbiosName: ad.netbiosName,
         provisionedByStack: plan.resources.some((r) => r.type === componentTypes.accountProvisioning),
-        gmsaAccounts: [...new Set([...accountsOfSpecs, ...componentAccounts])].sort(),
+        gmsaAccounts: [...new Set(accounts)].sort(),
         readersGroup: text(specs?.inputs.readersGroup),
         portableIdentity: text(specs?.inputs.portableIdentity),
         owner: text(plan.resources.find((r) => r.type === componentTypes.cluster)?.inputs.name),
