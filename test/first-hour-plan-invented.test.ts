@@ -52,7 +52,7 @@ describe("npm run plan of dev: the picture, the summary and the manifests show n
         // What the mocks make up for dev: the directory's addresses and ID, the secret's ARN, the SID the run reports.
         for (const v of ["10.20.128.10", "S-1-5-21-1004336348-1177238915-682003330"]) assert.ok(invented.includes(v), v);
         assert.ok(invented.some((v) => v.startsWith("arn:aws:secretsmanager:") && v.includes("portable-identity")));
-        const files = ["architecture.svg", "summary.md", "job-summary.md", ...fs.readdirSync(path.join(out, "manifests")).map((f) => path.join("manifests", f))];
+        const files = ["architecture.svg", "summary.md", "job-summary.md", "policy-report.json", ...fs.readdirSync(path.join(out, "manifests")).map((f) => path.join("manifests", f))];
         for (const f of files) {
             const text = read(f);
             for (const v of invented) assert.ok(!text.includes(v), `${f} shows ${v}, which the offline runtime made up`);
