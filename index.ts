@@ -244,6 +244,7 @@ export = async () => {
                 crd: webhook.release,
                 protect: settings.cluster.protect,
                 kubernetesVersion: settings.cluster.kubernetesVersion,
+                readers: { group: gmsa.readersGroup, ...(gmsa.portableIdentity ? { portableIdentity: gmsa.portableIdentity.username } : {}) },
             })
             : undefined;
         if (gmsa.sampleWorkload && specs) {

@@ -21,6 +21,8 @@ export interface CredentialSpecsArgs {
     protect: boolean;
     /** cluster.kubernetesVersion: the Pod Security labels' version on the namespaces created here. */
     kubernetesVersion: string;
+    /** Who in AD may retrieve the gMSAs' passwords: the readers' group and, domainless, the portable identity in it. */
+    readers: { group: string; portableIdentity?: string };
 }
 
 export class CredentialSpecs extends pulumi.ComponentResource {
@@ -32,7 +34,12 @@ export class CredentialSpecs extends pulumi.ComponentResource {
     readonly serviceAccounts: Record<string, k8s.core.v1.ServiceAccount> = {};
 
     constructor(name: string, args: CredentialSpecsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:gmsa:CredentialSpecs", name, {}, opts);
+        // The AD side these specs rely on, as inputs of the component: the plan (and the reviewer's
+        // summary) then says what must exist in the directory, even where the stack creates none of it.
+        super("eks-gmsa:gmsa:CredentialSpecs", name, {
+            readersGroup: args.readers.group,
+            ...(args.readers.portableIdentity ? { portableIdentity: args.readers.portableIdentity } : {}),
+        }, opts);
         const k8sOpts = { parent: this, provider: args.provider };
 
         const toCreate = principalsToCreate(args.accounts);

@@ -56,7 +56,7 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         }
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, new RegExp(`\\nplan: fetched the gmsa chart 0\\.13\\.0 from ${server.url}/gmsa-0\\.13\\.0\\.tgz \\(sha256 as pinned\\) into ${path.join(cache, "gmsa-0.13.0")}\\n`));
-        assert.match(run.stdout, /\nmanifests: 18 files -> \S+, all valid\n/);
+        assert.match(run.stdout, /\nmanifests: 18 files, all valid\n/);
         assert.doesNotMatch(run.stdout + run.stderr, /warning|unchecked|not checked/);
         assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m);
         assert.match(manifest("helm-release.gmsa-webhook.gmsa-webhook.yaml"), /^# checked against: value keys checked against the gmsa chart 0\.13\.0 values\.yaml$/m);
@@ -67,7 +67,7 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         const run = await plan({ EKS_GMSA_CHART_CACHE: cache, EKS_GMSA_CHART_MIRROR: await unreachableRepositoryUrl() });
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.doesNotMatch(run.stdout, /fetched|warning/);
-        assert.match(run.stdout, /\nmanifests: 18 files -> \S+, all valid\n/);
+        assert.match(run.stdout, /\nmanifests: 18 files, all valid\n/);
         assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m);
     });
 
@@ -78,9 +78,10 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         assert.equal(run.status, 0, run.stdout + run.stderr);
         const why = run.stdout.split("\n").filter((l) => l.includes("not cached ("));
         assert.equal(why.length, 1, run.stdout);
+        assert.equal(run.stdout.split("\n").filter((l) => /warning|cannot be reached/.test(l)).length, 1, `said once: ${run.stdout}`);
         const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
         assert.match(why[0], new RegExp(`^plan: warning: the gmsa chart 0\\.13\\.0 is not cached \\(${escape(empty)}\\) and ${escape(url)}/index\\.yaml cannot be reached: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+; the CRD and values checks are skipped$`));
-        assert.match(run.stdout, /\nmanifests: 18 files -> \S+, all valid, 2 unchecked\n/);
+        assert.match(run.stdout, /\nmanifests: 18 files, all valid, 2 unchecked\n/);
         assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: nothing: the gmsa chart 0\.13\.0 is not cached and its repository cannot be reached$/m);
         assert.equal(fs.existsSync(path.join(empty, "gmsa-0.13.0", "gmsa-0.13.0.tgz")), false);
     });

@@ -4,11 +4,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { testChartCache } from "./support/helmRepository";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-cli-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const config = path.join(projectRoot, "policy", "policy-config.json");
 // The plan reads the gmsa chart from a temp cache filled from the loopback repository (never the user's).
 const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", script), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
@@ -19,15 +20,15 @@ const write = (name: string, content: string) => {
     return file;
 };
 
-// One plan of the dev stack for all cases below.
-const planRun = run("plan.ts", "--stack", "dev");
-const devPlan = path.join(projectRoot, "out", "dev", "plan.json");
+// One plan of the dev stack for all cases below, written to the temporary directory (never out/dev/).
+const planRun = run("plan.ts", "--stack", "dev", "--out", path.join(tmp, "dev"));
+const devPlan = path.join(tmp, "dev", "plan.json");
 
 describe("npm run plan runs the policy pack", () => {
     test("the dev plan passes and writes policy-report.json", () => {
         assert.equal(planRun.status, 0, planRun.stderr + planRun.stdout);
         assert.match(planRun.stdout, /policy eks-gmsa@0\.2\.0 on dev \(\d+ resources, 16 policies\): PASSED/);
-        const report = JSON.parse(fs.readFileSync(path.join(projectRoot, "out", "dev", "policy-report.json"), "utf8"));
+        const report = JSON.parse(fs.readFileSync(path.join(tmp, "dev", "policy-report.json"), "utf8"));
         assert.equal(report.passed, true);
         assert.equal(report.policies.length, 16);
         assert.deepEqual(report.summary, { mandatory: 0, advisory: 0 });
@@ -36,13 +37,12 @@ describe("npm run plan runs the policy pack", () => {
     test("a stack that breaks a mandatory policy fails the plan, after writing both files", () => {
         const stackFile = write("Pulumi.rogue.yaml", fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")
             .replace("      - arn:aws:iam::123456789012:role/platform-admins", "      - arn:aws:iam::123456789012:user/mallory"));
-        const rogue = run("plan.ts", "--stack", "rogue", "--config-file", stackFile);
+        const rogue = run("plan.ts", "--stack", "rogue", "--config-file", stackFile, "--out", path.join(tmp, "rogue"));
         assert.equal(rogue.status, 1, rogue.stdout + rogue.stderr);
         assert.match(rogue.stdout, /eks-cluster-admin-allowlist \[mandatory\]: 1 violation/);
         assert.match(rogue.stdout, /mallory/);
-        const report = JSON.parse(fs.readFileSync(path.join(projectRoot, "out", "rogue", "policy-report.json"), "utf8"));
+        const report = JSON.parse(fs.readFileSync(path.join(tmp, "rogue", "policy-report.json"), "utf8"));
         assert.equal(report.passed, false);
-        fs.rmSync(path.join(projectRoot, "out", "rogue"), { recursive: true, force: true });
     });
 });
 

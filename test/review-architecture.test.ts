@@ -109,7 +109,8 @@ describe("architectureModel: facts read from the real plans", () => {
         assert.equal(m.domainJoin, undefined);
         const ad = m.activeDirectory;
         assert.deepEqual([ad.source, ad.edition, ad.domainName, ad.netbiosName], ["managed", "Standard", "corp.example.com", "CORP"]);
-        assert.equal(ad.dnsServers.length, 2);
+        // The directory's addresses are its outputs: known only at deploy time, never made up here.
+        assert.deepEqual(ad.dnsServers, ["(from the directory at deploy time)"]);
         assert.equal(ad.managementHost?.name, "ad-management-host-ubuntu-2404");
         assert.equal(ad.managementHost?.instanceType, "t3.small");
         assert.deepEqual(ad.managementHost?.readsSecrets, ["eks-gmsa/eks-gmsa-dev/directory-admin", "eks-gmsa/eks-gmsa-dev/portable-identity"]);
@@ -317,7 +318,7 @@ describe("renderSummary", () => {
         ],
     });
 
-    test("header, picture, counts by type, every resource, the verdict, each policy and violation, then the extra sections in order", () => {
+    test("header, picture, the verdict, each policy and violation, the extra sections in order, then counts by type and every resource", () => {
         const plan = realPlan("dev");
         const extraSections = [{ title: "Deploy-time model", body: "model body\n" }, { title: "Manifest validation", body: "validation body" }, { title: "Day-2 diff", body: "diff body" }];
         const md = renderSummary({ plan, policyReport: report(false), extraSections });
@@ -328,7 +329,7 @@ describe("renderSummary", () => {
         assert.ok(md.includes("| `eks:index:Cluster` | 1 |"));
         assert.ok(md.includes("| `aws:iam/rolePolicyAttachment:RolePolicyAttachment` | 11 |"));
         assert.ok(md.includes(`| **total** | **${plan.resources.length}** |`));
-        const resourceRows = md.split("\n").filter((l) => /^\| `[^`]+` \| `[^`]+` \|/.test(l));
+        const resourceRows = md.split("\n").filter((l) => /^\| `[^`]+` \| `[^`:]+:[^`]*` \|/.test(l));
         assert.equal(resourceRows.length, plan.resources.length, "one row per resource");
         assert.ok(md.includes("| `credspec-webapp01` | `kubernetes:windows.k8s.io/v1:GMSACredentialSpec` | `credential-specs` (`eks-gmsa:gmsa:CredentialSpecs`) |  |"));
         assert.ok(md.includes("**FAILED**: 1 mandatory and 1 advisory violations"));
@@ -336,10 +337,11 @@ describe("renderSummary", () => {
         assert.ok(md.includes("| `aws-imdsv2-required` | disabled | 0 |"));
         assert.ok(md.includes("on `kubernetes:apps/v1:Deployment app`: service account a\\|b may not use x"), "violation with its resource, pipe escaped");
         assert.ok(md.includes("on stack: stack-wide &lt;finding&gt;"));
-        const positions = ["## Resources", "## Policy report", "## Deploy-time model", "model body", "## Manifest validation", "validation body", "## Day-2 diff", "diff body"].map((s) => md.indexOf(s));
+        // What a reviewer acts on first; the extra sections in order; the inventory last.
+        const positions = ["## What changes", "## Who may use which gMSA", "## Active Directory before the deploy", "## Policy report", "## Deploy-time model", "model body", "## Manifest validation", "validation body", "## Day-2 diff", "diff body", "## Resources"].map((s) => md.indexOf(s));
         assert.ok(positions.every((p) => p >= 0), "every section is there");
         assert.deepEqual(positions, [...positions].sort((a, b) => a - b), "in order");
-        assert.ok(md.endsWith("diff body\n"));
+        assert.ok(md.endsWith("</details>\n"));
     });
 
     test("a passing report says PASSED; marks protected resources", () => {

@@ -1,6 +1,6 @@
-// npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>]: renders a
-// stack offline (no cloud, no Pulumi CLI) through the mock-runtime harness and writes the review
-// artifacts to out/<stack>/ (docs/review-artifacts.md). Exit 0 ok; 1 invalid config, a program
+// npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>] [--out <dir>]:
+// renders a stack offline (no cloud, no Pulumi CLI) through the mock-runtime harness and writes the
+// review artifacts to out/<stack>/ or --out (docs/review-artifacts.md). Exit 0 ok; 1 invalid config, a program
 // error, an invalid Kubernetes manifest or a mandatory policy violation; 2 bad arguments.
 import * as fs from "fs";
 import * as path from "path";
@@ -9,23 +9,37 @@ import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
 import { projectPolicyConfig } from "./policy/config";
 import { readPlan, readPolicyConfig } from "./policy/inputs";
 import { buildReport, formatReport } from "./policy/report";
-import { countByType, deployedClusters, toPlan, type Plan } from "./planFile";
+import { deployedClusters, toPlan, type Plan } from "./planFile";
 import { gmsaChartContracts } from "./review/gmsaChart";
 import { kubernetesSchemaLabel } from "./review/k8sSchema";
 import { formatProblems, planManifests, writeManifests, type Manifest } from "./review/manifests";
 import { explainDiff, formatDiff, planMismatch } from "./review/diff";
 import { architectureDot, architectureModel, renderSvg } from "./review/architecture";
 import { formatDeployTime, manualWalkthroughFor, modelDeployTime } from "./review/deployTime";
-import { markdownText, renderSummary, type SummarySection } from "./review/summary";
+import { markdownText, renderSummary, type SummaryChange, type SummarySection } from "./review/summary";
+import { withoutInventedValues } from "./review/deployTimeValues";
 import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
 
+const usageText = `usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>] [--out <dir>]
+
+Renders a stack offline (the real program under Pulumi's mock runtime: no cloud, no Pulumi CLI),
+checks it and writes the review artifacts (docs/review-artifacts.md): plan.json, manifests/
+(validated), policy-report.json, architecture.svg, summary.md, and with --against the day-2 diff
+(diff.json). Prints only what a reviewer acts on: problems, the diff, where the files are.
+
+  --stack <name>        the stack (default: dev); its config is Pulumi.<name>.yaml
+  --config-file <file>  render this stack config file instead; the stack is <name> when the file
+                        is named Pulumi.<name>.yaml, otherwise --stack must name it
+  --against <plan.json> an earlier plan of the same stack: write and print the day-2 diff
+  --out <dir>           where to write (default: out/<stack>/)
+  -h, --help, help      this text
+
+Exit 0 ok; 1 invalid config, a program error, an invalid Kubernetes manifest or a mandatory
+policy violation; 2 bad arguments.`;
+
 function usage(message: string): never {
-    console.error(`plan: ${message}
-usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>]
-  renders Pulumi.<name>.yaml (default stack: dev), or the given stack config file, to out/<name>/
-  (plan.json, manifests/, policy-report.json, architecture.svg, summary.md); with --against, also
-  the day-2 diff from that plan to out/<name>/diff.json (docs/day2-diff.md)`);
+    console.error(`plan: ${message}\n${usageText}`);
     process.exit(2);
 }
 
@@ -33,10 +47,19 @@ interface PlanArgs {
     stack: string;
     configFile?: string;
     against?: string;
+    outDir?: string;
 }
 
+/** The stack a config file names by its file name (Pulumi.<name>.yaml), else undefined. */
+function stackOfConfigFile(file: string): string | undefined {
+    return /^Pulumi\.([A-Za-z0-9_.-]+)\.ya?ml$/.exec(path.basename(file))?.[1];
+}
+
+const stackNamePattern = /^[A-Za-z0-9_.-]+$/;
+
 function parseArgs(argv: string[]): PlanArgs {
-    const args: PlanArgs = { stack: "dev" };
+    let stack: string | undefined;
+    const args: Omit<PlanArgs, "stack"> = {};
     const value = (i: number, flag: string, what: string): string => {
         const v = argv[i];
         if (!v || v.startsWith("--")) usage(`${flag} needs ${what}`);
@@ -45,20 +68,27 @@ function parseArgs(argv: string[]): PlanArgs {
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack") {
-            const stack = value(++i, "--stack", "a stack name");
-            if (!/^[A-Za-z0-9_.-]+$/.test(stack)) usage(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, '-', '_', '.')`);
-            args.stack = stack;
+            stack = value(++i, "--stack", "a stack name");
+            if (!stackNamePattern.test(stack)) usage(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, '-', '_', '.')`);
         } else if (arg === "--config-file") {
             args.configFile = value(++i, "--config-file", "a path");
         } else if (arg === "--against") {
             args.against = value(++i, "--against", "the path of an earlier plan.json");
-        } else if (arg === "--help" || arg === "-h") {
-            usage("renders a stack offline");
+        } else if (arg === "--out") {
+            args.outDir = value(++i, "--out", "a directory");
+        } else if (arg === "--help" || arg === "-h" || arg === "help") {
+            console.log(usageText);
+            process.exit(0);
         } else {
             usage(`unknown argument ${JSON.stringify(arg)}`);
         }
     }
-    return args;
+    if (stack === undefined && args.configFile !== undefined) {
+        // Rendering examples/stacks/x.yaml as dev would overwrite out/dev/ and mislabel every URN.
+        stack = stackOfConfigFile(args.configFile);
+        if (stack === undefined) usage(`--config-file ${args.configFile}: the stack name cannot be taken from the file name (it is not Pulumi.<name>.yaml); give it with --stack <name>`);
+    }
+    return { stack: stack ?? "dev", ...args };
 }
 
 /** The earlier plan, read before anything is written (it may be out/<stack>/plan.json itself). */
@@ -80,9 +110,15 @@ async function main(): Promise<void> {
     const configFile = args.configFile ? path.resolve(args.configFile) : path.join(projectRoot, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(configFile)) usage(`no stack config file ${configFile}`);
     const baseline = args.against ? readBaseline(path.resolve(args.against), stack) : undefined;
+    const outDir = args.outDir ? path.resolve(args.outDir) : path.join(projectRoot, "out", stack);
+    // Paths as the user can use them: relative inside the working directory, absolute outside it.
+    const shown = (file: string) => {
+        const relative = path.relative(process.cwd(), file);
+        return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+    };
 
     const started = process.hrtime.bigint();
-    // Seconds per phase, printed last (bench/ reads them).
+    // Seconds per phase, printed last on one line (bench/ reads them).
     const phases: [string, number][] = [];
     let phaseStarted = started;
     const endPhase = (name: string) => {
@@ -103,27 +139,27 @@ async function main(): Promise<void> {
         process.exit(1);
     }
     const plan = toPlan(projectName, run);
-    const outDir = path.join(projectRoot, "out", stack);
     fs.mkdirSync(outDir, { recursive: true });
     const planFile = path.join(outDir, "plan.json");
     fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
     endPhase("program");
-    const seconds = phases[0][1];
-
-    console.log(`plan: ${stack}: ${plan.resources.length} resources in ${seconds.toFixed(1)} s -> ${path.relative(process.cwd(), planFile)}`);
-    for (const [type, count] of countByType(plan)) console.log(`  ${String(count).padStart(3)}  ${type}`);
-    const protectedUrns = plan.resources.filter((r) => r.protect).map((r) => r.name);
-    if (protectedUrns.length > 0) console.log(`  protected: ${protectedUrns.join(", ")}`);
+    // The inventory (counts by type, every resource) is in summary.md, not here.
+    console.log(`plan: ${stack}: ${plan.resources.length} resources, ${plan.resources.filter((r) => r.protect).length} protected -> ${shown(planFile)}`);
 
     // Every Kubernetes object, one file each, validated; a problem fails the plan with the field.
     const gmsaChart = await gmsaChartContracts(plan, { log: (line) => console.log(`plan: ${line}`) });
     const manifests = planManifests(plan, gmsaChart.customResources, kubernetesSchemaLabel, gmsaChart.helmValues);
     const manifestsDir = path.join(outDir, "manifests");
-    writeManifests(manifestsDir, manifests);
+    writeManifests(manifestsDir, manifests, (text) => withoutInventedValues(text, plan.deployTimeValues));
     const manifestProblems = formatProblems(manifests);
     const unchecked = manifests.filter((m) => m.unchecked);
-    console.log(`manifests: ${manifests.length} files -> ${path.relative(process.cwd(), manifestsDir)}/, ${manifestProblems.length === 0 ? "all valid" : `${manifestProblems.length} problems`}${unchecked.length > 0 ? `, ${unchecked.length} unchecked` : ""}`);
-    for (const m of unchecked) console.log(`  warning: ${m.title} not checked: ${m.unchecked}`);
+    console.log(`manifests: ${manifests.length} files, ${manifestProblems.length === 0 ? "all valid" : `${manifestProblems.length} problems`}${unchecked.length > 0 ? `, ${unchecked.length} unchecked` : ""}`);
+    // One line per reason; the chart loader has already said why the gmsa chart's objects are unchecked.
+    const uncheckedByReason = new Map<string, string[]>();
+    for (const m of unchecked) uncheckedByReason.set(m.unchecked!, [...(uncheckedByReason.get(m.unchecked!) ?? []), m.title]);
+    for (const [reason, titles] of uncheckedByReason) {
+        if (reason !== gmsaChart.skipped) console.log(`  warning: not checked (${reason}): ${titles.join(", ")}`);
+    }
     for (const line of manifestProblems) console.error(`  invalid: ${line}`);
     if (manifestProblems.length > 0) process.exitCode = 1;
     endPhase("manifests");
@@ -134,7 +170,9 @@ async function main(): Promise<void> {
     try {
         const config = fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, pack.info) : {};
         const violations = await pack.analyze(plan.resources, config);
-        report = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
+        // A message may quote an input the offline runtime made up (an ARN): shown as known at deploy time.
+        const built = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
+        report = JSON.parse(withoutInventedValues(JSON.stringify(built), plan.deployTimeValues)) as PolicyReport;
         fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
         console.log(formatReport(report));
         if (!report.passed) process.exitCode = 1;
@@ -143,40 +181,37 @@ async function main(): Promise<void> {
     }
     endPhase("policy");
 
-    // How long the first `pulumi up` would take, modelled, against the walkthrough by hand.
+    // How long the first `pulumi up` would take, modelled, against the walkthrough by hand: in summary.md.
     const deployTime = formatDeployTime(modelDeployTime(plan), manualWalkthroughFor(plan));
-    console.log(deployTime);
     endPhase("deploy-time");
 
     // The day-2 diff: what `pulumi preview` would show against the earlier plan.
     const diffFile = path.join(outDir, "diff.json");
-    let diffSection: SummarySection | undefined;
+    let change: SummaryChange | undefined;
     if (baseline) {
         const { diff, explanation } = explainDiff(baseline, plan);
         fs.writeFileSync(diffFile, JSON.stringify(diff, null, 2) + "\n");
-        const text = formatDiff(diff, explanation);
-        console.log(text);
-        console.log(`  -> ${path.relative(process.cwd(), diffFile)}`);
-        diffSection = { title: "Day-2 diff", body: `Against \`${markdownText(path.relative(process.cwd(), path.resolve(args.against!)))}\` ([diff.json](diff.json), rules in [docs/day2-diff.md](../../docs/day2-diff.md)):\n\n\`\`\`text\n${text}\n\`\`\`` };
+        console.log(formatDiff(diff, explanation));
+        change = { against: path.relative(process.cwd(), path.resolve(args.against!)), diff, explanation };
     } else {
         // A diff.json from an earlier run would describe another change.
         fs.rmSync(diffFile, { force: true });
     }
-
     endPhase("diff");
 
-    // The picture, and the page a reviewer reads first.
+    // The picture, and the page a reviewer reads first (and its variant for the GitHub job summary).
     fs.writeFileSync(path.join(outDir, "architecture.svg"), await renderSvg(architectureDot(architectureModel(plan))));
     const extraSections: SummarySection[] = [
-        ...(diffSection ? [diffSection] : []),
         { title: "Kubernetes manifests", body: manifestsSection(manifests, manifestProblems) },
-        { title: "Deploy time (modelled)", body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n\`\`\`text\n${deployTime}\n\`\`\`` },
+        { title: "Deploy time (modelled)", body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n<details>\n<summary>${markdownText(deployTime.split("\n")[0])}</summary>\n\n\`\`\`text\n${deployTime}\n\`\`\`\n\n</details>` },
     ];
-    fs.writeFileSync(path.join(outDir, "summary.md"), renderSummary({ plan, policyReport: report, extraSections }));
+    const summary = { plan, policyReport: report, ...(change ? { change } : {}), extraSections };
+    fs.writeFileSync(path.join(outDir, "summary.md"), renderSummary(summary));
+    fs.writeFileSync(path.join(outDir, "job-summary.md"), renderSummary({ ...summary, variant: "job-summary" }));
     endPhase("picture+summary");
     const total = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`review: ${shown(path.join(outDir, "summary.md"))} first; beside it plan.json, manifests/, policy-report.json, ${baseline ? "diff.json, " : ""}architecture.svg, job-summary.md`);
     console.log(`timings: ${phases.map(([name, t]) => `${name} ${t.toFixed(2)} s`).join(", ")}; total ${total.toFixed(2)} s`);
-    console.log(`review: ${["plan.json", "manifests/", "policy-report.json", ...(baseline ? ["diff.json"] : []), "architecture.svg", "summary.md"].map((f) => path.relative(process.cwd(), path.join(outDir, f))).join(", ")}`);
 }
 
 /** The manifests as the summary lists them: each file, what it was checked against, and any problem. */
@@ -186,9 +221,14 @@ function manifestsSection(manifests: Manifest[], problems: string[]): string {
             ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
             : `**${problems.length} problems** in ${manifests.length} files in [manifests/](manifests/): the plan fails.`,
         "",
+        "<details>",
+        `<summary>The ${manifests.length} files</summary>`,
+        "",
         "| file | object | checked against |",
         "| --- | --- | --- |",
         ...manifests.map((m) => `| [${markdownText(m.file)}](manifests/${m.file}) | ${markdownText(m.title)} | ${markdownText(m.checkedAgainst)}${m.problems.length > 0 ? ` — **${m.problems.length} problems**` : ""} |`),
+        "",
+        "</details>",
     ];
     if (problems.length > 0) lines.push("", ...problems.map((p) => `- ${markdownText(p)}`));
     return lines.join("\n");

@@ -14,6 +14,11 @@ export interface Plan {
     stack: string;
     resources: PlanResource[];
     outputs: Record<string, unknown>;
+    /**
+     * Values in the plan that the offline runtime made up (IDs, ARNs, addresses), each with what
+     * it stands for: the real ones are known only at deploy time. Absent when there are none.
+     */
+    deployTimeValues?: Record<string, string>;
 }
 
 export function toPlan(project: string, run: StackRun): Plan {
@@ -29,7 +34,15 @@ export function toPlan(project: string, run: StackRun): Plan {
             options: planOptions(r),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    return { project, stack: run.stack, resources, outputs: normalizeValue(run.outputs) as Record<string, unknown> };
+    const outputs = normalizeValue(run.outputs) as Record<string, unknown>;
+    const deployTimeValues = inventedValuesIn(JSON.stringify({ resources, outputs }), run.invented ?? {});
+    return { project, stack: run.stack, resources, outputs, ...(Object.keys(deployTimeValues).length > 0 ? { deployTimeValues } : {}) };
+}
+
+/** The made-up values that occur in the plan's text, sorted (the rest were never used). */
+function inventedValuesIn(planText: string, invented: Record<string, string>): Record<string, string> {
+    const used = Object.keys(invented).filter((v) => planText.includes(JSON.stringify(v).slice(1, -1))).sort();
+    return Object.fromEntries(used.map((v) => [v, invented[v]]));
 }
 
 /** Non-default options, plus the property dependencies when the resource has any. */

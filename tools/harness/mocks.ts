@@ -24,6 +24,14 @@ export const mockProvisioningResult = {
     chain: [{ account: "WebApp01", ok: true, links: 9 }],
 };
 
+/** Every string inside a value (the program's own inputs are facts, not made up). */
+function stringsIn(value: unknown, into = new Set<string>()): Set<string> {
+    if (typeof value === "string") into.add(value);
+    else if (Array.isArray(value)) for (const v of value) stringsIn(v, into);
+    else if (typeof value === "object" && value !== null) for (const v of Object.values(value)) stringsIn(v, into);
+    return into;
+}
+
 function digest(text: string, length: number): string {
     return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
@@ -42,6 +50,26 @@ const idPrefixes: Record<string, string> = {
     "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
 };
 
+/** How review artifacts show a made-up output that matters to a reviewer (else a generic phrase), as shown. */
+const deployTimeLabels: Record<string, Record<string, string>> = {
+    "aws:directoryservice/directory:Directory": {
+        id: "(the directory's ID, from AWS at deploy time)",
+        dnsIpAddresses: "(from the directory at deploy time)",
+    },
+    "aws:ec2/instance:Instance": { privateIp: "(the host's address, assigned at deploy time)" },
+};
+
+/**
+ * The lookups' answers that are made up here (an AMI ID, another cluster's endpoint); the rest
+ * (availability zones, who runs the deploy) are the stack's own facts or named stand-ins.
+ */
+const inventedByCall: Record<string, string[]> = {
+    "aws:ssm/getParameter:getParameter": ["value"],
+    "aws:eks/getCluster:getCluster": ["arn", "endpoint", "certificateAuthorities", "vpcConfig"],
+    "aws:index/getCallerIdentity:getCallerIdentity": ["userId"],
+    "aws:iam/getSessionContext:getSessionContext": ["issuerId"],
+};
+
 export class ProgramMocks implements pulumi.runtime.Mocks {
     /** Physical names of the EKS clusters the program declared (for getCluster). */
     private readonly clusters = new Set<string>();
@@ -52,7 +80,47 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
         private readonly account: AwsAccountState = {},
     ) {}
 
+    /**
+     * Every value this mock made up (IDs, ARNs, addresses, endpoints, what a run reports), with the
+     * text review artifacts show instead: the real one is known only at deploy time, so it must not
+     * appear as a fact (tools/review/deployTimeValues.ts).
+     */
+    readonly invented = new Map<string, string>();
+
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+        const answer = this.answerResource(args);
+        const inputs = args.inputs as Record<string, unknown>;
+        const autoName = `${args.name}-${digest(`${args.type}::${args.name}`, 7)}`;
+        const what = (key: string, value: unknown) => deployTimeLabels[args.type]?.[key]
+            // Pulumi names a resource without a name input <logical name>-<7 random characters>.
+            ?? (value === autoName ? `${args.name}-… (named at deploy time)` : `(${key} of ${args.type.split(":").pop()} ${args.name}: known at deploy time)`);
+        const given = stringsIn(inputs);
+        // Named outputs first (a secret's ID is its ARN: shown as its ARN).
+        for (const [key, value] of Object.entries(answer.state)) this.invent(value, what(key, value), given);
+        if (answer.id !== undefined) this.invent(answer.id, what("id", answer.id), given);
+        if (args.type === "command:local:Command") {
+            // The program reads the domain's SID and GUID out of the run's (made-up) report.
+            this.invent(mockProvisioningResult.domainSid, "(the domain SID the directory reports at deploy time)", given);
+            this.invent(mockProvisioningResult.domainGuid, "(the domain GUID the directory reports at deploy time)", given);
+        }
+        return answer;
+    }
+
+    /**
+     * Records the strings of a made-up value, except what the program gave (a name passed through)
+     * and short ones ("1", "v1"), which would match facts elsewhere.
+     */
+    private invent(value: unknown, what: string, given: ReadonlySet<string>): void {
+        if (typeof value === "string") {
+            if (value.length >= 8 && !given.has(value) && !this.invented.has(value)) this.invented.set(value, what);
+        } else if (Array.isArray(value)) {
+            for (const v of value) this.invent(v, what, given);
+        } else if (typeof value === "object" && value !== null) {
+            for (const v of Object.values(value)) this.invent(v, what, given);
+        }
+    }
+
+    private answerResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const inputs = args.inputs as Record<string, unknown>;
         const key = `${args.type}::${args.name}`;
         const id = (idPrefixes[args.type] ?? `${args.name}-`) + digest(key, 17);
@@ -113,6 +181,14 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        const answer = this.answerCall(args);
+        const inputs = args.inputs as Record<string, unknown>;
+        const given = stringsIn(inputs);
+        for (const key of inventedByCall[args.token] ?? []) this.invent(answer[key], `(the ${key} ${args.token.split(":").pop()} answers at deploy time)`, given);
+        return answer;
+    }
+
+    private answerCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         const inputs = args.inputs as Record<string, unknown>;
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones": {

@@ -11,6 +11,7 @@ const request: HarnessRequest = JSON.parse(fs.readFileSync(process.argv[2], "utf
 const resources: RegisteredResource[] = [];
 let stackOutputs: unknown = {};
 const failures: string[] = [];
+let mocks: ProgramMocks | undefined;
 
 function fail(e: unknown): void {
     failures.push(e instanceof pulumi.RunError || !(e instanceof Error) ? String((e as Error)?.message ?? e) : e.stack ?? e.message);
@@ -20,7 +21,7 @@ process.on("uncaughtException", fail);
 
 async function main(): Promise<void> {
     const region = request.config.values["aws:region"] ?? "us-west-2";
-    await pulumi.runtime.setMocks(new ProgramMocks(region, request.stackReferences, request.aws), request.project, request.stack, false);
+    await pulumi.runtime.setMocks(mocks = new ProgramMocks(region, request.stackReferences, request.aws), request.project, request.stack, false);
     pulumi.runtime.setAllConfig(request.config.values, request.config.secretKeys);
 
     // Record each registration as the engine would receive it (parent, dependencies, protect,
@@ -117,7 +118,7 @@ function listOrUndefined(list: string[]): string[] | undefined {
 }
 
 main().catch(fail).finally(() => {
-    const result: HarnessResult = { resources, outputs: stackOutputs as Record<string, unknown>, errors: failures };
+    const result: HarnessResult = { resources, outputs: stackOutputs as Record<string, unknown>, errors: failures, invented: Object.fromEntries(mocks?.invented ?? []) };
     fs.writeFileSync(request.resultFile, JSON.stringify(result));
     process.exit(0);
 });

@@ -59,4 +59,6 @@ export interface HarnessResult {
     outputs: Record<string, unknown>;
     /** Errors the program raised (validation errors arrive here as their message, no stack). */
     errors: string[];
+    /** Values the mocks made up, with what each stands for (known only at deploy time). */
+    invented?: Record<string, string>;
 }

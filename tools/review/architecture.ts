@@ -9,6 +9,7 @@ import { RbacIndex, grantCovers, type BindingRecord, type ResourceLike } from ".
 import { isGmsaChart } from "../../policy/policies/lib/stack";
 import { entries, get, kubeKind, kubeMeta, list, obj, path, str, strings } from "../../policy/policies/lib/values";
 import { credentialSpecNames, selectsWindows, serviceAccountOf, workloadOf } from "../../policy/policies/lib/workloads";
+import { shownValue, shownValues, withoutInventedValues } from "./deployTimeValues";
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -218,6 +219,8 @@ export interface ArchitectureModel {
     webhookOptOutNamespaces: string[];
     credentialSpecs: CredentialSpecModel[];
     workloads: WorkloadModel[];
+    /** The plan's made-up values (plan.deployTimeValues): the picture never shows one as a fact. */
+    deployTimeValues?: Readonly<Record<string, string>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +287,8 @@ const T = {
     sampleWorkload: "eks-gmsa:workloads:SampleWorkload",
 } as const;
 
+type Invented = Readonly<Record<string, string>> | undefined;
+const optionalShown = (v: string | undefined, invented: Invented): string | undefined => (v === undefined ? undefined : shownValue(v, invented));
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const bool = (v: unknown): boolean => v === true || v === "true";
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -504,14 +509,14 @@ function runbookForHook(index: PlanIndex, hookName: string): string | undefined 
 
 // --- Active Directory, DNS, identity
 
-function domainJoinModel(index: PlanIndex): DomainJoinModel | undefined {
+function domainJoinModel(index: PlanIndex, invented: Invented): DomainJoinModel | undefined {
     const association = index.ofType(T.association).find((a) => a.inputs.name === "AWS-JoinDirectoryServiceDomain");
     if (!association) return undefined;
     const p = association.inputs.parameters;
     return {
         association: association.name,
         document: "AWS-JoinDirectoryServiceDomain",
-        directoryId: str(get(p, "directoryId")),
+        directoryId: optionalShown(str(get(p, "directoryId")), invented),
         directoryName: str(get(p, "directoryName")),
         organizationalUnit: str(get(p, "directoryOU")),
     };
@@ -542,18 +547,18 @@ export function corefileForwarders(corefile: string): { zone: string; servers: s
     return forwarders;
 }
 
-function dnsPathModel(index: PlanIndex): DnsPathModel {
+function dnsPathModel(index: PlanIndex, invented: Invented): DnsPathModel {
     const coredns = index.ofType(T.addon).find((a) => a.inputs.addonName === "coredns");
     const corefile = str(get(parseJson(coredns?.inputs.configurationValues), "corefile"));
     const associatedRules = new Set(index.ofType(T.resolverRuleAssociation).flatMap((a) => index.dependenciesOfType(a, T.resolverRule).map((r) => r.urn)));
     return {
-        coreDnsForwarders: corefile ? corefileForwarders(corefile) : [],
+        coreDnsForwarders: (corefile ? corefileForwarders(corefile) : []).map((f) => ({ zone: f.zone, servers: shownValues(f.servers, invented) })),
         resolverEndpoints: index.ofType(T.resolverEndpoint).map((e) => ({ name: e.name, direction: str(e.inputs.direction), addressCount: list(e.inputs.ipAddresses).length })),
         resolverRules: index.ofType(T.resolverRule).map((r) => ({
             name: r.name,
             domainName: str(r.inputs.domainName),
             ruleType: str(r.inputs.ruleType),
-            targetIps: list(r.inputs.targetIps).map((t) => str(get(t, "ip"))).filter((ip): ip is string => ip !== undefined),
+            targetIps: shownValues(list(r.inputs.targetIps).map((t) => str(get(t, "ip"))).filter((ip): ip is string => ip !== undefined), invented),
             associatedWithVpc: associatedRules.has(r.urn),
         })),
     };
@@ -755,8 +760,10 @@ export function architectureModel(plan: Plan): ArchitectureModel {
     const index = new PlanIndex(plan.resources);
     const rbac = new RbacIndex(resourceLikes(plan));
     const credentialSpecs = credentialSpecModels(index, rbac);
-    const domainJoin = domainJoinModel(index);
-    const dns = dnsPathModel(index);
+    // Outputs the offline runtime made up are shown as known at deploy time, never as facts.
+    const invented = plan.deployTimeValues;
+    const domainJoin = domainJoinModel(index, invented);
+    const dns = dnsPathModel(index, invented);
     return {
         project: plan.project,
         stack: plan.stack,
@@ -775,6 +782,7 @@ export function architectureModel(plan: Plan): ArchitectureModel {
         webhookOptOutNamespaces: webhookOptOutNamespaces(index),
         credentialSpecs,
         workloads: workloadModels(index, rbac),
+        ...(invented ? { deployTimeValues: invented } : {}),
     };
 }
 
@@ -1271,7 +1279,7 @@ export function architectureDot(m: ArchitectureModel): string {
     writeActiveDirectoryEdges(body, m);
     for (const line of body.text().trimEnd().split("\n")) out.line(`    ${line}`);
     out.line("}");
-    return out.text();
+    return withoutInventedValues(out.text(), m.deployTimeValues);
 }
 
 // ---------------------------------------------------------------------------------------------

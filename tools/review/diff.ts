@@ -481,12 +481,14 @@ export function formatDiff(diff: PlanDiff, explanation?: DiffExplanation): strin
     const count = (n: number, what: string) => `${n} to ${what}`;
     const lines = [`diff: ${[count(diff.create.length, "create"), count(diff.update.length, "update"), count(diff.replace.length, "replace"), count(diff.delete.length, "delete")].join(", ")}`];
     const reasons = (urn: string) => (explanation?.reasons[urn] ?? []).map((r) => `        ${r}`);
-    for (const urn of diff.create) lines.push(`  +  ${describeUrn(urn)}`);
-    for (const { urn, inputs } of diff.update) lines.push(`  ~  ${describeUrn(urn)}: ${inputs.join(", ")}`, ...reasons(urn));
+    // What a reviewer must act on first: protected resources pulumi up would refuse, then what is
+    // destroyed (replaced, deleted), then in-place updates, then what is new.
+    for (const urn of explanation?.protectedChanges ?? []) lines.push(`warning: ${describeUrn(urn)} is protected: pulumi up refuses to ${diff.delete.includes(urn) ? "delete" : "replace"} it`);
     for (const urn of diff.replace) lines.push(`  +- ${describeUrn(urn)}`, ...reasons(urn));
     for (const urn of diff.delete) lines.push(`  -  ${describeUrn(urn)}`);
+    for (const { urn, inputs } of diff.update) lines.push(`  ~  ${describeUrn(urn)}: ${inputs.join(", ")}`, ...reasons(urn));
+    for (const urn of diff.create) lines.push(`  +  ${describeUrn(urn)}`);
     if (explanation) {
-        for (const urn of explanation.protectedChanges) lines.push(`warning: ${describeUrn(urn)} is protected: pulumi up refuses to ${diff.delete.includes(urn) ? "delete" : "replace"} it`);
         for (const type of explanation.unknownTypes) lines.push(`warning: no replacement rules for ${type}: its changes are shown as updates`);
         const secretCount = Object.keys(explanation.secretInputs).length;
         if (secretCount > 0) lines.push(`note: secret inputs of ${secretCount} resources cannot be compared offline (a changed secret is not shown)`);

@@ -17,6 +17,8 @@ const credentialSpecKey = "windows.k8s.io/v1/GMSACredentialSpec";
 export interface ChartContracts {
     customResources: CustomResourceValidators;
     helmValues: HelmValuesContracts;
+    /** Set when the chart could not be had: the reason its objects are unchecked, already logged. */
+    skipped?: string;
 }
 
 /** The version and repository of the plan's gmsa Helm release. */
@@ -61,7 +63,8 @@ export async function gmsaChartContracts(plan: PlanLike, options: { env?: NodeJS
     if ("unavailable" in loaded) {
         if (/^(1|true|yes)$/i.test(env[chartRequiredVariable] ?? "")) throw new ChartError(`${loaded.unavailable}; ${chartRequiredVariable} is set, so the CRD and values checks may not be skipped`);
         options.log?.(`warning: ${loaded.unavailable}; the CRD and values checks are skipped`);
-        return unavailableGmsaContracts(pin.version, `the gmsa chart ${pin.version} is not cached and its repository cannot be reached`);
+        const reason = `the gmsa chart ${pin.version} is not cached and its repository cannot be reached`;
+        return { ...unavailableGmsaContracts(pin.version, reason), skipped: reason };
     }
     if (loaded.fetchedFrom) options.log?.(`fetched the gmsa chart ${pin.version} from ${loaded.fetchedFrom} (sha256 as pinned) into ${path.dirname(loaded.files.archive)}`);
     return chartContracts(loaded.files);

@@ -141,10 +141,11 @@ export function manifestText(m: Manifest): string {
 }
 
 /** Replaces dir's contents with the manifests (a removed object must not leave a stale file). */
-export function writeManifests(dir: string, manifests: Manifest[]): void {
+/** Writes one file per manifest; `shown` rewrites each file's text (the plan shows made-up values as deploy-time ones). */
+export function writeManifests(dir: string, manifests: Manifest[], shown: (text: string) => string = (text) => text): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), manifestText(m));
+    for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), shown(manifestText(m)));
 }
 
 /** One line per problem: the object and the field. */
