@@ -491,7 +491,7 @@ export function formatDiff(diff: PlanDiff, explanation?: DiffExplanation): strin
     if (explanation) {
         for (const type of explanation.unknownTypes) lines.push(`warning: no replacement rules for ${type}: its changes are shown as updates`);
         const secretCount = Object.keys(explanation.secretInputs).length;
-        if (secretCount > 0) lines.push(`note: secret inputs of ${secretCount} resources cannot be compared offline (a changed secret is not shown)`);
+        if (secretCount > 0) lines.push(`note: secret inputs of ${secretCount} ${secretCount === 1 ? "resource" : "resources"} cannot be compared offline (a changed secret is not shown)`);
         for (const note of explanation.notes) lines.push(`note: ${note}`);
     }
     return lines.join("\n");
