@@ -13,15 +13,36 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import names  # noqa: E402
 from bounded import run_bounded  # noqa: E402
-from connection import AdError, ConnectOptions, connect  # noqa: E402
+
+# connection imports Samba's bindings: it is imported where a command runs, so that `help` and
+# --help work on a Python without them (the usage says what to install).
+
+INSTALL_HINT = ("Needs Python 3 with Samba's bindings (Samba 4.17 or newer; the DC must be Samba 4.21+ or Windows), "
+                "and for verify kvno and smbclient; on Debian or Ubuntu: "
+                "apt-get install python3-samba samba-dsdb-modules smbclient krb5-user")
+
+EPILOG = """passwords travel in the environment only, never as flags:
+  AD_PASSWORD           the password of --user
+  AD_IDENTITY_PASSWORD  the password of provision's --identity-user
+
+exit status: 0 done (verify: every link holds), 1 the operation failed, 2 bad usage.
+npm run ad -- <command> --help (or npm run ad -- help <command>) shows a command's flags.
+""" + INSTALL_HINT + "."
+
 
 class Usage(Exception):
-    pass
+    def __init__(self, message, usage=None):
+        super().__init__(message)
+        self.usage = usage  # the usage of the command that was misused, printed after the message
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise Usage(message)
+        # A misused command shows its own usage; a missing or unknown command, the command list.
+        raise Usage(message, self.format_usage() if self.prog != TOP_PROG else self.format_help())
+
+
+TOP_PROG = "npm run ad --"
 
 
 def checked(check, flag):
@@ -58,12 +79,15 @@ def wait_seconds(value):
 
 
 def parser():
-    top = Parser(prog="npm run ad --", description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.")
-    commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
+    top = Parser(prog=TOP_PROG, description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.\n"
+                 "Each command connects to a domain controller (--url) as --user.",
+                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser, title="commands")
     commands.required = True
 
-    def command(name, help_text):
-        sub = commands.add_parser(name, help=help_text)
+    def command(name, help_text, more=""):
+        sub = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + "." + more,
+                                  epilog="The password of --user is read from AD_PASSWORD. Exit status: 0 done, 1 failed, 2 bad usage.")
         sub.add_argument("--url", required=True, help="ldap://host[:port] or ldaps://host[:port] of a domain controller")
         sub.add_argument("--user", required=True, help="DOMAIN\\name or name@domain; its password in AD_PASSWORD")
         sub.add_argument("--timeout", type=seconds, default=5.0, help="seconds for connecting and each answer (default 5)")
@@ -71,10 +95,16 @@ def parser():
         sub.add_argument("--insecure-tls", action="store_true", help="accept any LDAPS certificate (tests only)")
         return sub
 
-    discover = command("discover", "print the domain facts credential specs name, as JSON")
-    discover.add_argument("--format", choices=["json"], default="json")
+    discover = command("discover", "print the domain's facts that credential specs and the stack config name (DNS, NetBIOS and forest names, SID, GUID)",
+                       " Read-only.")
+    discover.add_argument("--format", choices=["json", "yaml", "config"], default="json",
+                          help="json: the facts; yaml: a GMSACredentialSpec for --account; config: the eks-gmsa:activeDirectory block "
+                               "of a stack file (yaml and config are rendered by npm run ad)")
+    discover.add_argument("--account", help="with --format yaml: the gMSA the credential spec is for, without '$'")
+    discover.add_argument("--name", help="with --format yaml: the credential spec's name (default: the account in lower case)")
 
-    provision = command("provision", "create or correct the readers' group, the gMSAs and the portable identity")
+    provision = command("provision", "create or correct the readers' group, the gMSAs and the portable identity",
+                        " Idempotent: it prints what it changed, or 'nothing to change'.")
     provision.add_argument("--account", action="append", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$' (repeatable)")
     provision.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
     provision.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"), help="portable identity (password in AD_IDENTITY_PASSWORD)")
@@ -82,35 +112,38 @@ def parser():
     provision.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"), help="mark put on what is created")
 
     remove = command("remove", "remove a gMSA, and the identity and group when nothing else uses them")
-    remove.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"))
-    remove.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
-    remove.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"))
-    remove.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"))
+    remove.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$'")
+    remove.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
+    remove.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"), help="the portable identity")
+    remove.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"),
+                        help="only what carries this mark (what provision --owner put) is removed")
 
-    verify = command("verify", "check the whole chain as the identity that must read the gMSA's password")
-    verify.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"))
-    verify.add_argument("--group", type=checked(names.group_name, "--group"))
+    verify = command("verify", "check the whole chain as the identity that must read the gMSA's password",
+                     " Run it as that identity (--user); it prints each link and exits 1 when one is broken.")
+    verify.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$'")
+    verify.add_argument("--group", type=checked(names.group_name, "--group"), help="the readers' group the identity should be in")
     verify.add_argument("--dns", help="DNS server to ask for the domain's SRV records (default: the DC itself)")
 
     for name, text in (("node-join", "add a node's computer account to the readers' group"),
                        ("node-cleanup", "delete a removed node's computer account if it is in the readers' group")):
         sub = command(name, text)
-        sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
-        sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"))
+        sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
+        sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"), help="OU the nodes' computer accounts are in")
         sub.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"), help="the cluster the node belongs to (with --instance-id)")
         instance_help = "EC2 instance ID: node-join binds the account to it; node-cleanup deletes only accounts bound to it"
         if name == "node-join":
-            sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
+            sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"), help="the node's computer name")
             sub.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
             sub.add_argument("--created-after", type=iso_time, help="ISO 8601 time (the instance's launch): refuse an account created before it")
             sub.add_argument("--wait", type=wait_seconds, default=0, help="seconds to wait for the account to reach this DC (replication), 0 to 600")
         else:
             which = sub.add_mutually_exclusive_group(required=True)
-            which.add_argument("--computer", type=checked(names.computer_name, "--computer"))
+            which.add_argument("--computer", type=checked(names.computer_name, "--computer"), help="the node's computer name")
             which.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
 
-    host = commands.add_parser("host", help="run the management host's payload (SSM document)")
-    host.add_argument("--payload-file", required=True)
+    host = commands.add_parser("host", help="run the management host's payload (what the SSM document runs there; not for laptops)",
+                               description="Run the management host's payload: what the stack's SSM document runs on the AD management host.")
+    host.add_argument("--payload-file", required=True, help="the payload JSON the SSM document wrote")
     return top
 
 
@@ -122,9 +155,12 @@ def password_from_env(variable, flag):
 
 
 def run(args):
+    from connection import ConnectOptions, connect
     if args.command == "host":
         import host
         return host.main(args.payload_file)
+    if args.command == "discover" and (args.format != "json" or args.account or args.name):
+        raise Usage("--format yaml|config, --account and --name are rendered by npm run ad (tools/ad.ts); cli.py prints json")
     options = ConnectOptions(args.url, args.user, password_from_env("AD_PASSWORD", "--user"), args.timeout, args.ca_file, args.insecure_tls)
     if args.command == "verify":
         import chain
@@ -177,12 +213,15 @@ def bounded(seconds, what, work):
 
 def guarded(args):
     try:
+        from connection import AdError
+    except ImportError as e:
+        print("%s: this Python (%s) cannot import Samba's bindings (%s). %s" % ("eks-gmsa" if args.command == "host" else "ad", sys.executable, e, INSTALL_HINT),
+              file=sys.stdout if args.command == "host" else sys.stderr)
+        return 1
+    try:
         return run(args)
-    except Usage as e:
-        print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
-        return 2
-    except (ValueError, names.BadName) as e:
-        print("ad: %s" % e, file=sys.stderr)
+    except (Usage, ValueError, names.BadName) as e:
+        print_usage_error(e, command_usage(args.command))
         return 2
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
@@ -198,11 +237,43 @@ def guarded(args):
         return 1
 
 
+def command_usage(name):
+    """The usage line of one command (what follows a misused value's message)."""
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[name].format_usage()
+
+
+def print_usage_error(error, usage):
+    """A usage error: the message on one line, then the usage, all on stderr."""
+    print("ad: %s" % error, file=sys.stderr)
+    if usage:
+        print("\n" + usage.rstrip("\n"), file=sys.stderr)
+        print("(npm run ad -- help: every command; npm run ad -- <command> --help: its flags)", file=sys.stderr)
+
+
+def show_help(top, topics):
+    """`npm run ad -- help [<command>]`: the help on stdout, exit 0; an unknown command exits 2."""
+    if not topics:
+        print(top.format_help(), end="")
+        return 0
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    if len(topics) > 1 or topics[0] not in commands.choices:
+        print_usage_error("help: %s is not a command (choose from %s)" % (" ".join(topics), ", ".join(commands.choices)), top.format_help())
+        return 2
+    print(commands.choices[topics[0]].format_help(), end="")
+    return 0
+
+
 def main(argv):
+    top = parser()
+    if argv[:1] == ["help"]:
+        return show_help(top, argv[1:])
     try:
-        args = parser().parse_args(argv)
+        args, extras = top.parse_known_args(argv)
+        if extras:  # argparse would blame the top level; the command's usage is the useful one
+            raise Usage("unrecognized arguments: %s" % " ".join(extras), command_usage(args.command))
     except Usage as e:
-        print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
+        print_usage_error(e, e.usage)
         return 2
     if args.command == "host":
         return guarded(args)  # the SSM document bounds the host run (timeoutSeconds)
