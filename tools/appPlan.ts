@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { runStack } from "./harness";
+import { projectRoot, runStack } from "./harness";
 import { toPlan } from "./planFile";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./policy/analyzer";
 import { buildReport, formatReport } from "./policy/report";
@@ -131,7 +131,8 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
     fs.writeFileSync(path.join(out, "policy-config.json"), JSON.stringify(config, null, 2) + "\n");
     console.log(`plan:app: wrote ${shown(path.join(out, "plan.json"))} and ${shown(path.join(out, "policy-config.json"))}`);
-    console.log(`next: npm run policy -- ${shown(path.join(out, "plan.json"))} --config ${shown(path.join(out, "policy-config.json"))}`);
+    // From the repository root; an app's own package.json has its `npm run policy` (examples/app).
+    if (process.cwd() === projectRoot) console.log(`next: npm run policy -- ${shown(path.join(out, "plan.json"))} --config ${shown(path.join(out, "policy-config.json"))}`);
 }
 
 main().catch((e) => {
