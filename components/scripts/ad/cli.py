@@ -144,6 +144,7 @@ def parser():
     host = commands.add_parser("host", help="run the management host's payload (what the SSM document runs there; not for laptops)",
                                description="Run the management host's payload: what the stack's SSM document runs on the AD management host.")
     host.add_argument("--payload-file", required=True, help="the payload JSON the SSM document wrote")
+    top.command_parsers = commands.choices  # for `help <command>` and a misused value's usage
     return top
 
 
@@ -221,7 +222,8 @@ def guarded(args):
     try:
         return run(args)
     except (Usage, ValueError, names.BadName) as e:
-        print_usage_error(e, command_usage(args.command))
+        # The host's payload is no command line: its problems come without a usage.
+        print_usage_error(e, None if args.command == "host" else command_usage(args.command))
         return 2
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
@@ -239,8 +241,7 @@ def guarded(args):
 
 def command_usage(name):
     """The usage line of one command (what follows a misused value's message)."""
-    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return commands.choices[name].format_usage()
+    return parser().command_parsers[name].format_usage()
 
 
 def print_usage_error(error, usage):
@@ -256,11 +257,11 @@ def show_help(top, topics):
     if not topics:
         print(top.format_help(), end="")
         return 0
-    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-    if len(topics) > 1 or topics[0] not in commands.choices:
-        print_usage_error("help: %s is not a command (choose from %s)" % (" ".join(topics), ", ".join(commands.choices)), top.format_help())
+    commands = top.command_parsers
+    if len(topics) > 1 or topics[0] not in commands:
+        print_usage_error("help: %s is not a command (choose from %s)" % (" ".join(topics), ", ".join(commands)), top.format_help())
         return 2
-    print(commands.choices[topics[0]].format_help(), end="")
+    print(commands[topics[0]].format_help(), end="")
     return 0
 
 
