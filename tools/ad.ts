@@ -9,10 +9,12 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { renderCredentialSpec, type DomainFacts } from "../components/credentialSpec";
 import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
+import adHelp from "../components/scripts/ad-help.json";
 
 const cli = path.join(__dirname, "..", "components", "scripts", "ad", "cli.py");
 
-const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.17 or newer; the DC must be Samba 4.21+ or Windows), and for verify kvno and smbclient: on Debian or Ubuntu, apt-get install python3-samba samba-dsdb-modules smbclient krb5-user";
+// The help's prose, shared with cli.py (kept outside the package the management host gets).
+const installHint = adHelp.installHint;
 
 /**
  * The first of EKS_GMSA_PYTHON (when set), /usr/bin/python3 and python3 that imports `module`:

@@ -14,31 +14,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import names  # noqa: E402
 from bounded import run_bounded  # noqa: E402
 
-# connection imports Samba's bindings: it is imported where a command runs, so that `help` and
-# --help work on a Python without them (the usage says what to install).
+# connection imports Samba's bindings, so it is imported where a command runs: `help` needs no Samba.
+# The help's prose is in ../ad-help.json: this directory goes to the management host in SSM
+# documents (64,000 bytes at most), which print no help.
+try:
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ad-help.json")) as f:
+        HELP = json.load(f)
+except OSError:
+    HELP = {}
 
-INSTALL_HINT = ("Needs Python 3 with Samba's bindings (Samba 4.17 or newer; the DC must be Samba 4.21+ or Windows), "
-                "and for verify kvno and smbclient; on Debian or Ubuntu: "
-                "apt-get install python3-samba samba-dsdb-modules smbclient krb5-user")
 
-EPILOG = """passwords travel in the environment only, never as flags:
-  AD_PASSWORD           the password of --user
-  AD_IDENTITY_PASSWORD  the password of provision's --identity-user
-
-exit status: 0 done (verify: every link holds), 1 the operation failed, 2 bad usage.
-npm run ad -- <command> --help (or npm run ad -- help <command>) shows a command's flags.
-""" + INSTALL_HINT + "."
+def flag_help(flag):
+    return HELP.get("flags", {}).get(flag)
 
 
 class Usage(Exception):
     def __init__(self, message, usage=None):
         super().__init__(message)
-        self.usage = usage  # the usage of the command that was misused, printed after the message
+        self.usage = usage  # printed after the message
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        # A misused command shows its own usage; a missing or unknown command, the command list.
+        # A misused command: its usage; no or an unknown command: the command list.
         raise Usage(message, self.format_usage() if self.prog != TOP_PROG else self.format_help())
 
 
@@ -79,15 +77,12 @@ def wait_seconds(value):
 
 
 def parser():
-    top = Parser(prog=TOP_PROG, description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.\n"
-                 "Each command connects to a domain controller (--url) as --user.",
-                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = Parser(prog=TOP_PROG, description=HELP.get("description"), epilog=HELP.get("epilog"), formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser, title="commands")
     commands.required = True
 
-    def command(name, help_text, more=""):
-        sub = commands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + "." + more,
-                                  epilog="The password of --user is read from AD_PASSWORD. Exit status: 0 done, 1 failed, 2 bad usage.")
+    def command(name, help_text):
+        sub = commands.add_parser(name, help=help_text, description=HELP.get("commands", {}).get(name), epilog=HELP.get("commandEpilog"))
         sub.add_argument("--url", required=True, help="ldap://host[:port] or ldaps://host[:port] of a domain controller")
         sub.add_argument("--user", required=True, help="DOMAIN\\name or name@domain; its password in AD_PASSWORD")
         sub.add_argument("--timeout", type=seconds, default=5.0, help="seconds for connecting and each answer (default 5)")
@@ -95,16 +90,12 @@ def parser():
         sub.add_argument("--insecure-tls", action="store_true", help="accept any LDAPS certificate (tests only)")
         return sub
 
-    discover = command("discover", "print the domain's facts that credential specs and the stack config name (DNS, NetBIOS and forest names, SID, GUID)",
-                       " Read-only.")
-    discover.add_argument("--format", choices=["json", "yaml", "config"], default="json",
-                          help="json: the facts; yaml: a GMSACredentialSpec for --account; config: the eks-gmsa:activeDirectory block "
-                               "of a stack file (yaml and config are rendered by npm run ad)")
-    discover.add_argument("--account", help="with --format yaml: the gMSA the credential spec is for, without '$'")
-    discover.add_argument("--name", help="with --format yaml: the credential spec's name (default: the account in lower case)")
+    discover = command("discover", "print the domain's facts that credential specs and the stack config name")
+    discover.add_argument("--format", choices=["json", "yaml", "config"], default="json", help=flag_help("discover --format"))
+    discover.add_argument("--account", help=flag_help("discover --account"))
+    discover.add_argument("--name", help=flag_help("discover --name"))
 
-    provision = command("provision", "create or correct the readers' group, the gMSAs and the portable identity",
-                        " Idempotent: it prints what it changed, or 'nothing to change'.")
+    provision = command("provision", "create or correct the readers' group, the gMSAs and the portable identity")
     provision.add_argument("--account", action="append", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$' (repeatable)")
     provision.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
     provision.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"), help="portable identity (password in AD_IDENTITY_PASSWORD)")
@@ -112,39 +103,36 @@ def parser():
     provision.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"), help="mark put on what is created")
 
     remove = command("remove", "remove a gMSA, and the identity and group when nothing else uses them")
-    remove.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$'")
-    remove.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
-    remove.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"), help="the portable identity")
-    remove.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"),
-                        help="only what carries this mark (what provision --owner put) is removed")
+    remove.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"))
+    remove.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
+    remove.add_argument("--identity-user", type=checked(names.user_name, "--identity-user"))
+    remove.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"))
 
-    verify = command("verify", "check the whole chain as the identity that must read the gMSA's password",
-                     " Run it as that identity (--user); it prints each link and exits 1 when one is broken.")
-    verify.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$'")
-    verify.add_argument("--group", type=checked(names.group_name, "--group"), help="the readers' group the identity should be in")
+    verify = command("verify", "check the whole chain as the identity that must read the gMSA's password")
+    verify.add_argument("--account", required=True, type=checked(names.gmsa_name, "--account"))
+    verify.add_argument("--group", type=checked(names.group_name, "--group"))
     verify.add_argument("--dns", help="DNS server to ask for the domain's SRV records (default: the DC itself)")
 
     for name, text in (("node-join", "add a node's computer account to the readers' group"),
                        ("node-cleanup", "delete a removed node's computer account if it is in the readers' group")):
         sub = command(name, text)
-        sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"), help="the readers' group")
-        sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"), help="OU the nodes' computer accounts are in")
+        sub.add_argument("--group", required=True, type=checked(names.group_name, "--group"))
+        sub.add_argument("--join-ou", type=checked(names.container_dn, "--join-ou"))
         sub.add_argument("--owner", default="eks-gmsa", type=checked(names.owner_label, "--owner"), help="the cluster the node belongs to (with --instance-id)")
         instance_help = "EC2 instance ID: node-join binds the account to it; node-cleanup deletes only accounts bound to it"
         if name == "node-join":
-            sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"), help="the node's computer name")
+            sub.add_argument("--computer", required=True, type=checked(names.computer_name, "--computer"))
             sub.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
             sub.add_argument("--created-after", type=iso_time, help="ISO 8601 time (the instance's launch): refuse an account created before it")
             sub.add_argument("--wait", type=wait_seconds, default=0, help="seconds to wait for the account to reach this DC (replication), 0 to 600")
         else:
             which = sub.add_mutually_exclusive_group(required=True)
-            which.add_argument("--computer", type=checked(names.computer_name, "--computer"), help="the node's computer name")
+            which.add_argument("--computer", type=checked(names.computer_name, "--computer"))
             which.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
 
-    host = commands.add_parser("host", help="run the management host's payload (what the SSM document runs there; not for laptops)",
-                               description="Run the management host's payload: what the stack's SSM document runs on the AD management host.")
-    host.add_argument("--payload-file", required=True, help="the payload JSON the SSM document wrote")
-    top.command_parsers = commands.choices  # for `help <command>` and a misused value's usage
+    host = commands.add_parser("host", help="run the management host's payload (SSM document)", description=HELP.get("commands", {}).get("host"))
+    host.add_argument("--payload-file", required=True)
+    top.command_parsers = commands.choices
     return top
 
 
@@ -161,7 +149,7 @@ def run(args):
         import host
         return host.main(args.payload_file)
     if args.command == "discover" and (args.format != "json" or args.account or args.name):
-        raise Usage("--format yaml|config, --account and --name are rendered by npm run ad (tools/ad.ts); cli.py prints json")
+        raise Usage("npm run ad renders --format yaml|config (--account, --name); cli.py prints json")
     options = ConnectOptions(args.url, args.user, password_from_env("AD_PASSWORD", "--user"), args.timeout, args.ca_file, args.insecure_tls)
     if args.command == "verify":
         import chain
@@ -216,13 +204,12 @@ def guarded(args):
     try:
         from connection import AdError
     except ImportError as e:
-        print("%s: this Python (%s) cannot import Samba's bindings (%s). %s" % ("eks-gmsa" if args.command == "host" else "ad", sys.executable, e, INSTALL_HINT),
+        print("%s: %s cannot import Samba's bindings (%s). %s" % ("eks-gmsa" if args.command == "host" else "ad", sys.executable, e, HELP.get("installHint", "")),
               file=sys.stdout if args.command == "host" else sys.stderr)
         return 1
     try:
         return run(args)
     except (Usage, ValueError, names.BadName) as e:
-        # The host's payload is no command line: its problems come without a usage.
         print_usage_error(e, None if args.command == "host" else command_usage(args.command))
         return 2
     except AdError as e:
@@ -240,12 +227,10 @@ def guarded(args):
 
 
 def command_usage(name):
-    """The usage line of one command (what follows a misused value's message)."""
     return parser().command_parsers[name].format_usage()
 
 
 def print_usage_error(error, usage):
-    """A usage error: the message on one line, then the usage, all on stderr."""
     print("ad: %s" % error, file=sys.stderr)
     if usage:
         print("\n" + usage.rstrip("\n"), file=sys.stderr)
@@ -253,7 +238,6 @@ def print_usage_error(error, usage):
 
 
 def show_help(top, topics):
-    """`npm run ad -- help [<command>]`: the help on stdout, exit 0; an unknown command exits 2."""
     if not topics:
         print(top.format_help(), end="")
         return 0
@@ -271,7 +255,7 @@ def main(argv):
         return show_help(top, argv[1:])
     try:
         args, extras = top.parse_known_args(argv)
-        if extras:  # argparse would blame the top level; the command's usage is the useful one
+        if extras:  # argparse would show the top level's usage
             raise Usage("unrecognized arguments: %s" % " ".join(extras), command_usage(args.command))
     except Usage as e:
         print_usage_error(e, e.usage)
