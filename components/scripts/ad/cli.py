@@ -20,7 +20,7 @@ from bounded import run_bounded  # noqa: E402
 try:
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ad-help.json")) as f:
         HELP = json.load(f)
-except OSError:
+except (OSError, ValueError):  # absent on the host; never let the help stop a command
     HELP = {}
 
 
