@@ -5,12 +5,14 @@
 // Each size is the median of N runs of `npm run plan` (all artifacts: program, manifests, policy,
 // deploy-time model, picture, summary), each a fresh Node process.
 // Linear growth means the per-credspec cost is the same from 1 to 50 as from 50 to 200.
-// usage: npm run bench:scale -- [--stack prod] [--sizes 1,50,200] [--namespaces 200] [--runs 3]
+// usage: npm run bench:scale -- [--stack prod] [--sizes 1,50,200] [--namespaces 200] [--runs 3]   (--help says more)
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { projectRoot } from "../tools/harness";
+import { benchArgs, positiveInteger, positiveIntegers, progressReporter } from "./cli";
+import { stackFlag } from "./plan-time";
 import { median, medianPhases, timePlan, type PlanTiming } from "./planRun";
 
 export interface ScaleAccount {
@@ -34,13 +36,29 @@ export function scaleAccounts(credspecs: number, namespaces: number): ScaleAccou
 }
 
 function main(): void {
-    const argv = process.argv.slice(2);
-    const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
-    const stack = option("--stack", "prod");
-    const sizes = option("--sizes", "1,50,200").split(",").map(Number);
-    const namespaces = Number(option("--namespaces", "200"));
-    const runs = Number(option("--runs", "3"));
-    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > namespaces)) throw new Error(`--sizes must be integers from 1 to --namespaces (${namespaces})`);
+    const command = {
+        script: "bench:scale",
+        about: "How offline plan time grows with the number of credential specs: the stack's file with its gMSA\n"
+            + "accounts replaced by N credential specs over a fixed set of app namespaces, each size planned\n"
+            + "--runs times (fresh Node processes, sizes round-robin); prints each size's median and the cost\n"
+            + "per added resource between sizes (equal slopes: linear growth).",
+        flags: {
+            "--stack": stackFlag("prod"),
+            "--sizes": { placeholder: "<n,n,...>", fallback: "1,50,200", help: "numbers of credential specs, each at most --namespaces", check: positiveIntegers },
+            "--namespaces": { placeholder: "<n>", fallback: "200", help: "app namespaces, each with its service account", check: positiveInteger },
+            "--runs": { placeholder: "<n>", fallback: "3", help: "runs per size", check: positiveInteger },
+        },
+    };
+    const values = benchArgs(command);
+    const stack = values["--stack"];
+    const sizes = values["--sizes"].split(",").map(Number);
+    const namespaces = Number(values["--namespaces"]);
+    const runs = Number(values["--runs"]);
+    if (sizes.some((n) => n > namespaces)) {
+        console.error(`bench:scale: --sizes ${values["--sizes"]}: each must be at most --namespaces (${namespaces})`);
+        process.exit(2);
+    }
+    const progress = progressReporter("bench:scale");
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "credspec-scale-"));
     const points: { credspecs: number; resources: number; medianMs: number; minMs: number }[] = [];
@@ -54,7 +72,12 @@ function main(): void {
         // Round-robin over the sizes, so a slow spell of the (shared) machine hits every size alike.
         const timings = new Map<number, PlanTiming[]>(sizes.map((n) => [n, []]));
         for (let r = 0; r < runs; r++) {
-            for (const f of files) timings.get(f.credspecs)!.push(timePlan(["--stack", f.name, "--config-file", f.file]));
+            for (const f of files) {
+                progress(`round ${r + 1} of ${runs}: planning ${f.credspecs} credential spec${f.credspecs === 1 ? "" : "s"} over ${namespaces} namespaces (stack ${f.name})`);
+                const timing = timePlan(["--stack", f.name, "--config-file", f.file]);
+                progress(`  ${(timing.wallMs / 1000).toFixed(1)} s, ${timing.resources} resources`);
+                timings.get(f.credspecs)!.push(timing);
+            }
         }
         for (const f of files) {
             fs.rmSync(path.join(projectRoot, "out", f.name), { recursive: true, force: true });

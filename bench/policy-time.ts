@@ -8,7 +8,8 @@
 // among 1,000 ordinary resources: the cost of scanning custom resources for pod specs.
 // Each plan is a realistic mix: per app namespace a credential spec, its role and binding, a gMSA
 // Deployment, a CronJob, a ServiceAccount-less Pod, plus AWS resources.
-// usage: npm run bench:policy -- [--sizes 1000,10000] [--runs 3]
+// usage: npm run bench:policy -- [--sizes 1000,10000] [--runs 3]   (--help says more)
+import { benchArgs, positiveInteger, positiveIntegers, progressReporter } from "./cli";
 import { defaultPackDir, startPolicyPack } from "../tools/policy/analyzer";
 import { evaluateInProcess } from "../tools/policy/evaluate";
 import { median } from "./planRun";
@@ -48,24 +49,43 @@ export function hugeCustomResource(values: number): PlanResource {
 }
 
 async function main(): Promise<void> {
-    const argv = process.argv.slice(2);
-    const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
-    const sizes = option("--sizes", "1000,10000").split(",").map(Number);
-    const runs = Number(option("--runs", "3"));
+    const flags = benchArgs({
+        script: "bench:policy",
+        about: "How long the policy pack takes on synthetic plans (a realistic mix of gMSA workloads, RBAC and AWS\n"
+            + "resources), three ways: evaluate_ms the policies in-process; protocol_ms through the analyzer\n"
+            + "protocol as the CLI runs the pack; floor_ms the protocol with every policy disabled. Then one\n"
+            + "very large custom resource among 1,000 others (the pod-spec scan's cost and limit).",
+        flags: {
+            "--sizes": { placeholder: "<n,n,...>", fallback: "1000,10000", help: "plan sizes in resources", check: positiveIntegers },
+            "--runs": { placeholder: "<n>", fallback: "3", help: "runs per measurement (the median is printed)", check: positiveInteger },
+            "--custom-resource-values": {
+                placeholder: "<n,n,...>",
+                fallback: `300000,${Math.round(SCAN_LIMITS.maxValues * 1.1)}`,
+                help: "sizes of the large custom resource, in JSON values (the second default is past the scan's limit)",
+                check: positiveIntegers,
+            },
+        },
+    });
+    const sizes = flags["--sizes"].split(",").map(Number);
+    const runs = Number(flags["--runs"]);
+    const progress = progressReporter("bench:policy");
 
+    progress("starting the policy pack");
     const started = process.hrtime.bigint();
     const pack = await startPolicyPack(defaultPackDir);
     console.log(`policy-time startup_ms=${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} policies=${pack.info.policies.length}`);
     try {
+        progress("warming up the pack and this process (200 and 2,000 resources)");
         await pack.analyze(syntheticPlan(200)); // warm up the pack's JIT
         const disabled = Object.fromEntries(pack.info.policies.map((p) => [p.name, { enforcementLevel: "disabled" as const }]));
         const time = async (f: () => unknown) => { const t = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t) / 1e6; };
         evaluateInProcess(syntheticPlan(2000)); // warm up this process's JIT too
         /** Median milliseconds in-process, through the protocol, and through the protocol with every policy disabled. */
-        const measure = async (plan: ReturnType<typeof syntheticPlan>) => {
+        const measure = async (plan: ReturnType<typeof syntheticPlan>, what: string) => {
             const evaluate: number[] = [], protocol: number[] = [], floor: number[] = [];
             let violations = 0;
             for (let r = 0; r < runs; r++) {
+                progress(`${what}, run ${r + 1} of ${runs}: in-process, through the protocol, protocol floor`);
                 evaluate.push(await time(() => { violations = evaluateInProcess(plan).length; }));
                 protocol.push(await time(() => pack.analyze(plan)));
                 floor.push(await time(() => pack.analyze(plan, disabled)));
@@ -73,11 +93,11 @@ async function main(): Promise<void> {
             return { evaluate: median(evaluate), protocol: median(protocol).toFixed(0), floor: median(floor).toFixed(0), violations };
         };
         for (const size of sizes) {
-            const m = await measure(syntheticPlan(size));
+            const m = await measure(syntheticPlan(size), `${size} resources`);
             console.log(`policy-time resources=${size} runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} evaluate_per_1000_ms=${(m.evaluate / (size / 1000)).toFixed(1)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`);
         }
-        for (const values of [300_000, Math.round(SCAN_LIMITS.maxValues * 1.1)]) {
-            const m = await measure([...syntheticPlan(1000), hugeCustomResource(values)]);
+        for (const values of flags["--custom-resource-values"].split(",").map(Number)) {
+            const m = await measure([...syntheticPlan(1000), hugeCustomResource(values)], `a custom resource of ${values} values among 1,000 resources`);
             console.log(`policy-time custom_resource_values=${values} plus_resources=1000 runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`);
         }
     } finally {

@@ -2,22 +2,38 @@
 // components/scripts/ad/cli.py (the code the management host runs and the tests execute against a
 // Samba DC) with a Python that can import Samba's bindings; passwords travel in the environment
 // only (AD_PASSWORD, AD_IDENTITY_PASSWORD), never as arguments. `discover --format yaml|config`
-// formats cli.py's JSON here with the program's own renderers. Exit codes are cli.py's: 0 done,
-// 1 failed, 2 bad usage.
+// formats cli.py's JSON here with the program's own renderers. `help`, -h and --help print cli.py's
+// usage and need no Samba. Exit codes are cli.py's: 0 done, 1 failed, 2 bad usage (with the usage).
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { renderCredentialSpec, type DomainFacts } from "../components/credentialSpec";
 import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
+import adHelp from "../components/scripts/ad-help.json";
 
 const cli = path.join(__dirname, "..", "components", "scripts", "ad", "cli.py");
 
-const installHint = "npm run ad needs Python 3 with Samba's bindings (Samba 4.17 or newer; the DC must be Samba 4.21+ or Windows), and for verify kvno and smbclient: on Debian or Ubuntu, apt-get install python3-samba samba-dsdb-modules smbclient krb5-user";
+// The help's prose, shared with cli.py (kept outside the package the management host gets).
+const installHint = adHelp.installHint;
 
-/** The first of EKS_GMSA_PYTHON (when set), /usr/bin/python3 and python3 that imports samba. */
-export function findPython(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * The first of EKS_GMSA_PYTHON (when set), /usr/bin/python3 and python3 that imports `module`:
+ * Samba's bindings to run a command; any Python 3 for the help, which needs no Samba.
+ */
+export function findPython(env: NodeJS.ProcessEnv = process.env, module = "samba.samdb"): string | undefined {
     const candidates = env.EKS_GMSA_PYTHON ? [env.EKS_GMSA_PYTHON] : ["/usr/bin/python3", "python3"];
-    return candidates.find((python) => spawnSync(python, ["-c", "import samba.samdb"], { stdio: "ignore", timeout: 30_000 }).status === 0);
+    return candidates.find((python) => spawnSync(python, ["-c", `import ${module}`], { stdio: "ignore", timeout: 30_000 }).status === 0);
+}
+
+/** `help`, `help <command>`, or -h/--help anywhere: cli.py prints the usage (argparse). */
+export function isHelpRequest(argv: string[]): boolean {
+    return argv[0] === "help" || argv.includes("-h") || argv.includes("--help");
+}
+
+/** The usage lines of one command, from cli.py's own parser (shown after a usage error found here). */
+function commandUsage(python: string, command: string): string {
+    const r = spawnSync(python, [cli, "help", command], { encoding: "utf8", timeout: 30_000 });
+    return r.status === 0 ? r.stdout.split("\n\n")[0] : "";
 }
 
 class UsageError extends Error {}
@@ -69,15 +85,27 @@ function render(facts: DomainFacts, format: "yaml" | "config", account?: string,
 }
 
 function main(argv: string[]): number {
+    if (isHelpRequest(argv)) {
+        const python = findPython(process.env, "argparse");
+        if (!python) {
+            console.error(`ad: ${installHint}`);
+            return 1;
+        }
+        return spawnSync(python, [cli, ...argv], { stdio: "inherit" }).status ?? 1;
+    }
     let request;
     try {
         request = formatRequest(argv);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        console.error(`ad: ${e.message} (npm run ad -- <command> --help)`);
+        const python = findPython(process.env, "argparse");
+        const usage = python ? commandUsage(python, "discover") : "";
+        console.error(`ad: ${e.message}${usage ? `\n\n${usage}` : ""}\n(npm run ad -- help: every command; npm run ad -- <command> --help: its flags)`);
         return 2;
     }
-    const python = findPython();
+    // Without Samba's bindings cli.py still checks the arguments (exit 2 with the usage), then says
+    // what to install (exit 1).
+    const python = findPython() ?? findPython(process.env, "argparse");
     if (!python) {
         console.error(`ad: ${installHint}`);
         return 1;

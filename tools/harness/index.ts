@@ -16,7 +16,7 @@ export interface RunOptions {
     stack: string;
     /** Another Pulumi program (its index.ts), e.g. examples/app; default: this project's index.ts. */
     program?: { file: string; project: string };
-    /** Answers for StackReferences the program makes, by fully qualified stack name. */
+    /** Answers for StackReferences the program makes, by fully qualified stack name ("*": any). */
     stackReferences?: Record<string, StackReferenceAnswer>;
     /** Stack config file; defaults to Pulumi.<stack>.yaml in the project root. */
     configFile?: string;

@@ -1,6 +1,6 @@
 // npm run policy -- <plan.json> [--config <policy-config.json>] [--report <file>]
 // Without --config the project's own policy/policy-config.json applies (as in `npm run plan`).
-// Exit 0: no mandatory policy failed; 1: one did; 2: bad input (file, format, config).
+// Exit 0: no mandatory policy failed; 1: one did; 2: bad input (arguments, file, format, config).
 import * as fs from "fs";
 import * as path from "path";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
@@ -9,13 +9,39 @@ import { InputError, readPlan, readPolicyConfig } from "./inputs";
 import { buildReport, formatReport } from "./report";
 import type { PolicyConfig } from "./types";
 
+const usageText = `usage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]
+
+Runs the eks-gmsa policy pack (policy/) on an offline plan, through the analyzer protocol as
+\`pulumi preview --policy-pack\` runs it, and prints each violation with how to fix it.
+
+  <plan.json>      a plan file: npm run plan -- --stack <name> writes out/<name>/plan.json;
+                   npm run plan:app writes an app stack's (examples/app/README.md)
+  --config <file>  policy config, the --policy-pack-config format
+                   (default: policy/policy-config.json, the platform stack's)
+  --report <file>  also write the report as JSON
+  -h, --help, help this usage
+
+exit status: 0 no mandatory policy failed, 1 one did, 2 bad arguments, plan or config file.
+docs/policy.md says what each policy checks.`;
+
+/** Bad arguments: the message, then the usage. */
 function usage(message: string): never {
-    console.error(`policy: ${message}\nusage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]`);
+    console.error(`policy: ${message}\n\n${usageText}`);
+    process.exit(2);
+}
+
+/** A plan or config file that cannot be used: the message (its problems), without the usage. */
+function badInput(message: string): never {
+    console.error(`policy: ${message}\n(npm run policy -- --help for the arguments)`);
     process.exit(2);
 }
 
 async function main(): Promise<void> {
     const argv = process.argv.slice(2);
+    if (argv[0] === "help" || argv.includes("-h") || argv.includes("--help")) {
+        console.log(usageText);
+        return;
+    }
     let planFile: string | undefined;
     let configFile: string | undefined;
     let reportFile: string | undefined;
@@ -26,7 +52,7 @@ async function main(): Promise<void> {
             if (!value || value.startsWith("--")) usage(`${arg} needs a file`);
             if (arg === "--config") configFile = value;
             else reportFile = value;
-        } else if (arg.startsWith("--")) usage(`unknown option ${JSON.stringify(arg)}`);
+        } else if (arg.startsWith("-")) usage(`unknown option ${JSON.stringify(arg)}`);
         else if (planFile) usage(`one plan file only (got ${JSON.stringify(planFile)} and ${JSON.stringify(arg)})`);
         else planFile = arg;
     }
@@ -36,7 +62,7 @@ async function main(): Promise<void> {
     try {
         plan = readPlan(planFile);
     } catch (e) {
-        if (e instanceof InputError) usage(e.message);
+        if (e instanceof InputError) badInput(e.message);
         throw e;
     }
     const started = process.hrtime.bigint();
@@ -51,7 +77,7 @@ async function main(): Promise<void> {
             config = readPolicyConfig(configFile, pack.info);
         } catch (e) {
             await pack.close();
-            if (e instanceof InputError) usage(e.message);
+            if (e instanceof InputError) badInput(e.message);
             throw e;
         }
     }
