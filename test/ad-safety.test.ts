@@ -59,8 +59,10 @@ describe("values that could change a filter, a DN or a script are refused before
             const r = await provision(args);
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
-            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-            assert.match(r.stderr.trim(), message);
+            // The message first, then provision's usage.
+            const [first, ...rest] = r.stderr.trim().split("\n");
+            assert.match(first, message);
+            assert.match(rest.join("\n"), /^\s*usage: npm run ad -- provision \[-h\]/m, r.stderr);
         });
     }
 

@@ -77,7 +77,7 @@ describe("npm run plan -- --config-file: which stack", () => {
         // The inventory and the modelled deploy time are in summary.md instead.
         const summary = fs.readFileSync(path.join(qaOut, "summary.md"), "utf8");
         assert.match(summary, /\| `aws:autoscaling\/group:Group` \| 1 \|/);
-        assert.match(summary, /manual walkthrough \(12 steps/);
+        assert.match(summary, /manual walkthrough \(11 steps/);
     });
 
     test("--against the qa plan: compared as qa (main compared it with a plan of dev and stopped)", () => {

@@ -60,7 +60,7 @@ describe("npm run plan", () => {
         assert.match(summary, /^# eks-gmsa \/ dev\n/);
         assert.ok(summary.includes("![architecture](architecture.svg)"));
         for (const heading of ["## Resources", "## Policy report", "## Kubernetes manifests", "## Deploy time (modelled)"]) assert.ok(summary.includes(`\n${heading}\n`), heading);
-        assert.match(summary, /\nmanual walkthrough \(12 steps, creating the directory first\): /);
+        assert.match(summary, /\nmanual walkthrough \(11 steps, creating the directory first\): /);
         assert.ok(summary.includes("18 files in [manifests/](manifests/), every object valid."));
     });
 
