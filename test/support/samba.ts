@@ -161,9 +161,9 @@ export interface SambaDomain {
     baseDir: string;
     smbConf: string;
     /**
-     * private/tls/ca.pem: the self-signed LDAPS certificate (its own CA), for DC.<dnsName> and, when
-     * openssl is installed, with the loopback address as subjectAltName, so `tls.connect({ ca })`
-     * verifies against `host` as it is.
+     * private/tls/ca.pem: the self-signed LDAPS certificate (its own CA), for DC.<dnsName> and,
+     * when python3-cryptography or openssl is installed (see makeTlsCertificate), with the
+     * loopback address as subjectAltName, so `tls.connect({ ca })` verifies against `host` as it is.
      */
     caCertFile: string;
     /**

@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
-import { findOnPath, runCommand } from "./sambaProcess";
+import { findOnPath, runCommand, runPython } from "./sambaProcess";
 
 /**
  * The [global] options a DC on `host` is provisioned with: every directory Samba writes in baseDir
@@ -58,13 +58,17 @@ export function settleProvisionedConf(smbConf: string, baseDir: string, globals:
 
 /**
  * Samba makes a self-signed 4096-bit RSA certificate on its first start when private/tls holds
- * none, which takes seconds; openssl makes a 2048-bit one in a fraction of that, with the DC's
- * name and its address as subjectAltNames so that clients can verify it against caCertFile.
- * Without openssl, Samba's own (CN only) is used.
+ * none, which takes seconds, and names only the DC (CN). The fixture makes a 2048-bit one in a
+ * fraction of that, with the DC's name and its address as subjectAltNames so that clients can
+ * verify it against caCertFile: with python3-cryptography (make_tls_cert.py; a Depends of Debian's
+ * python3-samba), else with openssl when it is installed (the test command does not install it:
+ * openssl is built from libssl3's source, which installing it could upgrade). With neither,
+ * Samba's own is used.
  */
 export async function makeTlsCertificate(dir: string, dcHostName: string, ip: string): Promise<void> {
-    if (!findOnPath("openssl")) return;
     await mkdir(dir, { recursive: true });
+    const made = await runPython("make_tls_cert.py", { dir, hostName: dcHostName, ip }, 60_000) as { made: boolean };
+    if (made.made || !findOnPath("openssl")) return;
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
     await runCommand("openssl", [

@@ -4,7 +4,7 @@
 // a group; a process 'exit' hook (and SIGINT/SIGTERM/SIGHUP) kills every live one and removes its
 // directory, and sweepStaleDirs removes what a SIGKILLed test process left. namespaceUnavailable
 // says whether samba-namespaced.sh can give samba a mount namespace (so smbd can run). runCommand
-// and runPython run samba-tool, ldbsearch, openssl and this directory's Python scripts in an
+// and runPython run samba-tool, ldbsearch and this directory's Python scripts in an
 // environment without inherited Kerberos/Samba settings.
 
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
