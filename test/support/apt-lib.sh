@@ -74,19 +74,21 @@ apt_update() {
     done
 }
 
-# Prints PKG=<the installed version of SIBLING> when an apt source has PKG at that version, else PKG.
-# PKG and SIBLING come from one source package (openssl and libssl3): apt installs a new PKG at its
-# newest version and then upgrades every installed binary of that source with it
-# (APT::Get::Upgrade-By-Source-Package, apt >= 2.5.2; bookworm has 2.6), e.g. libssl3 for openssl. At
-# the installed sibling's version nothing is upgraded.
+# Prints PKG=<the installed version of SIBLING> when an apt source has PKG at that version, else
+# PKG, saying on stderr that installing it upgrades SIBLING (WHY: why PKG is needed all the same).
+# PKG and SIBLING come from one source package (krb5-user and libkrb5-3): PKG's Depends name
+# SIBLING at PKG's exact version, and apt upgrades every installed binary of a source along with
+# one of them (APT::Get::Upgrade-By-Source-Package, apt >= 2.5.2; bookworm has 2.6). At the
+# installed SIBLING's version nothing is upgraded; after a security update the installed version is
+# often no longer published, and then only a newer PKG can be installed, with a newer SIBLING.
 version_beside() {
-    local pkg=$1 sibling=$2 v
+    local pkg=$1 sibling=$2 why=$3 v
     v=$(dpkg_query -W -f='${db:Status-Status} ${Version}\n' "$sibling" 2>/dev/null | sed -n 's/^installed //p')
     if [ -n "$v" ] && apt-cache madison "$pkg" 2>/dev/null | awk -F' [|] ' -v v="$v" '$2 == v { found = 1 } END { exit !found }'; then
         printf '%s=%s\n' "$pkg" "$v"
     else
         if [ -n "$v" ]; then
-            echo "$APT_WHO: no apt source has $pkg $v (the installed $sibling's version): installing the newest $pkg, which may upgrade $sibling" >&2
+            echo "$APT_WHO: no apt source has $pkg $v, the installed $sibling's version: installing the newest $pkg, which upgrades $sibling, because $why" >&2
         fi
         printf '%s\n' "$pkg"
     fi

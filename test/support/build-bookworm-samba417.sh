@@ -70,9 +70,18 @@ if ! command -v debootstrap >/dev/null 2>&1; then
     # shellcheck source=test/support/apt-lib.sh
     . "$(dirname "$0")/apt-lib.sh"
     wait_for_package_manager || fail "cannot install debootstrap while another install holds the lock"
-    install_debootstrap() { apt_get install -y -q --no-install-recommends -o APT::Get::Upgrade-By-Source-Package=false debootstrap >/dev/null; }
-    install_debootstrap 2>/dev/null || { apt_update >/dev/null && install_debootstrap; } ||
-        fail "cannot install debootstrap with apt-get"
+    install_debootstrap() { apt_get install -y -q --no-install-recommends -o APT::Get::Upgrade-By-Source-Package=false "$@" debootstrap; }
+    # apt's plan is printed first (what it installs, what it upgrades), its output goes to a log.
+    # A plan apt cannot make is retried once after refreshing the package lists (they may be stale).
+    host_log="$ROOT.host-apt.log"
+    : >"$host_log"
+    if ! plan=$(install_debootstrap -s 2>&1); then
+        apt_update >>"$host_log" 2>&1 || fail "apt-get update failed (log: $host_log)"
+        plan=$(install_debootstrap -s 2>&1) || fail "cannot install debootstrap with apt-get: $(tail -n 3 <<<"$plan" | tr '\n' ' ')"
+    fi
+    summarize_apt_plan <<<"$plan" | sed 's/^/bookworm-samba417: /'
+    install_debootstrap >>"$host_log" 2>&1 || fail "installing debootstrap failed (log: $host_log, last lines: $(tail -n 3 "$host_log" | tr '\n' ' '))"
+    say "installed debootstrap (apt's output: $host_log)"
 fi
 
 # This machine's Debian sources for the suite's main component, less backports: "URI SUITE" lines.

@@ -39,9 +39,18 @@ export function editStatus(text: string, edit: StatusEdit): { text: string; remo
         if (more.length === 0) break;
         for (const p of more) removed.add(p);
     }
+    // A changed version changes it in the others' exact relationships too ("libssl3 (= 3.0.20-1)"), as
+    // packages built together name each other at their own version.
+    const relations = Object.entries(edit.versions ?? {}).flatMap(([name, version]) => {
+        const now = installedVersion(text, name);
+        const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return now ? [{ re: new RegExp(`(^|[ ,|])(${escape(name)}(?::[a-z0-9-]+)? \\(= )${escape(now)}\\)`, "gm"), version }] : [];
+    });
     const out = stanzas.filter((s) => !removed.has(field(s, "Package"))).map((s) => {
         const version = edit.versions?.[field(s, "Package")];
-        return (version ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s).replace(/^\n+|\n+$/g, "");
+        let edited = version ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s;
+        for (const r of relations) edited = edited.replace(r.re, `$1$2${r.version})`);
+        return edited.replace(/^\n+|\n+$/g, "");
     });
     return { text: `${out.join("\n\n")}\n`, removed };
 }
@@ -50,6 +59,12 @@ export function editStatus(text: string, edit: StatusEdit): { text: string; remo
 export function installedVersion(text: string, pkg: string): string | undefined {
     const stanza = text.split(/\n\n+/).find((s) => field(s, "Package") === pkg && /^Status: install ok installed$/m.test(s));
     return stanza ? field(stanza, "Version") : undefined;
+}
+
+/** The installed binaries of a source package in a status file's text (its Source field, else its name). */
+export function installedBinariesOf(text: string, source: string): string[] {
+    return text.split(/\n\n+/).filter((s) => /^Status: install ok installed$/m.test(s)
+        && (field(s, "Source").split(" ")[0] || field(s, "Package")) === source).map((s) => field(s, "Package"));
 }
 
 /** A throw-away dpkg admin directory (status, and the lock files apt locks) holding the text. */

@@ -14,8 +14,12 @@
 #     (APT::Get::Upgrade-By-Source-Package) is off, so an installed package is upgraded only when a
 #     named package's Depends require a newer version (Samba's own libraries: samba-libs, libldb2,
 #     libtevent0 >= 0.15, ...);
-#   - openssl and krb5-user, when missing, are installed at the version of the installed libssl3
-#     and libkrb5-3 when an apt source has it (else at the newest, and it says so).
+#   - krb5-user, when missing, is installed at the version of the installed libkrb5-3 when an apt
+#     source has it. Else (the installed version is no longer published, as after a security
+#     update) the newest krb5-user is installed and libkrb5-3 upgraded with it, because its Depends
+#     require libkrb5-3 at its own version and the tests need kinit; the script says so;
+#   - openssl is not installed (installing it could upgrade libssl3, built from its source): the
+#     fixture makes its LDAPS certificate with python3-cryptography, a Depends of python3-samba.
 # Elsewhere it installs from the configured sources and fails if they have no Samba >= 4.21.
 #
 # Idempotent: when everything is installed at a good version it only checks and exits (well under a
@@ -44,10 +48,9 @@ MIN_SAMBA=4.21
 #   ldb-tools                   ldbsearch, ldbmodify
 SAMBA_PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba smbclient
     winbind samba-common-bin ldb-tools)
-# From the distribution itself, each with the installed library of its source package (pkg:library):
+# From the distribution itself, with the installed library of its source package (pkg:library):
 #   krb5-user                   MIT kinit, klist, kvno
-#   openssl                     a quick LDAPS certificate with the DC's address (test/support/sambaConf.ts)
-OTHER_PACKAGES=(krb5-user:libkrb5-3 openssl:libssl3)
+OTHER_PACKAGES=(krb5-user:libkrb5-3)
 SERVICES=(samba-ad-dc smbd nmbd winbind samba)
 BACKPORTS_SOURCE=/etc/apt/sources.list.d/bookworm-backports.sources
 
@@ -98,7 +101,7 @@ damaged_packages() {
     [ -z "${EKS_GMSA_DPKG_ADMINDIR:-}" ] || return 0
     local entry
     for entry in samba:samba-ad-dc samba-tool:python3-samba ldbsearch:ldb-tools smbclient:smbclient \
-        kinit:krb5-user openssl:openssl; do
+        kinit:krb5-user; do
         command -v "${entry%%:*}" >/dev/null 2>&1 || echo "${entry#*:}"
     done
     [ -d /usr/share/samba/setup ] || echo samba-ad-provision
@@ -211,7 +214,7 @@ requests() {
     for p in "${todo[@]}"; do
         for entry in "${OTHER_PACKAGES[@]}"; do
             if [ "$p" = "${entry%%:*}" ] && [ "${#reinstall[@]}" -eq 0 ]; then
-                version_beside "$p" "${entry#*:}"
+                version_beside "$p" "${entry#*:}" "the tests need its kinit"
                 continue 2
             fi
         done
