@@ -36,6 +36,9 @@ export interface RunSummary {
 }
 
 const ERROR_LINES = 3;
+/** The summary's table of files has at most this many rows; the failures keep up to FAILURE_LINES. */
+const MAX_TABLE_ROWS = 40;
+const FAILURE_LINES = 20;
 const LINE_WIDTH = 160;
 
 /** Folds a run's events into a summary. Events of several files may interleave. */
@@ -170,10 +173,52 @@ export function formatDuration(ms: number): string {
     return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
 
-/** "ad" for test/ad-cli.test.ts: files are shown by the name's first word. */
-export function fileGroup(file: string): string {
-    const base = path.basename(file).replace(/\.test\.[cm]?[jt]s$/, "");
-    return base.split("-")[0];
+/** A file's name without ".test.ts", split at "-": ["ad", "cli"] for test/ad-cli.test.ts. */
+function nameWords(file: string): string[] {
+    return path.basename(file).replace(/\.test\.[cm]?[jt]s$/, "").split("-");
+}
+
+/**
+ * The files grouped by name in at most maxGroups groups (when there are fewer first words than
+ * that), keyed by directory and the words they share ("test/ad" for test/ad-cli.test.ts and
+ * test/ad-host.test.ts). Files start grouped by their name's first word; then the largest group
+ * is split by the next word while the groups still fit (first the split that names the most
+ * files per row it adds), so that "first-*" (27 files) becomes "first-hour-*", "first-up-*", ...;
+ * a group of one is its file.
+ */
+export function groupFiles(files: string[], maxGroups: number): Map<string, string[]> {
+    const keyOf = (file: string, depth: number) => path.join(path.dirname(file), nameWords(file).slice(0, depth).join("-"));
+    const split = (group: { depth: number; files: string[] }) => {
+        const parts = new Map<string, { depth: number; files: string[] }>();
+        for (const f of group.files) {
+            const key = keyOf(f, group.depth + 1);
+            parts.set(key, { depth: group.depth + 1, files: [...(parts.get(key)?.files ?? []), f] });
+        }
+        return parts;
+    };
+    let groups = split({ depth: 0, files });
+    for (;;) {
+        // The split that names the most files per row it adds, among those that fit.
+        const candidates = [...groups.entries()].filter(([, g]) => g.files.length > 1 && g.files.some((f) => nameWords(f).length > g.depth))
+            .map(([key, g]) => ({ key, g, parts: split(g) }))
+            .filter((c) => groups.size - 1 + c.parts.size <= maxGroups)
+            .sort((a, b) => b.g.files.length / (b.parts.size - 1) - a.g.files.length / (a.parts.size - 1) || a.key.localeCompare(b.key));
+        if (candidates.length === 0) break;
+        const { key, parts } = candidates[0];
+        groups = new Map([...[...groups].filter(([k]) => k !== key), ...parts]);
+    }
+    return new Map([...groups.entries()].map(([key, g]) => [key, g.files]));
+}
+
+/** What tells a group's files apart: the word after the group's, with how many share it ("cli, host ×4"). */
+function nextWords(key: string, files: string[]): string {
+    const depth = path.basename(key).split("-").length;
+    const counts = new Map<string, number>();
+    for (const f of files) {
+        const word = nameWords(f)[depth] ?? path.basename(f);
+        counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+    return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(", ");
 }
 
 interface RenderOptions {
@@ -192,12 +237,16 @@ export function renderSummary(summary: RunSummary, options: RenderOptions): stri
         return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
     };
     const sum = (files: FileResult[], key: keyof Omit<FileResult, "file">) => files.reduce((n, f) => n + (f[key] as number), 0);
-    const groups = new Map<string, FileResult[]>();
-    for (const f of summary.files) {
-        const key = path.join(path.dirname(show(f.file)), fileGroup(f.file));
-        groups.set(key, [...(groups.get(key) ?? []), f]);
-    }
-    const rows = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, files]) => [
+    const all = summary.files;
+    const skips = [...summary.skips.entries()].sort((a, b) => b[1] - a[1]);
+    // The table gets what the other parts leave, keeping up to FAILURE_LINES for the failures.
+    const failureNeed = summary.failures.length === 0 ? 0
+        : Math.min(FAILURE_LINES, 2 + summary.failures.reduce((n, f) => n + 1 + f.lines.length, 0));
+    const tableRows = Math.min(MAX_TABLE_ROWS, maxLines - 4 - (skips.length > 0 ? 1 : 0) - failureNeed);
+    const byFile = new Map(all.map((f) => [show(f.file), f]));
+    const groups = [...groupFiles([...byFile.keys()], tableRows).entries()]
+        .map(([key, files]) => [key, files.map((f) => byFile.get(f) as FileResult)] as const);
+    const rows = groups.sort(([a], [b]) => a.localeCompare(b)).map(([key, files]) => [
         files.length === 1 ? show(files[0].file) : `${key}-*.test (${files.length} files)`,
         plural(sum(files, "passed") + sum(files, "failed") + sum(files, "skipped") + sum(files, "todo") + sum(files, "cancelled"), "test"),
         `${sum(files, "passed")} passed`,
@@ -205,22 +254,27 @@ export function renderSummary(summary: RunSummary, options: RenderOptions): stri
         sum(files, "skipped") > 0 ? `${sum(files, "skipped")} skipped` : "",
         sum(files, "cancelled") > 0 ? `${sum(files, "cancelled")} cancelled` : "",
         formatDuration(sum(files, "durationMs")),
+        files.length === 1 ? "" : nextWords(key, files.map((f) => f.file)),
     ]);
     const widths = rows.reduce((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), [] as number[]);
-    const all = summary.files;
     const total = { passed: sum(all, "passed"), failed: sum(all, "failed"), skipped: sum(all, "skipped"), todo: sum(all, "todo"), cancelled: sum(all, "cancelled") };
     const count = total.passed + total.failed + total.skipped + total.todo + total.cancelled;
     const wall = summary.wallMs ?? Math.max(0, ...all.map((f) => f.durationMs));
 
     const head = [`test files (${all.length}), grouped by name; time: the files' own, summed (they run side by side):`];
-    const table = rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`);
+    // A group's names that would not fit on its row go on a line of their own below it.
+    const table = rows.flatMap((r) => {
+        const line = `  ${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`;
+        if (line.length <= LINE_WIDTH) return [line];
+        const names = r[r.length - 1];
+        return [`  ${r.slice(0, -1).map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`, clip(`      ${names}`)];
+    });
     const totals = [
         `${total.failed > 0 ? "FAILED" : "passed"}: ${plural(count, "test")} in ${plural(all.length, "file")}, ${formatDuration(wall)}: ` +
         [`${total.passed} passed`, `${total.failed} failed`, `${total.skipped} skipped`,
             ...(total.todo > 0 ? [`${total.todo} todo`] : []), ...(total.cancelled > 0 ? [`${total.cancelled} cancelled`] : [])].join(", "),
     ];
     const tail = options.logFile ? [`full log: ${show(options.logFile)}`] : [];
-    const skips = [...summary.skips.entries()].sort((a, b) => b[1] - a[1]);
     const skipLines = skips.length === 0 ? [] : [
         `skipped (${total.skipped}): ${skips.slice(0, 3).map(([reason, n]) => `${n}× ${clip(reason)}`).join("; ")}${skips.length > 3 ? `; ${skips.length - 3} more reasons in the log` : ""}`,
     ];
