@@ -29,9 +29,8 @@ checks it and writes the review artifacts (docs/review-artifacts.md): plan.json,
 (diff.json). Prints only what a reviewer acts on: problems, the diff, where the files are.
 
   --stack <name>        the stack (default: dev); its config is Pulumi.<name>.yaml
-  --config-file <file>  render this stack config file instead; the stack is <name> when the file
-                        is named Pulumi.<name>.yaml (a --stack must then be <name>), otherwise
-                        --stack must name it
+  --config-file <file>  render this stack config file instead (a --stack must agree); the stack is
+                        the <name> of a file named Pulumi.<name>.yaml, otherwise --stack must name it
   --against <plan.json> an earlier plan of the same stack: write and print the day-2 diff
   --out <dir>           where to write (default: out/<stack>/)
   -h, --help, help      this text
