@@ -80,7 +80,6 @@ function main(): void {
             }
         }
         for (const f of files) {
-            fs.rmSync(path.join(projectRoot, "out", f.name), { recursive: true, force: true });
             const runsOfSize = timings.get(f.credspecs)!;
             const medianMs = median(runsOfSize.map((t) => t.wallMs));
             // The fastest run is the one least disturbed by the machine.

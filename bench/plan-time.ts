@@ -17,7 +17,7 @@ export const stackFlag = (fallback: string) => ({
 function main(): void {
     const values = benchArgs({
         script: "bench",
-        about: "Times `npm run plan` on a stack: each run a fresh Node process writing out/<stack>/ as a user's\nrun does; prints the median, fastest and slowest wall time and the median of each phase.",
+        about: "Times `npm run plan` on a stack: each run a fresh Node process as a user's run (into a temp\nfolder, removed after: out/<stack>/ is left alone); prints the median, fastest and slowest wall time and the median of each phase.",
         flags: { "--stack": stackFlag("dev"), "--runs": { placeholder: "<n>", fallback: "5", help: "how many runs", check: positiveInteger } },
     });
     const stack = values["--stack"];

@@ -12,12 +12,12 @@ import { buildReport, formatReport } from "./policy/report";
 import { deployedClusters, toPlan, type Plan } from "./planFile";
 import { gmsaChartContracts } from "./review/gmsaChart";
 import { kubernetesSchemaLabel } from "./review/k8sSchema";
-import { formatProblems, planManifests, writeManifests, type Manifest } from "./review/manifests";
+import { formatProblems, manifestsVerdict, planManifests, writeManifests, type Manifest } from "./review/manifests";
 import { explainDiff, formatDiff, planMismatch } from "./review/diff";
 import { architectureDot, architectureModel, renderSvg } from "./review/architecture";
 import { formatDeployTime, manualWalkthroughFor, modelDeployTime } from "./review/deployTime";
 import { markdownText, renderSummary, type SummaryChange, type SummarySection } from "./review/summary";
-import { withoutInventedValues } from "./review/deployTimeValues";
+import { withoutInventedStrings } from "./review/deployTimeValues";
 import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
 
@@ -29,8 +29,8 @@ checks it and writes the review artifacts (docs/review-artifacts.md): plan.json,
 (diff.json). Prints only what a reviewer acts on: problems, the diff, where the files are.
 
   --stack <name>        the stack (default: dev); its config is Pulumi.<name>.yaml
-  --config-file <file>  render this stack config file instead; the stack is <name> when the file
-                        is named Pulumi.<name>.yaml, otherwise --stack must name it
+  --config-file <file>  render this stack config file instead (a --stack must agree); the stack is
+                        the <name> of a file named Pulumi.<name>.yaml, otherwise --stack must name it
   --against <plan.json> an earlier plan of the same stack: write and print the day-2 diff
   --out <dir>           where to write (default: out/<stack>/)
   -h, --help, help      this text
@@ -83,9 +83,14 @@ function parseArgs(argv: string[]): PlanArgs {
             usage(`unknown argument ${JSON.stringify(arg)}`);
         }
     }
+    const fileStack = args.configFile === undefined ? undefined : stackOfConfigFile(args.configFile);
+    if (stack !== undefined && fileStack !== undefined && fileStack !== stack) {
+        // Pulumi.dev.yaml rendered as prod would label dev's config as prod (URNs, out/prod/, the diff).
+        usage(`--stack ${stack} with --config-file ${args.configFile}: that file is the config of stack ${fileStack}; use --stack ${fileStack}, or a file not named Pulumi.<name>.yaml`);
+    }
     if (stack === undefined && args.configFile !== undefined) {
         // Rendering examples/stacks/x.yaml as dev would overwrite out/dev/ and mislabel every URN.
-        stack = stackOfConfigFile(args.configFile);
+        stack = fileStack;
         if (stack === undefined) usage(`--config-file ${args.configFile}: the stack name cannot be taken from the file name (it is not Pulumi.<name>.yaml); give it with --stack <name>`);
     }
     return { stack: stack ?? "dev", ...args };
@@ -150,10 +155,10 @@ async function main(): Promise<void> {
     const gmsaChart = await gmsaChartContracts(plan, { log: (line) => console.log(`plan: ${line}`) });
     const manifests = planManifests(plan, gmsaChart.customResources, kubernetesSchemaLabel, gmsaChart.helmValues);
     const manifestsDir = path.join(outDir, "manifests");
-    writeManifests(manifestsDir, manifests, (text) => withoutInventedValues(text, plan.deployTimeValues));
+    writeManifests(manifestsDir, manifests);
     const manifestProblems = formatProblems(manifests);
     const unchecked = manifests.filter((m) => m.unchecked);
-    console.log(`manifests: ${manifests.length} files, ${manifestProblems.length === 0 ? "all valid" : `${manifestProblems.length} problems`}${unchecked.length > 0 ? `, ${unchecked.length} unchecked` : ""}`);
+    console.log(`manifests: ${manifestsVerdict(manifests)}`);
     // One line per reason; the chart loader has already said why the gmsa chart's objects are unchecked.
     const uncheckedByReason = new Map<string, string[]>();
     for (const m of unchecked) uncheckedByReason.set(m.unchecked!, [...(uncheckedByReason.get(m.unchecked!) ?? []), m.title]);
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
         const violations = await pack.analyze(plan.resources, config);
         // A message may quote an input the offline runtime made up (an ARN): shown as known at deploy time.
         const built = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
-        report = JSON.parse(withoutInventedValues(JSON.stringify(built), plan.deployTimeValues)) as PolicyReport;
+        report = withoutInventedStrings(built, plan.deployTimeValues);
         fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
         console.log(formatReport(report));
         if (!report.passed) process.exitCode = 1;
@@ -217,9 +222,12 @@ async function main(): Promise<void> {
 /** The manifests as the summary lists them: each file, what it was checked against, and any problem. */
 function manifestsSection(manifests: Manifest[], problems: string[]): string {
     const lines = [
-        problems.length === 0
-            ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
-            : `**${problems.length} problems** in ${manifests.length} files in [manifests/](manifests/): the plan fails.`,
+        problems.length > 0
+            ? `**${problems.length} problems** in ${manifests.length} files in [manifests/](manifests/): the plan fails.`
+            : manifests.every((m) => m.unchecked === undefined)
+                ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
+                // An unchecked file is not a valid one; the table says why each was not checked.
+                : `${manifests.length} files in [manifests/](manifests/): ${markdownText(manifestsVerdict(manifests).replace(/^\d+ files?, /, ""))}; an unchecked object was not validated (the table below says why).`,
         "",
         "<details>",
         `<summary>The ${manifests.length} files</summary>`,

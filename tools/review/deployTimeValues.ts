@@ -36,3 +36,20 @@ export function withoutInventedValues(text: string, invented: Invented): string 
     }
     return out;
 }
+
+/**
+ * A value (an object, a list, a string) with the made-up values inside each of its strings, and
+ * keys, replaced as in withoutInventedValues. For objects that are serialized afterwards (YAML,
+ * JSON): replacing in the serialized text would put a label such as "(arn of Role x: known at
+ * deploy time)" into a plain YAML scalar, where its ": " breaks the file.
+ */
+export function withoutInventedStrings<T>(value: T, invented: Invented): T {
+    if (!invented) return value;
+    const shown = (v: unknown): unknown => {
+        if (typeof v === "string") return withoutInventedValues(v, invented);
+        if (Array.isArray(v)) return v.map(shown);
+        if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutInventedValues(k, invented), shown(x)]));
+        return v;
+    };
+    return shown(value) as T;
+}

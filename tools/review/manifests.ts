@@ -3,12 +3,14 @@
 // against the Kubernetes OpenAPI schema or, for custom resources, its CRD's schema.
 import * as fs from "fs";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import type { ValidateFunction } from "ajv";
 import YAML from "yaml";
 import type { Plan, PlanResource } from "../planFile";
 import { ajvProblems } from "./crdSchema";
 import { checkValues, type HelmValuesContracts } from "./helmValues";
 import { isBuiltInKind, validateBuiltIn, type FieldProblem } from "./k8sSchema";
+import { withoutInventedStrings } from "./deployTimeValues";
 import { isPlainObject } from "../../settings/reader";
 
 export interface Manifest {
@@ -19,6 +21,7 @@ export interface Manifest {
     title: string;
     /** What the file holds: an object, a patch of an existing object, or a Helm release. */
     form: "object" | "patch" | "helm-release";
+    /** What is validated and what the file holds: the inputs, made-up values shown as what they stand for. */
     document: Record<string, unknown>;
     /** Where the schema came from, or why there is none. */
     checkedAgainst: string;
@@ -50,12 +53,17 @@ function objectName(doc: Record<string, unknown>): { name: string; namespace?: s
 /**
  * The manifests of a plan, in URN order, validated. `customResources` holds the CRD validators
  * known; a custom resource without one is reported as a problem (nothing may go unchecked).
+ * Each object is the resource's inputs with the values the offline runtime made up
+ * (plan.deployTimeValues) shown as what they stand for, and that object is both validated and
+ * written: a file never holds a made-up ARN, and never something other than what was checked.
  */
 export function planManifests(plan: Plan, customResources: CustomResourceValidators, kubernetesSchema: string, helmValues: HelmValuesContracts = new Map()): Manifest[] {
     const manifests: Manifest[] = [];
-    for (const r of plan.resources) {
-        if (r.type === helmReleaseType) manifests.push(helmReleaseManifest(r, helmValues));
-        else if (isKubernetesObject(r)) manifests.push(objectManifest(r, customResources, kubernetesSchema));
+    for (const planned of plan.resources) {
+        const isRelease = planned.type === helmReleaseType;
+        if (!isRelease && !isKubernetesObject(planned)) continue;
+        const r = { ...planned, inputs: withoutInventedStrings(planned.inputs, plan.deployTimeValues) };
+        manifests.push(isRelease ? helmReleaseManifest(r, helmValues) : objectManifest(r, customResources, kubernetesSchema));
     }
     return uniqueFiles(manifests);
 }
@@ -140,12 +148,38 @@ export function manifestText(m: Manifest): string {
     return `${header.join("\n")}\n${YAML.stringify(m.document, { lineWidth: 0, sortMapEntries: false })}`;
 }
 
-/** Replaces dir's contents with the manifests (a removed object must not leave a stale file). */
-/** Writes one file per manifest; `shown` rewrites each file's text (the plan shows made-up values as deploy-time ones). */
-export function writeManifests(dir: string, manifests: Manifest[], shown: (text: string) => string = (text) => text): void {
+/**
+ * Replaces dir's contents with the manifests (a removed object must not leave a stale file). Each
+ * file's YAML is read back first and must be the object that was validated.
+ */
+export function writeManifests(dir: string, manifests: Manifest[]): void {
+    const files = manifests.map((m) => {
+        const text = manifestText(m);
+        // As JSON: a key whose value is undefined is absent from the YAML too.
+        if (!isDeepStrictEqual(YAML.parse(text), JSON.parse(JSON.stringify(m.document)))) throw new Error(`manifests: ${m.file} would not read back as the object that was validated (${m.urn})`);
+        return { file: m.file, text };
+    });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), shown(manifestText(m)));
+    for (const { file, text } of files) fs.writeFileSync(path.join(dir, file), text);
+}
+
+/**
+ * How the files fared, each counted once: "18 files, all valid"; "18 files, 16 valid, 2 unchecked"
+ * (an unchecked file is not a valid one); "18 files, 17 valid, 1 invalid (2 problems)".
+ */
+export function manifestsVerdict(manifests: readonly Manifest[]): string {
+    const invalid = manifests.filter((m) => m.problems.length > 0);
+    const unchecked = manifests.filter((m) => m.problems.length === 0 && m.unchecked !== undefined);
+    const files = `${manifests.length} file${manifests.length === 1 ? "" : "s"}`;
+    if (invalid.length === 0 && unchecked.length === 0) return `${files}, all valid`;
+    const problems = invalid.reduce((n, m) => n + m.problems.length, 0);
+    return [
+        files,
+        `${manifests.length - invalid.length - unchecked.length} valid`,
+        ...(invalid.length > 0 ? [`${invalid.length} invalid (${problems} problem${problems === 1 ? "" : "s"})`] : []),
+        ...(unchecked.length > 0 ? [`${unchecked.length} unchecked`] : []),
+    ].join(", ");
 }
 
 /** One line per problem: the object and the field. */
