@@ -1,17 +1,19 @@
 // Issue 14, item 3: the gmsa chart's CRD and values come from the chart's Helm repository (index,
 // archive, pinned sha256) into a cache, not from a folder outside the repository. The same code
-// `npm run plan` runs, against the published repository served on 127.0.0.1, with a temp cache.
+// `npm run plan` runs, against a repository served on 127.0.0.1 (the published index, or one
+// listing the pinned version, and the verified archive: test/support/helmRepository.ts), with a
+// temp cache.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import YAML from "yaml";
 import { ChartError, chartCacheDir, chartCacheEntry, chartPin, loadChart, readCachedChart, type ChartPin } from "../tools/review/chartCache";
 import { gmsaChartContracts } from "../tools/review/gmsaChart";
 import { gmsaChartRepository } from "../components/gmsaWebhook";
 import { gmsaChartVersions } from "../settings/validate";
-import { copyOfPublishedRepository, gmsaPin, publishedRepositoryDir, serveDirectory, unreachableRepositoryUrl } from "./support/helmRepository";
+import { gmsaPin, repositoryCopy, repositoryIndex, serveDirectory, unreachableRepositoryUrl } from "./support/helmRepository";
 
 const temps: string[] = [];
 const tempDir = (prefix: string): string => {
@@ -24,8 +26,13 @@ after(() => {
 });
 
 const pin = gmsaPin();
-/** The digest the published index gives gmsa 0.13.0. */
-const publishedDigest = (YAML.parse(fs.readFileSync(path.join(publishedRepositoryDir, "index.yaml"), "utf8")).entries.gmsa as { version: string; digest: string }[]).find((e) => e.version === "0.13.0")?.digest;
+/** The gmsa versions of the index the loopback repository serves, with their digests. */
+const servedVersions = (): { version: string; digest: string }[] => YAML.parse(repositoryIndex()).entries.gmsa;
+/** A repository with the chart, served on loopback for every test here that only reads it. */
+let repository: string;
+before(() => {
+    repository = repositoryCopy();
+});
 
 /** A plan with the gmsa release as the program registers it. */
 const planWithGmsa = (version = "0.13.0") => ({ resources: [{ type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "gmsa", version, repositoryOpts: { repo: gmsaChartRepository } } }] });
@@ -33,7 +40,7 @@ const planWithGmsa = (version = "0.13.0") => ({ resources: [{ type: "kubernetes:
 describe("the pin", () => {
     test("gmsa 0.13.0 from the upstream repository is pinned to the digest the published index gives it", () => {
         assert.equal(pin.repository, gmsaChartRepository);
-        assert.equal(pin.sha256, publishedDigest);
+        assert.equal(pin.sha256, servedVersions().find((e) => e.version === "0.13.0")?.digest);
     });
 
     test("every chart version the settings accept (gmsa.webhook.chartVersion) has a pin", () => {
@@ -45,7 +52,7 @@ describe("the chart cache against the published repository on loopback", () => {
     const cacheDir = tempDir("chart-cache-");
 
     test("the first load fetches index.yaml, then the archive it lists, and fills the cache", async () => {
-        const server = await serveDirectory(publishedRepositoryDir);
+        const server = await serveDirectory(repository);
         try {
             const loaded = await loadChart(pin, { cacheDir, repository: server.url });
             assert.ok("files" in loaded, JSON.stringify(loaded));
@@ -84,8 +91,7 @@ describe("the chart cache against the published repository on loopback", () => {
 
 describe("what the repository serves is checked", () => {
     test("a tampered archive (the index unchanged) is refused and nothing is cached", async () => {
-        const repo = copyOfPublishedRepository();
-        temps.push(repo);
+        const repo = repositoryCopy();
         const archive = path.join(repo, "gmsa-0.13.0.tgz");
         const bytes = fs.readFileSync(archive);
         bytes[100] ^= 0x01;
@@ -105,8 +111,7 @@ describe("what the repository serves is checked", () => {
     });
 
     test("an index whose digest for the version differs from the pin is refused before the archive is fetched", async () => {
-        const repo = copyOfPublishedRepository();
-        temps.push(repo);
+        const repo = repositoryCopy();
         const index = path.join(repo, "index.yaml");
         fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace(pin.sha256, "0".repeat(64)));
         const server = await serveDirectory(repo);
@@ -120,11 +125,11 @@ describe("what the repository serves is checked", () => {
 
     test("a version the index lacks is an error naming it and the versions there are", async () => {
         const missing: ChartPin = { ...pin, version: "0.14.0" };
-        const server = await serveDirectory(publishedRepositoryDir);
+        const server = await serveDirectory(repository);
         try {
             await assert.rejects(loadChart(missing, { cacheDir: tempDir("chart-cache-"), repository: server.url }), (e: Error) => {
                 assert.ok(e instanceof ChartError);
-                assert.equal(e.message, `${server.url}/index.yaml has no version 0.14.0 of chart gmsa (it has 0.13.0, 0.12.1, 0.12.0, 0.11.0, 0.10.0, 0.9.0, 0.8.0, 0.7.3, 0.7.2, 0.7.1, 0.7.0, 0.6.0, 0.5.0, 0.4.4, 0.4.3, 0.4.2, 0.4.1, 0.4.0)`);
+                assert.equal(e.message, `${server.url}/index.yaml has no version 0.14.0 of chart gmsa (it has ${servedVersions().map((v) => v.version).join(", ")})`);
                 return true;
             });
         } finally {

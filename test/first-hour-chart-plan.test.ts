@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
-import { publishedRepositoryDir, serveDirectory, unreachableRepositoryUrl } from "./support/helmRepository";
+import { after, before, describe, test } from "node:test";
+import { repositoryCopy, serveDirectory, unreachableRepositoryUrl } from "./support/helmRepository";
 
 const projectRoot = path.resolve(__dirname, "..");
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), "plain-clone-"));
@@ -17,8 +17,10 @@ after(() => fs.rmSync(temp, { recursive: true, force: true }));
 
 /** The project's files without node_modules, out/ or git: `<temp>/eks-gmsa`, so `../shared` is absent. */
 const clone = path.join(temp, "eks-gmsa");
-fs.cpSync(projectRoot, clone, { recursive: true, filter: (src) => !["node_modules", "out", ".git"].includes(path.basename(src)) || path.dirname(src) !== projectRoot });
-fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(clone, "node_modules"), "dir");
+before(() => {
+    fs.cpSync(projectRoot, clone, { recursive: true, filter: (src) => !["node_modules", "out", ".git"].includes(path.basename(src)) || path.dirname(src) !== projectRoot });
+    fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(clone, "node_modules"), "dir");
+});
 
 interface Run { status: number | null; stdout: string; stderr: string }
 
@@ -47,7 +49,8 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
     });
 
     test("first run: fetches the pinned chart into the cache, then checks the credential spec and the values", async () => {
-        const server = await serveDirectory(publishedRepositoryDir);
+        // The repository: its index and the pinned archive (verified), as test/support/helmRepository.ts has them.
+        const server = await serveDirectory(repositoryCopy());
         let run: Run;
         try {
             run = await plan({ EKS_GMSA_CHART_CACHE: cache, EKS_GMSA_CHART_MIRROR: server.url });

@@ -2,12 +2,11 @@
 // gzip'd tar written by Go's archive/tar) and Helm's repository index and URL rules.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { describe, test } from "node:test";
 import { paxRecords, readTar, readTgz } from "../tools/review/tarArchive";
 import { ChartError, indexEntries, indexEntry, resolveReferenceUrl } from "../tools/review/helmRepository";
-import { publishedRepositoryDir } from "./support/helmRepository";
+import { testChartCache } from "./support/helmRepository";
 
 /** One ustar header block (checksum filled in) followed by the data padded to 512 bytes. */
 function entry(name: string, data: Buffer | string, type = "0", prefix = ""): Buffer {
@@ -38,8 +37,8 @@ const pax = (key: string, value: string): string => {
 };
 
 describe("tar reader", () => {
-    test("reads the published gmsa-0.13.0.tgz: its regular files, CRDs and values among them", () => {
-        const files = readTgz(fs.readFileSync(path.join(publishedRepositoryDir, "gmsa-0.13.0.tgz")));
+    test("reads the published gmsa-0.13.0.tgz (the verified archive the tests have): its regular files, CRDs and values among them", () => {
+        const files = readTgz(fs.readFileSync(testChartCache().files.archive));
         assert.ok(files.has("gmsa/Chart.yaml"));
         assert.ok(files.has("gmsa/values.yaml"));
         assert.match(files.get("gmsa/crds/crds.yaml")!.toString(), /kind: CustomResourceDefinition/);

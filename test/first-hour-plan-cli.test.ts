@@ -9,12 +9,14 @@ import { after, describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { explainDiff, formatDiff } from "../tools/review/diff";
 import type { Plan, PlanResource } from "../tools/planFile";
+import { testChartCache } from "./support/helmRepository";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "first-hour-plan-cli-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function plan(...args: string[]) {
-    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000 });
+    // The gmsa chart from a temp cache (never the user's ~/.cache/eks-gmsa/charts, which a plan with network would fill).
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
 }
 
 describe("npm run plan -- --help, -h, help", () => {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { shownValues, withoutInventedValues } from "../tools/review/deployTimeValues";
+import { testChartCache } from "./support/helmRepository";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "first-hour-plan-invented-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ const svgText = (svg: string): string => [...svg.matchAll(/<text[^>]*>([^<]*)<\/
 
 describe("npm run plan of dev: the picture, the summary and the manifests show no made-up value", () => {
     const out = path.join(scratch, "dev");
-    const run = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), "--stack", "dev", "--out", out], { cwd: projectRoot, encoding: "utf8", timeout: 180_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), "--stack", "dev", "--out", out], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
     const read = (f: string) => fs.readFileSync(path.join(out, f), "utf8");
 
     test("the plan runs", () => assert.equal(run.status, 0, run.stderr));

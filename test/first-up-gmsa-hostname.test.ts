@@ -11,7 +11,7 @@ import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { parseSettings } from "../settings/validate";
 
 const key = "eks-gmsa:gmsa.webhook.randomHostname";
-const chartValues = testChartCache().files.valuesYaml;
+const chartValues = (): string => testChartCache().files.valuesYaml;
 
 /** The dev stack file's gmsa section with webhook fields replaced. */
 function devGmsa(webhook: Record<string, unknown>): Record<string, unknown> {
@@ -34,7 +34,7 @@ describe("gmsa.webhook.randomHostname", () => {
     test("on by default: the dev plan's gmsa release sets the chart's randomHostname (a boolean value of gmsa 0.13.0)", () => {
         const values = gmsaRelease(runOk({ stack: "dev" })).values;
         assert.equal(values.randomHostname, true);
-        const contract = valuesContract(chartValues);
+        const contract = valuesContract(chartValues());
         assert.ok(contract.keys.has("randomHostname"), "the chart would ignore the key");
         assert.equal(typeof contract.defaults.get("randomHostname"), "boolean");
         // The release's values as a whole: every key the chart's, of the chart's type.

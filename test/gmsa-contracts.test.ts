@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import Ajv, { type ValidateFunction } from "ajv";
 import YAML from "yaml";
 import { mockProvisioningResult } from "../tools/harness/mocks";
@@ -19,7 +19,6 @@ import { testChartCache } from "./support/helmRepository";
 import { defaultCertManagerVersion } from "../settings/validate";
 
 const projectRoot = path.resolve(__dirname, "..");
-const chart = testChartCache().files;
 
 type Json = Record<string, any>;
 
@@ -27,8 +26,9 @@ type Json = Record<string, any>;
 // The CRD and its strict schema
 // ---------------------------------------------------------------------------------------------
 
-const crdText = chart.crds.find((c) => c.file === "crds/crds.yaml")!.text;
-const crd = YAML.parse(crdText);
+// Read in before(): the chart comes from testChartCache(), which may fail (in one line) on a
+// machine that cannot get it; the file must not crash while it loads.
+let crd: Json;
 const crdVersion = (name: string): Json => {
     const v = (crd.spec.versions as Json[]).find((x) => x.name === name);
     assert.ok(v, `crds.yaml has no version ${name}`);
@@ -37,10 +37,24 @@ const crdVersion = (name: string): Json => {
 
 // The strict conversion lives in tools/review/crdSchema.ts: `npm run plan` validates with it too.
 const ajv = new Ajv({ allErrors: true, strict: true });
-const v1Schema = crdVersion("v1").schema.openAPIV3Schema as Json;
-const [crdModel] = parseCrds(crdText, "crds/crds.yaml");
-const validateStrict: ValidateFunction = compileCrdValidator(crdModel, "v1", true);
-const validateLoose: ValidateFunction = compileCrdValidator(crdModel, "v1", false);
+let v1Schema: Json;
+let validateStrict: ValidateFunction;
+let validateLoose: ValidateFunction;
+let valuesText: string;
+let contract: ReturnType<typeof valuesContract>;
+let chartMeta: Json;
+before(() => {
+    const chart = testChartCache().files;
+    const crdText = chart.crds.find((c) => c.file === "crds/crds.yaml")!.text;
+    crd = YAML.parse(crdText);
+    v1Schema = crdVersion("v1").schema.openAPIV3Schema as Json;
+    const [crdModel] = parseCrds(crdText, "crds/crds.yaml");
+    validateStrict = compileCrdValidator(crdModel, "v1", true);
+    validateLoose = compileCrdValidator(crdModel, "v1", false);
+    valuesText = chart.valuesYaml;
+    contract = valuesContract(valuesText);
+    chartMeta = YAML.parse(chart.chartYaml);
+});
 
 function assertValid(doc: unknown, what: string): void {
     const ok = validateStrict(doc);
@@ -246,9 +260,6 @@ describe("credential specs in the dev and prod plans", () => {
 // ---------------------------------------------------------------------------------------------
 
 // The checker lives in tools/review/helmValues.ts: `npm run plan` checks the gmsa release with it too.
-const valuesText = chart.valuesYaml;
-const contract = valuesContract(valuesText);
-const chartMeta = YAML.parse(chart.chartYaml);
 const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.19.6", randomHostname: true };
 
 describe("gmsa chart values.yaml key checker", () => {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { testChartCache } from "./support/helmRepository";
 
@@ -21,7 +21,10 @@ const write = (name: string, content: string) => {
 };
 
 // One plan of the dev stack for all cases below, written to the temporary directory (never out/dev/).
-const planRun = run("plan.ts", "--stack", "dev", "--out", path.join(tmp, "dev"));
+let planRun: ReturnType<typeof run>;
+before(() => {
+    planRun = run("plan.ts", "--stack", "dev", "--out", path.join(tmp, "dev"));
+});
 const devPlan = path.join(tmp, "dev", "plan.json");
 
 describe("npm run plan runs the policy pack", () => {
