@@ -56,8 +56,8 @@ function parseArgs(argv: string[]): AppPlanArgs {
     if (!values["--platform"]) usage("--platform is required: the platform stack's outputs (pulumi stack output --json) or a platform plan.json");
     if (check && values["--out"]) usage("--check writes nothing; give --out or --check, not both");
     const stack = values["--stack"] ?? "dev";
-    const stackProblem = stackNameProblem("--stack", stack);
-    if (stackProblem) usage(stackProblem);
+    const stackProblem = stackNameProblem(stack);
+    if (stackProblem) usage(`--stack ${JSON.stringify(stack)} ${stackProblem}`);
     return { app: fromUser(values["--app"]), platform: fromUser(values["--platform"]), stack, out: values["--out"] && fromUser(values["--out"]), check };
 }
 

@@ -61,6 +61,8 @@ export function readArgs(argv: string[], flags: FlagSpecs, maxPositionals = 0): 
             if (next !== undefined && !looksLikeFlag(next)) {
                 value = next;
                 i++;
+            } else if (next !== undefined && isHelpFlag(next)) {
+                i++; // where a value is expected -h is a missing value, not a request for help
             }
         }
         if (value === undefined || value === "") other ??= `${name} needs ${spec.value}`;
@@ -103,8 +105,8 @@ export function argsOrExit(cli: CommandLine, argv: string[], flags: FlagSpecs, m
 }
 
 /** Pulumi stack names as these tools accept them: letters, digits, '-', '_', '.'. */
-export function stackNameProblem(flag: string, value: string): string | undefined {
-    return /^[A-Za-z0-9_.-]+$/.test(value) ? undefined : `${flag} ${JSON.stringify(value)} is not a stack name (letters, digits, '-', '_', '.')`;
+export function stackNameProblem(value: string): string | undefined {
+    return /^[A-Za-z0-9_.-]+$/.test(value) ? undefined : "is not a stack name (letters, digits, '-', '_', '.')";
 }
 
 /** What failed, for one line: "cannot create /x/y: ENOTDIR (not a directory)" for a file system error. */
@@ -132,6 +134,8 @@ export function makeDirectory(dir: string): void {
         if (parent === at) break;
         at = parent;
     }
-    if (missing.length === 0 && !fs.statSync(at).isDirectory()) fs.mkdirSync(at); // throws EEXIST, naming it
+    if (missing.length === 0 && !fs.statSync(at).isDirectory()) {
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: "ENOTDIR", syscall: "mkdir", path: at });
+    }
     for (const level of missing) fs.mkdirSync(level);
 }

@@ -65,8 +65,8 @@ function parseArgs(argv: string[]): PlanArgs {
         "--out": { value: "a directory" },
     });
     let stack = flags["--stack"] as string | undefined;
-    const stackProblem = stack === undefined ? undefined : stackNameProblem("--stack", stack);
-    if (stackProblem) usage(stackProblem);
+    const stackProblem = stack === undefined ? undefined : stackNameProblem(stack);
+    if (stackProblem) usage(`--stack ${JSON.stringify(stack)} ${stackProblem}`);
     const args: Omit<PlanArgs, "stack"> = {
         configFile: flags["--config-file"] as string | undefined,
         against: flags["--against"] as string | undefined,
