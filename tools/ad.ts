@@ -51,10 +51,15 @@ class UsageError extends Error {}
 /** Takes `--format yaml|config` (and yaml's --account/--name) out of discover's arguments. */
 function formatRequest(args: string[]): { format: "yaml" | "config"; account?: string; name?: string; rest: string[] } | undefined {
     if (args[0] !== "discover") return undefined;
+    // --flag=value as argparse reads it
+    args = args.flatMap((a) => (/^--(format|account|name)=/.test(a) ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a]));
     const at = args.indexOf("--format");
     const format = at >= 0 ? args[at + 1] : undefined;
     if (format !== undefined && !["json", "yaml", "config"].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)} must be json, yaml or config`);
-    if (format !== "yaml" && format !== "config") return undefined;
+    if (format !== "yaml" && format !== "config") {
+        if (args.includes("--account") || args.includes("--name")) throw new UsageError("--account and --name go with --format yaml only");
+        return undefined;
+    }
     const rest = [...args];
     rest.splice(at, 2);
     const take = (flag: string): string | undefined => {
