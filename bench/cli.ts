@@ -2,6 +2,8 @@
 // measures and its flags (exit 0); an unknown flag or a bad value prints the message and the usage
 // on stderr (exit 2). Progress goes to stderr, one line per step, so the figures alone are on stdout.
 
+import { printHelp, readArgs, usageError } from "../tools/cli";
+
 export interface BenchFlag {
     /** What the value is, for the usage line: `<name>`, `<n>`, `<n,n,...>`. */
     placeholder: string;
@@ -32,19 +34,15 @@ export function benchUsage(command: BenchCommand): string {
         "Progress goes to stderr; the figures, one line each, to stdout."].join("\n");
 }
 
-/** Reads the bench's flags; every flag takes a value. */
+/** Reads the bench's flags (tools/cli.ts's convention); every flag takes a value. */
 export function parseBenchArgs(argv: string[], command: BenchCommand): BenchArgs {
-    if (argv[0] === "help" || argv.includes("-h") || argv.includes("--help")) return { kind: "help" };
+    const read = readArgs(argv, Object.fromEntries(Object.entries(command.flags).map(([flag, f]) => [flag, { value: `a value (${f.placeholder})` }])));
+    if (read.kind !== "args") return read;
     const values = Object.fromEntries(Object.entries(command.flags).map(([flag, f]) => [flag, f.fallback]));
-    for (let i = 0; i < argv.length; i++) {
-        const flag = command.flags[argv[i]];
-        if (!flag) return { kind: "error", message: `unknown argument ${JSON.stringify(argv[i])}` };
-        const value = argv[i + 1];
-        if (value === undefined || value.startsWith("--")) return { kind: "error", message: `${argv[i]} needs a value (${flag.placeholder})` };
-        const problem = flag.check(value);
-        if (problem) return { kind: "error", message: `${argv[i]} ${JSON.stringify(value)}: ${problem}` };
-        values[argv[i]] = value;
-        i++;
+    for (const [flag, value] of Object.entries(read.flags) as [string, string][]) {
+        const problem = command.flags[flag].check(value);
+        if (problem) return { kind: "error", message: `${flag} ${JSON.stringify(value)}: ${problem}` };
+        values[flag] = value;
     }
     return { kind: "run", values };
 }
@@ -52,14 +50,9 @@ export function parseBenchArgs(argv: string[], command: BenchCommand): BenchArgs
 /** parseBenchArgs for a process: prints the usage and exits on help or a bad argument. */
 export function benchArgs(command: BenchCommand, argv = process.argv.slice(2)): Record<string, string> {
     const parsed = parseBenchArgs(argv, command);
-    if (parsed.kind === "help") {
-        console.log(benchUsage(command));
-        process.exit(0);
-    }
-    if (parsed.kind === "error") {
-        console.error(`${command.script}: ${parsed.message}\n\n${benchUsage(command)}`);
-        process.exit(2);
-    }
+    const cli = { script: command.script, usage: benchUsage(command) };
+    if (parsed.kind === "help") printHelp(cli);
+    if (parsed.kind === "error") usageError(cli, parsed.message);
     return parsed.values;
 }
 

@@ -5,13 +5,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "../tools/harness";
 import { benchArgs, positiveInteger, progressReporter } from "./cli";
+import { stackNameProblem } from "../tools/cli";
 import { median, medianPhases, timePlan } from "./planRun";
 
 export const stackFlag = (fallback: string) => ({
     placeholder: "<name>",
     fallback,
     help: "the stack to plan (its Pulumi.<name>.yaml)",
-    check: (v: string) => (fs.existsSync(path.join(projectRoot, `Pulumi.${v}.yaml`)) ? undefined : `there is no Pulumi.${v}.yaml in ${projectRoot}`),
+    check: (v: string) => stackNameProblem(v) ?? (fs.existsSync(path.join(projectRoot, `Pulumi.${v}.yaml`)) ? undefined : `there is no Pulumi.${v}.yaml in ${projectRoot}`),
 });
 
 function main(): void {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
-import { account, addUser, asAdmin, asSystem, canLogOn, cli, search } from "./support/ad-cli";
+import { account, addUser, asAdmin, asSystem, canLogOn, cli, projectRoot, run, search } from "./support/ad-cli";
 import { lineFor } from "./problems";
 import { startSambaDomain, type SambaComputer, type SambaDomain } from "./support/samba";
 
@@ -33,6 +33,13 @@ function provision(extra: string[], env: Record<string, string> = {}) {
     return cli(["provision", ...admin.args, "--owner", owner, ...extra], { ...admin.env, AD_IDENTITY_PASSWORD: "New-Identity-Passw0rd!", ...env });
 }
 
+/** The same provision as a user types it: `npm run ad -- provision ...` (tools/ad.ts, then cli.py). */
+function provisionAsTyped(extra: string[]) {
+    const admin = asAdmin(dc);
+    return run(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "ad.ts"), "provision", ...admin.args, "--owner", owner, ...extra],
+        { ...admin.env, AD_IDENTITY_PASSWORD: "New-Identity-Passw0rd!" });
+}
+
 function op(command: string, extra: string[]) {
     const admin = asAdmin(dc);
     return cli([command, ...admin.args, ...(command === "remove" ? ["--owner", owner] : []), ...extra], admin.env);
@@ -56,7 +63,7 @@ describe("values that could change a filter, a DN or a script are refused before
     ];
     for (const [name, args, message] of cases) {
         test(name, T, async () => {
-            const r = await provision(args);
+            const r = await provisionAsTyped(args);
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
             // The message first, then provision's usage.

@@ -120,7 +120,7 @@ describe("npm run policy: help and wrong arguments", () => {
         const r = npmRun("policy", ["--bogus"]);
         assert.equal(r.status, 2, r.stderr);
         assert.equal(r.stdout, "");
-        assert.match(r.stderr, /^policy: unknown option "--bogus"\n/);
+        assert.match(r.stderr, /^policy: unknown argument "--bogus"\n/);
         assert.match(r.stderr, /--config <file>\s+policy config/);
     });
 });

@@ -36,7 +36,7 @@ describe("npm run plan -- --help, -h, help", () => {
         const r = plan("--stak", "dev");
         assert.equal(r.status, 2);
         assert.equal(r.stdout, "");
-        assert.match(r.stderr, /^plan: unknown argument "--stak"\nusage: npm run plan -- /);
+        assert.match(r.stderr, /^plan: unknown argument "--stak"\n\nusage: npm run plan -- /);
         assert.match(r.stderr, /\nRenders a stack offline .*\n/);
     });
 });

@@ -100,7 +100,7 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
         ["a policy config with a property of the wrong type", () => [devPlan, "--config", write("c2.json", JSON.stringify({ "gmsa-rbac-scoped": { allowedRoles: "ClusterRole/x" } }))], /gmsa-rbac-scoped\.allowedRoles: must be array/],
         ["a policy config with an unknown property", () => [devPlan, "--config", write("c3.json", JSON.stringify({ "gmsa-webhook-present": { webhookExternl: true } }))], /gmsa-webhook-present: unknown property "webhookExternl"/],
         ["a policy config with a bad enforcement level", () => [devPlan, "--config", write("c4.json", JSON.stringify({ "aws-imdsv2-required": { enforcementLevel: "strict" } }))], /aws-imdsv2-required\.enforcementLevel: must be one of/],
-        ["an unknown option", () => [devPlan, "--confg", config], /unknown option "--confg"/],
+        ["an unknown option", () => [devPlan, "--confg", config], /unknown argument "--confg"/],
     ];
     for (const [name, args, message] of badInputs) {
         test(`exit 2 on ${name}, with a clear message and no stack trace, and no policy pack left running`, () => {

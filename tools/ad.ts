@@ -1,19 +1,21 @@
 // npm run ad -- <command> [flags]: eks-gmsa's Active Directory operations from a laptop. It runs
 // components/scripts/ad/cli.py (the code the management host runs and the tests execute against a
 // Samba DC) with a Python that can import Samba's bindings; passwords travel in the environment
-// only (AD_PASSWORD, AD_IDENTITY_PASSWORD), never as arguments. `discover --format yaml|config`
-// formats cli.py's JSON here with the program's own renderers. `help`, -h and --help print cli.py's
-// usage and need no Samba. Exit codes are cli.py's: 0 done, 1 failed, 2 bad usage (with the usage).
+// only (AD_PASSWORD, AD_IDENTITY_PASSWORD), never as arguments. First tools/ad/front.py (any Python
+// 3, no Samba) checks the arguments against cli.py's own parser and answers help, with the prose of
+// tools/ad/help.json: nothing of the help lives in components/scripts/ad/, which is shipped in the
+// management host's SSM documents. `discover --format yaml|config` formats cli.py's JSON here with
+// the program's own renderers. Exit 0 done, 1 failed, 2 bad usage (the message, then the usage).
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { renderCredentialSpec, type DomainFacts } from "../components/credentialSpec";
 import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
-import adHelp from "../components/scripts/ad-help.json";
+import { printHelp, usageError, type CommandLine } from "./cli";
+import adHelp from "./ad/help.json";
 
 const cli = path.join(__dirname, "..", "components", "scripts", "ad", "cli.py");
-
-// The help's prose, shared with cli.py (kept outside the package the management host gets).
+const front = path.join(__dirname, "ad", "front.py");
 const installHint = adHelp.installHint;
 
 /**
@@ -25,26 +27,39 @@ export function findPython(env: NodeJS.ProcessEnv = process.env, module = "samba
     return candidates.find((python) => spawnSync(python, ["-c", `import ${module}`], { stdio: "ignore", timeout: 30_000 }).status === 0);
 }
 
-/** `help`, `help <command>`, or -h/--help anywhere: cli.py prints the usage (argparse). */
-export function isHelpRequest(argv: string[]): boolean {
-    return argv[0] === "help" || argv.includes("-h") || argv.includes("--help");
+type FrontVerdict =
+    | { kind: "help"; text: string }
+    | { kind: "error"; message: string; usage: string }
+    | { kind: "ok"; command: string; usage: string };
+
+/** front.py's verdict on the arguments (help, bad arguments, or which command runs). */
+export function checkArgs(python: string, argv: string[]): FrontVerdict {
+    const r = spawnSync(python, [front, ...argv], { encoding: "utf8", timeout: 30_000 });
+    try {
+        return JSON.parse(r.stdout) as FrontVerdict;
+    } catch {
+        throw new Error(`${python} ${front} answered no verdict (exit ${r.status}): ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").pop()}`);
+    }
 }
 
-/** The usage lines of one command, from cli.py's own parser (shown after a usage error found here). */
-function commandUsage(python: string, command: string): string {
-    const r = spawnSync(python, [cli, "help", command], { encoding: "utf8", timeout: 30_000 });
-    return r.status === 0 ? r.stdout.split("\n\n")[0] : "";
-}
+/** A command's usage, then where its flags are explained. */
+const withPointer = (usage: string, command?: string) =>
+    `${usage.trimEnd()}\n(npm run ad -- ${command ? `${command} --help: its flags` : "help: every command; npm run ad -- <command> --help: its flags"})`;
 
 class UsageError extends Error {}
 
 /** Takes `--format yaml|config` (and yaml's --account/--name) out of discover's arguments. */
 function formatRequest(args: string[]): { format: "yaml" | "config"; account?: string; name?: string; rest: string[] } | undefined {
     if (args[0] !== "discover") return undefined;
+    // --flag=value as argparse reads it
+    args = args.flatMap((a) => (/^--(format|account|name)=/.test(a) ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a]));
     const at = args.indexOf("--format");
     const format = at >= 0 ? args[at + 1] : undefined;
     if (format !== undefined && !["json", "yaml", "config"].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)} must be json, yaml or config`);
-    if (format !== "yaml" && format !== "config") return undefined;
+    if (format !== "yaml" && format !== "config") {
+        if (args.includes("--account") || args.includes("--name")) throw new UsageError("--account and --name go with --format yaml only");
+        return undefined;
+    }
     const rest = [...args];
     rest.splice(at, 2);
     const take = (flag: string): string | undefined => {
@@ -84,38 +99,38 @@ function render(facts: DomainFacts, format: "yaml" | "config", account?: string,
     ].join("\n");
 }
 
+const adCli: CommandLine = { script: "ad", usage: "" };
+
 function main(argv: string[]): number {
-    if (isHelpRequest(argv)) {
-        const python = findPython(process.env, "argparse");
-        if (!python) {
-            console.error(`ad: ${installHint}`);
-            return 1;
-        }
-        return spawnSync(python, [cli, ...argv], { stdio: "inherit" }).status ?? 1;
+    const anyPython = findPython(process.env, "argparse");
+    if (!anyPython) {
+        console.error(`ad: ${installHint}`);
+        return 1;
     }
+    const verdict = checkArgs(anyPython, argv);
+    if (verdict.kind === "help") printHelp(adCli, verdict.text);
+    if (verdict.kind === "error") usageError(adCli, verdict.message, withPointer(verdict.usage, /^usage: npm run ad -- ([a-z-]+) /.exec(verdict.usage)?.[1]));
+    const usage = withPointer(verdict.usage, verdict.command);
     let request;
     try {
         request = formatRequest(argv);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        const python = findPython(process.env, "argparse");
-        const usage = python ? commandUsage(python, "discover") : "";
-        console.error(`ad: ${e.message}${usage ? `\n\n${usage}` : ""}\n(npm run ad -- help: every command; npm run ad -- <command> --help: its flags)`);
-        return 2;
+        usageError(adCli, e.message, usage);
     }
-    // Without Samba's bindings cli.py still checks the arguments (exit 2 with the usage), then says
-    // what to install (exit 1).
-    const python = findPython() ?? findPython(process.env, "argparse");
+    const python = findPython();
     if (!python) {
         console.error(`ad: ${installHint}`);
         return 1;
     }
-    if (!request) {
-        const r = spawnSync(python, [cli, ...argv], { stdio: "inherit" });
-        return r.status ?? 1;
-    }
-    const r = spawnSync(python, [cli, ...request.rest], { stdio: ["inherit", "pipe", "inherit"], encoding: "utf8" });
-    if (r.status !== 0) {
+    if (verdict.command === "host") return spawnSync(python, [cli, ...argv], { stdio: "inherit" }).status ?? 1;
+    // cli.py's own refusals (a value checked at run time, a password variable not set) exit 2 with
+    // one line: here that line, then the command's usage.
+    const r = spawnSync(python, [cli, ...(request?.rest ?? argv)], { stdio: ["inherit", request ? "pipe" : "inherit", "pipe"], encoding: "utf8" });
+    const stderr = r.stderr ?? "";
+    if (r.status === 2) usageError(adCli, stderr.trim().replace(/^ad: /, "").replace(/ \(npm run ad -- <command> --help\)$/, ""), usage);
+    process.stderr.write(stderr);
+    if (!request || r.status !== 0) {
         process.stdout.write(r.stdout ?? "");
         return r.status ?? 1;
     }

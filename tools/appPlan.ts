@@ -12,6 +12,7 @@ import { projectRoot, runStack } from "./harness";
 import { toPlan } from "./planFile";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./policy/analyzer";
 import { buildReport, formatReport } from "./policy/report";
+import { argsOrExit, badInput, describeError, failure, makeDirectory, stackNameProblem, usageError } from "./cli";
 import { appPolicyConfig, asPlatformReference, PlatformOutputsError, readPlatformOutputs } from "./app/platformOutputs";
 
 const usageText = `usage: npm run plan:app -- --app <dir> --platform <outputs.json> [--stack <name>] [--out <dir> | --check]
@@ -31,55 +32,45 @@ taint), for: npm run policy -- <out>/plan.json --config <out>/policy-config.json
   -h, --help, help   this usage
 
 Relative paths are from the directory you run npm in.
-exit status: 0 ok; 1 the app failed its own checks or a mandatory policy; 2 bad arguments or files.`;
+exit status: 0 ok; 1 the app failed its own checks or a mandatory policy, or writing failed
+(one line says what); 2 bad arguments or files.`;
 
 interface AppPlanArgs { app: string; platform: string; stack: string; out?: string; check: boolean }
 
+const appPlanCli = { script: "plan:app", usage: usageText };
+
 function usage(message: string): never {
-    console.error(`plan:app: ${message}\n\n${usageText}`);
-    process.exit(2);
+    usageError(appPlanCli, message);
 }
 
 /** Paths as the user typed them: npm runs scripts from the package root, INIT_CWD is where they ran npm. */
 const fromUser = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 function parseArgs(argv: string[]): AppPlanArgs {
-    if (argv[0] === "help" || argv.includes("-h") || argv.includes("--help")) {
-        console.log(usageText);
-        process.exit(0);
-    }
-    const values: Record<string, string> = {};
-    let check = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--check") {
-            check = true;
-        } else if (["--app", "--platform", "--stack", "--out"].includes(arg)) {
-            const value = argv[++i];
-            if (value === undefined || value.startsWith("--")) usage(`${arg} needs a value`);
-            values[arg] = value;
-        } else {
-            usage(`unknown argument ${JSON.stringify(arg)}`);
-        }
-    }
+    const { flags } = argsOrExit(appPlanCli, argv, {
+        "--app": { value: "a directory" }, "--platform": { value: "a file" }, "--stack": { value: "a stack name" }, "--out": { value: "a directory" }, "--check": {},
+    });
+    const values = flags as Record<string, string>;
+    const check = flags["--check"] === true;
     if (!values["--app"]) usage("--app is required: the app's directory (its Pulumi.yaml and index.ts)");
     if (!values["--platform"]) usage("--platform is required: the platform stack's outputs (pulumi stack output --json) or a platform plan.json");
     if (check && values["--out"]) usage("--check writes nothing; give --out or --check, not both");
     const stack = values["--stack"] ?? "dev";
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) usage(`--stack ${JSON.stringify(stack)} must be a stack name (letters, digits, '-', '_', '.')`);
+    const stackProblem = stackNameProblem(stack);
+    if (stackProblem) usage(`--stack ${JSON.stringify(stack)} ${stackProblem}`);
     return { app: fromUser(values["--app"]), platform: fromUser(values["--platform"]), stack, out: values["--out"] && fromUser(values["--out"]), check };
 }
 
 /** The app's project name (Pulumi.yaml) and program (its main, default index.ts). */
 function readApp(dir: string, stack: string): { project: string; program: string; configFile: string } {
     const projectFile = path.join(dir, "Pulumi.yaml");
-    if (!fs.existsSync(projectFile)) usage(`--app ${dir}: no Pulumi.yaml there`);
+    if (!fs.existsSync(projectFile)) badInput(appPlanCli, `--app ${dir}: no Pulumi.yaml there`);
     const project = YAML.parse(fs.readFileSync(projectFile, "utf8")) as { name?: unknown; main?: unknown };
-    if (typeof project?.name !== "string") usage(`--app ${dir}: Pulumi.yaml has no project name`);
+    if (typeof project?.name !== "string") badInput(appPlanCli, `--app ${dir}: Pulumi.yaml has no project name`);
     const program = path.join(dir, typeof project.main === "string" ? project.main : "index.ts");
-    if (!fs.existsSync(program)) usage(`--app ${dir}: no program ${path.relative(dir, program)}`);
+    if (!fs.existsSync(program)) badInput(appPlanCli, `--app ${dir}: no program ${path.relative(dir, program)}`);
     const configFile = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(configFile)) usage(`--stack ${stack}: no ${path.relative(process.cwd(), configFile)}`);
+    if (!fs.existsSync(configFile)) badInput(appPlanCli, `--stack ${stack}: no ${path.relative(process.cwd(), configFile)}`);
     return { project: project.name, program, configFile };
 }
 
@@ -90,7 +81,7 @@ async function main(): Promise<void> {
     try {
         outputs = readPlatformOutputs(args.platform);
     } catch (e) {
-        if (e instanceof PlatformOutputsError) usage(e.message);
+        if (e instanceof PlatformOutputsError) badInput(appPlanCli, e.message);
         throw e;
     }
     const shown = (p: string) => {
@@ -127,15 +118,17 @@ async function main(): Promise<void> {
         return;
     }
     const out = args.out ?? path.join(process.cwd(), "out", `${app.project}-${args.stack}`);
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
-    fs.writeFileSync(path.join(out, "policy-config.json"), JSON.stringify(config, null, 2) + "\n");
+    try {
+        makeDirectory(out);
+        fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+        fs.writeFileSync(path.join(out, "policy-config.json"), JSON.stringify(config, null, 2) + "\n");
+    } catch (e) {
+        failure(appPlanCli, `nothing usable written to --out ${shown(out)}: ${describeError(e)}`);
+    }
     console.log(`plan:app: wrote ${shown(path.join(out, "plan.json"))} and ${shown(path.join(out, "policy-config.json"))}`);
     // From the repository root; an app's own package.json has its `npm run policy` (examples/app).
     if (process.cwd() === projectRoot) console.log(`next: npm run policy -- ${shown(path.join(out, "plan.json"))} --config ${shown(path.join(out, "policy-config.json"))}`);
 }
 
-main().catch((e) => {
-    console.error(`plan:app: ${e instanceof PolicyPackError ? e.message : (e as Error).stack}`);
-    process.exit(2);
-});
+// A failure at run time: one line naming it, exit 1 (2 is for bad arguments).
+main().catch((e) => failure(appPlanCli, e instanceof PolicyPackError ? e.message : describeError(e)));

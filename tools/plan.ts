@@ -20,6 +20,7 @@ import { markdownText, renderSummary, type SummaryChange, type SummarySection } 
 import { withoutInventedStrings } from "./review/deployTimeValues";
 import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
+import { argsOrExit, stackNameProblem, usageError } from "./cli";
 
 const usageText = `usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>] [--out <dir>]
 
@@ -38,9 +39,10 @@ checks it and writes the review artifacts (docs/review-artifacts.md): plan.json,
 Exit 0 ok; 1 invalid config, a program error, an invalid Kubernetes manifest or a mandatory
 policy violation; 2 bad arguments.`;
 
+const planCli = { script: "plan", usage: usageText };
+
 function usage(message: string): never {
-    console.error(`plan: ${message}\n${usageText}`);
-    process.exit(2);
+    usageError(planCli, message);
 }
 
 interface PlanArgs {
@@ -55,34 +57,21 @@ function stackOfConfigFile(file: string): string | undefined {
     return /^Pulumi\.([A-Za-z0-9_.-]+)\.ya?ml$/.exec(path.basename(file))?.[1];
 }
 
-const stackNamePattern = /^[A-Za-z0-9_.-]+$/;
-
 function parseArgs(argv: string[]): PlanArgs {
-    let stack: string | undefined;
-    const args: Omit<PlanArgs, "stack"> = {};
-    const value = (i: number, flag: string, what: string): string => {
-        const v = argv[i];
-        if (!v || v.startsWith("--")) usage(`${flag} needs ${what}`);
-        return v;
+    const { flags } = argsOrExit(planCli, argv, {
+        "--stack": { value: "a stack name" },
+        "--config-file": { value: "a path" },
+        "--against": { value: "the path of an earlier plan.json" },
+        "--out": { value: "a directory" },
+    });
+    let stack = flags["--stack"] as string | undefined;
+    const stackProblem = stack === undefined ? undefined : stackNameProblem(stack);
+    if (stackProblem) usage(`--stack ${JSON.stringify(stack)} ${stackProblem}`);
+    const args: Omit<PlanArgs, "stack"> = {
+        configFile: flags["--config-file"] as string | undefined,
+        against: flags["--against"] as string | undefined,
+        outDir: flags["--out"] as string | undefined,
     };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--stack") {
-            stack = value(++i, "--stack", "a stack name");
-            if (!stackNamePattern.test(stack)) usage(`--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, '-', '_', '.')`);
-        } else if (arg === "--config-file") {
-            args.configFile = value(++i, "--config-file", "a path");
-        } else if (arg === "--against") {
-            args.against = value(++i, "--against", "the path of an earlier plan.json");
-        } else if (arg === "--out") {
-            args.outDir = value(++i, "--out", "a directory");
-        } else if (arg === "--help" || arg === "-h" || arg === "help") {
-            console.log(usageText);
-            process.exit(0);
-        } else {
-            usage(`unknown argument ${JSON.stringify(arg)}`);
-        }
-    }
     const fileStack = args.configFile === undefined ? undefined : stackOfConfigFile(args.configFile);
     if (stack !== undefined && fileStack !== undefined && fileStack !== stack) {
         // Pulumi.dev.yaml rendered as prod would label dev's config as prod (URNs, out/prod/, the diff).

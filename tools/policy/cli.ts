@@ -1,6 +1,6 @@
 // npm run policy -- <plan.json> [--config <policy-config.json>] [--report <file>]
 // Without --config the project's own policy/policy-config.json applies (as in `npm run plan`).
-// Exit 0: no mandatory policy failed; 1: one did; 2: bad input (arguments, file, format, config).
+// Exit 0: no mandatory policy failed; 1: one did, or the run failed; 2: bad input (arguments, file, format, config).
 import * as fs from "fs";
 import * as path from "path";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
@@ -8,6 +8,7 @@ import { projectPolicyConfig } from "./config";
 import { InputError, readPlan, readPolicyConfig } from "./inputs";
 import { buildReport, formatReport } from "./report";
 import type { PolicyConfig } from "./types";
+import { argsOrExit, badInput, describeError, failure, makeDirectory, usageError } from "../cli";
 
 const usageText = `usage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]
 
@@ -21,48 +22,24 @@ Runs the eks-gmsa policy pack (policy/) on an offline plan, through the analyzer
   --report <file>  also write the report as JSON
   -h, --help, help this usage
 
-exit status: 0 no mandatory policy failed, 1 one did, 2 bad arguments, plan or config file.
+exit status: 0 no mandatory policy failed, 1 one did, 2 bad arguments, plan or config file;
+a run that fails (the pack, writing --report) exits 1 with one line saying what failed.
 docs/policy.md says what each policy checks.`;
 
-/** Bad arguments: the message, then the usage. */
-function usage(message: string): never {
-    console.error(`policy: ${message}\n\n${usageText}`);
-    process.exit(2);
-}
-
-/** A plan or config file that cannot be used: the message (its problems), without the usage. */
-function badInput(message: string): never {
-    console.error(`policy: ${message}\n(npm run policy -- --help for the arguments)`);
-    process.exit(2);
-}
+const policyCli = { script: "policy", usage: usageText };
 
 async function main(): Promise<void> {
-    const argv = process.argv.slice(2);
-    if (argv[0] === "help" || argv.includes("-h") || argv.includes("--help")) {
-        console.log(usageText);
-        return;
-    }
-    let planFile: string | undefined;
-    let configFile: string | undefined;
-    let reportFile: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--config" || arg === "--report") {
-            const value = argv[++i];
-            if (!value || value.startsWith("--")) usage(`${arg} needs a file`);
-            if (arg === "--config") configFile = value;
-            else reportFile = value;
-        } else if (arg.startsWith("-")) usage(`unknown option ${JSON.stringify(arg)}`);
-        else if (planFile) usage(`one plan file only (got ${JSON.stringify(planFile)} and ${JSON.stringify(arg)})`);
-        else planFile = arg;
-    }
-    if (!planFile) usage("a plan file is required (npm run plan writes out/<stack>/plan.json)");
+    const { flags, positionals } = argsOrExit(policyCli, process.argv.slice(2), { "--config": { value: "a file" }, "--report": { value: "a file" } }, 1);
+    const planFile = positionals[0];
+    let configFile = flags["--config"] as string | undefined;
+    const reportFile = flags["--report"] as string | undefined;
+    if (!planFile) usageError(policyCli, "a plan file is required (npm run plan writes out/<stack>/plan.json)");
 
     let plan;
     try {
         plan = readPlan(planFile);
     } catch (e) {
-        if (e instanceof InputError) badInput(e.message);
+        if (e instanceof InputError) badInput(policyCli, e.message);
         throw e;
     }
     const started = process.hrtime.bigint();
@@ -77,7 +54,7 @@ async function main(): Promise<void> {
             config = readPolicyConfig(configFile, pack.info);
         } catch (e) {
             await pack.close();
-            if (e instanceof InputError) badInput(e.message);
+            if (e instanceof InputError) badInput(policyCli, e.message);
             throw e;
         }
     }
@@ -87,8 +64,14 @@ async function main(): Promise<void> {
         console.log(formatReport(report));
         console.log(`  (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s)`);
         if (reportFile) {
-            fs.mkdirSync(path.dirname(path.resolve(reportFile)), { recursive: true });
-            fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
+            try {
+                makeDirectory(path.dirname(path.resolve(reportFile)));
+                fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
+            } catch (e) {
+                process.exitCode = 1;
+                console.error(`policy: the report was not written: ${describeError(e)}`);
+                return;
+            }
         }
         process.exitCode = report.passed ? 0 : 1;
     } finally {
@@ -96,7 +79,5 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((e) => {
-    console.error(`policy: ${e instanceof PolicyPackError ? e.message : (e as Error).stack}`);
-    process.exit(2);
-});
+// A failure at run time (the pack, a file): one line naming it, exit 1 (2 is for bad arguments).
+main().catch((e) => failure(policyCli, e instanceof PolicyPackError ? e.message : describeError(e)));

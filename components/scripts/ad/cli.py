@@ -13,34 +13,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import names  # noqa: E402
 from bounded import run_bounded  # noqa: E402
-
-# connection imports Samba's bindings, so it is imported where a command runs: `help` needs no Samba.
-# The help's prose is in ../ad-help.json: this directory goes to the management host in SSM
-# documents (64,000 bytes at most), which print no help.
-try:
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ad-help.json")) as f:
-        HELP = json.load(f)
-except (OSError, ValueError):  # absent on the host; never let the help stop a command
-    HELP = {}
-
-
-def flag_help(flag):
-    return HELP.get("flags", {}).get(flag)
-
+from connection import AdError, ConnectOptions, connect  # noqa: E402
 
 class Usage(Exception):
-    def __init__(self, message, usage=None):
-        super().__init__(message)
-        self.usage = usage  # printed after the message
+    pass
 
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        # A misused command: its usage; no or an unknown command: the command list.
-        raise Usage(message, self.format_usage() if self.prog != TOP_PROG else self.format_help())
-
-
-TOP_PROG = "npm run ad --"
+        raise Usage(message)
 
 
 def checked(check, flag):
@@ -77,12 +58,12 @@ def wait_seconds(value):
 
 
 def parser():
-    top = Parser(prog=TOP_PROG, description=HELP.get("description"), epilog=HELP.get("epilog"), formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser, title="commands")
+    top = Parser(prog="npm run ad --", description="Active Directory for eks-gmsa: discover, provision, verify, remove, and the node lifecycle.")
+    commands = top.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
     commands.required = True
 
     def command(name, help_text):
-        sub = commands.add_parser(name, help=help_text, description=HELP.get("commands", {}).get(name), epilog=HELP.get("commandEpilog"))
+        sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--url", required=True, help="ldap://host[:port] or ldaps://host[:port] of a domain controller")
         sub.add_argument("--user", required=True, help="DOMAIN\\name or name@domain; its password in AD_PASSWORD")
         sub.add_argument("--timeout", type=seconds, default=5.0, help="seconds for connecting and each answer (default 5)")
@@ -90,10 +71,8 @@ def parser():
         sub.add_argument("--insecure-tls", action="store_true", help="accept any LDAPS certificate (tests only)")
         return sub
 
-    discover = command("discover", "print the domain's facts that credential specs and the stack config name")
-    discover.add_argument("--format", choices=["json", "yaml", "config"], default="json", help=flag_help("discover --format"))
-    discover.add_argument("--account", help=flag_help("discover --account"))
-    discover.add_argument("--name", help=flag_help("discover --name"))
+    discover = command("discover", "print the domain facts credential specs name, as JSON")
+    discover.add_argument("--format", choices=["json"], default="json")
 
     provision = command("provision", "create or correct the readers' group, the gMSAs and the portable identity")
     provision.add_argument("--account", action="append", required=True, type=checked(names.gmsa_name, "--account"), help="gMSA name without '$' (repeatable)")
@@ -130,9 +109,8 @@ def parser():
             which.add_argument("--computer", type=checked(names.computer_name, "--computer"))
             which.add_argument("--instance-id", type=checked(names.instance_id, "--instance-id"), help=instance_help)
 
-    host = commands.add_parser("host", help="run the management host's payload (SSM document)", description=HELP.get("commands", {}).get("host"))
+    host = commands.add_parser("host", help="run the management host's payload (SSM document)")
     host.add_argument("--payload-file", required=True)
-    top.command_parsers = commands.choices
     return top
 
 
@@ -144,12 +122,9 @@ def password_from_env(variable, flag):
 
 
 def run(args):
-    from connection import ConnectOptions, connect
     if args.command == "host":
         import host
         return host.main(args.payload_file)
-    if args.command == "discover" and (args.format != "json" or args.account or args.name):
-        raise Usage("npm run ad renders --format yaml|config (--account, --name); cli.py prints json")
     options = ConnectOptions(args.url, args.user, password_from_env("AD_PASSWORD", "--user"), args.timeout, args.ca_file, args.insecure_tls)
     if args.command == "verify":
         import chain
@@ -202,15 +177,12 @@ def bounded(seconds, what, work):
 
 def guarded(args):
     try:
-        from connection import AdError
-    except ImportError as e:
-        print("%s: %s cannot import Samba's bindings (%s). %s" % ("eks-gmsa" if args.command == "host" else "ad", sys.executable, e, HELP.get("installHint", "")),
-              file=sys.stdout if args.command == "host" else sys.stderr)
-        return 1
-    try:
         return run(args)
-    except (Usage, ValueError, names.BadName) as e:
-        print_usage_error(e, None if args.command == "host" else command_usage(args.command))
+    except Usage as e:
+        print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
+        return 2
+    except (ValueError, names.BadName) as e:
+        print("ad: %s" % e, file=sys.stderr)
         return 2
     except AdError as e:
         print("ad: %s" % e, file=sys.stderr)
@@ -226,39 +198,11 @@ def guarded(args):
         return 1
 
 
-def command_usage(name):
-    return parser().command_parsers[name].format_usage()
-
-
-def print_usage_error(error, usage):
-    print("ad: %s" % error, file=sys.stderr)
-    if usage:
-        print("\n" + usage.rstrip("\n"), file=sys.stderr)
-        print("(npm run ad -- help: every command; npm run ad -- <command> --help: its flags)", file=sys.stderr)
-
-
-def show_help(top, topics):
-    if not topics:
-        print(top.format_help(), end="")
-        return 0
-    commands = top.command_parsers
-    if len(topics) > 1 or topics[0] not in commands:
-        print_usage_error("help: %s is not a command (choose from %s)" % (" ".join(topics), ", ".join(commands)), top.format_help())
-        return 2
-    print(commands[topics[0]].format_help(), end="")
-    return 0
-
-
 def main(argv):
-    top = parser()
-    if argv[:1] == ["help"]:
-        return show_help(top, argv[1:])
     try:
-        args, extras = top.parse_known_args(argv)
-        if extras:  # argparse would show the top level's usage
-            raise Usage("unrecognized arguments: %s" % " ".join(extras), command_usage(args.command))
+        args = parser().parse_args(argv)
     except Usage as e:
-        print_usage_error(e, e.usage)
+        print("ad: %s (npm run ad -- <command> --help)" % e, file=sys.stderr)
         return 2
     if args.command == "host":
         return guarded(args)  # the SSM document bounds the host run (timeoutSeconds)
