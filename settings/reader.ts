@@ -1,5 +1,6 @@
 // A small typed reader over raw (JSON) config that records every problem instead of stopping at the
 // first, and reports keys nobody read, so a typo is an error rather than a silently ignored value.
+import { typoDistance } from "./similar";
 
 export class Problems {
     private readonly lines: string[] = [];
@@ -251,25 +252,11 @@ export function nearest(word: string, candidates: readonly string[]): string | u
     let best: string | undefined;
     let bestDistance = Infinity;
     for (const candidate of candidates) {
-        const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+        const d = typoDistance(word.toLowerCase(), candidate.toLowerCase());
         if (d < bestDistance) {
             best = candidate;
             bestDistance = d;
         }
     }
     return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let previous = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const current = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-    }
-    return row[b.length];
 }

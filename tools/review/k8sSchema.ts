@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
 import { isPlainObject } from "../../settings/reader";
+import { typoDistance } from "../../settings/similar";
 
 const kubernetesModelsVersion: string = require("kubernetes-models/package.json").version;
 
@@ -144,23 +145,10 @@ export function unknownFields(value: unknown, shape: Shape, at = ""): FieldProbl
 
 function unknownFieldMessage(key: string, typeName: string, known: string[]): string {
     const closest = known
-        .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
+        .map((name) => ({ name, distance: typoDistance(key.toLowerCase(), name.toLowerCase()) }))
         .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))[0];
     if (closest && closest.distance <= Math.max(2, Math.floor(key.length / 4))) return `unknown field "${key}" in ${typeName} (did you mean "${closest.name}"?)`;
     return `unknown field "${key}" in ${typeName} (it has ${known.join(", ")})`;
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[b.length];
 }
 
 /** kubernetes-models' module for an apiVersion and kind: core `v1` → `v1/<Kind>`, else `<group>/<version>/<Kind>`. */
