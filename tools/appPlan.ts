@@ -12,7 +12,7 @@ import { projectRoot, runStack } from "./harness";
 import { toPlan } from "./planFile";
 import { defaultPackDir, PolicyPackError, startPolicyPack } from "./policy/analyzer";
 import { buildReport, formatReport } from "./policy/report";
-import { argsOrExit, badInput, describeError, failure, makeDirectory, stackNameProblem, usageError } from "./cli";
+import { argsOrExit, badInput, describeError, failure, makeDirectory, shownPath, stackNameProblem, usageError } from "./cli";
 import { appPolicyConfig, asPlatformReference, PlatformOutputsError, readPlatformOutputs } from "./app/platformOutputs";
 
 const usageText = `usage: npm run plan:app -- --app <dir> --platform <outputs.json> [--stack <name>] [--out <dir> | --check]
@@ -70,7 +70,7 @@ function readApp(dir: string, stack: string): { project: string; program: string
     const program = path.join(dir, typeof project.main === "string" ? project.main : "index.ts");
     if (!fs.existsSync(program)) badInput(appPlanCli, `--app ${dir}: no program ${path.relative(dir, program)}`);
     const configFile = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(configFile)) badInput(appPlanCli, `--stack ${stack}: no ${path.relative(process.cwd(), configFile)}`);
+    if (!fs.existsSync(configFile)) badInput(appPlanCli, `--stack ${stack}: no ${shownPath(configFile)}`);
     return { project: project.name, program, configFile };
 }
 
@@ -84,11 +84,7 @@ async function main(): Promise<void> {
         if (e instanceof PlatformOutputsError) badInput(appPlanCli, e.message);
         throw e;
     }
-    const shown = (p: string) => {
-        const relative = path.relative(process.cwd(), p);
-        return relative.startsWith("..") ? p : relative || ".";
-    };
-    console.log(`plan:app: rendering ${app.project}/${args.stack} (${shown(app.program)}) against the platform outputs in ${shown(args.platform)}`);
+    console.log(`plan:app: rendering ${app.project}/${args.stack} (${shownPath(app.program)}) against the platform outputs in ${shownPath(args.platform)}`);
 
     const run = runStack({
         stack: args.stack,
@@ -123,11 +119,11 @@ async function main(): Promise<void> {
         fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
         fs.writeFileSync(path.join(out, "policy-config.json"), JSON.stringify(config, null, 2) + "\n");
     } catch (e) {
-        failure(appPlanCli, `nothing usable written to --out ${shown(out)}: ${describeError(e)}`);
+        failure(appPlanCli, `nothing usable written to --out ${shownPath(out)}: ${describeError(e)}`);
     }
-    console.log(`plan:app: wrote ${shown(path.join(out, "plan.json"))} and ${shown(path.join(out, "policy-config.json"))}`);
+    console.log(`plan:app: wrote ${shownPath(path.join(out, "plan.json"))} and ${shownPath(path.join(out, "policy-config.json"))}`);
     // From the repository root; an app's own package.json has its `npm run policy` (examples/app).
-    if (process.cwd() === projectRoot) console.log(`next: npm run policy -- ${shown(path.join(out, "plan.json"))} --config ${shown(path.join(out, "policy-config.json"))}`);
+    if (process.cwd() === projectRoot) console.log(`next: npm run policy -- ${shownPath(path.join(out, "plan.json"))} --config ${shownPath(path.join(out, "policy-config.json"))}`);
 }
 
 // A failure at run time: one line naming it, exit 1 (2 is for bad arguments).

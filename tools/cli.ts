@@ -109,6 +109,12 @@ export function stackNameProblem(value: string): string | undefined {
     return /^[A-Za-z0-9_.-]+$/.test(value) ? undefined : "is not a stack name (letters, digits, '-', '_', '.')";
 }
 
+/** A path as the user can use it: relative inside the working directory, absolute outside it. */
+export function shownPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
 /** What failed, for one line: "cannot create /x/y: ENOTDIR (not a directory)" for a file system error. */
 export function describeError(e: unknown): string {
     const err = e as NodeJS.ErrnoException;

@@ -20,7 +20,7 @@ import { markdownText, renderSummary, type SummaryChange, type SummarySection } 
 import { withoutInventedStrings } from "./review/deployTimeValues";
 import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
-import { argsOrExit, stackNameProblem, usageError } from "./cli";
+import { argsOrExit, shownPath, stackNameProblem, usageError } from "./cli";
 
 const usageText = `usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>] [--out <dir>]
 
@@ -105,11 +105,6 @@ async function main(): Promise<void> {
     if (!fs.existsSync(configFile)) usage(`no stack config file ${configFile}`);
     const baseline = args.against ? readBaseline(path.resolve(args.against), stack) : undefined;
     const outDir = args.outDir ? path.resolve(args.outDir) : path.join(projectRoot, "out", stack);
-    // Paths as the user can use them: relative inside the working directory, absolute outside it.
-    const shown = (file: string) => {
-        const relative = path.relative(process.cwd(), file);
-        return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-    };
 
     const started = process.hrtime.bigint();
     // Seconds per phase, printed last on one line (bench/ reads them).
@@ -138,7 +133,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
     endPhase("program");
     // The inventory (counts by type, every resource) is in summary.md, not here.
-    console.log(`plan: ${stack}: ${plan.resources.length} resources, ${plan.resources.filter((r) => r.protect).length} protected -> ${shown(planFile)}`);
+    console.log(`plan: ${stack}: ${plan.resources.length} resources, ${plan.resources.filter((r) => r.protect).length} protected -> ${shownPath(planFile)}`);
 
     // Every Kubernetes object, one file each, validated; a problem fails the plan with the field.
     const gmsaChart = await gmsaChartContracts(plan, { log: (line) => console.log(`plan: ${line}`) });
@@ -204,7 +199,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(outDir, "job-summary.md"), renderSummary({ ...summary, variant: "job-summary" }));
     endPhase("picture+summary");
     const total = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`review: ${shown(path.join(outDir, "summary.md"))} first; beside it plan.json, manifests/, policy-report.json, ${baseline ? "diff.json, " : ""}architecture.svg, job-summary.md`);
+    console.log(`review: ${shownPath(path.join(outDir, "summary.md"))} first; beside it plan.json, manifests/, policy-report.json, ${baseline ? "diff.json, " : ""}architecture.svg, job-summary.md`);
     console.log(`timings: ${phases.map(([name, t]) => `${name} ${t.toFixed(2)} s`).join(", ")}; total ${total.toFixed(2)} s`);
 }
 

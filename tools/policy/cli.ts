@@ -8,7 +8,7 @@ import { projectPolicyConfig } from "./config";
 import { InputError, readPlan, readPolicyConfig } from "./inputs";
 import { buildReport, formatReport } from "./report";
 import type { PolicyConfig } from "./types";
-import { argsOrExit, badInput, describeError, failure, makeDirectory, usageError } from "../cli";
+import { argsOrExit, badInput, describeError, failure, makeDirectory, shownPath, usageError } from "../cli";
 
 const usageText = `usage: npm run policy -- <plan.json> [--config <policy-config.json>] [--report <report.json>]
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     let config: PolicyConfig = {};
     configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
     if (configFile) {
-        console.log(`policy config: ${path.relative(process.cwd(), configFile) || configFile}`);
+        console.log(`policy config: ${shownPath(configFile)}`);
         try {
             config = readPolicyConfig(configFile, pack.info);
         } catch (e) {
