@@ -10,8 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { projectRoot, runStack } from "./harness";
 import { toPlan } from "./planFile";
-import { defaultPackDir, PolicyPackError, startPolicyPack } from "./policy/analyzer";
-import { buildReport, formatReport } from "./policy/report";
+import { judgePlan, PolicyPackError } from "./policy/analyzer";
+import { formatReport } from "./policy/report";
 import { argsOrExit, badInput, describeError, failure, makeDirectory, shownPath, stackNameProblem, usageError } from "./cli";
 import { appPolicyConfig, asPlatformReference, PlatformOutputsError, readPlatformOutputs } from "./app/platformOutputs";
 
@@ -102,15 +102,9 @@ async function main(): Promise<void> {
     console.log(`plan:app: ${plan.resources.length} resources (${workloads.map((r) => `${r.type.split(":").pop()} ${r.name}`).join(", ") || "no Kubernetes objects"})`);
 
     if (args.check) {
-        const pack = await startPolicyPack(defaultPackDir);
-        try {
-            const violations = await pack.analyze(plan.resources, config);
-            const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, config);
-            console.log(formatReport(report));
-            process.exitCode = report.passed ? 0 : 1;
-        } finally {
-            await pack.close();
-        }
+        const report = await judgePlan(plan, config);
+        console.log(formatReport(report));
+        process.exitCode = report.passed ? 0 : 1;
         return;
     }
     const out = args.out ?? path.join(process.cwd(), "out", `${app.project}-${args.stack}`);

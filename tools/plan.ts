@@ -5,10 +5,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot, runStack } from "./harness";
-import { defaultPackDir, startPolicyPack } from "./policy/analyzer";
+import { judgePlan } from "./policy/analyzer";
 import { projectPolicyConfig } from "./policy/config";
 import { readPlan, readPolicyConfig } from "./policy/inputs";
-import { buildReport, formatReport } from "./policy/report";
+import { formatReport } from "./policy/report";
 import { deployedClusters, toPlan, type Plan } from "./planFile";
 import { gmsaChartContracts } from "./review/gmsaChart";
 import { kubernetesSchemaLabel } from "./review/k8sSchema";
@@ -18,7 +18,6 @@ import { architectureDot, architectureModel, renderSvg } from "./review/architec
 import { formatDeployTime, manualWalkthroughFor, modelDeployTime } from "./review/deployTime";
 import { markdownText, renderSummary, type SummaryChange, type SummarySection } from "./review/summary";
 import { withoutInventedStrings } from "./review/deployTimeValues";
-import type { PolicyReport } from "./policy/report";
 import { projectName } from "../settings/validate";
 import { argsOrExit, shownPath, stackNameProblem, usageError } from "./cli";
 
@@ -154,20 +153,12 @@ async function main(): Promise<void> {
     endPhase("manifests");
 
     // The policy pack, run as `pulumi preview --policy-pack` runs it, over the same resources.
-    const pack = await startPolicyPack(defaultPackDir);
-    let report: PolicyReport;
-    try {
-        const config = fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, pack.info) : {};
-        const violations = await pack.analyze(plan.resources, config);
-        // A message may quote an input the offline runtime made up (an ARN): shown as known at deploy time.
-        const built = buildReport(pack.info, { project: plan.project, stack, resources: plan.resources.length }, violations, config);
-        report = withoutInventedStrings(built, plan.deployTimeValues);
-        fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
-        console.log(formatReport(report));
-        if (!report.passed) process.exitCode = 1;
-    } finally {
-        await pack.close();
-    }
+    const built = await judgePlan(plan, (info) => (fs.existsSync(projectPolicyConfig) ? readPolicyConfig(projectPolicyConfig, info) : {}));
+    // A message may quote an input the offline runtime made up (an ARN): shown as known at deploy time.
+    const report = withoutInventedStrings(built, plan.deployTimeValues);
+    fs.writeFileSync(path.join(outDir, "policy-report.json"), JSON.stringify(report, null, 2) + "\n");
+    console.log(formatReport(report));
+    if (!report.passed) process.exitCode = 1;
     endPhase("policy");
 
     // How long the first `pulumi up` would take, modelled, against the walkthrough by hand: in summary.md.

@@ -10,6 +10,7 @@ import * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyProto from "google-protobuf/google/protobuf/empty_pb";
 import type { PlanResource } from "../planFile";
 import { resolvePolicyConfig } from "./inputs";
+import { buildReport, type PolicyReport } from "./report";
 import type { EnforcementLevel, PackInfo, PolicyConfig, ResolvedPolicyConfig, Violation } from "./types";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
@@ -169,3 +170,22 @@ async function close(client: analyzerGrpc.AnalyzerClient, child: ChildProcess): 
 }
 
 export const defaultPackDir = path.resolve(__dirname, "..", "..", "policy");
+
+/**
+ * The pack's verdict on a plan, as `pulumi preview --policy-pack` gives it: starts the pack, reads
+ * the config (a function when it is checked against the pack's schemas, `info`), analyzes every
+ * resource and the stack, and stops the pack, also when reading the config throws.
+ */
+export async function judgePlan(
+    plan: { project: string; stack: string; resources: readonly PlanResource[] },
+    config: PolicyConfig | ((info: PackInfo) => PolicyConfig),
+): Promise<PolicyReport> {
+    const pack = await startPolicyPack(defaultPackDir);
+    try {
+        const resolved = typeof config === "function" ? config(pack.info) : config;
+        const violations = await pack.analyze(plan.resources, resolved);
+        return buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, resolved);
+    } finally {
+        await pack.close();
+    }
+}

@@ -3,10 +3,10 @@
 // Exit 0: no mandatory policy failed; 1: one did, or the run failed; 2: bad input (arguments, file, format, config).
 import * as fs from "fs";
 import * as path from "path";
-import { defaultPackDir, PolicyPackError, startPolicyPack } from "./analyzer";
+import { judgePlan, PolicyPackError } from "./analyzer";
 import { projectPolicyConfig } from "./config";
 import { InputError, readPlan, readPolicyConfig } from "./inputs";
-import { buildReport, formatReport } from "./report";
+import { formatReport } from "./report";
 import type { PolicyConfig } from "./types";
 import { argsOrExit, badInput, describeError, failure, makeDirectory, shownPath, usageError } from "../cli";
 
@@ -43,40 +43,29 @@ async function main(): Promise<void> {
         throw e;
     }
     const started = process.hrtime.bigint();
-    const pack = await startPolicyPack(defaultPackDir);
-    // The config is checked against the pack's schemas, so it is read once the pack runs; a bad
-    // one stops the pack before exiting (process.exit skips finally blocks: the pack would live on).
-    let config: PolicyConfig = {};
     configFile ??= fs.existsSync(projectPolicyConfig) ? projectPolicyConfig : undefined;
-    if (configFile) {
-        console.log(`policy config: ${shownPath(configFile)}`);
-        try {
-            config = readPolicyConfig(configFile, pack.info);
-        } catch (e) {
-            await pack.close();
-            if (e instanceof InputError) badInput(policyCli, e.message);
-            throw e;
-        }
-    }
+    if (configFile) console.log(`policy config: ${shownPath(configFile)}`);
+    let report;
     try {
-        const violations = await pack.analyze(plan.resources, config);
-        const report = buildReport(pack.info, { project: plan.project, stack: plan.stack, resources: plan.resources.length }, violations, config);
-        console.log(formatReport(report));
-        console.log(`  (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s)`);
-        if (reportFile) {
-            try {
-                makeDirectory(path.dirname(path.resolve(reportFile)));
-                fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
-            } catch (e) {
-                process.exitCode = 1;
-                console.error(`policy: the report was not written: ${describeError(e)}`);
-                return;
-            }
-        }
-        process.exitCode = report.passed ? 0 : 1;
-    } finally {
-        await pack.close();
+        // The config is checked against the pack's schemas, so it is read once the pack runs.
+        report = await judgePlan(plan, (info): PolicyConfig => (configFile ? readPolicyConfig(configFile, info) : {}));
+    } catch (e) {
+        if (e instanceof InputError) badInput(policyCli, e.message);
+        throw e;
     }
+    console.log(formatReport(report));
+    console.log(`  (${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s)`);
+    if (reportFile) {
+        try {
+            makeDirectory(path.dirname(path.resolve(reportFile)));
+            fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
+        } catch (e) {
+            process.exitCode = 1;
+            console.error(`policy: the report was not written: ${describeError(e)}`);
+            return;
+        }
+    }
+    process.exitCode = report.passed ? 0 : 1;
 }
 
 // A failure at run time (the pack, a file): one line naming it, exit 1 (2 is for bad arguments).
