@@ -11,14 +11,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import * as path from "node:path";
 import {
-    archiveVersions, editStatus, installedBinariesOf, plannedInstalls, realStatus, sourcesOf, throwawayAdminDir,
+    archiveVersions, editStatus, installedBinariesOf, realStatus, sambaPackages, simulateInstaller, sourcesOf, throwawayAdminDir,
 } from "./support/dpkgStatus";
 
-const root = path.join(__dirname, "..");
-const SAMBA_PACKAGES = ["samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "python3-samba", "smbclient",
-    "winbind", "samba-common-bin", "ldb-tools"];
 const onDebian = existsSync("/var/lib/dpkg/status") && spawnSync("apt-get", ["--version"]).status === 0;
 const hasBackports = onDebian && archiveVersions("samba").some((v) => v.includes("bpo"));
 const skip = !hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources";
@@ -27,18 +23,15 @@ const skip = !hasBackports && "needs Debian with bookworm-backports' Samba in th
 function planWithUnpublished(source: string, library: string) {
     const unpublished = `${archiveVersions(library)[0]}~eksgmsa1`;
     assert.ok(!archiveVersions(library).includes(unpublished));
-    const { text: without } = editStatus(realStatus(), { remove: [...SAMBA_PACKAGES, "krb5-user", "openssl"] });
+    const { text: without } = editStatus(realStatus(), { remove: [...sambaPackages, "krb5-user", "openssl"] });
     const binaries = installedBinariesOf(without, source);
     assert.ok(binaries.includes(library), `${library} is not installed here`);
     const { text } = editStatus(without, { versions: Object.fromEntries(binaries.map((b) => [b, unpublished])) });
     const dir = throwawayAdminDir(text);
     try {
-        const r = spawnSync("bash", [path.join(root, "test/support/install-samba.sh")], {
-            encoding: "utf8", timeout: 180_000,
-            env: { ...process.env, EKS_GMSA_APT_SIMULATE: "1", EKS_GMSA_DPKG_ADMINDIR: dir, EKS_GMSA_APT_LOCK_SECONDS: "30" },
-        });
+        const r = simulateInstaller("install-samba.sh", dir);
         assert.equal(r.status, 0, r.stderr + r.stdout);
-        const plan = plannedInstalls(r.stdout);
+        const plan = r.plan;
         const sources = sourcesOf(plan);
         const upgradedNot = (allowed: string[]) => plan.filter((p) => p.from !== undefined && !allowed.includes(sources.get(`${p.name}=${p.version}`) ?? ""))
             .map((p) => `${p.name} ${p.from} -> ${p.version}`);

@@ -13,24 +13,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import {
-    archiveVersions, dpkgVersionGreater, editStatus, installedVersion, plannedInstalls, realStatus, sourcesOf, throwawayAdminDir,
+    archiveVersions, dpkgVersionGreater, editStatus, installedVersion, plannedInstalls, realStatus, sambaPackages, simulateInstaller, sourcesOf,
+    throwawayAdminDir,
 } from "./support/dpkgStatus";
 
-const root = path.join(__dirname, "..");
-const SAMBA_PACKAGES = ["samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "python3-samba", "smbclient",
-    "winbind", "samba-common-bin", "ldb-tools"];
 const OLD_SAMBA_ROOT = "/var/cache/eks-gmsa-test/bookworm-samba417";
 
 const onDebian = existsSync("/var/lib/dpkg/status") && spawnSync("apt-get", ["--version"]).status === 0;
 const hasBackports = onDebian && archiveVersions("samba").some((v) => v.includes("bpo"));
-
-function simulate(script: string, adminDir: string) {
-    const r = spawnSync("bash", [path.join(root, "test/support", script)], {
-        encoding: "utf8", timeout: 180_000,
-        env: { ...process.env, EKS_GMSA_APT_SIMULATE: "1", EKS_GMSA_DPKG_ADMINDIR: adminDir, EKS_GMSA_APT_LOCK_SECONDS: "30" },
-    });
-    return { ...r, plan: plannedInstalls(r.stdout) };
-}
 
 /** The status text with libssl3 set to an older version an apt source has, or undefined when none is older. */
 function withOlderLibssl(text: string): { text: string; libssl: string } | undefined {
@@ -49,13 +39,13 @@ function checkSambaPlan(statusText: string, t: { skip: (why: string) => void }):
         // The fixture reproduces the report: the old installer's command (`-t bookworm-backports`,
         // openssl named) upgrades libssl3 on it.
         const old = spawnSync("apt-get", ["-s", "-o", `Dir::State::status=${dir}/status`, "install", "-t", "bookworm-backports",
-            "--no-install-recommends", ...SAMBA_PACKAGES, "krb5-user", "openssl"], { encoding: "utf8", timeout: 180_000 });
+            "--no-install-recommends", ...sambaPackages, "krb5-user", "openssl"], { encoding: "utf8", timeout: 180_000 });
         assert.ok(plannedInstalls(old.stdout).some((p) => p.name === "libssl3" && p.from === fixture.libssl), `the old command keeps libssl3:\n${old.stdout}${old.stderr}`);
 
-        const r = simulate("install-samba.sh", dir);
+        const r = simulateInstaller("install-samba.sh", dir);
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const byName = new Map(r.plan.map((p) => [p.name, p]));
-        for (const p of SAMBA_PACKAGES) {
+        for (const p of sambaPackages) {
             const planned = byName.get(p);
             assert.ok(planned, `${p} is not in the plan:\n${r.stdout}`);
             assert.match(planned.version, /(?:^(?:\d+:)?|\+samba)4\.(?:2[1-9]|[3-9]\d)\./, `${p} ${planned.version} is older than Samba 4.21`);
@@ -84,7 +74,7 @@ function checkSambaPlan(statusText: string, t: { skip: (why: string) => void }):
 test("installing Samba on this machine without it upgrades neither libssl3 nor anything else not Samba's", {
     skip: !hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources", timeout: 240_000,
 }, (t) => {
-    const { text } = editStatus(realStatus(), { remove: [...SAMBA_PACKAGES, "krb5-user", "openssl"] });
+    const { text } = editStatus(realStatus(), { remove: [...sambaPackages, "krb5-user", "openssl"] });
     checkSambaPlan(text, t);
 });
 
@@ -103,7 +93,7 @@ test("installing the linters and boto3 upgrades nothing", { skip: !onDebian && "
     const { text } = editStatus(realStatus(), { remove: ["shellcheck", "pyflakes3", "python3-boto3", "openssl"] });
     const dir = throwawayAdminDir(text);
     try {
-        const r = simulate("install-tools.sh", dir);
+        const r = simulateInstaller("install-tools.sh", dir);
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const names = r.plan.map((p) => p.name);
         for (const p of ["shellcheck", "pyflakes3", "python3-boto3"]) assert.ok(names.includes(p), `${p} is not in the plan:\n${r.stdout}`);

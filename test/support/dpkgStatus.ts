@@ -1,7 +1,7 @@
 // Copies of a real dpkg state (/var/lib/dpkg/status) for apt simulations in tests: packages
 // removed together with every installed package that would then lack a dependency (so apt sees a
 // consistent system, as on a machine that never had them), and versions changed.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -122,4 +122,17 @@ export function sourcesOf(packages: { name: string; version: string }[]): Map<st
         if (name) sources.set(`${name}=${field(stanza, "Version")}`, field(stanza, "Source").split(" ")[0] || name);
     }
     return sources;
+}
+
+/** The packages install-samba.sh installs from Samba's source (its SAMBA_PACKAGES). */
+export const sambaPackages = ["samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "python3-samba", "smbclient",
+    "winbind", "samba-common-bin", "ldb-tools"];
+
+/** An installer of test/support (install-samba.sh, install-tools.sh) simulated (`apt-get -s`) against a copied dpkg state: its output and apt's plan. */
+export function simulateInstaller(script: string, adminDir: string) {
+    const r = spawnSync("bash", [path.join(__dirname, script)], {
+        encoding: "utf8", timeout: 180_000,
+        env: { ...process.env, EKS_GMSA_APT_SIMULATE: "1", EKS_GMSA_DPKG_ADMINDIR: adminDir, EKS_GMSA_APT_LOCK_SECONDS: "30" },
+    });
+    return { ...r, plan: plannedInstalls(r.stdout) };
 }
