@@ -14,8 +14,8 @@ import { defaultPackDir, startPolicyPack } from "../tools/policy/analyzer";
 import { evaluateInProcess } from "../tools/policy/evaluate";
 import { median } from "./planRun";
 import type { PlanResource } from "../tools/planFile";
-import { SCAN_LIMITS } from "../policy/policies/lib/podScan";
-import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../test/policy-fixtures";
+import { SCAN_LIMITS } from "../policy/api";
+import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../tools/policy/planFixtures";
 
 export function syntheticPlan(size: number): PlanResource[] {
     const resources: PlanResource[] = [gmsaRelease()];

@@ -22,12 +22,52 @@ test("exactly one copy of @pulumi/pulumi is installed (two copies break mocks an
     assert.equal(copies.length, 1, copies.join("\n"));
 });
 
-test("every dependency is pinned to an exact version and installed at that version", () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
-    for (const [name, version] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies }) as [string, string][]) {
-        assert.match(version, /^\d+\.\d+\.\d+$/, `${name} must be pinned, not ${version}`);
-        const installed = JSON.parse(fs.readFileSync(path.join(projectRoot, "node_modules", name, "package.json"), "utf8")).version.replace(/^v/, "");
-        assert.equal(installed, version, `${name}: installed ${installed}, pinned ${version}`);
+/** The program's package.json, each workspace's (tools/, bench/) and the policy pack's (resolved from the root's node_modules). */
+function manifests(): { file: string; json: any }[] {
+    const root = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
+    const dirs = [".", ...(root.workspaces ?? []), "policy"];
+    return dirs.map((dir) => {
+        const file = path.join(dir, "package.json");
+        return { file, json: JSON.parse(fs.readFileSync(path.join(projectRoot, file), "utf8")) };
+    });
+}
+
+/** The version Node would load for `name` from `dir`: the nearest node_modules/<name> above it. */
+function installedVersion(dir: string, name: string): string | undefined {
+    for (let d = dir; ; d = path.dirname(d)) {
+        const manifest = path.join(d, "node_modules", name, "package.json");
+        if (fs.existsSync(manifest)) return JSON.parse(fs.readFileSync(manifest, "utf8")).version.replace(/^v/, "");
+        if (d === path.dirname(d)) return undefined;
+    }
+}
+
+test("the root declares its workspaces, tools and bench, and each is installed as a link to its folder", () => {
+    const root = manifests()[0].json;
+    assert.deepEqual(root.workspaces, ["tools", "bench"]);
+    for (const dir of root.workspaces as string[]) {
+        const name = JSON.parse(fs.readFileSync(path.join(projectRoot, dir, "package.json"), "utf8")).name;
+        assert.equal(fs.realpathSync(path.join(projectRoot, "node_modules", name)), fs.realpathSync(path.join(projectRoot, dir)), `${name} is not linked to ${dir}/ (run npm ci)`);
+    }
+});
+
+test("every dependency of every package is pinned to an exact version and installed at that version", () => {
+    for (const { file, json } of manifests()) {
+        for (const [name, version] of Object.entries({ ...json.dependencies, ...json.devDependencies }) as [string, string][]) {
+            assert.match(version, /^\d+\.\d+\.\d+$/, `${file}: ${name} must be pinned, not ${version}`);
+            const installed = installedVersion(path.join(projectRoot, path.dirname(file)), name);
+            assert.equal(installed, version, `${file}: ${name}: installed ${installed}, pinned ${version}`);
+        }
+    }
+});
+
+test("a package two manifests declare is pinned to the same version in both (npm keeps one copy)", () => {
+    const pins = new Map<string, { version: string; file: string }>();
+    for (const { file, json } of manifests()) {
+        for (const [name, version] of Object.entries({ ...json.dependencies, ...json.devDependencies }) as [string, string][]) {
+            const earlier = pins.get(name);
+            if (earlier) assert.equal(version, earlier.version, `${name}: ${file} pins ${version}, ${earlier.file} pins ${earlier.version}`);
+            else pins.set(name, { version, file });
+        }
     }
 });
 

@@ -18,7 +18,7 @@ import { architectureDot, architectureModel, renderSvg } from "./review/architec
 import { formatDeployTime, manualWalkthroughFor, modelDeployTime } from "./review/deployTime";
 import { markdownText, renderSummary, type SummaryChange, type SummarySection } from "./review/summary";
 import { withoutInventedStrings } from "./review/deployTimeValues";
-import { projectName } from "../settings/validate";
+import { projectName } from "../settings/types";
 import { argsOrExit, shownPath, stackNameProblem, usageError } from "./cli";
 
 const usageText = `usage: npm run plan -- [--stack <name>] [--config-file <file>] [--against <old plan.json>] [--out <dir>]

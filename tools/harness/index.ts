@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { projectName } from "../../settings/validate";
+import { projectName } from "../../settings/types";
 import { containsSecret, unwrapSecrets } from "./normalize";
 import { readStackConfigFile, toProgramConfig, type ProgramConfig } from "./stackConfig";
 import type { AwsAccountState, HarnessResult, RegisteredResource, StackReferenceAnswer } from "./types";

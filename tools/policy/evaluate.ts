@@ -3,7 +3,7 @@
 // dependencies). For measuring the policies' own cost apart from the gRPC transport, and for
 // tests that need no server. The CLI and `npm run plan` always go through the protocol.
 import type { ResourceValidationArgs, StackValidationArgs, ReportViolation, PolicyResource } from "@pulumi/policy";
-import { policies } from "../../policy/policies";
+import { policies } from "../../policy/api";
 import type { PlanResource } from "../planFile";
 import { resolvePolicyConfig } from "./inputs";
 import type { PolicyConfig, Violation } from "./types";

@@ -11,7 +11,7 @@ import YAML from "yaml";
 import pinnedCharts from "./pinned-charts.json";
 import { ChartError, indexEntries, indexEntry, resolveReferenceUrl } from "./helmRepository";
 import { readTgz } from "./tarArchive";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 
 export { ChartError } from "./helmRepository";
 

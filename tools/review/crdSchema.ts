@@ -7,7 +7,7 @@ import YAML from "yaml";
 import type { FieldProblem } from "./k8sSchema";
 import type { CustomResourceValidators } from "./manifests";
 import { pointerToPath } from "./k8sSchema";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 
 type Json = Record<string, any>;
 

@@ -2,7 +2,7 @@
 // every chart with `urls` (relative to the repository URL, or absolute) and `digest` (the sha256
 // of the archive, hex). Pure: parsing and URL resolution only; chartCache.ts does the fetching.
 import YAML from "yaml";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 
 /** One chart version of an index. */
 export interface IndexEntry {

@@ -1,7 +1,7 @@
 // Helm values against a chart's values.yaml: Helm ignores a value key the chart does not read,
 // silently, so a misspelt key deploys the chart's default instead of what was meant.
 import YAML from "yaml";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 
 type Json = Record<string, any>;
 

@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 import { typoDistance } from "../../settings/similar";
 
 const kubernetesModelsVersion: string = require("kubernetes-models/package.json").version;

@@ -11,7 +11,7 @@ import { ajvProblems } from "./crdSchema";
 import { checkValues, type HelmValuesContracts } from "./helmValues";
 import { isBuiltInKind, validateBuiltIn, type FieldProblem } from "./k8sSchema";
 import { withoutInventedStrings } from "./deployTimeValues";
-import { isPlainObject } from "../../settings/reader";
+import { isPlainObject } from "../../lib/plainObject";
 
 export interface Manifest {
     /** File name under manifests/, unique and stable. */
