@@ -22,10 +22,13 @@ test("exactly one copy of @pulumi/pulumi is installed (two copies break mocks an
     assert.equal(copies.length, 1, copies.join("\n"));
 });
 
-/** The program's package.json, each workspace's (tools/, bench/) and the policy pack's (resolved from the root's node_modules). */
+/**
+ * The program's package.json, each workspace's (tools/, bench/), and the policy pack's and the example
+ * app's: those two are not workspaces (each also stands alone) but here resolve from the root's node_modules.
+ */
 function manifests(): { file: string; json: any }[] {
     const root = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
-    const dirs = [".", ...(root.workspaces ?? []), "policy"];
+    const dirs = [".", ...(root.workspaces ?? []), "policy", "examples/app"];
     return dirs.map((dir) => {
         const file = path.join(dir, "package.json");
         return { file, json: JSON.parse(fs.readFileSync(path.join(projectRoot, file), "utf8")) };
