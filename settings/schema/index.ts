@@ -23,13 +23,13 @@ export const configSchema = section({
     windowsNodes: optional({ ...windowsNodes, description: "The self-managed Windows node group" }),
     activeDirectory: optional({ ...activeDirectory, description: "The Active Directory domain the gMSAs live in" }),
     gmsa: optional({ ...gmsa, description: "gMSA in the cluster: webhook, credential specs, sample" }),
-    portableIdentityPassword: optional(secret({ rules: "secret (pulumi config set --secret portableIdentityPassword); gmsa.mode domainless only, required there" })),
-    directoryAdminPassword: optional(secret({ rules: "secret (pulumi config set --secret directoryAdminPassword); activeDirectory.managedDirectory only, required there" })),
+    portableIdentityPassword: optional(secret({ rules: "secret, set with pulumi config set --secret portableIdentityPassword; gmsa.mode domainless only, required there" })),
+    directoryAdminPassword: optional(secret({ rules: "secret, set with pulumi config set --secret directoryAdminPassword; activeDirectory.managedDirectory only, required there" })),
 });
 
 /** The config of the other namespaces that the program reads. */
 export const providerKeys = {
-    "aws:region": text({ rules: "required; an AWS Region such as us-west-2 (settings/data/aws-regions.json)" }),
+    "aws:region": text({ rules: "required; an AWS Region such as us-west-2, one of settings/data/aws-regions.json" }),
     "aws:profile": optional(text({ rules: "optional; a named AWS profile, also passed to the deploy role's provider and the kubeconfig" })),
 };
 
@@ -52,7 +52,7 @@ export function stackFileSchema(): Record<string, unknown> {
             ...Object.fromEntries(Object.entries(configSchema.properties).map(([key, schema]) => [`${projectName}:${key}`, schema])),
         },
         // Any other namespace; in eks-gmsa:, only the keys above.
-        patternProperties: { [`^(?!${projectName}:)`]: {} },
+        patternProperties: { [`^(?!${projectName}:)[^:]+:`]: {} },
         additionalProperties: false,
     };
     return {
