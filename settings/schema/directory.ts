@@ -43,34 +43,34 @@ export const gmsaAccount = section({
 
 export const webhook = section(
     {
-    namespace: optional(text({ rules: "a DNS label", default: "gmsa-webhook", check: check.dns1123Label })),
-    releaseName: optional(text({ rules: "a DNS label, at most 53 characters (Helm release names)", default: "gmsa-webhook", check: (v) => check.dns1123Label(v) ?? (v.length > 53 ? "must be at most 53 characters (Helm release names)" : undefined) })),
-    chartVersion: optional(oneOf(gmsaChartVersions, { rules: `a version this program is checked against: ${gmsaChartVersions.map((v) => `\`${v}\``).join(", ")}`, default: gmsaChartVersions[0] })),
-    // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
-    replicas: optional(whole({ rules: "2 to 10", default: 2, minimum: 2, maximum: 10 })),
-    // On by default: a Deployment's replicas share the first 15 characters of their pod names
-    // (name-<template hash>-<suffix>), so without it every replica has the same NetBIOS name and
-    // they knock each other's secure channel to the domain off (microsoft/Windows-Containers#405).
-    randomHostname: optional(flag({ rules: "`true` or `false`: the webhook gives each new pod that uses a gMSA and sets no `spec.hostname` a random 15-character hostname, so replicas never share a NetBIOS name ([gmsa.md](gmsa.md#pod-hostnames))", default: true })),
+        namespace: optional(text({ rules: "a DNS label", default: "gmsa-webhook", check: check.dns1123Label })),
+        releaseName: optional(text({ rules: "a DNS label, at most 53 characters (Helm release names)", default: "gmsa-webhook", check: (v) => check.dns1123Label(v) ?? (v.length > 53 ? "must be at most 53 characters (Helm release names)" : undefined) })),
+        chartVersion: optional(oneOf(gmsaChartVersions, { rules: `a version this program is checked against: ${gmsaChartVersions.map((v) => `\`${v}\``).join(", ")}`, default: gmsaChartVersions[0] })),
+        // Two replicas behind a PodDisruptionBudget: one can be drained while the other admits pods.
+        replicas: optional(whole({ rules: "2 to 10", default: 2, minimum: 2, maximum: 10 })),
+        // On by default: a Deployment's replicas share the first 15 characters of their pod names
+        // (name-<template hash>-<suffix>), so without it every replica has the same NetBIOS name and
+        // they knock each other's secure channel to the domain off (microsoft/Windows-Containers#405).
+        randomHostname: optional(flag({ rules: "`true` or `false`: the webhook gives each new pod that uses a gMSA and sets no `spec.hostname` a random 15-character hostname, so replicas never share a NetBIOS name ([gmsa.md](gmsa.md#pod-hostnames))", default: true })),
     },
     { rules: "the gMSA admission webhook's Helm release" },
 );
 
 export const certManager = section(
     {
-    namespace: optional(text({ rules: "a DNS label", default: "cert-manager", check: check.dns1123Label })),
-    releaseName: optional(text({ rules: "a DNS label", default: "cert-manager", check: check.dns1123Label })),
-    version: optional(text({ rules: "`v1.19.2` or later (from v1.19.2 the chart merges `global.nodeSelector` into each component's; earlier charts ignore or reject it). The default is the latest patch of the newest supported line; cert-manager supports the last two lines and only their last patch. 1.21 supports Kubernetes 1.33 to 1.36: on a 1.32 cluster pin the latest `v1.20` patch (1.32 to 1.35)", default: defaultCertManagerVersion, check: certManagerVersionProblem })),
+        namespace: optional(text({ rules: "a DNS label", default: "cert-manager", check: check.dns1123Label })),
+        releaseName: optional(text({ rules: "a DNS label", default: "cert-manager", check: check.dns1123Label })),
+        version: optional(text({ rules: "`v1.19.2` or later (from v1.19.2 the chart merges `global.nodeSelector` into each component's; earlier charts ignore or reject it). The default is the latest patch of the newest supported line; cert-manager supports the last two lines and only their last patch. 1.21 supports Kubernetes 1.33 to 1.36: on a 1.32 cluster pin the latest `v1.20` patch (1.32 to 1.35)", default: defaultCertManagerVersion, check: certManagerVersionProblem })),
     },
     { rules: "cert-manager's Helm release (it issues the webhook's serving certificate)" },
 );
 
 export const sampleWorkload = section(
     {
-    enabled: optional(flag({ rules: "the IIS Deployment and verification Job", default: false })),
-    credentialSpec: optional(text({ rules: "must be one of `accounts`", shownDefault: "the first account", check: check.dns1123Subdomain })),
-    namespace: optional(text({ rules: "must be allowed to use that credential spec", shownDefault: "its first allowed namespace", check: check.dns1123Label })),
-    serviceAccount: optional(text({ rules: "must be allowed to use that credential spec", shownDefault: "that namespace's first service account", check: check.dns1123Subdomain })),
+        enabled: optional(flag({ rules: "the IIS Deployment and verification Job", default: false })),
+        credentialSpec: optional(text({ rules: "must be one of `accounts`", shownDefault: "the first account", check: check.dns1123Subdomain })),
+        namespace: optional(text({ rules: "must be allowed to use that credential spec", shownDefault: "its first allowed namespace", check: check.dns1123Label })),
+        serviceAccount: optional(text({ rules: "must be allowed to use that credential spec", shownDefault: "that namespace's first service account", check: check.dns1123Subdomain })),
     },
     { rules: "an IIS Deployment that uses a credential spec, and a Job that verifies it" },
 );
