@@ -80,11 +80,7 @@ export type CapacityType = NonNullable<Static<typeof platform.linuxNodes>["capac
 
 export type ScalingSettings = Readonly<Required<Static<typeof platform.linuxScaling>>>;
 
-export interface LinuxNodeSettings extends ScalingSettings {
-    readonly instanceTypes: readonly string[];
-    readonly diskSizeGiB: number;
-    readonly capacityType: CapacityType;
-}
+export type LinuxNodeSettings = Readonly<Required<Static<typeof platform.linuxNodes>>>;
 
 export type WindowsServerVersion = NonNullable<Static<typeof platform.windowsNodes>["windowsServerVersion"]>;
 export type WindowsEdition = NonNullable<Static<typeof platform.windowsNodes>["edition"]>;
@@ -92,15 +88,13 @@ export type TaintEffect = Static<typeof platform.taintEffect>;
 
 export type Taint = Readonly<Required<Static<typeof platform.taint>>>;
 
-export interface WindowsNodeSettings extends ScalingSettings {
-    readonly windowsServerVersion: WindowsServerVersion;
-    readonly edition: WindowsEdition;
-    readonly instanceType: string;
-    readonly rootVolumeSizeGiB: number;
+/** windowsNodes as config gives it, every default applied; amiId, sshKeyName and taint stay optional. */
+type WindowsNodeConfig = Readonly<Required<Omit<Static<typeof platform.windowsNodes>, "amiId" | "sshKeyName" | "taint" | "hostProcessNamespaces">>>;
+
+export interface WindowsNodeSettings extends WindowsNodeConfig {
     /** Pinned AMI; when absent the EKS-optimized AMI is read from AWS's public SSM parameter. */
     readonly amiId?: string;
     readonly sshKeyName?: string;
-    readonly labels: Readonly<Record<string, string>>;
     /** Keeps Linux pods off Windows nodes; undefined when the user turned it off. */
     readonly taint?: Taint;
     /**

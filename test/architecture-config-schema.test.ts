@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import Ajv from "ajv";
 import * as YAML from "yaml";
 import { projectRoot } from "../tools/harness";
-import { readStackConfigFile } from "../tools/harness/stackConfig";
+import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConfig";
 import { parseSettings, projectName } from "../settings/validate";
 import { stackSchemaText, withGeneratedComment, withGeneratedTables } from "../settings/schema/render";
 
@@ -92,6 +92,24 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
         const document = devConfig();
         Object.assign(document.config, { "kubernetes:context": "dev", "pulumi:tags": { team: "platform" }, "platform-team:owner": "alice", "aws:skipMetadataApiCheck": false });
         assert.deepEqual(problems(document), []);
+    });
+
+    test("refuses what the program refuses, at the same key (one declaration behind both)", () => {
+        const mistakes: [string, (config: Record<string, any>) => void, string][] = [
+            ["eks-gmsa:network.natGateways", (c) => (c["eks-gmsa:network"].natGateways = "perAz"), "/config/eks-gmsa:network/natGateways"],
+            ["eks-gmsa:gmsa.webhook.replicas", (c) => (c["eks-gmsa:gmsa"].webhook = { replicas: 11 }), "/config/eks-gmsa:gmsa/webhook/replicas"],
+            ["eks-gmsa:linuxNodes.capacityTyp", (c) => (c["eks-gmsa:linuxNodes"].capacityTyp = "SPOT"), "/config/eks-gmsa:linuxNodes"],
+            ["eks-gmsa:cluster.logTypes", (c) => (c["eks-gmsa:cluster"].logTypes = ["api", "api"]), "/config/eks-gmsa:cluster/logTypes"],
+            ["eks-gmsa:activeDirectory.dnsServers", (c) => (c["eks-gmsa:activeDirectory"] = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: [] }), "/config/eks-gmsa:activeDirectory/dnsServers"],
+        ];
+        for (const [key, mistake, at] of mistakes) {
+            const document = devConfig();
+            mistake(document.config);
+            assert.ok(problems(document).some((p) => p.startsWith(`${at} `)), `editor schema, ${key}: ${problems(document).join("; ")}`);
+            const raw = toProgramConfig(document.config, projectName);
+            const parsed = parseSettings({ values: raw.values, stack: "schema", secretKeys: raw.secretKeys });
+            assert.ok(!parsed.ok && parsed.problems.some((p) => p.startsWith(`${key}:`)), `program, ${key}: ${parsed.ok ? "accepted" : parsed.problems.join("; ")}`);
+        }
     });
 
     test("shows the declared defaults, which are the values the settings use when a key is absent", () => {
