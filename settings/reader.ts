@@ -33,10 +33,11 @@ export function show(value: unknown): string {
     return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** What a reader adds to a field's declaration: only what depends on other keys or on the stack. */
 interface Common<T> {
-    /** Used when the key is absent. Without it the key is required. */
+    /** Used when the key is absent, instead of the declared default (`eks-gmsa-<stack>`). */
     default?: T;
-    /** Returns a description of what is wrong, or undefined. */
+    /** Checked after the declared check: returns a description of what is wrong, or undefined. */
     check?: Check<T>;
 }
 
