@@ -10,7 +10,7 @@ import { clusterCreatorTag, type CreatorOfCluster } from "./clusterCreator";
 import { renderKubeconfig } from "./kubeconfig";
 import { clusterRolePolicies, policyName, serviceTrustPolicy } from "./iamPolicies";
 import { accountOfArn } from "../lib/aws";
-import { clusterDnsIp } from "../settings/validate";
+import { clusterDnsIp } from "../lib/clusterDns";
 import type { AccessSettings, ClusterSettings } from "../settings/types";
 
 export interface ClusterArgs {

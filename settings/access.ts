@@ -2,7 +2,6 @@
 // that name the key (duplicates, the deploy role, the cluster's creator); and the stack's operators.
 // Pure.
 import { samePrincipal } from "../lib/aws";
-import * as check from "./checks";
 import type { Section } from "./reader";
 import { projectName, type AccessSettings } from "./types";
 
@@ -25,7 +24,7 @@ export function readOperators(s: Section): string[] | undefined {
         s.problems.add(s.path("operators"), raw, "is empty, so no one could run `pulumi up`: list the roles (or users) that run it, or remove the key to name whoever runs it");
         return undefined;
     }
-    const operators = s.stringList("operators", { item: check.iamPrincipalArn, unique: true });
+    const operators = s.stringList("operators");
     if (!operators) return undefined;
     let ok = true;
     for (const [i, arn] of operators.entries()) {

@@ -1,4 +1,4 @@
-// What AWS supports, as data. Each list names its source; update it when AWS changes support.
+// What AWS and the charts this program installs support, as data. Each list names its source; update it when support changes.
 
 /**
  * Kubernetes versions EKS runs, as of 2026-11: 1.34 to 1.36 in standard support, 1.32 and 1.33 in
@@ -60,3 +60,28 @@ export const accessPolicies = {
     namespaceAdmin: "AmazonEKSAdminPolicy",
     viewer: "AmazonEKSViewPolicy",
 } as const;
+
+/**
+ * cert-manager chart release: the latest patch of the newest supported line. On 2026-12-01 the
+ * supported lines are 1.21 (until 1.23 is released) and 1.20 (until 1.22); only a line's last patch
+ * is supported. Source: cert-manager/website content/docs/releases/README.md; v1.21.2 is the
+ * newest 1.21 patch published by 2026-09 (its chart values and schema match v1.21.1's, checked).
+ */
+export const defaultCertManagerVersion = "v1.21.2";
+
+/**
+ * Why a cert-manager chart version cannot be used, or undefined. From v1.19.2 on the chart merges
+ * global.nodeSelector (our system-node label) into each component's nodeSelector; v1.19.0 and
+ * v1.19.1 coalesce, so the components' default `kubernetes.io/os: linux` wins and global is
+ * ignored; before v1.19 the values schema has no global.nodeSelector at all.
+ */
+export function certManagerVersionProblem(v: string): string | undefined {
+    const m = /^v1\.([0-9]+)\.([0-9]+)$/.exec(v);
+    if (!m) return `must be a cert-manager chart version such as ${defaultCertManagerVersion} (with the leading v)`;
+    const [minor, patch] = [Number(m[1]), Number(m[2])];
+    if (minor < 19 || (minor === 19 && patch < 2)) return "must be v1.19.2 or later (from v1.19.2 the chart applies global.nodeSelector, which keeps cert-manager on the Linux system nodes; earlier charts ignore it or reject it)";
+    return undefined;
+}
+
+/** The gMSA webhook chart versions whose CRD and values this program is checked against. */
+export const gmsaChartVersions = ["0.13.0"] as const;

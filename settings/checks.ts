@@ -1,6 +1,6 @@
 // Single-value checks: each returns what is wrong, or undefined. Pure and reused by the validator
 // (and later by the credspec and policy code).
-import { cidrProblem, isIpv4 } from "../lib/cidr";
+import { cidrProblem, isIpv4, isPrivate, parseCidr } from "../lib/cidr";
 import { dnsNameOf, domainRdns, formatDn, isAtOrBelow, parseDn, type Rdn } from "../lib/ad/dn";
 import { windowsInstanceFamilies } from "./catalog";
 import { instanceTypeProblem } from "./awsLists";
@@ -25,6 +25,26 @@ export function iamPrincipalArn(v: string): string | undefined {
 
 export function cidr(v: string): string | undefined {
     return cidrProblem(v);
+}
+
+/** A new VPC's CIDR: canonical, /16 to /24, private. */
+export function vpcCidr(v: string): string | undefined {
+    const problem = cidrProblem(v);
+    if (problem) return problem;
+    const block = parseCidr(v);
+    if (block.prefix < 16 || block.prefix > 24) return "must have a prefix from /16 to /24 (AWS allows /16 to /28; nodes and pods need room)";
+    if (!isPrivate(block)) return "must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)";
+    return undefined;
+}
+
+/** The Kubernetes service CIDR: canonical, private, /12 to /24 (EKS rules; apart from the VPC is checked with it). */
+export function serviceCidr(v: string): string | undefined {
+    const problem = cidrProblem(v);
+    if (problem) return problem;
+    const block = parseCidr(v);
+    if (!isPrivate(block)) return "must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (EKS rule)";
+    if (block.prefix < 12 || block.prefix > 24) return "must have a prefix from /12 to /24 (EKS rule)";
+    return undefined;
 }
 
 export function ipv4(v: string): string | undefined {

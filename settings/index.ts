@@ -4,7 +4,9 @@ import { parseSettings } from "./validate";
 import type { Settings } from "./types";
 
 export * from "./types";
-export { clusterDnsIp, parseSettings, portableIdentityPasswordKey, projectName } from "./validate";
+export { parseSettings, type ParseResult, type RawConfig } from "./validate";
+// The names tooling may import without reaching into the readers (settings/keys.ts has them too).
+export { directoryAdminPasswordKey, portableIdentityPasswordKey, projectName, topLevelKeys } from "./schema";
 
 /** Whether a config key was set with --secret (the runtime knows; its typings do not export it). */
 function isConfigSecret(key: string): boolean {

@@ -1,7 +1,6 @@
 // Reads eks-gmsa:network: a new VPC (its CIDR, AZs, subnets, NAT gateways and an optional transit
 // gateway) or an existing one (its IDs). Pure; part of settings/validate.
-import { contains, isPrivate, overlaps, parseCidr, subdivide } from "../lib/cidr";
-import * as check from "./checks";
+import { contains, overlaps, parseCidr, subdivide } from "../lib/cidr";
 import type { NetworkFacts } from "./reachability";
 import type { Section } from "./reader";
 import type { NetworkSettings, TransitGatewaySettings } from "./types";
@@ -14,9 +13,9 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
             if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
         }
         if (s.has("transitGateway")) s.problems.add(s.path("transitGateway"), undefined, "cannot be combined with network.vpcId (an existing VPC keeps its own routes and attachments)");
-        const vpcId = s.string("vpcId", { check: check.vpcId });
-        const privateSubnetIds = s.stringList("privateSubnetIds", { item: check.subnetId, unique: true, minItems: 2 });
-        const publicSubnetIds = s.stringList("publicSubnetIds", { item: check.subnetId, unique: true, default: [] });
+        const vpcId = s.string("vpcId");
+        const privateSubnetIds = s.stringList("privateSubnetIds");
+        const publicSubnetIds = s.stringList("publicSubnetIds");
         if (privateSubnetIds && publicSubnetIds) {
             const shared = privateSubnetIds.find((id) => publicSubnetIds.includes(id));
             if (shared) s.problems.add(s.path("publicSubnetIds"), shared, "is listed as both public and private");
@@ -30,18 +29,16 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
         if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "needs network.vpcId (subnet IDs describe an existing VPC)");
     }
 
-    const vpcCidr = s.string("vpcCidr", { default: "10.0.0.0/16", check: (v) => check.cidr(v) ?? vpcCidrSize(v) });
-    const azCount = s.integer("availabilityZoneCount", { default: 2, min: 2, max: 3 });
+    const vpcCidr = s.string("vpcCidr");
+    const azCount = s.integer("availabilityZoneCount");
     const availabilityZones = s.stringList("availabilityZones", {
-        default: [],
-        unique: true,
         item: (v) => (region && !new RegExp(`^${region}[a-z]$`).test(v) ? `is not an availability zone of ${region} (such as ${region}a)` : undefined),
     });
-    const natGateways = s.string("natGateways", { default: "onePerAz", oneOf: ["single", "onePerAz"] }) as "single" | "onePerAz" | undefined;
+    const natGateways = s.string("natGateways") as "single" | "onePerAz" | undefined;
     const publicGiven = s.has("publicSubnetCidrs");
     const privateGiven = s.has("privateSubnetCidrs");
-    let publicSubnetCidrs = s.stringList("publicSubnetCidrs", { default: [], item: check.cidr });
-    let privateSubnetCidrs = s.stringList("privateSubnetCidrs", { default: [], item: check.cidr });
+    let publicSubnetCidrs = s.stringList("publicSubnetCidrs");
+    let privateSubnetCidrs = s.stringList("privateSubnetCidrs");
     const transitGateway = s.has("transitGateway") ? readTransitGateway(s.section("transitGateway"), vpcCidr) : undefined;
     s.finish();
     const facts: NetworkFacts = { createsVpc: true, vpcCidr, transitRoutes: s.has("transitGateway") ? transitGateway?.routes : [] };
@@ -90,13 +87,6 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
     return { vpcCidr, facts, network: { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways, ...(transitGateway ? { transitGateway } : {}) } };
 }
 
-function vpcCidrSize(v: string): string | undefined {
-    const block = parseCidr(v);
-    if (block.prefix < 16 || block.prefix > 24) return "must have a prefix from /16 to /24 (AWS allows /16 to /28; nodes and pods need room)";
-    if (!isPrivate(block)) return "must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)";
-    return undefined;
-}
-
 /**
  * Default subnet layout: the VPC is cut in 4 quarters per AZ slot; private subnets (nodes and pod
  * IPs, the big consumers) get a quarter each, public subnets (NAT, load balancers) a sixteenth each
@@ -117,8 +107,8 @@ export function defaultSubnets(vpcCidr: string, azCount: number): { publicSubnet
  * (a summary such as 10.0.0.0/8) is fine: the longest prefix wins.
  */
 function readTransitGateway(s: Section, vpcCidr: string | undefined): TransitGatewaySettings | undefined {
-    const id = s.string("id", { check: check.transitGatewayId });
-    const routes = s.stringList("routes", { item: check.cidr, unique: true, minItems: 1 });
+    const id = s.string("id");
+    const routes = s.stringList("routes");
     s.finish();
     if (!id || !routes) return undefined;
     let ok = true;

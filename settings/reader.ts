@@ -1,6 +1,11 @@
 // A small typed reader over raw (JSON) config that records every problem instead of stopping at the
 // first, and reports keys nobody read, so a typo is an error rather than a silently ignored value.
+// Each section reads against its declaration in settings/schema: defaults, allowed values, ranges,
+// list bounds and checks come from there; a reader passes only what depends on other keys.
 import { typoDistance } from "./similar";
+import { checkKey, enumMessageKey, objectOf, type Check, type FieldSpec } from "./schema/fields";
+
+export type { Check } from "./schema/fields";
 
 export class Problems {
     private readonly lines: string[] = [];
@@ -28,12 +33,11 @@ export function show(value: unknown): string {
     return text === undefined ? String(value) : text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-export type Check<T> = (value: T) => string | undefined;
-
+/** What a reader adds to a field's declaration: only what depends on other keys or on the stack. */
 interface Common<T> {
-    /** Used when the key is absent. Without it the key is required. */
+    /** Used when the key is absent, instead of the declared default (`eks-gmsa-<stack>`). */
     default?: T;
-    /** Returns a description of what is wrong, or undefined. */
+    /** Checked after the declared check: returns a description of what is wrong, or undefined. */
     check?: Check<T>;
 }
 
@@ -50,17 +54,26 @@ export class Section {
         readonly key: string,
         private readonly value: Record<string, unknown>,
         /** Between this section's key and a field: ':' for the namespace root (`eks-gmsa:network`), '.' below. */
-        private readonly separator: "." | ":" = ".",
+        private readonly separator: "." | ":",
+        /** The section's declaration (settings/schema): its fields, their defaults and checks. */
+        private readonly schema: FieldSpec,
     ) {}
 
     /** A section for a nested object, or an empty one (reporting the problem) when it is not an object. */
-    static of(problems: Problems, key: string, value: unknown): Section {
-        if (value === undefined) return new Section(problems, key, {});
+    static of(problems: Problems, key: string, value: unknown, schema: FieldSpec): Section {
+        if (value === undefined) return new Section(problems, key, {}, ".", schema);
         if (!isPlainObject(value)) {
             problems.add(key, value, "must be an object (a YAML mapping)");
-            return new Section(problems, key, {});
+            return new Section(problems, key, {}, ".", schema);
         }
-        return new Section(problems, key, value);
+        return new Section(problems, key, value, ".", schema);
+    }
+
+    /** The declaration of `field`; reading an undeclared field is a bug in settings/, not in the config. */
+    private spec(field: string): FieldSpec {
+        const spec = this.schema.properties?.[field];
+        if (!spec) throw new Error(`settings/schema declares no ${this.path(field)}`);
+        return spec;
     }
 
     path(field: string): string {
@@ -80,9 +93,10 @@ export class Section {
         return v === null ? undefined : v;
     }
 
-    string(field: string, options: Common<string> & { oneOf?: readonly string[] } = {}): string | undefined {
+    string(field: string, options: Common<string> = {}): string | undefined {
+        const spec = this.spec(field);
         const v = this.raw(field);
-        if (v === undefined) return this.missing(field, options.default);
+        if (v === undefined) return this.missing(field, (options.default ?? spec.default) as string | undefined);
         if (typeof v !== "string" && typeof v !== "number") {
             this.problems.add(this.path(field), v, "must be a string");
             return undefined;
@@ -91,11 +105,7 @@ export class Section {
         // likely cause is YAML reading 1.30 as 1.3, so say so.
         const text = String(v);
         const hint = typeof v === "number" ? " (YAML read an unquoted value as a number: quote it)" : "";
-        if (options.oneOf && !options.oneOf.includes(text)) {
-            this.problems.add(this.path(field), v, `must be one of ${options.oneOf.map((o) => JSON.stringify(o)).join(", ")}${hint}`);
-            return undefined;
-        }
-        const problem = options.check?.(text);
+        const problem = enumProblem(spec, text) ?? (spec[checkKey] as Check<string> | undefined)?.(text) ?? options.check?.(text);
         if (problem) {
             this.problems.add(this.path(field), v, problem + hint);
             return undefined;
@@ -103,38 +113,48 @@ export class Section {
         return text;
     }
 
-    integer(field: string, options: Common<number> & { min?: number; max?: number } = {}): number | undefined {
+    integer(field: string): number | undefined {
+        const spec = this.spec(field);
         let v = this.raw(field);
-        if (v === undefined) return this.missing(field, options.default);
+        if (v === undefined) return this.missing(field, spec.default as number | undefined);
         // `pulumi config set --path` may store numbers as strings.
         if (typeof v === "string" && /^-?[0-9]+$/.test(v.trim())) v = Number(v.trim());
         if (typeof v !== "number" || !Number.isInteger(v)) {
             this.problems.add(this.path(field), v, "must be a whole number");
             return undefined;
         }
-        const { min, max } = options;
+        const [min, max] = [spec.minimum, spec.maximum];
         if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
             const range = min !== undefined && max !== undefined ? `from ${min} to ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
             this.problems.add(this.path(field), v, `must be ${range}`);
             return undefined;
         }
-        return this.checked(field, v, options.check);
+        const problem = enumProblem(spec, v);
+        if (problem) {
+            this.problems.add(this.path(field), v, problem);
+            return undefined;
+        }
+        return this.checked(field, v, spec[checkKey] as Check<number> | undefined);
     }
 
-    boolean(field: string, defaultValue: boolean): boolean {
+    /** `defaultValue` only where the default depends on another key; otherwise the declared one. */
+    boolean(field: string, defaultValue?: boolean): boolean {
         const v = this.raw(field);
-        if (v === undefined) return defaultValue;
+        const fallback = defaultValue ?? (this.spec(field).default as boolean | undefined) ?? false;
+        if (v === undefined) return fallback;
         if (v === true || v === "true") return true;
         if (v === false || v === "false") return false;
         this.problems.add(this.path(field), v, "must be true or false");
-        return defaultValue;
+        return fallback;
     }
 
     /** A list of strings, each checked; the whole list is rejected when any item is bad. */
-    stringList(field: string, options: Common<readonly string[]> & { item?: Check<string>; unique?: boolean; minItems?: number; maxItems?: number } = {}): string[] | undefined {
+    stringList(field: string, options: { item?: Check<string> } = {}): string[] | undefined {
+        const spec = this.spec(field);
+        const itemSpec = spec.items ?? {};
         const v = this.raw(field);
         if (v === undefined) {
-            const d = this.missing(field, options.default);
+            const d = this.missing(field, spec.default as readonly string[] | undefined);
             return d === undefined ? undefined : [...d];
         }
         if (!Array.isArray(v)) {
@@ -149,7 +169,7 @@ export class Section {
                 ok = false;
                 return;
             }
-            const problem = options.item?.(item);
+            const problem = enumProblem(itemSpec, item) ?? (itemSpec[checkKey] as Check<string> | undefined)?.(item) ?? options.item?.(item);
             if (problem) {
                 this.problems.add(itemKey, item, problem);
                 ok = false;
@@ -157,26 +177,27 @@ export class Section {
         });
         if (!ok) return undefined;
         const items = v as string[];
-        if (options.unique) {
+        if (spec.uniqueItems) {
             const dupes = items.filter((item, i) => items.indexOf(item) !== i);
             if (dupes.length > 0) {
                 this.problems.add(this.path(field), v, `lists ${show(dupes[0])} more than once`);
                 return undefined;
             }
         }
-        if (options.minItems !== undefined && items.length < options.minItems) {
-            this.problems.add(this.path(field), v, `must list at least ${options.minItems} item(s)`);
+        if (spec.minItems !== undefined && items.length < spec.minItems) {
+            this.problems.add(this.path(field), v, `must list at least ${spec.minItems} item(s)`);
             return undefined;
         }
-        if (options.maxItems !== undefined && items.length > options.maxItems) {
-            this.problems.add(this.path(field), v, `must list at most ${options.maxItems} item(s)`);
+        if (spec.maxItems !== undefined && items.length > spec.maxItems) {
+            this.problems.add(this.path(field), v, `must list at most ${spec.maxItems} item(s)`);
             return undefined;
         }
-        return this.checked(field, items, options.check as Check<string[]> | undefined);
+        return items;
     }
 
     /** A map of string to string (tags, labels). */
-    stringMap(field: string, options: { key?: Check<string>; value?: Check<string> } = {}): Record<string, string> | undefined {
+    stringMap(field: string): Record<string, string> | undefined {
+        const options = (this.spec(field)[checkKey] ?? {}) as { key?: Check<string>; value?: Check<string> };
         const v = this.raw(field);
         if (v === undefined) return {};
         if (!isPlainObject(v)) {
@@ -208,7 +229,9 @@ export class Section {
     }
 
     section(field: string): Section {
-        return Section.of(this.problems, this.path(field), this.raw(field));
+        const schema = objectOf(this.spec(field));
+        if (!schema) throw new Error(`settings/schema declares ${this.path(field)} as no object`);
+        return Section.of(this.problems, this.path(field), this.raw(field), schema);
     }
 
     /** A list of objects, each read by its own Section (with its index in the key). */
@@ -219,15 +242,18 @@ export class Section {
             this.problems.add(this.path(field), v, "must be a list");
             return [];
         }
-        return v.map((item, i) => Section.of(this.problems, `${this.path(field)}[${i}]`, item));
+        const schema = objectOf(this.spec(field).items);
+        if (!schema) throw new Error(`settings/schema declares ${this.path(field)} as no list of objects`);
+        return v.map((item, i) => Section.of(this.problems, `${this.path(field)}[${i}]`, item, schema));
     }
 
-    /** Reports every key that no getter asked for, suggesting the nearest known one. */
+    /** Reports every key that no getter asked for, suggesting the nearest declared one. */
     finish(): void {
+        const declared = Object.keys(this.schema.properties ?? {});
         for (const field of Object.keys(this.value)) {
             if (this.known.has(field)) continue;
-            const suggestion = nearest(field, [...this.known]);
-            const hint = suggestion ? `did you mean ${suggestion}?` : `known keys: ${[...this.known].sort().join(", ")}`;
+            const suggestion = nearest(field, declared);
+            const hint = suggestion ? `did you mean ${suggestion}?` : `known keys: ${[...declared].sort().join(", ")}`;
             this.problems.add(this.path(field), undefined, `unknown key; ${hint}`);
         }
     }
@@ -245,6 +271,14 @@ export class Section {
         }
         return v;
     }
+}
+
+/** A value outside the declared `enum`, in the declaration's words or as "must be one of ...". */
+function enumProblem(spec: FieldSpec, value: string | number): string | undefined {
+    if (!spec.enum) return undefined;
+    // Versions are declared as strings; YAML may read an unquoted 2022 as a number.
+    if (spec.enum.some((allowed) => String(allowed) === String(value))) return undefined;
+    return spec[enumMessageKey] ?? `must be one of ${spec.enum.map((o) => JSON.stringify(o)).join(", ")}`;
 }
 
 /** The candidate closest to `word` by edit distance, when it is close enough to be a likely typo. */

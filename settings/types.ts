@@ -1,11 +1,15 @@
+import type { Static } from "@sinclair/typebox";
 import type { SecretValue } from "../lib/secret";
+import type * as platform from "./schema/platform";
+import type * as directory from "./schema/directory";
 
 // The validated, typed settings object. Components receive slices of it; nothing else reads config.
+// Where a shape is the config's own, it is derived from its declaration in settings/schema
+// (Required<>: absent keys take their declared defaults).
 
-/** The Pulumi project: the namespace of this program's config keys (`eks-gmsa:network`). */
-export const projectName = "eks-gmsa";
+export { projectName } from "./schema";
 
-export type NatGatewayMode = "single" | "onePerAz";
+export type NatGatewayMode = NonNullable<Static<typeof platform.network>["natGateways"]>;
 
 export interface NewVpcSettings {
     readonly mode: "create";
@@ -25,10 +29,7 @@ export interface NewVpcSettings {
  * on-premises): the private subnets attach to this transit gateway and every private route table
  * routes `routes` to it. The gateway's own route tables and the far side's firewalls are its owner's.
  */
-export interface TransitGatewaySettings {
-    readonly id: string;
-    readonly routes: readonly string[];
-}
+export type TransitGatewaySettings = Readonly<Static<typeof platform.transitGateway>>;
 
 export interface ExistingVpcSettings {
     readonly mode: "existing";
@@ -39,13 +40,9 @@ export interface ExistingVpcSettings {
 
 export type NetworkSettings = NewVpcSettings | ExistingVpcSettings;
 
-export type ClusterLogType = "api" | "audit" | "authenticator" | "controllerManager" | "scheduler";
+export type ClusterLogType = Static<typeof platform.logType>;
 
-export interface AddonVersions {
-    readonly vpcCni?: string;
-    readonly kubeProxy?: string;
-    readonly coredns?: string;
-}
+export type AddonVersions = Readonly<Static<typeof platform.addonVersions>>;
 
 export interface ClusterSettings {
     /** Physical EKS cluster name (also used in node bootstrap, ASG ownership tags and log group). */
@@ -65,10 +62,7 @@ export interface ClusterSettings {
     readonly addonVersions: AddonVersions;
 }
 
-export interface NamespaceAdmin {
-    readonly principalArn: string;
-    readonly namespaces: readonly string[];
-}
+export type NamespaceAdmin = Readonly<Static<typeof platform.namespaceAdmin>>;
 
 export interface AccessSettings {
     readonly clusterAdmins: readonly string[];
@@ -82,39 +76,25 @@ export interface AccessSettings {
     readonly operators?: readonly string[];
 }
 
-export type CapacityType = "ON_DEMAND" | "SPOT";
+export type CapacityType = NonNullable<Static<typeof platform.linuxNodes>["capacityType"]>;
 
-export interface ScalingSettings {
-    readonly minSize: number;
-    readonly desiredSize: number;
-    readonly maxSize: number;
-}
+export type ScalingSettings = Readonly<Required<Static<typeof platform.linuxScaling>>>;
 
-export interface LinuxNodeSettings extends ScalingSettings {
-    readonly instanceTypes: readonly string[];
-    readonly diskSizeGiB: number;
-    readonly capacityType: CapacityType;
-}
+export type LinuxNodeSettings = Readonly<Required<Static<typeof platform.linuxNodes>>>;
 
-export type WindowsServerVersion = "2019" | "2022" | "2025";
-export type WindowsEdition = "Core" | "Full";
-export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+export type WindowsServerVersion = NonNullable<Static<typeof platform.windowsNodes>["windowsServerVersion"]>;
+export type WindowsEdition = NonNullable<Static<typeof platform.windowsNodes>["edition"]>;
+export type TaintEffect = Static<typeof platform.taintEffect>;
 
-export interface Taint {
-    readonly key: string;
-    readonly value: string;
-    readonly effect: TaintEffect;
-}
+export type Taint = Readonly<Required<Static<typeof platform.taint>>>;
 
-export interface WindowsNodeSettings extends ScalingSettings {
-    readonly windowsServerVersion: WindowsServerVersion;
-    readonly edition: WindowsEdition;
-    readonly instanceType: string;
-    readonly rootVolumeSizeGiB: number;
+/** windowsNodes as config gives it, every default applied; amiId, sshKeyName and taint stay optional. */
+type WindowsNodeConfig = Readonly<Required<Omit<Static<typeof platform.windowsNodes>, "amiId" | "sshKeyName" | "taint" | "hostProcessNamespaces">>>;
+
+export interface WindowsNodeSettings extends WindowsNodeConfig {
     /** Pinned AMI; when absent the EKS-optimized AMI is read from AWS's public SSM parameter. */
     readonly amiId?: string;
     readonly sshKeyName?: string;
-    readonly labels: Readonly<Record<string, string>>;
     /** Keeps Linux pods off Windows nodes; undefined when the user turned it off. */
     readonly taint?: Taint;
     /**
@@ -127,7 +107,7 @@ export interface WindowsNodeSettings extends ScalingSettings {
 
 /** An AWS Managed Microsoft AD this stack creates (greenfield). */
 export interface ManagedDirectorySettings {
-    readonly edition: "Standard" | "Enterprise";
+    readonly edition: NonNullable<Static<typeof directory.managedDirectory>["edition"]>;
     /** The password of the directory's `Admin` user. */
     readonly adminPassword: SecretValue;
 }
@@ -169,15 +149,10 @@ export interface ActiveDirectorySettings {
 }
 
 /** domainless: the AWS CCG plugin on the node reads a portable AD identity from Secrets Manager. */
-export type GmsaMode = "domainless" | "domainJoined";
+export type GmsaMode = NonNullable<Static<typeof directory.gmsa>["mode"]>;
 
-/** Service accounts of one namespace that may use a credential spec. */
-export interface GmsaPrincipals {
-    readonly namespace: string;
-    readonly serviceAccounts: readonly string[];
-    /** Create the namespace and the service accounts (otherwise they must exist). */
-    readonly create: boolean;
-}
+/** Service accounts of one namespace that may use a credential spec; `create`: create them (otherwise they must exist). */
+export type GmsaPrincipals = Readonly<Required<Static<typeof directory.gmsaPrincipals>>>;
 
 export interface GmsaAccountSettings {
     /** Name of the cluster-scoped GMSACredentialSpec resource. */
