@@ -2,7 +2,7 @@
 // The credspec layout is what New-CredentialSpec writes; the CRD's v1 schema lists these fields
 // and no others (unknown fields would be pruned silently by the API server).
 
-import type { DomainFacts } from "../settings/types";
+import type { DomainFacts } from "../lib/ad/domainFacts";
 
 export type { DomainFacts };
 

@@ -1,3 +1,4 @@
+import type { DomainFacts } from "../lib/ad/domainFacts";
 import type { SecretValue } from "../lib/secret";
 
 // The validated, typed settings object. Components receive slices of it; nothing else reads config.
@@ -193,14 +194,8 @@ export interface SampleWorkloadSettings {
     readonly serviceAccount: string;
 }
 
-/** What every credential spec names about the domain. */
-export interface DomainFacts {
-    readonly dnsName: string;
-    readonly forestName: string;
-    readonly netbiosName: string;
-    readonly sid: string;
-    readonly guid: string;
-}
+/** Declared once in lib/ad/domainFacts.ts; re-exported for settings' importers. */
+export type { DomainFacts };
 
 export interface GmsaSettings {
     readonly mode: GmsaMode;

@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { account, addUser, asAdmin, asSystem, canLogOn, cli, projectRoot, run, search } from "./support/ad-cli";
-import { lineFor } from "./problems";
 import { startSambaDomain, type SambaComputer, type SambaDomain } from "./support/samba";
+import { lineFor } from "./support/fixtures";
 
 let dc: SambaDomain;
 let node: SambaComputer;

@@ -9,7 +9,8 @@ import { managementHostAmiParameter } from "../components/directoryHost";
 import { lifecycleHookNames } from "../components/nodeLifecycle";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
-import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, sharedServicesDnsServers, type StackRun } from "./helpers";
+import { inputs, ofType, one, outputs, runOk, type StackRun } from "./helpers";
+import { devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const existingDirectory = {
     domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
