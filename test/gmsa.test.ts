@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources, type StackRun } from "./helpers";
-import { gmsaChartRepository } from "../components/gmsaWebhook";
 import { defaultCertManagerVersion } from "../settings/validate";
 import { dependsOn, devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
@@ -39,8 +38,7 @@ describe("webhook and certificates", () => {
         const values = inputs(gmsa);
         assert.equal(values.chart, "gmsa");
         assert.equal(values.version, "0.13.0");
-        assert.equal(values.repositoryOpts.repo, gmsaChartRepository);
-        assert.equal(gmsaChartRepository, "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo");
+        assert.equal(values.repositoryOpts.repo, "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo");
         assert.equal(values.name, "gmsa-webhook");
         assert.equal(values.namespace, "gmsa-webhook");
         assert.equal(values.skipCrds, false, "the chart's crds/ owns the CRD");
