@@ -1,6 +1,7 @@
 // One fixtures module for the tests: domain facts, config builders, problem lines and dependency helpers. A
 // fixture used by more than one test file lives here, not in a copy per file.
 import assert from "node:assert/strict";
+import { renderCredentialSpec, type CredentialSpecDocument } from "../../components/credentialSpec";
 import type { DomainFacts, ReportedDomainFacts } from "../../lib/ad/domainFacts";
 import type { StackRun } from "../../tools/harness";
 
@@ -26,6 +27,14 @@ export function directoryConfig(domain: DomainFacts = corpDomain): { domainName:
 /** A directory's facts as cli.py and a provisioning run report them. */
 export function reportedFacts(domain: DomainFacts = corpDomain): ReportedDomainFacts {
     return { dnsName: domain.dnsName, forestName: domain.forestName, netbiosName: domain.netbiosName, domainSid: domain.sid, domainGuid: domain.guid };
+}
+
+/**
+ * WebApp01@corp's credential spec body, domainless (with HostAccountConfig naming the portable
+ * identity's secret), as the program renders it; a fresh object each call, free to edit.
+ */
+export function credspecBody(): { CmsPlugins: string[]; DomainJoinConfig: CredentialSpecDocument["credspec"]["DomainJoinConfig"]; ActiveDirectoryConfig: Record<string, any> } {
+    return renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corpDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") }).credspec;
 }
 
 // ---- config builders ----
