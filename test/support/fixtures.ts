@@ -52,6 +52,28 @@ export const devNetworkToSharedServices = {
     transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
 };
 
+/**
+ * Config values (as `parseSettings` and the harness take them) of a domainless gMSA stack on an
+ * existing directory, corp.example.com, reached over a transit gateway; `edit` merges into a section.
+ */
+export function domainlessStackConfig(edit: { access?: unknown; activeDirectory?: Record<string, unknown>; gmsa?: Record<string, unknown> } = {}): { stack: string; values: Record<string, string>; secretKeys: string[] } {
+    const values: Record<string, string> = {
+        "aws:region": "us-west-2",
+        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
+        "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
+        ...(edit.access !== undefined ? { "eks-gmsa:access": JSON.stringify(edit.access) } : {}),
+        "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
+        "eks-gmsa:activeDirectory": JSON.stringify({ ...directoryConfig(corpDomain), dnsServers: ["10.10.0.10"], ...edit.activeDirectory }),
+        "eks-gmsa:gmsa": JSON.stringify({
+            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
+            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+            ...edit.gmsa,
+        }),
+        "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
+    };
+    return { stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] };
+}
+
 // ---- problem lines ----
 
 /** The problem line for `key` (the exact full key followed by ':'), failing when there is none. */
