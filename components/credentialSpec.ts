@@ -2,7 +2,7 @@
 // The credspec layout is what New-CredentialSpec writes; the CRD's v1 schema lists these fields
 // and no others (unknown fields would be pruned silently by the API server).
 
-import type { DomainFacts } from "../settings/types";
+import type { DomainFacts } from "../lib/ad/domainFacts";
 
 export type { DomainFacts };
 
@@ -71,5 +71,42 @@ export function renderCredentialSpec(a: CredentialSpecArgs): CredentialSpecDocum
             },
             ActiveDirectoryConfig: activeDirectoryConfig,
         },
+    };
+}
+
+/** What a credential spec says, read back (review tooling reads plans with it); a missing or odd field is undefined. */
+export interface CredentialSpecFacts {
+    /** The gMSA (DomainJoinConfig.MachineAccountName). */
+    account?: string;
+    domain: Partial<DomainFacts>;
+    /** Carries HostAccountConfig: the CCG plugin fetches the gMSA password with a portable identity. */
+    domainless: boolean;
+    /** The secret HostAccountConfig.PluginInput names (domainless). */
+    credentialArn?: string;
+}
+
+/** Reads a `credspec` as renderCredentialSpec writes it, tolerating anything else. */
+export function readCredentialSpec(credspec: unknown): CredentialSpecFacts {
+    const field = (o: unknown, key: string): unknown => (typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined);
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+    const join = field(credspec, "DomainJoinConfig");
+    const host = field(field(credspec, "ActiveDirectoryConfig"), "HostAccountConfig");
+    let pluginInput: unknown;
+    try {
+        pluginInput = JSON.parse(String(field(host, "PluginInput")));
+    } catch {
+        pluginInput = undefined;
+    }
+    const domain: { -readonly [K in keyof DomainFacts]?: string } = {};
+    const keys = [["dnsName", "DnsName"], ["forestName", "DnsTreeName"], ["netbiosName", "NetBiosName"], ["sid", "Sid"], ["guid", "Guid"]] as const;
+    for (const [key, name] of keys) {
+        const value = text(field(join, name));
+        if (value !== undefined) domain[key] = value;
+    }
+    return {
+        account: text(field(join, "MachineAccountName")),
+        domain,
+        domainless: host !== undefined && host !== null,
+        credentialArn: text(field(pluginInput, "credentialArn")),
     };
 }

@@ -13,6 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
+import { domainFactsFromReport, type DomainFacts, type ReportedDomainFacts } from "../lib/ad/domainFacts";
 
 /** What one run on the management host does; the Python (`cli.py host`) is its only reader. */
 export interface AdPayload {
@@ -215,11 +216,7 @@ export function documentPayload(content: string): AdPayload {
 
 /** What a successful run reports: the domain facts every credential spec names, what it changed, and the chain check. */
 export interface AdRunResult {
-    dnsName: string;
-    forestName: string;
-    netbiosName: string;
-    domainSid: string;
-    domainGuid: string;
+    domain: DomainFacts;
     changes: string[];
     /** The whole-chain check's result, when the payload asked for it. */
     chain?: unknown;
@@ -229,20 +226,20 @@ export interface AdRunResult {
 export function parseAdResult(stdout: string, expectChain = false): AdRunResult {
     const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(resultMarker));
     if (!line) throw new Error(`the AD run on the management host printed no ${resultMarker.trim()} line`);
-    let r: Partial<AdRunResult>;
+    let r: Partial<ReportedDomainFacts & { changes: unknown; chain: unknown }>;
     try {
-        r = JSON.parse(line.slice(resultMarker.length)) as Partial<AdRunResult>;
+        r = JSON.parse(line.slice(resultMarker.length)) as typeof r;
     } catch {
         throw new Error(`the AD run's ${resultMarker.trim()} line is not JSON`);
     }
-    const ok = typeof r.dnsName === "string" && typeof r.forestName === "string" && typeof r.netbiosName === "string"
-        && /^S-1-5-21-\d+-\d+-\d+$/.test(String(r.domainSid)) && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(String(r.domainGuid))
-        && (r.changes === undefined || (Array.isArray(r.changes) && r.changes.every((c) => typeof c === "string")));
-    if (!ok) throw new Error(`the AD run reported malformed domain facts (keys: ${Object.keys(r).join(", ")})`);
+    if (typeof r !== "object" || r === null || Array.isArray(r)) throw new Error(`the AD run's ${resultMarker.trim()} line is not a JSON object`);
+    const domain = domainFactsFromReport(r);
+    const changesOk = r.changes === undefined || (Array.isArray(r.changes) && r.changes.every((c) => typeof c === "string"));
+    if (!domain || !changesOk) throw new Error(`the AD run reported malformed domain facts (keys: ${Object.keys(r).join(", ")})`);
     if (expectChain && r.chain === undefined) throw new Error(`the AD run was asked to verify the chain but its ${resultMarker.trim()} line has no "chain"`);
     return {
-        dnsName: r.dnsName!, forestName: r.forestName!, netbiosName: r.netbiosName!, domainSid: r.domainSid!, domainGuid: r.domainGuid!.toLowerCase(),
-        changes: r.changes ?? [],
+        domain,
+        changes: (r.changes as string[] | undefined) ?? [],
         ...(r.chain !== undefined ? { chain: r.chain } : {}),
     };
 }

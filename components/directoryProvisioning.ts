@@ -15,7 +15,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { adCommandDocument, parseAdResult, type AdPayload } from "./directoryDocuments";
-import type { DomainFacts } from "./credentialSpec";
+import type { DomainFacts } from "../lib/ad/domainFacts";
 
 /** The bash the deployer's machine runs (start the host, run the document, stop the host). */
 export const runDocumentScriptPath = path.join(__dirname, "scripts", "run-ad-document.sh");
@@ -82,9 +82,8 @@ export class AccountProvisioning extends pulumi.ComponentResource {
         }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
         const result = pulumi.all([run.stdout, args.payload]).apply(([stdout, p]) => parseAdResult(stdout, Boolean(p.verify)));
         this.domain = pulumi.unsecret(result.apply((r) => {
-            const reported = { dnsName: r.dnsName, forestName: r.forestName, netbiosName: r.netbiosName, sid: r.domainSid, guid: r.domainGuid };
-            checkFacts(reported, args.expectedFacts);
-            return reported;
+            checkFacts(r.domain, args.expectedFacts);
+            return r.domain;
         }));
         // Secret already through additionalSecretOutputs; said again so no refactoring can lose it.
         this.changes = pulumi.secret(result.apply((r) => r.changes));

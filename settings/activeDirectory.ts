@@ -1,6 +1,7 @@
 // Reads eks-gmsa:activeDirectory (and the managed directory's Admin password) against its
 // declaration (settings/schema/directory.ts); here the rules between keys. Pure; part of settings/validate.
 import { domainRdns, formatDn } from "../lib/ad/dn";
+import { normalizeDomainSid, normalizeGuid } from "../lib/ad/domainFacts";
 import { SecretValue } from "../lib/secret";
 import * as check from "./checks";
 import type { Section } from "./reader";
@@ -80,8 +81,8 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
             domainName: domain, netbiosName: netbiosName.toUpperCase(), forestName: forest,
             ...(dnsServers ? { dnsServers } : {}),
             ...(managedDirectory ? { managedDirectory } : {}),
-            ...(domainSid ? { domainSid: domainSid.toUpperCase() } : {}),
-            ...(domainGuid ? { domainGuid: domainGuid.replace(/[{}]/g, "").toLowerCase() } : {}),
+            ...(domainSid ? { domainSid: normalizeDomainSid(domainSid) } : {}),
+            ...(domainGuid ? { domainGuid: normalizeGuid(domainGuid) } : {}),
             ...(directoryId ? { directoryId } : {}),
             ...(joinOu ? { joinOu: check.canonicalDn(joinOu) } : {}),
             ...(adminCredentialsSecretArn ? { adminCredentialsSecretArn } : {}),

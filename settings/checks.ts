@@ -2,6 +2,7 @@
 // (and later by the credspec and policy code).
 import { cidrProblem, isIpv4, isPrivate, parseCidr } from "../lib/cidr";
 import { dnsNameOf, domainRdns, formatDn, isAtOrBelow, parseDn, type Rdn } from "../lib/ad/dn";
+import { domainSidProblem, guidProblem } from "../lib/ad/domainFacts";
 import { windowsInstanceFamilies } from "./catalog";
 import { instanceTypeProblem } from "./awsLists";
 // The names the AD code refuses to act on; components/scripts/ad/names.py reads the same file.
@@ -176,15 +177,14 @@ export function nodeLabelKey(v: string): string | undefined {
     return undefined;
 }
 
-/** Domain SID: S-1-5-21 followed by three sub-authorities (the domain identifier). */
+/** Domain SID: S-1-5-21 followed by three sub-authorities (lib/ad/domainFacts.ts holds the rule). */
 export function domainSid(v: string): string | undefined {
-    // SID strings are case-insensitive (s-1-5-21-… is the same SID); settings store them upper-case.
-    return /^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$/i.test(v) ? undefined : "must be a domain SID such as S-1-5-21-1234567890-1234567890-1234567890 (Get-ADDomain).DomainSID";
+    return domainSidProblem(v);
 }
 
-/** A GUID in registry form without braces, e.g. 244818ae-87ca-4fcd-92ec-e79e5252348a. */
+/** A GUID in registry form, e.g. 244818ae-87ca-4fcd-92ec-e79e5252348a (lib/ad/domainFacts.ts holds the rule). */
 export function guid(v: string): string | undefined {
-    return /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/.test(v) ? undefined : "must be a GUID such as 244818ae-87ca-4fcd-92ec-e79e5252348a (Get-ADDomain).ObjectGUID";
+    return guidProblem(v);
 }
 
 /**

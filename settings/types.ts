@@ -1,4 +1,5 @@
 import type { Static } from "@sinclair/typebox";
+import type { DomainFacts } from "../lib/ad/domainFacts";
 import type { SecretValue } from "../lib/secret";
 import type * as platform from "./schema/platform";
 import type * as directory from "./schema/directory";
@@ -168,14 +169,8 @@ export interface SampleWorkloadSettings {
     readonly serviceAccount: string;
 }
 
-/** What every credential spec names about the domain. */
-export interface DomainFacts {
-    readonly dnsName: string;
-    readonly forestName: string;
-    readonly netbiosName: string;
-    readonly sid: string;
-    readonly guid: string;
-}
+/** Declared once in lib/ad/domainFacts.ts; re-exported for settings' importers. */
+export type { DomainFacts };
 
 export interface GmsaSettings {
     readonly mode: GmsaMode;

@@ -104,7 +104,7 @@ describe("the real package against a Samba DC", () => {
         assert.equal(first.status, 0, first.stdout + first.stderr);
         const result = parseAdResult(first.stdout, true);
         const facts = await dc.facts();
-        assert.deepEqual([result.dnsName, result.netbiosName, result.domainSid, result.domainGuid], [facts.dnsName, facts.netbiosName, facts.domainSid, facts.domainGuid]);
+        assert.deepEqual(result.domain, { dnsName: facts.dnsName, forestName: facts.forestName, netbiosName: facts.netbiosName, sid: facts.domainSid, guid: facts.domainGuid });
         assert.ok(result.changes.length > 0, "the first run creates the group, the identity and the gMSA");
         assert.deepEqual(result.chain, [{ account: "WebApp01", ok: true, links: 9 }], "the chain's summary is in the result");
         assert.ok((await members("eks-gmsa-readers")).includes("gmsa-ccg-reader"));

@@ -236,10 +236,17 @@ describe("rendering", () => {
         assert.throws(() => readAdPackage(path.join(scratch, "nowhere")), /does not exist/);
     });
 
-    test("the archive is what GNU tar reads back, byte for byte, and the same for the same files", () => {
+    test("the archive is what GNU tar reads back, byte for byte, with no time of rendering in it", () => {
         const files = readAdPackage(standInDir);
         const archive = packageArchive(files);
-        assert.deepEqual(packageArchive(files), archive, "deterministic: an unchanged package does not change the document");
+        // An unchanged package must not change the document on a later deploy: nothing of the time
+        // of rendering is in the archive (gzip MTIME and every tar entry's mtime are 0).
+        assert.equal(archive.readUInt32LE(4), 0, "gzip MTIME");
+        const listing = spawnSync("tar", ["--utc", "-tvzf", "-"], { input: archive, encoding: "utf8" });
+        assert.equal(listing.status, 0, listing.stderr);
+        const listed = listing.stdout.trim().split("\n");
+        assert.equal(listed.length, files.length);
+        for (const line of listed) assert.match(line, / 1970-01-01 00:00 /, line);
         const out = fs.mkdtempSync(path.join(scratch, "untar-"));
         const untar = spawnSync("tar", ["-xzmf", "-", "--no-same-owner", "-C", out], { input: archive });
         assert.equal(untar.status, 0, String(untar.stderr));
@@ -291,12 +298,12 @@ describe("the real package (components/scripts/ad)", () => {
 });
 
 describe("the result line", () => {
-    const facts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", domainSid: "S-1-5-21-1-2-3", domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51" };
+    const facts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", domainSid: "s-1-5-21-1-2-3", domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51" };
 
-    test("the last result line wins; the GUID is lower-cased; changes and chain come through", () => {
+    test("the last result line wins; the SID is upper-cased and the GUID lower-cased; changes and chain come through", () => {
         const out = `progress\n${resultMarker}{"dnsName":"old"}\n${resultMarker}${JSON.stringify({ ...facts, changes: ["created group eks-gmsa-readers"], chain: { ok: true } })}\n`;
         const r = parseAdResult(out, true);
-        assert.equal(r.domainGuid, "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51");
+        assert.deepEqual(r.domain, { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-1-2-3", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" });
         assert.deepEqual(r.changes, ["created group eks-gmsa-readers"]);
         assert.deepEqual(r.chain, { ok: true });
     });
@@ -305,6 +312,9 @@ describe("the result line", () => {
         assert.throws(() => parseAdResult("password=Hunter2-Secret"), (e: Error) => /printed no EKS-GMSA-RESULT line/.test(e.message) && !e.message.includes("Hunter2"));
         assert.throws(() => parseAdResult(`${resultMarker}{"password":"Hunter2-Secret"`), (e: Error) => /is not JSON/.test(e.message) && !e.message.includes("Hunter2"));
         assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify({ ...facts, domainSid: "Hunter2-Secret" })}`), (e: Error) => /malformed domain facts/.test(e.message) && !e.message.includes("Hunter2"));
+        for (const notAnObject of ["null", "\"Hunter2-Secret\"", "[\"Hunter2-Secret\"]"]) {
+            assert.throws(() => parseAdResult(`${resultMarker}${notAnObject}`), (e: Error) => /line is not a JSON object/.test(e.message) && !e.message.includes("Hunter2"), notAnObject);
+        }
         assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify(facts)}`, true), /asked to verify the chain but its EKS-GMSA-RESULT line has no "chain"/);
         assert.deepEqual(parseAdResult(`${resultMarker}${JSON.stringify(facts)}`).changes, []);
     });

@@ -10,12 +10,12 @@ import { after, before, describe, test } from "node:test";
 import { account, addUser, cli, markOf, type Run } from "./support/ad-cli";
 import { startSecretsManager, type SecretsManagerStandIn } from "./support/fake-secrets-manager";
 import { startSambaDomain, type SambaDomain, type SambaFacts } from "./support/samba";
+import { secretArn } from "./support/fixtures";
 
 let dc: SambaDomain;
 let facts: SambaFacts;
 let sm: SecretsManagerStandIn;
 let dir: string;
-const arn = (name: string) => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
 const identityPassword = "Portable-Identity-Passw0rd!";
 const strangerPassword = "Stranger-Passw0rd-7!";
 
@@ -23,12 +23,12 @@ before(async () => {
     [dc, sm] = await Promise.all([startSambaDomain(), startSecretsManager()]);
     facts = await dc.facts();
     dir = mkdtempSync(path.join(os.tmpdir(), "ad-host-"));
-    sm.secrets.set(arn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
-    sm.secrets.set(arn("identity"), JSON.stringify({ username: "ccg-host", password: identityPassword, domainName: dc.dnsName }));
-    sm.secrets.set(arn("stranger"), JSON.stringify({ username: "stranger", password: "Not-Its-Passw0rd!" }));
-    sm.secrets.set(arn("wrong-admin"), JSON.stringify({ username: "Admin", password: "Wrong-Admin-Passw0rd!" }));
-    sm.secrets.set(arn("not-json"), "Admin:Plain-Text-Passw0rd!");
-    sm.secrets.set(arn("denied"), { error: "AccessDeniedException" });
+    sm.secrets.set(secretArn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
+    sm.secrets.set(secretArn("identity"), JSON.stringify({ username: "ccg-host", password: identityPassword, domainName: dc.dnsName }));
+    sm.secrets.set(secretArn("stranger"), JSON.stringify({ username: "stranger", password: "Not-Its-Passw0rd!" }));
+    sm.secrets.set(secretArn("wrong-admin"), JSON.stringify({ username: "Admin", password: "Wrong-Admin-Passw0rd!" }));
+    sm.secrets.set(secretArn("not-json"), "Admin:Plain-Text-Passw0rd!");
+    sm.secrets.set(secretArn("denied"), { error: "AccessDeniedException" });
     await addUser(dc, "stranger", strangerPassword);
 }, { timeout: 180_000 });
 after(async () => {
@@ -45,12 +45,12 @@ function payload(overrides: Record<string, unknown> = {}): Record<string, unknow
         operation: "provision",
         region: "us-west-2",
         domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: [dc.host] },
-        adminSecretArn: arn("admin"),
+        adminSecretArn: secretArn("admin"),
         readersGroup: "Host-Readers",
         owner: "dev-cluster",
         accountsOu: dc.usersOuDn,
         accounts: ["HostApp01"],
-        identity: { username: "ccg-host", secretArn: arn("identity") },
+        identity: { username: "ccg-host", secretArn: secretArn("identity") },
         verify: true,
         ...overrides,
     };
@@ -98,7 +98,7 @@ describe("provision on the management host", () => {
         }
         assert.ok(r.lines.includes("verify: every link holds (9 of 9)"), r.stdout);
         assert.deepEqual(sm.requests.slice(-2).map((q) => [q.target, q.secretId, q.signed]), [
-            ["secretsmanager.GetSecretValue", arn("admin"), true], ["secretsmanager.GetSecretValue", arn("identity"), true]]);
+            ["secretsmanager.GetSecretValue", secretArn("admin"), true], ["secretsmanager.GetSecretValue", secretArn("identity"), true]]);
     });
 
     test("a second run changes nothing and checks the chain again", T, async () => {
@@ -186,11 +186,11 @@ describe("the payload is checked before any secret is read or any DC contacted",
 
 describe("failures are one line and carry no secret", () => {
     const cases: [string, () => Record<string, unknown>, RegExp][] = [
-        ["a wrong admin password", () => payload({ adminSecretArn: arn("wrong-admin") }), /^eks-gmsa: bind: the user name or password was refused for SAMBA\\Admin; check the username and password in the adminSecretArn secret$/],
-        ["a secret that is not JSON", () => payload({ adminSecretArn: arn("not-json") }), /^eks-gmsa: secrets: the adminSecretArn secret .* is not JSON with a username and a password; store it as/],
-        ["a secret the host may not read", () => payload({ adminSecretArn: arn("denied") }), /^eks-gmsa: secrets: cannot read the adminSecretArn secret .* \(AccessDeniedException\); let the management host's role call secretsmanager:GetSecretValue/],
-        ["an identity secret naming another user", () => payload({ identity: { username: "ccg-other", secretArn: arn("identity") } }), /^eks-gmsa: secrets: the identity.secretArn secret names the user ccg-host, the payload ccg-other;/],
-        ["an existing account eks-gmsa did not create, with another password", () => payload({ identity: { username: "stranger", secretArn: arn("stranger") } }), /^eks-gmsa: provision: --identity-user stranger exists and was not created by eks-gmsa .*never resets the password/],
+        ["a wrong admin password", () => payload({ adminSecretArn: secretArn("wrong-admin") }), /^eks-gmsa: bind: the user name or password was refused for SAMBA\\Admin; check the username and password in the adminSecretArn secret$/],
+        ["a secret that is not JSON", () => payload({ adminSecretArn: secretArn("not-json") }), /^eks-gmsa: secrets: the adminSecretArn secret .* is not JSON with a username and a password; store it as/],
+        ["a secret the host may not read", () => payload({ adminSecretArn: secretArn("denied") }), /^eks-gmsa: secrets: cannot read the adminSecretArn secret .* \(AccessDeniedException\); let the management host's role call secretsmanager:GetSecretValue/],
+        ["an identity secret naming another user", () => payload({ identity: { username: "ccg-other", secretArn: secretArn("identity") } }), /^eks-gmsa: secrets: the identity.secretArn secret names the user ccg-host, the payload ccg-other;/],
+        ["an existing account eks-gmsa did not create, with another password", () => payload({ identity: { username: "stranger", secretArn: secretArn("stranger") } }), /^eks-gmsa: provision: --identity-user stranger exists and was not created by eks-gmsa .*never resets the password/],
         ["no domain controller answers", () => payload({ domain: { dnsName: "nowhere.invalid", netbiosName: "NOWHERE", dcAddresses: ["127.0.0.1"] }, accountsOu: undefined }), /^eks-gmsa: reach: the domain controller at nowhere\.invalid:389 cannot be reached/],
     ];
     for (const [name, doc, message] of cases) {

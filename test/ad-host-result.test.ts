@@ -11,11 +11,11 @@ import { adCommandDocument, parseAdResult, type AdPayload } from "../components/
 import { run, type Run } from "./support/ad-cli";
 import { startSecretsManager, type SecretsManagerStandIn } from "./support/fake-secrets-manager";
 import { startSambaDomain, type SambaDomain } from "./support/samba";
+import { secretArn } from "./support/fixtures";
 
 let dc: SambaDomain;
 let sm: SecretsManagerStandIn;
 let dir: string;
-const arn = (name: string) => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
 const identityPassword = "Many-Gmsa-Reader-Passw0rd!";
 // GetCommandInvocation's StandardOutputContent: "The first 24,000 characters written by the plugin to stdout".
 const ssmStdoutChars = 24_000;
@@ -23,8 +23,8 @@ const ssmStdoutChars = 24_000;
 before(async () => {
     [dc, sm] = await Promise.all([startSambaDomain(), startSecretsManager()]);
     dir = mkdtempSync(path.join(os.tmpdir(), "ad-host-result-"));
-    sm.secrets.set(arn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
-    sm.secrets.set(arn("identity"), JSON.stringify({ username: "ccg-many", password: identityPassword }));
+    sm.secrets.set(secretArn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
+    sm.secrets.set(secretArn("identity"), JSON.stringify({ username: "ccg-many", password: identityPassword }));
 }, { timeout: 180_000 });
 after(async () => {
     await dc?.stop();
@@ -50,8 +50,8 @@ describe("many gMSAs on the management host", () => {
         const payload: AdPayload = {
             operation: "provision", region: "us-west-2",
             domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: [dc.host] },
-            adminSecretArn: arn("admin"), readersGroup: "Many-Readers", owner: "many-cluster", accountsOu: dc.usersOuDn,
-            accounts, identity: { username: "ccg-many", secretArn: arn("identity") }, verify: true,
+            adminSecretArn: secretArn("admin"), readersGroup: "Many-Readers", owner: "many-cluster", accountsOu: dc.usersOuDn,
+            accounts, identity: { username: "ccg-many", secretArn: secretArn("identity") }, verify: true,
         };
         const r = await runStep(payload, 580_000);
         assert.equal(r.status, 0, r.stderr + r.stdout.slice(-2000));

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { documentPayload } from "../components/directoryDocuments";
 import { parseSettings } from "../settings/validate";
-import { devNetworkToSharedServices, inputs, one, ofType, runOk, sharedServicesDnsServers } from "./helpers";
-import { lineFor } from "./problems";
+import { inputs, one, ofType, runOk } from "./helpers";
+import { devNetworkToSharedServices, lineFor, sharedServicesDnsServers } from "./support/fixtures";
 
 const existing = {
     domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, directoryId: "d-1234567890",

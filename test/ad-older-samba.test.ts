@@ -17,6 +17,7 @@ import { account, addUser, asAdmin, markOf, projectRoot, run, type Run } from ".
 import { ALL_LINKS, linkStates } from "./support/ad-verify-run";
 import { startSecretsManager, type SecretsManagerStandIn } from "./support/fake-secrets-manager";
 import { startSambaDomain, type SambaDomain, type SambaFacts } from "./support/samba";
+import { secretArn } from "./support/fixtures";
 
 const ROOT = process.env.EKS_GMSA_BOOKWORM_ROOT ?? "/var/cache/eks-gmsa-test/bookworm-samba417";
 const builder = path.join(projectRoot, "test", "support", "build-bookworm-samba417.sh");
@@ -36,7 +37,6 @@ let rootVersion: string;
 const group = "Old-Readers";
 const identity = { name: "old-reader", password: "Old-Reader-Passw0rd!" };
 const outsider = { name: "old-outsider", password: "Old-Outsider-Passw0rd!" };
-const arn = (name: string) => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
 const hostIdentityPassword = "Old-Host-Identity-Passw0rd!";
 
 before(async () => {
@@ -49,8 +49,8 @@ before(async () => {
     facts = await dc.facts();
     await addUser(dc, outsider.name, outsider.password);
     dir = mkdtempSync(path.join(os.tmpdir(), "ad-older-samba-"));
-    sm.secrets.set(arn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
-    sm.secrets.set(arn("identity"), JSON.stringify({ username: "old-host-ccg", password: hostIdentityPassword, domainName: dc.dnsName }));
+    sm.secrets.set(secretArn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
+    sm.secrets.set(secretArn("identity"), JSON.stringify({ username: "old-host-ccg", password: hostIdentityPassword, domainName: dc.dnsName }));
     console.log(`# root and DC ready in ${Date.now() - started} ms`);
 }, { timeout: 960_000 });
 after(async () => {
@@ -186,12 +186,12 @@ describe("the management host's mode with Samba 4.17's bindings and bookworm's b
         operation: "provision",
         region: "us-west-2",
         domain: { dnsName: dc.dnsName, netbiosName: dc.netbiosName, dcAddresses: [dc.host] },
-        adminSecretArn: arn("admin"),
+        adminSecretArn: secretArn("admin"),
         readersGroup: "Old-Host-Readers",
         owner: "old-host",
         accountsOu: dc.usersOuDn,
         accounts: ["OldHostApp01"],
-        identity: { username: "old-host-ccg", secretArn: arn("identity") },
+        identity: { username: "old-host-ccg", secretArn: secretArn("identity") },
         verify: true,
         ...overrides,
     });
@@ -209,7 +209,7 @@ describe("the management host's mode with Samba 4.17's bindings and bookworm's b
         // Each link was printed as it was checked, before the result line.
         for (const link of ALL_LINKS) assert.match(r.stdout, new RegExp(`^ok\\s+${link}\\s`, "m"), link);
         assert.equal(r.result?.domainSid, facts.domainSid);
-        assert.deepEqual(sm.requests.slice(-2).map((q) => [q.secretId, q.signed]), [[arn("admin"), true], [arn("identity"), true]]);
+        assert.deepEqual(sm.requests.slice(-2).map((q) => [q.secretId, q.signed]), [[secretArn("admin"), true], [secretArn("identity"), true]]);
     });
 
     test("node-join and node-cleanup by SSM_InstanceId", T, async () => {

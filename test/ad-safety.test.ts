@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { account, addUser, asAdmin, asSystem, canLogOn, cli, projectRoot, run, search } from "./support/ad-cli";
-import { lineFor } from "./problems";
 import { startSambaDomain, type SambaComputer, type SambaDomain } from "./support/samba";
+import { domainlessStackConfig, lineFor } from "./support/fixtures";
 
 let dc: SambaDomain;
 let node: SambaComputer;
@@ -196,18 +196,7 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
 });
 
 describe("stack settings refuse built-in and well-known names (the same data file)", () => {
-    function settings(gmsa: Record<string, unknown>) {
-        const values: Record<string, string> = {
-            "aws:region": "us-west-2",
-            "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
-            "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
-            "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
-            "eks-gmsa:activeDirectory": JSON.stringify({ domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"], domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" }),
-            "eks-gmsa:gmsa": JSON.stringify({ mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" }, accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }], ...gmsa }),
-            "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
-        };
-        return parseSettings({ stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] });
-    }
+    const settings = (gmsa: Record<string, unknown>) => parseSettings(domainlessStackConfig({ gmsa }));
 
     test("a config with its own names parses", () => {
         const r = settings({ readersGroup: "eks-gmsa-readers" });

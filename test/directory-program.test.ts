@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { documentPayload } from "../components/directoryDocuments";
-import { managementHostAmiParameter } from "../components/directoryHost";
 import { lifecycleHookNames } from "../components/nodeLifecycle";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
-import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, sharedServicesDnsServers, type StackRun } from "./helpers";
+import { inputs, ofType, one, outputs, runOk, type StackRun } from "./helpers";
+import { devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const existingDirectory = {
     domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
@@ -62,8 +62,7 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         const host = one(dev, "aws:ec2/instance:Instance");
         const h = inputs(host);
         // The image Canonical's public parameter names (the mocks answer each parameter with an ID derived from its name).
-        assert.equal(managementHostAmiParameter, "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
-        assert.equal(h.ami, "ami-" + createHash("sha256").update(managementHostAmiParameter).digest("hex").slice(0, 17));
+        assert.equal(h.ami, "ami-" + createHash("sha256").update("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id").digest("hex").slice(0, 17));
         assert.equal(h.instanceType, "t3.small");
         assert.deepEqual(h.metadataOptions, { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
         assert.equal(h.keyName, undefined);

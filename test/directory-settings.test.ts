@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
 const gmsa = { mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" }, accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { domainJoinParameters } from "../components/domainJoin";
-import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, sharedServicesDnsServers } from "./helpers";
-import { lineFor } from "./problems";
+import { inputs, ofType, one, outputs, runOk } from "./helpers";
+import { devNetworkToSharedServices, lineFor, sharedServicesDnsServers } from "./support/fixtures";
 
 const activeDirectory = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
 const domainJoinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };

@@ -11,7 +11,7 @@ import { awsRegions, buildableRegions, ec2InstanceTypes } from "../settings/awsL
 import { windowsInstanceFamilies } from "../settings/catalog";
 import namespaces from "../settings/data/config-namespaces.json";
 import { runStack, userResources } from "./helpers";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 describe("a region or instance type that does not exist stops the run, with the nearest real ones", () => {
     const run = runStack({

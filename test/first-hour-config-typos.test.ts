@@ -11,7 +11,7 @@ import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConf
 import { parseSettings, projectName } from "../settings/validate";
 import { closest, didYouMean, typoDistance } from "../settings/similar";
 import { runStack, userResources } from "./helpers";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 /** The repository's stack files, each parsed as the program would (problems, or none). */
 const stackFiles = [

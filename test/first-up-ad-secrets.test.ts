@@ -7,7 +7,8 @@ import { describe, test } from "node:test";
 import { mockAccountId, offlineCaller } from "../tools/harness/mocks";
 import { keyAdministrationActions, onlyTheseMayReadPolicy, secretKeyPolicy, secretRecoveryWindowInDays } from "../components/secretAccess";
 import type { PolicyDocument } from "../components/iamPolicies";
-import { devNetworkToSharedServices, inputs, ofType, one, runOk, sharedServicesDnsServers } from "./helpers";
+import { inputs, ofType, one, runOk } from "./helpers";
+import { devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 /** The role behind the offline plan's caller (an assumed-role session): who runs `pulumi up`. */
 const mockOperatorRoleArn = offlineCaller.replace(/^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/.*$/, "arn:aws:iam::$1:role/$2");

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, runOk } from "./helpers";
-import { lineFor } from "./problems";
 import { loadProgramConfig } from "../tools/harness";
 import { certManagerVersionProblem, parseSettings } from "../settings/validate";
+import { lineFor } from "./support/fixtures";
 
 /**
  * cert-manager's supported releases on 2026-12-01 (cert-manager/website

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
 const existing = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"], domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: adminSecret };

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
 import { testChartCache } from "./support/helmRepository";
-import { lineFor } from "./problems";
 import { loadProgramConfig } from "../tools/harness";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { parseSettings } from "../settings/validate";
+import { lineFor } from "./support/fixtures";
 
 const key = "eks-gmsa:gmsa.webhook.randomHostname";
 const chartValues = (): string => testChartCache().files.valuesYaml;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { inputs, ofType, one, runOk, type StackRun } from "./helpers";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 type Sections = Record<string, unknown>;
 

@@ -10,11 +10,12 @@ import { before, describe, test } from "node:test";
 import Ajv, { type ValidateFunction } from "ajv";
 import YAML from "yaml";
 import { mockProvisioningResult } from "../tools/harness/mocks";
-import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs, type DomainFacts } from "../components/credentialSpec";
+import { awsCcgPluginGuid, awsPluginInput, renderCredentialSpec, type CredentialSpecArgs } from "../components/credentialSpec";
 import { certManagerValues, gmsaChartCertManagerVersion, gmsaChartValues, systemNodeSelector } from "../components/webhookValues";
 import { compileCrdValidator, parseCrds, strictSchema } from "../tools/review/crdSchema";
 import { checkValues, valuesContract } from "../tools/review/helmValues";
 import { inputs, ofType, runOk, type StackRun } from "./helpers";
+import { corpDomain, emeaDomain } from "./support/fixtures";
 import { testChartCache } from "./support/helmRepository";
 import { defaultCertManagerVersion } from "../settings/validate";
 
@@ -63,9 +64,9 @@ function assertValid(doc: unknown, what: string): void {
 
 const secretArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/eks-gmsa-dev/portable-identity-AbCdEf";
 
-const corp: DomainFacts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
+const corp = corpDomain;
 // A child domain: its forest root is the parent domain.
-const emea: DomainFacts = { dnsName: "emea.corp.example.com", forestName: "corp.example.com", netbiosName: "EMEA", sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "9b2c8a51-3f2e-4d1a-8c7b-5e6f7a8b9c0d" };
+const emea = emeaDomain;
 
 const specCases: (CredentialSpecArgs & { label: string })[] = [
     { label: "domain-joined WebApp01@corp", name: "webapp01", account: "WebApp01", domain: corp },

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { defaultCertManagerVersion, parseSettings, type ParseResult } from "../settings/validate";
 import { SecretValue } from "../lib/secret";
 import type { Settings } from "../settings/types";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 type Obj = Record<string, any>;
 

@@ -2,9 +2,9 @@
 // RBAC, the domainless identity, DNS forwarding, the sample workload, and their ordering.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { devNetworkToSharedServices, inputs, ofType, one, outputs, runOk, runStack, sharedServicesDnsServers, urnOf, userResources, type StackRun } from "./helpers";
-import { gmsaChartRepository } from "../components/gmsaWebhook";
+import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources, type StackRun } from "./helpers";
 import { defaultCertManagerVersion } from "../settings/validate";
+import { dependsOn, devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const dev = runOk({ stack: "dev" });
 const prod = runOk({ stack: "prod" });
@@ -20,15 +20,6 @@ const domainJoined = runOk({
 });
 
 const release = (run: StackRun, name: string) => one(run, "kubernetes:helm.sh/v3:Release", name);
-
-/** Transitive explicit dependencies (what the engine orders by). */
-function dependsOn(run: StackRun, urn: string, target: string, seen = new Set<string>()): boolean {
-    if (urn === target) return true;
-    if (seen.has(urn)) return false;
-    seen.add(urn);
-    const r = run.resources.find((x) => x.urn === urn);
-    return !!r && r.dependencies.some((d) => dependsOn(run, d, target, seen));
-}
 
 describe("webhook and certificates", () => {
     test("cert-manager by Helm, pinned, CRDs installed and kept, in a namespace that opts out of the webhook", () => {
@@ -47,8 +38,7 @@ describe("webhook and certificates", () => {
         const values = inputs(gmsa);
         assert.equal(values.chart, "gmsa");
         assert.equal(values.version, "0.13.0");
-        assert.equal(values.repositoryOpts.repo, gmsaChartRepository);
-        assert.equal(gmsaChartRepository, "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo");
+        assert.equal(values.repositoryOpts.repo, "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo");
         assert.equal(values.name, "gmsa-webhook");
         assert.equal(values.namespace, "gmsa-webhook");
         assert.equal(values.skipCrds, false, "the chart's crds/ owns the CRD");

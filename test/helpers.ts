@@ -35,13 +35,3 @@ export function outputs(run: StackRun): any {
 export function urnOf(run: StackRun, type: string, name: string): string {
     return one(run, type, name).urn;
 }
-
-/**
- * An existing directory's DNS servers must be reachable from a VPC the stack creates: dev's network
- * with a transit gateway route to the shared-services network where these servers live.
- */
-export const sharedServicesDnsServers = ["10.10.0.10", "10.10.64.10"];
-export const devNetworkToSharedServices = {
-    vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "single",
-    transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
-};

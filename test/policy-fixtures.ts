@@ -1,5 +1,6 @@
 // Small plan fixtures for the policy pack: a compliant gMSA stack, and builders to break it.
 import type { PlanResource } from "../tools/planFile";
+import { credspecBody } from "./support/fixtures";
 
 let counter = 0;
 export function resource(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<PlanResource> = {}): PlanResource {
@@ -14,14 +15,7 @@ export function credspec(name = "webapp01", overrides: { credspec?: Record<strin
         apiVersion: "windows.k8s.io/v1",
         kind: "GMSACredentialSpec",
         metadata: { name },
-        credspec: overrides.credspec ?? {
-            CmsPlugins: ["ActiveDirectory"],
-            DomainJoinConfig: { Sid: "S-1-5-21-2725122404-4129967127-2630707939", MachineAccountName: "WebApp01", Guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", DnsTreeName: "corp.example.com", DnsName: "corp.example.com", NetBiosName: "CORP" },
-            ActiveDirectoryConfig: {
-                GroupManagedServiceAccounts: [{ Name: "WebApp01", Scope: "corp.example.com" }, { Name: "WebApp01", Scope: "CORP" }],
-                HostAccountConfig: { PortableCcgVersion: "1", PluginGUID: "{859E1386-BDB4-49E8-85C7-3070B13920E1}", PluginInput: JSON.stringify({ credentialArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-AbCdEf" }) },
-            },
-        },
+        credspec: overrides.credspec ?? credspecBody(),
     });
 }
 

@@ -18,6 +18,7 @@ import { isUnknown, kubeKind, kubeLabel, parseType, plainProps, resourceLabel, s
 import {
     credentialSpecNames, credentialSpecReferences, inlineCredentialSpecSites, podSpecOf, selectsWindows, serviceAccountOf, usesGmsa, workloadKind, workloadOf,
 } from "../policy/policies/lib/workloads";
+import { credspecBody } from "./support/fixtures";
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -55,14 +56,6 @@ const workloadProps: Record<string, (spec: unknown) => { type: string; props: Re
     CronJob: (spec) => ({ type: "kubernetes:batch/v1:CronJob", props: { metadata: { name: "w", namespace: "web" }, spec: { jobTemplate: { spec: { template: { spec } } } } } }),
 };
 
-const credspecDoc = () => ({
-    CmsPlugins: ["ActiveDirectory"],
-    DomainJoinConfig: { Sid: "S-1-5-21-2725122404-4129967127-2630707939", MachineAccountName: "WebApp01", Guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", DnsTreeName: "corp.example.com", DnsName: "corp.example.com", NetBiosName: "CORP" },
-    ActiveDirectoryConfig: {
-        GroupManagedServiceAccounts: [{ Name: "WebApp01", Scope: "corp.example.com" }, { Name: "WebApp01", Scope: "CORP" }],
-        HostAccountConfig: { PortableCcgVersion: "1", PluginGUID: "{859E1386-BDB4-49E8-85C7-3070B13920E1}", PluginInput: JSON.stringify({ credentialArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-AbCdEf" }) },
-    } as Record<string, any>,
-});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -389,8 +382,8 @@ describe("RBAC index: may namespace/serviceAccount use a credential spec?", () =
 
 describe("credential specs", () => {
     test("a well-formed spec, with and without HostAccountConfig", () => {
-        assert.deepEqual(credspecProblems(credspecDoc()), []);
-        const joined = credspecDoc();
+        assert.deepEqual(credspecProblems(credspecBody()), []);
+        const joined = credspecBody();
         delete joined.ActiveDirectoryConfig.HostAccountConfig;
         assert.deepEqual(credspecProblems(joined), []);
     });
@@ -411,8 +404,8 @@ describe("credential specs", () => {
         assert.ok(!isCredentialArn("hunter2"));
     });
 
-    const broken = (edit: (c: ReturnType<typeof credspecDoc>) => void) => {
-        const c = credspecDoc();
+    const broken = (edit: (c: ReturnType<typeof credspecBody>) => void) => {
+        const c = credspecBody();
         edit(c);
         return credspecProblems(c);
     };
@@ -579,7 +572,7 @@ describe("config and stack facts", () => {
         const d = workloadProps.Deployment(gmsaPodSpec());
         const resources = [
             res(d.type, d.props),
-            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecDoc() }),
+            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecBody() }),
             res("kubernetes:helm.sh/v3:Release", { chart: "gmsa", name: "gmsa-webhook" }),
         ];
         const facts = analyzeStack(resources);
@@ -652,7 +645,7 @@ describe("policies", () => {
         const d = workloadProps.Deployment(gmsaPodSpec({ serviceAccountName: "intruder" }));
         const found = runPolicies([
             res(d.type, d.props),
-            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecDoc() }),
+            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecBody() }),
             res("kubernetes:helm.sh/v3:Release", { chart: "gmsa" }),
             clusterRole("gmsa-use-webapp01", [useRule(["webapp01"])]),
             roleBinding("other", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [sa("intruder", "web")]),
@@ -667,7 +660,7 @@ describe("policies", () => {
         const d = workloadProps.Deployment(gmsaPodSpec());
         const resources = [
             res(d.type, d.props),
-            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecDoc() }),
+            res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: "webapp01" }, credspec: credspecBody() }),
             res("kubernetes:helm.sh/v3:Release", { chart: "gmsa" }),
             clusterRole("gmsa-use-webapp01", [useRule(["webapp01"])]),
             roleBinding("web", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [sa("webapp", "web")]),
@@ -710,7 +703,7 @@ describe("policies", () => {
             const d = workloadProps.Deployment(gmsaPodSpec({ serviceAccountName: "app", securityContext: { windowsOptions: { gmsaCredentialSpecName: `app-${i}` } } }));
             (d.props.metadata as any).namespace = ns;
             resources.push(
-                res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: `app-${i}` }, credspec: credspecDoc() }),
+                res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: `app-${i}` }, credspec: credspecBody() }),
                 clusterRole(`gmsa-use-app-${i}`, [useRule([`app-${i}`])]),
                 roleBinding(ns, { kind: "ClusterRole", name: `gmsa-use-app-${i}` }, [sa("app", ns)]),
                 res(d.type, d.props),

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources } from "./helpers";
 import { pluginsOf } from "../components/corefile";
 import { mockAccountId } from "../tools/harness/mocks";
+import { dependsOn } from "./support/fixtures";
 
 const dev = runOk({ stack: "dev" });
 const prod = runOk({ stack: "prod" });
@@ -173,15 +174,6 @@ describe("dev stack: Windows nodes", () => {
 });
 
 describe("creation order matches what AWS requires", () => {
-    /** True when `urn` depends on `target` through explicit dependencies (what the engine orders by). */
-    function dependsOn(run: typeof dev, urn: string, target: string, seen = new Set<string>()): boolean {
-        if (urn === target) return true;
-        if (seen.has(urn)) return false;
-        seen.add(urn);
-        const resource = run.resources.find((r) => r.urn === urn);
-        return !!resource && resource.dependencies.some((d) => dependsOn(run, d, target, seen));
-    }
-
     for (const [stackName, run] of [["dev", dev], ["prod", prod]] as const) {
         test(`${stackName}: everything that needs a live cluster waits for it`, () => {
             const eks = urnOf(run, "eks:index:Cluster", "eks");

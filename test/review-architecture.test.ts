@@ -1,5 +1,5 @@
 // The review artifacts architecture.svg and summary.md: the model read from real plans, the DOT and
-// SVG drawn from it (escaped, deterministic), and the summary page.
+// SVG drawn from it (escaped), and the summary page.
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
@@ -180,10 +180,11 @@ describe("architectureModel: facts read from the real plans", () => {
 });
 
 describe("architectureDot and renderSvg", () => {
-    test("dev: the DOT names the cluster, node groups, directory, credential spec and its grant, byte-identical across calls", () => {
+    // Determinism is tested where it can fail: two separate `npm run plan` runs write the same
+    // architecture.svg and summary.md (plan-cli.test.ts); rendering one cached plan twice here could not.
+    test("dev: the DOT names the cluster, node groups, directory, credential spec and its grant", () => {
         const m = architectureModel(realPlan("dev"));
         const dot = architectureDot(m);
-        assert.equal(architectureDot(architectureModel(realPlan("dev"))), dot);
         assert.match(dot, /^digraph "eks-gmsa-dev" \{/);
         for (const cluster of ["cluster_aws_account", "cluster_vpc", "cluster_eks", "cluster_linux_linux-nodes", "cluster_windows_windows-nodes", "cluster_api_objects", "cluster_active_directory"]) {
             assert.ok(dot.includes(`subgraph "${cluster}" {`), cluster);
@@ -213,7 +214,7 @@ describe("architectureDot and renderSvg", () => {
         assert.ok(dot.includes("existing directory d-1234567890"));
     });
 
-    test("the SVG renders, is an SVG document naming the cluster and credential spec, and is deterministic", async () => {
+    test("the SVG renders, is an SVG document naming the cluster and credential spec", async () => {
         const dot = architectureDot(architectureModel(realPlan("dev")));
         const svg = await renderSvg(dot);
         assert.match(svg, /^(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg\b/);
@@ -223,7 +224,6 @@ describe("architectureDot and renderSvg", () => {
         assert.ok(text.includes("GMSACredentialSpec webapp01"));
         assert.ok(text.includes("EKS cluster eks-gmsa-dev"));
         assert.ok(!svg.includes('font-family="Helvetica,sans-Serif"'), "metric-compatible fallback fonts are named");
-        assert.equal(await renderSvg(dot), svg);
     });
 
     test("renderSvg rejects DOT that Graphviz cannot parse", async () => {
@@ -322,7 +322,6 @@ describe("renderSummary", () => {
         const plan = realPlan("dev");
         const extraSections = [{ title: "Deploy-time model", body: "model body\n" }, { title: "Manifest validation", body: "validation body" }, { title: "Day-2 diff", body: "diff body" }];
         const md = renderSummary({ plan, policyReport: report(false), extraSections });
-        assert.equal(renderSummary({ plan, policyReport: report(false), extraSections }), md, "deterministic");
         assert.ok(md.startsWith("# eks-gmsa / dev\n"));
         assert.ok(md.includes(`**${plan.resources.length} resources**`));
         assert.ok(md.includes("![architecture](architecture.svg)"));

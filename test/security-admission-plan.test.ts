@@ -12,21 +12,11 @@ import { daemonSetHostPathValidations, hostAccessValidations } from "../componen
 import type { Taint } from "../settings/types";
 import { validateBuiltIn } from "../tools/review/k8sSchema";
 import { loadProgramConfig } from "../tools/harness";
+import { dependsOn } from "./support/fixtures";
 
 const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const bindingType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 const dev = runOk({ stack: "dev" });
-
-/** Transitive dependencies, as the engine orders them (a component stands for its children). */
-function dependsOn(run: StackRun, urn: string, target: string, seen = new Set<string>()): boolean {
-    if (urn === target) return true;
-    if (seen.has(urn)) return false;
-    seen.add(urn);
-    const r = run.resources.find((x) => x.urn === urn);
-    if (!r) return false;
-    const children = run.resources.filter((x) => x.parent === urn).map((x) => x.urn);
-    return [...r.dependencies, ...children].some((d) => dependsOn(run, d, target, seen));
-}
 
 const policies = (run: StackRun) => ofType(run, policyType).map((r) => inputs(r));
 const policyNames = ["eks-gmsa-credential-spec-use", "eks-gmsa-windows-host-path-daemonsets", "eks-gmsa-windows-host-process"];
@@ -72,12 +62,12 @@ describe("the dev plan holds the admission policies and their bindings", () => {
         const release = one(dev, "kubernetes:helm.sh/v3:Release", "gmsa-webhook");
         assert.deepEqual(ofType(dev, bindingType).map((b) => inputs(b).spec.policyName).sort(), policyNames);
         for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
-            assert.ok(!dependsOn(dev, r.urn, release.urn), `${r.name} must not wait for the webhook`);
+            assert.ok(!dependsOn(dev, r.urn, release.urn, { throughChildren: true }), `${r.name} must not wait for the webhook`);
         }
         const workloads = [...ofType(dev, "kubernetes:apps/v1:Deployment"), ...ofType(dev, "kubernetes:batch/v1:Job")];
         assert.ok(workloads.length >= 2);
         for (const w of workloads) {
-            for (const b of ofType(dev, bindingType)) assert.ok(dependsOn(dev, w.urn, b.urn), `${w.name} waits for ${b.name}`);
+            for (const b of ofType(dev, bindingType)) assert.ok(dependsOn(dev, w.urn, b.urn, { throughChildren: true }), `${w.name} waits for ${b.name}`);
         }
     });
 

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
-import { lineFor } from "./problems";
 import { cli } from "./support/ad-cli";
+import { lineFor } from "./support/fixtures";
 
 const secretKeys = ["eks-gmsa:portableIdentityPassword"];
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { webhookExemptNamespaces } from "../settings/webhookScope";
 import { defaultPackDir, startPolicyPack, type PackSession } from "../tools/policy/analyzer";
+import { domainlessStackConfig } from "./support/fixtures";
 
 let pack: PackSession;
 before(async () => { pack = await startPolicyPack(defaultPackDir); });
@@ -16,22 +17,7 @@ after(async () => { await pack?.close(); });
 
 /** A gMSA stack that sets none of the keys whose defaults are compared here. */
 function defaultSettings() {
-    const values: Record<string, string> = {
-        "aws:region": "us-west-2",
-        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
-        "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
-        "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
-        "eks-gmsa:activeDirectory": JSON.stringify({
-            domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"],
-            domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
-        }),
-        "eks-gmsa:gmsa": JSON.stringify({
-            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
-            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
-        }),
-        "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
-    };
-    const r = parseSettings({ stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] });
+    const r = parseSettings(domainlessStackConfig());
     assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
     return r.settings;
 }

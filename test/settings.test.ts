@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { defaultSubnets, parseSettings, type ParseResult } from "../settings/validate";
 import { contains, overlaps, parseCidr } from "../lib/cidr";
 import type { Settings } from "../settings/types";
-import { lineFor } from "./problems";
+import { lineFor } from "./support/fixtures";
 
 type Obj = Record<string, unknown>;
 

@@ -9,7 +9,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { renderCredentialSpec, type DomainFacts } from "../components/credentialSpec";
+import { renderCredentialSpec } from "../components/credentialSpec";
+import { domainFactsFromReport, type DomainFacts } from "../lib/ad/domainFacts";
 import { dns1123Subdomain, gmsaAccountName } from "../settings/checks";
 import { printHelp, usageError, type CommandLine } from "./cli";
 import adHelp from "./ad/help.json";
@@ -134,8 +135,11 @@ function main(argv: string[]): number {
         process.stdout.write(r.stdout ?? "");
         return r.status ?? 1;
     }
-    const raw = JSON.parse(r.stdout) as { dnsName: string; forestName: string; netbiosName: string; domainSid: string; domainGuid: string };
-    const facts: DomainFacts = { dnsName: raw.dnsName, forestName: raw.forestName, netbiosName: raw.netbiosName, sid: raw.domainSid, guid: raw.domainGuid };
+    const facts = domainFactsFromReport(JSON.parse(r.stdout));
+    if (!facts) {
+        console.error(`ad: discover printed no well-formed domain facts (dnsName, forestName, netbiosName, domainSid, domainGuid):\n${r.stdout.trim()}`);
+        return 1;
+    }
     console.log(render(facts, request.format, request.account, request.name));
     return 0;
 }

@@ -2,10 +2,10 @@
 // (unstructured JSON, after the gMSA webhook's mutation), for the admission tests.
 import { renderCredentialSpec } from "../../components/credentialSpec";
 import type { AdmissionInput } from "./admissionCel";
+import { corpDomain } from "./fixtures";
 
-const domain = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
 /** What the webhook writes into gmsaCredentialSpec: the GMSACredentialSpec's credspec as JSON. */
-const contentsOf = (name: string, account: string) => JSON.stringify(renderCredentialSpec({ name, account, domain }).credspec);
+const contentsOf = (name: string, account: string) => JSON.stringify(renderCredentialSpec({ name, account, domain: corpDomain }).credspec);
 export const webapp = { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: contentsOf("webapp01", "WebApp01") };
 export const payments = { gmsaCredentialSpecName: "payments", gmsaCredentialSpec: contentsOf("payments", "PaymentsSvc") };
 

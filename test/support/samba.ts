@@ -53,6 +53,7 @@ import { dcGlobals, krb5Conf, makeTlsCertificate, settleProvisionedConf } from "
 import {
     findOnPath, Instance, namespaceUnavailable, OWNER_FILE, runCommand, runPython, SAMBA_PYTHON, SUPPORT_DIR, sweepStaleDirs,
 } from "./sambaProcess";
+import type { ReportedDomainFacts } from "../../lib/ad/domainFacts";
 
 export { ldapRootDse } from "./ldapWire";
 
@@ -117,18 +118,12 @@ export interface SambaComputer {
 }
 
 /** Samba's own records of the domain. */
-export interface SambaFacts {
-    /** DNS name of the domain, from the DC's CLDAP answer ("samba.test"). */
-    dnsName: string;
-    /** DNS name of the forest root, from the DC's CLDAP answer. */
-    forestName: string;
-    /** NetBIOS domain name, from the DC's CLDAP answer ("SAMBA"). */
-    netbiosName: string;
-    /** objectSid of the domain object, from sam.ldb ("S-1-5-21-a-b-c"). */
-    domainSid: string;
-    /** objectGUID of the domain object, from sam.ldb (lower-case, dashed). */
-    domainGuid: string;
-}
+/**
+ * The domain's facts read from the DC itself, in the shape cli.py reports them (so a test compares
+ * the two directly): dnsName, forestName and netbiosName from the DC's CLDAP answer ("samba.test",
+ * "SAMBA"); domainSid and domainGuid (lower-case, dashed) from the domain object in sam.ldb.
+ */
+export type SambaFacts = ReportedDomainFacts;
 
 export interface SambaDomain {
     /** "ldap://127.x.y.z:389" */

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managementHostAmiParameter } from "../../components/directoryHost";
 import { resultMarker } from "../../components/directoryDocuments";
 import { windowsAmiParameterPattern } from "../../components/windowsAmi";
+import { reportOf, type DomainFacts } from "../../lib/ad/domainFacts";
 import type { AwsAccountState, StackReferenceAnswer } from "./types";
 
 export const mockAccountId = "123456789012";
@@ -15,10 +16,15 @@ export const mockAccountId = "123456789012";
  */
 export const offlineCaller = `arn:aws:sts::${mockAccountId}:assumed-role/the-principal-running-pulumi-up/offline-plan`;
 
-/** What a provisioning run against the dev stack's directory (corp.example.com) reports. */
-export const mockProvisioningResult = {
+/** The dev stack's directory (corp.example.com), as a provisioning run reports it. */
+export const mockDomainFacts: DomainFacts = {
     dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
-    domainSid: "S-1-5-21-1004336348-1177238915-682003330", domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+    sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+};
+
+/** What a provisioning run against the dev stack's directory reports (its result line). */
+export const mockProvisioningResult = {
+    ...reportOf(mockDomainFacts),
     changes: ["created group eks-gmsa-readers"],
     // The whole-chain check the provisioning payload asks for (verify: true): one summary per gMSA.
     chain: [{ account: "WebApp01", ok: true, links: 9 }],

@@ -6,7 +6,9 @@
 
 import { get, isOpaque, isSecret, isUnknown, list, obj, str } from "./values";
 
-const SID = /^S-1-5-21-\d+-\d+-\d+$/i;
+// The program has its own copy (lib/ad/domainFacts.ts); test/domain-facts.test.ts holds both to the
+// same answers. Three 32-bit sub-authorities: at most 10 digits each.
+const SID = /^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$/i;
 const GUID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})$/i;
 /** A Secrets Manager secret or an SSM parameter, in any AWS partition. */
 const CREDENTIAL_ARN = /^arn:aws[a-z-]*:(secretsmanager|ssm):[^:\s]*:[^:\s]*:\S+$/;

@@ -1,0 +1,100 @@
+// One fixtures module for the tests: domain facts, config builders, problem lines and dependency helpers. A
+// fixture used by more than one test file lives here, not in a copy per file.
+import assert from "node:assert/strict";
+import { renderCredentialSpec, type CredentialSpecDocument } from "../../components/credentialSpec";
+import type { DomainFacts, ReportedDomainFacts } from "../../lib/ad/domainFacts";
+import type { StackRun } from "../../tools/harness";
+
+// ---- domain facts ----
+
+/** corp.example.com, a forest root domain (the directory the example stacks name). */
+export const corpDomain: DomainFacts = {
+    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
+    sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+};
+
+/** emea.corp.example.com, a child domain: its forest root is corp.example.com. */
+export const emeaDomain: DomainFacts = {
+    dnsName: "emea.corp.example.com", forestName: "corp.example.com", netbiosName: "EMEA",
+    sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "9b2c8a51-3f2e-4d1a-8c7b-5e6f7a8b9c0d",
+};
+
+/** The config keys an existing directory's facts go into (eks-gmsa:activeDirectory). */
+export function directoryConfig(domain: DomainFacts = corpDomain): { domainName: string; netbiosName: string; domainSid: string; domainGuid: string } {
+    return { domainName: domain.dnsName, netbiosName: domain.netbiosName, domainSid: domain.sid, domainGuid: domain.guid };
+}
+
+/** A directory's facts as cli.py and a provisioning run report them. */
+export function reportedFacts(domain: DomainFacts = corpDomain): ReportedDomainFacts {
+    return { dnsName: domain.dnsName, forestName: domain.forestName, netbiosName: domain.netbiosName, domainSid: domain.sid, domainGuid: domain.guid };
+}
+
+/**
+ * WebApp01@corp's credential spec body, domainless (with HostAccountConfig naming the portable
+ * identity's secret), as the program renders it; a fresh object each call, free to edit.
+ */
+export function credspecBody(): { CmsPlugins: string[]; DomainJoinConfig: CredentialSpecDocument["credspec"]["DomainJoinConfig"]; ActiveDirectoryConfig: Record<string, any> } {
+    return renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corpDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") }).credspec;
+}
+
+// ---- config builders ----
+
+/** A Secrets Manager secret's ARN in the test account (us-west-2), with the random suffix AWS appends. */
+export const secretArn = (name: string): string => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
+
+/**
+ * An existing directory's DNS servers must be reachable from a VPC the stack creates: dev's network
+ * with a transit gateway route to the shared-services network where these servers live.
+ */
+export const sharedServicesDnsServers = ["10.10.0.10", "10.10.64.10"];
+export const devNetworkToSharedServices = {
+    vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "single",
+    transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
+};
+
+/**
+ * Config values (as `parseSettings` and the harness take them) of a domainless gMSA stack on an
+ * existing directory, corp.example.com, reached over a transit gateway; `edit` merges into a section.
+ */
+export function domainlessStackConfig(edit: { access?: unknown; activeDirectory?: Record<string, unknown>; gmsa?: Record<string, unknown> } = {}): { stack: string; values: Record<string, string>; secretKeys: string[] } {
+    const values: Record<string, string> = {
+        "aws:region": "us-west-2",
+        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
+        "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
+        ...(edit.access !== undefined ? { "eks-gmsa:access": JSON.stringify(edit.access) } : {}),
+        "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
+        "eks-gmsa:activeDirectory": JSON.stringify({ ...directoryConfig(corpDomain), dnsServers: ["10.10.0.10"], ...edit.activeDirectory }),
+        "eks-gmsa:gmsa": JSON.stringify({
+            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
+            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+            ...edit.gmsa,
+        }),
+        "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
+    };
+    return { stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] };
+}
+
+// ---- problem lines ----
+
+/** The problem line for `key` (the exact full key followed by ':'), failing when there is none. */
+export function lineFor(lines: readonly string[], key: string): string {
+    const line = lines.find((l) => l.startsWith(`${key}:`));
+    if (!line) assert.fail(`no problem line starts with "${key}:"; got:\n  ${lines.join("\n  ")}`);
+    return line;
+}
+
+// ---- dependency helpers ----
+
+/**
+ * Whether `urn` waits for `target` through explicit dependencies, transitively (what the engine
+ * orders by). `throughChildren`: a component also waits for what its children wait for.
+ */
+export function dependsOn(run: StackRun, urn: string, target: string, options: { throughChildren?: boolean } = {}, seen = new Set<string>()): boolean {
+    if (urn === target) return true;
+    if (seen.has(urn)) return false;
+    seen.add(urn);
+    const r = run.resources.find((x) => x.urn === urn);
+    if (!r) return false;
+    const children = options.throughChildren ? run.resources.filter((x) => x.parent === urn).map((x) => x.urn) : [];
+    return [...r.dependencies, ...children].some((d) => dependsOn(run, d, target, options, seen));
+}
