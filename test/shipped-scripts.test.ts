@@ -1,7 +1,8 @@
-// The PowerShell the program ships to Windows hosts (components/scripts/*.ps1, and the user data and
-// verification script as rendered) parses: test/support/powershellSyntax.ts says with what and why
-// no PowerShell linter runs here.
+// Scripts the program ships to hosts (components/scripts/): every file is checked by its language's
+// tool (shellcheck, pyflakes3, a PowerShell parser: test/support/powershellSyntax.ts says which and
+// why no PowerShell linter runs here), and the PowerShell also as rendered.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
@@ -35,6 +36,34 @@ async function assertParses(name: string, source: string): Promise<Node> {
     assert.deepEqual(problems, [], `${formatProblems(name, problems)}\n--- ${name}:\n${source}`);
     return tree.rootNode;
 }
+
+/** Every file under components/scripts/, relative to it, sorted. */
+function scriptFiles(dir = scriptsDir): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? scriptFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]).sort();
+}
+
+function lint(tool: string, file: string): string | undefined {
+    const run = spawnSync(tool, [file], { encoding: "utf8" });
+    assert.ok(!run.error, `${tool} is missing: apt-get install -y ${tool} (test/run-all.sh installs it)`);
+    return run.status === 0 ? undefined : `${tool} ${file}:\n${run.stdout}${run.stderr}`;
+}
+
+describe("every script in components/scripts is checked by its language's tool", () => {
+    test("bash by shellcheck, Python by pyflakes3, PowerShell by the parser, JSON by JSON.parse; nothing else is there", async () => {
+        const findings: string[] = [];
+        for (const file of scriptFiles()) {
+            const full = path.join(scriptsDir, file);
+            const ext = path.extname(file);
+            if (ext === ".sh") findings.push(lint("shellcheck", full) ?? "");
+            else if (ext === ".py") findings.push(lint("pyflakes3", full) ?? "");
+            else if (ext === ".ps1") findings.push(formatProblems(file, (await parsePowerShell(fs.readFileSync(full, "utf8"))).problems));
+            else if (ext === ".json") JSON.parse(fs.readFileSync(full, "utf8"));
+            else findings.push(`${file}: no checker for ${ext || "a file without extension"} (add one here)`);
+        }
+        assert.deepEqual(findings.filter(Boolean), []);
+    });
+});
 
 describe("PowerShell shipped to Windows hosts", () => {
     const files = fs.readdirSync(scriptsDir).filter((f) => f.endsWith(".ps1"));
