@@ -9,9 +9,6 @@
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config(
-    { ignores: ["**/node_modules/", "out/", "bin/", "test-results/"] },
-    eslint.configs.recommended,
-    tseslint.configs.recommended,
-    { linterOptions: { reportUnusedDisableDirectives: "error" } },
-);
+export default tseslint.config({ ignores: ["**/node_modules/", "out/", "bin/", "test-results/"] }, eslint.configs.recommended, tseslint.configs.recommended, {
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+});

@@ -39,8 +39,10 @@ async function assertParses(name: string, source: string): Promise<Node> {
 
 /** Every file under components/scripts/, relative to it, sorted. */
 function scriptFiles(dir = scriptsDir): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? scriptFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? scriptFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]))
+        .sort();
 }
 
 function lint(tool: string, file: string): string | undefined {
