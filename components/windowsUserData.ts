@@ -1,5 +1,7 @@
-// PowerShell user data that joins an EKS-optimized Windows AMI instance to the cluster. Pure.
+// PowerShell user data that joins an EKS-optimized Windows AMI instance to the cluster
+// (./scripts/windows-node-user-data.ps1). Pure apart from reading that file.
 import type { Taint } from "../settings/types";
+import { fillMarkers, shippedScript } from "./scriptFiles";
 
 export interface WindowsBootstrapArgs {
     clusterName: string;
@@ -12,6 +14,9 @@ export interface WindowsBootstrapArgs {
     taint?: Taint;
 }
 
+const userDataScript = "windows-node-user-data.ps1";
+
+/** Where the AMI keeps its bootstrap script (the user data script names it). */
 export const bootstrapScriptPath = "$env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1";
 
 /** A PowerShell double-quoted string literal: escapes the backtick, '$' and '"'. */
@@ -44,11 +49,6 @@ export function renderWindowsUserData(a: WindowsBootstrapArgs): string {
     ];
     const kubelet = kubeletExtraArgs(a.labels, a.taint);
     if (kubelet) params.push(`-KubeletExtraArgs ${psString(kubelet)}`);
-    return [
-        "<powershell>",
-        `[string]$EKSBootstrapScriptFile = "${bootstrapScriptPath}"`,
-        `& $EKSBootstrapScriptFile ${params.join(" ")} 3>&1 4>&1 5>&1 6>&1`,
-        "</powershell>",
-        "",
-    ].join("\n");
+    const script = fillMarkers(userDataScript, shippedScript(userDataScript), { __BOOTSTRAP_PARAMETERS__: params.join(" ") });
+    return ["<powershell>", script, "</powershell>", ""].join("\n");
 }

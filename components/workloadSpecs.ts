@@ -1,5 +1,7 @@
-// Pod specs of the sample gMSA workload and its verification Job. Pure.
+// Pod specs of the sample gMSA workload and its verification Job. Pure apart from reading the
+// Job's script.
 import type { Taint, WindowsServerVersion } from "../settings/types";
+import { fillMarkers, shippedScript } from "./scriptFiles";
 
 /** Windows containers must match the host's Windows Server version (process isolation). */
 export function servercoreImage(version: WindowsServerVersion): string {
@@ -11,28 +13,15 @@ export function iisImage(version: WindowsServerVersion): string {
 }
 
 /**
- * PowerShell run by the verification Job: the container's computer account is the gMSA, so
- * the secure channel to the domain verifies and a Kerberos TGT is issued. Exits 1 unless both
- * succeed; every step is logged for `kubectl logs`.
+ * PowerShell run by the verification Job (./scripts/gmsa-verification.ps1): the container's
+ * computer account is the gMSA, so the secure channel to the domain verifies and a Kerberos TGT is
+ * issued. Exits 1 unless both succeed; every step is logged for `kubectl logs`.
  */
 export function verificationScript(domainName: string): string {
-    return [
-        "$ErrorActionPreference = 'Continue'",
-        `Write-Output "gMSA check for domain ${domainName} on $(hostname) at $((Get-Date).ToUniversalTime().ToString('u'))"`,
-        `Write-Output "--- nltest /sc_verify:${domainName}"`,
-        `nltest /sc_verify:${domainName}`,
-        "$secureChannel = $LASTEXITCODE",
-        "Write-Output '--- klist get krbtgt'",
-        "klist get krbtgt",
-        "$kerberos = $LASTEXITCODE",
-        "if ($secureChannel -ne 0 -or $kerberos -ne 0) {",
-        "  Write-Output \"RESULT: FAILED (nltest exit $secureChannel, klist exit $kerberos)\"",
-        "  exit 1",
-        "}",
-        "Write-Output 'RESULT: PASSED'",
-        "exit 0",
-    ].join("\n");
+    return fillMarkers(verificationScriptFile, shippedScript(verificationScriptFile), { __DOMAIN_NAME__: domainName });
 }
+
+const verificationScriptFile = "gmsa-verification.ps1";
 
 export interface GmsaPodArgs {
     credentialSpec: string;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: install what the tests need, type-check everything, then run every test
-# file (each in its own process, as Pulumi's mock runtime is global per process) with a short
-# summary on the terminal and the full log in test-results/ (test/support/run-tests.sh).
+# The whole test suite: install what the tests need, type-check, lint and format-check everything,
+# then run every test file (each in its own process, as Pulumi's mock runtime is global per process)
+# with a short summary on the terminal and the full log in test-results/ (test/support/run-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=${EKS_GMSA_TEST_RESULTS:-test-results}
@@ -18,4 +18,16 @@ for installer in install-samba.sh install-tools.sh; do
     fi
 done
 npx tsc --noEmit -p tsconfig.json
+# House style: eslint and prettier, one line each when clean, their findings when not. The tests run
+# either way; the suite fails at the end if either found something.
+style_failed=()
+for check in lint format:check; do
+    if npm run --silent "$check" >"$results/${check/:/-}.log" 2>&1; then
+        echo "$check: clean"
+    else
+        cat "$results/${check/:/-}.log"
+        style_failed+=("$check")
+    fi
+done
 bash test/support/run-tests.sh test/*.test.ts
+[ "${#style_failed[@]}" -eq 0 ] || { echo "failed: npm run ${style_failed[*]} (findings above, logs in $results/)" >&2; exit 1; }

@@ -12,8 +12,8 @@ export function fieldListKeys(text: string): string[] {
     // Commentary may nest: remove innermost parentheses first.
     while (/\([^()]*\)/.test(plain)) plain = plain.replace(/\([^()]*\)/g, " ");
     // A list's item type ([arn], [cidr], [..]) is no key.
-    plain = plain.replace(/\[[^\[\]{}]*\]/g, " ");
-    const tokens = plain.match(/[A-Za-z][A-Za-z0-9]*|[{}\[\]]/g) ?? [];
+    plain = plain.replace(/\[[^[\]{}]*\]/g, " ");
+    const tokens = plain.match(/[A-Za-z][A-Za-z0-9]*|[{}[\]]/g) ?? [];
     const keys: string[] = [];
     const parents: string[] = [];
     let last: string | undefined;
@@ -57,7 +57,7 @@ export function fullKey(topKey: string, relative: string): string {
 export function pulumiYamlKeys(pulumiYaml: string): string[] {
     const entries: { key: string; text: string }[] = [];
     for (const line of pulumiYaml.split("\n")) {
-        const entry = /^#   ([a-z][a-z0-9-]*:[A-Za-z]+)(\s+(.*))?$/.exec(line);
+        const entry = /^# {3}([a-z][a-z0-9-]*:[A-Za-z]+)(\s+(.*))?$/.exec(line);
         if (entry) {
             entries.push({ key: entry[1], text: entry[3] ?? "" });
             continue;

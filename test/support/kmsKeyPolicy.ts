@@ -18,7 +18,15 @@ export function principalsOf(s: Statement): string[] {
 }
 
 const accountRoot = (principalArn: string) => `arn:${principalArn.split(":")[1]}:iam::${principalArn.split(":")[4]}:root`;
-const without = (statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements.map(({ Principal: _, ...rest }) => rest) });
+/** The statements without their principals. */
+const without = (statements: Statement[]): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: statements.map((statement) => {
+        const rest = { ...statement };
+        delete rest.Principal;
+        return rest;
+    }),
+});
 
 export interface KeyRequest {
     /** The principal as aws:PrincipalArn has it (a role's ARN, not its session's). */

@@ -6,6 +6,9 @@ import * as path from "node:path";
 /** One event of node's test runner, as a custom reporter receives it (node:test/reporters). */
 export interface RunnerEvent {
     type: string;
+    // node's TestEvent union as JSON: SummaryCollector.add reads each event type's own fields after
+    // switching on `type`; restating node's event shapes here would add nothing the tests check.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     data?: any;
 }
 
@@ -140,17 +143,24 @@ export class SummaryCollector {
  * The first lines of a test's error: the thrown error's message (node wraps it as the cause; a
  * failed hook's wrapper says which hook), then where in a test file it was thrown.
  */
-export function errorLines(error: any): string[] {
-    const thrown = error?.cause ?? error;
-    const isError = thrown instanceof Error || (thrown && typeof thrown.message === "string");
-    let text = isError ? `${thrown.name && thrown.name !== "Error" ? `${thrown.name}: ` : ""}${thrown.message}` : String(thrown ?? "failed");
-    if (error?.failureType === "hookFailed" && error.message) text = `${error.message}: ${text}`;
+export function errorLines(error: unknown): string[] {
+    const wrapper = errorFields(error);
+    const thrown = wrapper?.cause ?? error;
+    const fields = errorFields(thrown);
+    const isError = thrown instanceof Error || typeof fields?.message === "string";
+    let text = isError ? `${fields?.name && fields.name !== "Error" ? `${fields.name}: ` : ""}${fields?.message}` : String(thrown ?? "failed");
+    if (wrapper?.failureType === "hookFailed" && wrapper.message) text = `${wrapper.message}: ${text}`;
     const lines = text.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim()).slice(0, ERROR_LINES - 1);
-    const at = isError && typeof thrown.stack === "string"
-        ? /\(?((?:file:\/\/)?[^\s()]*\.test\.[cm]?[jt]s:\d+):\d+\)?/.exec(thrown.stack)?.[1]
+    const at = isError && typeof fields?.stack === "string"
+        ? /\(?((?:file:\/\/)?[^\s()]*\.test\.[cm]?[jt]s:\d+):\d+\)?/.exec(fields.stack)?.[1]
         : undefined;
     if (at) lines.push(`at ${at.replace(/^file:\/\//, "")}`);
     return lines.map(clip);
+}
+
+/** The fields errorLines reads of a thrown value or node's wrapper of it, when it is an object. */
+function errorFields(value: unknown): { name?: unknown; message?: unknown; stack?: unknown; cause?: unknown; failureType?: unknown } | undefined {
+    return typeof value === "object" && value !== null ? value : undefined;
 }
 
 /** A crashed file's own error output, from its error line on (node prints the source line first). */

@@ -4,6 +4,7 @@
 // source) are kept. Run after bumping @pulumi/aws: npx tsx tools/data/refresh-aws-lists.ts
 import * as fs from "fs";
 import * as path from "path";
+import * as enums from "@pulumi/aws/types/enums";
 
 const root = path.resolve(__dirname, "..", "..");
 const dataDir = path.join(root, "settings", "data");
@@ -37,7 +38,6 @@ export function awsProviderConfigKeys(varsJs: string): string[] {
 function main(): void {
     const sdk = readJson<PackageJson>(path.join(sdkDir, "package.json"));
     const sdkLabel = `${sdk.name} ${sdk.version}`;
-    const enums = require(path.join(sdkDir, "types", "enums")) as { Region: Record<string, string>; ec2: { InstanceType: Record<string, string> } };
 
     const regionsFile = path.join(dataDir, "aws-regions.json");
     const regions = readJson<{ additions: unknown[] }>(regionsFile);

@@ -55,9 +55,13 @@ export async function startPolicyPack(packDir: string, timeoutMs = 60_000): Prom
     };
 }
 
+/** One of the generated client's unary methods, in its callback form. */
+type UnaryMethod<Req, Res> = (request: Req, callback: (err: grpc.ServiceError | null, response: Res) => void) => void;
+
 function call<Req, Res>(client: analyzerGrpc.AnalyzerClient, method: string, request: Req): Promise<Res> {
+    const unary = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method].bind(client);
     return new Promise((resolve, reject) => {
-        (client as any)[method](request, (err: grpc.ServiceError | null, response: Res) => (err ? reject(new PolicyPackError(`${method}: ${err.details || err.message}`)) : resolve(response)));
+        unary(request, (err, response) => (err ? reject(new PolicyPackError(`${method}: ${err.details || err.message}`)) : resolve(response)));
     });
 }
 

@@ -8,8 +8,9 @@ import type { PlanResource } from "../planFile";
 import { resolvePolicyConfig } from "./inputs";
 import type { PolicyConfig, Violation } from "./types";
 
-// The server's wrapper that throws on unknown values; internal to @pulumi/policy (no typings).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// The server's wrapper that throws on unknown values; internal to @pulumi/policy, whose proxy.d.ts
+// declares nothing: require() with the one signature used.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T extends object>(o: T): T };
 
 export function evaluateInProcess(resources: readonly PlanResource[], config: PolicyConfig = {}): Violation[] {
