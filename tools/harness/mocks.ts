@@ -92,6 +92,8 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
      * appear as a fact (tools/review/deployTimeValues.ts).
      */
     readonly invented = new Map<string, string>();
+    /** Values a lookup labelled: a resource that makes the same value relabels it (see invent). */
+    private readonly labelledByCall = new Set<string>();
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         const answer = this.answerResource(args);
@@ -102,27 +104,35 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
             ?? (value === autoName ? `${args.name}-… (named at deploy time)` : `(${key} of ${args.type.split(":").pop()} ${args.name}: known at deploy time)`);
         const given = stringsIn(inputs);
         // Named outputs first (a secret's ID is its ARN: shown as its ARN).
-        for (const [key, value] of Object.entries(answer.state)) this.invent(value, what(key, value), given);
-        if (answer.id !== undefined) this.invent(answer.id, what("id", answer.id), given);
+        for (const [key, value] of Object.entries(answer.state)) this.invent(value, what(key, value), given, "resource");
+        if (answer.id !== undefined) this.invent(answer.id, what("id", answer.id), given, "resource");
         if (args.type === "command:local:Command") {
             // The program reads the domain's SID and GUID out of the run's (made-up) report.
-            this.invent(mockProvisioningResult.domainSid, "(the domain SID the directory reports at deploy time)", given);
-            this.invent(mockProvisioningResult.domainGuid, "(the domain GUID the directory reports at deploy time)", given);
+            this.invent(mockProvisioningResult.domainSid, "(the domain SID the directory reports at deploy time)", given, "resource");
+            this.invent(mockProvisioningResult.domainGuid, "(the domain GUID the directory reports at deploy time)", given, "resource");
         }
         return answer;
     }
 
     /**
      * Records the strings of a made-up value, except what the program gave (a name passed through)
-     * and short ones ("1", "v1"), which would match facts elsewhere.
+     * and short ones ("1", "v1"), which would match facts elsewhere. A value made up twice keeps the
+     * label of the resource that makes it over a lookup's (getCluster reads back the endpoint of
+     * the cluster the program declares, and runs before it when the cluster already exists: with
+     * --against), so the label does not depend on which came first.
      */
-    private invent(value: unknown, what: string, given: ReadonlySet<string>): void {
+    private invent(value: unknown, what: string, given: ReadonlySet<string>, by: "resource" | "call"): void {
         if (typeof value === "string") {
-            if (value.length >= 8 && !given.has(value) && !this.invented.has(value)) this.invented.set(value, what);
+            if (value.length < 8 || given.has(value)) return;
+            const relabel = by === "resource" && this.labelledByCall.has(value);
+            if (this.invented.has(value) && !relabel) return;
+            this.invented.set(value, what);
+            if (by === "call") this.labelledByCall.add(value);
+            else this.labelledByCall.delete(value);
         } else if (Array.isArray(value)) {
-            for (const v of value) this.invent(v, what, given);
+            for (const v of value) this.invent(v, what, given, by);
         } else if (typeof value === "object" && value !== null) {
-            for (const v of Object.values(value)) this.invent(v, what, given);
+            for (const v of Object.values(value)) this.invent(v, what, given, by);
         }
     }
 
@@ -191,7 +201,7 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
         const answer = this.answerCall(args);
         const inputs = args.inputs as Record<string, unknown>;
         const given = stringsIn(inputs);
-        for (const key of inventedByCall[args.token] ?? []) this.invent(answer[key], `(the ${key} ${args.token.split(":").pop()} answers at deploy time)`, given);
+        for (const key of inventedByCall[args.token] ?? []) this.invent(answer[key], `(the ${key} ${args.token.split(":").pop()} answers at deploy time)`, given, "call");
         return answer;
     }
 
