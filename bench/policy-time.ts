@@ -15,7 +15,7 @@ import { evaluateInProcess } from "../tools/policy/evaluate";
 import { median } from "./planRun";
 import type { PlanResource } from "../tools/planFile";
 import { SCAN_LIMITS } from "../policy/api";
-import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../test/policy-fixtures";
+import { binding, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "../tools/policy/fixtures";
 
 export function syntheticPlan(size: number): PlanResource[] {
     const resources: PlanResource[] = [gmsaRelease()];

@@ -444,7 +444,7 @@ describe("credential specs", () => {
         assert.match(pluginInputProblem(undefined)!, /missing/);
         assert.match(pluginInputProblem({ credentialArn: "arn:aws:ssm:r:1:parameter/x" })!, /not a JSON string/);
         assert.equal(pluginInputProblem("[unknown]"), undefined);
-        assert.match(broken((c) => { c.ActiveDirectoryConfig.HostAccountConfig.PluginInput = JSON.stringify({ username: "u", password: "p" }); }).join(), /holds secrets/);
+        assert.match(broken((c) => { c.ActiveDirectoryConfig.HostAccountConfig!.PluginInput = JSON.stringify({ username: "u", password: "p" }); }).join(), /holds secrets/);
     });
 
     test("values not known yet are not judged; secrets and junk are", () => {

@@ -1,17 +1,15 @@
 // One fixtures module for the tests: domain facts, config builders, problem lines and dependency helpers. A
 // fixture used by more than one test file lives here, not in a copy per file.
 import assert from "node:assert/strict";
-import { renderCredentialSpec, type CredentialSpecDocument } from "../../components/credentialSpec";
 import type { DomainFacts, ReportedDomainFacts } from "../../lib/ad/domainFacts";
 import type { StackRun } from "../../tools/harness";
+import { corpDomain } from "../../tools/policy/fixtures";
 
 // ---- domain facts ----
 
-/** corp.example.com, a forest root domain (the directory the example stacks name). */
-export const corpDomain: DomainFacts = {
-    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
-    sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
-};
+// corp.example.com, the directory the example stacks name: with the credential spec the program
+// renders for it, shared with the policy pack's plan builders (bench:policy builds on them too).
+export { corpDomain, credspecBody, secretArn } from "../../tools/policy/fixtures";
 
 /** emea.corp.example.com, a child domain: its forest root is corp.example.com. */
 export const emeaDomain: DomainFacts = {
@@ -29,18 +27,7 @@ export function reportedFacts(domain: DomainFacts = corpDomain): ReportedDomainF
     return { dnsName: domain.dnsName, forestName: domain.forestName, netbiosName: domain.netbiosName, domainSid: domain.sid, domainGuid: domain.guid };
 }
 
-/**
- * WebApp01@corp's credential spec body, domainless (with HostAccountConfig naming the portable
- * identity's secret), as the program renders it; a fresh object each call, free to edit.
- */
-export function credspecBody(): { CmsPlugins: string[]; DomainJoinConfig: CredentialSpecDocument["credspec"]["DomainJoinConfig"]; ActiveDirectoryConfig: Record<string, any> } {
-    return renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corpDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") }).credspec;
-}
-
 // ---- config builders ----
-
-/** A Secrets Manager secret's ARN in the test account (us-west-2), with the random suffix AWS appends. */
-export const secretArn = (name: string): string => `arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/${name}-AbCdEf`;
 
 /**
  * An existing directory's DNS servers must be reachable from a VPC the stack creates: dev's network
