@@ -15,6 +15,7 @@ import {
     parseAdResult, payloadMarker, readAdPackage, renderHostStep, resultMarker, type AdPayload,
 } from "../components/directoryDocuments";
 import { makeScratch, reported, runDocument } from "./support/hostStep";
+import type { SsmParameter } from "./support/ssmDocument";
 
 const scratch = makeScratch("ad-host-documents-");
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -198,7 +199,7 @@ describe("rendering", () => {
         for (const operation of ["node-join", "node-cleanup"] as const) {
             const doc = JSON.parse(nodeDocument(operation));
             assert.deepEqual(Object.keys(doc.parameters), expected[operation], operation);
-            for (const [name, parameter] of Object.entries<any>(doc.parameters)) {
+            for (const [name, parameter] of Object.entries<SsmParameter>(doc.parameters)) {
                 assert.deepEqual([parameter.type, parameter.interpolationType, parameter.default], ["String", "ENV_VAR", undefined], name);
                 assert.ok(parameter.description.length > 0, `${name} says what it is`);
             }

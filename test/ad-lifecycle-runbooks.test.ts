@@ -13,6 +13,7 @@ import { lifecycleHookNames, windowsGroupName } from "../components/nodeLifecycl
 import { documentPayload, nodeParameters } from "../components/directoryDocuments";
 import { nodeLaunchRunbook, nodeTerminationRunbook } from "../components/nodeLifecycleRunbooks";
 import { inputs, one, ofType, runOk } from "./helpers";
+import { parseSsmDocument, type SsmDocument, type SsmStep } from "./support/ssmDocument";
 
 const cluster = "eks-gmsa-domain-joined";
 const group = windowsGroupName(cluster);
@@ -21,16 +22,22 @@ const scriptsDir = path.join(__dirname, "..", "components", "scripts");
 
 const run = runOk({ stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml" });
 const documents = new Map(ofType(run, "aws:ssm/document:Document").map((d) => [d.name, inputs(d)]));
-const content = (name: string) => JSON.parse(documents.get(name)!.content);
+const content = (name: string) => parseSsmDocument(documents.get(name)!.content);
 const launch = content("node-launch-runbook");
 const termination = content("node-termination-runbook");
-const stepOf = (doc: any, name: string) => doc.mainSteps.find((s: any) => s.name === name);
+const stepOf = (doc: SsmDocument, name: string): SsmStep => {
+    const step = doc.mainSteps.find((s) => s.name === name);
+    assert.ok(step, `no step ${name}`);
+    return step;
+};
 
 /** EventBridge's matching for the patterns used here: every field of the pattern lists the accepted values. */
-function matches(pattern: any, event: any): boolean {
+type EventPattern = { [field: string]: unknown[] | EventPattern };
+function matches(pattern: EventPattern, event: unknown): boolean {
+    const fields = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
     return Object.entries(pattern).every(([key, accepted]) => Array.isArray(accepted)
-        ? accepted.includes(event?.[key])
-        : matches(accepted, event?.[key]));
+        ? accepted.includes(fields[key])
+        : matches(accepted, fields[key]));
 }
 
 /** A lifecycle-action event as EC2 Auto Scaling sends it to EventBridge. */
@@ -64,14 +71,14 @@ describe("the EventBridge rules start the runbooks for this group's nodes only",
         const target = inputs(one(run, "aws:cloudwatch/eventTarget:EventTarget", "windows-node-launch-target"));
         const event = lifecycleEvent("launch", group, hooks.launch);
         // EventBridge puts the JSON string at each input path in place of <name>.
-        const valueAt = (p: string) => p.slice(2).split(".").reduce((o: any, k) => o[k], event);
+        const valueAt = (p: string) => p.slice(2).split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], event);
         const rendered = target.inputTransformer.inputTemplate.replace(/<(\w+)>/g, (_: string, name: string) => JSON.stringify(valueAt(target.inputTransformer.inputPaths[name])));
         assert.deepEqual(JSON.parse(rendered), { InstanceId: ["i-0a1b2c3d4e5f60718"] });
         for (const doc of [launch, termination]) {
             assert.deepEqual(Object.keys(doc.parameters).sort(), ["AutomationAssumeRole", "InstanceId"]);
             assert.ok(new RegExp(doc.parameters.InstanceId.allowedPattern).test("i-0a1b2c3d4e5f60718"));
             assert.ok(!new RegExp(doc.parameters.InstanceId.allowedPattern).test("i-0a1b2c3d4e5f60718; x"));
-            const ends = doc.mainSteps.filter((s: any) => s.inputs.Api === "CompleteLifecycleAction");
+            const ends = doc.mainSteps.filter((s: SsmStep) => s.inputs.Api === "CompleteLifecycleAction");
             assert.ok(ends.length > 0);
             for (const end of ends) assert.deepEqual([end.inputs.AutoScalingGroupName, end.inputs.InstanceId], [group, "{{ InstanceId }}"]);
         }
@@ -92,7 +99,7 @@ describe("the runbooks run only this stack's documents, pinned to the version th
 
     test("every aws:runCommand step names one of this stack's Command documents and its latest version", () => {
         for (const doc of [launch, termination]) {
-            const commands = doc.mainSteps.filter((s: any) => s.action === "aws:runCommand");
+            const commands = doc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand");
             assert.ok(commands.length > 0);
             for (const step of commands) {
                 const target = stackDocuments.get(step.inputs.DocumentName);
@@ -112,9 +119,9 @@ describe("the runbooks run only this stack's documents, pinned to the version th
             ...target, hookName: hooks.launch, domainName: "corp.example.com",
             documents: { waitForDomainJoin: pin("wait", "4"), addToReadersGroup: pin("join", "9"), rebootOnce: pin("reboot", "2") },
         }));
-        assert.deepEqual(launchDoc.mainSteps.filter((s: any) => s.action === "aws:runCommand").map((s: any) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["wait", "4"], ["join", "9"], ["reboot", "2"]]);
+        assert.deepEqual(launchDoc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand").map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["wait", "4"], ["join", "9"], ["reboot", "2"]]);
         const terminationDoc = JSON.parse(nodeTerminationRunbook({ ...target, hookName: hooks.terminate, documents: { deleteComputerAccount: pin("cleanup", "12") } }));
-        assert.deepEqual(terminationDoc.mainSteps.filter((s: any) => s.action === "aws:runCommand").map((s: any) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["cleanup", "12"]]);
+        assert.deepEqual(terminationDoc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand").map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["cleanup", "12"]]);
     });
 
     test("the node documents carry the PowerShell files as they are, with no parameters and nothing SSM would interpolate", () => {
@@ -125,9 +132,9 @@ describe("the runbooks run only this stack's documents, pinned to the version th
             const step = doc.mainSteps[0];
             assert.equal(step.action, "aws:runPowerShellScript");
             assert.deepEqual(step.precondition, { StringEquals: ["platformType", "Windows"] });
-            assert.equal(step.inputs.runCommand.join("\n"), fs.readFileSync(path.join(scriptsDir, file), "utf8"));
+            assert.equal(step.inputs.runCommand?.join("\n"), fs.readFileSync(path.join(scriptsDir, file), "utf8"));
             assert.equal(step.inputs.timeoutSeconds, timeout);
-            assert.ok(!step.inputs.runCommand.join("\n").includes("{{"), `${file} contains {{, which SSM would interpolate`);
+            assert.ok(!step.inputs.runCommand?.join("\n").includes("{{"), `${file} contains {{, which SSM would interpolate`);
         }
     });
 });
@@ -140,7 +147,7 @@ describe("no value a node reports reaches the AD step unchecked", () => {
         assert.deepEqual(Object.keys(join.parameters).sort(), ["ComputerName", "CreatedAfter", "InstanceId"]);
         assert.deepEqual(Object.keys(cleanup.parameters), ["InstanceId"]);
         for (const parameters of [join.parameters, cleanup.parameters]) {
-            for (const [name, p] of Object.entries<any>(parameters)) {
+            for (const [name, p] of Object.entries(parameters)) {
                 assert.deepEqual([p.type, p.interpolationType, p.allowedPattern], ["String", "ENV_VAR", nodeParameters[name as keyof typeof nodeParameters].allowedPattern], name);
                 assert.equal(p.default, undefined, `${name} has no default`);
             }
@@ -169,11 +176,11 @@ describe("no value a node reports reaches the AD step unchecked", () => {
 
     test("launch: the AD step gets the instance from the checked event, LaunchTime from EC2, and the node's name only through the name check", () => {
         const add = stepOf(launch, "addToReadersGroup");
-        assert.deepEqual(add.inputs.InstanceIds, [stepOf(launch, "startManagementHost").inputs.InstanceIds[0]]);
+        assert.deepEqual(add.inputs.InstanceIds, [stepOf(launch, "startManagementHost").inputs.InstanceIds?.[0]]);
         assert.deepEqual(add.inputs.Parameters, { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] });
         // The node's output is read by one step only: the Python name check.
-        const readers = launch.mainSteps.filter((s: any) => JSON.stringify(s.inputs).includes("waitForDomainJoin."));
-        assert.deepEqual(readers.map((s: any) => [s.name, s.inputs.Handler]), [["readComputerName", "reported_name"]]);
+        const readers = launch.mainSteps.filter((s: SsmStep) => JSON.stringify(s.inputs).includes("waitForDomainJoin."));
+        assert.deepEqual(readers.map((s: SsmStep) => [s.name, s.inputs.Handler]), [["readComputerName", "reported_name"]]);
         assert.deepEqual(stepOf(launch, "readComputerName").inputs.InputPayload, { Output: "{{ waitForDomainJoin.Output }}", DomainName: "corp.example.com" });
         // Nothing the node printed is written anywhere else (the old runbook tagged the instance with it).
         assert.ok(!JSON.stringify(launch).includes("create_tags") && !JSON.stringify(launch).includes("CreateTags"));
@@ -191,6 +198,7 @@ describe("the runbooks' Python (components/scripts/lifecycle-node-facts.py), exe
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const script = stepOf(launch, "readNode").inputs.Script;
     assert.equal(script, stepOf(launch, "readComputerName").inputs.Script);
+    assert.ok(script, "readNode runs a script");
     fs.writeFileSync(path.join(dir, "step.py"), script);
     // The stand-in answers like boto3: LaunchTime is a timezone-aware datetime.
     fs.writeFileSync(path.join(dir, "boto3.py"), [

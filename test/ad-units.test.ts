@@ -9,10 +9,11 @@ import { describe, test } from "node:test";
 import { parseAdResult, resultMarker } from "../components/directoryDocuments";
 import { python } from "./support/ad-cli";
 
-function call(request: Record<string, unknown>): any {
+/** Runs one unit of the AD command line in ad_units.py; `Answer`: what that unit gives back. */
+function call<Answer>(request: Record<string, unknown>): Answer {
     const r = spawnSync(python, [path.join(__dirname, "support", "ad_units.py")], { input: JSON.stringify(request), encoding: "utf8", timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout);
+    return JSON.parse(r.stdout) as Answer;
 }
 
 const facts = {
@@ -34,7 +35,7 @@ describe("the management host's result line (host.result_line)", () => {
             `gave gMSA ${a}$ the readers' group's right to read its password`,
             `gave gMSA ${a}$ AES Kerberos keys (msDS-SupportedEncryptionTypes)`,
         ]);
-        const { line } = call({ call: "result_line", facts, changes, accounts });
+        const { line } = call<{ line: string }>({ call: "result_line", facts, changes, accounts });
         assert.ok(line.length <= resultMaxChars, `the result line is ${line.length} characters`);
         const r = parseAdResult(`progress\n${line}\n`, true);
         assert.deepEqual(r.chain, accounts.map((account) => ({ account, ok: true, links: 9 })));
@@ -47,7 +48,7 @@ describe("the management host's result line (host.result_line)", () => {
 
     test("a few gMSAs: every change is in the line, nothing summarised", () => {
         const changes = ["created group eks-gmsa-readers (CN=eks-gmsa-readers,OU=Users,OU=CORP,DC=corp,DC=example,DC=com)", "created gMSA WebApp01$"];
-        const { line } = call({ call: "result_line", facts, changes, accounts: ["WebApp01", "WebApp02"] });
+        const { line } = call<{ line: string }>({ call: "result_line", facts, changes, accounts: ["WebApp01", "WebApp02"] });
         assert.ok(line.startsWith(resultMarker));
         const r = parseAdResult(line, true);
         assert.deepEqual(r.changes, changes);
@@ -59,7 +60,7 @@ describe("the management host's result line (host.result_line)", () => {
 describe("the username in a Secrets Manager secret (host mode)", () => {
     test("name, DOMAIN\\name and name@domain give the bare name; anything else is refused without quoting it", () => {
         const refused = "secrets: the username in the adminSecretArn secret must be name, DOMAIN\\name or name@domain in printable ASCII; store the secret as JSON {\"username\": ..., \"password\": ...}";
-        const { names } = call({ call: "secret_usernames", usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""] });
+        const { names } = call<{ names: string[] }>({ call: "secret_usernames", usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""] });
         assert.deepEqual(names, ["Admin", "Admin", "Admin", refused, refused, refused, refused, refused]);
     });
 });
@@ -70,12 +71,12 @@ describe("a forest without a usable KDS root key (accounts.Writer)", () => {
     // Samba 4.22's text (seen, test/ad-provision.test.ts); Windows' text for 0x8009000D (NTE_NO_KEY), in either case.
     for (const [code, message] of [[1, "8009000D: failed to find a suitable root key"], [80, "Key does not exist."], [1, "key does not exist"]] as const) {
         test(`${JSON.stringify(message)} is the one kds line`, () => {
-            assert.equal(call({ call: "write_failure", code, message, action: "create gMSA App01$" }).line, kds);
+            assert.equal(call<{ line: string }>({ call: "write_failure", code, message, action: "create gMSA App01$" }).line, kds);
         });
     }
 
     test("another refusal is not", () => {
-        const { line } = call({ call: "write_failure", code: 80, message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation", action: "create gMSA App01$" });
+        const { line } = call<{ line: string }>({ call: "write_failure", code: 80, message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation", action: "create gMSA App01$" });
         assert.ok(line.startsWith("provision: cannot create gMSA App01$ (CN=x): 00000057"), line);
     });
 });
@@ -87,7 +88,7 @@ describe("an unforeseen failure on the management host", () => {
             operation: "provision", region: "us-west-2", domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.0.0.10"] },
             adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/admin-AbCdEf", readersGroup: "eks-gmsa-readers", owner: "dev", accounts: ["WebApp01"],
         };
-        const r = call({ call: "internal_failure", payload, secret, error: `${"x".repeat(290)}${secret} and more` });
+        const r = call<{ code: number; output: string }>({ call: "internal_failure", payload, secret, error: `${"x".repeat(290)}${secret} and more` });
         assert.equal(r.code, 1);
         const lines = r.output.trim().split("\n");
         assert.equal(lines.length, 1, r.output);

@@ -27,7 +27,9 @@ const validate = new Ajv({ allErrors: true }).compile(committedSchema);
 function problems(document: unknown): string[] {
     return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 }
-const devConfig = () => YAML.parse(read("Pulumi.dev.yaml")) as { config: Record<string, any> };
+/** Pulumi.dev.yaml's config: each key an object (a section, a secure value) but aws:region. */
+type StackConfig = Record<string, Record<string, unknown>>;
+const devConfig = () => YAML.parse(read("Pulumi.dev.yaml")) as { config: StackConfig };
 
 describe("the generated files are current (npx tsx settings/schema/generate.ts)", () => {
     test("settings/pulumi-stack.schema.json", () => {
@@ -66,7 +68,7 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
     test("refuses a misspelt field inside a section and inside a list item", () => {
         const document = devConfig();
         document.config["eks-gmsa:windowsNodes"].instanceTyp = "m6i.xlarge";
-        document.config["eks-gmsa:gmsa"].accounts[0].allowed[0].serviceAcounts = ["webapp"];
+        (document.config["eks-gmsa:gmsa"].accounts as { allowed: Record<string, unknown>[] }[])[0].allowed[0].serviceAcounts = ["webapp"];
         const found = problems(document);
         assert.ok(found.some((p) => p.startsWith("/config/eks-gmsa:windowsNodes ") && p.includes('"additionalProperty":"instanceTyp"')), found.join("\n"));
         assert.ok(found.some((p) => p.startsWith("/config/eks-gmsa:gmsa/accounts/0/allowed/0 ") && p.includes('"additionalProperty":"serviceAcounts"')), found.join("\n"));
@@ -84,7 +86,7 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
     test("takes a secret only as {secure: ...}, the form `pulumi config set --secret` writes", () => {
         const document = devConfig();
         assert.deepEqual(Object.keys(document.config["eks-gmsa:portableIdentityPassword"]), ["secure"]);
-        document.config["eks-gmsa:portableIdentityPassword"] = "plain-text-password";
+        (document.config as Record<string, unknown>)["eks-gmsa:portableIdentityPassword"] = "plain-text-password";
         assert.ok(problems(document).some((p) => p.startsWith("/config/eks-gmsa:portableIdentityPassword ")));
     });
 
@@ -95,7 +97,7 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
     });
 
     test("refuses what the program refuses, at the same key (one declaration behind both)", () => {
-        const mistakes: [string, (config: Record<string, any>) => void, string][] = [
+        const mistakes: [string, (config: StackConfig) => void, string][] = [
             ["eks-gmsa:network.natGateways", (c) => (c["eks-gmsa:network"].natGateways = "perAz"), "/config/eks-gmsa:network/natGateways"],
             ["eks-gmsa:gmsa.webhook.replicas", (c) => (c["eks-gmsa:gmsa"].webhook = { replicas: 11 }), "/config/eks-gmsa:gmsa/webhook/replicas"],
             ["eks-gmsa:linuxNodes.capacityTyp", (c) => (c["eks-gmsa:linuxNodes"].capacityTyp = "SPOT"), "/config/eks-gmsa:linuxNodes"],
