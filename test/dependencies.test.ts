@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import * as command from "@pulumi/command";
 import { projectRoot } from "../tools/harness";
 
 function findPackages(dir: string, name: string, found: string[] = []): string[] {
@@ -22,11 +23,19 @@ test("exactly one copy of @pulumi/pulumi is installed (two copies break mocks an
     assert.equal(copies.length, 1, copies.join("\n"));
 });
 
+/** What these tests read of a package.json. */
+interface PackageManifest {
+    name: string;
+    workspaces?: string[];
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+}
+
 /**
  * The program's package.json, each workspace's (tools/, bench/), and the policy pack's and the example
  * app's: those two are not workspaces (each also stands alone) but here resolve from the root's node_modules.
  */
-function manifests(): { file: string; json: any }[] {
+function manifests(): { file: string; json: PackageManifest }[] {
     const root = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8"));
     const dirs = [".", ...(root.workspaces ?? []), "policy", "examples/app"];
     return dirs.map((dir) => {
@@ -75,7 +84,6 @@ test("a package two manifests declare is pinned to the same version in both (npm
 });
 
 test("@pulumi/command has the documented v1 API (the registry's 4.5.0 is an old build under a wrong number)", () => {
-    const command = require("@pulumi/command");
     assert.equal(typeof command.local.Command, "function");
     assert.equal(typeof command.remote.Command, "function");
     assert.equal(typeof command.remote.CopyToRemote, "function", "remote.CopyToRemote arrived in v1");

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import * as enums from "@pulumi/aws/types/enums";
 import { projectRoot } from "../tools/harness";
 import { awsProviderConfigKeys } from "../tools/data/refresh-aws-lists";
 import { awsRegions, buildableRegions, ec2InstanceTypes } from "../settings/awsLists";
@@ -63,7 +64,6 @@ describe("what the lists accept", () => {
 describe("the lists are those of the pinned @pulumi/aws (refresh: tools/data/refresh-aws-lists.ts)", () => {
     const sdkDir = path.join(projectRoot, "node_modules", "@pulumi", "aws");
     const sdkVersion = JSON.parse(fs.readFileSync(path.join(sdkDir, "package.json"), "utf8")).version as string;
-    const enums = require(path.join(sdkDir, "types", "enums")) as { Region: Record<string, string>; ec2: { InstanceType: Record<string, string> } };
     const read = (file: string) => JSON.parse(fs.readFileSync(path.join(projectRoot, "settings", "data", file), "utf8"));
 
     test("regions", () => {

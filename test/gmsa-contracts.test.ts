@@ -21,6 +21,9 @@ import { defaultCertManagerVersion } from "../settings/validate";
 
 const projectRoot = path.resolve(__dirname, "..");
 
+// Parsed YAML and JSON (the CRD, chart values, stack files) and documents broken on purpose (misspelt
+// keys, wrong types), read and edited by path: a wrong path fails the assertion that reads it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- no declared type fits a document made wrong on purpose
 type Json = Record<string, any>;
 
 // ---------------------------------------------------------------------------------------------
@@ -119,8 +122,8 @@ describe("renderCredentialSpec against the strict v1 schema", () => {
         });
     }
 
-    const base = () => renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: secretArn }) as any;
-    const wrong: { label: string; mutate: (d: any) => void; prunedByServer: boolean }[] = [
+    const base = () => renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: secretArn }) as unknown as Json;
+    const wrong: { label: string; mutate: (d: Json) => void; prunedByServer: boolean }[] = [
         {
             label: "HostAccountConfig at the credspec root (belongs under ActiveDirectoryConfig)",
             mutate: (d) => { d.credspec.HostAccountConfig = d.credspec.ActiveDirectoryConfig.HostAccountConfig; delete d.credspec.ActiveDirectoryConfig.HostAccountConfig; },

@@ -8,6 +8,8 @@ import { SecretValue } from "../lib/secret";
 import type { Settings } from "../settings/types";
 import { lineFor } from "./support/fixtures";
 
+// Config sections as a stack file holds them, edited by path into every wrong shape the tests need.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a section made wrong on purpose fits no declared type
 type Obj = Record<string, any>;
 
 const passwordKey = "eks-gmsa:portableIdentityPassword";

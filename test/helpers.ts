@@ -23,11 +23,17 @@ export function one(run: StackRun, type: string, name?: string): RegisteredResou
     return found[0];
 }
 
-/** Inputs with secrets as "[secret]" and keys sorted (what a plan shows). */
+/**
+ * Inputs with secrets as "[secret]" and keys sorted (what a plan shows). Each resource type has its
+ * own shape, which the tests read by path: a wrong path fails the assertion that reads it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one accessor for every resource type's inputs (see above)
 export function inputs(resource: RegisteredResource): any {
     return normalizeValue(resource.inputs);
 }
 
+/** The stack's outputs, normalized like inputs(); read by path like them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the program's outputs, read by path (see inputs)
 export function outputs(run: StackRun): any {
     return normalizeValue(run.outputs);
 }

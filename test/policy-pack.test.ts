@@ -3,10 +3,13 @@
 // pass and plan fixtures that must fail, each with the policies expected to catch it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import policyPackage from "../policy/package.json";
 import { defaultPackDir, startPolicyPack, type PackSession } from "../tools/policy/analyzer";
+import { evaluateInProcess } from "../tools/policy/evaluate";
 import type { PolicyConfig, Violation } from "../tools/policy/types";
 import type { PlanResource } from "../tools/planFile";
 import { binding, compliantStack, credspec, gmsaRelease, resource, saSubject, useRole, useRule, workload } from "./policy-fixtures";
+import { credspecBody } from "./support/fixtures";
 
 let pack: PackSession;
 before(async () => { pack = await startPolicyPack(defaultPackDir); });
@@ -91,7 +94,7 @@ const failing: Case[] = [
     { name: "a credential spec with a malformed GUID", resources: replace(compliantStack(), "GMSACredentialSpec", credspecWith((c) => { c.DomainJoinConfig.Guid = "not-a-guid"; })), mandatory: ["gmsa-credspec-well-formed"] },
     { name: "a NetBIOS name over 15 characters", resources: replace(compliantStack(), "GMSACredentialSpec", credspecWith((c) => { c.DomainJoinConfig.NetBiosName = "CORPORATEDOMAIN01"; c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "CORPORATEDOMAIN01"; })), mandatory: ["gmsa-credspec-well-formed"] },
     { name: "the account under the DNS scope only", resources: replace(compliantStack(), "GMSACredentialSpec", credspecWith((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts.pop(); })), mandatory: ["gmsa-credspec-well-formed"] },
-    { name: "a PluginInput holding a password", resources: replace(compliantStack(), "GMSACredentialSpec", credspecWith((c) => { c.ActiveDirectoryConfig.HostAccountConfig.PluginInput = JSON.stringify({ username: "gmsa-ccg-reader", password: "hunter2", domainName: "corp.example.com" }); })), mandatory: ["gmsa-credspec-well-formed"] },
+    { name: "a PluginInput holding a password", resources: replace(compliantStack(), "GMSACredentialSpec", credspecWith((c) => { c.ActiveDirectoryConfig.HostAccountConfig!.PluginInput = JSON.stringify({ username: "gmsa-ccg-reader", password: "hunter2", domainName: "corp.example.com" }); })), mandatory: ["gmsa-credspec-well-formed"] },
     { name: "credential specs without the webhook", resources: without(compliantStack(), "Release"), mandatory: ["gmsa-webhook-present"] },
     { name: "the node role reads every secret", resources: [rolePolicy({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" })], mandatory: ["aws-secrets-by-arn"] },
     { name: "a wildcard action on wildcard secret ARNs", resources: [rolePolicy({ Effect: "Allow", Action: ["secretsmanager:*"], Resource: ["arn:aws:secretsmanager:us-west-2:123456789012:secret:*"] })], mandatory: ["aws-secrets-by-arn"] },
@@ -101,10 +104,10 @@ const failing: Case[] = [
     { name: "a cluster admin not on the allow-list (access policy association)", resources: [resource("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "alice-admin", { clusterName: "c", principalArn: "arn:aws:iam::123456789012:user/alice", policyArn: adminPolicyArn, accessScope: { type: "cluster" } })], mandatory: ["eks-cluster-admin-allowlist"] },
 ];
 
-function credspecWith(edit: (c: any) => void): PlanResource {
-    const spec = credspec("webapp01");
-    edit((spec.inputs as any).credspec);
-    return spec;
+function credspecWith(edit: (c: ReturnType<typeof credspecBody>) => void): PlanResource {
+    const body = credspecBody();
+    edit(body);
+    return credspec("webapp01", { credspec: body });
 }
 
 const policiesOf = (violations: Violation[], level: string) => [...new Set(violations.filter((v) => v.enforcementLevel === level).map((v) => v.policyName))].sort();
@@ -146,7 +149,7 @@ describe("messages name the resource and the fix", () => {
 describe("the pack as the CLI sees it", () => {
     test("GetAnalyzerInfo: name, version from policy/package.json, every policy with a description and a level", () => {
         assert.equal(pack.info.name, "eks-gmsa");
-        assert.equal(pack.info.version, require("../policy/package.json").version);
+        assert.equal(pack.info.version, policyPackage.version);
         const names = pack.info.policies.map((p) => p.name);
         for (const name of ["gmsa-workload-authorized", "gmsa-credspec-exists", "gmsa-rbac-scoped", "gmsa-no-cluster-wide-binding", "gmsa-no-inline-credspec", "gmsa-windows-node-selector", "gmsa-credspec-well-formed", "gmsa-webhook-present", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist"]) {
             assert.ok(names.includes(name), `${name} missing from ${names.join(", ")}`);
@@ -159,7 +162,6 @@ describe("the pack as the CLI sees it", () => {
 });
 
 describe("in-process evaluation (used by the bench) agrees with the protocol", () => {
-    const { evaluateInProcess } = require("../tools/policy/evaluate") as typeof import("../tools/policy/evaluate");
     for (const c of [...passing, ...failing]) {
         test(c.name, async () => {
             const viaProtocol = await pack.analyze(c.resources, c.config ?? {});

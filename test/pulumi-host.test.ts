@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import * as tsNode from "ts-node";
 import { projectRoot } from "../tools/harness";
 
 test("index.ts compiles under ts-node with type checking, as the Pulumi nodejs host does", () => {
-    // Resolved from the project, as the Pulumi host resolves ts-node and typescript.
-    const tsNode = require(require.resolve("ts-node", { paths: [projectRoot] }));
+    // The project's own ts-node and typescript, which the Pulumi host resolves from the project too.
     const service = tsNode.create({ project: path.join(projectRoot, "tsconfig.json"), transpileOnly: false, cwd: projectRoot });
     const file = path.join(projectRoot, "index.ts");
     const js: string = service.compile(fs.readFileSync(file, "utf8"), file);
