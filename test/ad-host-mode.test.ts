@@ -56,8 +56,11 @@ function payload(overrides: Record<string, unknown> = {}): Record<string, unknow
     };
 }
 
+/** The result line's JSON: the domain's facts (flat), what the run changed, the chain check. */
+type HostResult = Record<string, unknown> & { changes: string[]; chain?: unknown };
+
 let files = 0;
-async function host(doc: Record<string, unknown>, env: Record<string, string> = {}): Promise<Run & { result?: Record<string, any>; lines: string[] }> {
+async function host(doc: Record<string, unknown>, env: Record<string, string> = {}): Promise<Run & { result?: HostResult; lines: string[] }> {
     const file = path.join(dir, `payload-${files++}.json`);
     writeFileSync(file, JSON.stringify(doc));
     const r = await cli(["host", "--payload-file", file], {
@@ -112,6 +115,7 @@ describe("provision on the management host", () => {
         const r = await host(payload({ identity: undefined, readersGroup: "Joined-Readers", accounts: ["HostApp02"] }));
         assert.equal(r.status, 0, r.stdout);
         const probe = r.result!.changes.find((c: string) => c.startsWith("created the probe computer "));
+        assert.ok(probe, r.stdout);
         const name = /^created the probe computer (\S+\$) /.exec(probe)![1];
         assert.ok(name.length <= 16, name);
         assert.ok(r.result!.changes.includes(`added the probe computer ${name} to Joined-Readers`));

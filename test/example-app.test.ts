@@ -77,7 +77,7 @@ describe("example app: deployed with the dev stack file", () => {
         const service = inputs(one(app, "kubernetes:core/v1:Service"));
         assert.equal(service.metadata.namespace, "web");
         assert.equal(service.spec.type, "ClusterIP");
-        assert.deepEqual(service.spec.ports.map((p: any) => p.port), [80]);
+        assert.deepEqual(service.spec.ports.map((p: { port: number }) => p.port), [80]);
         const podLabels = inputs(deployment).spec.template.metadata.labels;
         assert.ok(Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v), "the selector must match the pod labels");
     });
@@ -127,7 +127,8 @@ describe("example app: checked against the platform before anything is deployed"
     });
 
     test("a platform stack without gMSA outputs fails, naming gmsa-app:platformStack", () => {
-        const { gmsaCredentialSpecs: _, ...withoutGmsa } = answer.outputs;
+        const withoutGmsa = { ...answer.outputs };
+        delete withoutGmsa.gmsaCredentialSpecs;
         const run = runStack({ ...appOptions(), stackReferences: { [platformStack]: { ...answer, outputs: withoutGmsa } } });
         assert.match(errorText(run), /gmsa-app:platformStack: stack my-org\/eks-gmsa\/dev has no usable gmsaCredentialSpecs output/);
         assert.deepEqual(appWorkloads(run), []);

@@ -42,7 +42,8 @@ test("two", () => {});
 function runTests(files: string[]) {
     const results = tempDir();
     // NODE_TEST_CONTEXT would make the inner `node --test` a subtest of this one.
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
     const r = spawnSync("bash", [path.join(root, "test/support/run-tests.sh"), ...files], {
         encoding: "utf8", timeout: 120_000, env: { ...env, EKS_GMSA_TEST_RESULTS: results },
     });

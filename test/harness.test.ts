@@ -11,17 +11,17 @@ describe("mocks", () => {
     const mocks = new ProgramMocks("us-west-2");
 
     test("an invoke nobody mocked fails loudly, naming the token", () => {
-        assert.throws(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: {} } as any), /unmocked invoke aws:ec2\/getVpc:getVpc/);
+        assert.throws(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: {}  }), /unmocked invoke aws:ec2\/getVpc:getVpc/);
     });
 
     test("only well-formed public Windows AMI parameters resolve", () => {
-        assert.throws(() => mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Datacenter-EKS_Optimized-1.35/image_id" } } as any), /no public SSM parameter/);
-        const ok = mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.33/image_id" } } as any);
+        assert.throws(() => mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Datacenter-EKS_Optimized-1.35/image_id" }  }), /no public SSM parameter/);
+        const ok = mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.33/image_id" }  });
         assert.match(String(ok.value), /^ami-[0-9a-f]{17}$/);
     });
 
     test("getCluster answers only for a cluster the program declared", () => {
-        assert.throws(() => mocks.call({ token: "aws:eks/getCluster:getCluster", inputs: { name: "ghost" } } as any), /before any eks\.Cluster named ghost/);
+        assert.throws(() => mocks.call({ token: "aws:eks/getCluster:getCluster", inputs: { name: "ghost" }  }), /before any eks\.Cluster named ghost/);
     });
 });
 

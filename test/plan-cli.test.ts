@@ -138,8 +138,8 @@ describe("npm run plan -- --against: the day-2 diff", () => {
     test("a larger Windows instance type: the launch template and the group are updated, nothing replaced", () => {
         const stackFile = path.join(tmp, "Pulumi.prod.yaml");
         const text = fs.readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8");
-        assert.match(text, /\n  eks-gmsa:windowsNodes:\n/);
-        fs.writeFileSync(stackFile, text.replace(/\n  eks-gmsa:windowsNodes:\n/, "\n  eks-gmsa:windowsNodes:\n    instanceType: m6i.4xlarge\n").replace(/\n    instanceType: (?!m6i\.4xlarge).*\n/, "\n"));
+        assert.match(text, /\n {2}eks-gmsa:windowsNodes:\n/);
+        fs.writeFileSync(stackFile, text.replace(/\n {2}eks-gmsa:windowsNodes:\n/, "\n  eks-gmsa:windowsNodes:\n    instanceType: m6i.4xlarge\n").replace(/\n {4}instanceType: (?!m6i\.4xlarge).*\n/, "\n"));
         const changed = plan("--stack", "prod", "--config-file", stackFile, "--against", baselineFile, "--out", outDir);
         assert.equal(changed.status, 0, changed.stderr);
         const diff = JSON.parse(fs.readFileSync(diffFile, "utf8"));

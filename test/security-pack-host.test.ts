@@ -106,11 +106,12 @@ describe("bounds: a huge or deep custom resource is evaluated within limits", ()
     test("a pod spec after 300,000 other values is still found", async () => {
         const filler = Array.from({ length: 1000 }, (_, i) => ({ name: `step-${i}`, args: Array.from({ length: 298 }, (_, j) => j) }));
         const big = rollout(hostProcess(), "web", "big");
-        (big.inputs as any).spec.analysis = { steps: filler };
+        const spec = big.inputs.spec as Record<string, unknown>;
+        spec.analysis = { steps: filler };
         // The pod template after the filler, in document order.
-        const { template } = (big.inputs as any).spec;
-        delete (big.inputs as any).spec.template;
-        (big.inputs as any).spec.template = template;
+        const { template } = spec;
+        delete spec.template;
+        spec.template = template;
         const v = await measured("a custom resource of about 300,000 values", [big]);
         assert.equal(findings(v).length, 1, show(v));
         assert.match(findings(v)[0].message, /hostProcess: true \(pod\)/);

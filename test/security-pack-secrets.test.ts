@@ -69,7 +69,7 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized", "pod-host-access-allowlist"], show(v));
         assert.match(messageOf(v, "gmsa-workload-authorized"), /^Deployment web\/hidden gives its pod spec \(spec\.template\) as a secret/);
         const rolloutTemplate = rollout(windowsPod(), "web");
-        (rolloutTemplate.inputs as any).spec.template = SECRET;
+        (rolloutTemplate.inputs.spec as Record<string, unknown>).template = SECRET;
         const r = await pack.analyze([...grantedStack(), rolloutTemplate]);
         assert.deepEqual(mandatory(r), ["gmsa-workload-authorized", "pod-host-access-allowlist"], show(r));
         assert.match(messageOf(r, "gmsa-workload-authorized"), /gives spec\.template as a secret/);
@@ -85,7 +85,7 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
 
     test("a RoleBinding whose subjects are a secret is not counted as a grant", async () => {
         const secretSubjects = binding("RoleBinding", "hidden-grant", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [], "web");
-        (secretSubjects.inputs as any).subjects = SECRET;
+        secretSubjects.inputs.subjects = SECRET;
         const v = await pack.analyze([...grantedStack(), secretSubjects, ...builtinMakers.Deployment(windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "app")]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized"], show(v));
         const message = messageOf(v, "gmsa-workload-authorized");
