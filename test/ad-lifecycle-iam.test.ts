@@ -10,17 +10,18 @@ import type { PolicyDocument } from "../components/iamPolicies";
 import { windowsGroupName } from "../components/nodeLifecycle";
 import { inputs, one, ofType, runOk, type StackRun } from "./helpers";
 import { allows, allowsAll } from "./support/iam";
+import type { SsmStep } from "./support/ssmDocument";
 
 const region = "us-west-2";
 const account = "123456789012";
 const cluster = "eks-gmsa-domain-joined";
 const group = windowsGroupName(cluster);
 
-function roleRun(): { run: StackRun; automation: any; events: any; documents: Record<string, string>; hostId: string } {
+function roleRun(): { run: StackRun; automation: PolicyDocument; events: PolicyDocument; documents: Record<string, string>; hostId: string } {
     const run = runOk({ stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml" });
     const policyOf = (name: string) => JSON.parse(inputs(one(run, "aws:iam/rolePolicy:RolePolicy", name)).policy);
     const documents = Object.fromEntries(ofType(run, "aws:ssm/document:Document").map((d) => [d.name, `arn:aws:ssm:${region}:${account}:document/${inputs(d).name}`]));
-    const hostId = String(JSON.parse(inputs(one(run, "aws:ssm/document:Document", "node-launch-runbook")).content).mainSteps.find((s: any) => s.name === "startManagementHost").inputs.InstanceIds[0]);
+    const hostId = String(JSON.parse(inputs(one(run, "aws:ssm/document:Document", "node-launch-runbook")).content).mainSteps.find((s: SsmStep) => s.name === "startManagementHost").inputs.InstanceIds[0]);
     return { run, automation: policyOf("node-lifecycle-automation"), events: policyOf("node-lifecycle-start-runbooks"), documents, hostId };
 }
 

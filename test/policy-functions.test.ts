@@ -83,7 +83,7 @@ describe("values", () => {
         const proxied = unknownCheckingProxy(raw);
         assert.throws(() => proxied.metadata.name);
         const plain = plainProps(proxied);
-        assert.equal((plain.metadata as any).name, "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        assert.equal((plain.metadata as { name: string }).name, "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
         assert.deepEqual(plainProps(null), {});
         assert.deepEqual(plainProps([1]), {});
     });
@@ -418,8 +418,8 @@ describe("credential specs", () => {
         assert.deepEqual(broken((c) => { c.DomainJoinConfig.NetBiosName = "ABCDEFGHIJKLMNO"; c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "ABCDEFGHIJKLMNO"; }), []);
         assert.match(broken((c) => { c.DomainJoinConfig.NetBiosName = ""; }).join(), /NetBiosName/);
         assert.match(broken((c) => { c.DomainJoinConfig.MachineAccountName = "WebApp01$"; }).join(), /contains '\$'.*"WebApp01"/);
-        assert.match(broken((c) => { delete (c.DomainJoinConfig as any).MachineAccountName; }).join(), /MachineAccountName \(missing\)/);
-        assert.match(broken((c) => { delete (c as any).DomainJoinConfig; }).join(), /DomainJoinConfig is missing/);
+        assert.match(broken((c) => { delete (c.DomainJoinConfig as Partial<typeof c.DomainJoinConfig>).MachineAccountName; }).join(), /MachineAccountName \(missing\)/);
+        assert.match(broken((c) => { delete (c as Partial<typeof c>).DomainJoinConfig; }).join(), /DomainJoinConfig is missing/);
     });
 
     test("the account must be listed under the DNS and the NetBIOS scope", () => {
@@ -427,7 +427,7 @@ describe("credential specs", () => {
         assert.match(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts.shift(); }).join(), /Scope: "corp.example.com".*DnsName scope/);
         assert.match(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [{ Name: "Other", Scope: "CORP" }, { Name: "Other", Scope: "corp.example.com" }]; }).join(), /WebApp01/);
         assert.deepEqual(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [{ Name: "webapp01", Scope: "CORP.EXAMPLE.COM" }, { Name: "WEBAPP01", Scope: "corp" }]; }), [], "AD names are case-insensitive");
-        assert.match(broken((c) => { delete (c as any).ActiveDirectoryConfig; }).join(), /ActiveDirectoryConfig is missing/);
+        assert.match(broken((c) => { delete (c as Partial<typeof c>).ActiveDirectoryConfig; }).join(), /ActiveDirectoryConfig is missing/);
     });
 
     test("PluginInput holds only a credentialArn", () => {
@@ -591,7 +591,7 @@ type Found = { policy: string; message: string; urn?: string };
 
 function toPolicyResource(r: ResourceLike, proxied = false): PolicyResource {
     return {
-        type: r.type, props: (proxied ? unknownCheckingProxy(r.props) : r.props) as Record<string, any>, urn: r.urn, name: urnName(r.urn),
+        type: r.type, props: (proxied ? unknownCheckingProxy(r.props) : r.props) as Record<string, unknown>, urn: r.urn, name: urnName(r.urn),
         opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
         dependencies: [], propertyDependencies: {},
         isType: () => false, asType: () => undefined,
@@ -701,7 +701,7 @@ describe("policies", () => {
         for (let i = 0; resources.length < 10_000; i++) {
             const ns = `team-${i}`;
             const d = workloadProps.Deployment(gmsaPodSpec({ serviceAccountName: "app", securityContext: { windowsOptions: { gmsaCredentialSpecName: `app-${i}` } } }));
-            (d.props.metadata as any).namespace = ns;
+            (d.props.metadata as Record<string, unknown>).namespace = ns;
             resources.push(
                 res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: `app-${i}` }, credspec: credspecBody() }),
                 clusterRole(`gmsa-use-app-${i}`, [useRule([`app-${i}`])]),

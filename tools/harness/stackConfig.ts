@@ -19,7 +19,7 @@ export function readStackConfigFile(file: string, project: string): ProgramConfi
     try {
         document = YAML.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-        throw new Error(`cannot read stack config ${file}: ${(e as Error).message}`);
+        throw new Error(`cannot read stack config ${file}: ${(e as Error).message}`, { cause: e });
     }
     const config = (document as { config?: unknown } | null)?.config ?? {};
     if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error(`${file}: 'config' must be a mapping`);
