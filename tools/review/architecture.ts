@@ -121,7 +121,12 @@ export interface ProvisioningModel {
     /** The resource that runs it during `pulumi up`. */
     runner: string;
     document: string;
-    description?: string;
+    /** What it creates or corrects, from its AccountProvisioning component's facts. */
+    readersGroup?: string;
+    accounts: string[];
+    portableIdentity?: string;
+    /** It checks the whole chain after provisioning. */
+    verify: boolean;
     host?: string;
 }
 
@@ -246,6 +251,12 @@ class PlanIndex {
         return urn === undefined ? undefined : this.byUrn.get(urn);
     }
 
+    /** The nearest component of `type` that `r` sits under (walking `parent` URNs). */
+    ancestorOfType(r: PlanResource, type: string): PlanResource | undefined {
+        for (let p = this.get(r.parent); p; p = this.get(p.parent)) if (p.type === type) return p;
+        return undefined;
+    }
+
     /** The resources of `type` that `r` depends on (dependsOn, or an output feeding an input). */
     dependenciesOfType(r: PlanResource, type: string): PlanResource[] {
         return r.dependencies.map((u) => this.byUrn.get(u)).filter((d): d is PlanResource => d !== undefined && d.type === type);
@@ -285,6 +296,8 @@ const T = {
     resolverRuleAssociation: "aws:route53/resolverRuleAssociation:ResolverRuleAssociation",
     credentialSpec: "kubernetes:windows.k8s.io/v1:GMSACredentialSpec",
     sampleWorkload: "eks-gmsa:workloads:SampleWorkload",
+    windowsNodes: "eks-gmsa:nodes:WindowsNodes",
+    accountProvisioning: "eks-gmsa:directory:AccountProvisioning",
 } as const;
 
 type Invented = Readonly<Record<string, string>> | undefined;
@@ -445,40 +458,30 @@ function linuxNodeGroups(index: PlanIndex): LinuxNodeGroupModel[] {
     }));
 }
 
-/** Auto scaling groups launched from a Windows launch template (PowerShell user data or a Windows description). */
+/** Auto scaling groups of a WindowsNodes component, with the facts the component records. */
 function windowsNodeGroups(index: PlanIndex): WindowsNodeGroupModel[] {
     const groups: WindowsNodeGroupModel[] = [];
     for (const asg of index.ofType(T.autoScalingGroup)) {
+        const component = index.ancestorOfType(asg, T.windowsNodes);
+        if (!component) continue;
+        const facts = component.inputs;
         const template = index.dependenciesOfType(asg, T.launchTemplate)[0];
-        if (!template) continue;
-        const userData = decodeUserData(template.inputs.userData);
-        const description = str(template.inputs.description) ?? "";
-        if (!/<powershell>/i.test(userData) && !/windows/i.test(description)) continue;
-        const version = /Windows Server (\d{4})(?: (Core|Full))?/.exec(description);
-        const kubeletArgs = (flag: string) => [...userData.matchAll(new RegExp(`--${flag}=([^\\s"']+)`, "g"))].flatMap((m) => m[1].split(","));
         groups.push({
             name: asg.name,
-            instanceType: str(template.inputs.instanceType),
-            windowsServerVersion: version?.[1],
-            edition: version?.[2],
+            instanceType: str(facts.instanceType),
+            windowsServerVersion: str(facts.windowsServerVersion),
+            edition: str(facts.edition),
             minSize: num(asg.inputs.minSize),
             desiredSize: num(asg.inputs.desiredCapacity),
             maxSize: num(asg.inputs.maxSize),
-            rootVolumeGiB: num(path(list(template.inputs.blockDeviceMappings)[0], "ebs", "volumeSize")),
-            imdsv2Only: path(template.inputs, "metadataOptions", "httpTokens") === "required",
-            nodeLabels: kubeletArgs("node-labels"),
-            taints: kubeletArgs("register-with-taints"),
+            rootVolumeGiB: num(path(list(template?.inputs.blockDeviceMappings)[0], "ebs", "volumeSize")),
+            imdsv2Only: path(template?.inputs, "metadataOptions", "httpTokens") === "required",
+            nodeLabels: strings(facts.nodeLabels),
+            taints: strings(facts.taints),
             lifecycleHooks: lifecycleHooks(index, asg),
         });
     }
     return groups;
-}
-
-function decodeUserData(v: unknown): string {
-    const text = str(v);
-    if (!text) return "";
-    if (text.includes("<powershell>")) return text;
-    return Buffer.from(text, "base64").toString("utf8");
 }
 
 /** The group's lifecycle hooks, each with the runbook an EventBridge rule for it starts. */
@@ -597,15 +600,20 @@ function managementHostModel(index: PlanIndex): ManagementHostModel | undefined 
     return { name: host.name, instanceType: str(host.inputs.instanceType), readsSecrets: sortedUnique(readsSecrets) };
 }
 
-/** Local commands that send an SSM document during `pulumi up`. */
+/** Local commands of an AccountProvisioning component: they send its SSM document during `pulumi up`. */
 function provisioningModels(index: PlanIndex): ProvisioningModel[] {
     return index.ofType(T.localCommand).flatMap((command) => {
+        const component = index.ancestorOfType(command, T.accountProvisioning);
         const document = index.dependenciesOfType(command, T.document)[0];
-        if (!document) return [];
+        if (!component || !document) return [];
+        const facts = component.inputs;
         return [{
             runner: command.name,
             document: str(get(command.inputs.environment, "DOCUMENT_NAME")) ?? document.name,
-            description: str(get(parseJson(document.inputs.content), "description")),
+            readersGroup: str(facts.readersGroup),
+            accounts: strings(facts.accounts),
+            portableIdentity: str(get(facts.portableIdentity, "username")),
+            verify: bool(facts.verify),
             host: index.dependenciesOfType(command, T.instance)[0]?.name,
         }];
     });
@@ -1098,13 +1106,23 @@ function writeManagementHost(out: DotWriter, m: ArchitectureModel): void {
     const provisioning = m.activeDirectory.provisioning;
     if (provisioning.length > 0) {
         out.node(id.provisioning, {
-            label: nodeLabel("AD provisioning during pulumi up", provisioning.flatMap((p) => [`SSM document ${p.document}`, p.description ? wrap(p.description.replace(/^eks-gmsa: /, ""), 48) : ""])),
+            label: nodeLabel("AD provisioning during pulumi up", provisioning.flatMap((p) => [`SSM document ${p.document}`, wrap(provisioningSummary(p), 48)])),
             fillcolor: "#fce4ec",
         });
     }
 }
 
-/** Long free text (a document's description) broken at spaces, so one label does not span the picture. */
+/** What a provisioning run creates or corrects, in words. */
+function provisioningSummary(p: ProvisioningModel): string {
+    const made = [
+        p.readersGroup !== undefined ? `readers' group ${p.readersGroup}` : "the readers' group",
+        p.accounts.length > 0 ? `${plural(p.accounts.length, "gMSA")} ${p.accounts.join(", ")}` : "no gMSA",
+        ...(p.portableIdentity !== undefined ? [`portable identity ${p.portableIdentity}`] : []),
+    ];
+    return `creates or corrects ${made.join("; ")}${p.verify ? "; then checks the whole chain" : ""}`;
+}
+
+/** Long free text broken at spaces, so one label does not span the picture. */
 function wrap(text: string, width: number): string {
     const lines: string[] = [];
     let current = "";

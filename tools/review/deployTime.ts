@@ -559,15 +559,16 @@ export function isLocalComponent(resource: PlanResource): boolean {
     return resource.options.custom === false && resource.options.remote !== true;
 }
 
-/** A Windows node group: its parent is a Windows nodes component, or its launch template says Windows. */
+/** The program's Windows node group component (components/windowsNodes.ts). */
+export const windowsNodesType = "eks-gmsa:nodes:WindowsNodes";
+
+/** A Windows node group: an auto scaling group under a WindowsNodes component (walking `parent` URNs). */
 export function isWindowsNodeGroup(resource: PlanResource, index: PlanIndex): boolean {
     if (resource.type !== "aws:autoscaling/group:Group") return false;
-    const parent = resource.parent ? index.byUrn.get(resource.parent) : undefined;
-    if (parent && /windows/i.test(parent.type)) return true;
-    return resource.dependencies.some((urn) => {
-        const dep = index.byUrn.get(urn);
-        return dep?.type === "aws:ec2/launchTemplate:LaunchTemplate" && /windows/i.test(String(dep.inputs.description ?? ""));
-    });
+    for (let p = resource.parent; p !== undefined; p = index.byUrn.get(p)?.parent) {
+        if (index.byUrn.get(p)?.type === windowsNodesType) return true;
+    }
+    return false;
 }
 
 /** Providers a resource uses: a provider reference is `<provider urn>::<id>`. Pulumi creates them first. */
