@@ -315,6 +315,8 @@ describe("day-2 diffs of real stacks", () => {
                 ["aws:ssm/document:Document", "ad-provision-accounts", ["content"]],
                 ["command:local:Command", "ad-provision-accounts-run", ["environment"]],
                 [credspecType, "credspec-webapp01", ["credspec"]],
+                // The component records the accounts it provisions: the new one is its fact.
+                ["eks-gmsa:directory:AccountProvisioning", "ad-provisioning", ["accounts[1]"]],
             ]),
         }));
         assert.match(explanation.reasons[urnIn(after, "command:local:Command", "ad-provision-accounts-run")][0], /^environment is unknown until aws:ssm\/document:Document ad-provision-accounts is updated/);
@@ -324,7 +326,8 @@ describe("day-2 diffs of real stacks", () => {
         const windowsNodes = configOf("prod", "eks-gmsa:windowsNodes");
         const after = planOf("prod", { "eks-gmsa:windowsNodes": { ...windowsNodes, instanceType: "m6i.4xlarge" } });
         assert.deepEqual(diffPlans(prod(), after), diffOf({
-            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]]]),
+            // The WindowsNodes component records its instance type (a fact, no cloud change).
+            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]], ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["instanceType"]]]),
         }));
     });
 
