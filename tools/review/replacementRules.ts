@@ -102,7 +102,8 @@ function kubernetesProblems(value: unknown): string[] {
 
 /** Reads and checks the rules file; throws one error listing every problem (file, entry, what is wrong). */
 export function loadReplacementRules(file = replacementRulesFile): { types: Record<string, TypeRules>; kubernetes: KubernetesRules } {
-    const shown = path.relative(process.cwd(), file) || file;
+    const relative = path.relative(process.cwd(), file);
+    const shown = relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
     let doc: unknown;
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));

@@ -73,8 +73,14 @@ class Problems {
     readonly lines: string[] = [];
     constructor(private readonly file: string) {}
     add(entry: string, problem: string): void {
-        this.lines.push(`${path.relative(process.cwd(), this.file) || this.file}: ${entry}: ${problem}`);
+        this.lines.push(`${shownPath(this.file)}: ${entry}: ${problem}`);
     }
+}
+
+/** A data file as a message names it: relative to the working directory when inside it. */
+export function shownPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
