@@ -23,12 +23,12 @@ export function networkModel(index: PlanIndex): NetworkModel {
     return { vpc: "created", vpcCidr: str(vpc.inputs.cidrBlock), internetGateway: index.first(T.internetGateway) !== undefined, subnets, natGateways };
 }
 
-/** Load-balancer role tags say which tier a subnet is; a route to an internet gateway would too, but tags are on the subnet itself. */
+/** Load-balancer role tags say which tier a subnet is (never its name); a route to an internet gateway would too, but tags are on the subnet itself. */
 function subnetTier(subnet: PlanResource): SubnetTier {
     const tags = obj(subnet.inputs.tags) ?? {};
     if (tags["kubernetes.io/role/elb"] !== undefined) return "public";
     if (tags["kubernetes.io/role/internal-elb"] !== undefined) return "private";
-    return bool(subnet.inputs.mapPublicIpOnLaunch) || /public/i.test(subnet.name) ? "public" : "private";
+    return bool(subnet.inputs.mapPublicIpOnLaunch) ? "public" : "private";
 }
 
 /** An existing VPC: only the IDs the cluster is given. */
@@ -148,9 +148,11 @@ function runbookForHook(index: PlanIndex, hookName: string): string | undefined 
     for (const rule of index.ofType(T.eventRule)) {
         const hookNames = strings(path(parseJson(rule.inputs.eventPattern), "detail", "LifecycleHookName"));
         if (!hookNames.includes(hookName)) continue;
+        // The target starts the Automation document it depends on (its ARN is built from the document's name).
         for (const target of index.dependentsOfType(rule, T.eventTarget)) {
-            const m = /automation-definition\/([^:]+)/.exec(str(target.inputs.arn) ?? "");
-            if (m) return m[1];
+            const runbook = index.dependenciesOfType(target, T.document).find((d) => d.inputs.documentType === "Automation");
+            const name = str(runbook?.inputs.name);
+            if (name !== undefined) return name;
         }
     }
     return undefined;
