@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { projectRoot, runStack } from "../tools/harness";
 import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
 import {
-    deployTimeDoc, documentedStacks, durationFigures, durationRules, figure, figuresFile, figuresRange, formatDeployTime, loadDeployTimeData,
+    deployTimeData, deployTimeDoc, documentedStacks, figure, figuresFile, figuresRange, formatDeployTime, loadDeployTimeData,
     manualWalkthroughFor, manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, rulesFile, shownPath, type DeployTimeModel, type ModelledStack,
 } from "../tools/review/deployTime";
 import { projectName } from "../settings/validate";
@@ -161,14 +161,14 @@ describe("the manual walkthrough", () => {
 
 describe("every figure is sourced or says it is an assumption", () => {
     test("sources have a title and an address; assumptions have reasoning; rules name known figures", () => {
-        for (const f of durationFigures) {
+        for (const f of deployTimeData().figures) {
             assert.ok(f.seconds.low <= f.seconds.mid && f.seconds.mid <= f.seconds.high, `${f.id}: low <= mid <= high`);
             const sources = f.evidence.kind === "assumption" ? f.evidence.related ?? [] : f.evidence.sources;
             if (f.evidence.kind !== "assumption") assert.ok(sources.length > 0, `${f.id} cites a source`);
             if (f.evidence.kind !== "sourced") assert.ok(f.evidence.assumption.length > 20, `${f.id} says why`);
             for (const s of sources) assert.match(s.url, /^https:\/\//, `${f.id}: ${s.title}`);
         }
-        for (const rule of durationRules) for (const id of rule.figures) assert.ok(durationFigures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
+        for (const rule of deployTimeData().rules) for (const id of rule.figures) assert.ok(deployTimeData().figures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
     });
 });
 
@@ -188,7 +188,7 @@ describe("the data files are checked when read", () => {
 
     test("the shipped files load, and every rule's figures exist", () => {
         const data = loadDeployTimeData();
-        assert.deepEqual(data.figures.map((f) => f.id), durationFigures.map((f) => f.id));
+        assert.deepEqual(data.figures.map((f) => f.id), deployTimeData().figures.map((f) => f.id));
         assert.ok(data.rules.length > 0 && data.readinessRules.length > 0);
     });
 
@@ -332,10 +332,10 @@ describe("deploy time of the documented stacks", () => {
         const actual = doc.split("\n");
         const stale = expected.length === actual.length ? expected.findIndex((line, i) => line !== actual[i]) : Math.min(expected.length, actual.length);
         assert.equal(stale, -1, `docs/deploy-time.md line ${stale + 1} should read:\n${expected[stale]}\n(regenerate: npx tsx tools/review/deployTime.ts --write-doc)`);
-        for (const rule of durationRules) {
+        for (const rule of deployTimeData().rules) {
             for (const type of rule.types) assert.ok(doc.includes(`\`${type}\``), `${rule.id}: ${type}`);
             assert.ok(doc.includes(`| ${figuresRange(rule.figures).mid} |`), `${rule.id}: its figure`);
         }
-        for (const f of durationFigures) assert.ok(doc.includes(`| \`${f.id}\` |`), f.id);
+        for (const f of deployTimeData().figures) assert.ok(doc.includes(`| \`${f.id}\` |`), f.id);
     });
 });

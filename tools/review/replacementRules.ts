@@ -125,7 +125,13 @@ export function loadReplacementRules(file = replacementRulesFile): { types: Reco
     return { types, kubernetes: top.kubernetes as KubernetesRules };
 }
 
-const rules = loadReplacementRules();
+let loaded: ReturnType<typeof loadReplacementRules> | undefined;
+
+/** The shipped rules, read on first use (a bad entry then reaches the caller's error handling). */
+function rules(): ReturnType<typeof loadReplacementRules> {
+    loaded ??= loadReplacementRules();
+    return loaded;
+}
 
 /** The kind part of a Kubernetes type token: "kubernetes:apps/v1:Deployment" -> "apps/v1:Deployment". */
 function kubernetesKind(type: string): string | undefined {
@@ -139,7 +145,7 @@ const paths = (list: readonly string[]): ReplacePath[] => list.map((p) => ({ pat
 function kubernetesRules(type: string): TypeRules | undefined {
     const kind = kubernetesKind(type);
     if (!kind) return undefined;
-    const k = rules.kubernetes;
+    const k = rules().kubernetes;
     // Patch resources (NamespacePatch...) update in place for everything but their identity.
     if (kind.endsWith("Patch")) return { source: k.patchSource, replaceOn: paths(k.identity) };
     const fields = k.kinds[kind] ?? [];
@@ -151,12 +157,13 @@ function kubernetesRules(type: string): TypeRules | undefined {
 
 /** The rules for a resource type, or undefined when the table does not know the type. */
 export function rulesFor(type: string): TypeRules | undefined {
-    return rules.types[type] ?? kubernetesRules(type);
+    return rules().types[type] ?? kubernetesRules(type);
 }
 
 /** Every explicit entry plus the Kubernetes kinds, for documentation and tests. */
 export function ruleTable(): [string, TypeRules][] {
-    const kinds = Object.keys(rules.kubernetes.kinds).map((k) => `kubernetes:${k}`);
-    const entries: [string, TypeRules][] = [...Object.entries(rules.types), ...[...kinds, ...rules.kubernetes.identityOnlyKinds].map((t): [string, TypeRules] => [t, kubernetesRules(t)!])];
+    const { types, kubernetes } = rules();
+    const kinds = Object.keys(kubernetes.kinds).map((k) => `kubernetes:${k}`);
+    const entries: [string, TypeRules][] = [...Object.entries(types), ...[...kinds, ...kubernetes.identityOnlyKinds].map((t): [string, TypeRules] => [t, kubernetesRules(t)!])];
     return entries.sort(([a], [b]) => a.localeCompare(b));
 }

@@ -109,7 +109,10 @@ function checkSources(problems: Problems, entry: string, value: unknown, require
 
 function checkFigure(problems: Problems, value: unknown, i: number): string | undefined {
     const entry = `figures[${i}]${isObject(value) && isText(value.id) ? ` (${value.id})` : ""}`;
-    if (!isObject(value)) return problems.add(entry, "is not an object"), undefined;
+    if (!isObject(value)) {
+        problems.add(entry, "is not an object");
+        return undefined;
+    }
     checkKeys(problems, entry, value, ["id", "what", "seconds", "evidence"]);
     if (!isText(value.id)) problems.add(entry, "needs an id");
     if (!isText(value.what)) problems.add(entry, "needs `what`: the duration in words");
@@ -118,9 +121,9 @@ function checkFigure(problems: Problems, value: unknown, i: number): string | un
     if (!isObject(s) || !n(s.low) || !n(s.mid) || !n(s.high)) problems.add(entry, "seconds must be {low, mid, high}, numbers of seconds >= 0");
     else if (!((s.low as number) <= (s.mid as number) && (s.mid as number) <= (s.high as number))) problems.add(entry, `seconds must be low <= mid <= high, not ${s.low}, ${s.mid}, ${s.high}`);
     const e = value.evidence;
-    if (!isObject(e)) return problems.add(entry, "needs evidence: {kind: sourced | bounded | assumption, ...}"), undefined;
     const at = `${entry}.evidence`;
-    if (e.kind === "sourced") {
+    if (!isObject(e)) problems.add(entry, "needs evidence: {kind: sourced | bounded | assumption, ...}");
+    else if (e.kind === "sourced") {
         checkKeys(problems, at, e, ["kind", "sources"]);
         checkSources(problems, `${at}.sources`, e.sources, true);
     } else if (e.kind === "bounded") {
@@ -209,10 +212,14 @@ export function loadDeployTimeData(figuresPath = figuresFile, rulesPath = rulesF
     };
 }
 
-const data = loadDeployTimeData();
-export const durationFigures: readonly DurationFigure[] = data.figures;
-export const durationRules: readonly DurationRule[] = data.rules;
-/** Local components (custom: false, not remote) take no time: matched before any type rule. */
-export const localComponentRule: DurationRule = data.localComponentRule;
-export const unknownTypeRule: DurationRule = data.unknownTypeRule;
-export const readinessRules: readonly ReadinessRule[] = data.readinessRules;
+let loaded: DeployTimeData | undefined;
+
+/**
+ * The shipped data, read on first use (not at import, so a bad entry reaches the caller's error
+ * handling: `npm run plan` prints it as one message). Local components (custom: false, not
+ * remote) take `localComponentRule`, matched before any type rule.
+ */
+export function deployTimeData(): DeployTimeData {
+    loaded ??= loadDeployTimeData();
+    return loaded;
+}

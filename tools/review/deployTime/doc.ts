@@ -1,6 +1,6 @@
 // docs/deploy-time.md's generated sections: the data files' tables and the modelled stacks.
 import * as path from "path";
-import { durationFigures, durationRules, localComponentRule, readinessRules, unknownTypeRule, type Evidence, type SecondsRange, type Source } from "./data";
+import { deployTimeData, type Evidence, type SecondsRange, type Source } from "./data";
 import { figuresRange } from "./rules";
 import { formatSeconds } from "./format";
 import { ManualModel, manualWalkthroughModel } from "./manual";
@@ -35,18 +35,19 @@ export function durationsTableMarkdown(): string {
     return [
         "| figure | what | low s | mid s | high s | evidence |",
         "| --- | --- | ---: | ---: | ---: | --- |",
-        ...durationFigures.map((f) => `| \`${f.id}\` | ${cell(f.what)} | ${secondsCells(f.seconds)} | ${evidenceText(f.evidence)} |`),
+        ...deployTimeData().figures.map((f) => `| \`${f.id}\` | ${cell(f.what)} | ${secondsCells(f.seconds)} | ${evidenceText(f.evidence)} |`),
     ].join("\n");
 }
 
 export function rulesTableMarkdown(): string {
-    const rows = [...durationRules, localComponentRule, unknownTypeRule].map((r) =>
+    const data = deployTimeData();
+    const rows = [...data.rules, data.localComponentRule, data.unknownTypeRule].map((r) =>
         `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} |`);
     return ["| rule | type | applies to | figures | low s | mid s | high s |", "| --- | --- | --- | --- | ---: | ---: | ---: |", ...rows].join("\n");
 }
 
 export function readinessTableMarkdown(): string {
-    const rows = readinessRules.map((r) =>
+    const rows = deployTimeData().readinessRules.map((r) =>
         `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} | ${cell(r.awaitedBy)} |`);
     return ["| event | after | applies to | figures | low s | mid s | high s | awaited by |", "| --- | --- | --- | --- | ---: | ---: | ---: | --- |", ...rows].join("\n");
 }

@@ -2,7 +2,7 @@
 // with the low and high totals as its range.
 import type { Plan } from "../../planFile";
 import { indexPlan } from "./conditions";
-import { durationFigures, durationRules, localComponentRule, readinessRules, unknownTypeRule, type DurationFigure, type DurationRule, type ReadinessRule, type Scenario } from "./data";
+import { deployTimeData, type DurationFigure, type DurationRule, type ReadinessRule, type Scenario } from "./data";
 import { ruleFor } from "./rules";
 import { capacityTimeoutWarnings, launchHookDeadlockWarnings } from "./warnings";
 import { buildGraph, computeTimings, criticalPath, PathStep } from "./schedule";
@@ -49,6 +49,7 @@ function scenarioTotal(plan: Plan, scenario: Scenario): number {
 }
 
 export function modelDeployTime(plan: Plan): DeployTimeModel {
+    const data = deployTimeData();
     const index = indexPlan(plan);
     const nodes = buildGraph(plan, "mid");
     const timings = computeTimings(nodes);
@@ -69,7 +70,7 @@ export function modelDeployTime(plan: Plan): DeployTimeModel {
         schedule,
         readiness,
         warnings: [...capacityTimeoutWarnings(plan, index), ...launchHookDeadlockWarnings(plan, index)],
-        unmatchedTypes: [...new Set(plan.resources.filter((r) => ruleFor(r, index) === unknownTypeRule).map((r) => r.type))].sort(),
-        durations: { figures: durationFigures, rules: [...durationRules, localComponentRule, unknownTypeRule], readiness: readinessRules },
+        unmatchedTypes: [...new Set(plan.resources.filter((r) => ruleFor(r, index) === data.unknownTypeRule).map((r) => r.type))].sort(),
+        durations: { figures: data.figures, rules: [...data.rules, data.localComponentRule, data.unknownTypeRule], readiness: data.readinessRules },
     };
 }

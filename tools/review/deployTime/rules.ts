@@ -1,7 +1,7 @@
 // Which rule, and so which figures, a plan resource takes; figures summed per scenario.
 import type { PlanResource } from "../../planFile";
 import { conditionHolds, isLocalComponent, type PlanIndex } from "./conditions";
-import { durationFigures, durationRules, localComponentRule, readinessRules, unknownTypeRule, type DurationFigure, type DurationRule, type ReadinessRule, type Scenario, type SecondsRange } from "./data";
+import { deployTimeData, type DurationFigure, type DurationRule, type ReadinessRule, type Scenario, type SecondsRange } from "./data";
 
 function typeMatches(pattern: string, type: string): boolean {
     return pattern.endsWith("*") ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
@@ -9,18 +9,17 @@ function typeMatches(pattern: string, type: string): boolean {
 
 /** The first duration rule whose types and condition match; local components and unknown types take the fixed rules. */
 export function ruleFor(resource: PlanResource, index: PlanIndex): DurationRule {
-    if (isLocalComponent(resource)) return localComponentRule;
-    return durationRules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index)) ?? unknownTypeRule;
+    const data = deployTimeData();
+    if (isLocalComponent(resource)) return data.localComponentRule;
+    return data.rules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index)) ?? data.unknownTypeRule;
 }
 
 export function readinessRuleFor(resource: PlanResource, index: PlanIndex): ReadinessRule | undefined {
-    return readinessRules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index));
+    return deployTimeData().readinessRules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index));
 }
 
-const figureById = new Map(durationFigures.map((f) => [f.id, f] as const));
-
 export function figure(id: string): DurationFigure {
-    const found = figureById.get(id);
+    const found = deployTimeData().figures.find((f) => f.id === id);
     if (!found) throw new Error(`deploy time: no duration figure ${id}`);
     return found;
 }
