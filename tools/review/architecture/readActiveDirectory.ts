@@ -4,7 +4,7 @@
 import { get, list, str, strings } from "../../../policy/api";
 import { shownValues } from "../deployTimeValues";
 import type { ActiveDirectoryModel, CredentialSpecModel, DnsPathModel, DomainJoinModel, ManagementHostModel, PortableIdentityModel, ProvisioningModel } from "./model";
-import { bool, Invented, optionalShown, parseJson, PlanIndex, secretArnNames, secretNameOfArn, secretsReadBy, sortedUnique, T } from "./planIndex";
+import { bool, optionalShown, parseJson, secretArnNames, secretNameOfArn, secretsReadBy, sortedUnique, T, type Invented, type PlanIndex } from "./planIndex";
 
 export function domainJoinModel(index: PlanIndex, invented: Invented): DomainJoinModel | undefined {
     const association = index.ofType(T.association).find((a) => a.inputs.name === "AWS-JoinDirectoryServiceDomain");

@@ -3,7 +3,7 @@ import * as path from "path";
 import { deployTimeData, type Evidence, type SecondsRange, type Source } from "./data";
 import { figuresRange } from "./rules";
 import { formatSeconds } from "./format";
-import { ManualModel, manualWalkthroughModel } from "./manual";
+import { manualWalkthroughModel, type ManualModel } from "./manual";
 import type { DeployTimeModel } from "./model";
 
 // docs/deploy-time.md's generated sections.

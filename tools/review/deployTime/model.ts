@@ -5,7 +5,7 @@ import { indexPlan } from "./conditions";
 import { deployTimeData, type DurationFigure, type DurationRule, type ReadinessRule, type Scenario } from "./data";
 import { ruleFor } from "./rules";
 import { capacityTimeoutWarnings, launchHookDeadlockWarnings } from "./warnings";
-import { buildGraph, computeTimings, criticalPath, PathStep } from "./schedule";
+import { buildGraph, computeTimings, criticalPath, type PathStep } from "./schedule";
 
 export interface ScheduledResource {
     urn: string;

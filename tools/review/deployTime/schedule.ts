@@ -6,7 +6,6 @@ import { indexPlan, isLocalComponent, providerDependencies, type PlanIndex } fro
 import type { Scenario } from "./data";
 import { basisOf, figuresSeconds, readinessRuleFor, ruleFor } from "./rules";
 
-// Scheduling: start = the latest finish among what a node waits for; finish = start + duration.
 interface GraphNode {
     id: string;
     type: string;
