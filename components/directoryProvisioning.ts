@@ -55,7 +55,15 @@ export class AccountProvisioning extends pulumi.ComponentResource {
     readonly documentArn: pulumi.Output<string>;
 
     constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:AccountProvisioning", name, {}, opts);
+        // What the run provisions, recorded in the plan for reviewers (no secret: names only).
+        const payload = pulumi.output(args.payload);
+        super("eks-gmsa:directory:AccountProvisioning", name, {
+            clusterName: args.clusterName,
+            accounts: payload.apply((p) => p.accounts ?? []),
+            readersGroup: payload.apply((p) => p.readersGroup),
+            portableIdentity: payload.apply((p) => (p.identity ? { username: p.identity.username } : undefined)),
+            verify: payload.apply((p) => Boolean(p.verify)),
+        }, opts);
         const document = new aws.ssm.Document("ad-provision-accounts", {
             name: `${args.clusterName}-ad-provision-accounts`,
             documentType: "Command",

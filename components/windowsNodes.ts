@@ -65,7 +65,19 @@ export class WindowsNodes extends pulumi.ComponentResource {
     readonly amiId: pulumi.Output<string>;
 
     constructor(name: string, args: WindowsNodesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:nodes:WindowsNodes", name, {}, opts);
+        // The group's facts, recorded in the plan for reviewers and the review tooling.
+        const labels = windowsNodeLabels(args.settings.labels);
+        const taint = args.settings.taint;
+        super("eks-gmsa:nodes:WindowsNodes", name, {
+            windowsServerVersion: args.settings.windowsServerVersion,
+            edition: args.settings.edition,
+            instanceType: args.settings.instanceType,
+            nodeLabels: Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`),
+            taints: taint ? [`${taint.key}=${taint.value}:${taint.effect}`] : [],
+            minSize: args.settings.minSize,
+            desiredSize: args.settings.desiredSize,
+            maxSize: args.settings.maxSize,
+        }, opts);
         const s = args.settings;
         const cluster = args.cluster;
         const parent = { parent: this };
