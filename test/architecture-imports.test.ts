@@ -19,11 +19,6 @@ import { checkImports, formatViolation, importsOf, type RuleName, type Violation
  */
 const knownUntilMerged: { file: string; rule: RuleName; specifier: string }[] = [
     { file: "bench/policy-time.ts", rule: "tooling-not-tests", specifier: "../test/policy-fixtures" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/rbac" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/stack" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/values" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/workloads" },
-    { file: "tools/review/deployTime.ts", rule: "config-reader-private", specifier: "../../settings/validate" },
 ];
 
 /** Writes `files` (path → text) under a fresh directory and returns it. */

@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
         // Loaded here only: running stacks needs the harness, the model itself does not.
         const { runStack, projectRoot } = await import("../harness");
         const { toPlan } = await import("../planFile");
-        const { projectName } = await import("../../settings/validate");
+        const { projectName } = await import("../../settings/keys");
         const stacks = documentedStacks.map(({ stack, configFile }): ModelledStack => {
             const run = runStack({ stack, configFile: path.join(projectRoot, configFile) });
             if (run.errors.length > 0) throw new Error(`stack ${stack}: ${run.errors.join("; ")}`);
