@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ActiveDirectorySettings, GmsaSettings } from "../settings/types";
 import type { AdPayload } from "./directoryDocuments";
 import { ManagementHost } from "./directoryHost";
-import { AccountProvisioning } from "./directoryProvisioning";
+import { AccountProvisioning, type DirectoryConnection } from "./directoryProvisioning";
 import { DomainJoin, domainJoinPolicyAttachment } from "./domainJoin";
 import { ManagedDirectory, type OwnedSecret } from "./managedDirectory";
 import type { Network } from "./network";
@@ -143,15 +143,17 @@ export class ActiveDirectory extends pulumi.ComponentResource {
         const directoryId = managedDirectory?.directoryId ?? ad.directoryId;
         const adminSecretArn = managedDirectory?.adminSecretArn ?? ad.adminCredentialsSecretArn;
 
-        /** Where the management host's AD runs find the directory, whose credentials they use, and the owner mark of what they create. */
-        const payloadBase = dnsServers && adminSecretArn && gmsa
-            ? pulumi.all([dnsServers, adminSecretArn]).apply(([dcAddresses, secretArn]): Omit<AdPayload, "operation"> => ({
+        // Where the management host's AD runs find the directory and whose credentials they use.
+        const connection = dnsServers && adminSecretArn && gmsa
+            ? pulumi.all([dnsServers, adminSecretArn]).apply(([dcAddresses, secretArn]): DirectoryConnection => ({
                 region: args.region,
                 domain: { dnsName: ad.domainName, netbiosName: ad.netbiosName, dcAddresses },
                 adminSecretArn: secretArn,
-                readersGroup: gmsa.readersGroup,
-                owner: args.clusterName,
             }))
+            : undefined;
+        // ... with the readers' group the node runs put computers in, and the owner mark of what they create.
+        const payloadBase = connection && gmsa
+            ? connection.apply((c): Omit<AdPayload, "operation"> => ({ ...c, readersGroup: gmsa.readersGroup, owner: args.clusterName }))
             : undefined;
         const joinsNodes = gmsa?.mode === "domainJoined" && ad.joinOu !== undefined && payloadBase !== undefined;
         const provisions = ad.provisionAccounts && payloadBase !== undefined;
@@ -214,22 +216,21 @@ export class ActiveDirectory extends pulumi.ComponentResource {
             : undefined;
 
         // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
-        const provisioning = provisions && gmsa && managementHost && payloadBase
+        const provisioning = provisions && gmsa && managementHost && connection
             ? new AccountProvisioning("ad-provisioning", {
-                payload: pulumi.all([payloadBase, identityToProvision?.secretArn]).apply(([base, identitySecretArn]) => ({
-                    ...base,
-                    accountsOu: ad.accountsOu,
-                    accounts: gmsa.accounts.map((a) => a.account),
-                    ...(identitySecretArn && gmsa.portableIdentity ? { identity: { username: gmsa.portableIdentity.username, secretArn: identitySecretArn } } : {}),
-                    ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
-                    // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
-                    verify: true,
-                })),
+                connection,
+                readersGroup: gmsa.readersGroup,
+                accountsOu: ad.accountsOu,
+                accounts: gmsa.accounts.map((a) => a.account),
+                ...(identityToProvision && gmsa.portableIdentity ? { portableIdentity: { username: gmsa.portableIdentity.username, secretArn: identityToProvision.secretArn } } : {}),
+                ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
+                // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
+                verify: true,
                 managementHostId: managementHost.instanceId,
                 ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
                 region: args.region,
                 ...(args.awsProfile ? { awsProfile: args.awsProfile } : {}),
-                expectedFacts: gmsa.domain,
+                ...(gmsa.domain ? { expectedFacts: gmsa.domain } : {}),
                 clusterName: args.clusterName,
                 tags,
             }, child)

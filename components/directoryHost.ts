@@ -53,6 +53,29 @@ export const managementHostInstanceName = "ad-management-host-ubuntu-2404";
  */
 export const managementHostInstanceType = "t3.small";
 
+/** What the plan records about the management host: what it runs on and what its role may read. */
+export interface ManagementHostFacts {
+    clusterName: string;
+    instanceType: string;
+    amiParameter: string;
+    /** The secrets its role may read (and the keys they are encrypted with). */
+    secretArns: pulumi.Input<string>[];
+    keyArns: pulumi.Input<string>[];
+    /** Whether the stack owns the directory Admin's secret (then its policies admit only this host and the operators). */
+    ownsAdminSecret: boolean;
+}
+
+export function managementHostFacts(args: ManagementHostArgs): ManagementHostFacts {
+    return {
+        clusterName: args.clusterName,
+        instanceType: managementHostInstanceType,
+        amiParameter: managementHostAmiParameter,
+        secretArns: [...args.secretArns],
+        keyArns: [...args.keyArns, ...(args.ownedAdminSecret ? [args.ownedAdminSecret.keyArn] : [])],
+        ownsAdminSecret: args.ownedAdminSecret !== undefined,
+    };
+}
+
 export class ManagementHost extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
@@ -63,7 +86,7 @@ export class ManagementHost extends pulumi.ComponentResource {
     readonly privateIp: pulumi.Output<string>;
 
     constructor(name: string, args: ManagementHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:ManagementHost", name, {}, opts);
+        super("eks-gmsa:directory:ManagementHost", name, managementHostFacts(args), opts);
         const parent = { parent: this };
         const role = new aws.iam.Role("ad-management-host-role", {
             description: `AD management host of EKS cluster ${args.clusterName}: Systems Manager and the directory credentials`,

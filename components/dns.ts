@@ -20,11 +20,26 @@ export function corednsConfiguration(activeDirectory: { domainName: string; dnsS
     return JSON.stringify({ corefile: renderCorefile(forwarders) });
 }
 
+/** What the plan records about CoreDNS: its add-on version and the domain it forwards to AD. */
+export interface CoreDnsFacts {
+    addonVersion?: string;
+    /** The AD domain CoreDNS forwards, and the servers it forwards to. */
+    forwardsDomain?: string;
+    forwardsTo?: pulumi.Input<string[]>;
+}
+
+export function coreDnsFacts(args: CoreDnsArgs): CoreDnsFacts {
+    return {
+        ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
+        ...(args.activeDirectory ? { forwardsDomain: args.activeDirectory.domainName, forwardsTo: args.activeDirectory.dnsServers } : {}),
+    };
+}
+
 export class CoreDns extends pulumi.ComponentResource {
     readonly addonArn: pulumi.Output<string>;
 
     constructor(name: string, args: CoreDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:dns:CoreDns", name, {}, opts);
+        super("eks-gmsa:dns:CoreDns", name, coreDnsFacts(args), opts);
         const addon = new aws.eks.Addon("coredns", {
             clusterName: args.clusterName,
             addonName: "coredns",

@@ -47,7 +47,9 @@ export class DomainJoin extends pulumi.ComponentResource {
     readonly association: aws.ssm.Association;
 
     constructor(name: string, args: DomainJoinArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:DomainJoin", name, {}, opts);
+        super("eks-gmsa:directory:DomainJoin", name, {
+            directoryId: args.directoryId, directoryName: args.directoryName, joinOu: args.joinOu, groupName: args.groupName, document: domainJoinDocument,
+        }, opts);
         this.association = new aws.ssm.Association("windows-domain-join", {
             name: domainJoinDocument,
             associationName: `${args.namePrefix}-windows-domain-join`,
