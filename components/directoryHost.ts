@@ -53,14 +53,17 @@ export const managementHostInstanceName = "ad-management-host-ubuntu-2404";
  */
 export const managementHostInstanceType = "t3.small";
 
-/** What the plan records about the management host: what it runs on and what its role may read. */
+/**
+ * What the plan records about the management host: what it runs on and how much its role may read.
+ * Plain values only: an Output among a component's inputs holds back its registration, and with it
+ * every child, until that Output is known (and the portable identity's ARN waits for this host's role).
+ */
 export interface ManagementHostFacts {
     clusterName: string;
     instanceType: string;
     amiParameter: string;
-    /** The secrets its role may read (and the keys they are encrypted with). */
-    secretArns: pulumi.Input<string>[];
-    keyArns: pulumi.Input<string>[];
+    /** How many secrets its role may read (the directory's credentials and, when it provisions it, the portable identity). */
+    secretsRead: number;
     /** Whether the stack owns the directory Admin's secret (then its policies admit only this host and the operators). */
     ownsAdminSecret: boolean;
 }
@@ -70,8 +73,7 @@ export function managementHostFacts(args: ManagementHostArgs): ManagementHostFac
         clusterName: args.clusterName,
         instanceType: managementHostInstanceType,
         amiParameter: managementHostAmiParameter,
-        secretArns: [...args.secretArns],
-        keyArns: [...args.keyArns, ...(args.ownedAdminSecret ? [args.ownedAdminSecret.keyArn] : [])],
+        secretsRead: args.secretArns.length,
         ownsAdminSecret: args.ownedAdminSecret !== undefined,
     };
 }

@@ -20,18 +20,21 @@ export function corednsConfiguration(activeDirectory: { domainName: string; dnsS
     return JSON.stringify({ corefile: renderCorefile(forwarders) });
 }
 
-/** What the plan records about CoreDNS: its add-on version and the domain it forwards to AD. */
+/**
+ * What the plan records about CoreDNS: its add-on version and the domain it forwards to AD. Plain
+ * values only: an Output among a component's inputs (the directory's DNS addresses) would hold back
+ * its children until the directory exists.
+ */
 export interface CoreDnsFacts {
     addonVersion?: string;
-    /** The AD domain CoreDNS forwards, and the servers it forwards to. */
+    /** The AD domain CoreDNS forwards to the directory's DNS servers. */
     forwardsDomain?: string;
-    forwardsTo?: pulumi.Input<string[]>;
 }
 
 export function coreDnsFacts(args: CoreDnsArgs): CoreDnsFacts {
     return {
         ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
-        ...(args.activeDirectory ? { forwardsDomain: args.activeDirectory.domainName, forwardsTo: args.activeDirectory.dnsServers } : {}),
+        ...(args.activeDirectory ? { forwardsDomain: args.activeDirectory.domainName } : {}),
     };
 }
 

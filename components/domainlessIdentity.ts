@@ -38,13 +38,16 @@ export function portableIdentityDocument(username: string, password: string, dom
     return JSON.stringify({ username, password, domainName });
 }
 
-/** What the plan records about the portable identity: who it is and who reads it, never its password. */
+/**
+ * What the plan records about the portable identity: who it is and who reads it, never its password.
+ * Plain values only (an Output among a component's inputs holds back its children until it is known).
+ */
 export interface DomainlessIdentityFacts {
     clusterName: string;
     username: string;
     domainName: string;
-    /** Who may read the secret besides the operators: the Windows nodes' role and, when it provisions the user, the management host's. */
-    readerRoleArns: pulumi.Input<string>[];
+    /** Besides the Windows nodes' role (and the operators), the management host's role reads it: the host creates the user in AD. */
+    readByManagementHost: boolean;
     protect: boolean;
 }
 
@@ -53,7 +56,7 @@ export function domainlessIdentityFacts(args: DomainlessIdentityArgs): Domainles
         clusterName: args.clusterName,
         username: args.username,
         domainName: args.domainName,
-        readerRoleArns: [args.windowsNodeRoleArn, ...(args.managementHostRoleArn ? [args.managementHostRoleArn] : [])],
+        readByManagementHost: args.managementHostRoleArn !== undefined,
         protect: args.protect,
     };
 }

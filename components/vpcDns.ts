@@ -17,10 +17,12 @@ export interface VpcDnsForwardingArgs {
     tags: Readonly<Record<string, string>>;
 }
 
-/** What the plan records about the VPC resolver's forwarding to the domain. */
+/**
+ * What the plan records about the VPC resolver's forwarding to the domain. Plain values only: the
+ * directory's DNS addresses, an Output, would hold back the endpoint until the directory exists.
+ */
 export interface VpcDnsForwardingFacts {
     domainName: string;
-    dnsServers: pulumi.Input<string[]>;
     /** "create" an outbound endpoint and rule, or associate an "existing" rule. */
     mode: "create" | "existing";
     existingRuleId?: string;
@@ -29,7 +31,6 @@ export interface VpcDnsForwardingFacts {
 export function vpcDnsForwardingFacts(args: VpcDnsForwardingArgs): VpcDnsForwardingFacts {
     return {
         domainName: args.domainName,
-        dnsServers: args.dnsServers,
         mode: args.existingRuleId ? "existing" : "create",
         ...(args.existingRuleId ? { existingRuleId: args.existingRuleId } : {}),
     };

@@ -72,7 +72,7 @@ export interface WindowsNodesFacts {
     /** Where the image comes from: the pinned AMI ID, or AWS's public SSM parameter for the EKS-optimized AMI. */
     ami: { id: string } | { ssmParameter: string };
     /** Domain-joined mode: new and leaving nodes are held by lifecycle hooks (their names). */
-    lifecycleHooks: pulumi.Input<string>[];
+    lifecycleHooks: string[];
     /** AWS managed policies attached to the node role beyond the base ones. */
     additionalManagedPolicies: string[];
 }
@@ -90,7 +90,8 @@ export function windowsNodesFacts(args: WindowsNodesArgs): WindowsNodesFacts {
         maxSize: s.maxSize,
         rootVolumeSizeGiB: s.rootVolumeSizeGiB,
         ami: s.amiId ? { id: s.amiId } : { ssmParameter: windowsAmiParameter(s.windowsServerVersion, s.edition, args.cluster.kubernetesVersion) },
-        lifecycleHooks: (args.lifecycleHooks ?? []).map((h) => h.name),
+        // Plain values only: an Output among a component's inputs holds back its children.
+        lifecycleHooks: (args.lifecycleHooks ?? []).map((h) => h.name).filter((n): n is string => typeof n === "string"),
         additionalManagedPolicies: (args.additionalManagedPolicies ?? []).map((p) => p.policy),
     };
 }
