@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { documentPayload } from "../components/directoryDocuments";
-import { loadProgramConfig } from "../tools/harness";
-import { inputs, one, ofType, runOk, type RunOptions, type StackRun } from "./helpers";
+import { loadProgramConfig, type RunOptions } from "../tools/harness";
+import { inputs, one, ofType, runOk, type StackRun } from "./helpers";
 
 const stacks: RunOptions[] = [
     { stack: "dev" },
