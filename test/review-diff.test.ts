@@ -319,7 +319,12 @@ describe("day-2 diffs of real stacks", () => {
             create: sorted([urnIn(after, credspecType, "credspec-billing"), urnIn(after, clusterRoleType, "role-billing"), urnIn(after, bindingType, "binding-billing-billing"),
                 // Pod Security labels on the granted namespace (billing sorts first in the component's list).
                 urnIn(after, "kubernetes:core/v1:NamespacePatch", "pod-security-billing")]),
-            update: updates(after, [["eks-gmsa:cluster:PodSecurity", "pod-security", ["namespaces[0]", "namespaces[1]", "namespaces[2]", "namespaces[3]"]]]),
+            update: updates(after, [
+                ["eks-gmsa:cluster:PodSecurity", "pod-security", ["namespaces[0]", "namespaces[1]", "namespaces[2]", "namespaces[3]"]],
+                // The components that record the credential specs among their facts (in place; nothing in the cluster).
+                ["eks-gmsa:gmsa:CredentialSpecs", "credential-specs", ["credentialSpecs[2]"]],
+                ["eks-gmsa:gmsa:GmsaInCluster", "gmsa", ["credentialSpecs[2]"]],
+            ]),
         }));
     });
 
@@ -338,8 +343,10 @@ describe("day-2 diffs of real stacks", () => {
                 ["aws:ssm/document:Document", "ad-provision-accounts", ["content"]],
                 ["command:local:Command", "ad-provision-accounts-run", ["environment"]],
                 [credspecType, "credspec-webapp01", ["credspec"]],
-                // The component records the accounts it provisions: the new one is its fact.
+                // The components that record the accounts among their facts.
                 ["eks-gmsa:directory:AccountProvisioning", "ad-provisioning", ["accounts[1]"]],
+                ["eks-gmsa:gmsa:CredentialSpecs", "credential-specs", ["credentialSpecs[1]"]],
+                ["eks-gmsa:gmsa:GmsaInCluster", "gmsa", ["credentialSpecs[1]"]],
             ]),
         }));
         assert.match(explanation.reasons[urnIn(after, "command:local:Command", "ad-provision-accounts-run")][0], /^environment is unknown until aws:ssm\/document:Document ad-provision-accounts is updated/);
@@ -349,8 +356,9 @@ describe("day-2 diffs of real stacks", () => {
         const windowsNodes = configOf("prod", "eks-gmsa:windowsNodes");
         const after = planOf("prod", { "eks-gmsa:windowsNodes": { ...windowsNodes, instanceType: "m6i.4xlarge" } });
         assert.deepEqual(diffPlans(prod(), after), diffOf({
-            // The WindowsNodes component records its instance type (a fact, no cloud change).
-            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]], ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["instanceType"]]]),
+            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]],
+                // The node group's facts.
+                ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["instanceType"]]]),
         }));
     });
 
@@ -370,6 +378,9 @@ describe("day-2 diffs of real stacks", () => {
                 ["kubernetes:core/v1:Namespace", "gmsa-webhook-namespace", psaVersions],
                 ...["reporting", "web", "web-staging"].map((ns): [string, string, string[]] => ["kubernetes:core/v1:NamespacePatch", `pod-security-${ns}`, psaVersions]),
                 ["eks-gmsa:cluster:PodSecurity", "pod-security", ["kubernetesVersion"]],
+                // Facts of the control plane and of the Windows nodes (their AMI parameter names the version).
+                ["eks-gmsa:cluster:Cluster", "cluster", ["kubernetesVersion"]],
+                ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["ami.ssmParameter"]],
             ]),
         }));
         const vpcUrn = urnIn(after, vpcType, "vpc");

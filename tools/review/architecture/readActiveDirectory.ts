@@ -106,7 +106,7 @@ function provisioningModels(index: PlanIndex): ProvisioningModel[] {
             document: str(get(command.inputs.environment, "DOCUMENT_NAME")) ?? document.name,
             readersGroup: str(facts.readersGroup),
             accounts: strings(facts.accounts),
-            portableIdentity: str(get(facts.portableIdentity, "username")),
+            portableIdentity: str(facts.portableIdentity),
             verify: bool(facts.verify),
             host: index.dependenciesOfType(command, T.instance)[0]?.name,
         }];
