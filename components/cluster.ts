@@ -51,6 +51,47 @@ export function vpcCniConfiguration(): string {
     return JSON.stringify({ enableWindowsIpam: "true" });
 }
 
+/** What the plan records about the control plane and who may use it (ARNs and settings, nothing secret). */
+export interface ClusterFacts {
+    name: string;
+    kubernetesVersion: string;
+    serviceCidr: string;
+    endpointPublicAccess: boolean;
+    endpointPrivateAccess: boolean;
+    publicAccessCidrs: string[];
+    logTypes: string[];
+    logRetentionDays: number;
+    deployRoleArn?: string;
+    protect: boolean;
+    addonVersions: ClusterSettings["addonVersions"];
+    clusterAdmins: string[];
+    namespaceAdmins: { principalArn: string; namespaces: string[] }[];
+    viewers: string[];
+    operatorArns: string[];
+}
+
+export function clusterFacts(args: ClusterArgs): ClusterFacts {
+    const s = args.settings;
+    const a = args.access;
+    return {
+        name: s.name,
+        kubernetesVersion: s.kubernetesVersion,
+        serviceCidr: s.serviceCidr,
+        endpointPublicAccess: s.endpointPublicAccess,
+        endpointPrivateAccess: s.endpointPrivateAccess,
+        publicAccessCidrs: [...s.publicAccessCidrs],
+        logTypes: [...s.logTypes],
+        logRetentionDays: s.logRetentionDays,
+        ...(s.deployRoleArn ? { deployRoleArn: s.deployRoleArn } : {}),
+        protect: s.protect,
+        addonVersions: { ...s.addonVersions },
+        clusterAdmins: [...a.clusterAdmins],
+        namespaceAdmins: a.namespaceAdmins.map((n) => ({ principalArn: n.principalArn, namespaces: [...n.namespaces] })),
+        viewers: [...a.viewers],
+        operatorArns: [...args.operatorArns],
+    };
+}
+
 export class Cluster extends pulumi.ComponentResource {
     /** Name, endpoint, CA, security group and versions: what node groups and add-ons need. */
     readonly info: ClusterInfo;
@@ -64,7 +105,7 @@ export class Cluster extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:cluster:Cluster", name, {}, opts);
+        super("eks-gmsa:cluster:Cluster", name, clusterFacts(args), opts);
         const s = args.settings;
         const parent = { parent: this };
         const protect = { parent: this, protect: s.protect };

@@ -39,6 +39,8 @@ export class CredentialSpecs extends pulumi.ComponentResource {
         super("eks-gmsa:gmsa:CredentialSpecs", name, {
             readersGroup: args.readers.group,
             ...(args.readers.portableIdentity ? { portableIdentity: args.readers.portableIdentity } : {}),
+            // Each spec, its gMSA, and the service accounts allowed to use it.
+            credentialSpecs: args.accounts.map((a) => ({ name: a.name, account: a.account, allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })) })),
         }, opts);
         const k8sOpts = { parent: this, provider: args.provider };
 

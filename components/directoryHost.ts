@@ -53,6 +53,31 @@ export const managementHostInstanceName = "ad-management-host-ubuntu-2404";
  */
 export const managementHostInstanceType = "t3.small";
 
+/**
+ * What the plan records about the management host: what it runs on and how much its role may read.
+ * Plain values only: an Output among a component's inputs holds back its registration, and with it
+ * every child, until that Output is known (and the portable identity's ARN waits for this host's role).
+ */
+export interface ManagementHostFacts {
+    clusterName: string;
+    instanceType: string;
+    amiParameter: string;
+    /** How many secrets its role may read (the directory's credentials and, when it provisions it, the portable identity). */
+    secretsRead: number;
+    /** Whether the stack owns the directory Admin's secret (then its policies admit only this host and the operators). */
+    ownsAdminSecret: boolean;
+}
+
+export function managementHostFacts(args: ManagementHostArgs): ManagementHostFacts {
+    return {
+        clusterName: args.clusterName,
+        instanceType: managementHostInstanceType,
+        amiParameter: managementHostAmiParameter,
+        secretsRead: args.secretArns.length,
+        ownsAdminSecret: args.ownedAdminSecret !== undefined,
+    };
+}
+
 export class ManagementHost extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
@@ -63,7 +88,7 @@ export class ManagementHost extends pulumi.ComponentResource {
     readonly privateIp: pulumi.Output<string>;
 
     constructor(name: string, args: ManagementHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:ManagementHost", name, {}, opts);
+        super("eks-gmsa:directory:ManagementHost", name, managementHostFacts(args), opts);
         const parent = { parent: this };
         const role = new aws.iam.Role("ad-management-host-role", {
             description: `AD management host of EKS cluster ${args.clusterName}: Systems Manager and the directory credentials`,

@@ -21,9 +21,24 @@ import type { DomainFacts } from "../lib/ad/domainFacts";
 export const runDocumentScriptPath = path.join(__dirname, "scripts", "run-ad-document.sh");
 export const runDocumentScript = fs.readFileSync(runDocumentScriptPath, "utf8");
 
+/** Where a run finds the directory and whose credentials it uses. */
+export type DirectoryConnection = Pick<AdPayload, "region" | "domain" | "adminSecretArn">;
+
 export interface AccountProvisioningArgs {
-    /** What to provision; `operation` is set here. */
-    payload: pulumi.Input<Omit<AdPayload, "operation">>;
+    /** Where the run finds the directory and whose credentials it uses (outputs when the stack creates the directory). */
+    connection: pulumi.Input<DirectoryConnection>;
+    /** The AD group allowed to retrieve the gMSAs' passwords (sAMAccountName). */
+    readersGroup: string;
+    /** Where the readers' group and the portable identity are created (distinguished name). */
+    accountsOu: string;
+    /** gMSA sAMAccountNames without '$'. */
+    accounts: readonly string[];
+    /** Domainless mode: the portable identity to create, its password in this secret. */
+    portableIdentity?: { username: string; secretArn: pulumi.Input<string> };
+    /** Domain-joined mode: the nodes' OU. */
+    joinOu?: string;
+    /** After provisioning, check the whole chain from the host: a broken link fails `pulumi up`. */
+    verify: boolean;
     managementHostId: pulumi.Input<string>;
     /** Domain-joined mode: the lifecycle runbooks' name prefix (NodeLifecycle.runbookPrefix); the host stays up while one runs. */
     runbookPrefix?: string;
@@ -31,8 +46,54 @@ export interface AccountProvisioningArgs {
     awsProfile?: string;
     /** Facts from config, when given: the run fails if the directory says otherwise. */
     expectedFacts?: DomainFacts;
+    /** The owner mark on what the run creates. */
     clusterName: string;
     tags: Readonly<Record<string, string>>;
+}
+
+/** What the plan records about provisioning (read by the review tooling): what is made in AD, never a credential. */
+export interface AccountProvisioningFacts {
+    clusterName: string;
+    /** The gMSAs (sAMAccountNames without '$'). */
+    accounts: string[];
+    readersGroup: string;
+    accountsOu: string;
+    /** Domainless mode: the portable identity's username; absent when none. */
+    portableIdentity?: string;
+    joinOu?: string;
+    verify: boolean;
+    /** Whether the domain's SID and GUID come from config (then checked against the directory). */
+    expectedFacts: boolean;
+}
+
+export function accountProvisioningFacts(args: AccountProvisioningArgs): AccountProvisioningFacts {
+    return {
+        clusterName: args.clusterName,
+        accounts: [...args.accounts],
+        readersGroup: args.readersGroup,
+        accountsOu: args.accountsOu,
+        ...(args.portableIdentity ? { portableIdentity: args.portableIdentity.username } : {}),
+        ...(args.joinOu ? { joinOu: args.joinOu } : {}),
+        verify: args.verify,
+        expectedFacts: args.expectedFacts !== undefined,
+    };
+}
+
+/** The provisioning run's payload (its keys in the order the document has always had them). */
+export function provisioningPayload(args: AccountProvisioningArgs): pulumi.Output<AdPayload> {
+    return pulumi.all([args.connection, args.portableIdentity?.secretArn]).apply(([c, identitySecretArn]): AdPayload => ({
+        operation: "provision",
+        region: c.region,
+        domain: c.domain,
+        adminSecretArn: c.adminSecretArn,
+        readersGroup: args.readersGroup,
+        owner: args.clusterName,
+        accountsOu: args.accountsOu,
+        accounts: [...args.accounts],
+        ...(args.portableIdentity && identitySecretArn ? { identity: { username: args.portableIdentity.username, secretArn: identitySecretArn } } : {}),
+        ...(args.joinOu ? { joinOu: args.joinOu } : {}),
+        verify: args.verify,
+    }));
 }
 
 /** Compares what the directory reported with what config claims (a wrong SID breaks every credspec). */
@@ -55,14 +116,15 @@ export class AccountProvisioning extends pulumi.ComponentResource {
     readonly documentArn: pulumi.Output<string>;
 
     constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:AccountProvisioning", name, {}, opts);
+        super("eks-gmsa:directory:AccountProvisioning", name, accountProvisioningFacts(args), opts);
+        const payload = provisioningPayload(args);
         const document = new aws.ssm.Document("ad-provision-accounts", {
             name: `${args.clusterName}-ad-provision-accounts`,
             documentType: "Command",
             documentFormat: "JSON",
-            content: pulumi.output(args.payload).apply((p) => adCommandDocument({
+            content: payload.apply((p) => adCommandDocument({
                 description: `eks-gmsa: create or correct ${p.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}${p.verify ? ", then check the whole chain" : ""}`,
-                payload: { operation: "provision", ...p },
+                payload: p,
             })),
             tags: args.tags,
         }, { parent: this });
@@ -80,7 +142,7 @@ export class AccountProvisioning extends pulumi.ComponentResource {
             },
             logging: "none",
         }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
-        const result = pulumi.all([run.stdout, args.payload]).apply(([stdout, p]) => parseAdResult(stdout, Boolean(p.verify)));
+        const result = run.stdout.apply((stdout) => parseAdResult(stdout, args.verify));
         this.domain = pulumi.unsecret(result.apply((r) => {
             checkFacts(r.domain, args.expectedFacts);
             return r.domain;

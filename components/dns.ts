@@ -20,11 +20,29 @@ export function corednsConfiguration(activeDirectory: { domainName: string; dnsS
     return JSON.stringify({ corefile: renderCorefile(forwarders) });
 }
 
+/**
+ * What the plan records about CoreDNS: its add-on version and the domain it forwards to AD. Plain
+ * values only: an Output among a component's inputs (the directory's DNS addresses) would hold back
+ * its children until the directory exists.
+ */
+export interface CoreDnsFacts {
+    addonVersion?: string;
+    /** The AD domain CoreDNS forwards to the directory's DNS servers. */
+    forwardsDomain?: string;
+}
+
+export function coreDnsFacts(args: CoreDnsArgs): CoreDnsFacts {
+    return {
+        ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
+        ...(args.activeDirectory ? { forwardsDomain: args.activeDirectory.domainName } : {}),
+    };
+}
+
 export class CoreDns extends pulumi.ComponentResource {
     readonly addonArn: pulumi.Output<string>;
 
     constructor(name: string, args: CoreDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:dns:CoreDns", name, {}, opts);
+        super("eks-gmsa:dns:CoreDns", name, coreDnsFacts(args), opts);
         const addon = new aws.eks.Addon("coredns", {
             clusterName: args.clusterName,
             addonName: "coredns",

@@ -47,7 +47,11 @@ export class DomainJoin extends pulumi.ComponentResource {
     readonly association: aws.ssm.Association;
 
     constructor(name: string, args: DomainJoinArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:DomainJoin", name, {}, opts);
+        // Plain values only (a managed directory's ID is an Output, which would hold back the association).
+        super("eks-gmsa:directory:DomainJoin", name, {
+            ...(typeof args.directoryId === "string" ? { directoryId: args.directoryId } : {}),
+            directoryName: args.directoryName, joinOu: args.joinOu, groupName: args.groupName, document: domainJoinDocument,
+        }, opts);
         this.association = new aws.ssm.Association("windows-domain-join", {
             name: domainJoinDocument,
             associationName: `${args.namePrefix}-windows-domain-join`,

@@ -38,6 +38,29 @@ export function portableIdentityDocument(username: string, password: string, dom
     return JSON.stringify({ username, password, domainName });
 }
 
+/**
+ * What the plan records about the portable identity: who it is and who reads it, never its password.
+ * Plain values only (an Output among a component's inputs holds back its children until it is known).
+ */
+export interface DomainlessIdentityFacts {
+    clusterName: string;
+    username: string;
+    domainName: string;
+    /** Besides the Windows nodes' role (and the operators), the management host's role reads it: the host creates the user in AD. */
+    readByManagementHost: boolean;
+    protect: boolean;
+}
+
+export function domainlessIdentityFacts(args: DomainlessIdentityArgs): DomainlessIdentityFacts {
+    return {
+        clusterName: args.clusterName,
+        username: args.username,
+        domainName: args.domainName,
+        readByManagementHost: args.managementHostRoleArn !== undefined,
+        protect: args.protect,
+    };
+}
+
 export class DomainlessIdentity extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     readonly keyArn: pulumi.Output<string>;
@@ -45,7 +68,7 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
     readonly readPolicies: pulumi.Resource[];
 
     constructor(name: string, args: DomainlessIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:gmsa:DomainlessIdentity", name, {}, opts);
+        super("eks-gmsa:gmsa:DomainlessIdentity", name, domainlessIdentityFacts(args), opts);
         const parent = { parent: this };
         const key = new aws.kms.Key("portable-identity-key", {
             description: `Encrypts the domainless gMSA identity of EKS cluster ${args.clusterName}`,

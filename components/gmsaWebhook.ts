@@ -21,13 +21,27 @@ export interface GmsaWebhookArgs {
     kubernetesVersion: string;
 }
 
+/** What the plan records about the webhook and cert-manager releases. */
+export interface GmsaWebhookFacts {
+    namespace: string;
+    releaseName: string;
+    chartVersion: string;
+    replicas: number;
+    randomHostname: boolean;
+    certManager: { namespace: string; releaseName: string; version: string };
+}
+
+export function gmsaWebhookFacts(s: GmsaSettings): GmsaWebhookFacts {
+    return { ...s.webhook, certManager: { ...s.certManager } };
+}
+
 export class GmsaWebhook extends pulumi.ComponentResource {
     /** The gmsa release: the CRD exists, and the webhook admits pods, once it is ready. */
     readonly release: k8s.helm.v3.Release;
     readonly namespace: string;
 
     constructor(name: string, args: GmsaWebhookArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:gmsa:GmsaWebhook", name, {}, opts);
+        super("eks-gmsa:gmsa:GmsaWebhook", name, gmsaWebhookFacts(args.settings), opts);
         const s = args.settings;
         const k8sOpts = { parent: this, provider: args.provider };
 

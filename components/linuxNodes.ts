@@ -44,6 +44,20 @@ export function linuxLaunchTemplateArgs(a: { clusterName: string; diskSizeGiB: n
     };
 }
 
+/** What the plan records about the Linux node group. */
+export interface LinuxNodesFacts {
+    instanceTypes: string[];
+    capacityType: LinuxNodeSettings["capacityType"];
+    diskSizeGiB: number;
+    minSize: number;
+    desiredSize: number;
+    maxSize: number;
+}
+
+export function linuxNodesFacts(s: LinuxNodeSettings): LinuxNodesFacts {
+    return { instanceTypes: [...s.instanceTypes], capacityType: s.capacityType, diskSizeGiB: s.diskSizeGiB, minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize };
+}
+
 export class LinuxNodes extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;
     readonly nodeGroupName: pulumi.Output<string>;
@@ -51,7 +65,7 @@ export class LinuxNodes extends pulumi.ComponentResource {
     readonly nodeGroup: aws.eks.NodeGroup;
 
     constructor(name: string, args: LinuxNodesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:nodes:LinuxNodes", name, {}, opts);
+        super("eks-gmsa:nodes:LinuxNodes", name, linuxNodesFacts(args.settings), opts);
         const s = args.settings;
         const { role, attachments } = createNodeRole("linux-node-role", "EKS managed Linux nodes (system pods)", args.partition, args.tags, this);
         const launchTemplate = new aws.ec2.LaunchTemplate("linux-nodes", linuxLaunchTemplateArgs({ clusterName: args.cluster.name, diskSizeGiB: s.diskSizeGiB, tags: args.tags }), { parent: this });

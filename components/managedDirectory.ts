@@ -33,6 +33,15 @@ export function directoryAdminDocument(password: string, domainName: string): st
     return JSON.stringify({ username: "Admin", password, domainName });
 }
 
+/** What the plan records about the managed directory: everything but the Admin password. */
+export interface ManagedDirectoryFacts {
+    domainName: string;
+    netbiosName: string;
+    edition: ManagedDirectoryArgs["edition"];
+    clusterName: string;
+    protect: boolean;
+}
+
 export class ManagedDirectory extends pulumi.ComponentResource {
     readonly directoryId: pulumi.Output<string>;
     /** The domain controllers' addresses: the AD DNS servers. */
@@ -42,7 +51,9 @@ export class ManagedDirectory extends pulumi.ComponentResource {
     readonly adminSecret: OwnedSecret;
 
     constructor(name: string, args: ManagedDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:ManagedDirectory", name, {}, opts);
+        super("eks-gmsa:directory:ManagedDirectory", name, {
+            domainName: args.domainName, netbiosName: args.netbiosName, edition: args.edition, clusterName: args.clusterName, protect: args.protect,
+        } satisfies ManagedDirectoryFacts, opts);
         const directory = new aws.directoryservice.Directory("managed-ad", {
             type: "MicrosoftAD",
             edition: args.edition,

@@ -11,6 +11,11 @@ export interface NetworkArgs {
     tags: Readonly<Record<string, string>>;
 }
 
+/** What the plan records about the network: the config (IDs and CIDRs, nothing secret). */
+export function networkFacts(args: NetworkArgs): NetworkSettings & { namePrefix: string } {
+    return { ...args.settings, namePrefix: args.namePrefix };
+}
+
 export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly publicSubnetIds: pulumi.Output<string[]>;
@@ -20,7 +25,7 @@ export class Network extends pulumi.ComponentResource {
     private readonly transitRoutes: aws.ec2.Route[] = [];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:network:Network", name, {}, opts);
+        super("eks-gmsa:network:Network", name, networkFacts(args), opts);
         const built = args.settings.mode === "create" ? this.createVpc(args.settings, args) : useExisting(args.settings);
         this.vpcId = built.vpcId;
         this.publicSubnetIds = built.publicSubnetIds;

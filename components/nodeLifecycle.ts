@@ -60,6 +60,15 @@ export function nodeOperationDocument(description: string, payload: AdPayload & 
     return adCommandDocument({ description, payload, parameters: nodeOperationParameters[payload.operation], ...(packageDir ? { packageDir } : {}) });
 }
 
+/** What the plan records about the domain-joined nodes' lifecycle. */
+export interface NodeLifecycleFacts {
+    clusterName: string;
+    /** The only OU whose computers the runbooks touch. */
+    joinOu: string;
+    /** The Windows auto scaling group's fixed name the hooks and rules name. */
+    groupName: string;
+}
+
 export class NodeLifecycle extends pulumi.ComponentResource {
     /** Pass to the Windows auto scaling group (initialLifecycleHooks). */
     readonly hooks: aws.types.input.autoscaling.GroupInitialLifecycleHook[];
@@ -79,7 +88,7 @@ export class NodeLifecycle extends pulumi.ComponentResource {
     readonly documentArns: pulumi.Output<string>[];
 
     constructor(name: string, args: NodeLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:NodeLifecycle", name, {}, opts);
+        super("eks-gmsa:directory:NodeLifecycle", name, { clusterName: args.clusterName, joinOu: args.joinOu, groupName: windowsGroupName(args.clusterName) } satisfies NodeLifecycleFacts, opts);
         const parent = { parent: this };
         const prefix = args.clusterName;
         const runbookNames = lifecycleRunbookNames(prefix);

@@ -18,9 +18,21 @@ export interface SampleWorkloadArgs {
 
 export const verificationJobName = "gmsa-verify";
 
+/** What the plan records about the sample: which spec, where, on which Windows version. */
+export interface SampleWorkloadFacts extends SampleWorkloadSettings {
+    domainName: string;
+    windowsServerVersion: WindowsServerVersion;
+}
+
 export class SampleWorkload extends pulumi.ComponentResource {
     constructor(name: string, args: SampleWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:workloads:SampleWorkload", name, {}, opts);
+        super("eks-gmsa:workloads:SampleWorkload", name, {
+            credentialSpec: args.settings.credentialSpec,
+            namespace: args.settings.namespace,
+            serviceAccount: args.settings.serviceAccount,
+            domainName: args.domainName,
+            windowsServerVersion: args.windowsServerVersion,
+        } satisfies SampleWorkloadFacts, opts);
         const s = args.settings;
         const basics = gmsaPodBasics({ credentialSpec: s.credentialSpec, serviceAccount: s.serviceAccount, taint: args.taint });
         const labels = { app: "gmsa-sample-iis", "app.kubernetes.io/managed-by": "eks-gmsa" };

@@ -17,13 +17,32 @@ export interface VpcDnsForwardingArgs {
     tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * What the plan records about the VPC resolver's forwarding to the domain. Plain values only: the
+ * directory's DNS addresses, an Output, would hold back the endpoint until the directory exists.
+ */
+export interface VpcDnsForwardingFacts {
+    domainName: string;
+    /** "create" an outbound endpoint and rule, or associate an "existing" rule. */
+    mode: "create" | "existing";
+    existingRuleId?: string;
+}
+
+export function vpcDnsForwardingFacts(args: VpcDnsForwardingArgs): VpcDnsForwardingFacts {
+    return {
+        domainName: args.domainName,
+        mode: args.existingRuleId ? "existing" : "create",
+        ...(args.existingRuleId ? { existingRuleId: args.existingRuleId } : {}),
+    };
+}
+
 export class VpcDnsForwarding extends pulumi.ComponentResource {
     readonly ruleId: pulumi.Output<string>;
     /** Windows hosts resolve the domain once this exists: gMSA pods wait for it (ccg.exe looks up the DCs). */
     readonly association: aws.route53.ResolverRuleAssociation;
 
     constructor(name: string, args: VpcDnsForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:dns:VpcDnsForwarding", name, {}, opts);
+        super("eks-gmsa:dns:VpcDnsForwarding", name, vpcDnsForwardingFacts(args), opts);
         const parent = { parent: this };
         let ruleId: pulumi.Output<string>;
         if (args.existingRuleId) {

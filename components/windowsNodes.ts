@@ -7,8 +7,8 @@ import { managedPolicyArn } from "../lib/aws";
 import { hostOnlyImds } from "./imds";
 import { createNodeRole } from "./nodeRole";
 import { windowsAmiParameter } from "./windowsAmi";
-import { renderWindowsUserData } from "./windowsUserData";
-import type { WindowsNodeSettings } from "../settings/types";
+import { kubeletNodeLabels, kubeletTaints, renderWindowsUserData } from "./windowsUserData";
+import type { WindowsEdition, WindowsNodeSettings, WindowsServerVersion } from "../settings/types";
 
 export interface WindowsNodesArgs {
     settings: WindowsNodeSettings;
@@ -56,6 +56,46 @@ export function windowsNodeLabels(userLabels: Readonly<Record<string, string>>):
     return { "eks-gmsa.io/node-role": "windows", ...userLabels };
 }
 
+/** What the plan records about the Windows node group (read by the review tooling; no secrets). */
+export interface WindowsNodesFacts {
+    windowsServerVersion: WindowsServerVersion;
+    edition: WindowsEdition;
+    instanceType: string;
+    /** The labels as the kubelet gets them ("key=value"). */
+    nodeLabels: string[];
+    /** The taints as the kubelet gets them ("key=value:Effect"); empty when the taint is off. */
+    taints: string[];
+    minSize: number;
+    desiredSize: number;
+    maxSize: number;
+    rootVolumeSizeGiB: number;
+    /** Where the image comes from: the pinned AMI ID, or AWS's public SSM parameter for the EKS-optimized AMI. */
+    ami: { id: string } | { ssmParameter: string };
+    /** Domain-joined mode: new and leaving nodes are held by lifecycle hooks (their names). */
+    lifecycleHooks: string[];
+    /** AWS managed policies attached to the node role beyond the base ones. */
+    additionalManagedPolicies: string[];
+}
+
+export function windowsNodesFacts(args: WindowsNodesArgs): WindowsNodesFacts {
+    const s = args.settings;
+    return {
+        windowsServerVersion: s.windowsServerVersion,
+        edition: s.edition,
+        instanceType: s.instanceType,
+        nodeLabels: kubeletNodeLabels(windowsNodeLabels(s.labels)),
+        taints: kubeletTaints(s.taint),
+        minSize: s.minSize,
+        desiredSize: s.desiredSize,
+        maxSize: s.maxSize,
+        rootVolumeSizeGiB: s.rootVolumeSizeGiB,
+        ami: s.amiId ? { id: s.amiId } : { ssmParameter: windowsAmiParameter(s.windowsServerVersion, s.edition, args.cluster.kubernetesVersion) },
+        // Plain values only: an Output among a component's inputs holds back its children.
+        lifecycleHooks: (args.lifecycleHooks ?? []).map((h) => h.name).filter((n): n is string => typeof n === "string"),
+        additionalManagedPolicies: (args.additionalManagedPolicies ?? []).map((p) => p.policy),
+    };
+}
+
 export class WindowsNodes extends pulumi.ComponentResource {
     readonly roleArn: pulumi.Output<string>;
     readonly roleName: pulumi.Output<string>;
@@ -65,7 +105,7 @@ export class WindowsNodes extends pulumi.ComponentResource {
     readonly amiId: pulumi.Output<string>;
 
     constructor(name: string, args: WindowsNodesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:nodes:WindowsNodes", name, {}, opts);
+        super("eks-gmsa:nodes:WindowsNodes", name, windowsNodesFacts(args), opts);
         const s = args.settings;
         const cluster = args.cluster;
         const parent = { parent: this };

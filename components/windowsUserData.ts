@@ -24,12 +24,23 @@ export function psString(value: string): string {
     return `"${value.replace(/[`$"]/g, (c) => "`" + c)}"`;
 }
 
+/** The node's labels as the kubelet's --node-labels takes them: "key=value", sorted by key. */
+export function kubeletNodeLabels(labels: Readonly<Record<string, string>>): string[] {
+    return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+}
+
+/** The node's taints as the kubelet's --register-with-taints takes them: "key=value:Effect". */
+export function kubeletTaints(taint?: Taint): string[] {
+    return taint ? [`${taint.key}=${taint.value}:${taint.effect}`] : [];
+}
+
 /** Kubelet flags for the node's labels and taint (the kubelet applies both at registration). */
 export function kubeletExtraArgs(labels: Readonly<Record<string, string>>, taint?: Taint): string {
     const args: string[] = [];
-    const pairs = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+    const pairs = kubeletNodeLabels(labels);
     if (pairs.length > 0) args.push(`--node-labels=${pairs.join(",")}`);
-    if (taint) args.push(`--register-with-taints=${taint.key}=${taint.value}:${taint.effect}`);
+    const taints = kubeletTaints(taint);
+    if (taints.length > 0) args.push(`--register-with-taints=${taints.join(",")}`);
     return args.join(" ");
 }
 

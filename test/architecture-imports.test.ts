@@ -10,19 +10,10 @@ import { projectRoot } from "../tools/harness";
 import { checkImports, formatViolation, importsOf, type RuleName, type Violation } from "./support/importRules";
 
 /**
- * Violations in files other issue-15 branches own, listed until they merge: tools/review/ is helper
- * "review"'s (architecture.ts moves onto policy/api.ts there; deployTime.ts needs projectName from
- * settings/types, a one-line change), components/cluster.ts's clusterDnsIp is helper "schema"'s.
- * The test fails on a violation not listed here, and on an
- * entry that no longer occurs: empty the list as they go.
+ * Violations in files other branches own, listed until those branches merge (none now). The test
+ * fails on a violation not listed here, and on an entry that no longer occurs: empty the list as they go.
  */
-const knownUntilMerged: { file: string; rule: RuleName; specifier: string }[] = [
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/rbac" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/stack" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/values" },
-    { file: "tools/review/architecture.ts", rule: "tooling-through-policy-api", specifier: "../../policy/policies/lib/workloads" },
-    { file: "tools/review/deployTime.ts", rule: "config-reader-private", specifier: "../../settings/validate" },
-];
+const knownUntilMerged: { file: string; rule: RuleName; specifier: string }[] = [];
 
 /** Writes `files` (path → text) under a fresh directory and returns it. */
 function tree(files: Record<string, string>): string {

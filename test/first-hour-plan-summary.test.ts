@@ -40,7 +40,7 @@ describe("summary.md of prod (an existing directory), no baseline", () => {
 
     test("leads with what changes, then the gMSAs, then Active Directory; the inventory is last", () => {
         assert.deepEqual(headings(md), ["## What changes", "## Who may use which gMSA", "## Active Directory before the deploy", "## Policy report", "## Resources"]);
-        assert.match(section(md, "What changes"), /No baseline plan given .*: this is a first deploy, which creates all 104 resources/);
+        assert.match(section(md, "What changes"), /No baseline plan given .*: this is a first deploy, which creates all 106 resources/);
     });
 
     test("who may use which gMSA: credential spec -> gMSA -> namespace and service accounts, from the plan's RBAC", () => {
@@ -60,7 +60,7 @@ describe("summary.md of prod (an existing directory), no baseline", () => {
 
     test("the resource inventory is collapsed", () => {
         const s = section(md, "Resources");
-        assert.match(s, /^\n## Resources\n\n<details>\n<summary>104 resources by type<\/summary>/);
+        assert.match(s, /^\n## Resources\n\n<details>\n<summary>106 resources by type<\/summary>/);
         assert.doesNotMatch(md.slice(0, md.indexOf("\n## Resources\n")), /`aws:ec2\/subnet:Subnet` \| \d+ \|/);
     });
 });

@@ -147,10 +147,12 @@ describe("npm run plan -- --against: the day-2 diff", () => {
         assert.deepEqual(diff.create, []);
         assert.deepEqual(diff.replace, []);
         assert.deepEqual(diff.delete, []);
-        assert.deepEqual(diff.update.map((u: { urn: string }) => u.urn.split("::").pop()), ["windows-nodes", "windows-nodes"]);
+        // The group, its launch template, and the WindowsNodes component whose recorded facts include the instance type.
+        assert.deepEqual(diff.update.map((u: { urn: string }) => u.urn.split("::").pop()), ["windows-nodes", "windows-nodes", "windows-nodes"]);
+        assert.deepEqual(diff.update.find((u: { urn: string }) => u.urn.includes("eks-gmsa:nodes:WindowsNodes::")).inputs, ["instanceType"]);
         const launchTemplate = diff.update.find((u: { urn: string }) => u.urn.includes("aws:ec2/launchTemplate:LaunchTemplate"));
         assert.deepEqual(launchTemplate.inputs, ["instanceType"]);
-        assert.match(changed.stdout, /\ndiff: 0 to create, 2 to update, 0 to replace, 0 to delete\n/);
+        assert.match(changed.stdout, /\ndiff: 0 to create, 3 to update, 0 to replace, 0 to delete\n/);
         assert.match(changed.stdout, /\n {2}~ {2}.*LaunchTemplate.*windows-nodes: instanceType\n/);
     });
 

@@ -179,6 +179,43 @@ describe("architectureModel: facts read from the real plans", () => {
     });
 });
 
+describe("architectureModel reads the components' facts, never descriptions or user data", () => {
+    /** The plan with each resource of `type` changed by `change`. */
+    const edited = (plan: Plan, type: string, change: (inputs: Record<string, unknown>) => Record<string, unknown>): Plan =>
+        ({ ...plan, resources: plan.resources.map((r) => (r.type === type ? { ...r, inputs: change(r.inputs) } : r)) });
+
+    test("a reworded launch template description and user data change nothing; the WindowsNodes facts are what shows", () => {
+        const plan = realPlan("dev");
+        const reworded = edited(plan, "aws:ec2/launchTemplate:LaunchTemplate", (inputs) => ({
+            ...inputs, description: "Linux nodes", userData: Buffer.from("#!/bin/bash\n--node-labels=wrong=label").toString("base64"),
+        }));
+        assert.deepEqual(architectureModel(reworded).windowsNodeGroups, architectureModel(plan).windowsNodeGroups);
+        const refacted = edited(plan, "eks-gmsa:nodes:WindowsNodes", (inputs) => ({
+            ...inputs, windowsServerVersion: "2019", edition: "Full", instanceType: "m5.2xlarge", nodeLabels: ["team=web"], taints: [],
+        }));
+        const [group] = architectureModel(refacted).windowsNodeGroups;
+        assert.deepEqual([group.windowsServerVersion, group.edition, group.instanceType, group.nodeLabels, group.taints], ["2019", "Full", "m5.2xlarge", ["team=web"], []]);
+        assert.match(architectureDot(architectureModel(refacted)), /Windows Server 2019 Full/);
+    });
+
+    test("an auto scaling group outside a WindowsNodes component is no Windows node group, whatever its launch template says", () => {
+        const plan = realPlan("dev");
+        const orphaned = { ...plan, resources: plan.resources.map((r) => (r.type === "aws:autoscaling/group:Group" ? { ...r, parent: undefined } : r)) };
+        assert.deepEqual(architectureModel(orphaned).windowsNodeGroups, []);
+    });
+
+    test("the provisioning box says what AccountProvisioning records, not the SSM document's description", () => {
+        const plan = edited(realPlan("dev"), "aws:ssm/document:Document", (inputs) => ({ ...inputs, content: JSON.stringify({ description: "something else entirely" }) }));
+        const [run] = architectureModel(plan).activeDirectory.provisioning;
+        assert.deepEqual([run.readersGroup, run.accounts, run.portableIdentity, run.verify], ["eks-gmsa-readers", ["WebApp01"], "gmsa-ccg-reader", true]);
+        // The label's text, its lines joined (the box wraps long lines).
+        const dot = architectureDot(architectureModel(plan)).replace(/<BR\/><FONT POINT-SIZE="9">/g, " ").replace(/<\/FONT>/g, "").replace(/&#39;/g, "'");
+        assert.doesNotMatch(dot, /something else/);
+        assert.match(dot, /readers' group eks-gmsa-readers; 1 gMSA WebApp01;/);
+        assert.match(dot, /portable identity gmsa-ccg-reader; then checks the whole chain/);
+    });
+});
+
 describe("architectureDot and renderSvg", () => {
     // Determinism is tested where it can fail: two separate `npm run plan` runs write the same
     // architecture.svg and summary.md (plan-cli.test.ts); rendering one cached plan twice here could not.

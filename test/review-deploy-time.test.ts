@@ -2,13 +2,14 @@
 // hand-made plans, then the real stacks (dev, prod, the domain-joined example) and the doc's tables.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot, runStack } from "../tools/harness";
 import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
 import {
-    deployTimeDoc, documentedStacks, durationFigures, durationRules, figure, figuresRange, formatDeployTime, manualWalkthroughFor,
-    manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, type DeployTimeModel, type ModelledStack,
+    deployTimeData, deployTimeDoc, documentedStacks, figure, figuresFile, figuresRange, formatDeployTime, loadDeployTimeData,
+    manualWalkthroughFor, manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, rulesFile, shownPath, type DeployTimeModel, type ModelledStack,
 } from "../tools/review/deployTime";
 import { projectName } from "../settings/validate";
 
@@ -160,14 +161,83 @@ describe("the manual walkthrough", () => {
 
 describe("every figure is sourced or says it is an assumption", () => {
     test("sources have a title and an address; assumptions have reasoning; rules name known figures", () => {
-        for (const f of durationFigures) {
+        for (const f of deployTimeData().figures) {
             assert.ok(f.seconds.low <= f.seconds.mid && f.seconds.mid <= f.seconds.high, `${f.id}: low <= mid <= high`);
             const sources = f.evidence.kind === "assumption" ? f.evidence.related ?? [] : f.evidence.sources;
             if (f.evidence.kind !== "assumption") assert.ok(sources.length > 0, `${f.id} cites a source`);
             if (f.evidence.kind !== "sourced") assert.ok(f.evidence.assumption.length > 20, `${f.id} says why`);
             for (const s of sources) assert.match(s.url, /^https:\/\//, `${f.id}: ${s.title}`);
         }
-        for (const rule of durationRules) for (const id of rule.figures) assert.ok(durationFigures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
+        for (const rule of deployTimeData().rules) for (const id of rule.figures) assert.ok(deployTimeData().figures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
+    });
+});
+
+describe("the data files are checked when read", () => {
+    /** Copies of the two data files, edited, in a temporary directory. */
+    function editedData(editFigures: (doc: any) => void, editRules: (doc: any) => void): { figures: string; rules: string } {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-time-data-"));
+        const copy = (from: string, edit: (doc: any) => void) => {
+            const doc = JSON.parse(fs.readFileSync(from, "utf8"));
+            edit(doc);
+            const to = path.join(dir, path.basename(from));
+            fs.writeFileSync(to, JSON.stringify(doc));
+            return to;
+        };
+        return { figures: copy(figuresFile, editFigures), rules: copy(rulesFile, editRules) };
+    }
+
+    test("the shipped files load, and every rule's figures exist", () => {
+        const data = loadDeployTimeData();
+        assert.deepEqual(data.figures.map((f) => f.id), deployTimeData().figures.map((f) => f.id));
+        assert.ok(data.rules.length > 0 && data.readinessRules.length > 0);
+    });
+
+    test("every bad entry at once, each naming its file and entry", () => {
+        const files = editedData((doc) => {
+            doc.figures[0].seconds = { low: 900, mid: 540, high: 480 };
+            doc.figures[0].evidence.sources[0].url = "aws.amazon.com/no-scheme";
+            doc.figures[1].evidence = { kind: "measured" };
+            doc.figures[2].id = doc.figures[3].id;
+            doc.figures[4].secs = 1;
+        }, (doc) => {
+            doc.rules[0].figures = ["eks-control-plane", "no-such-figure"];
+            doc.rules[1].when = "addon-is-fast";
+            doc.readinessRules[0].awaitedBy = "";
+        });
+        const base = shownPath;
+        assert.throws(() => loadDeployTimeData(files.figures, files.rules), (e: Error) => {
+            for (const line of [
+                `${base(files.figures)}: figures[0] (eks-control-plane): seconds must be low <= mid <= high, not 900, 540, 480`,
+                `${base(files.figures)}: figures[0] (eks-control-plane).evidence.sources[0]: url must be an http(s) address, not "aws.amazon.com/no-scheme"`,
+                `${base(files.figures)}: figures[1] (eks-component-children).evidence: kind must be sourced, bounded or assumption, not "measured"`,
+                `${base(files.figures)}: figures[3] (eks-addon): repeats an id used above`,
+                `${base(files.figures)}: figures[4] (eks-addon-coredns): unknown key "secs"`,
+                `${base(files.rules)}: rules[0] (eks-remote-component): no figure "no-such-figure" in deploy-time-figures.json`,
+                `${base(files.rules)}: rules[1] (eks-cluster): unknown condition "addon-is-fast" (known: launch-hook, skip-await,`,
+                // Figure 2 took figure 3's id, so its own is gone: the rule that used it is named too.
+                `${base(files.rules)}: rules[2] (eks-node-group): no figure "eks-managed-node-group" in deploy-time-figures.json`,
+                `${base(files.rules)}: readinessRules[0] (windows-nodes-ready): needs \`awaitedBy\``,
+            ]) assert.ok(e.message.includes(line), `${line}\n in:\n${e.message}`);
+            assert.match(e.message, /^deploy time: the data files have 9 problems:/);
+            return true;
+        });
+    });
+
+    test("a file that is not JSON is named", () => {
+        const files = editedData(() => {}, () => {});
+        fs.writeFileSync(files.rules, "{ rules: [");
+        assert.throws(() => loadDeployTimeData(files.figures, files.rules), new RegExp(`^Error: deploy time: ${files.rules.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not JSON`));
+    });
+});
+
+describe("Windows node groups are known by their component, not by names or descriptions", () => {
+    test("a group nested under a WindowsNodes component waits for Windows nodes; a group whose launch template says Windows does not", () => {
+        const inner = res("my:index:Group", "inner", { parent: windowsNodesComponent.urn, options: { custom: false } });
+        const nested = res("aws:autoscaling/group:Group", "nested", { parent: inner.urn });
+        const template = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { inputs: { description: "EKS Windows Server 2022 Core nodes" } });
+        const linuxLooking = res("aws:autoscaling/group:Group", "windows-sounding", { deps: [template.urn] });
+        const model = modelDeployTime(planOf(windowsNodesComponent, inner, nested, template, linuxLooking));
+        assert.deepEqual(model.readiness.map((e) => e.name), ["nested: Windows nodes Ready"]);
     });
 });
 
@@ -262,10 +332,10 @@ describe("deploy time of the documented stacks", () => {
         const actual = doc.split("\n");
         const stale = expected.length === actual.length ? expected.findIndex((line, i) => line !== actual[i]) : Math.min(expected.length, actual.length);
         assert.equal(stale, -1, `docs/deploy-time.md line ${stale + 1} should read:\n${expected[stale]}\n(regenerate: npx tsx tools/review/deployTime.ts --write-doc)`);
-        for (const rule of durationRules) {
+        for (const rule of deployTimeData().rules) {
             for (const type of rule.types) assert.ok(doc.includes(`\`${type}\``), `${rule.id}: ${type}`);
             assert.ok(doc.includes(`| ${figuresRange(rule.figures).mid} |`), `${rule.id}: its figure`);
         }
-        for (const f of durationFigures) assert.ok(doc.includes(`| \`${f.id}\` |`), f.id);
+        for (const f of deployTimeData().figures) assert.ok(doc.includes(`| \`${f.id}\` |`), f.id);
     });
 });

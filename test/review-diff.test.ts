@@ -2,12 +2,13 @@
 // plans for each rule, and on real stack runs for the changes the issue names.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { loadProgramConfig, projectRoot } from "../tools/harness";
 import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
 import { diffPlans, explainDiff, formatDiff, formatPath, parsePath, planMismatch, type PlanDiff } from "../tools/review/diff";
-import { ruleTable, rulesFor } from "../tools/review/replacementRules";
+import { loadReplacementRules, replacementRulesFile, ruleTable, rulesFor } from "../tools/review/replacementRules";
 import { projectName } from "../settings/validate";
 import { runOk } from "./helpers";
 
@@ -242,6 +243,28 @@ describe("diff semantics on hand-made plans", () => {
         const doc = fs.readFileSync(path.join(projectRoot, "docs", "day2-diff.md"), "utf8");
         for (const [type] of ruleTable()) assert.ok(doc.includes(`\`${type}\``), `${type} is documented`);
     });
+
+    test("a bad entry in the rules file fails when read, naming the file and each entry", () => {
+        const doc = JSON.parse(fs.readFileSync(replacementRulesFile, "utf8"));
+        delete doc.types["aws:ec2/vpc:Vpc"].source;
+        doc.types["aws:ec2/subnet:Subnet"].replaceOn.push({ path: "cidrBlock", onlyWhen: "changed" });
+        doc.types["command:local:Command"].unknownOnUpdate = { outputs: [] };
+        doc.kubernetes.kinds["apps/v1 Deployment"] = ["spec.selector"];
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "replacement-rules-")), "replacement-rules.json");
+        fs.writeFileSync(file, JSON.stringify(doc));
+        const shown = file; // outside the working directory: named in full
+        assert.throws(() => loadReplacementRules(file), (e: Error) => {
+            for (const line of [
+                `${shown}: types["aws:ec2/vpc:Vpc"]: needs \`source\``,
+                `${shown}: types["aws:ec2/subnet:Subnet"]: replaceOn[`,
+                `must be a path or {"path": ..., "onlyWhen": "removed" | "set"}, not {"path":"cidrBlock","onlyWhen":"changed"}`,
+                `${shown}: types["command:local:Command"]: unknownOnUpdate needs outputs`,
+                `${shown}: kubernetes: kinds: "apps/v1 Deployment" is not group/version:Kind`,
+            ]) assert.ok(e.message.includes(line), `${line}\n in:\n${e.message}`);
+            assert.match(e.message, /^replacement rules: 4 problems:/);
+            return true;
+        });
+    });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +319,12 @@ describe("day-2 diffs of real stacks", () => {
             create: sorted([urnIn(after, credspecType, "credspec-billing"), urnIn(after, clusterRoleType, "role-billing"), urnIn(after, bindingType, "binding-billing-billing"),
                 // Pod Security labels on the granted namespace (billing sorts first in the component's list).
                 urnIn(after, "kubernetes:core/v1:NamespacePatch", "pod-security-billing")]),
-            update: updates(after, [["eks-gmsa:cluster:PodSecurity", "pod-security", ["namespaces[0]", "namespaces[1]", "namespaces[2]", "namespaces[3]"]]]),
+            update: updates(after, [
+                ["eks-gmsa:cluster:PodSecurity", "pod-security", ["namespaces[0]", "namespaces[1]", "namespaces[2]", "namespaces[3]"]],
+                // The components that record the credential specs among their facts (in place; nothing in the cluster).
+                ["eks-gmsa:gmsa:CredentialSpecs", "credential-specs", ["credentialSpecs[2]"]],
+                ["eks-gmsa:gmsa:GmsaInCluster", "gmsa", ["credentialSpecs[2]"]],
+            ]),
         }));
     });
 
@@ -315,6 +343,10 @@ describe("day-2 diffs of real stacks", () => {
                 ["aws:ssm/document:Document", "ad-provision-accounts", ["content"]],
                 ["command:local:Command", "ad-provision-accounts-run", ["environment"]],
                 [credspecType, "credspec-webapp01", ["credspec"]],
+                // The components that record the accounts among their facts.
+                ["eks-gmsa:directory:AccountProvisioning", "ad-provisioning", ["accounts[1]"]],
+                ["eks-gmsa:gmsa:CredentialSpecs", "credential-specs", ["credentialSpecs[1]"]],
+                ["eks-gmsa:gmsa:GmsaInCluster", "gmsa", ["credentialSpecs[1]"]],
             ]),
         }));
         assert.match(explanation.reasons[urnIn(after, "command:local:Command", "ad-provision-accounts-run")][0], /^environment is unknown until aws:ssm\/document:Document ad-provision-accounts is updated/);
@@ -324,7 +356,9 @@ describe("day-2 diffs of real stacks", () => {
         const windowsNodes = configOf("prod", "eks-gmsa:windowsNodes");
         const after = planOf("prod", { "eks-gmsa:windowsNodes": { ...windowsNodes, instanceType: "m6i.4xlarge" } });
         assert.deepEqual(diffPlans(prod(), after), diffOf({
-            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]]]),
+            update: updates(after, [[ltType, "windows-nodes", ["instanceType"]], [asgType, "windows-nodes", ["launchTemplate"]],
+                // The node group's facts.
+                ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["instanceType"]]]),
         }));
     });
 
@@ -344,6 +378,9 @@ describe("day-2 diffs of real stacks", () => {
                 ["kubernetes:core/v1:Namespace", "gmsa-webhook-namespace", psaVersions],
                 ...["reporting", "web", "web-staging"].map((ns): [string, string, string[]] => ["kubernetes:core/v1:NamespacePatch", `pod-security-${ns}`, psaVersions]),
                 ["eks-gmsa:cluster:PodSecurity", "pod-security", ["kubernetesVersion"]],
+                // Facts of the control plane and of the Windows nodes (their AMI parameter names the version).
+                ["eks-gmsa:cluster:Cluster", "cluster", ["kubernetesVersion"]],
+                ["eks-gmsa:nodes:WindowsNodes", "windows-nodes", ["ami.ssmParameter"]],
             ]),
         }));
         const vpcUrn = urnIn(after, vpcType, "vpc");

@@ -11,6 +11,8 @@ const request: HarnessRequest = JSON.parse(fs.readFileSync(process.argv[2], "utf
 const resources: RegisteredResource[] = [];
 let stackOutputs: unknown = {};
 const failures: string[] = [];
+/** Each registered resource's alias URNs by its URN: what its children inherit. */
+const aliasesByUrn = new Map<string, string[]>();
 let mocks: ProgramMocks | undefined;
 
 function fail(e: unknown): void {
@@ -47,13 +49,16 @@ async function main(): Promise<void> {
                 replaceOnChanges: listOrUndefined(req.getReplaceonchangesList()),
                 additionalSecretOutputs: listOrUndefined(req.getAdditionalsecretoutputsList()),
                 deleteBeforeReplace: req.getDeletebeforereplace() || undefined,
-                aliases: listOrUndefined(aliasUrns(req, request.project, request.stack)),
+                aliases: listOrUndefined(aliasUrns(req, request.project, request.stack, aliasesByUrn)),
                 retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
             },
         };
         resources.push(record);
         return register(req, (err: unknown, resp: any) => {
-            if (resp) record.urn = resp.getUrn();
+            if (resp) {
+                record.urn = resp.getUrn();
+                aliasesByUrn.set(record.urn, record.options.aliases ?? []);
+            }
             callback(err, resp);
         });
     };
@@ -95,22 +100,59 @@ function propertyDependencies(map: { forEach(callback: (deps: { getUrnsList(): s
 }
 
 /**
- * The URNs an `aliases` option names. The SDK sends either URNs or specs (name, type, project,
- * stack, parent, each defaulting to the resource's own); a spec resolves as the engine resolves it:
- * the parent's type chain, then the type, then the name.
+ * The URNs a resource may have had before: those its `aliases` option names, and those it inherits
+ * from its parent's aliases. The SDK sends alias specs (name, type, project, stack, parent, each
+ * defaulting to the resource's own) and leaves inheritance to the engine, which multiplies out the
+ * parent's aliases (pulumi/pulumi pkg/resource/deploy/step_generator.go generateAliases): the child
+ * under each old parent URN, with its own name and with each of its own aliases' names and types; a
+ * child name that starts with the parent's name takes the old parent's name in its place. So a
+ * component moved under a new parent with an alias keeps its whole subtree.
  */
-function aliasUrns(req: any, project: string, stack: string): string[] {
-    const urns = (req.getAliasesList() as any[]).map((alias): string => {
+function aliasUrns(req: any, project: string, stack: string, aliasesOfParents: ReadonlyMap<string, readonly string[]>): string[] {
+    const type: string = req.getType();
+    const name: string = req.getName();
+    const parent: string = req.getParent() || "";
+    const own = (req.getAliasesList() as any[]).map((alias): string => {
         if (alias.hasUrn && alias.hasUrn()) return alias.getUrn();
         const spec = alias.getSpec();
-        const type: string = spec.getType() || req.getType();
-        const name: string = spec.getName() || req.getName();
-        const parent: string = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
-        const parentChain = parent.split("::")[2] ?? "";
-        const chain = parentChain && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
-        return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${chain}::${name}`;
+        // No parent (`{ parent: pulumi.rootStackResource }`) is a top-level resource: the stack's child.
+        const aliasParentType = spec.getNoparent() ? rootStackType : typeOf(spec.getParenturn() || parent);
+        return mockUrn(spec.getStack() || stack, spec.getProject() || project, aliasParentType, spec.getType() || type, spec.getName() || name);
     });
-    return [...new Set(urns)].sort();
+    const inherited = (aliasesOfParents.get(parent) ?? []).flatMap((oldParent) =>
+        [{ type, name }, ...own.map(typeAndName)].map((child) =>
+            mockUrn(stack, project, typeOf(oldParent), child.type, inheritedChildName(child.name, nameOf(parent), nameOf(oldParent)))));
+    return [...new Set([...own, ...inherited])].sort();
+}
+
+const rootStackType = "pulumi:pulumi:Stack";
+
+/**
+ * A URN as the harness's monitor (Pulumi's MockMonitor.newUrn) makes it, so that alias URNs match
+ * the URNs plans record: the parent's own type (pulumi:pulumi:Stack for a top-level resource), "$",
+ * then the type. The engine writes the parent's whole type chain and leaves out the stack; each
+ * scheme names a moved resource and its old self consistently.
+ */
+function mockUrn(stack: string, project: string, parentType: string, type: string, name: string): string {
+    return `urn:pulumi:${stack}::${project}::${parentType ? `${parentType}$${type}` : type}::${name}`;
+}
+
+/** A URN's own type (the last of its type chain); "" for no URN. */
+function typeOf(urn: string): string {
+    return urn ? (urn.split("::")[2] ?? "").split("$").pop() ?? "" : "";
+}
+
+/** The engine's inheritedChildAlias naming: `${parent}-x` under a renamed parent was `${oldParent}-x`. */
+function inheritedChildName(childName: string, parentName: string, oldParentName: string): string {
+    return parentName && childName.startsWith(parentName) ? oldParentName + childName.slice(parentName.length) : childName;
+}
+
+function nameOf(urn: string): string {
+    return urn ? urn.slice(urn.lastIndexOf("::") + 2) : "";
+}
+
+function typeAndName(urn: string): { type: string; name: string } {
+    return { type: typeOf(urn), name: nameOf(urn) };
 }
 
 function listOrUndefined(list: string[]): string[] | undefined {
