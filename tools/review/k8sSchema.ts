@@ -184,9 +184,7 @@ export function validateBuiltIn(object: Record<string, unknown>, options: { part
     const dtsFile = require.resolve(module).replace(/\.js$/, ".d.ts");
     const problems = unknownFields(object, reader.modelShape(dtsFile));
 
-    // The model module is chosen by apiVersion and kind at run time and loaded synchronously, as
-    // validateBuiltIn and its callers are synchronous; import() would make them all async.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module named at run time, loaded synchronously
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- named by apiVersion and kind at run time, loaded synchronously: import() would make validateBuiltIn and its callers async
     const Model = (require(module) as Record<string, ModelClass>)[kind];
     try {
         new Model(object).validate();
