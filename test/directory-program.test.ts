@@ -8,7 +8,7 @@ import { documentPayload } from "../components/directoryDocuments";
 import { lifecycleHookNames } from "../components/nodeLifecycle";
 import { mockProvisioningResult } from "../tools/harness/mocks";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
-import { inputs, ofType, one, outputs, runOk, type StackRun } from "./helpers";
+import { inputs, ofType, one, outputs, runOk, type RegisteredResource, type StackRun } from "./helpers";
 import { devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const existingDirectory = {
@@ -19,7 +19,7 @@ const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gm
 const joinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
 const lifecycleTypes = ["aws:autoscaling/lifecycleHook:LifecycleHook", "aws:cloudwatch/eventRule:EventRule", "eks-gmsa:directory:NodeLifecycle", "aws:ssm/association:Association"];
 
-function documentNamed(run: StackRun, name: string): any {
+function documentNamed(run: StackRun, name: string): RegisteredResource {
     const doc = ofType(run, "aws:ssm/document:Document").find((r) => inputs(r).name === name);
     assert.ok(doc, `no SSM document ${name}`);
     return doc;
@@ -78,12 +78,12 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
 
     test("the host may read the Admin's secret and the portable identity, and nothing else", () => {
         const policy = JSON.parse(inputs(one(dev, "aws:iam/rolePolicy:RolePolicy", "ad-management-host-read-credentials")).policy);
-        const secrets = policy.Statement.find((s: any) => s.Sid === "ReadDirectoryCredentials").Resource;
+        const secrets = policy.Statement.find((s: { Sid?: string }) => s.Sid === "ReadDirectoryCredentials").Resource;
         assert.equal(secrets.length, 2);
         assert.ok(secrets.some((arn: string) => arn.includes(":secret:eks-gmsa/") && arn.includes("/directory-admin-")));
         assert.ok(secrets.some((arn: string) => arn.includes("/portable-identity-")));
         // The portable identity's key and the Admin secret's own key.
-        assert.equal(policy.Statement.find((s: any) => s.Sid === "DecryptDirectoryCredentials").Resource.length, 2);
+        assert.equal(policy.Statement.find((s: { Sid?: string }) => s.Sid === "DecryptDirectoryCredentials").Resource.length, 2);
     });
 
     test("provisioning: a Command document for the configured accounts, run by @pulumi/command with its output secret", () => {
@@ -147,7 +147,7 @@ describe("domain-joined on an existing directory", () => {
     test("the join association and both lifecycle hooks, on the group from its creation", () => {
         one(joined, "aws:ssm/association:Association");
         const hooks = inputs(one(joined, "aws:autoscaling/group:Group")).initialLifecycleHooks;
-        assert.deepEqual(hooks.map((h: any) => [h.name, h.lifecycleTransition]), [
+        assert.deepEqual(hooks.map((h: { name: string; lifecycleTransition: string }) => [h.name, h.lifecycleTransition]), [
             [names.launch, "autoscaling:EC2_INSTANCE_LAUNCHING"],
             [names.terminate, "autoscaling:EC2_INSTANCE_TERMINATING"],
         ]);
@@ -166,7 +166,7 @@ describe("domain-joined on an existing directory", () => {
     test("the runbooks run the AD part on the management host with the configured admin secret", () => {
         const hostId = outputs(joined).adManagementHostId;
         const launch = JSON.parse(inputs(documentNamed(joined, "eks-gmsa-dev-windows-node-launch")).content);
-        assert.deepEqual(launch.mainSteps.find((s: any) => s.name === "addToReadersGroup").inputs.InstanceIds, [hostId]);
+        assert.deepEqual(launch.mainSteps.find((s: { name: string }) => s.name === "addToReadersGroup").inputs.InstanceIds, [hostId]);
         // The payload the document carries (base64 in its one step) names the admin secret and confines the run to the join OU.
         const step = JSON.parse(inputs(documentNamed(joined, "eks-gmsa-dev-ad-add-node-to-readers")).content).mainSteps[0].inputs.runCommand as string[];
         const encoded = step.find((l) => l.startsWith("payload_base64='"))!;

@@ -30,7 +30,7 @@ describe("domain-joined mode", () => {
         assert.deepEqual(association.targets, [{ key: "tag:aws:autoscaling:groupName", values: [group] }]);
         assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
         // No tag of the nodes' own chooses them any more (anyone allowed to tag an instance could set it).
-        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: any) => t.resourceType === "instance").tags;
+        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: { resourceType: string }) => t.resourceType === "instance").tags;
         assert.equal(instanceTags["eks-gmsa:domain-join"], undefined);
     });
 

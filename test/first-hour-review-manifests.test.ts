@@ -61,13 +61,13 @@ describe("manifests/: a made-up ARN as a plain annotation value", () => {
         assert.equal(manifests.length, 1);
         assert.deepEqual(manifests[0].problems, []);
         // Validated with the label in it, as the file shows it (not the made-up ARN, then rewritten).
-        assert.equal((manifests[0].document.metadata as Record<string, any>).annotations["eks.amazonaws.com/role-arn"], label);
+        assert.equal((manifests[0].document.metadata as { annotations: Record<string, string> }).annotations["eks.amazonaws.com/role-arn"], label);
         assert.deepEqual(YAML.parse(fs.readFileSync(path.join(dir, manifests[0].file), "utf8")), manifests[0].document);
     });
 
     test("a made-up value inside a longer string (a JSON plugin input) is replaced there too, the string kept a string", () => {
         const plan = planWithIrsaServiceAccount();
-        (plan.resources[0].inputs.metadata as Record<string, any>).annotations["example.com/config"] = JSON.stringify({ roleArn: madeUpArn });
+        (plan.resources[0].inputs.metadata as { annotations: Record<string, string> }).annotations["example.com/config"] = JSON.stringify({ roleArn: madeUpArn });
         const { dir } = writtenAndValidated(plan);
         const parsed = YAML.parse(fs.readFileSync(path.join(dir, "serviceaccount.web.app.yaml"), "utf8"));
         assert.deepEqual(JSON.parse(parsed.metadata.annotations["example.com/config"]), { roleArn: label });

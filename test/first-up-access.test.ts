@@ -148,7 +148,22 @@ describe("IAM principals", () => {
     });
 });
 
-function providerKubeconfig(run: StackRun): any {
+/** The parts of a kubeconfig these tests read. */
+interface Kubeconfig {
+    "current-context": string;
+    clusters: { name: string; cluster: { server: string; "certificate-authority-data": string } }[];
+    contexts: { name: string; context: { cluster: string; user: string } }[];
+    users: { name: string; user: { exec: { command: string; apiVersion: string; args: string[] } } }[];
+}
+
+/** The entry of a kubeconfig list with this name (the test fails if there is none). */
+function entryNamed<T extends { name: string }>(entries: T[], name: string): T {
+    const found = entries.find((e) => e.name === name);
+    assert.ok(found, `no entry named ${name}`);
+    return found;
+}
+
+function providerKubeconfig(run: StackRun): Kubeconfig {
     const provider = one(run, "pulumi:providers:kubernetes");
     assert.equal(inputs(provider).kubeconfig, "[secret]", "the provider's kubeconfig stays a secret");
     return JSON.parse(unwrapSecrets(provider.inputs.kubeconfig) as string);
@@ -171,10 +186,10 @@ describe("the Kubernetes provider's kubeconfig", () => {
     });
 
     test("renderKubeconfig: one cluster, context and exec user, as kubectl and the provider read them", () => {
-        const config = JSON.parse(renderKubeconfig({ clusterName: "c", endpoint: "https://x", certificateAuthority: "Q0E=", region: "eu-west-1" }));
-        const context = config.contexts.find((c: any) => c.name === config["current-context"]).context;
-        assert.deepEqual(config.clusters.find((c: any) => c.name === context.cluster).cluster, { server: "https://x", "certificate-authority-data": "Q0E=" });
-        const user = config.users.find((u: any) => u.name === context.user).user.exec;
+        const config: Kubeconfig = JSON.parse(renderKubeconfig({ clusterName: "c", endpoint: "https://x", certificateAuthority: "Q0E=", region: "eu-west-1" }));
+        const context = entryNamed(config.contexts, config["current-context"]).context;
+        assert.deepEqual(entryNamed(config.clusters, context.cluster).cluster, { server: "https://x", "certificate-authority-data": "Q0E=" });
+        const user = entryNamed(config.users, context.user).user.exec;
         assert.equal(user.command, "aws");
         assert.equal(user.apiVersion, "client.authentication.k8s.io/v1beta1");
         assert.deepEqual(user.args, ["--region", "eu-west-1", "eks", "get-token", "--cluster-name", "c", "--output", "json"]);

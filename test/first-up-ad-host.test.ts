@@ -258,7 +258,7 @@ function runRelease(scenario: { executions?: string[][]; commands?: string[]; se
             "print(json.dumps({'result': result, 'calls': boto3.calls}))",
         ].join("\n")], { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir, SCENARIO: JSON.stringify(scenario) } });
         assert.equal(run.status, 0, run.stderr);
-        const out = JSON.parse(run.stdout) as { result: { host: string; because: string[] }; calls: [string, any][] };
+        const out = JSON.parse(run.stdout) as { result: { host: string; because: string[] }; calls: [string, Record<string, unknown>][] };
         return { ...out, names: out.calls.map(([name]) => name) };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -301,9 +301,24 @@ describe("the runbooks' release step (components/scripts/release-management-host
     });
 });
 
+/** The fields of an SSM Automation step these tests read. */
+interface RunbookStep {
+    name: string;
+    action: string;
+    isEnd?: boolean;
+    isCritical?: boolean;
+    nextStep?: string;
+    onFailure?: string;
+    inputs: { Api?: string; InstanceIds?: string[]; DesiredValues?: string[]; PropertySelector?: string; Script?: string; InputPayload?: unknown };
+}
+
+interface Runbook {
+    mainSteps: RunbookStep[];
+}
+
 /** Every path through a runbook from `from`, following nextStep, fall-through and onFailure. */
-function paths(doc: any, from: string): string[][] {
-    const steps: any[] = doc.mainSteps;
+function paths(doc: Runbook, from: string): string[][] {
+    const steps = doc.mainSteps;
     const index = new Map(steps.map((s, i) => [s.name, i]));
     const out: string[][] = [];
     const walk = (name: string, trail: string[]) => {
@@ -326,32 +341,37 @@ describe("the lifecycle runbooks start the host for their AD step and release it
         launch: JSON.parse(nodeLaunchRunbook({
             ...args, hookName: "dev-windows-join-readers-group", domainName: "corp.example.com",
             documents: { waitForDomainJoin: pin("dev-node-wait-for-domain-join"), addToReadersGroup: pin("dev-ad-add-node-to-readers"), rebootOnce: pin("dev-node-reboot-once") },
-        })),
-        termination: JSON.parse(nodeTerminationRunbook({ ...args, hookName: "dev-windows-delete-computer-account", documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") } })),
+        })) as Runbook,
+        termination: JSON.parse(nodeTerminationRunbook({ ...args, hookName: "dev-windows-delete-computer-account", documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") } })) as Runbook,
     };
 
     for (const [name, doc] of Object.entries(runbooks)) {
         test(`${name}: the command on the host comes after starting it and waiting for SSM; every path after the start releases it before completing`, () => {
-            const byName = new Map<string, any>(doc.mainSteps.map((s: any) => [s.name, s]));
-            const onHost = doc.mainSteps.filter((s: any) => s.action === "aws:runCommand" && s.inputs.InstanceIds.includes(hostId));
+            const byName = new Map(doc.mainSteps.map((s) => [s.name, s]));
+            const stepNamed = (n: string): RunbookStep => {
+                const step = byName.get(n);
+                assert.ok(step, `no step ${n}`);
+                return step;
+            };
+            const onHost = doc.mainSteps.filter((s) => s.action === "aws:runCommand" && s.inputs.InstanceIds?.includes(hostId));
             assert.equal(onHost.length, 1);
-            const stopping = byName.get("waitWhileHostStops");
+            const stopping = stepNamed("waitWhileHostStops");
             assert.deepEqual([stopping.inputs.Api, stopping.inputs.InstanceIds, stopping.inputs.DesiredValues], ["DescribeInstances", [hostId], ["pending", "running", "stopped"]]);
             const start = byName.get("startManagementHost");
             assert.deepEqual([start?.action, start?.inputs], ["aws:changeInstanceState", { InstanceIds: [hostId], DesiredState: "running" }]);
-            const wait = byName.get("waitForManagementHost");
+            const wait = stepNamed("waitForManagementHost");
             assert.deepEqual([wait.inputs.Api, wait.inputs.PropertySelector, wait.inputs.DesiredValues], ["DescribeInstanceInformation", "$.InstanceInformationList[0].PingStatus", ["Online"]]);
             for (const p of paths(doc, doc.mainSteps[0].name).filter((p) => p.includes(onHost[0].name))) {
                 assert.ok(p.indexOf("waitWhileHostStops") < p.indexOf("startManagementHost") && p.indexOf("startManagementHost") < p.indexOf("waitForManagementHost")
                     && p.indexOf("waitForManagementHost") < p.indexOf(onHost[0].name) && p.indexOf("waitWhileHostStops") >= 0, p.join(" → "));
             }
             for (const p of paths(doc, "waitWhileHostStops")) {
-                const end = byName.get(p[p.length - 1]);
+                const end = stepNamed(p[p.length - 1]);
                 assert.equal(end.inputs.Api, "CompleteLifecycleAction", p.join(" → "));
-                const release = p.find((s) => byName.get(s).action === "aws:executeScript" && byName.get(s).inputs.Script === releaseHostScript);
+                const release = p.find((s) => stepNamed(s).action === "aws:executeScript" && stepNamed(s).inputs.Script === releaseHostScript);
                 assert.ok(release, `no release on ${p.join(" → ")}`);
-                assert.deepEqual(byName.get(release).inputs.InputPayload, { HostId: hostId, RunbookPrefix: "dev-windows-node-", ExecutionId: "{{ automation:EXECUTION_ID }}" });
-                assert.equal(byName.get(release).isCritical, false);
+                assert.deepEqual(stepNamed(release).inputs.InputPayload, { HostId: hostId, RunbookPrefix: "dev-windows-node-", ExecutionId: "{{ automation:EXECUTION_ID }}" });
+                assert.equal(stepNamed(release).isCritical, false);
             }
         });
     }

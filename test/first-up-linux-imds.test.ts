@@ -81,7 +81,7 @@ describe("Linux node group: pods cannot use the node role", () => {
         const specs = inputs(template()).tagSpecifications as { resourceType: string; tags: Record<string, string> }[];
         assert.deepEqual(specs.map((s) => s.resourceType).sort(), ["instance", "volume"]);
         const windowsSpecs = inputs(one(dev, launchTemplateType, "windows-nodes")).tagSpecifications as { tags: Record<string, string> }[];
-        const { Name: _w, ...stackTags } = windowsSpecs[0].tags;
+        const stackTags = windowsSpecs[0].tags;
         for (const s of specs) {
             assert.equal(s.tags.Name, "eks-gmsa-dev-linux");
             assert.deepEqual({ ...s.tags, Name: undefined }, { ...stackTags, Name: undefined });
@@ -98,6 +98,13 @@ describe("Linux node group: pods cannot use the node role", () => {
     });
 });
 
+/** A copy of `record` without `key`. */
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+    const copy = { ...record };
+    delete copy[key];
+    return copy;
+}
+
 describe("day 2: adding the template to a deployed node group", () => {
     // The state of today's deployed stacks: the same group with diskSize and no template.
     function deployedBefore(p: Plan): Plan {
@@ -105,8 +112,8 @@ describe("day 2: adding the template to a deployed node group", () => {
             .filter((r) => !(r.type === launchTemplateType && r.urn === template().urn))
             .map((r): PlanResource => {
                 if (r.type !== nodeGroupType) return r;
-                const { launchTemplate: _lt, ...rest } = r.inputs as Record<string, unknown>;
-                const { launchTemplate: _d, ...deps } = (r.options.propertyDependencies ?? {}) as Record<string, string[]>;
+                const rest = without(r.inputs as Record<string, unknown>, "launchTemplate");
+                const deps = without((r.options.propertyDependencies ?? {}) as Record<string, string[]>, "launchTemplate");
                 return { ...r, dependencies: r.dependencies.filter((u) => u !== template().urn), inputs: { ...rest, diskSize: 50 }, options: { ...r.options, propertyDependencies: deps } };
             });
         return { ...p, resources };
@@ -128,7 +135,7 @@ describe("day 2: the node group's Optional+Computed attributes", () => {
             ...after,
             resources: after.resources.map((r) => {
                 if (r.type !== nodeGroupType) return r;
-                const { diskSize: _d, ...rest } = r.inputs as Record<string, unknown>;
+                const rest = without(r.inputs as Record<string, unknown>, "diskSize");
                 return { ...r, inputs: withDisk ? { ...rest, diskSize: 50 } : rest };
             }),
         });

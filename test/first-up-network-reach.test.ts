@@ -119,7 +119,7 @@ describe("prod and the domain-joined example follow the documented design", () =
         checkTransitGateway(prod);
         // Windows hosts resolve the domain through the VPC resolver, whose rule also waits for the routes.
         const rule = one(prod, "aws:route53/resolverRule:ResolverRule");
-        assert.deepEqual(inputs(rule).targetIps.map((t: any) => t.ip), ["10.10.0.10", "10.10.1.10"]);
+        assert.deepEqual(inputs(rule).targetIps.map((t: { ip: string }) => t.ip), ["10.10.0.10", "10.10.1.10"]);
         assert.ok(ofType(prod, "aws:ec2/route:Route").filter((r) => inputs(r).destinationCidrBlock === "10.10.0.0/16").every((r) => rule.dependencies.includes(r.urn)));
     });
     test("domain-joined example: the same", () => checkTransitGateway(joined));

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources, type StackRun } from "./helpers";
 import { defaultCertManagerVersion } from "../settings/validate";
+import type { PolicyRule } from "../components/gmsaRbac";
 import { dependsOn, devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const dev = runOk({ stack: "dev" });
@@ -118,7 +119,7 @@ describe("credential specs", () => {
 
 /** The RBAC the stack registers, evaluated the way the webhook's LocalSubjectAccessReview is. */
 function allowedTriples(run: StackRun): Set<string> {
-    const clusterRoles = new Map(ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [inputs(r).metadata.name, inputs(r).rules as any[]]));
+    const clusterRoles = new Map(ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [inputs(r).metadata.name, inputs(r).rules as PolicyRule[]]));
     const triples = new Set<string>();
     for (const binding of ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map(inputs)) {
         assert.equal(binding.roleRef.kind, "ClusterRole");
@@ -208,7 +209,7 @@ describe("host DNS for the AD domain (domainless)", () => {
         assert.deepEqual(rule.targetIps, [{ ip: first, port: 53 }, { ip: second, port: 53 }]);
         assert.equal(inputs(one(dev, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).vpcId, outputs(dev).vpcId);
         const sg = inputs(one(dev, "aws:ec2/securityGroup:SecurityGroup", "resolver-endpoint-sg"));
-        assert.deepEqual(sg.egress.map((e: any) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(), [`tcp:53:${first}/32`, `tcp:53:${second}/32`, `udp:53:${first}/32`, `udp:53:${second}/32`]);
+        assert.deepEqual(sg.egress.map((e: { protocol: string; fromPort: number; cidrBlocks: string[] }) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(), [`tcp:53:${first}/32`, `tcp:53:${second}/32`, `udp:53:${first}/32`, `udp:53:${second}/32`]);
     });
 
     test("an existing shared rule is associated instead of creating an endpoint", () => {

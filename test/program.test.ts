@@ -1,5 +1,6 @@
 // The whole program under Pulumi's mock runtime, for the dev and prod stack files and variants.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { inputs, ofType, one, outputs, runOk, runStack, urnOf, userResources } from "./helpers";
 import { pluginsOf } from "../components/corefile";
@@ -37,7 +38,7 @@ describe("dev stack: cluster", () => {
 
     test("authentication mode API with access entries for admins, namespace admins and viewers", () => {
         assert.equal(cluster.authenticationMode, "API");
-        const entries = Object.values(cluster.accessEntries) as any[];
+        const entries = Object.values(cluster.accessEntries) as { principalArn: string; accessPolicies: Record<string, unknown> }[];
         const byArn = Object.fromEntries(entries.map((e) => [e.principalArn, e]));
         const admin = byArn[`arn:aws:iam::${mockAccountId}:role/platform-admins`];
         assert.deepEqual(Object.values(admin.accessPolicies), [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } }]);
@@ -127,7 +128,6 @@ describe("dev stack: Windows nodes", () => {
     test("the AMI comes from AWS's public SSM parameter for Windows Server 2022 Core and the cluster's version", () => {
         assert.match(template.imageId, /^ami-[0-9a-f]{17}$/);
         // The mock answers only well-formed Windows EKS AMI parameters, with an ID derived from the name.
-        const { createHash } = require("crypto");
         const expected = "ami-" + createHash("sha256").update("/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.35/image_id").digest("hex").slice(0, 17);
         assert.equal(template.imageId, expected);
     });
@@ -152,7 +152,7 @@ describe("dev stack: Windows nodes", () => {
         const asg = inputs(one(dev, "aws:autoscaling/group:Group"));
         assert.deepEqual(asg.vpcZoneIdentifiers, outputs(dev).privateSubnetIds);
         assert.deepEqual({ min: asg.minSize, desired: asg.desiredCapacity, max: asg.maxSize }, { min: 1, desired: 1, max: 3 });
-        const owned = asg.tags.find((t: any) => t.key === "kubernetes.io/cluster/eks-gmsa-dev");
+        const owned = asg.tags.find((t: { key: string }) => t.key === "kubernetes.io/cluster/eks-gmsa-dev");
         assert.deepEqual(owned, { key: "kubernetes.io/cluster/eks-gmsa-dev", propagateAtLaunch: true, value: "owned" });
         assert.equal(asg.instanceRefresh.strategy, "Rolling");
         assert.equal(asg.launchTemplate.version, "1");

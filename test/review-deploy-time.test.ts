@@ -172,12 +172,22 @@ describe("every figure is sourced or says it is an assumption", () => {
     });
 });
 
+/** The data files as the tests edit them: entries of any shape, as a bad edit would leave them. */
+interface FiguresFile {
+    figures: Record<string, unknown>[];
+}
+
+interface RulesFile {
+    rules: Record<string, unknown>[];
+    readinessRules: Record<string, unknown>[];
+}
+
 describe("the data files are checked when read", () => {
     /** Copies of the two data files, edited, in a temporary directory. */
-    function editedData(editFigures: (doc: any) => void, editRules: (doc: any) => void): { figures: string; rules: string } {
+    function editedData(editFigures: (doc: FiguresFile) => void, editRules: (doc: RulesFile) => void): { figures: string; rules: string } {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-time-data-"));
-        const copy = (from: string, edit: (doc: any) => void) => {
-            const doc = JSON.parse(fs.readFileSync(from, "utf8"));
+        const copy = <T>(from: string, edit: (doc: T) => void) => {
+            const doc: T = JSON.parse(fs.readFileSync(from, "utf8"));
             edit(doc);
             const to = path.join(dir, path.basename(from));
             fs.writeFileSync(to, JSON.stringify(doc));
@@ -195,7 +205,7 @@ describe("the data files are checked when read", () => {
     test("every bad entry at once, each naming its file and entry", () => {
         const files = editedData((doc) => {
             doc.figures[0].seconds = { low: 900, mid: 540, high: 480 };
-            doc.figures[0].evidence.sources[0].url = "aws.amazon.com/no-scheme";
+            (doc.figures[0].evidence as { sources: { url: string }[] }).sources[0].url = "aws.amazon.com/no-scheme";
             doc.figures[1].evidence = { kind: "measured" };
             doc.figures[2].id = doc.figures[3].id;
             doc.figures[4].secs = 1;

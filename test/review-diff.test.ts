@@ -280,8 +280,8 @@ function planOf(stack: string, overrides?: Record<string, unknown>): Plan {
 }
 
 /** The stack file's value of a structured config key, to change one field of it. */
-function configOf(stack: string, key: string): any {
-    return JSON.parse(loadProgramConfig({ stack }).values[key]);
+function configOf<T extends object = Record<string, unknown>>(stack: string, key: string): T {
+    return JSON.parse(loadProgramConfig({ stack }).values[key]) as T;
 }
 
 function urnIn(p: Plan, type: string, name: string): string {
@@ -298,7 +298,7 @@ const prod = memo(() => planOf("prod"));
 const dev = memo(() => planOf("dev"));
 
 function withAccount(stack: string, create: boolean): Plan {
-    const gmsa = configOf(stack, "eks-gmsa:gmsa");
+    const gmsa = configOf<{ accounts: object[] }>(stack, "eks-gmsa:gmsa");
     gmsa.accounts.push({ name: "billing", account: "BillingSvc", allowed: [{ namespace: "billing", serviceAccounts: ["invoicer"], ...(create ? { create: true } : {}) }] });
     return planOf(stack, { "eks-gmsa:gmsa": gmsa });
 }

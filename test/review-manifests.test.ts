@@ -17,7 +17,12 @@ import { defaultCertManagerVersion } from "../settings/validate";
 
 const schemaLabel = "Kubernetes OpenAPI (test)";
 
-function deployment(): Record<string, any> {
+/** The object at a dotted path of a manifest ("spec.containers.0"), to edit in place. */
+function objectAt(root: Record<string, unknown>, path: string): Record<string, unknown> {
+    return path.split(".").reduce((node, key) => node[key] as Record<string, unknown>, root);
+}
+
+function deployment(): Record<string, unknown> {
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -45,8 +50,9 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
 
     test("a misspelt field is refused with its path and the field it probably meant", () => {
         const d = deployment();
-        d.spec.template.spec.securityContext.windowsOptions.gmsaCredentialSpecNmae = "webapp01";
-        delete d.spec.template.spec.securityContext.windowsOptions.gmsaCredentialSpecName;
+        const windowsOptions = objectAt(d, "spec.template.spec.securityContext.windowsOptions");
+        windowsOptions.gmsaCredentialSpecNmae = "webapp01";
+        delete windowsOptions.gmsaCredentialSpecName;
         assert.deepEqual(validateBuiltIn(d), [{
             path: "spec.template.spec.securityContext.windowsOptions.gmsaCredentialSpecNmae",
             message: 'unknown field "gmsaCredentialSpecNmae" in WindowsSecurityContextOptions (did you mean "gmsaCredentialSpecName"?)',
@@ -55,7 +61,7 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
 
     test("a field at the wrong level is refused (nodeSelector on the Deployment spec)", () => {
         const d = deployment();
-        d.spec.nodeSelector = { "kubernetes.io/os": "windows" };
+        objectAt(d, "spec").nodeSelector = { "kubernetes.io/os": "windows" };
         const problems = validateBuiltIn(d);
         assert.equal(problems.length, 1);
         assert.equal(problems[0].path, "spec.nodeSelector");
@@ -64,10 +70,10 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
 
     test("wrong types, enums and missing required fields are reported with their paths", () => {
         const d = deployment();
-        d.spec.template.spec.containers[0].ports[0].containerPort = "80";
-        d.spec.template.spec.tolerations[0].operator = "Equals";
-        delete d.spec.selector;
-        d.metadata.labels.tier = 3;
+        objectAt(d, "spec.template.spec.containers.0.ports.0").containerPort = "80";
+        objectAt(d, "spec.template.spec.tolerations.0").operator = "Equals";
+        delete objectAt(d, "spec").selector;
+        objectAt(d, "metadata.labels").tier = 3;
         const byPath = new Map(validateBuiltIn(d).map((p) => [p.path, p.message]));
         assert.equal(byPath.get("spec.template.spec.containers[0].ports[0].containerPort"), "must be integer");
         assert.match(byPath.get("spec.template.spec.tolerations[0].operator") ?? "", /must be equal to one of the allowed values/);
@@ -77,11 +83,11 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
 
     test("unknown keys inside free-form maps (labels, resource limits) are fine; inside list items they are not", () => {
         const d = deployment();
-        d.metadata.labels["anything.example.com/goes"] = "yes";
-        d.spec.template.spec.containers[0].resources.limits["hugepages-2Mi"] = "1Gi";
+        objectAt(d, "metadata.labels")["anything.example.com/goes"] = "yes";
+        objectAt(d, "spec.template.spec.containers.0.resources.limits")["hugepages-2Mi"] = "1Gi";
         assert.deepEqual(validateBuiltIn(d), []);
-        d.spec.template.spec.containers[0].ports[0].hostIP = "0.0.0.0";
-        d.spec.template.spec.containers[0].ports[0].hostIp = "0.0.0.0";
+        objectAt(d, "spec.template.spec.containers.0.ports.0").hostIP = "0.0.0.0";
+        objectAt(d, "spec.template.spec.containers.0.ports.0").hostIp = "0.0.0.0";
         assert.deepEqual(validateBuiltIn(d).map((p) => p.path), ["spec.template.spec.containers[0].ports[0].hostIp"]);
     });
 
@@ -178,7 +184,7 @@ describe("planManifests on the dev stack", () => {
         assert.match(certManager.checkedAgainst, new RegExp(`^nothing: no values\\.yaml of chart cert-manager ${defaultCertManagerVersion.replace(/\./g, "\\.")} on this machine`));
         const broken = structuredClone(plan) as Plan;
         const release = broken.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "gmsa")!;
-        const values = release.inputs.values as Record<string, any>;
+        const values = release.inputs.values as { podDisruptionBudget: Record<string, unknown>; replicaCount: unknown };
         values.podDisruptionBudget.minAvaliable = 1;
         values.replicaCount = "2";
         assert.deepEqual(formatProblems(planManifests(broken, validators, schemaLabel, helmValues)), [
@@ -190,7 +196,7 @@ describe("planManifests on the dev stack", () => {
     test("a credspec with a misplaced field fails with the object and the field", () => {
         const broken = structuredClone(plan) as Plan;
         const credspec = broken.resources.find((r) => r.type === "kubernetes:windows.k8s.io/v1:GMSACredentialSpec")!;
-        const c = credspec.inputs.credspec as Record<string, any>;
+        const c = credspec.inputs.credspec as { HostAccountConfig?: unknown; ActiveDirectoryConfig: { HostAccountConfig?: unknown } };
         c.HostAccountConfig = c.ActiveDirectoryConfig.HostAccountConfig;
         delete c.ActiveDirectoryConfig.HostAccountConfig;
         assert.deepEqual(formatProblems(planManifests(broken, validators, schemaLabel)), [
@@ -200,8 +206,8 @@ describe("planManifests on the dev stack", () => {
 
     test("a Deployment with a misspelt field fails with the object and the field", () => {
         const broken = structuredClone(plan) as Plan;
-        const d = broken.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as Record<string, any>;
-        d.spec.template.spec.nodeSelecter = d.spec.template.spec.nodeSelector;
+        const podSpec = objectAt(broken.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs, "spec.template.spec");
+        podSpec.nodeSelecter = podSpec.nodeSelector;
         const lines = formatProblems(planManifests(broken, validators, schemaLabel));
         assert.equal(lines.length, 1);
         assert.match(lines[0], /^Deployment web\/gmsa-sample-iis \[deployment\.web\.gmsa-sample-iis\.yaml\]: spec\.template\.spec\.nodeSelecter: unknown field "nodeSelecter" in PodSpec \(did you mean "nodeSelector"\?\)$/);

@@ -8,8 +8,9 @@ import { describe, test } from "node:test";
 import { managementHostTagKey } from "../components/managementHostAccess";
 import { onlyTheseMayReadPolicy, secretKeyPolicy } from "../components/secretAccess";
 import { clusterSecretsKeyPolicy } from "../components/clusterSecretsKey";
+import type { PolicyDocument } from "../components/iamPolicies";
 import { mockAccountId, offlineCaller } from "../tools/harness/mocks";
-import { inputs, one, ofType, outputs, runOk, type StackRun } from "./helpers";
+import { inputs, one, ofType, outputs, runOk, type RegisteredResource, type StackRun } from "./helpers";
 import { allows, allowsAll } from "./support/iam";
 import { everyKmsAction, keyAllows } from "./support/kmsKeyPolicy";
 
@@ -34,7 +35,7 @@ function roles(run: StackRun) {
     };
 }
 
-const policyOf = (r: { inputs: Record<string, unknown> }) => JSON.parse(inputs(r as any).policy);
+const policyOf = (r: RegisteredResource) => JSON.parse(inputs(r).policy);
 
 /** The key policy on this key: exactly one, and it takes the key's ID from that key. */
 function keyPolicyOf(run: StackRun, keyName: string) {
@@ -71,7 +72,7 @@ describe("every KMS key the stack creates has an explicit key policy", () => {
 
     test("a first `pulumi up` by another principal names that principal on the secrets key", () => {
         const byCi = runOk({ stack: "dev", aws: { caller: `arn:aws:sts::${mockAccountId}:assumed-role/platform-ci/run-42` } });
-        const callers = policyOf(keyPolicyOf(byCi, "secrets-key")).Statement.find((s: any) => s.Sid === "ClusterCallerLetsEksUseTheKey").Principal.AWS;
+        const callers = policyOf(keyPolicyOf(byCi, "secrets-key")).Statement.find((s: { Sid?: string }) => s.Sid === "ClusterCallerLetsEksUseTheKey").Principal.AWS;
         assert.deepEqual(callers, [role("platform-ci")]);
     });
 
@@ -98,8 +99,8 @@ describe("every secret the stack owns has a resource policy naming exactly its r
         assert.deepEqual(ofType(prod, "aws:secretsmanager/secret:Secret").map((s) => s.name), ["portable-identity"]);
         assert.deepEqual(policyOf(secretPolicyOf(prod, "portable-identity")), onlyTheseMayReadPolicy([r.windowsNodes, operator]));
         const key = policyOf(keyPolicyOf(prod, "portable-identity-key"));
-        assert.deepEqual(key.Statement.find((s: any) => s.Sid === "DecryptThroughSecretsManager").Principal.AWS, [r.windowsNodes, operator]);
-        assert.deepEqual(key.Statement.find((s: any) => s.Sid === "EncryptNewValuesThroughSecretsManager").Principal.AWS, [operator]);
+        assert.deepEqual(key.Statement.find((s: { Sid?: string }) => s.Sid === "DecryptThroughSecretsManager").Principal.AWS, [r.windowsNodes, operator]);
+        assert.deepEqual(key.Statement.find((s: { Sid?: string }) => s.Sid === "EncryptNewValuesThroughSecretsManager").Principal.AWS, [operator]);
     });
 
     test("dev, as evaluated: the readers decrypt only through Secrets Manager; an administrator holding kms:* and secretsmanager:* reads neither the key nor the value, nor does the Linux node role", () => {
@@ -141,11 +142,11 @@ describe("the management host: its tag, and the guardrail the stack renders for 
     });
 
     test("dev: the guardrail closes the host's role and the Windows node role (both read the portable identity), and allows only the operator", () => {
-        const g = outputs(dev).adManagementHostAccess.guardrail;
+        const g: PolicyDocument = outputs(dev).adManagementHostAccess.guardrail;
         const r = roles(dev);
-        const passRole = g.Statement.find((s: any) => s.Action.includes("iam:PassRole"));
-        for (const reader of [r.host, r.windowsNodes]) assert.ok(passRole.Resource.includes(reader), reader);
-        assert.ok(g.Statement.every((s: any) => JSON.stringify(s.Condition.ArnNotLike["aws:PrincipalArn"]) === JSON.stringify([operator])));
+        const passRole = g.Statement.find((s) => s.Action.includes("iam:PassRole"));
+        for (const reader of [r.host, r.windowsNodes]) assert.ok(reader && passRole?.Resource?.includes(reader), reader);
+        assert.ok(g.Statement.every((s) => JSON.stringify(s.Condition?.ArnNotLike?.["aws:PrincipalArn"]) === JSON.stringify([operator])));
     });
 
     test("domain-joined: the rendered guardrail keeps the provisioning command and the lifecycle runbooks working, and stops an administrator", () => {

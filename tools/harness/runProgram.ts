@@ -6,6 +6,13 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramMocks } from "./mocks";
 import type { HarnessRequest, HarnessResult, RegisteredResource } from "./types";
+import type { RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+
+/** The two calls of the mock monitor the harness listens in on (the SDK types it as a gRPC client). */
+interface ListenedMonitor {
+    registerResource(req: RegisterResourceRequest, callback: (err: unknown, resp: RegisterResourceResponse | undefined) => void): unknown;
+    registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: (err: unknown, resp: unknown) => void): unknown;
+}
 
 const request: HarnessRequest = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const resources: RegisteredResource[] = [];
@@ -28,9 +35,9 @@ async function main(): Promise<void> {
 
     // Record each registration as the engine would receive it (parent, dependencies, protect,
     // serialized inputs with secret markers), then let the mock monitor answer it.
-    const monitor = pulumi.runtime.getMonitor() as any;
+    const monitor = pulumi.runtime.getMonitor() as unknown as ListenedMonitor;
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+    monitor.registerResource = (req, callback) => {
         const record: RegisteredResource = {
             urn: "",
             type: req.getType(),
@@ -38,7 +45,7 @@ async function main(): Promise<void> {
             parent: req.getParent() || undefined,
             dependencies: [...req.getDependenciesList()].sort(),
             propertyDependencies: propertyDependencies(req.getPropertydependenciesMap()),
-            protect: req.hasProtect() ? req.getProtect() : false,
+            protect: req.hasProtect() && req.getProtect() === true,
             inputs: req.getObject()?.toJavaScript() ?? {},
             options: {
                 custom: req.getCustom(),
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
             },
         };
         resources.push(record);
-        return register(req, (err: unknown, resp: any) => {
+        return register(req, (err, resp) => {
             if (resp) {
                 record.urn = resp.getUrn();
                 aliasesByUrn.set(record.urn, record.options.aliases ?? []);
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
         });
     };
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: unknown) => void) => {
+    monitor.registerResourceOutputs = (req, callback) => {
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
         return registerOutputs(req, callback);
     };
@@ -73,7 +80,9 @@ async function main(): Promise<void> {
         // As the Pulumi nodejs host runs a program: an exported function is called and awaited,
         // and what it returns becomes the stack's outputs.
         await pulumi.runtime.runInPulumiStack(async () => {
-            const programExport = require(program);
+            // `export = f` (index.ts) is the module namespace's default under import().
+            const loaded: { default?: unknown } = await import(program);
+            const programExport = loaded.default ?? loaded;
             return programExport instanceof Function ? await programExport() : programExport;
         });
     } catch (e) {
@@ -108,13 +117,13 @@ function propertyDependencies(map: { forEach(callback: (deps: { getUrnsList(): s
  * child name that starts with the parent's name takes the old parent's name in its place. So a
  * component moved under a new parent with an alias keeps its whole subtree.
  */
-function aliasUrns(req: any, project: string, stack: string, aliasesOfParents: ReadonlyMap<string, readonly string[]>): string[] {
-    const type: string = req.getType();
-    const name: string = req.getName();
-    const parent: string = req.getParent() || "";
-    const own = (req.getAliasesList() as any[]).map((alias): string => {
-        if (alias.hasUrn && alias.hasUrn()) return alias.getUrn();
+function aliasUrns(req: RegisterResourceRequest, project: string, stack: string, aliasesOfParents: ReadonlyMap<string, readonly string[]>): string[] {
+    const type = req.getType();
+    const name = req.getName();
+    const parent = req.getParent() || "";
+    const own = req.getAliasesList().map((alias): string => {
         const spec = alias.getSpec();
+        if (alias.hasUrn() || !spec) return alias.getUrn();
         // No parent (`{ parent: pulumi.rootStackResource }`) is a top-level resource: the stack's child.
         const aliasParentType = spec.getNoparent() ? rootStackType : typeOf(spec.getParenturn() || parent);
         return mockUrn(spec.getStack() || stack, spec.getProject() || project, aliasParentType, spec.getType() || type, spec.getName() || name);

@@ -9,7 +9,7 @@ import type { CustomResourceValidators } from "./manifests";
 import { pointerToPath } from "./k8sSchema";
 import { isPlainObject } from "../../lib/plainObject";
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 /** `additionalProperties: false` on every object schema that lists `properties` and says nothing else. */
 export function strictSchema(schema: unknown): unknown {
@@ -33,16 +33,26 @@ export interface CustomResourceDefinition {
     versions: { name: string; served: boolean; storage: boolean; deprecated?: boolean; schema: Json }[];
 }
 
+/** The fields of a CustomResourceDefinition document that parseCrds reads. */
+interface CrdDocument {
+    spec: {
+        group: string;
+        names: { kind: string };
+        scope: CustomResourceDefinition["scope"];
+        versions: { name: string; served: boolean; storage: boolean; deprecated?: boolean; schema: { openAPIV3Schema: Json } }[];
+    };
+}
+
 /** The CustomResourceDefinitions in a YAML text (one or more documents); `where` names it in errors. */
 export function parseCrds(text: string, where: string): CustomResourceDefinition[] {
     const docs = YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
     const crds = docs.filter((d) => d?.kind === "CustomResourceDefinition");
     if (crds.length === 0) throw new Error(`${where} holds no CustomResourceDefinition`);
-    return crds.map((doc) => ({
+    return (crds as CrdDocument[]).map((doc) => ({
         group: doc.spec.group,
         kind: doc.spec.names.kind,
         scope: doc.spec.scope,
-        versions: (doc.spec.versions as Json[]).map((v) => ({ name: v.name, served: v.served, storage: v.storage, deprecated: v.deprecated, schema: v.schema.openAPIV3Schema })),
+        versions: doc.spec.versions.map((v) => ({ name: v.name, served: v.served, storage: v.storage, deprecated: v.deprecated, schema: v.schema.openAPIV3Schema })),
     }));
 }
 
@@ -67,7 +77,7 @@ export function crdObjectSchema(crd: CustomResourceDefinition, version: string, 
     if (crd.scope === "Namespaced") metadataProperties.namespace = { type: "string" };
     else metadataProperties.namespace = false;
     schema.properties = {
-        ...schema.properties,
+        ...(schema.properties as Json | undefined),
         apiVersion: { type: "string", const: `${crd.group}/${version}` },
         kind: { type: "string", const: crd.kind },
         metadata: { type: "object", required: ["name"], properties: metadataProperties },

@@ -3,7 +3,7 @@
 import YAML from "yaml";
 import { isPlainObject } from "../../lib/plainObject";
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 /** Values the chart copies verbatim into the pod spec (toYaml): any sub-key is the user's business. */
 export const freeFormValues = ["nodeSelector", "affinity", "tolerations", "podSecurityContext", "securityContext"];

@@ -12,8 +12,9 @@ import * as path from "path";
 import ts from "typescript";
 import { isPlainObject } from "../../lib/plainObject";
 import { typoDistance } from "../../settings/similar";
+import kubernetesModelsPackage from "kubernetes-models/package.json";
 
-const kubernetesModelsVersion: string = require("kubernetes-models/package.json").version;
+const kubernetesModelsVersion: string = kubernetesModelsPackage.version;
 
 /** What built-in objects are checked against, as the manifests and the summary say it. */
 export const kubernetesSchemaLabel = `the Kubernetes 1.33 OpenAPI schema (kubernetes-models ${kubernetesModelsVersion}), unknown fields refused`;
@@ -183,6 +184,7 @@ export function validateBuiltIn(object: Record<string, unknown>, options: { part
     const dtsFile = require.resolve(module).replace(/\.js$/, ".d.ts");
     const problems = unknownFields(object, reader.modelShape(dtsFile));
 
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- named by apiVersion and kind at run time, loaded synchronously: import() would make validateBuiltIn and its callers async
     const Model = (require(module) as Record<string, ModelClass>)[kind];
     try {
         new Model(object).validate();

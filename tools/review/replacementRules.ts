@@ -108,7 +108,7 @@ export function loadReplacementRules(file = replacementRulesFile): { types: Reco
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-        throw new Error(`replacement rules: cannot read ${shown}: ${(e as Error).message}`);
+        throw new Error(`replacement rules: cannot read ${shown}: ${(e as Error).message}`, { cause: e });
     }
     const problems: string[] = [];
     if (!isObject(doc)) problems.push(`${shown}: (top level) is not an object`);
@@ -119,7 +119,8 @@ export function loadReplacementRules(file = replacementRulesFile): { types: Reco
     problems.push(...kubernetesProblems(top.kubernetes).map((p) => `${shown}: kubernetes: ${p}`));
     if (problems.length > 0) throw new Error(`replacement rules: ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
     const types = Object.fromEntries(Object.entries(top.types as Record<string, Record<string, unknown>>).map(([type, entry]): [string, TypeRules] => {
-        const { note: _note, replaceOn, ...rest } = entry;
+        const { replaceOn, ...rest } = entry;
+        delete rest.note; // for readers of the rules file, not a rule
         return [type, { ...(rest as Omit<TypeRules, "replaceOn">), replaceOn: (replaceOn as (string | ReplacePath)[]).map((p) => (typeof p === "string" ? { path: p } : p)) }];
     }));
     return { types, kubernetes: top.kubernetes as KubernetesRules };

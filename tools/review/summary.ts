@@ -127,7 +127,7 @@ function gmsaSection(plan: Plan): string[] {
         "| credential spec | gMSA | domain | namespace | service accounts |",
         "| --- | --- | --- | --- | --- |",
         ...rows.map((r) => `| ${markdownCode(r.credentialSpec)} | ${r.gmsa ? markdownCode(r.gmsa) : "?"} | ${r.domain ? markdownText(r.domain) : "?"} | `
-            + `${r.namespace === undefined ? "**nobody**: no binding grants \`use\`" : everyWhere(r.namespace, "namespace")} | `
+            + `${r.namespace === undefined ? "**nobody**: no binding grants `use`" : everyWhere(r.namespace, "namespace")} | `
             + `${r.serviceAccounts.map((sa) => everyWhere(sa, "service account")).join(", ")} |`),
     ];
 }

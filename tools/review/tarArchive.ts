@@ -85,7 +85,7 @@ export function readTgz(archive: Buffer): Map<string, Buffer> {
     try {
         tar = zlib.gunzipSync(archive, { maxOutputLength: maxUnpackedBytes });
     } catch (e) {
-        throw new Error(`not a gzip archive of at most ${maxUnpackedBytes / 1024 / 1024} MB unpacked (${(e as Error).message})`);
+        throw new Error(`not a gzip archive of at most ${maxUnpackedBytes / 1024 / 1024} MB unpacked (${(e as Error).message})`, { cause: e });
     }
     return readTar(tar);
 }

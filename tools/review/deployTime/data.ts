@@ -164,12 +164,12 @@ function readJson(file: string): unknown {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new Error(`deploy time: cannot read ${file}: ${(e as Error).message}`);
+        throw new Error(`deploy time: cannot read ${file}: ${(e as Error).message}`, { cause: e });
     }
     try {
         return JSON.parse(text);
     } catch (e) {
-        throw new Error(`deploy time: ${file} is not JSON: ${(e as Error).message}`);
+        throw new Error(`deploy time: ${file} is not JSON: ${(e as Error).message}`, { cause: e });
     }
 }
 
