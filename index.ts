@@ -60,18 +60,18 @@ export = async () => {
     const [portableIdentity, portableIdentityMade] = portableIdentityMadeLater();
     const activeDirectory = ad
         ? new ActiveDirectory("active-directory", {
-            settings: ad,
-            ...(gmsa ? { gmsa } : {}),
-            network,
-            clusterName: settings.cluster.name,
-            region: settings.region,
-            ...(settings.awsProfile ? { awsProfile: settings.awsProfile } : {}),
-            partition,
-            operatorArns: operators.arns,
-            ...(gmsa?.portableIdentity ? { portableIdentity } : {}),
-            protect: settings.cluster.protect,
-            tags,
-        })
+              settings: ad,
+              ...(gmsa ? { gmsa } : {}),
+              network,
+              clusterName: settings.cluster.name,
+              region: settings.region,
+              ...(settings.awsProfile ? { awsProfile: settings.awsProfile } : {}),
+              partition,
+              operatorArns: operators.arns,
+              ...(gmsa?.portableIdentity ? { portableIdentity } : {}),
+              protect: settings.cluster.protect,
+              tags,
+          })
         : undefined;
     const directoryDnsServers = activeDirectory?.dnsServers;
 
@@ -95,25 +95,26 @@ export = async () => {
 
     // gMSA in the cluster: webhook and certificates, the domainless identity, credential specs and
     // who may use them, and the sample workload that proves it end to end.
-    const gmsaInCluster = gmsa && ad && activeDirectory
-        ? new GmsaInCluster("gmsa", {
-            settings: gmsa,
-            domainName: ad.domainName,
-            directory: activeDirectory,
-            windowsNodes: settings.windowsNodes,
-            windowsNodeRoleName: windowsNodes.roleName,
-            windowsNodeRoleArn: windowsNodes.roleArn,
-            provider: cluster.provider,
-            linuxNodes: linuxNodes.nodeGroup,
-            clusterName: settings.cluster.name,
-            kubernetesVersion: settings.cluster.kubernetesVersion,
-            region: settings.region,
-            partition,
-            operatorArns: operators.arns,
-            protect: settings.cluster.protect,
-            tags,
-        })
-        : undefined;
+    const gmsaInCluster =
+        gmsa && ad && activeDirectory
+            ? new GmsaInCluster("gmsa", {
+                  settings: gmsa,
+                  domainName: ad.domainName,
+                  directory: activeDirectory,
+                  windowsNodes: settings.windowsNodes,
+                  windowsNodeRoleName: windowsNodes.roleName,
+                  windowsNodeRoleArn: windowsNodes.roleArn,
+                  provider: cluster.provider,
+                  linuxNodes: linuxNodes.nodeGroup,
+                  clusterName: settings.cluster.name,
+                  kubernetesVersion: settings.cluster.kubernetesVersion,
+                  region: settings.region,
+                  partition,
+                  operatorArns: operators.arns,
+                  protect: settings.cluster.protect,
+                  tags,
+              })
+            : undefined;
     const identity = gmsaInCluster?.identity;
     if (identity) portableIdentityMade(identity);
 
@@ -121,7 +122,11 @@ export = async () => {
     // carry them already).
     const gmsaSettingsInCluster = gmsaInCluster ? gmsa : undefined;
     new PodSecurity("pod-security", {
-        namespaces: grantedNamespaces({ access: settings.access, accounts: gmsaSettingsInCluster?.accounts ?? [], created: gmsaSettingsInCluster ? createdNamespaces(gmsaSettingsInCluster) : [] }),
+        namespaces: grantedNamespaces({
+            access: settings.access,
+            accounts: gmsaSettingsInCluster?.accounts ?? [],
+            created: gmsaSettingsInCluster ? createdNamespaces(gmsaSettingsInCluster) : [],
+        }),
         kubernetesVersion: settings.cluster.kubernetesVersion,
         provider: cluster.provider,
     });
@@ -140,7 +145,14 @@ export = async () => {
         secretArns: ownedSecrets.map((o) => o.secretArn),
         secretReaderRoleArns: [...(host ? [host.roleArn] : []), ...(identity ? [windowsNodes.roleArn] : [])],
         automationRoleArns: nodeLifecycle ? [nodeLifecycle.automationRoleArn, nodeLifecycle.eventsRoleArn] : [],
-        ...(host ? { managementHost: { privateIp: host.privateIp, documentArns: [...(provisioning ? [provisioning.documentArn] : []), ...(nodeLifecycle?.documentArns ?? [])] } } : {}),
+        ...(host
+            ? {
+                  managementHost: {
+                      privateIp: host.privateIp,
+                      documentArns: [...(provisioning ? [provisioning.documentArn] : []), ...(nodeLifecycle?.documentArns ?? [])],
+                  },
+              }
+            : {}),
     });
 
     return {
@@ -163,9 +175,7 @@ export = async () => {
         /** Put this in a Windows pod's nodeSelector. */
         windowsNodeSelector: { "kubernetes.io/os": "windows" },
         /** Put these in a Windows pod's tolerations (empty when the Windows taint is off). */
-        windowsTolerations: windowsTaint
-            ? [{ key: windowsTaint.key, operator: "Equal", value: windowsTaint.value, effect: windowsTaint.effect }]
-            : [],
+        windowsTolerations: windowsTaint ? [{ key: windowsTaint.key, operator: "Equal", value: windowsTaint.value, effect: windowsTaint.effect }] : [],
         stackName: pulumi.getStack(),
         adDomainName: ad?.domainName,
         gmsaMode: gmsa?.mode,
@@ -186,7 +196,11 @@ export = async () => {
          * run code as the management host").
          */
         adManagementHostAccess: host
-            ? guardrail.apply((g) => ({ tag: managementHostTag(settings.cluster.name), guardrail: g, sessionPolicy: managementHostSessionPolicy({ partition, clusterName: settings.cluster.name }) }))
+            ? guardrail.apply((g) => ({
+                  tag: managementHostTag(settings.cluster.name),
+                  guardrail: g,
+                  sessionPolicy: managementHostSessionPolicy({ partition, clusterName: settings.cluster.name }),
+              }))
             : undefined,
         /** An SCP denying all but the operators the ways round the stack's key and secret policies and its management host (docs/active-directory.md). */
         accessGuardrail: guardrail,

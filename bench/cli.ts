@@ -21,17 +21,23 @@ export interface BenchCommand {
     flags: Record<string, BenchFlag>;
 }
 
-export type BenchArgs =
-    | { kind: "run"; values: Record<string, string> }
-    | { kind: "help" }
-    | { kind: "error"; message: string };
+export type BenchArgs = { kind: "run"; values: Record<string, string> } | { kind: "help" } | { kind: "error"; message: string };
 
 export function benchUsage(command: BenchCommand): string {
-    const synopsis = Object.entries(command.flags).map(([flag, f]) => `[${flag} ${f.placeholder}]`).join(" ");
+    const synopsis = Object.entries(command.flags)
+        .map(([flag, f]) => `[${flag} ${f.placeholder}]`)
+        .join(" ");
     const width = Math.max(...Object.entries(command.flags).map(([flag, f]) => flag.length + f.placeholder.length + 1), 10);
     const rows = Object.entries(command.flags).map(([flag, f]) => `  ${`${flag} ${f.placeholder}`.padEnd(width)}  ${f.help} (default ${f.fallback})`);
-    return [`usage: npm run ${command.script} -- ${synopsis}`, "", command.about, "", ...rows, "",
-        "Progress goes to stderr; the figures, one line each, to stdout."].join("\n");
+    return [
+        `usage: npm run ${command.script} -- ${synopsis}`,
+        "",
+        command.about,
+        "",
+        ...rows,
+        "",
+        "Progress goes to stderr; the figures, one line each, to stdout.",
+    ].join("\n");
 }
 
 /** Reads the bench's flags (tools/cli.ts's convention); every flag takes a value. */
@@ -56,8 +62,7 @@ export function benchArgs(command: BenchCommand, argv = process.argv.slice(2)): 
     return parsed.values;
 }
 
-export const positiveInteger = (value: string): string | undefined =>
-    /^[1-9]\d*$/.test(value) ? undefined : "must be a whole number of at least 1";
+export const positiveInteger = (value: string): string | undefined => (/^[1-9]\d*$/.test(value) ? undefined : "must be a whole number of at least 1");
 
 export const positiveIntegers = (value: string): string | undefined =>
     value.split(",").every((v) => positiveInteger(v) === undefined) ? undefined : "must be whole numbers of at least 1, separated by commas";

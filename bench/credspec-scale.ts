@@ -38,13 +38,19 @@ export function scaleAccounts(credspecs: number, namespaces: number): ScaleAccou
 function main(): void {
     const command = {
         script: "bench:scale",
-        about: "How offline plan time grows with the number of credential specs: the stack's file with its gMSA\n"
-            + "accounts replaced by N credential specs over a fixed set of app namespaces, each size planned\n"
-            + "--runs times (fresh Node processes, sizes round-robin); prints each size's median and the cost\n"
-            + "per added resource between sizes (equal slopes: linear growth).",
+        about:
+            "How offline plan time grows with the number of credential specs: the stack's file with its gMSA\n" +
+            "accounts replaced by N credential specs over a fixed set of app namespaces, each size planned\n" +
+            "--runs times (fresh Node processes, sizes round-robin); prints each size's median and the cost\n" +
+            "per added resource between sizes (equal slopes: linear growth).",
         flags: {
             "--stack": stackFlag("prod"),
-            "--sizes": { placeholder: "<n,n,...>", fallback: "1,50,200", help: "numbers of credential specs, each at most --namespaces", check: positiveIntegers },
+            "--sizes": {
+                placeholder: "<n,n,...>",
+                fallback: "1,50,200",
+                help: "numbers of credential specs, each at most --namespaces",
+                check: positiveIntegers,
+            },
             "--namespaces": { placeholder: "<n>", fallback: "200", help: "app namespaces, each with its service account", check: positiveInteger },
             "--runs": { placeholder: "<n>", fallback: "3", help: "runs per size", check: positiveInteger },
         },
@@ -73,7 +79,9 @@ function main(): void {
         const timings = new Map<number, PlanTiming[]>(sizes.map((n) => [n, []]));
         for (let r = 0; r < runs; r++) {
             for (const f of files) {
-                progress(`round ${r + 1} of ${runs}: planning ${f.credspecs} credential spec${f.credspecs === 1 ? "" : "s"} over ${namespaces} namespaces (stack ${f.name})`);
+                progress(
+                    `round ${r + 1} of ${runs}: planning ${f.credspecs} credential spec${f.credspecs === 1 ? "" : "s"} over ${namespaces} namespaces (stack ${f.name})`,
+                );
                 const timing = timePlan(["--stack", f.name, "--config-file", f.file]);
                 progress(`  ${(timing.wallMs / 1000).toFixed(1)} s, ${timing.resources} resources`);
                 timings.get(f.credspecs)!.push(timing);
@@ -86,16 +94,21 @@ function main(): void {
             const minMs = Math.min(...runsOfSize.map((t) => t.wallMs));
             const resources = runsOfSize[0].resources;
             points.push({ credspecs: f.credspecs, resources, medianMs, minMs });
-            console.log(`credspec-scale stack=${stack} credspecs=${f.credspecs} namespaces=${namespaces} resources=${resources} runs=${runs} median_ms=${medianMs.toFixed(0)} min_ms=${minMs.toFixed(0)} ${medianPhases(runsOfSize)}`);
+            console.log(
+                `credspec-scale stack=${stack} credspecs=${f.credspecs} namespaces=${namespaces} resources=${resources} runs=${runs} median_ms=${medianMs.toFixed(0)} min_ms=${minMs.toFixed(0)} ${medianPhases(runsOfSize)}`,
+            );
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
     // Cost per added resource between consecutive sizes: equal slopes mean linear growth.
     for (let i = 1; i < points.length; i++) {
-        const a = points[i - 1], b = points[i];
+        const a = points[i - 1],
+            b = points[i];
         const added = b.resources - a.resources;
-        console.log(`credspec-scale slope credspecs=${a.credspecs}->${b.credspecs} added_resources=${added} ms_per_added_resource_median=${((b.medianMs - a.medianMs) / added).toFixed(2)} ms_per_added_resource_min=${((b.minMs - a.minMs) / added).toFixed(2)}`);
+        console.log(
+            `credspec-scale slope credspecs=${a.credspecs}->${b.credspecs} added_resources=${added} ms_per_added_resource_median=${((b.medianMs - a.medianMs) / added).toFixed(2)} ms_per_added_resource_min=${((b.minMs - a.minMs) / added).toFixed(2)}`,
+        );
     }
 }
 

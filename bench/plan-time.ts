@@ -12,7 +12,8 @@ export const stackFlag = (fallback: string) => ({
     placeholder: "<name>",
     fallback,
     help: "the stack to plan (its Pulumi.<name>.yaml)",
-    check: (v: string) => stackNameProblem(v) ?? (fs.existsSync(path.join(projectRoot, `Pulumi.${v}.yaml`)) ? undefined : `there is no Pulumi.${v}.yaml in ${projectRoot}`),
+    check: (v: string) =>
+        stackNameProblem(v) ?? (fs.existsSync(path.join(projectRoot, `Pulumi.${v}.yaml`)) ? undefined : `there is no Pulumi.${v}.yaml in ${projectRoot}`),
 });
 
 function main(): void {
@@ -32,7 +33,9 @@ function main(): void {
         return timing;
     });
     const walls = timings.map((t) => t.wallMs);
-    console.log(`plan-time stack=${stack} resources=${timings[0].resources} runs=${runs} median_ms=${median(walls).toFixed(0)} min_ms=${Math.min(...walls).toFixed(0)} max_ms=${Math.max(...walls).toFixed(0)} ${medianPhases(timings)}`);
+    console.log(
+        `plan-time stack=${stack} resources=${timings[0].resources} runs=${runs} median_ms=${median(walls).toFixed(0)} min_ms=${Math.min(...walls).toFixed(0)} max_ms=${Math.max(...walls).toFixed(0)} ${medianPhases(timings)}`,
+    );
 }
 
 if (require.main === module) main();

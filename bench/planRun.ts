@@ -23,7 +23,12 @@ export function timePlan(args: string[]): PlanTiming {
     const started = process.hrtime.bigint();
     let child;
     try {
-        child = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args, "--out", out], { cwd: projectRoot, env: process.env, encoding: "utf8", timeout: 600_000 });
+        child = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args, "--out", out], {
+            cwd: projectRoot,
+            env: process.env,
+            encoding: "utf8",
+            timeout: 600_000,
+        });
     } finally {
         fs.rmSync(out, { recursive: true, force: true });
     }
@@ -31,10 +36,12 @@ export function timePlan(args: string[]): PlanTiming {
     if (child.status !== 0) throw new Error(`npm run plan -- ${args.join(" ")} exited ${child.status}:\n${child.stderr}`);
     const resources = Number(/^plan: \S+: (\d+) resources/m.exec(child.stdout)?.[1]);
     const timings = /^timings: (.*); total/m.exec(child.stdout)?.[1] ?? "";
-    const phases = Object.fromEntries(timings.split(", ").map((part) => {
-        const m = /^(\S+) ([0-9.]+) s$/.exec(part);
-        return m ? [m[1], Number(m[2])] : [part, NaN];
-    }));
+    const phases = Object.fromEntries(
+        timings.split(", ").map((part) => {
+            const m = /^(\S+) ([0-9.]+) s$/.exec(part);
+            return m ? [m[1], Number(m[2])] : [part, NaN];
+        }),
+    );
     return { wallMs, resources, phases };
 }
 

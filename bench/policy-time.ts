@@ -30,7 +30,19 @@ export function syntheticPlan(size: number): PlanResource[] {
             workload("CronJob", `${name}-nightly`, ns, { serviceAccount: "app", podCredspec: name }),
             resource("kubernetes:core/v1:ConfigMap", `${name}-settings`, { metadata: { name: "settings", namespace: ns }, data: { mode: "prod" } }),
             resource("aws:ec2/launchTemplate:LaunchTemplate", `lt-${i}`, { metadataOptions: { httpTokens: "required" } }),
-            resource("aws:iam/rolePolicy:RolePolicy", `read-${i}`, { role: `r-${i}`, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [`arn:aws:secretsmanager:us-west-2:123456789012:secret:s-${i}-AbCdEf`] }] }) }),
+            resource("aws:iam/rolePolicy:RolePolicy", `read-${i}`, {
+                role: `r-${i}`,
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Action: "secretsmanager:GetSecretValue",
+                            Resource: [`arn:aws:secretsmanager:us-west-2:123456789012:secret:s-${i}-AbCdEf`],
+                        },
+                    ],
+                }),
+            }),
         );
     }
     return resources.slice(0, size);
@@ -40,7 +52,9 @@ export function syntheticPlan(size: number): PlanResource[] {
 export function hugeCustomResource(values: number): PlanResource {
     const rows = Math.ceil(values / 300);
     return resource("kubernetes:argoproj.io/v1alpha1:Rollout", `huge-${values}`, {
-        apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "huge", namespace: "team-0" },
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Rollout",
+        metadata: { name: "huge", namespace: "team-0" },
         spec: {
             analysis: { steps: Array.from({ length: rows }, (_, i) => ({ name: `step-${i}`, args: Array.from({ length: 298 }, (_, j) => j) })) },
             template: { spec: { serviceAccountName: "app", containers: [{ name: "app", image: "iis" }] } },
@@ -51,10 +65,11 @@ export function hugeCustomResource(values: number): PlanResource {
 async function main(): Promise<void> {
     const flags = benchArgs({
         script: "bench:policy",
-        about: "How long the policy pack takes on synthetic plans (a realistic mix of gMSA workloads, RBAC and AWS\n"
-            + "resources), three ways: evaluate_ms the policies in-process; protocol_ms through the analyzer\n"
-            + "protocol as the CLI runs the pack; floor_ms the protocol with every policy disabled. Then one\n"
-            + "very large custom resource among 1,000 others (the pod-spec scan's cost and limit).",
+        about:
+            "How long the policy pack takes on synthetic plans (a realistic mix of gMSA workloads, RBAC and AWS\n" +
+            "resources), three ways: evaluate_ms the policies in-process; protocol_ms through the analyzer\n" +
+            "protocol as the CLI runs the pack; floor_ms the protocol with every policy disabled. Then one\n" +
+            "very large custom resource among 1,000 others (the pod-spec scan's cost and limit).",
         flags: {
             "--sizes": { placeholder: "<n,n,...>", fallback: "1000,10000", help: "plan sizes in resources", check: positiveIntegers },
             "--runs": { placeholder: "<n>", fallback: "3", help: "runs per measurement (the median is printed)", check: positiveInteger },
@@ -78,15 +93,25 @@ async function main(): Promise<void> {
         progress("warming up the pack and this process (200 and 2,000 resources)");
         await pack.analyze(syntheticPlan(200)); // warm up the pack's JIT
         const disabled = Object.fromEntries(pack.info.policies.map((p) => [p.name, { enforcementLevel: "disabled" as const }]));
-        const time = async (f: () => unknown) => { const t = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t) / 1e6; };
+        const time = async (f: () => unknown) => {
+            const t = process.hrtime.bigint();
+            await f();
+            return Number(process.hrtime.bigint() - t) / 1e6;
+        };
         evaluateInProcess(syntheticPlan(2000)); // warm up this process's JIT too
         /** Median milliseconds in-process, through the protocol, and through the protocol with every policy disabled. */
         const measure = async (plan: ReturnType<typeof syntheticPlan>, what: string) => {
-            const evaluate: number[] = [], protocol: number[] = [], floor: number[] = [];
+            const evaluate: number[] = [],
+                protocol: number[] = [],
+                floor: number[] = [];
             let violations = 0;
             for (let r = 0; r < runs; r++) {
                 progress(`${what}, run ${r + 1} of ${runs}: in-process, through the protocol, protocol floor`);
-                evaluate.push(await time(() => { violations = evaluateInProcess(plan).length; }));
+                evaluate.push(
+                    await time(() => {
+                        violations = evaluateInProcess(plan).length;
+                    }),
+                );
                 protocol.push(await time(() => pack.analyze(plan)));
                 floor.push(await time(() => pack.analyze(plan, disabled)));
             }
@@ -94,11 +119,15 @@ async function main(): Promise<void> {
         };
         for (const size of sizes) {
             const m = await measure(syntheticPlan(size), `${size} resources`);
-            console.log(`policy-time resources=${size} runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} evaluate_per_1000_ms=${(m.evaluate / (size / 1000)).toFixed(1)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`);
+            console.log(
+                `policy-time resources=${size} runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} evaluate_per_1000_ms=${(m.evaluate / (size / 1000)).toFixed(1)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`,
+            );
         }
         for (const values of flags["--custom-resource-values"].split(",").map(Number)) {
             const m = await measure([...syntheticPlan(1000), hugeCustomResource(values)], `a custom resource of ${values} values among 1,000 resources`);
-            console.log(`policy-time custom_resource_values=${values} plus_resources=1000 runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`);
+            console.log(
+                `policy-time custom_resource_values=${values} plus_resources=1000 runs=${runs} evaluate_ms=${m.evaluate.toFixed(0)} protocol_ms=${m.protocol} floor_ms=${m.floor} violations=${m.violations}`,
+            );
         }
     } finally {
         await pack.close();

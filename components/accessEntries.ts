@@ -20,7 +20,11 @@ export interface AccessEntrySpec {
  * replaces the others' entries (which would cut their access mid-update).
  */
 export function accessEntryKey(role: "admin" | "ns-admin" | "viewer", principalArn: string): string {
-    const name = principalArn.slice(principalArn.lastIndexOf("/") + 1).toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40);
+    const name = principalArn
+        .slice(principalArn.lastIndexOf("/") + 1)
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .slice(0, 40);
     const digest = createHash("sha256").update(principalArn).digest("hex").slice(0, 8);
     return `${role}-${name}-${digest}`;
 }
@@ -44,7 +48,10 @@ export function accessEntries(access: AccessSettings, partition: string, skipClu
             principalArn: admin.principalArn,
             type: "STANDARD",
             accessPolicies: {
-                namespaceAdmin: { policyArn: eksAccessPolicyArn(partition, accessPolicies.namespaceAdmin), accessScope: { type: "namespace", namespaces: [...admin.namespaces] } },
+                namespaceAdmin: {
+                    policyArn: eksAccessPolicyArn(partition, accessPolicies.namespaceAdmin),
+                    accessScope: { type: "namespace", namespaces: [...admin.namespaces] },
+                },
             },
         };
     }

@@ -47,7 +47,14 @@ export interface AccessGuardrailArgs {
 }
 
 /** Rewriting a key or secret policy, or breaking a key (a disabled key, or EKS's grant revoked, leaves the cluster degraded or unrecoverable). */
-const keyAndSecretPolicyActions = ["kms:PutKeyPolicy", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:RevokeGrant", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"];
+const keyAndSecretPolicyActions = [
+    "kms:PutKeyPolicy",
+    "kms:DisableKey",
+    "kms:ScheduleKeyDeletion",
+    "kms:RevokeGrant",
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:DeleteResourcePolicy",
+];
 
 /** Making a role act for someone else, or giving it more rights. */
 const roleActions = ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy"];
@@ -65,27 +72,43 @@ export function accessGuardrail(a: AccessGuardrailArgs): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            ...(a.managementHost ? managementHostStatements({ partition: a.partition, clusterName: a.clusterName, privateIp: a.managementHost.privateIp, allowedPrincipalArns: allowed }) : []),
+            ...(a.managementHost
+                ? managementHostStatements({
+                      partition: a.partition,
+                      clusterName: a.clusterName,
+                      privateIp: a.managementHost.privateIp,
+                      allowedPrincipalArns: allowed,
+                  })
+                : []),
             {
                 // The ways round the key and secret policies, the guardrail and the host's documents:
                 // replace a policy with one naming yourself; hand one of the roles they admit or spare
                 // to a service (an instance, an automation), assume it, or widen it; change what the
                 // stack's runbooks and commands run. One statement: an SCP has 5,120 characters.
-                Sid: "OnlyTheseChangeTheStacksPoliciesRolesAndDocuments", Effect: "Deny",
+                Sid: "OnlyTheseChangeTheStacksPoliciesRolesAndDocuments",
+                Effect: "Deny",
                 Action: [
-                    ...keyAndSecretPolicyActions, ...(callers.length === 0 ? ["kms:CreateGrant"] : []),
-                    ...roleActions, ...(users.length > 0 ? userActions : []),
+                    ...keyAndSecretPolicyActions,
+                    ...(callers.length === 0 ? ["kms:CreateGrant"] : []),
+                    ...roleActions,
+                    ...(users.length > 0 ? userActions : []),
                     ...(documents.length > 0 ? documentChangeActions : []),
                 ],
                 Resource: [...a.keyArns, ...a.secretArns, ...roles, ...users, ...documents],
                 Condition: notByThese(allowed),
             },
             // The EKS caller needs kms:CreateGrant (its CreateCluster makes EKS's grant); no one else does.
-            ...(callers.length === 0 ? [] : [{
-                Sid: "OnlyTheseGrantUseOfTheKeys", Effect: "Deny" as const,
-                Action: "kms:CreateGrant", Resource: [...a.keyArns],
-                Condition: notByThese([...allowed, ...callers]),
-            }]),
+            ...(callers.length === 0
+                ? []
+                : [
+                      {
+                          Sid: "OnlyTheseGrantUseOfTheKeys",
+                          Effect: "Deny" as const,
+                          Action: "kms:CreateGrant",
+                          Resource: [...a.keyArns],
+                          Condition: notByThese([...allowed, ...callers]),
+                      },
+                  ]),
         ],
     };
 }
@@ -109,21 +132,29 @@ export interface StackGuardrailFacts {
 /** The guardrail once the stack's resources are known; warns when it no longer fits one SCP. */
 export function stackAccessGuardrail(f: StackGuardrailFacts): pulumi.Output<PolicyDocument> {
     const host = f.managementHost;
-    return pulumi.all([
-        pulumi.all(f.keyArns), pulumi.all(f.secretArns), pulumi.all(f.secretReaderRoleArns), pulumi.all(f.automationRoleArns),
-        pulumi.output(host?.privateIp), pulumi.all(host?.documentArns ?? []),
-    ]).apply(([keyArns, secretArns, readers, automation, privateIp, documentArns]) => {
-        if (host && !privateIp) throw new Error("the management host reported no private IP address");
-        const policy = accessGuardrail({
-            partition: f.partition,
-            clusterName: f.clusterName,
-            allowedPrincipalArns: [...f.operatorArns, ...automation],
-            clusterCallerArns: f.deployRoleArn ? [f.deployRoleArn] : [],
-            keyArns, secretArns, secretReaderRoleArns: readers,
-            ...(host && privateIp ? { managementHost: { privateIp, documentArns } } : {}),
+    return pulumi
+        .all([
+            pulumi.all(f.keyArns),
+            pulumi.all(f.secretArns),
+            pulumi.all(f.secretReaderRoleArns),
+            pulumi.all(f.automationRoleArns),
+            pulumi.output(host?.privateIp),
+            pulumi.all(host?.documentArns ?? []),
+        ])
+        .apply(([keyArns, secretArns, readers, automation, privateIp, documentArns]) => {
+            if (host && !privateIp) throw new Error("the management host reported no private IP address");
+            const policy = accessGuardrail({
+                partition: f.partition,
+                clusterName: f.clusterName,
+                allowedPrincipalArns: [...f.operatorArns, ...automation],
+                clusterCallerArns: f.deployRoleArn ? [f.deployRoleArn] : [],
+                keyArns,
+                secretArns,
+                secretReaderRoleArns: readers,
+                ...(host && privateIp ? { managementHost: { privateIp, documentArns } } : {}),
+            });
+            const warning = scpSizeWarning(policy);
+            if (warning) pulumi.log.warn(warning);
+            return policy;
         });
-        const warning = scpSizeWarning(policy);
-        if (warning) pulumi.log.warn(warning);
-        return policy;
-    });
 }

@@ -32,10 +32,13 @@ export interface PortableIdentitySecret {
 export function portableIdentityMadeLater(): [PortableIdentitySecret, (made: { secretArn: pulumi.Output<string>; keyArn: pulumi.Output<string> }) => void] {
     const [secretArn, resolveSecretArn] = pulumi.deferredOutput<string>();
     const [keyArn, resolveKeyArn] = pulumi.deferredOutput<string>();
-    return [{ secretArn, keyArn }, (made) => {
-        resolveSecretArn(made.secretArn);
-        resolveKeyArn(made.keyArn);
-    }];
+    return [
+        { secretArn, keyArn },
+        (made) => {
+            resolveSecretArn(made.secretArn);
+            resolveKeyArn(made.keyArn);
+        },
+    ];
 }
 
 export interface ActiveDirectoryArgs {
@@ -86,7 +89,10 @@ export function activeDirectoryFacts(args: ActiveDirectoryArgs): ActiveDirectory
 }
 
 /** Which secrets and keys the management host's role may read: one decision, from the settings. */
-export function managementHostReads(adminSecretArn: pulumi.Input<string>, provisionsIdentity: PortableIdentitySecret | undefined): { secretArns: pulumi.Input<string>[]; keyArns: pulumi.Input<string>[] } {
+export function managementHostReads(
+    adminSecretArn: pulumi.Input<string>,
+    provisionsIdentity: PortableIdentitySecret | undefined,
+): { secretArns: pulumi.Input<string>[]; keyArns: pulumi.Input<string>[] } {
     return {
         secretArns: [adminSecretArn, ...(provisionsIdentity ? [provisionsIdentity.secretArn] : [])],
         keyArns: provisionsIdentity ? [provisionsIdentity.keyArn] : [],
@@ -127,114 +133,147 @@ export class ActiveDirectory extends pulumi.ComponentResource {
 
         // Greenfield: the stack creates the directory; its DNS addresses and ID are outputs from here on.
         const managedDirectory = ad.managedDirectory
-            ? new ManagedDirectory("directory", {
-                domainName: ad.domainName,
-                netbiosName: ad.netbiosName,
-                edition: ad.managedDirectory.edition,
-                adminPassword: ad.managedDirectory.adminPassword,
-                vpcId: network.vpcId,
-                subnetIds: network.privateSubnetIds,
-                clusterName: args.clusterName,
-                protect: args.protect,
-                tags,
-            }, child)
+            ? new ManagedDirectory(
+                  "directory",
+                  {
+                      domainName: ad.domainName,
+                      netbiosName: ad.netbiosName,
+                      edition: ad.managedDirectory.edition,
+                      adminPassword: ad.managedDirectory.adminPassword,
+                      vpcId: network.vpcId,
+                      subnetIds: network.privateSubnetIds,
+                      clusterName: args.clusterName,
+                      protect: args.protect,
+                      tags,
+                  },
+                  child,
+              )
             : undefined;
         const dnsServers = managedDirectory ? managedDirectory.dnsIpAddresses : ad.dnsServers ? network.behindTransitGateway([...ad.dnsServers]) : undefined;
         const directoryId = managedDirectory?.directoryId ?? ad.directoryId;
         const adminSecretArn = managedDirectory?.adminSecretArn ?? ad.adminCredentialsSecretArn;
 
         // Where the management host's AD runs find the directory and whose credentials they use.
-        const connection = dnsServers && adminSecretArn && gmsa
-            ? pulumi.all([dnsServers, adminSecretArn]).apply(([dcAddresses, secretArn]): DirectoryConnection => ({
-                region: args.region,
-                domain: { dnsName: ad.domainName, netbiosName: ad.netbiosName, dcAddresses },
-                adminSecretArn: secretArn,
-            }))
-            : undefined;
+        const connection =
+            dnsServers && adminSecretArn && gmsa
+                ? pulumi.all([dnsServers, adminSecretArn]).apply(([dcAddresses, secretArn]): DirectoryConnection => ({
+                      region: args.region,
+                      domain: { dnsName: ad.domainName, netbiosName: ad.netbiosName, dcAddresses },
+                      adminSecretArn: secretArn,
+                  }))
+                : undefined;
         // ... with the readers' group the node runs put computers in, and the owner mark of what they create.
-        const payloadBase = connection && gmsa
-            ? connection.apply((c): Omit<AdPayload, "operation"> => ({ ...c, readersGroup: gmsa.readersGroup, owner: args.clusterName }))
-            : undefined;
+        const payloadBase =
+            connection && gmsa
+                ? connection.apply((c): Omit<AdPayload, "operation"> => ({ ...c, readersGroup: gmsa.readersGroup, owner: args.clusterName }))
+                : undefined;
         const joinsNodes = gmsa?.mode === "domainJoined" && ad.joinOu !== undefined && payloadBase !== undefined;
         const provisions = ad.provisionAccounts && payloadBase !== undefined;
 
         // One host for both jobs; what it may read follows from the settings, not from which job came first.
         const identityToProvision = provisions ? args.portableIdentity : undefined;
-        const managementHost = (joinsNodes || provisions) && adminSecretArn
-            ? new ManagementHost("ad-management-host", {
-                vpcId: network.vpcId,
-                subnetIds: network.privateSubnetIds,
-                ...managementHostReads(adminSecretArn, identityToProvision),
-                // A managed directory's Admin secret: only the host (and the operator) may read it.
-                ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
-                operatorArns: args.operatorArns,
-                clusterName: args.clusterName,
-                region: args.region,
-                partition: args.partition,
-                tags,
-            }, child)
-            : undefined;
+        const managementHost =
+            (joinsNodes || provisions) && adminSecretArn
+                ? new ManagementHost(
+                      "ad-management-host",
+                      {
+                          vpcId: network.vpcId,
+                          subnetIds: network.privateSubnetIds,
+                          ...managementHostReads(adminSecretArn, identityToProvision),
+                          // A managed directory's Admin secret: only the host (and the operator) may read it.
+                          ...(managedDirectory ? { ownedAdminSecret: managedDirectory.adminSecret } : {}),
+                          operatorArns: args.operatorArns,
+                          clusterName: args.clusterName,
+                          region: args.region,
+                          partition: args.partition,
+                          tags,
+                      },
+                      child,
+                  )
+                : undefined;
 
         // Domain-joined mode: lifecycle hooks put each new node's computer account in the readers' group
         // and delete it when the node goes. They must exist before the node group's first node.
-        const nodeLifecycle = joinsNodes && managementHost && payloadBase && ad.joinOu
-            ? new NodeLifecycle("node-lifecycle", {
-                payload: payloadBase,
-                joinOu: ad.joinOu,
-                managementHostId: managementHost.instanceId,
-                clusterName: args.clusterName,
-                region: args.region,
-                partition: args.partition,
-                tags,
-            }, child)
-            : undefined;
+        const nodeLifecycle =
+            joinsNodes && managementHost && payloadBase && ad.joinOu
+                ? new NodeLifecycle(
+                      "node-lifecycle",
+                      {
+                          payload: payloadBase,
+                          joinOu: ad.joinOu,
+                          managementHostId: managementHost.instanceId,
+                          clusterName: args.clusterName,
+                          region: args.region,
+                          partition: args.partition,
+                          tags,
+                      },
+                      child,
+                  )
+                : undefined;
 
         // Domain-joined mode: the join association exists before the first node, which it targets by the
         // group's fixed name and which the launch hook holds until it has joined.
-        const domainJoin = nodeLifecycle && ad.joinOu && directoryId
-            ? new DomainJoin("domain-join", {
-                directoryId,
-                directoryName: ad.domainName,
-                joinOu: ad.joinOu,
-                groupName: nodeLifecycle.groupName,
-                namePrefix: args.clusterName,
-                tags,
-            }, child)
-            : undefined;
+        const domainJoin =
+            nodeLifecycle && ad.joinOu && directoryId
+                ? new DomainJoin(
+                      "domain-join",
+                      {
+                          directoryId,
+                          directoryName: ad.domainName,
+                          joinOu: ad.joinOu,
+                          groupName: nodeLifecycle.groupName,
+                          namePrefix: args.clusterName,
+                          tags,
+                      },
+                      child,
+                  )
+                : undefined;
 
         // Windows hosts (ccg.exe in domainless mode) resolve the domain through the VPC resolver.
-        const dnsForwarding = dnsServers && ad.vpcResolver.mode !== "none"
-            ? new VpcDnsForwarding("ad-dns-forwarding", {
-                vpcId: network.vpcId,
-                subnetIds: network.privateSubnetIds,
-                domainName: ad.domainName,
-                dnsServers,
-                ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
-                namePrefix: args.clusterName,
-                tags,
-            }, child)
-            : undefined;
+        const dnsForwarding =
+            dnsServers && ad.vpcResolver.mode !== "none"
+                ? new VpcDnsForwarding(
+                      "ad-dns-forwarding",
+                      {
+                          vpcId: network.vpcId,
+                          subnetIds: network.privateSubnetIds,
+                          domainName: ad.domainName,
+                          dnsServers,
+                          ...(ad.vpcResolver.mode === "existing" ? { existingRuleId: ad.vpcResolver.ruleId } : {}),
+                          namePrefix: args.clusterName,
+                          tags,
+                      },
+                      child,
+                  )
+                : undefined;
 
         // The readers' group, the gMSAs and the portable identity, made in AD from inside the VPC.
-        const provisioning = provisions && gmsa && managementHost && connection
-            ? new AccountProvisioning("ad-provisioning", {
-                connection,
-                readersGroup: gmsa.readersGroup,
-                accountsOu: ad.accountsOu,
-                accounts: gmsa.accounts.map((a) => a.account),
-                ...(identityToProvision && gmsa.portableIdentity ? { portableIdentity: { username: gmsa.portableIdentity.username, secretArn: identityToProvision.secretArn } } : {}),
-                ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
-                // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
-                verify: true,
-                managementHostId: managementHost.instanceId,
-                ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
-                region: args.region,
-                ...(args.awsProfile ? { awsProfile: args.awsProfile } : {}),
-                ...(gmsa.domain ? { expectedFacts: gmsa.domain } : {}),
-                clusterName: args.clusterName,
-                tags,
-            }, child)
-            : undefined;
+        const provisioning =
+            provisions && gmsa && managementHost && connection
+                ? new AccountProvisioning(
+                      "ad-provisioning",
+                      {
+                          connection,
+                          readersGroup: gmsa.readersGroup,
+                          accountsOu: ad.accountsOu,
+                          accounts: gmsa.accounts.map((a) => a.account),
+                          ...(identityToProvision && gmsa.portableIdentity
+                              ? { portableIdentity: { username: gmsa.portableIdentity.username, secretArn: identityToProvision.secretArn } }
+                              : {}),
+                          ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
+                          // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
+                          verify: true,
+                          managementHostId: managementHost.instanceId,
+                          ...(nodeLifecycle ? { runbookPrefix: nodeLifecycle.runbookPrefix } : {}),
+                          region: args.region,
+                          ...(args.awsProfile ? { awsProfile: args.awsProfile } : {}),
+                          ...(gmsa.domain ? { expectedFacts: gmsa.domain } : {}),
+                          clusterName: args.clusterName,
+                          tags,
+                      },
+                      child,
+                  )
+                : undefined;
 
         this.dnsServers = dnsServers;
         this.managedDirectory = managedDirectory;

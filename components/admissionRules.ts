@@ -85,27 +85,33 @@ export function webhookSkipsNamespace(webhookNamespace: string): string {
 export function gmsaValidations(a: GmsaRulesArgs): Validation[] {
     return [
         {
-            expression: [`!${contentsWithoutName("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${contentsWithoutName("c")}`))].join(" && "),
-            message: "windowsOptions.gmsaCredentialSpec (a credential spec's contents) is set without gmsaCredentialSpecName at the same place (pod, container, init container or ephemeral container). "
-                + "Set only gmsaCredentialSpecName, the name of a GMSACredentialSpec: the gMSA webhook fills in the contents after checking that the pod's service account may use it.",
+            expression: [`!${contentsWithoutName("object.spec")}`, ...containerLists.map((l) => everyContainer(l, `!${contentsWithoutName("c")}`))].join(
+                " && ",
+            ),
+            message:
+                "windowsOptions.gmsaCredentialSpec (a credential spec's contents) is set without gmsaCredentialSpecName at the same place (pod, container, init container or ephemeral container). " +
+                "Set only gmsaCredentialSpecName, the name of a GMSACredentialSpec: the gMSA webhook fills in the contents after checking that the pod's service account may use it.",
             reason: "Invalid",
         },
         {
             expression: everyContainer("initContainers", `${equalToPodLevel(gmsaName)} && ${equalToPodLevel(gmsaContents)}`),
-            message: "An init container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check init containers. "
-                + "Set the gMSA at the pod level (spec.securityContext.windowsOptions) and remove it from the init container, which inherits it.",
+            message:
+                "An init container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check init containers. " +
+                "Set the gMSA at the pod level (spec.securityContext.windowsOptions) and remove it from the init container, which inherits it.",
             reason: "Forbidden",
         },
         {
             expression: everyContainer("ephemeralContainers", `${equalToPodLevel(gmsaName)} && ${equalToPodLevel(gmsaContents)}`),
-            message: "An ephemeral container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check ephemeral containers. "
-                + "Remove the gMSA fields from the ephemeral container: it inherits the pod's gMSA.",
+            message:
+                "An ephemeral container sets gmsaCredentialSpecName or gmsaCredentialSpec to something other than the pod-level value, and the gMSA webhook does not check ephemeral containers. " +
+                "Remove the gMSA fields from the ephemeral container: it inherits the pod's gMSA.",
             reason: "Forbidden",
         },
         {
             expression: `!${webhookSkipsNamespace(a.webhookNamespace)} || (!${anyGmsaField("object.spec")} && ${containerLists.map((l) => everyContainer(l, `!${anyGmsaField("c")}`)).join(" && ")})`,
-            message: `This namespace is skipped by the gMSA webhook (its own namespace ${a.webhookNamespace}, or a namespace labelled ${optOutKey}=${optOutValue}), so nothing checks here that the pod's service account may use a credential spec. `
-                + "Run gMSA workloads in an application namespace, or remove gmsaCredentialSpecName and gmsaCredentialSpec from this pod.",
+            message:
+                `This namespace is skipped by the gMSA webhook (its own namespace ${a.webhookNamespace}, or a namespace labelled ${optOutKey}=${optOutValue}), so nothing checks here that the pod's service account may use a credential spec. ` +
+                "Run gMSA workloads in an application namespace, or remove gmsaCredentialSpecName and gmsaCredentialSpec from this pod.",
             reason: "Forbidden",
         },
     ];
@@ -123,7 +129,13 @@ function rules(...r: [group: string, resource: string, operations: Operation[]][
         matchPolicy: "Equivalent",
         namespaceSelector: {},
         objectSelector: {},
-        resourceRules: r.map(([group, resource, operations]) => ({ apiGroups: [group], apiVersions: ["v1"], operations, resources: [resource], scope: "Namespaced" })),
+        resourceRules: r.map(([group, resource, operations]) => ({
+            apiGroups: [group],
+            apiVersions: ["v1"],
+            operations,
+            resources: [resource],
+            scope: "Namespaced",
+        })),
     };
 }
 

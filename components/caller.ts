@@ -33,15 +33,19 @@ export function stackOperators(configured: readonly string[] | undefined, caller
     const operators: StackOperators = { arns: [...configured], source: "config" };
     if (configured.includes(caller)) return { operators };
     const index = configured.findIndex((arn) => samePrincipal(arn, caller));
-    const problem = index >= 0
-        ? `${operatorsKey}[${index}] is ${configured[index]}, but IAM reports this \`pulumi up\`'s principal as ${caller}: write it as IAM does, with its path (aws:PrincipalArn carries the path and the secrets' resource policies compare ARNs exactly)`
-        : `this \`pulumi up\` runs as ${caller}, which is not one of ${operatorsKey} (${configured.join(", ")}): the key and secret policies admit only those, so writing the secrets' values would be denied halfway through; run it as one of them, or add this principal to the list`;
+    const problem =
+        index >= 0
+            ? `${operatorsKey}[${index}] is ${configured[index]}, but IAM reports this \`pulumi up\`'s principal as ${caller}: write it as IAM does, with its path (aws:PrincipalArn carries the path and the secrets' resource policies compare ARNs exactly)`
+            : `this \`pulumi up\` runs as ${caller}, which is not one of ${operatorsKey} (${configured.join(", ")}): the key and secret policies admit only those, so writing the secrets' values would be denied halfway through; run it as one of them, or add this principal to the list`;
     if (preview) return { operators, warning: `${problem}. A preview writes nothing, so it goes on; \`pulumi up\` would stop here.` };
     throw new pulumi.RunError(problem);
 }
 
 /** Resolves the operators with the caller from STS; logs the preview's warning. */
-export async function resolveStackOperators(configured: readonly string[] | undefined, caller: () => Promise<string> = callerPrincipalArn): Promise<StackOperators> {
+export async function resolveStackOperators(
+    configured: readonly string[] | undefined,
+    caller: () => Promise<string> = callerPrincipalArn,
+): Promise<StackOperators> {
     const { operators, warning } = stackOperators(configured, await caller(), pulumi.runtime.isDryRun());
     if (warning) pulumi.log.warn(warning);
     return operators;

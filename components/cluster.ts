@@ -110,79 +110,118 @@ export class Cluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         const protect = { parent: this, protect: s.protect };
 
-        const clusterRole = new aws.iam.Role("cluster-role", {
-            description: `EKS control plane role of ${s.name}`,
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks", ["sts:AssumeRole", "sts:TagSession"])),
-            tags: args.tags,
-        }, parent);
-        const roleAttachments = clusterRolePolicies(args.partition).map((policyArn) =>
-            new aws.iam.RolePolicyAttachment(`cluster-role-${policyName(policyArn)}`, { role: clusterRole.name, policyArn }, parent));
+        const clusterRole = new aws.iam.Role(
+            "cluster-role",
+            {
+                description: `EKS control plane role of ${s.name}`,
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks", ["sts:AssumeRole", "sts:TagSession"])),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const roleAttachments = clusterRolePolicies(args.partition).map(
+            (policyArn) => new aws.iam.RolePolicyAttachment(`cluster-role-${policyName(policyArn)}`, { role: clusterRole.name, policyArn }, parent),
+        );
 
         // Envelope encryption of Kubernetes secrets. Deleting this key makes every secret unreadable.
-        const secretsKey = new aws.kms.Key("secrets-key", {
-            description: `Envelope encryption of Kubernetes secrets in EKS cluster ${s.name}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags: args.tags,
-        }, protect);
+        const secretsKey = new aws.kms.Key(
+            "secrets-key",
+            {
+                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${s.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: args.tags,
+            },
+            protect,
+        );
         new aws.kms.Alias("secrets-key-alias", { name: `alias/${s.name}-secrets`, targetKeyId: secretsKey.keyId }, parent);
         // Who may use it (clusterSecretsKey.ts): the control plane's role, and whoever calls EKS for
         // this cluster (EKS creates its grant with that principal's rights): the deploy role, else
         // the stack's operators. A separate resource: the cluster role exists first.
         const clusterCallers = s.deployRoleArn ? [s.deployRoleArn] : [...args.operatorArns];
-        const secretsKeyPolicy = new aws.kms.KeyPolicy("secrets-key-policy", {
-            keyId: secretsKey.keyId,
-            policy: pulumi.all([secretsKey.arn, clusterRole.arn]).apply(([keyArn, roleArn]) => JSON.stringify(clusterSecretsKeyPolicy({
-                partition: args.partition, accountId: accountOfArn(keyArn), clusterRoleArn: roleArn, clusterCallerArns: clusterCallers,
-            }))),
-        }, parent);
+        const secretsKeyPolicy = new aws.kms.KeyPolicy(
+            "secrets-key-policy",
+            {
+                keyId: secretsKey.keyId,
+                policy: pulumi.all([secretsKey.arn, clusterRole.arn]).apply(([keyArn, roleArn]) =>
+                    JSON.stringify(
+                        clusterSecretsKeyPolicy({
+                            partition: args.partition,
+                            accountId: accountOfArn(keyArn),
+                            clusterRoleArn: roleArn,
+                            clusterCallerArns: clusterCallers,
+                        }),
+                    ),
+                ),
+            },
+            parent,
+        );
         this.secretsKeyArn = secretsKey.arn;
 
         // EKS writes control-plane logs here; creating it first sets a retention (EKS's own never expires).
-        const logGroup = new aws.cloudwatch.LogGroup("control-plane-logs", {
-            name: `/aws/eks/${s.name}/cluster`,
-            retentionInDays: s.logRetentionDays,
-            tags: args.tags,
-        }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            "control-plane-logs",
+            {
+                name: `/aws/eks/${s.name}/cluster`,
+                retentionInDays: s.logRetentionDays,
+                tags: args.tags,
+            },
+            parent,
+        );
 
         // With a deploy role, the cluster is created by that role, so EKS's implicit creator admin
         // (eks.Cluster always grants it) is the role and not whoever ran `pulumi up`.
         const deployProvider = s.deployRoleArn
-            ? new aws.Provider("deploy-role", {
-                region: args.region as aws.Region,
-                ...(args.awsProfile ? { profile: args.awsProfile } : {}),
-                assumeRoles: [{ roleArn: s.deployRoleArn, sessionName: "eks-gmsa-deploy" }],
-            }, parent)
+            ? new aws.Provider(
+                  "deploy-role",
+                  {
+                      region: args.region as aws.Region,
+                      ...(args.awsProfile ? { profile: args.awsProfile } : {}),
+                      assumeRoles: [{ roleArn: s.deployRoleArn, sessionName: "eks-gmsa-deploy" }],
+                  },
+                  parent,
+              )
             : undefined;
 
-        this.eksCluster = new eks.Cluster("eks", {
-            name: s.name,
-            version: s.kubernetesVersion,
-            vpcId: args.vpcId,
-            publicSubnetIds: args.publicSubnetIds,
-            privateSubnetIds: args.privateSubnetIds,
-            kubernetesServiceIpAddressRange: s.serviceCidr,
-            serviceRole: clusterRole,
-            authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries: accessEntries(args.access, args.partition, args.creator?.skippedClusterAdmin),
-            encryptionConfigKeyArn: secretsKey.arn,
-            enabledClusterLogTypes: [...s.logTypes],
-            endpointPublicAccess: s.endpointPublicAccess,
-            endpointPrivateAccess: s.endpointPrivateAccess,
-            ...(s.endpointPublicAccess ? { publicAccessCidrs: [...s.publicAccessCidrs] } : {}),
-            createOidcProvider: true,
-            deletionProtection: s.protect,
-            // Node groups, security groups and add-ons are ours: explicit resources, visible in plans.
-            skipDefaultNodeGroup: true,
-            skipDefaultSecurityGroups: true,
-            useDefaultVpcCni: true,
-            kubeProxyAddonOptions: { enabled: false },
-            corednsAddonOptions: { enabled: false },
-            ...(s.deployRoleArn ? { providerCredentialOpts: { roleArn: s.deployRoleArn, ...(args.awsProfile ? { profileName: args.awsProfile } : {}) } } : {}),
-            // On the cluster alone: later runs, by anyone, read whose entry EKS made.
-            ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.tagValue } } : {}),
-            tags: args.tags,
-        }, { parent: this, protect: s.protect, dependsOn: [logGroup, ...roleAttachments, secretsKeyPolicy], ...(deployProvider ? { providers: { aws: deployProvider } } : {}) });
+        this.eksCluster = new eks.Cluster(
+            "eks",
+            {
+                name: s.name,
+                version: s.kubernetesVersion,
+                vpcId: args.vpcId,
+                publicSubnetIds: args.publicSubnetIds,
+                privateSubnetIds: args.privateSubnetIds,
+                kubernetesServiceIpAddressRange: s.serviceCidr,
+                serviceRole: clusterRole,
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries: accessEntries(args.access, args.partition, args.creator?.skippedClusterAdmin),
+                encryptionConfigKeyArn: secretsKey.arn,
+                enabledClusterLogTypes: [...s.logTypes],
+                endpointPublicAccess: s.endpointPublicAccess,
+                endpointPrivateAccess: s.endpointPrivateAccess,
+                ...(s.endpointPublicAccess ? { publicAccessCidrs: [...s.publicAccessCidrs] } : {}),
+                createOidcProvider: true,
+                deletionProtection: s.protect,
+                // Node groups, security groups and add-ons are ours: explicit resources, visible in plans.
+                skipDefaultNodeGroup: true,
+                skipDefaultSecurityGroups: true,
+                useDefaultVpcCni: true,
+                kubeProxyAddonOptions: { enabled: false },
+                corednsAddonOptions: { enabled: false },
+                ...(s.deployRoleArn
+                    ? { providerCredentialOpts: { roleArn: s.deployRoleArn, ...(args.awsProfile ? { profileName: args.awsProfile } : {}) } }
+                    : {}),
+                // On the cluster alone: later runs, by anyone, read whose entry EKS made.
+                ...(args.creator ? { clusterTags: { [clusterCreatorTag]: args.creator.tagValue } } : {}),
+                tags: args.tags,
+            },
+            {
+                parent: this,
+                protect: s.protect,
+                dependsOn: [logGroup, ...roleAttachments, secretsKeyPolicy],
+                ...(deployProvider ? { providers: { aws: deployProvider } } : {}),
+            },
+        );
 
         // Read the control plane's facts back from EKS (endpoint, CA, the EKS-made security group).
         // The name is passed as an output of the cluster so the lookup waits for its creation:
@@ -193,29 +232,35 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderUrl = this.eksCluster.oidcProviderUrl;
         this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
         // The deployer's own kubeconfig: the deploy role and aws:profile (see kubeconfig.ts).
-        const deployKubeconfig = pulumi.all([described.endpoint, described.certificateAuthorities]).apply(([endpoint, cas]) => renderKubeconfig({
-            clusterName: s.name,
-            endpoint,
-            certificateAuthority: cas[0].data,
-            region: args.region,
-            ...(s.deployRoleArn ? { roleArn: s.deployRoleArn } : {}),
-            ...(args.awsProfile ? { profile: args.awsProfile } : {}),
-        }));
+        const deployKubeconfig = pulumi.all([described.endpoint, described.certificateAuthorities]).apply(([endpoint, cas]) =>
+            renderKubeconfig({
+                clusterName: s.name,
+                endpoint,
+                certificateAuthority: cas[0].data,
+                region: args.region,
+                ...(s.deployRoleArn ? { roleArn: s.deployRoleArn } : {}),
+                ...(args.awsProfile ? { profile: args.awsProfile } : {}),
+            }),
+        );
         // Server-side apply, and no implicit namespace: every object names its own.
         this.provider = new k8s.Provider("kubernetes", { kubeconfig: pulumi.secret(deployKubeconfig), enableServerSideApply: true }, parent);
 
         // Managed add-ons; `preserve` keeps the software running if the add-on resource is removed.
         const addon = (addonName: string, version: string | undefined, configurationValues?: string) =>
-            new aws.eks.Addon(addonName, {
-                clusterName: described.name,
+            new aws.eks.Addon(
                 addonName,
-                ...(version ? { addonVersion: version } : {}),
-                ...(configurationValues ? { configurationValues } : {}),
-                resolveConflictsOnCreate: "OVERWRITE",
-                resolveConflictsOnUpdate: "OVERWRITE",
-                preserve: true,
-                tags: args.tags,
-            }, parent);
+                {
+                    clusterName: described.name,
+                    addonName,
+                    ...(version ? { addonVersion: version } : {}),
+                    ...(configurationValues ? { configurationValues } : {}),
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                    preserve: true,
+                    tags: args.tags,
+                },
+                parent,
+            );
         const vpcCni = addon("vpc-cni", s.addonVersions.vpcCni, vpcCniConfiguration());
         addon("kube-proxy", s.addonVersions.kubeProxy);
 
@@ -231,6 +276,11 @@ export class Cluster extends pulumi.ComponentResource {
             podNetworking: vpcCni,
         };
 
-        this.registerOutputs({ clusterName: this.info.createdName, endpoint: this.info.endpoint, oidcProviderArn: this.oidcProviderArn, kubeconfig: this.kubeconfig });
+        this.registerOutputs({
+            clusterName: this.info.createdName,
+            endpoint: this.info.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            kubeconfig: this.kubeconfig,
+        });
     }
 }

@@ -20,7 +20,10 @@ export const clusterCreatorTag = "eks-gmsa:cluster-creator";
  */
 export function creatorTagValue(principalArn: string): string {
     const value = principalArnWithoutPath(principalArn);
-    if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(value)) throw new pulumi.RunError(`cannot record the cluster's creator ${value} in the ${clusterCreatorTag} tag (tag values allow letters, digits, spaces and _ . : / = + - @): set eks-gmsa:cluster.deployRoleArn to a role whose name has none of the others`);
+    if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(value))
+        throw new pulumi.RunError(
+            `cannot record the cluster's creator ${value} in the ${clusterCreatorTag} tag (tag values allow letters, digits, spaces and _ . : / = + - @): set eks-gmsa:cluster.deployRoleArn to a role whose name has none of the others`,
+        );
     return value;
 }
 
@@ -48,7 +51,11 @@ export const awsCreatorLookups: CreatorLookups = {
  * The creator, or undefined when the cluster exists without the tag (created before it was
  * recorded: its creator cannot be known, so nothing is left to EKS's entry).
  */
-export async function resolveClusterCreator(clusterName: string, deployRoleArn: string | undefined, lookups: CreatorLookups = awsCreatorLookups): Promise<ClusterCreator | undefined> {
+export async function resolveClusterCreator(
+    clusterName: string,
+    deployRoleArn: string | undefined,
+    lookups: CreatorLookups = awsCreatorLookups,
+): Promise<ClusterCreator | undefined> {
     if (deployRoleArn) return { principalArn: deployRoleArn, source: "deployRole" };
     if ((await lookups.clusterNames()).includes(clusterName)) {
         const recorded = (await lookups.clusterTags(clusterName))[clusterCreatorTag];
@@ -77,9 +84,15 @@ export function creatorAccess(access: AccessSettings, creator: ClusterCreator | 
         clusterTag: `the cluster's creator (its ${clusterCreatorTag} tag)`,
         caller: "the principal running this `pulumi up`, which creates the cluster",
     }[creator.source];
-    const problems = listed.filter((p) => p.role !== "clusterAdmins").map((p) =>
-        `${p.key}: ${p.arn} is ${who}; EKS gives a cluster's creator an access entry with cluster admin, so it cannot also be one of access.${p.role}: `
-        + (creator.source === "caller" ? "remove it, run `pulumi up` as another principal, or set eks-gmsa:cluster.deployRoleArn" : "remove it from the list"));
+    const problems = listed
+        .filter((p) => p.role !== "clusterAdmins")
+        .map(
+            (p) =>
+                `${p.key}: ${p.arn} is ${who}; EKS gives a cluster's creator an access entry with cluster admin, so it cannot also be one of access.${p.role}: ` +
+                (creator.source === "caller"
+                    ? "remove it, run `pulumi up` as another principal, or set eks-gmsa:cluster.deployRoleArn"
+                    : "remove it from the list"),
+        );
     const admin = listed.find((p) => p.role === "clusterAdmins");
     return { problems, ...(admin ? { skippedClusterAdmin: admin.arn } : {}) };
 }
@@ -91,14 +104,24 @@ export type CreatorOfCluster = ClusterCreator & Pick<CreatorAccess, "skippedClus
  * Resolves the creator and meets it with the access lists. Run before anything is registered: a
  * conflict throws, naming the config key, and the stack is left untouched.
  */
-export async function clusterCreatorAccess(cluster: ClusterSettings, access: AccessSettings, lookups: CreatorLookups = awsCreatorLookups): Promise<CreatorOfCluster | undefined> {
+export async function clusterCreatorAccess(
+    cluster: ClusterSettings,
+    access: AccessSettings,
+    lookups: CreatorLookups = awsCreatorLookups,
+): Promise<CreatorOfCluster | undefined> {
     const creator = await resolveClusterCreator(cluster.name, cluster.deployRoleArn, lookups);
     const { problems, skippedClusterAdmin } = creatorAccess(access, creator);
-    if (problems.length > 0) throw new pulumi.RunError(`the cluster's creator is in the access lists (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+    if (problems.length > 0)
+        throw new pulumi.RunError(
+            `the cluster's creator is in the access lists (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
+        );
     if (!creator) {
-        pulumi.log.info(`EKS cluster ${cluster.name} exists without a ${clusterCreatorTag} tag, so its creator is unknown; if that principal is in eks-gmsa:access, tag the cluster with it (aws eks tag-resource) or the entry fails with ResourceInUseException`);
+        pulumi.log.info(
+            `EKS cluster ${cluster.name} exists without a ${clusterCreatorTag} tag, so its creator is unknown; if that principal is in eks-gmsa:access, tag the cluster with it (aws eks tag-resource) or the entry fails with ResourceInUseException`,
+        );
         return undefined;
     }
-    if (skippedClusterAdmin) pulumi.log.info(`${skippedClusterAdmin} created the EKS cluster ${cluster.name}: its cluster-admin access entry is the one EKS made for the creator`);
+    if (skippedClusterAdmin)
+        pulumi.log.info(`${skippedClusterAdmin} created the EKS cluster ${cluster.name}: its cluster-admin access entry is the one EKS made for the creator`);
     return { ...creator, tagValue: creatorTagValue(creator.principalArn), ...(skippedClusterAdmin ? { skippedClusterAdmin } : {}) };
 }

@@ -39,9 +39,21 @@ export function clusterSecretsKeyPolicy(a: ClusterSecretsKeyPolicyArgs): PolicyD
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "KeyAdministrationByTheAccount", Effect: "Allow", Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` }, Action: [...keyAdministrationActions], Resource: "*" },
+            {
+                Sid: "KeyAdministrationByTheAccount",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` },
+                Action: [...keyAdministrationActions],
+                Resource: "*",
+            },
             { Sid: "ControlPlaneUsesTheKey", Effect: "Allow", Principal: { AWS: a.clusterRoleArn }, Action: [...clusterRoleKeyActions], Resource: "*" },
-            { Sid: "ClusterCallerLetsEksUseTheKey", Effect: "Allow", Principal: { AWS: [...new Set(a.clusterCallerArns)] }, Action: [...clusterCallerKeyActions], Resource: "*" },
+            {
+                Sid: "ClusterCallerLetsEksUseTheKey",
+                Effect: "Allow",
+                Principal: { AWS: [...new Set(a.clusterCallerArns)] },
+                Action: [...clusterCallerKeyActions],
+                Resource: "*",
+            },
         ],
     };
 }

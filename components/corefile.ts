@@ -36,14 +36,7 @@ const defaultServerBlock = [
 export function renderCorefile(forwarders: readonly ConditionalForwarder[]): string {
     const blocks = [defaultServerBlock.join("\n")];
     for (const f of forwarders) {
-        blocks.push([
-            `${f.domain}:53 {`,
-            "    errors",
-            "    cache 30",
-            `    forward . ${f.servers.join(" ")}`,
-            "    reload",
-            "}",
-        ].join("\n"));
+        blocks.push([`${f.domain}:53 {`, "    errors", "    cache 30", `    forward . ${f.servers.join(" ")}`, "    reload", "}"].join("\n"));
     }
     return blocks.join("\n") + "\n";
 }

@@ -53,7 +53,11 @@ export function renderCredentialSpec(a: CredentialSpecArgs): CredentialSpecDocum
         ],
     };
     if (a.portableIdentitySecretArn) {
-        activeDirectoryConfig.HostAccountConfig = { PortableCcgVersion: "1", PluginGUID: awsCcgPluginGuid, PluginInput: awsPluginInput(a.portableIdentitySecretArn) };
+        activeDirectoryConfig.HostAccountConfig = {
+            PortableCcgVersion: "1",
+            PluginGUID: awsCcgPluginGuid,
+            PluginInput: awsPluginInput(a.portableIdentitySecretArn),
+        };
     }
     return {
         apiVersion: "windows.k8s.io/v1",
@@ -87,7 +91,8 @@ export interface CredentialSpecFacts {
 
 /** Reads a `credspec` as renderCredentialSpec writes it, tolerating anything else. */
 export function readCredentialSpec(credspec: unknown): CredentialSpecFacts {
-    const field = (o: unknown, key: string): unknown => (typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined);
+    const field = (o: unknown, key: string): unknown =>
+        typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
     const text = (v: unknown) => (typeof v === "string" ? v : undefined);
     const join = field(credspec, "DomainJoinConfig");
     const host = field(field(credspec, "ActiveDirectoryConfig"), "HostAccountConfig");
@@ -98,7 +103,13 @@ export function readCredentialSpec(credspec: unknown): CredentialSpecFacts {
         pluginInput = undefined;
     }
     const domain: { -readonly [K in keyof DomainFacts]?: string } = {};
-    const keys = [["dnsName", "DnsName"], ["forestName", "DnsTreeName"], ["netbiosName", "NetBiosName"], ["sid", "Sid"], ["guid", "Guid"]] as const;
+    const keys = [
+        ["dnsName", "DnsName"],
+        ["forestName", "DnsTreeName"],
+        ["netbiosName", "NetBiosName"],
+        ["sid", "Sid"],
+        ["guid", "Guid"],
+    ] as const;
     for (const [key, name] of keys) {
         const value = text(field(join, name));
         if (value !== undefined) domain[key] = value;

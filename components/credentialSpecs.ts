@@ -36,47 +36,90 @@ export class CredentialSpecs extends pulumi.ComponentResource {
     constructor(name: string, args: CredentialSpecsArgs, opts?: pulumi.ComponentResourceOptions) {
         // The AD side these specs rely on, as inputs of the component: the plan (and the reviewer's
         // summary) then says what must exist in the directory, even where the stack creates none of it.
-        super("eks-gmsa:gmsa:CredentialSpecs", name, {
-            readersGroup: args.readers.group,
-            ...(args.readers.portableIdentity ? { portableIdentity: args.readers.portableIdentity } : {}),
-            // Each spec, its gMSA, and the service accounts allowed to use it.
-            credentialSpecs: args.accounts.map((a) => ({ name: a.name, account: a.account, allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })) })),
-        }, opts);
+        super(
+            "eks-gmsa:gmsa:CredentialSpecs",
+            name,
+            {
+                readersGroup: args.readers.group,
+                ...(args.readers.portableIdentity ? { portableIdentity: args.readers.portableIdentity } : {}),
+                // Each spec, its gMSA, and the service accounts allowed to use it.
+                credentialSpecs: args.accounts.map((a) => ({
+                    name: a.name,
+                    account: a.account,
+                    allowed: a.allowed.map((p) => ({ namespace: p.namespace, serviceAccounts: [...p.serviceAccounts] })),
+                })),
+            },
+            opts,
+        );
         const k8sOpts = { parent: this, provider: args.provider };
 
         const toCreate = principalsToCreate(args.accounts);
-        const namespaces = Object.fromEntries(toCreate.namespaces.map((ns) =>
-            [ns, new k8s.core.v1.Namespace(`namespace-${ns}`, {
-                metadata: { name: ns, labels: { "app.kubernetes.io/managed-by": "eks-gmsa", ...podSecurityLabels(namespaceLevels.application, args.kubernetesVersion) } },
-            }, k8sOpts)]));
+        const namespaces = Object.fromEntries(
+            toCreate.namespaces.map((ns) => [
+                ns,
+                new k8s.core.v1.Namespace(
+                    `namespace-${ns}`,
+                    {
+                        metadata: {
+                            name: ns,
+                            labels: { "app.kubernetes.io/managed-by": "eks-gmsa", ...podSecurityLabels(namespaceLevels.application, args.kubernetesVersion) },
+                        },
+                    },
+                    k8sOpts,
+                ),
+            ]),
+        );
         for (const sa of toCreate.serviceAccounts) {
-            this.serviceAccounts[`${sa.namespace}/${sa.name}`] = new k8s.core.v1.ServiceAccount(`serviceaccount-${sa.namespace}-${sa.name}`, {
-                metadata: { name: sa.name, namespace: sa.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
-            }, { ...k8sOpts, dependsOn: [namespaces[sa.namespace]] });
+            this.serviceAccounts[`${sa.namespace}/${sa.name}`] = new k8s.core.v1.ServiceAccount(
+                `serviceaccount-${sa.namespace}-${sa.name}`,
+                {
+                    metadata: { name: sa.name, namespace: sa.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
+                },
+                { ...k8sOpts, dependsOn: [namespaces[sa.namespace]] },
+            );
         }
 
         for (const account of args.accounts) {
             const specArgs = { name: account.name, account: account.account };
             // Only the credspec body waits for the secret's ARN; the name is known at preview.
-            const credspec = pulumi.all([args.portableIdentitySecretArn, args.domain]).apply(([secretArn, domain]) =>
-                renderCredentialSpec({ ...specArgs, domain, ...(secretArn ? { portableIdentitySecretArn: secretArn } : {}) }).credspec);
-            this.specs[account.name] = new k8s.apiextensions.CustomResource(`credspec-${account.name}`, {
-                apiVersion: "windows.k8s.io/v1",
-                kind: "GMSACredentialSpec",
-                metadata: credentialSpecMetadata(account.name),
-                credspec,
-            }, { ...k8sOpts, dependsOn: [args.crd], protect: args.protect });
+            const credspec = pulumi
+                .all([args.portableIdentitySecretArn, args.domain])
+                .apply(
+                    ([secretArn, domain]) =>
+                        renderCredentialSpec({ ...specArgs, domain, ...(secretArn ? { portableIdentitySecretArn: secretArn } : {}) }).credspec,
+                );
+            this.specs[account.name] = new k8s.apiextensions.CustomResource(
+                `credspec-${account.name}`,
+                {
+                    apiVersion: "windows.k8s.io/v1",
+                    kind: "GMSACredentialSpec",
+                    metadata: credentialSpecMetadata(account.name),
+                    credspec,
+                },
+                { ...k8sOpts, dependsOn: [args.crd], protect: args.protect },
+            );
 
             const roleName = credentialSpecRoleName(account.name);
-            const role = new k8s.rbac.v1.ClusterRole(`role-${account.name}`, {
-                metadata: { name: roleName, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
-                rules: [useCredentialSpecRule(account.name)],
-            }, k8sOpts);
-            const bindings = roleBindingsFor(account).map((b) => new k8s.rbac.v1.RoleBinding(`binding-${account.name}-${b.namespace}`, {
-                metadata: { name: b.name, namespace: b.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: b.roleName },
-                subjects: b.subjects,
-            }, { ...k8sOpts, dependsOn: [role, ...(namespaces[b.namespace] ? [namespaces[b.namespace]] : [])] }));
+            const role = new k8s.rbac.v1.ClusterRole(
+                `role-${account.name}`,
+                {
+                    metadata: { name: roleName, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
+                    rules: [useCredentialSpecRule(account.name)],
+                },
+                k8sOpts,
+            );
+            const bindings = roleBindingsFor(account).map(
+                (b) =>
+                    new k8s.rbac.v1.RoleBinding(
+                        `binding-${account.name}-${b.namespace}`,
+                        {
+                            metadata: { name: b.name, namespace: b.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gmsa" } },
+                            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: b.roleName },
+                            subjects: b.subjects,
+                        },
+                        { ...k8sOpts, dependsOn: [role, ...(namespaces[b.namespace] ? [namespaces[b.namespace]] : [])] },
+                    ),
+            );
             this.rbac[account.name] = [role, ...bindings];
         }
         this.registerOutputs({});

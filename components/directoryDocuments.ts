@@ -59,9 +59,15 @@ export const commandDocumentSizeLimit = 64_000;
  * instance (node-join refuses an account created before it). host.py reads them as SSM_<name>.
  */
 export const nodeParameters = {
-    ComputerName: { description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)", allowedPattern: "^[A-Za-z0-9-]{1,15}$" },
+    ComputerName: {
+        description: "NetBIOS name the node printed after joining (untrusted: node-join checks the account)",
+        allowedPattern: "^[A-Za-z0-9-]{1,15}$",
+    },
     InstanceId: { description: "The node's EC2 instance ID, an instance of this cluster's Windows auto scaling group", allowedPattern: "^i-[0-9a-f]{8,17}$" },
-    CreatedAfter: { description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older", allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
+    CreatedAfter: {
+        description: "When EC2 launched the node (UTC, to the second): its computer account cannot be older",
+        allowedPattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+    },
 } as const;
 export type NodeParameterName = keyof typeof nodeParameters;
 
@@ -85,7 +91,10 @@ const reservedNames = new Set(["payload.json"]);
 /** Every *.py and *.json file of the package directory, sorted by name; cli.py must be one. */
 export function readAdPackage(dir: string = adPackageDir): PackageFile[] {
     if (!fs.existsSync(dir)) throw new Error(`the AD package ${dir} does not exist`);
-    const names = fs.readdirSync(dir).filter((n) => /\.(py|json)$/.test(n) && fs.statSync(path.join(dir, n)).isFile()).sort();
+    const names = fs
+        .readdirSync(dir)
+        .filter((n) => /\.(py|json)$/.test(n) && fs.statSync(path.join(dir, n)).isFile())
+        .sort();
     for (const name of names) {
         if (!packageFileName.test(name)) throw new Error(`the AD package file name ${JSON.stringify(name)} is not a plain ASCII file name`);
         if (reservedNames.has(name)) throw new Error(`the AD package may not hold ${name}: the step writes the payload under that name`);
@@ -144,7 +153,10 @@ const base64Literal = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The step script with the two base64 literals put in; refuses anything that is not base64. */
 export function renderHostStep(packageBase64: string, payloadBase64: string, template: string = fs.readFileSync(hostStepScriptPath, "utf8")): string {
-    for (const [name, value] of [["package", packageBase64], ["payload", payloadBase64]]) {
+    for (const [name, value] of [
+        ["package", packageBase64],
+        ["payload", payloadBase64],
+    ]) {
         if (value.length === 0 || value.length % 4 !== 0 || !base64Literal.test(value)) throw new Error(`the ${name} literal is not base64`);
     }
     for (const marker of [packageMarker, payloadMarker]) {
@@ -175,33 +187,51 @@ export interface AdCommandDocumentArgs {
 export function adCommandDocument(args: AdCommandDocumentArgs): string {
     const { payload } = args;
     const isNode = nodeOperations.includes(payload.operation);
-    if (!isNode && payload.operation !== "provision") throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join or node-cleanup`);
+    if (!isNode && payload.operation !== "provision")
+        throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join or node-cleanup`);
     const parameters = args.parameters ?? [];
-    if (isNode !== (parameters.length > 0)) {
-        throw new Error(`AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} parameters: a node's values reach the host only as document parameters, and provisioning has none`);
+    if (isNode !== parameters.length > 0) {
+        throw new Error(
+            `AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} parameters: a node's values reach the host only as document parameters, and provisioning has none`,
+        );
     }
     for (const [index, name] of parameters.entries()) {
-        if (!Object.hasOwn(nodeParameters, name)) throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(nodeParameters).join(", ")}`);
+        if (!Object.hasOwn(nodeParameters, name))
+            throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(nodeParameters).join(", ")}`);
         if (parameters.indexOf(name) !== index) throw new Error(`parameters: ${name} is listed twice`);
     }
     const packageBase64 = packageArchive(readAdPackage(args.packageDir)).toString("base64");
     const payloadBase64 = Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
     const script = renderHostStep(packageBase64, payloadBase64);
-    const content = JSON.stringify({
-        schemaVersion: "2.2",
-        description: args.description,
-        // ENV_VAR: SSM Agent 3.3.2746.0 and later set SSM_<name>; the step never uses {{ name }}.
-        ...(isNode ? { parameters: Object.fromEntries(parameters.map((name) => [name, { type: "String", ...nodeParameters[name], interpolationType: "ENV_VAR" }])) } : {}),
-        mainSteps: [{
-            action: "aws:runShellScript",
-            name: "run",
-            precondition: { StringEquals: ["platformType", "Linux"] },
-            inputs: { runCommand: script.replace(/\n$/, "").split("\n"), timeoutSeconds: "900" },
-        }],
-    }, null, 2);
+    const content = JSON.stringify(
+        {
+            schemaVersion: "2.2",
+            description: args.description,
+            // ENV_VAR: SSM Agent 3.3.2746.0 and later set SSM_<name>; the step never uses {{ name }}.
+            ...(isNode
+                ? {
+                      parameters: Object.fromEntries(
+                          parameters.map((name) => [name, { type: "String", ...nodeParameters[name], interpolationType: "ENV_VAR" }]),
+                      ),
+                  }
+                : {}),
+            mainSteps: [
+                {
+                    action: "aws:runShellScript",
+                    name: "run",
+                    precondition: { StringEquals: ["platformType", "Linux"] },
+                    inputs: { runCommand: script.replace(/\n$/, "").split("\n"), timeoutSeconds: "900" },
+                },
+            ],
+        },
+        null,
+        2,
+    );
     const size = Buffer.byteLength(content, "utf8");
     if (size > commandDocumentSizeLimit) {
-        throw new Error(`the SSM document "${args.description}" is ${size} bytes; SSM accepts at most 64 KB (checked against ${commandDocumentSizeLimit}): shrink components/scripts/ad`);
+        throw new Error(
+            `the SSM document "${args.description}" is ${size} bytes; SSM accepts at most 64 KB (checked against ${commandDocumentSizeLimit}): shrink components/scripts/ad`,
+        );
     }
     return content;
 }
@@ -224,7 +254,10 @@ export interface AdRunResult {
 
 /** The last result line of a run's output. Errors quote at most the line's start: the output is secret. */
 export function parseAdResult(stdout: string, expectChain = false): AdRunResult {
-    const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(resultMarker));
+    const line = stdout
+        .split(/\r?\n/)
+        .reverse()
+        .find((l) => l.startsWith(resultMarker));
     if (!line) throw new Error(`the AD run on the management host printed no ${resultMarker.trim()} line`);
     let r: Partial<ReportedDomainFacts & { changes: unknown; chain: unknown }>;
     try {

@@ -90,65 +90,110 @@ export class ManagementHost extends pulumi.ComponentResource {
     constructor(name: string, args: ManagementHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:ManagementHost", name, managementHostFacts(args), opts);
         const parent = { parent: this };
-        const role = new aws.iam.Role("ad-management-host-role", {
-            description: `AD management host of EKS cluster ${args.clusterName}: Systems Manager and the directory credentials`,
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2")),
-            tags: args.tags,
-        }, parent);
-        const ssmCore = new aws.iam.RolePolicyAttachment("ad-management-host-AmazonSSMManagedInstanceCore", {
-            role: role.name,
-            policyArn: managedPolicyArn(args.partition, "AmazonSSMManagedInstanceCore"),
-        }, parent);
+        const role = new aws.iam.Role(
+            "ad-management-host-role",
+            {
+                description: `AD management host of EKS cluster ${args.clusterName}: Systems Manager and the directory credentials`,
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2")),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const ssmCore = new aws.iam.RolePolicyAttachment(
+            "ad-management-host-AmazonSSMManagedInstanceCore",
+            {
+                role: role.name,
+                policyArn: managedPolicyArn(args.partition, "AmazonSSMManagedInstanceCore"),
+            },
+            parent,
+        );
         const owned = args.ownedAdminSecret;
         const keyArns = [...args.keyArns, ...(owned ? [owned.keyArn] : [])];
-        const secrets = new aws.iam.RolePolicy("ad-management-host-read-credentials", {
-            role: role.name,
-            policy: pulumi.all([pulumi.all(args.secretArns), pulumi.all(keyArns)]).apply(([secretArns, keys]) =>
-                JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keys, args.region))),
-        }, parent);
+        const secrets = new aws.iam.RolePolicy(
+            "ad-management-host-read-credentials",
+            {
+                role: role.name,
+                policy: pulumi
+                    .all([pulumi.all(args.secretArns), pulumi.all(keyArns)])
+                    .apply(([secretArns, keys]) => JSON.stringify(readSecretsPolicy("DirectoryCredentials", secretArns, keys, args.region))),
+            },
+            parent,
+        );
         if (owned) {
             // The operators: their SecretVersion writes the Admin's secret and reads it back.
             const operators = [...args.operatorArns];
-            new aws.kms.KeyPolicy("directory-admin-key-policy", {
-                keyId: owned.keyId,
-                policy: pulumi.all([role.arn, owned.keyArn]).apply(([roleArn, keyArn]) => JSON.stringify(secretKeyPolicy({
-                    partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns: [roleArn], writerArns: operators,
-                }))),
-            }, parent);
-            new aws.secretsmanager.SecretPolicy("directory-admin-read-policy", {
-                secretArn: owned.secretArn,
-                policy: role.arn.apply((roleArn) => JSON.stringify(onlyTheseMayReadPolicy([roleArn, ...operators]))),
-                // Secrets Manager refuses a policy that would open the secret to broad principals.
-                blockPublicPolicy: true,
-            }, parent);
+            new aws.kms.KeyPolicy(
+                "directory-admin-key-policy",
+                {
+                    keyId: owned.keyId,
+                    policy: pulumi.all([role.arn, owned.keyArn]).apply(([roleArn, keyArn]) =>
+                        JSON.stringify(
+                            secretKeyPolicy({
+                                partition: args.partition,
+                                region: args.region,
+                                accountId: accountOfArn(keyArn),
+                                readerArns: [roleArn],
+                                writerArns: operators,
+                            }),
+                        ),
+                    ),
+                },
+                parent,
+            );
+            new aws.secretsmanager.SecretPolicy(
+                "directory-admin-read-policy",
+                {
+                    secretArn: owned.secretArn,
+                    policy: role.arn.apply((roleArn) => JSON.stringify(onlyTheseMayReadPolicy([roleArn, ...operators]))),
+                    // Secrets Manager refuses a policy that would open the secret to broad principals.
+                    blockPublicPolicy: true,
+                },
+                parent,
+            );
         }
         const profile = new aws.iam.InstanceProfile("ad-management-host-profile", { role: role.name, tags: args.tags }, parent);
-        const securityGroup = new aws.ec2.SecurityGroup("ad-management-host-sg", {
-            description: `AD management host of EKS cluster ${args.clusterName}: no inbound; out to AD and AWS APIs`,
-            vpcId: args.vpcId,
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AD (LDAP, Kerberos, DNS, SMB), AWS APIs, the Ubuntu archive" }],
-            tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
-        }, parent);
+        const securityGroup = new aws.ec2.SecurityGroup(
+            "ad-management-host-sg",
+            {
+                description: `AD management host of EKS cluster ${args.clusterName}: no inbound; out to AD and AWS APIs`,
+                vpcId: args.vpcId,
+                egress: [
+                    {
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        cidrBlocks: ["0.0.0.0/0"],
+                        description: "AD (LDAP, Kerberos, DNS, SMB), AWS APIs, the Ubuntu archive",
+                    },
+                ],
+                tags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
+            },
+            parent,
+        );
         const ami = aws.ssm.getParameterOutput({ name: managementHostAmiParameter }, parent).value;
-        const instance = new aws.ec2.Instance(managementHostInstanceName, {
-            ami,
-            instanceType: managementHostInstanceType,
-            subnetId: pulumi.output(args.subnetIds).apply((ids) => ids[0]),
-            vpcSecurityGroupIds: [securityGroup.id],
-            iamInstanceProfile: profile.name,
-            metadataOptions: { ...hostOnlyImds },
-            // The image's 8 GiB plus room for the packages and apt's cache; encrypted with the account's EBS key.
-            rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
-            // The tag an IAM condition or SCP targets to say who may run code here (managementHostAccess.ts).
-            tags: { ...args.tags, Name: `${args.clusterName}-ad-management`, ...managementHostTag(args.clusterName) },
-            volumeTags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
-        }, {
-            parent: this,
-            dependsOn: [ssmCore, secrets],
-            // The public parameter moves to a new image every month; patch the host through
-            // Systems Manager rather than replace it on every `pulumi up`.
-            ignoreChanges: ["ami"],
-        });
+        const instance = new aws.ec2.Instance(
+            managementHostInstanceName,
+            {
+                ami,
+                instanceType: managementHostInstanceType,
+                subnetId: pulumi.output(args.subnetIds).apply((ids) => ids[0]),
+                vpcSecurityGroupIds: [securityGroup.id],
+                iamInstanceProfile: profile.name,
+                metadataOptions: { ...hostOnlyImds },
+                // The image's 8 GiB plus room for the packages and apt's cache; encrypted with the account's EBS key.
+                rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
+                // The tag an IAM condition or SCP targets to say who may run code here (managementHostAccess.ts).
+                tags: { ...args.tags, Name: `${args.clusterName}-ad-management`, ...managementHostTag(args.clusterName) },
+                volumeTags: { ...args.tags, Name: `${args.clusterName}-ad-management` },
+            },
+            {
+                parent: this,
+                dependsOn: [ssmCore, secrets],
+                // The public parameter moves to a new image every month; patch the host through
+                // Systems Manager rather than replace it on every `pulumi up`.
+                ignoreChanges: ["ami"],
+            },
+        );
         this.instanceId = instance.id;
         this.roleName = role.name;
         this.roleArn = role.arn;

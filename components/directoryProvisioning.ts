@@ -102,7 +102,8 @@ export function checkFacts(reported: DomainFacts, expected: DomainFacts | undefi
     const differences = (["dnsName", "forestName", "netbiosName", "sid", "guid"] as const)
         .filter((k) => reported[k].toLowerCase() !== expected[k].toLowerCase())
         .map((k) => `${k}: config says ${expected[k]}, the directory says ${reported[k]}`);
-    if (differences.length > 0) throw new Error(`eks-gmsa:activeDirectory does not match the directory (${differences.join("; ")}); fix the config or remove domainSid/domainGuid`);
+    if (differences.length > 0)
+        throw new Error(`eks-gmsa:activeDirectory does not match the directory (${differences.join("; ")}); fix the config or remove domainSid/domainGuid`);
 }
 
 export class AccountProvisioning extends pulumi.ComponentResource {
@@ -118,35 +119,47 @@ export class AccountProvisioning extends pulumi.ComponentResource {
     constructor(name: string, args: AccountProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:directory:AccountProvisioning", name, accountProvisioningFacts(args), opts);
         const payload = provisioningPayload(args);
-        const document = new aws.ssm.Document("ad-provision-accounts", {
-            name: `${args.clusterName}-ad-provision-accounts`,
-            documentType: "Command",
-            documentFormat: "JSON",
-            content: payload.apply((p) => adCommandDocument({
-                description: `eks-gmsa: create or correct ${p.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}${p.verify ? ", then check the whole chain" : ""}`,
-                payload: p,
-            })),
-            tags: args.tags,
-        }, { parent: this });
-        const run = new command.local.Command("ad-provision-accounts-run", {
-            interpreter: ["/bin/bash", "-c"],
-            create: runDocumentScript,
-            environment: {
-                INSTANCE_ID: args.managementHostId,
-                DOCUMENT_NAME: document.name,
-                // A new document version (accounts added, group renamed) changes this and runs it again.
-                DOCUMENT_VERSION: document.latestVersion,
-                ...(args.runbookPrefix ? { RUNBOOK_PREFIX: args.runbookPrefix } : {}),
-                AWS_REGION: args.region,
-                ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
+        const document = new aws.ssm.Document(
+            "ad-provision-accounts",
+            {
+                name: `${args.clusterName}-ad-provision-accounts`,
+                documentType: "Command",
+                documentFormat: "JSON",
+                content: payload.apply((p) =>
+                    adCommandDocument({
+                        description: `eks-gmsa: create or correct ${p.identity ? "the gMSA readers' group, the gMSAs and the portable identity" : "the gMSA readers' group and the gMSAs"} of ${args.clusterName}${p.verify ? ", then check the whole chain" : ""}`,
+                        payload: p,
+                    }),
+                ),
+                tags: args.tags,
             },
-            logging: "none",
-        }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
+            { parent: this },
+        );
+        const run = new command.local.Command(
+            "ad-provision-accounts-run",
+            {
+                interpreter: ["/bin/bash", "-c"],
+                create: runDocumentScript,
+                environment: {
+                    INSTANCE_ID: args.managementHostId,
+                    DOCUMENT_NAME: document.name,
+                    // A new document version (accounts added, group renamed) changes this and runs it again.
+                    DOCUMENT_VERSION: document.latestVersion,
+                    ...(args.runbookPrefix ? { RUNBOOK_PREFIX: args.runbookPrefix } : {}),
+                    AWS_REGION: args.region,
+                    ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
+                },
+                logging: "none",
+            },
+            { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
+        );
         const result = run.stdout.apply((stdout) => parseAdResult(stdout, args.verify));
-        this.domain = pulumi.unsecret(result.apply((r) => {
-            checkFacts(r.domain, args.expectedFacts);
-            return r.domain;
-        }));
+        this.domain = pulumi.unsecret(
+            result.apply((r) => {
+                checkFacts(r.domain, args.expectedFacts);
+                return r.domain;
+            }),
+        );
         // Secret already through additionalSecretOutputs; said again so no refactoring can lose it.
         this.changes = pulumi.secret(result.apply((r) => r.changes));
         this.chain = pulumi.secret(result.apply((r) => r.chain ?? null));

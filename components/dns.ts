@@ -43,18 +43,24 @@ export class CoreDns extends pulumi.ComponentResource {
 
     constructor(name: string, args: CoreDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:dns:CoreDns", name, coreDnsFacts(args), opts);
-        const addon = new aws.eks.Addon("coredns", {
-            clusterName: args.clusterName,
-            addonName: "coredns",
-            ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
-            configurationValues: args.activeDirectory
-                ? pulumi.output(args.activeDirectory.dnsServers).apply((dnsServers) => corednsConfiguration({ domainName: args.activeDirectory!.domainName, dnsServers }))
-                : corednsConfiguration(undefined),
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            preserve: true,
-            tags: args.tags,
-        }, { parent: this, dependsOn: [args.nodeGroup] });
+        const addon = new aws.eks.Addon(
+            "coredns",
+            {
+                clusterName: args.clusterName,
+                addonName: "coredns",
+                ...(args.addonVersion ? { addonVersion: args.addonVersion } : {}),
+                configurationValues: args.activeDirectory
+                    ? pulumi
+                          .output(args.activeDirectory.dnsServers)
+                          .apply((dnsServers) => corednsConfiguration({ domainName: args.activeDirectory!.domainName, dnsServers }))
+                    : corednsConfiguration(undefined),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                preserve: true,
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [args.nodeGroup] },
+        );
         this.addonArn = addon.arn;
         this.registerOutputs({ addonArn: this.addonArn });
     }

@@ -48,18 +48,30 @@ export class DomainJoin extends pulumi.ComponentResource {
 
     constructor(name: string, args: DomainJoinArgs, opts?: pulumi.ComponentResourceOptions) {
         // Plain values only (a managed directory's ID is an Output, which would hold back the association).
-        super("eks-gmsa:directory:DomainJoin", name, {
-            ...(typeof args.directoryId === "string" ? { directoryId: args.directoryId } : {}),
-            directoryName: args.directoryName, joinOu: args.joinOu, groupName: args.groupName, document: domainJoinDocument,
-        }, opts);
-        this.association = new aws.ssm.Association("windows-domain-join", {
-            name: domainJoinDocument,
-            associationName: `${args.namePrefix}-windows-domain-join`,
-            targets: domainJoinTargets(args.groupName),
-            parameters: domainJoinParameters(args.directoryId, args.directoryName, args.joinOu),
-            complianceSeverity: "HIGH",
-            tags: args.tags,
-        }, { parent: this });
+        super(
+            "eks-gmsa:directory:DomainJoin",
+            name,
+            {
+                ...(typeof args.directoryId === "string" ? { directoryId: args.directoryId } : {}),
+                directoryName: args.directoryName,
+                joinOu: args.joinOu,
+                groupName: args.groupName,
+                document: domainJoinDocument,
+            },
+            opts,
+        );
+        this.association = new aws.ssm.Association(
+            "windows-domain-join",
+            {
+                name: domainJoinDocument,
+                associationName: `${args.namePrefix}-windows-domain-join`,
+                targets: domainJoinTargets(args.groupName),
+                parameters: domainJoinParameters(args.directoryId, args.directoryName, args.joinOu),
+                complianceSeverity: "HIGH",
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         this.associationId = this.association.associationId;
         this.registerOutputs({ associationId: this.associationId });
     }

@@ -70,44 +70,80 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
     constructor(name: string, args: DomainlessIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:gmsa:DomainlessIdentity", name, domainlessIdentityFacts(args), opts);
         const parent = { parent: this };
-        const key = new aws.kms.Key("portable-identity-key", {
-            description: `Encrypts the domainless gMSA identity of EKS cluster ${args.clusterName}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags: args.tags,
-        }, { parent: this, protect: args.protect });
-        const secret = new aws.secretsmanager.Secret("portable-identity", {
-            name: `eks-gmsa/${args.clusterName}/portable-identity`,
-            description: `AD identity the AWS CCG plugin on Windows nodes of ${args.clusterName} uses to retrieve gMSA passwords`,
-            kmsKeyId: key.arn,
-            recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 30),
-            tags: args.tags,
-        }, { parent: this, protect: args.protect });
+        const key = new aws.kms.Key(
+            "portable-identity-key",
+            {
+                description: `Encrypts the domainless gMSA identity of EKS cluster ${args.clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        const secret = new aws.secretsmanager.Secret(
+            "portable-identity",
+            {
+                name: `eks-gmsa/${args.clusterName}/portable-identity`,
+                description: `AD identity the AWS CCG plugin on Windows nodes of ${args.clusterName} uses to retrieve gMSA passwords`,
+                kmsKeyId: key.arn,
+                recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 30),
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
         // The operators write the value and read it back.
         const operators = [...args.operatorArns];
-        const readers = pulumi.all([args.windowsNodeRoleArn, args.managementHostRoleArn]).apply(([node, host]) => [node, ...(host ? [host] : []), ...operators]);
-        const keyPolicy = new aws.kms.KeyPolicy("portable-identity-key-policy", {
-            keyId: key.keyId,
-            policy: pulumi.all([key.arn, readers]).apply(([keyArn, readerArns]) => JSON.stringify(secretKeyPolicy({
-                partition: args.partition, region: args.region, accountId: accountOfArn(keyArn), readerArns, writerArns: operators,
-            }))),
-        }, parent);
-        const readPolicy = new aws.secretsmanager.SecretPolicy("portable-identity-read-policy", {
-            secretArn: secret.arn,
-            policy: readers.apply((readerArns) => JSON.stringify(onlyTheseMayReadPolicy(readerArns))),
-            // Secrets Manager refuses a policy that would open the secret to broad principals.
-            blockPublicPolicy: true,
-        }, parent);
+        const readers = pulumi
+            .all([args.windowsNodeRoleArn, args.managementHostRoleArn])
+            .apply(([node, host]) => [node, ...(host ? [host] : []), ...operators]);
+        const keyPolicy = new aws.kms.KeyPolicy(
+            "portable-identity-key-policy",
+            {
+                keyId: key.keyId,
+                policy: pulumi.all([key.arn, readers]).apply(([keyArn, readerArns]) =>
+                    JSON.stringify(
+                        secretKeyPolicy({
+                            partition: args.partition,
+                            region: args.region,
+                            accountId: accountOfArn(keyArn),
+                            readerArns,
+                            writerArns: operators,
+                        }),
+                    ),
+                ),
+            },
+            parent,
+        );
+        const readPolicy = new aws.secretsmanager.SecretPolicy(
+            "portable-identity-read-policy",
+            {
+                secretArn: secret.arn,
+                policy: readers.apply((readerArns) => JSON.stringify(onlyTheseMayReadPolicy(readerArns))),
+                // Secrets Manager refuses a policy that would open the secret to broad principals.
+                blockPublicPolicy: true,
+            },
+            parent,
+        );
         this.readPolicies = [keyPolicy, readPolicy];
         // After the policies: a new operator writing a new value must already be named in them.
-        new aws.secretsmanager.SecretVersion("portable-identity-value", {
-            secretId: secret.id,
-            secretString: pulumi.secret(portableIdentityDocument(args.username, args.password.reveal(), args.domainName)),
-        }, { parent: this, dependsOn: this.readPolicies });
-        new aws.iam.RolePolicy("windows-nodes-read-portable-identity", {
-            role: args.windowsNodeRoleName,
-            policy: pulumi.all([secret.arn, key.arn]).apply(([secretArn, keyArn]) => JSON.stringify(portableIdentityReadPolicy([secretArn], keyArn, args.region))),
-        }, parent);
+        new aws.secretsmanager.SecretVersion(
+            "portable-identity-value",
+            {
+                secretId: secret.id,
+                secretString: pulumi.secret(portableIdentityDocument(args.username, args.password.reveal(), args.domainName)),
+            },
+            { parent: this, dependsOn: this.readPolicies },
+        );
+        new aws.iam.RolePolicy(
+            "windows-nodes-read-portable-identity",
+            {
+                role: args.windowsNodeRoleName,
+                policy: pulumi
+                    .all([secret.arn, key.arn])
+                    .apply(([secretArn, keyArn]) => JSON.stringify(portableIdentityReadPolicy([secretArn], keyArn, args.region))),
+            },
+            parent,
+        );
         this.secretArn = secret.arn;
         this.keyArn = key.arn;
         this.registerOutputs({ secretArn: this.secretArn });

@@ -6,8 +6,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Taint } from "../settings/types";
 import {
-    daemonSetHostPathPolicyName, gmsaPolicyName, gmsaValidations, hostProcessPolicyName, matchConstraints,
-    validatingAdmissionPolicy, validatingAdmissionPolicyBinding, type MatchConstraints, type Validation,
+    daemonSetHostPathPolicyName,
+    gmsaPolicyName,
+    gmsaValidations,
+    hostProcessPolicyName,
+    matchConstraints,
+    validatingAdmissionPolicy,
+    validatingAdmissionPolicyBinding,
+    type MatchConstraints,
+    type Validation,
 } from "./admissionRules";
 import { daemonSetHostPathValidations, hostAccessValidations } from "./hostAccessRules";
 
@@ -26,17 +33,30 @@ export class GmsaAdmission extends pulumi.ComponentResource {
     readonly resources: pulumi.Resource[] = [];
 
     constructor(name: string, args: GmsaAdmissionArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:gmsa:GmsaAdmission", name, {
-            webhookNamespace: args.webhookNamespace,
-            hostProcessNamespaces: [...args.hostProcessNamespaces],
-            windowsTaint: args.windowsTaint ? { ...args.windowsTaint } : undefined,
-        }, opts);
+        super(
+            "eks-gmsa:gmsa:GmsaAdmission",
+            name,
+            {
+                webhookNamespace: args.webhookNamespace,
+                hostProcessNamespaces: [...args.hostProcessNamespaces],
+                windowsTaint: args.windowsTaint ? { ...args.windowsTaint } : undefined,
+            },
+            opts,
+        );
         const k8sOpts = { parent: this, provider: args.provider };
 
         const enforce = (suffix: string, policyName: string, match: MatchConstraints, validations: Validation[]) => {
-            const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${suffix}`, validatingAdmissionPolicy(policyName, match, validations), k8sOpts);
+            const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+                `${name}-${suffix}`,
+                validatingAdmissionPolicy(policyName, match, validations),
+                k8sOpts,
+            );
             // A binding to a policy that does not exist yet matches nothing; create it after.
-            const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${suffix}-binding`, validatingAdmissionPolicyBinding(policyName), { ...k8sOpts, dependsOn: [policy] });
+            const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                `${name}-${suffix}-binding`,
+                validatingAdmissionPolicyBinding(policyName),
+                { ...k8sOpts, dependsOn: [policy] },
+            );
             this.resources.push(policy, binding);
         };
         const hostAccess = { allowedNamespaces: args.hostProcessNamespaces, windowsTaint: args.windowsTaint };

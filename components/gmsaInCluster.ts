@@ -84,76 +84,99 @@ export class GmsaInCluster extends pulumi.ComponentResource {
         const directory = args.directory;
         const child = { ...movedFromTopLevel, parent: this };
 
-        this.webhook = new GmsaWebhook("gmsa-webhook", {
-            settings: gmsa,
-            provider: args.provider,
-            linuxNodes: args.linuxNodes,
-            protect: args.protect,
-            kubernetesVersion: args.kubernetesVersion,
-        }, child);
-        // Enforced by the API server itself, whether or not the webhook runs; before any workload.
-        this.admission = new GmsaAdmission("gmsa-admission", {
-            webhookNamespace: this.webhook.namespace,
-            hostProcessNamespaces: args.windowsNodes.hostProcessNamespaces,
-            ...(args.windowsNodes.taint ? { windowsTaint: args.windowsNodes.taint } : {}),
-            provider: args.provider,
-        }, child);
-        this.identity = gmsa.portableIdentity
-            ? new DomainlessIdentity("domainless-identity", {
-                clusterName: args.clusterName,
-                username: gmsa.portableIdentity.username,
-                password: gmsa.portableIdentity.password,
-                domainName: args.domainName,
-                region: args.region,
-                partition: args.partition,
-                windowsNodeRoleName: args.windowsNodeRoleName,
-                windowsNodeRoleArn: args.windowsNodeRoleArn,
-                // The host that provisions accounts creates this user in AD: it reads the secret too.
-                ...(directory.portableIdentityReaderRoleArn ? { managementHostRoleArn: directory.portableIdentityReaderRoleArn } : {}),
-                operatorArns: args.operatorArns,
+        this.webhook = new GmsaWebhook(
+            "gmsa-webhook",
+            {
+                settings: gmsa,
+                provider: args.provider,
+                linuxNodes: args.linuxNodes,
                 protect: args.protect,
-                tags: args.tags,
-            }, child)
+                kubernetesVersion: args.kubernetesVersion,
+            },
+            child,
+        );
+        // Enforced by the API server itself, whether or not the webhook runs; before any workload.
+        this.admission = new GmsaAdmission(
+            "gmsa-admission",
+            {
+                webhookNamespace: this.webhook.namespace,
+                hostProcessNamespaces: args.windowsNodes.hostProcessNamespaces,
+                ...(args.windowsNodes.taint ? { windowsTaint: args.windowsNodes.taint } : {}),
+                provider: args.provider,
+            },
+            child,
+        );
+        this.identity = gmsa.portableIdentity
+            ? new DomainlessIdentity(
+                  "domainless-identity",
+                  {
+                      clusterName: args.clusterName,
+                      username: gmsa.portableIdentity.username,
+                      password: gmsa.portableIdentity.password,
+                      domainName: args.domainName,
+                      region: args.region,
+                      partition: args.partition,
+                      windowsNodeRoleName: args.windowsNodeRoleName,
+                      windowsNodeRoleArn: args.windowsNodeRoleArn,
+                      // The host that provisions accounts creates this user in AD: it reads the secret too.
+                      ...(directory.portableIdentityReaderRoleArn ? { managementHostRoleArn: directory.portableIdentityReaderRoleArn } : {}),
+                      operatorArns: args.operatorArns,
+                      protect: args.protect,
+                      tags: args.tags,
+                  },
+                  child,
+              )
             : undefined;
         const provisioning = directory.provisioning;
         const domainFacts: pulumi.Input<DomainFacts> | undefined = gmsa.domain ?? provisioning?.domain;
         this.credentialSpecs = domainFacts
-            ? new CredentialSpecs("credential-specs", {
-                accounts: gmsa.accounts,
-                domain: domainFacts,
-                ...(this.identity ? { portableIdentitySecretArn: this.identity.secretArn } : {}),
-                provider: args.provider,
-                crd: this.webhook.release,
-                protect: args.protect,
-                kubernetesVersion: args.kubernetesVersion,
-                readers: { group: gmsa.readersGroup, ...(gmsa.portableIdentity ? { portableIdentity: gmsa.portableIdentity.username } : {}) },
-            }, child)
+            ? new CredentialSpecs(
+                  "credential-specs",
+                  {
+                      accounts: gmsa.accounts,
+                      domain: domainFacts,
+                      ...(this.identity ? { portableIdentitySecretArn: this.identity.secretArn } : {}),
+                      provider: args.provider,
+                      crd: this.webhook.release,
+                      protect: args.protect,
+                      kubernetesVersion: args.kubernetesVersion,
+                      readers: { group: gmsa.readersGroup, ...(gmsa.portableIdentity ? { portableIdentity: gmsa.portableIdentity.username } : {}) },
+                  },
+                  child,
+              )
             : undefined;
         const specs = this.credentialSpecs;
         const sample = gmsa.sampleWorkload;
-        this.sampleWorkload = sample && specs
-            ? new SampleWorkload("sample-workload", {
-                settings: sample,
-                domainName: args.domainName,
-                windowsServerVersion: args.windowsNodes.windowsServerVersion,
-                ...(args.windowsNodes.taint ? { taint: args.windowsNodes.taint } : {}),
-                provider: args.provider,
-                // What a gMSA pod needs before it starts: the webhook, its credential spec (the
-                // webhook resolves the name), RBAC to use it, the gMSA in AD, and host DNS for the domain.
-                admission: [
-                    this.webhook.release,
-                    this.admission,
-                    specs.specs[sample.credentialSpec],
-                    ...(directory.dnsForwarding ? [directory.dnsForwarding.association] : []),
-                    // Its node reads the portable identity under the final key and resource policies.
-                    ...(this.identity ? this.identity.readPolicies : []),
-                    // The pod's gMSA must exist in AD before the pod starts.
-                    ...(provisioning ? [provisioning] : []),
-                    ...specs.rbac[sample.credentialSpec],
-                    ...Object.entries(specs.serviceAccounts).filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`).map(([, sa]) => sa),
-                ],
-            }, child)
-            : undefined;
+        this.sampleWorkload =
+            sample && specs
+                ? new SampleWorkload(
+                      "sample-workload",
+                      {
+                          settings: sample,
+                          domainName: args.domainName,
+                          windowsServerVersion: args.windowsNodes.windowsServerVersion,
+                          ...(args.windowsNodes.taint ? { taint: args.windowsNodes.taint } : {}),
+                          provider: args.provider,
+                          // What a gMSA pod needs before it starts: the webhook, its credential spec (the
+                          // webhook resolves the name), RBAC to use it, the gMSA in AD, and host DNS for the domain.
+                          admission: [
+                              this.webhook.release,
+                              this.admission,
+                              specs.specs[sample.credentialSpec],
+                              ...(directory.dnsForwarding ? [directory.dnsForwarding.association] : []),
+                              // Its node reads the portable identity under the final key and resource policies.
+                              ...(this.identity ? this.identity.readPolicies : []),
+                              // The pod's gMSA must exist in AD before the pod starts.
+                              ...(provisioning ? [provisioning] : []),
+                              ...specs.rbac[sample.credentialSpec],
+                              ...Object.entries(specs.serviceAccounts)
+                                  .filter(([key]) => key === `${sample.namespace}/${sample.serviceAccount}`)
+                                  .map(([, sa]) => sa),
+                          ],
+                      },
+                      child,
+                  )
+                : undefined;
         this.registerOutputs({});
     }
 }

@@ -49,5 +49,8 @@ export function principalsToCreate(accounts: readonly GmsaAccountSettings[]): { 
             for (const name of p.serviceAccounts) serviceAccounts.set(`${p.namespace}/${name}`, { namespace: p.namespace, name });
         }
     }
-    return { namespaces: [...namespaces].sort(), serviceAccounts: [...serviceAccounts.values()].sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`)) };
+    return {
+        namespaces: [...namespaces].sort(),
+        serviceAccounts: [...serviceAccounts.values()].sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`)),
+    };
 }

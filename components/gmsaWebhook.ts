@@ -47,47 +47,79 @@ export class GmsaWebhook extends pulumi.ComponentResource {
 
         // cert-manager must keep running when the gMSA webhook is down: it renews the webhook's
         // certificate. Its namespace opts out of the webhook.
-        const certManagerNamespace = new k8s.core.v1.Namespace("cert-manager-namespace", {
-            metadata: { name: s.certManager.namespace, labels: { ...webhookOptOutLabel, ...podSecurityLabels(namespaceLevels.certManager, args.kubernetesVersion) } },
-        }, k8sOpts);
-        const certManager = new k8s.helm.v3.Release("cert-manager", {
-            name: s.certManager.releaseName,
-            namespace: certManagerNamespace.metadata.name,
-            chart: "cert-manager",
-            version: s.certManager.version,
-            repositoryOpts: { repo: certManagerChartRepository },
-            values: certManagerValues(),
-            // Wait for cert-manager's own webhook: the gmsa chart creates a Certificate and an Issuer.
-            skipAwait: false,
-            timeout: 600,
-        }, { ...k8sOpts, dependsOn: [args.linuxNodes], protect: args.protect });
+        const certManagerNamespace = new k8s.core.v1.Namespace(
+            "cert-manager-namespace",
+            {
+                metadata: {
+                    name: s.certManager.namespace,
+                    labels: { ...webhookOptOutLabel, ...podSecurityLabels(namespaceLevels.certManager, args.kubernetesVersion) },
+                },
+            },
+            k8sOpts,
+        );
+        const certManager = new k8s.helm.v3.Release(
+            "cert-manager",
+            {
+                name: s.certManager.releaseName,
+                namespace: certManagerNamespace.metadata.name,
+                chart: "cert-manager",
+                version: s.certManager.version,
+                repositoryOpts: { repo: certManagerChartRepository },
+                values: certManagerValues(),
+                // Wait for cert-manager's own webhook: the gmsa chart creates a Certificate and an Issuer.
+                skipAwait: false,
+                timeout: 600,
+            },
+            { ...k8sOpts, dependsOn: [args.linuxNodes], protect: args.protect },
+        );
 
-        const webhookNamespace = s.webhook.namespace === "kube-system"
-            ? undefined
-            : new k8s.core.v1.Namespace("gmsa-webhook-namespace", {
-                metadata: { name: s.webhook.namespace, labels: podSecurityLabels(namespaceLevels.gmsaWebhook, args.kubernetesVersion) },
-            }, k8sOpts);
+        const webhookNamespace =
+            s.webhook.namespace === "kube-system"
+                ? undefined
+                : new k8s.core.v1.Namespace(
+                      "gmsa-webhook-namespace",
+                      {
+                          metadata: { name: s.webhook.namespace, labels: podSecurityLabels(namespaceLevels.gmsaWebhook, args.kubernetesVersion) },
+                      },
+                      k8sOpts,
+                  );
         this.namespace = s.webhook.namespace;
 
         // System pods must never wait on the webhook: kube-system opts out (before the webhook
         // exists) when the webhook lives elsewhere.
-        const kubeSystemOptOut = s.webhook.namespace === "kube-system"
-            ? []
-            : [new k8s.core.v1.NamespacePatch("kube-system-opt-out", {
-                metadata: { name: "kube-system", labels: { ...webhookOptOutLabel } },
-            }, { ...k8sOpts, dependsOn: [args.linuxNodes] })];
+        const kubeSystemOptOut =
+            s.webhook.namespace === "kube-system"
+                ? []
+                : [
+                      new k8s.core.v1.NamespacePatch(
+                          "kube-system-opt-out",
+                          {
+                              metadata: { name: "kube-system", labels: { ...webhookOptOutLabel } },
+                          },
+                          { ...k8sOpts, dependsOn: [args.linuxNodes] },
+                      ),
+                  ];
 
-        this.release = new k8s.helm.v3.Release("gmsa-webhook", {
-            name: s.webhook.releaseName,
-            namespace: webhookNamespace ? webhookNamespace.metadata.name : "kube-system",
-            chart: "gmsa",
-            version: s.webhook.chartVersion,
-            repositoryOpts: { repo: gmsaChartRepository },
-            values: gmsaChartValues({ releaseName: s.webhook.releaseName, replicas: s.webhook.replicas, certManagerVersion: s.certManager.version, randomHostname: s.webhook.randomHostname }),
-            skipCrds: false,
-            skipAwait: false,
-            timeout: 600,
-        }, { ...k8sOpts, dependsOn: [certManager, args.linuxNodes, ...kubeSystemOptOut], protect: args.protect });
+        this.release = new k8s.helm.v3.Release(
+            "gmsa-webhook",
+            {
+                name: s.webhook.releaseName,
+                namespace: webhookNamespace ? webhookNamespace.metadata.name : "kube-system",
+                chart: "gmsa",
+                version: s.webhook.chartVersion,
+                repositoryOpts: { repo: gmsaChartRepository },
+                values: gmsaChartValues({
+                    releaseName: s.webhook.releaseName,
+                    replicas: s.webhook.replicas,
+                    certManagerVersion: s.certManager.version,
+                    randomHostname: s.webhook.randomHostname,
+                }),
+                skipCrds: false,
+                skipAwait: false,
+                timeout: 600,
+            },
+            { ...k8sOpts, dependsOn: [certManager, args.linuxNodes, ...kubeSystemOptOut], protect: args.protect },
+        );
 
         this.registerOutputs({ namespace: this.namespace });
     }

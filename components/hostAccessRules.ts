@@ -55,8 +55,10 @@ function allowList(a: HostAccessRulesArgs) {
 
 const either = (...parts: string[]) => parts.filter((p) => p !== "").join(" || ");
 
-const hostPathHarm = "On a Windows node a host path, such as containerd's pipe \\\\.\\pipe\\containerd-containerd or C:\\, controls the container runtime or the node's files, and with them the node's SYSTEM account and every gMSA the node retrieves.";
-const hostPathFix = "use another volume type, pin the pod to Linux (nodeSelector kubernetes.io/os: linux), or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.";
+const hostPathHarm =
+    "On a Windows node a host path, such as containerd's pipe \\\\.\\pipe\\containerd-containerd or C:\\, controls the container runtime or the node's files, and with them the node's SYSTEM account and every gMSA the node retrieves.";
+const hostPathFix =
+    "use another volume type, pin the pod to Linux (nodeSelector kubernetes.io/os: linux), or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.";
 
 /**
  * Policy 2, Windows host access on pods: HostProcess containers, and host paths on pods that can
@@ -72,14 +74,16 @@ export function hostAccessValidations(a: HostAccessRulesArgs): Validation[] {
     return [
         {
             expression: either(podUpdate, inAllowed, noHostProcess),
-            message: "windowsOptions.hostProcess: true runs the container as a process on the Windows node with its SYSTEM account, which can act as every gMSA the node retrieves. "
-                + `This cluster allows HostProcess pods ${where}; remove hostProcess, or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.`,
+            message:
+                "windowsOptions.hostProcess: true runs the container as a process on the Windows node with its SYSTEM account, which can act as every gMSA the node retrieves. " +
+                `This cluster allows HostProcess pods ${where}; remove hostProcess, or add the namespace to eks-gmsa:windowsNodes.hostProcessNamespaces.`,
             reason: "Forbidden",
         },
         {
             expression: either(inAllowed, daemonSetControllerCreates, noHostPathOnWindows),
-            message: `This pod has a hostPath volume and can run on a Windows node: ${windowsPodCriteria(a.windowsTaint)}. ${hostPathHarm} `
-                + `This cluster allows host paths on pods that can run on Windows nodes ${where}; ${hostPathFix}`,
+            message:
+                `This pod has a hostPath volume and can run on a Windows node: ${windowsPodCriteria(a.windowsTaint)}. ${hostPathHarm} ` +
+                `This cluster allows host paths on pods that can run on Windows nodes ${where}; ${hostPathFix}`,
             reason: "Forbidden",
         },
     ];
@@ -93,10 +97,13 @@ export function daemonSetHostPathValidations(a: HostAccessRulesArgs): Validation
     // removing a finalizer) changes nothing the rule judges: refusing it would strand a DaemonSet
     // created before the policy, even its deletion.
     const templateUnchanged = "(request.operation == 'UPDATE' && object.spec.template == oldObject.spec.template)";
-    return [{
-        expression: either(inAllowed, templateUnchanged, `(!${hasHostPathVolume(template)} || !${canRunOnWindows(template, a.windowsTaint)})`),
-        message: `This DaemonSet's pods have a hostPath volume and can run on Windows nodes: ${windowsPodCriteria(a.windowsTaint)}. ${hostPathHarm} `
-            + `This cluster allows host paths on pods that can run on Windows nodes ${where}; ${hostPathFix}`,
-        reason: "Forbidden",
-    }];
+    return [
+        {
+            expression: either(inAllowed, templateUnchanged, `(!${hasHostPathVolume(template)} || !${canRunOnWindows(template, a.windowsTaint)})`),
+            message:
+                `This DaemonSet's pods have a hostPath volume and can run on Windows nodes: ${windowsPodCriteria(a.windowsTaint)}. ${hostPathHarm} ` +
+                `This cluster allows host paths on pods that can run on Windows nodes ${where}; ${hostPathFix}`,
+            reason: "Forbidden",
+        },
+    ];
 }

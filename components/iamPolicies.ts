@@ -36,7 +36,9 @@ export function clusterRolePolicies(partition: string): string[] {
  * (directory join, reading the domainless identity) are added by the components that need them.
  */
 export function nodeRolePolicies(partition: string): string[] {
-    return ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map((n) => managedPolicyArn(partition, n));
+    return ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map((n) =>
+        managedPolicyArn(partition, n),
+    );
 }
 
 /** Short stable resource-name suffix for a managed policy ARN: its name. */
@@ -55,7 +57,17 @@ export function readSecretsPolicy(purpose: string, secretArns: readonly string[]
         Version: "2012-10-17",
         Statement: [
             { Sid: `Read${purpose}`, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] },
-            ...(keys.length > 0 ? [{ Sid: `Decrypt${purpose}`, Effect: "Allow" as const, Action: "kms:Decrypt", Resource: keys, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } }] : []),
+            ...(keys.length > 0
+                ? [
+                      {
+                          Sid: `Decrypt${purpose}`,
+                          Effect: "Allow" as const,
+                          Action: "kms:Decrypt",
+                          Resource: keys,
+                          Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+                      },
+                  ]
+                : []),
         ],
     };
 }

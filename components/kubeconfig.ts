@@ -28,16 +28,18 @@ export function renderKubeconfig(a: KubeconfigArgs): string {
         clusters: [{ name: "kubernetes", cluster: { server: a.endpoint, "certificate-authority-data": a.certificateAuthority } }],
         contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
         "current-context": "aws",
-        users: [{
-            name: "aws",
-            user: {
-                exec: {
-                    apiVersion: "client.authentication.k8s.io/v1beta1",
-                    command: "aws",
-                    args,
-                    env: [{ name: "KUBERNETES_EXEC_INFO", value: "{\"apiVersion\": \"client.authentication.k8s.io/v1beta1\"}" }],
+        users: [
+            {
+                name: "aws",
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args,
+                        env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
+                    },
                 },
             },
-        }],
+        ],
     });
 }

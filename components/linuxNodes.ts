@@ -31,10 +31,12 @@ export function linuxLaunchTemplateArgs(a: { clusterName: string; diskSizeGiB: n
     return {
         description: `EKS managed AL2023 Linux nodes (system pods) of ${a.clusterName}`,
         metadataOptions: { ...hostOnlyImds },
-        blockDeviceMappings: [{
-            deviceName: al2023RootDevice,
-            ebs: { volumeSize: a.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-        }],
+        blockDeviceMappings: [
+            {
+                deviceName: al2023RootDevice,
+                ebs: { volumeSize: a.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+        ],
         tagSpecifications: [
             { resourceType: "instance", tags: instanceTags },
             { resourceType: "volume", tags: instanceTags },
@@ -55,7 +57,14 @@ export interface LinuxNodesFacts {
 }
 
 export function linuxNodesFacts(s: LinuxNodeSettings): LinuxNodesFacts {
-    return { instanceTypes: [...s.instanceTypes], capacityType: s.capacityType, diskSizeGiB: s.diskSizeGiB, minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize };
+    return {
+        instanceTypes: [...s.instanceTypes],
+        capacityType: s.capacityType,
+        diskSizeGiB: s.diskSizeGiB,
+        minSize: s.minSize,
+        desiredSize: s.desiredSize,
+        maxSize: s.maxSize,
+    };
 }
 
 export class LinuxNodes extends pulumi.ComponentResource {
@@ -68,24 +77,32 @@ export class LinuxNodes extends pulumi.ComponentResource {
         super("eks-gmsa:nodes:LinuxNodes", name, linuxNodesFacts(args.settings), opts);
         const s = args.settings;
         const { role, attachments } = createNodeRole("linux-node-role", "EKS managed Linux nodes (system pods)", args.partition, args.tags, this);
-        const launchTemplate = new aws.ec2.LaunchTemplate("linux-nodes", linuxLaunchTemplateArgs({ clusterName: args.cluster.name, diskSizeGiB: s.diskSizeGiB, tags: args.tags }), { parent: this });
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            "linux-nodes",
+            linuxLaunchTemplateArgs({ clusterName: args.cluster.name, diskSizeGiB: s.diskSizeGiB, tags: args.tags }),
+            { parent: this },
+        );
         // EKS makes the EC2_LINUX access entry for a managed node group's role by itself.
-        const nodeGroup = new aws.eks.NodeGroup("linux-nodes", {
-            clusterName: args.cluster.createdName,
-            nodeRoleArn: role.arn,
-            subnetIds: args.subnetIds,
-            amiType: "AL2023_x86_64_STANDARD",
-            // Following the control plane's version makes an upgrade roll the nodes too.
-            version: args.cluster.kubernetesVersion,
-            instanceTypes: [...s.instanceTypes],
-            capacityType: s.capacityType,
-            // A new template version (disk size, tags) rolls the nodes like a version upgrade.
-            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-            scalingConfig: { minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize },
-            updateConfig: { maxUnavailable: 1 },
-            labels: { "eks-gmsa.io/node-role": "system" },
-            tags: args.tags,
-        }, { parent: this, dependsOn: attachments });
+        const nodeGroup = new aws.eks.NodeGroup(
+            "linux-nodes",
+            {
+                clusterName: args.cluster.createdName,
+                nodeRoleArn: role.arn,
+                subnetIds: args.subnetIds,
+                amiType: "AL2023_x86_64_STANDARD",
+                // Following the control plane's version makes an upgrade roll the nodes too.
+                version: args.cluster.kubernetesVersion,
+                instanceTypes: [...s.instanceTypes],
+                capacityType: s.capacityType,
+                // A new template version (disk size, tags) rolls the nodes like a version upgrade.
+                launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+                scalingConfig: { minSize: s.minSize, desiredSize: s.desiredSize, maxSize: s.maxSize },
+                updateConfig: { maxUnavailable: 1 },
+                labels: { "eks-gmsa.io/node-role": "system" },
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: attachments },
+        );
         this.nodeGroup = nodeGroup;
         this.roleArn = role.arn;
         this.nodeGroupName = nodeGroup.nodeGroupName;

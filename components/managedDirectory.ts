@@ -51,44 +51,69 @@ export class ManagedDirectory extends pulumi.ComponentResource {
     readonly adminSecret: OwnedSecret;
 
     constructor(name: string, args: ManagedDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:ManagedDirectory", name, {
-            domainName: args.domainName, netbiosName: args.netbiosName, edition: args.edition, clusterName: args.clusterName, protect: args.protect,
-        } satisfies ManagedDirectoryFacts, opts);
-        const directory = new aws.directoryservice.Directory("managed-ad", {
-            type: "MicrosoftAD",
-            edition: args.edition,
-            name: args.domainName,
-            shortName: args.netbiosName,
-            description: `Active Directory of EKS cluster ${args.clusterName} (eks-gmsa)`,
-            password: pulumi.secret(args.adminPassword.reveal()),
-            vpcSettings: { vpcId: args.vpcId, subnetIds: pulumi.output(args.subnetIds).apply((ids) => ids.slice(0, 2)) },
-            tags: args.tags,
-        }, {
-            parent: this,
-            protect: args.protect,
-            // The API replaces a directory whose password changes. Rotate it in AD instead
-            // (aws ds reset-user-password), then update the config so the secret follows.
-            ignoreChanges: ["password"],
-        });
+        super(
+            "eks-gmsa:directory:ManagedDirectory",
+            name,
+            {
+                domainName: args.domainName,
+                netbiosName: args.netbiosName,
+                edition: args.edition,
+                clusterName: args.clusterName,
+                protect: args.protect,
+            } satisfies ManagedDirectoryFacts,
+            opts,
+        );
+        const directory = new aws.directoryservice.Directory(
+            "managed-ad",
+            {
+                type: "MicrosoftAD",
+                edition: args.edition,
+                name: args.domainName,
+                shortName: args.netbiosName,
+                description: `Active Directory of EKS cluster ${args.clusterName} (eks-gmsa)`,
+                password: pulumi.secret(args.adminPassword.reveal()),
+                vpcSettings: { vpcId: args.vpcId, subnetIds: pulumi.output(args.subnetIds).apply((ids) => ids.slice(0, 2)) },
+                tags: args.tags,
+            },
+            {
+                parent: this,
+                protect: args.protect,
+                // The API replaces a directory whose password changes. Rotate it in AD instead
+                // (aws ds reset-user-password), then update the config so the secret follows.
+                ignoreChanges: ["password"],
+            },
+        );
         // Its key policy is replaced by the ManagementHost's (aws.kms.KeyPolicy) once the host's role
         // exists: until then the default one (the account administers and uses it through IAM).
-        const key = new aws.kms.Key("directory-admin-key", {
-            description: `Encrypts the Admin credentials of the managed directory ${args.domainName} (EKS cluster ${args.clusterName})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags: args.tags,
-        }, { parent: this, protect: args.protect });
-        const secret = new aws.secretsmanager.Secret("directory-admin", {
-            name: `eks-gmsa/${args.clusterName}/directory-admin`,
-            description: `Admin of the managed directory ${args.domainName}: used by the AD management host of ${args.clusterName}`,
-            kmsKeyId: key.arn,
-            recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 7),
-            tags: args.tags,
-        }, { parent: this });
-        new aws.secretsmanager.SecretVersion("directory-admin-value", {
-            secretId: secret.id,
-            secretString: pulumi.secret(directoryAdminDocument(args.adminPassword.reveal(), args.domainName)),
-        }, { parent: this });
+        const key = new aws.kms.Key(
+            "directory-admin-key",
+            {
+                description: `Encrypts the Admin credentials of the managed directory ${args.domainName} (EKS cluster ${args.clusterName})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        const secret = new aws.secretsmanager.Secret(
+            "directory-admin",
+            {
+                name: `eks-gmsa/${args.clusterName}/directory-admin`,
+                description: `Admin of the managed directory ${args.domainName}: used by the AD management host of ${args.clusterName}`,
+                kmsKeyId: key.arn,
+                recoveryWindowInDays: secretRecoveryWindowInDays(args.protect, 7),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretVersion(
+            "directory-admin-value",
+            {
+                secretId: secret.id,
+                secretString: pulumi.secret(directoryAdminDocument(args.adminPassword.reveal(), args.domainName)),
+            },
+            { parent: this },
+        );
         this.directoryId = directory.id;
         this.dnsIpAddresses = directory.dnsIpAddresses;
         this.adminSecretArn = secret.arn;

@@ -56,28 +56,42 @@ export function managementHostStatements(a: ManagementHostStatementsArgs): Polic
     return [
         {
             // Session Manager and Run Command authorize against the instance's tags through ssm:resourceTag.
-            Sid: "OnlyTheseOpenSessionsOrSendCommandsToTheHost", Effect: "Deny",
-            Action: ["ssm:StartSession", "ssm:SendCommand"], Resource: instances,
+            Sid: "OnlyTheseOpenSessionsOrSendCommandsToTheHost",
+            Effect: "Deny",
+            Action: ["ssm:StartSession", "ssm:SendCommand"],
+            Resource: instances,
             Condition: { ...tagged("ssm:resourceTag"), ...notAllowed },
         },
         {
             // The host is stopped between runs: new user data runs at its next start as root, and so
             // does a root volume swapped or attached from elsewhere. Ubuntu's images run EC2 Instance
             // Connect: a pushed key is an SSH (or serial console) login, with sudo.
-            Sid: "OnlyTheseChangeWhatTheHostRunsOrLogIn", Effect: "Deny",
-            Action: ["ec2:ModifyInstanceAttribute", "ec2:AttachVolume", "ec2:CreateReplaceRootVolumeTask", "ec2-instance-connect:SendSSHPublicKey", "ec2-instance-connect:SendSerialConsoleSSHPublicKey"], Resource: instances,
+            Sid: "OnlyTheseChangeWhatTheHostRunsOrLogIn",
+            Effect: "Deny",
+            Action: [
+                "ec2:ModifyInstanceAttribute",
+                "ec2:AttachVolume",
+                "ec2:CreateReplaceRootVolumeTask",
+                "ec2-instance-connect:SendSSHPublicKey",
+                "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+            ],
+            Resource: instances,
             Condition: { ...tagged("aws:ResourceTag"), ...notAllowed },
         },
         {
             // Without this, removing or changing the tag would take the host out of the statements above.
-            Sid: "OnlyTheseTagTheHost", Effect: "Deny",
-            Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: instances,
+            Sid: "OnlyTheseTagTheHost",
+            Effect: "Deny",
+            Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+            Resource: instances,
             Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": [managementHostTagKey] }, ...notAllowed },
         },
         {
             // An Instance Connect Endpoint's tunnel is authorized on the endpoint, by the target's address.
-            Sid: "OnlyTheseTunnelToTheHost", Effect: "Deny",
-            Action: "ec2-instance-connect:OpenTunnel", Resource: `arn:${a.partition}:ec2:*:*:instance-connect-endpoint/*`,
+            Sid: "OnlyTheseTunnelToTheHost",
+            Effect: "Deny",
+            Action: "ec2-instance-connect:OpenTunnel",
+            Resource: `arn:${a.partition}:ec2:*:*:instance-connect-endpoint/*`,
             Condition: { IpAddress: { "ec2-instance-connect:privateIpAddress": `${a.privateIp}/32` }, ...notAllowed },
         },
     ];
@@ -95,12 +109,26 @@ export function managementHostSessionPolicy(a: { partition: string; clusterName:
         Version: "2012-10-17",
         Statement: [
             {
-                Sid: "SessionsOnThisStacksHost", Effect: "Allow", Action: "ssm:StartSession", Resource: instances,
-                Condition: { StringEquals: { [`ssm:resourceTag/${managementHostTagKey}`]: a.clusterName }, BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" } },
+                Sid: "SessionsOnThisStacksHost",
+                Effect: "Allow",
+                Action: "ssm:StartSession",
+                Resource: instances,
+                Condition: {
+                    StringEquals: { [`ssm:resourceTag/${managementHostTagKey}`]: a.clusterName },
+                    BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" },
+                },
             },
-            { Sid: "WithTheDefaultShellDocumentOnly", Effect: "Allow", Action: "ssm:StartSession", Resource: `arn:${a.partition}:ssm:*:*:document/${defaultSessionDocument}` },
             {
-                Sid: "StartTheStoppedHost", Effect: "Allow", Action: "ec2:StartInstances", Resource: instances,
+                Sid: "WithTheDefaultShellDocumentOnly",
+                Effect: "Allow",
+                Action: "ssm:StartSession",
+                Resource: `arn:${a.partition}:ssm:*:*:document/${defaultSessionDocument}`,
+            },
+            {
+                Sid: "StartTheStoppedHost",
+                Effect: "Allow",
+                Action: "ec2:StartInstances",
+                Resource: instances,
                 Condition: { StringEquals: { [`aws:ResourceTag/${managementHostTagKey}`]: a.clusterName } },
             },
         ],

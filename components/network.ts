@@ -49,25 +49,40 @@ export class Network extends pulumi.ComponentResource {
         const parent = { parent: this };
         const tags = (name: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: `${args.namePrefix}-${name}`, ...extra });
         const count = s.availabilityZoneCount;
-        const zones: pulumi.Output<string[]> = s.availabilityZones.length > 0
-            ? pulumi.output([...s.availabilityZones])
-            : aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names.apply((names) => {
-                if (names.length < count) throw new Error(`eks-gmsa:network.availabilityZoneCount: the region has only ${names.length} available zones, ${count} asked`);
-                return names.slice(0, count);
-            });
+        const zones: pulumi.Output<string[]> =
+            s.availabilityZones.length > 0
+                ? pulumi.output([...s.availabilityZones])
+                : aws
+                      .getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent)
+                      .names.apply((names) => {
+                          if (names.length < count)
+                              throw new Error(`eks-gmsa:network.availabilityZoneCount: the region has only ${names.length} available zones, ${count} asked`);
+                          return names.slice(0, count);
+                      });
 
         const vpc = new aws.ec2.Vpc("vpc", { cidrBlock: s.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags("vpc") }, parent);
         const internetGateway = new aws.ec2.InternetGateway("internet-gateway", { vpcId: vpc.id, tags: tags("igw") }, parent);
 
         const publicRouteTable = new aws.ec2.RouteTable("public-routes", { vpcId: vpc.id, tags: tags("public") }, parent);
-        new aws.ec2.Route("public-default-route", { routeTableId: publicRouteTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }, parent);
+        new aws.ec2.Route(
+            "public-default-route",
+            { routeTableId: publicRouteTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id },
+            parent,
+        );
 
         const publicSubnets = s.publicSubnetCidrs.map((cidr, i) => {
             // Public subnets hold NAT gateways and internet-facing load balancers, never nodes.
-            const subnet = new aws.ec2.Subnet(`public-subnet-${i}`, {
-                vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones[i], mapPublicIpOnLaunch: false,
-                tags: tags(`public-${i}`, { "kubernetes.io/role/elb": "1" }),
-            }, parent);
+            const subnet = new aws.ec2.Subnet(
+                `public-subnet-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones[i],
+                    mapPublicIpOnLaunch: false,
+                    tags: tags(`public-${i}`, { "kubernetes.io/role/elb": "1" }),
+                },
+                parent,
+            );
             new aws.ec2.RouteTableAssociation(`public-subnet-${i}-routes`, { subnetId: subnet.id, routeTableId: publicRouteTable.id }, parent);
             return subnet;
         });
@@ -75,18 +90,32 @@ export class Network extends pulumi.ComponentResource {
         const natCount = s.natGateways === "onePerAz" ? count : 1;
         const natGateways = Array.from({ length: natCount }, (_, i) => {
             const address = new aws.ec2.Eip(`nat-address-${i}`, { domain: "vpc", tags: tags(`nat-${i}`) }, parent);
-            return new aws.ec2.NatGateway(`nat-gateway-${i}`, { allocationId: address.id, subnetId: publicSubnets[i].id, tags: tags(`nat-${i}`) }, { parent: this, dependsOn: [internetGateway] });
+            return new aws.ec2.NatGateway(
+                `nat-gateway-${i}`,
+                { allocationId: address.id, subnetId: publicSubnets[i].id, tags: tags(`nat-${i}`) },
+                { parent: this, dependsOn: [internetGateway] },
+            );
         });
 
         const privateRouteTables: aws.ec2.RouteTable[] = [];
         const privateSubnets = s.privateSubnetCidrs.map((cidr, i) => {
-            const subnet = new aws.ec2.Subnet(`private-subnet-${i}`, {
-                vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones[i],
-                tags: tags(`private-${i}`, { "kubernetes.io/role/internal-elb": "1" }),
-            }, parent);
+            const subnet = new aws.ec2.Subnet(
+                `private-subnet-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones[i],
+                    tags: tags(`private-${i}`, { "kubernetes.io/role/internal-elb": "1" }),
+                },
+                parent,
+            );
             // One route table per AZ in both NAT modes, so switching modes only changes routes.
             const routeTable = new aws.ec2.RouteTable(`private-routes-${i}`, { vpcId: vpc.id, tags: tags(`private-${i}`) }, parent);
-            new aws.ec2.Route(`private-default-route-${i}`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[i % natCount].id }, parent);
+            new aws.ec2.Route(
+                `private-default-route-${i}`,
+                { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[i % natCount].id },
+                parent,
+            );
             new aws.ec2.RouteTableAssociation(`private-subnet-${i}-routes`, { subnetId: subnet.id, routeTableId: routeTable.id }, parent);
             privateRouteTables.push(routeTable);
             return subnet;
@@ -107,14 +136,33 @@ export class Network extends pulumi.ComponentResource {
      * attachment, so none is created before the attachment exists (CreateRoute fails with
      * InvalidTransitGatewayID.NotFound otherwise).
      */
-    private attachTransitGateway(t: TransitGatewaySettings, vpc: aws.ec2.Vpc, subnets: aws.ec2.Subnet[], routeTables: aws.ec2.RouteTable[], tags: Record<string, string>) {
+    private attachTransitGateway(
+        t: TransitGatewaySettings,
+        vpc: aws.ec2.Vpc,
+        subnets: aws.ec2.Subnet[],
+        routeTables: aws.ec2.RouteTable[],
+        tags: Record<string, string>,
+    ) {
         const parent = { parent: this };
-        const attachment = new aws.ec2transitgateway.VpcAttachment("transit-gateway-attachment", {
-            transitGatewayId: t.id, vpcId: vpc.id, subnetIds: subnets.map((x) => x.id), tags,
-        }, parent);
+        const attachment = new aws.ec2transitgateway.VpcAttachment(
+            "transit-gateway-attachment",
+            {
+                transitGatewayId: t.id,
+                vpcId: vpc.id,
+                subnetIds: subnets.map((x) => x.id),
+                tags,
+            },
+            parent,
+        );
         routeTables.forEach((table, i) => {
             for (const cidr of t.routes) {
-                this.transitRoutes.push(new aws.ec2.Route(transitRouteName(i, cidr), { routeTableId: table.id, destinationCidrBlock: cidr, transitGatewayId: attachment.transitGatewayId }, parent));
+                this.transitRoutes.push(
+                    new aws.ec2.Route(
+                        transitRouteName(i, cidr),
+                        { routeTableId: table.id, destinationCidrBlock: cidr, transitGatewayId: attachment.transitGatewayId },
+                        parent,
+                    ),
+                );
             }
         });
     }

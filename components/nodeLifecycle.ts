@@ -8,8 +8,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { adCommandDocument, nodeOperationParameters, type AdPayload } from "./directoryDocuments";
 import {
-    automationDefinitionArn, lifecycleEventInput, lifecycleEventPattern, lifecycleRunbookNames, nodeCommandDocument, nodeLaunchRunbook,
-    nodeLifecycleAutomationPolicy, nodeScripts, nodeTerminationRunbook, startAutomationPolicy,
+    automationDefinitionArn,
+    lifecycleEventInput,
+    lifecycleEventPattern,
+    lifecycleRunbookNames,
+    nodeCommandDocument,
+    nodeLaunchRunbook,
+    nodeLifecycleAutomationPolicy,
+    nodeScripts,
+    nodeTerminationRunbook,
+    startAutomationPolicy,
 } from "./nodeLifecycleRunbooks";
 import { serviceTrustPolicy } from "./iamPolicies";
 
@@ -88,7 +96,12 @@ export class NodeLifecycle extends pulumi.ComponentResource {
     readonly documentArns: pulumi.Output<string>[];
 
     constructor(name: string, args: NodeLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("eks-gmsa:directory:NodeLifecycle", name, { clusterName: args.clusterName, joinOu: args.joinOu, groupName: windowsGroupName(args.clusterName) } satisfies NodeLifecycleFacts, opts);
+        super(
+            "eks-gmsa:directory:NodeLifecycle",
+            name,
+            { clusterName: args.clusterName, joinOu: args.joinOu, groupName: windowsGroupName(args.clusterName) } satisfies NodeLifecycleFacts,
+            opts,
+        );
         const parent = { parent: this };
         const prefix = args.clusterName;
         const runbookNames = lifecycleRunbookNames(prefix);
@@ -97,83 +110,182 @@ export class NodeLifecycle extends pulumi.ComponentResource {
         const payload = pulumi.output(args.payload);
         const domainName = payload.apply((p) => p.domain.dnsName);
 
-        const document = (resourceName: string, documentName: string, content: pulumi.Input<string>) => new aws.ssm.Document(resourceName, {
-            name: documentName, documentType: "Command", documentFormat: "JSON", content, tags: args.tags,
-        }, parent);
+        const document = (resourceName: string, documentName: string, content: pulumi.Input<string>) =>
+            new aws.ssm.Document(
+                resourceName,
+                {
+                    name: documentName,
+                    documentType: "Command",
+                    documentFormat: "JSON",
+                    content,
+                    tags: args.tags,
+                },
+                parent,
+            );
         // On the management host: the Python AD package, one payload, the node's values as parameters.
-        const membership = document("ad-add-node-to-readers", `${prefix}-ad-add-node-to-readers`, payload.apply((p) => nodeOperationDocument(
-            `eks-gmsa: add a new Windows node of ${prefix} to ${p.readersGroup} (its computer account in ${args.joinOu}, created after the node was launched)`,
-            { ...p, operation: "node-join", joinOu: args.joinOu })));
-        const cleanup = document("ad-delete-node-computer", `${prefix}-ad-delete-node-computer`, payload.apply((p) => nodeOperationDocument(
-            `eks-gmsa: delete the computer account node-join bound to a removed Windows node of ${prefix}`,
-            { ...p, operation: "node-cleanup", joinOu: args.joinOu })));
+        const membership = document(
+            "ad-add-node-to-readers",
+            `${prefix}-ad-add-node-to-readers`,
+            payload.apply((p) =>
+                nodeOperationDocument(
+                    `eks-gmsa: add a new Windows node of ${prefix} to ${p.readersGroup} (its computer account in ${args.joinOu}, created after the node was launched)`,
+                    { ...p, operation: "node-join", joinOu: args.joinOu },
+                ),
+            ),
+        );
+        const cleanup = document(
+            "ad-delete-node-computer",
+            `${prefix}-ad-delete-node-computer`,
+            payload.apply((p) =>
+                nodeOperationDocument(`eks-gmsa: delete the computer account node-join bound to a removed Windows node of ${prefix}`, {
+                    ...p,
+                    operation: "node-cleanup",
+                    joinOu: args.joinOu,
+                }),
+            ),
+        );
         // On the nodes: fixed PowerShell, no parameters.
-        const waitForJoin = document("node-wait-for-domain-join", `${prefix}-node-wait-for-domain-join`,
-            nodeCommandDocument(`eks-gmsa: wait until a new Windows node of ${prefix} has joined the domain, and print the name it joined with`, nodeScripts.waitForDomainJoin, 1700));
-        const rebootOnce = document("node-reboot-once", `${prefix}-node-reboot-once`,
-            nodeCommandDocument(`eks-gmsa: reboot a new Windows node of ${prefix} once, so its Kerberos tickets carry the readers' group`, nodeScripts.rebootOnce, 600));
+        const waitForJoin = document(
+            "node-wait-for-domain-join",
+            `${prefix}-node-wait-for-domain-join`,
+            nodeCommandDocument(
+                `eks-gmsa: wait until a new Windows node of ${prefix} has joined the domain, and print the name it joined with`,
+                nodeScripts.waitForDomainJoin,
+                1700,
+            ),
+        );
+        const rebootOnce = document(
+            "node-reboot-once",
+            `${prefix}-node-reboot-once`,
+            nodeCommandDocument(
+                `eks-gmsa: reboot a new Windows node of ${prefix} once, so its Kerberos tickets carry the readers' group`,
+                nodeScripts.rebootOnce,
+                600,
+            ),
+        );
         const pinned = (d: aws.ssm.Document) => pulumi.all([d.name, d.latestVersion]).apply(([n, version]) => ({ name: n, version }));
 
-        const automationRole = new aws.iam.Role("node-lifecycle-automation-role", {
-            description: `Runs the AD lifecycle runbooks of the Windows nodes of ${prefix}`,
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ssm")),
-            tags: args.tags,
-        }, parent);
-        const automationPolicy = new aws.iam.RolePolicy("node-lifecycle-automation", {
-            role: automationRole.name,
-            policy: pulumi.all([args.managementHostId, waitForJoin.arn, rebootOnce.arn, membership.arn, cleanup.arn]).apply(([hostId, waitArn, rebootArn, membershipArn, cleanupArn]) =>
-                JSON.stringify(nodeLifecycleAutomationPolicy({
-                    partition: args.partition, region: args.region, groupName, managementHostId: hostId,
-                    nodeDocumentArns: [waitArn, rebootArn], hostDocumentArns: [membershipArn, cleanupArn],
-                }))),
-        }, parent);
+        const automationRole = new aws.iam.Role(
+            "node-lifecycle-automation-role",
+            {
+                description: `Runs the AD lifecycle runbooks of the Windows nodes of ${prefix}`,
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ssm")),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const automationPolicy = new aws.iam.RolePolicy(
+            "node-lifecycle-automation",
+            {
+                role: automationRole.name,
+                policy: pulumi
+                    .all([args.managementHostId, waitForJoin.arn, rebootOnce.arn, membership.arn, cleanup.arn])
+                    .apply(([hostId, waitArn, rebootArn, membershipArn, cleanupArn]) =>
+                        JSON.stringify(
+                            nodeLifecycleAutomationPolicy({
+                                partition: args.partition,
+                                region: args.region,
+                                groupName,
+                                managementHostId: hostId,
+                                nodeDocumentArns: [waitArn, rebootArn],
+                                hostDocumentArns: [membershipArn, cleanupArn],
+                            }),
+                        ),
+                    ),
+            },
+            parent,
+        );
 
-        const target = (hostId: string, roleArn: string) => ({ automationRoleArn: roleArn, managementHostId: hostId, runbookPrefix: runbookNames.prefix, groupName });
-        const launchRunbook = new aws.ssm.Document("node-launch-runbook", {
-            name: runbookNames.launch,
-            documentType: "Automation",
-            documentFormat: "JSON",
-            content: pulumi.all([domainName, automationRole.arn, args.managementHostId, pinned(waitForJoin), pinned(membership), pinned(rebootOnce)])
-                .apply(([domain, roleArn, hostId, wait, add, reboot]) => nodeLaunchRunbook({
-                    ...target(hostId, roleArn), hookName: hookNames.launch, domainName: domain,
-                    documents: { waitForDomainJoin: wait, addToReadersGroup: add, rebootOnce: reboot },
-                })),
-            tags: args.tags,
-        }, parent);
-        const terminationRunbook = new aws.ssm.Document("node-termination-runbook", {
-            name: runbookNames.termination,
-            documentType: "Automation",
-            documentFormat: "JSON",
-            content: pulumi.all([automationRole.arn, args.managementHostId, pinned(cleanup)]).apply(([roleArn, hostId, remove]) => nodeTerminationRunbook({
-                ...target(hostId, roleArn), hookName: hookNames.terminate, documents: { deleteComputerAccount: remove },
-            })),
-            tags: args.tags,
-        }, parent);
+        const target = (hostId: string, roleArn: string) => ({
+            automationRoleArn: roleArn,
+            managementHostId: hostId,
+            runbookPrefix: runbookNames.prefix,
+            groupName,
+        });
+        const launchRunbook = new aws.ssm.Document(
+            "node-launch-runbook",
+            {
+                name: runbookNames.launch,
+                documentType: "Automation",
+                documentFormat: "JSON",
+                content: pulumi
+                    .all([domainName, automationRole.arn, args.managementHostId, pinned(waitForJoin), pinned(membership), pinned(rebootOnce)])
+                    .apply(([domain, roleArn, hostId, wait, add, reboot]) =>
+                        nodeLaunchRunbook({
+                            ...target(hostId, roleArn),
+                            hookName: hookNames.launch,
+                            domainName: domain,
+                            documents: { waitForDomainJoin: wait, addToReadersGroup: add, rebootOnce: reboot },
+                        }),
+                    ),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const terminationRunbook = new aws.ssm.Document(
+            "node-termination-runbook",
+            {
+                name: runbookNames.termination,
+                documentType: "Automation",
+                documentFormat: "JSON",
+                content: pulumi.all([automationRole.arn, args.managementHostId, pinned(cleanup)]).apply(([roleArn, hostId, remove]) =>
+                    nodeTerminationRunbook({
+                        ...target(hostId, roleArn),
+                        hookName: hookNames.terminate,
+                        documents: { deleteComputerAccount: remove },
+                    }),
+                ),
+                tags: args.tags,
+            },
+            parent,
+        );
 
-        const eventsRole = new aws.iam.Role("node-lifecycle-events-role", {
-            description: `Lets EventBridge start the AD lifecycle runbooks of ${prefix}`,
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("events")),
-            tags: args.tags,
-        }, parent);
-        const eventsPolicy = new aws.iam.RolePolicy("node-lifecycle-start-runbooks", {
-            role: eventsRole.name,
-            policy: pulumi.all([launchRunbook.arn, terminationRunbook.arn, automationRole.arn]).apply(([launchArn, terminationArn, roleArn]) =>
-                JSON.stringify(startAutomationPolicy([automationDefinitionArn(launchArn), automationDefinitionArn(terminationArn)], roleArn))),
-        }, parent);
+        const eventsRole = new aws.iam.Role(
+            "node-lifecycle-events-role",
+            {
+                description: `Lets EventBridge start the AD lifecycle runbooks of ${prefix}`,
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("events")),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const eventsPolicy = new aws.iam.RolePolicy(
+            "node-lifecycle-start-runbooks",
+            {
+                role: eventsRole.name,
+                policy: pulumi
+                    .all([launchRunbook.arn, terminationRunbook.arn, automationRole.arn])
+                    .apply(([launchArn, terminationArn, roleArn]) =>
+                        JSON.stringify(startAutomationPolicy([automationDefinitionArn(launchArn), automationDefinitionArn(terminationArn)], roleArn)),
+                    ),
+            },
+            parent,
+        );
 
         const ready: pulumi.Resource[] = [automationPolicy, eventsPolicy];
-        for (const [transition, runbook] of [["launch", launchRunbook], ["terminate", terminationRunbook]] as const) {
-            const rule = new aws.cloudwatch.EventRule(`windows-node-${transition}-rule`, {
-                description: `eks-gmsa: ${transition === "launch" ? "a Windows node of" : "a Windows node leaving"} ${groupName} (lifecycle hook ${hookNames[transition]})`,
-                eventPattern: lifecycleEventPattern(transition, groupName, hookNames[transition]),
-                tags: args.tags,
-            }, parent);
-            const ruleTarget = new aws.cloudwatch.EventTarget(`windows-node-${transition}-target`, {
-                rule: rule.name,
-                arn: runbook.arn.apply((arn) => automationDefinitionArn(arn)),
-                roleArn: eventsRole.arn,
-                inputTransformer: lifecycleEventInput,
-            }, parent);
+        for (const [transition, runbook] of [
+            ["launch", launchRunbook],
+            ["terminate", terminationRunbook],
+        ] as const) {
+            const rule = new aws.cloudwatch.EventRule(
+                `windows-node-${transition}-rule`,
+                {
+                    description: `eks-gmsa: ${transition === "launch" ? "a Windows node of" : "a Windows node leaving"} ${groupName} (lifecycle hook ${hookNames[transition]})`,
+                    eventPattern: lifecycleEventPattern(transition, groupName, hookNames[transition]),
+                    tags: args.tags,
+                },
+                parent,
+            );
+            const ruleTarget = new aws.cloudwatch.EventTarget(
+                `windows-node-${transition}-target`,
+                {
+                    rule: rule.name,
+                    arn: runbook.arn.apply((arn) => automationDefinitionArn(arn)),
+                    roleArn: eventsRole.arn,
+                    inputTransformer: lifecycleEventInput,
+                },
+                parent,
+            );
             ready.push(ruleTarget);
         }
 

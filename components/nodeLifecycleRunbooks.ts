@@ -39,16 +39,22 @@ export const nodeScripts = {
 
 /** A node-side Command document (schema 2.2): one fixed PowerShell script, no parameters. */
 export function nodeCommandDocument(description: string, script: string, timeoutSeconds: number): string {
-    return JSON.stringify({
-        schemaVersion: "2.2",
-        description,
-        mainSteps: [{
-            action: "aws:runPowerShellScript",
-            name: "run",
-            precondition: { StringEquals: ["platformType", "Windows"] },
-            inputs: { runCommand: script.split(/\r?\n/), timeoutSeconds: String(timeoutSeconds) },
-        }],
-    }, null, 2);
+    return JSON.stringify(
+        {
+            schemaVersion: "2.2",
+            description,
+            mainSteps: [
+                {
+                    action: "aws:runPowerShellScript",
+                    name: "run",
+                    precondition: { StringEquals: ["platformType", "Windows"] },
+                    inputs: { runCommand: script.split(/\r?\n/), timeoutSeconds: String(timeoutSeconds) },
+                },
+            ],
+        },
+        null,
+        2,
+    );
 }
 
 /** A document a runbook runs, at the version this deployment created. */
@@ -84,16 +90,20 @@ export interface TerminationRunbookArgs extends LifecycleTarget {
  * complete that group's lifecycle actions.
  */
 function automationRunbook(description: string, automationRoleArn: string, mainSteps: object[]): string {
-    return JSON.stringify({
-        schemaVersion: "0.3",
-        description,
-        assumeRole: "{{ AutomationAssumeRole }}",
-        parameters: {
-            InstanceId: { type: "String", description: "The launching or terminating node", allowedPattern: nodeParameters.InstanceId.allowedPattern },
-            AutomationAssumeRole: { type: "String", description: "Role the runbook acts as", default: automationRoleArn },
+    return JSON.stringify(
+        {
+            schemaVersion: "0.3",
+            description,
+            assumeRole: "{{ AutomationAssumeRole }}",
+            parameters: {
+                InstanceId: { type: "String", description: "The launching or terminating node", allowedPattern: nodeParameters.InstanceId.allowedPattern },
+                AutomationAssumeRole: { type: "String", description: "Role the runbook acts as", default: automationRoleArn },
+            },
+            mainSteps,
         },
-        mainSteps,
-    }, null, 2);
+        null,
+        2,
+    );
 }
 
 function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON", t: LifecycleTarget): object {
@@ -113,9 +123,18 @@ function completeLifecycle(name: string, result: "CONTINUE" | "ABANDON", t: Life
 }
 
 /** Run one of this stack's documents, at its pinned version. */
-function runDocument(name: string, document: PinnedDocument, instanceIds: string[], options: { parameters?: Record<string, string[]>; maxAttempts: number; timeoutSeconds: number; onFailure: string }): Record<string, unknown> {
+function runDocument(
+    name: string,
+    document: PinnedDocument,
+    instanceIds: string[],
+    options: { parameters?: Record<string, string[]>; maxAttempts: number; timeoutSeconds: number; onFailure: string },
+): Record<string, unknown> {
     return {
-        name, action: "aws:runCommand", maxAttempts: options.maxAttempts, timeoutSeconds: options.timeoutSeconds, onFailure: options.onFailure,
+        name,
+        action: "aws:runCommand",
+        maxAttempts: options.maxAttempts,
+        timeoutSeconds: options.timeoutSeconds,
+        onFailure: options.onFailure,
         inputs: {
             DocumentName: document.name,
             DocumentVersion: document.version,
@@ -128,8 +147,16 @@ function runDocument(name: string, document: PinnedDocument, instanceIds: string
 /** The node must be an instance of this group (else the step fails); outputs its LaunchTime. */
 function readNodeStep(t: LifecycleTarget, onFailure: string): object {
     return {
-        name: "readNode", action: "aws:executeScript", timeoutSeconds: 120, onFailure,
-        inputs: { Runtime: "python3.11", Handler: "node_facts", Script: nodeFactsScript, InputPayload: { InstanceId: "{{ InstanceId }}", GroupName: t.groupName } },
+        name: "readNode",
+        action: "aws:executeScript",
+        timeoutSeconds: 120,
+        onFailure,
+        inputs: {
+            Runtime: "python3.11",
+            Handler: "node_facts",
+            Script: nodeFactsScript,
+            InputPayload: { InstanceId: "{{ InstanceId }}", GroupName: t.groupName },
+        },
         outputs: [{ Name: "LaunchTime", Selector: "$.Payload.launchTime", Type: "String" }],
     };
 }
@@ -143,22 +170,37 @@ function startHostSteps(hostId: string, onFailure: string): object[] {
     return [
         {
             // A host another execution is just stopping cannot be started until it has stopped.
-            name: "waitWhileHostStops", action: "aws:waitForAwsResourceProperty", timeoutSeconds: 600, onFailure,
+            name: "waitWhileHostStops",
+            action: "aws:waitForAwsResourceProperty",
+            timeoutSeconds: 600,
+            onFailure,
             inputs: {
-                Service: "ec2", Api: "DescribeInstances", InstanceIds: [hostId],
-                PropertySelector: "$.Reservations[0].Instances[0].State.Name", DesiredValues: ["pending", "running", "stopped"],
+                Service: "ec2",
+                Api: "DescribeInstances",
+                InstanceIds: [hostId],
+                PropertySelector: "$.Reservations[0].Instances[0].State.Name",
+                DesiredValues: ["pending", "running", "stopped"],
             },
         },
         {
-            name: "startManagementHost", action: "aws:changeInstanceState", maxAttempts: 3, timeoutSeconds: 900, onFailure,
+            name: "startManagementHost",
+            action: "aws:changeInstanceState",
+            maxAttempts: 3,
+            timeoutSeconds: 900,
+            onFailure,
             inputs: { InstanceIds: [hostId], DesiredState: "running" },
         },
         {
-            name: "waitForManagementHost", action: "aws:waitForAwsResourceProperty", timeoutSeconds: 900, onFailure,
+            name: "waitForManagementHost",
+            action: "aws:waitForAwsResourceProperty",
+            timeoutSeconds: 900,
+            onFailure,
             inputs: {
-                Service: "ssm", Api: "DescribeInstanceInformation",
+                Service: "ssm",
+                Api: "DescribeInstanceInformation",
                 InstanceInformationFilterList: [{ key: "InstanceIds", valueSet: [hostId] }],
-                PropertySelector: "$.InstanceInformationList[0].PingStatus", DesiredValues: ["Online"],
+                PropertySelector: "$.InstanceInformationList[0].PingStatus",
+                DesiredValues: ["Online"],
             },
         },
     ];
@@ -167,9 +209,16 @@ function startHostSteps(hostId: string, onFailure: string): object[] {
 /** Stop the host unless another execution, a command or a session needs it; never fails the runbook. */
 function releaseHostStep(name: string, hostId: string, runbookPrefix: string, next: string): object {
     return {
-        name, action: "aws:executeScript", timeoutSeconds: 600, onFailure: `step:${next}`, isCritical: false, nextStep: next,
+        name,
+        action: "aws:executeScript",
+        timeoutSeconds: 600,
+        onFailure: `step:${next}`,
+        isCritical: false,
+        nextStep: next,
         inputs: {
-            Runtime: "python3.11", Handler: "handler", Script: releaseHostScript,
+            Runtime: "python3.11",
+            Handler: "handler",
+            Script: releaseHostScript,
             InputPayload: { HostId: hostId, RunbookPrefix: runbookPrefix, ExecutionId: "{{ automation:EXECUTION_ID }}" },
         },
         outputs: [{ Name: "Host", Selector: "$.Payload.host", Type: "String" }],
@@ -192,17 +241,34 @@ export function nodeLaunchRunbook(a: LaunchRunbookArgs): string {
         readNodeStep(a, abandon),
         runDocument("waitForDomainJoin", a.documents.waitForDomainJoin, ["{{ InstanceId }}"], { maxAttempts: 2, timeoutSeconds: 1800, onFailure: abandon }),
         {
-            name: "readComputerName", action: "aws:executeScript", timeoutSeconds: 120, onFailure: abandon,
-            inputs: { Runtime: "python3.11", Handler: "reported_name", Script: nodeFactsScript, InputPayload: { Output: "{{ waitForDomainJoin.Output }}", DomainName: a.domainName } },
+            name: "readComputerName",
+            action: "aws:executeScript",
+            timeoutSeconds: 120,
+            onFailure: abandon,
+            inputs: {
+                Runtime: "python3.11",
+                Handler: "reported_name",
+                Script: nodeFactsScript,
+                InputPayload: { Output: "{{ waitForDomainJoin.Output }}", DomainName: a.domainName },
+            },
             outputs: [{ Name: "ComputerName", Selector: "$.Payload.computerName", Type: "String" }],
         },
         ...startHostSteps(a.managementHostId, releaseThenAbandon),
         runDocument("addToReadersGroup", a.documents.addToReadersGroup, [a.managementHostId], {
-            parameters: { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] },
-            maxAttempts: 2, timeoutSeconds: 900, onFailure: releaseThenAbandon,
+            parameters: {
+                ComputerName: ["{{ readComputerName.ComputerName }}"],
+                InstanceId: ["{{ InstanceId }}"],
+                CreatedAfter: ["{{ readNode.LaunchTime }}"],
+            },
+            maxAttempts: 2,
+            timeoutSeconds: 900,
+            onFailure: releaseThenAbandon,
         }),
         releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "rebootOnce"),
-        { ...runDocument("rebootOnce", a.documents.rebootOnce, ["{{ InstanceId }}"], { maxAttempts: 2, timeoutSeconds: 1200, onFailure: abandon }), nextStep: "continue" },
+        {
+            ...runDocument("rebootOnce", a.documents.rebootOnce, ["{{ InstanceId }}"], { maxAttempts: 2, timeoutSeconds: 1200, onFailure: abandon }),
+            nextStep: "continue",
+        },
         completeLifecycle("continue", "CONTINUE", a),
         releaseHostStep("releaseHostThenAbandon", a.managementHostId, a.runbookPrefix, "abandon"),
         completeLifecycle("abandon", "ABANDON", a),
@@ -221,7 +287,12 @@ export function nodeTerminationRunbook(a: TerminationRunbookArgs): string {
         { ...readNodeStep(a, "step:continue"), isCritical: false },
         ...startHostSteps(a.managementHostId, release).map((step) => ({ ...step, isCritical: false })),
         {
-            ...runDocument("deleteComputerAccount", a.documents.deleteComputerAccount, [a.managementHostId], { parameters: { InstanceId: ["{{ InstanceId }}"] }, maxAttempts: 2, timeoutSeconds: 900, onFailure: release }),
+            ...runDocument("deleteComputerAccount", a.documents.deleteComputerAccount, [a.managementHostId], {
+                parameters: { InstanceId: ["{{ InstanceId }}"] },
+                maxAttempts: 2,
+                timeoutSeconds: 900,
+                onFailure: release,
+            }),
             isCritical: false,
         },
         releaseHostStep("releaseHost", a.managementHostId, a.runbookPrefix, "continue"),
@@ -276,19 +347,38 @@ export function nodeLifecycleAutomationPolicy(a: AutomationPolicyArgs): PolicyDo
         Version: "2012-10-17",
         Statement: [
             { Sid: "RunNodeDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.nodeDocumentArns] },
-            { Sid: "OnGroupNodes", Effect: "Allow", Action: "ssm:SendCommand", Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`, Condition: { StringEquals: { "ssm:resourceTag/aws:autoscaling:groupName": a.groupName } } },
+            {
+                Sid: "OnGroupNodes",
+                Effect: "Allow",
+                Action: "ssm:SendCommand",
+                Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`,
+                Condition: { StringEquals: { "ssm:resourceTag/aws:autoscaling:groupName": a.groupName } },
+            },
             { Sid: "RunHostDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.hostDocumentArns] },
             { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
             { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
             {
-                Sid: "FollowCommands", Effect: "Allow",
+                Sid: "FollowCommands",
+                Effect: "Allow",
                 Action: [
-                    "ssm:GetCommandInvocation", "ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:DescribeInstanceInformation", "ssm:DescribeAutomationExecutions", "ssm:DescribeSessions",
-                    "ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "autoscaling:DescribeAutoScalingInstances",
+                    "ssm:GetCommandInvocation",
+                    "ssm:ListCommands",
+                    "ssm:ListCommandInvocations",
+                    "ssm:DescribeInstanceInformation",
+                    "ssm:DescribeAutomationExecutions",
+                    "ssm:DescribeSessions",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "autoscaling:DescribeAutoScalingInstances",
                 ],
                 Resource: "*",
             },
-            { Sid: "CompleteLifecycleActions", Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: `arn:${a.partition}:autoscaling:${a.region}:*:autoScalingGroup:*:autoScalingGroupName/${a.groupName}` },
+            {
+                Sid: "CompleteLifecycleActions",
+                Effect: "Allow",
+                Action: "autoscaling:CompleteLifecycleAction",
+                Resource: `arn:${a.partition}:autoscaling:${a.region}:*:autoScalingGroup:*:autoScalingGroupName/${a.groupName}`,
+            },
         ],
     };
 }
@@ -299,7 +389,13 @@ export function startAutomationPolicy(automationDefinitionArns: readonly string[
         Version: "2012-10-17",
         Statement: [
             { Sid: "StartRunbooks", Effect: "Allow", Action: "ssm:StartAutomationExecution", Resource: [...automationDefinitionArns] },
-            { Sid: "PassAutomationRole", Effect: "Allow", Action: "iam:PassRole", Resource: automationRoleArn, Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } } },
+            {
+                Sid: "PassAutomationRole",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: automationRoleArn,
+                Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
+            },
         ],
     };
 }

@@ -56,7 +56,11 @@ export const neverLabelled = ["kube-system"] as const;
  * does not create: they get the labels by a patch. Sorted, without the ones in `created` (labelled
  * by their Namespace resource) or in `neverLabelled`.
  */
-export function grantedNamespaces(a: { access: Pick<AccessSettings, "namespaceAdmins">; accounts: readonly GmsaAccountSettings[]; created: readonly string[] }): string[] {
+export function grantedNamespaces(a: {
+    access: Pick<AccessSettings, "namespaceAdmins">;
+    accounts: readonly GmsaAccountSettings[];
+    created: readonly string[];
+}): string[] {
     const granted = new Set<string>([
         ...a.access.namespaceAdmins.flatMap((n) => n.namespaces),
         ...a.accounts.flatMap((account) => account.allowed.map((p) => p.namespace)),
@@ -84,9 +88,16 @@ export class PodSecurity extends pulumi.ComponentResource {
 
     constructor(name: string, args: PodSecurityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-gmsa:cluster:PodSecurity", name, { namespaces: [...args.namespaces], kubernetesVersion: args.kubernetesVersion }, opts);
-        this.patches = args.namespaces.map((ns) => new k8s.core.v1.NamespacePatch(`${name}-${ns}`, {
-            metadata: { name: ns, labels: podSecurityLabels(namespaceLevels.application, args.kubernetesVersion) },
-        }, { parent: this, provider: args.provider }));
+        this.patches = args.namespaces.map(
+            (ns) =>
+                new k8s.core.v1.NamespacePatch(
+                    `${name}-${ns}`,
+                    {
+                        metadata: { name: ns, labels: podSecurityLabels(namespaceLevels.application, args.kubernetesVersion) },
+                    },
+                    { parent: this, provider: args.provider },
+                ),
+        );
         this.registerOutputs({});
     }
 }

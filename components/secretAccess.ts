@@ -34,9 +34,21 @@ export interface SecretKeyPolicyArgs {
  * key, so the key can never become unmanageable (the default key policy's reason to exist).
  */
 export const keyAdministrationActions = [
-    "kms:Describe*", "kms:Get*", "kms:List*", "kms:Enable*", "kms:Disable*", "kms:Put*", "kms:Update*",
-    "kms:Revoke*", "kms:Delete*", "kms:CreateAlias", "kms:TagResource", "kms:UntagResource",
-    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+    "kms:Describe*",
+    "kms:Get*",
+    "kms:List*",
+    "kms:Enable*",
+    "kms:Disable*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Delete*",
+    "kms:CreateAlias",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
 ];
 
 /**
@@ -51,9 +63,29 @@ export function secretKeyPolicy(a: SecretKeyPolicyArgs): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "KeyAdministrationByTheAccount", Effect: "Allow", Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` }, Action: [...keyAdministrationActions], Resource: "*" },
-            { Sid: "DecryptThroughSecretsManager", Effect: "Allow", Principal: { AWS: unique([...a.readerArns, ...a.writerArns]) }, Action: "kms:Decrypt", Resource: "*", Condition: throughSecretsManager },
-            { Sid: "EncryptNewValuesThroughSecretsManager", Effect: "Allow", Principal: { AWS: unique(a.writerArns) }, Action: "kms:GenerateDataKey", Resource: "*", Condition: throughSecretsManager },
+            {
+                Sid: "KeyAdministrationByTheAccount",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` },
+                Action: [...keyAdministrationActions],
+                Resource: "*",
+            },
+            {
+                Sid: "DecryptThroughSecretsManager",
+                Effect: "Allow",
+                Principal: { AWS: unique([...a.readerArns, ...a.writerArns]) },
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: throughSecretsManager,
+            },
+            {
+                Sid: "EncryptNewValuesThroughSecretsManager",
+                Effect: "Allow",
+                Principal: { AWS: unique(a.writerArns) },
+                Action: "kms:GenerateDataKey",
+                Resource: "*",
+                Condition: throughSecretsManager,
+            },
         ],
     };
 }
@@ -66,13 +98,15 @@ export function secretKeyPolicy(a: SecretKeyPolicyArgs): PolicyDocument {
 export function onlyTheseMayReadPolicy(readerArns: readonly string[]): PolicyDocument {
     return {
         Version: "2012-10-17",
-        Statement: [{
-            Sid: "OnlyTheseReadTheValue",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "secretsmanager:GetSecretValue",
-            Resource: "*",
-            Condition: { ArnNotEquals: { "aws:PrincipalArn": [...new Set(readerArns)] } },
-        }],
+        Statement: [
+            {
+                Sid: "OnlyTheseReadTheValue",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "secretsmanager:GetSecretValue",
+                Resource: "*",
+                Condition: { ArnNotEquals: { "aws:PrincipalArn": [...new Set(readerArns)] } },
+            },
+        ],
     };
 }

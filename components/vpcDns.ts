@@ -48,26 +48,48 @@ export class VpcDnsForwarding extends pulumi.ComponentResource {
         if (args.existingRuleId) {
             ruleId = pulumi.output(args.existingRuleId);
         } else {
-            const securityGroup = new aws.ec2.SecurityGroup("resolver-endpoint-sg", {
-                description: `Route 53 Resolver outbound endpoint: DNS to the AD DNS servers of ${args.domainName}`,
-                vpcId: args.vpcId,
-                egress: pulumi.output(args.dnsServers).apply((ips) => ips.flatMap((ip) => ["udp", "tcp"].map((protocol) => ({ protocol, fromPort: 53, toPort: 53, cidrBlocks: [`${ip}/32`], description: `DNS to ${ip}` })))),
-                tags: { ...args.tags, Name: `${args.namePrefix}-ad-dns-forwarding` },
-            }, parent);
-            const endpoint = new aws.route53.ResolverEndpoint("ad-dns-outbound", {
-                direction: "OUTBOUND",
-                securityGroupIds: [securityGroup.id],
-                // Two addresses in two AZs, the minimum Route 53 Resolver allows.
-                ipAddresses: pulumi.output(args.subnetIds).apply((ids) => ids.slice(0, 2).map((subnetId) => ({ subnetId }))),
-                tags: { ...args.tags, Name: `${args.namePrefix}-ad-dns` },
-            }, parent);
-            const rule = new aws.route53.ResolverRule("ad-domain-forward", {
-                domainName: args.domainName,
-                ruleType: "FORWARD",
-                resolverEndpointId: endpoint.id,
-                targetIps: pulumi.output(args.dnsServers).apply((ips) => ips.map((ip) => ({ ip, port: 53 }))),
-                tags: { ...args.tags, Name: `${args.namePrefix}-${args.domainName}` },
-            }, parent);
+            const securityGroup = new aws.ec2.SecurityGroup(
+                "resolver-endpoint-sg",
+                {
+                    description: `Route 53 Resolver outbound endpoint: DNS to the AD DNS servers of ${args.domainName}`,
+                    vpcId: args.vpcId,
+                    egress: pulumi.output(args.dnsServers).apply((ips) =>
+                        ips.flatMap((ip) =>
+                            ["udp", "tcp"].map((protocol) => ({
+                                protocol,
+                                fromPort: 53,
+                                toPort: 53,
+                                cidrBlocks: [`${ip}/32`],
+                                description: `DNS to ${ip}`,
+                            })),
+                        ),
+                    ),
+                    tags: { ...args.tags, Name: `${args.namePrefix}-ad-dns-forwarding` },
+                },
+                parent,
+            );
+            const endpoint = new aws.route53.ResolverEndpoint(
+                "ad-dns-outbound",
+                {
+                    direction: "OUTBOUND",
+                    securityGroupIds: [securityGroup.id],
+                    // Two addresses in two AZs, the minimum Route 53 Resolver allows.
+                    ipAddresses: pulumi.output(args.subnetIds).apply((ids) => ids.slice(0, 2).map((subnetId) => ({ subnetId }))),
+                    tags: { ...args.tags, Name: `${args.namePrefix}-ad-dns` },
+                },
+                parent,
+            );
+            const rule = new aws.route53.ResolverRule(
+                "ad-domain-forward",
+                {
+                    domainName: args.domainName,
+                    ruleType: "FORWARD",
+                    resolverEndpointId: endpoint.id,
+                    targetIps: pulumi.output(args.dnsServers).apply((ips) => ips.map((ip) => ({ ip, port: 53 }))),
+                    tags: { ...args.tags, Name: `${args.namePrefix}-${args.domainName}` },
+                },
+                parent,
+            );
             ruleId = rule.id;
         }
         this.association = new aws.route53.ResolverRuleAssociation("ad-domain-forward-vpc", { resolverRuleId: ruleId, vpcId: args.vpcId }, parent);

@@ -32,11 +32,16 @@ export function gmsaChartValues(a: GmsaChartValuesArgs) {
         nodeSelector: { ...systemNodeSelector },
         affinity: {
             podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                    weight: 100,
-                    // The chart labels its pods app: <release name>.
-                    podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchExpressions: [{ key: "app", operator: "In", values: [a.releaseName] }] } },
-                }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        weight: 100,
+                        // The chart labels its pods app: <release name>.
+                        podAffinityTerm: {
+                            topologyKey: "kubernetes.io/hostname",
+                            labelSelector: { matchExpressions: [{ key: "app", operator: "In", values: [a.releaseName] }] },
+                        },
+                    },
+                ],
             },
         },
         podDisruptionBudget: { enabled: true, minAvailable: 1 },

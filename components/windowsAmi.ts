@@ -6,4 +6,5 @@ export function windowsAmiParameter(version: WindowsServerVersion, edition: Wind
     return `/aws/service/ami-windows-latest/Windows_Server-${version}-English-${edition}-EKS_Optimized-${kubernetesVersion}/image_id`;
 }
 
-export const windowsAmiParameterPattern = /^\/aws\/service\/ami-windows-latest\/Windows_Server-(2019|2022|2025)-English-(Core|Full)-EKS_Optimized-1\.[0-9]{2}\/image_id$/;
+export const windowsAmiParameterPattern =
+    /^\/aws\/service\/ami-windows-latest\/Windows_Server-(2019|2022|2025)-English-(Core|Full)-EKS_Optimized-1\.[0-9]{2}\/image_id$/;

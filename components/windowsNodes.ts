@@ -111,91 +111,123 @@ export class WindowsNodes extends pulumi.ComponentResource {
         const parent = { parent: this };
 
         const { role, attachments: baseAttachments } = createNodeRole("windows-node-role", "EKS self-managed Windows nodes", args.partition, args.tags, this);
-        const attachments = [...baseAttachments, ...(args.additionalManagedPolicies ?? []).map(({ policy, formerParent }) =>
-            new aws.iam.RolePolicyAttachment(`windows-node-role-${policy}`, { role: role.name, policyArn: managedPolicyArn(args.partition, policy) }, {
-                parent: this,
-                ...(formerParent ? { aliases: [{ parent: formerParent }] } : {}),
-            }))];
+        const attachments = [
+            ...baseAttachments,
+            ...(args.additionalManagedPolicies ?? []).map(
+                ({ policy, formerParent }) =>
+                    new aws.iam.RolePolicyAttachment(
+                        `windows-node-role-${policy}`,
+                        { role: role.name, policyArn: managedPolicyArn(args.partition, policy) },
+                        {
+                            parent: this,
+                            ...(formerParent ? { aliases: [{ parent: formerParent }] } : {}),
+                        },
+                    ),
+            ),
+        ];
         const instanceProfile = new aws.iam.InstanceProfile("windows-node-profile", { role: role.name, tags: args.tags }, parent);
 
         // Nodes also carry the EKS cluster security group (control plane and Linux nodes, where
         // CoreDNS runs). This group is theirs alone: domain controllers can allow it by ID.
-        const securityGroup = new aws.ec2.SecurityGroup("windows-node-sg", {
-            description: `Windows nodes of EKS cluster ${cluster.name}`,
-            vpcId: args.vpcId,
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "All outbound (AD, ECR, AWS APIs)" }],
-            tags: { ...args.tags, Name: `${cluster.name}-windows-nodes` },
-        }, parent);
+        const securityGroup = new aws.ec2.SecurityGroup(
+            "windows-node-sg",
+            {
+                description: `Windows nodes of EKS cluster ${cluster.name}`,
+                vpcId: args.vpcId,
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "All outbound (AD, ECR, AWS APIs)" }],
+                tags: { ...args.tags, Name: `${cluster.name}-windows-nodes` },
+            },
+            parent,
+        );
 
         const amiId = s.amiId
             ? pulumi.output(s.amiId)
             : aws.ssm.getParameterOutput({ name: windowsAmiParameter(s.windowsServerVersion, s.edition, cluster.kubernetesVersion) }, parent).value;
 
         const userData = pulumi.all([cluster.endpoint, cluster.certificateAuthority]).apply(([endpoint, ca]) =>
-            Buffer.from(renderWindowsUserData({
-                clusterName: cluster.name,
-                apiServerEndpoint: endpoint,
-                certificateAuthority: ca,
-                serviceCidr: cluster.serviceCidr,
-                dnsClusterIp: cluster.dnsClusterIp,
-                labels: windowsNodeLabels(s.labels),
-                taint: s.taint,
-            })).toString("base64"));
+            Buffer.from(
+                renderWindowsUserData({
+                    clusterName: cluster.name,
+                    apiServerEndpoint: endpoint,
+                    certificateAuthority: ca,
+                    serviceCidr: cluster.serviceCidr,
+                    dnsClusterIp: cluster.dnsClusterIp,
+                    labels: windowsNodeLabels(s.labels),
+                    taint: s.taint,
+                }),
+            ).toString("base64"),
+        );
 
         const instanceTags = { ...args.tags, ...args.instanceTags, Name: `${cluster.name}-windows` };
-        const launchTemplate = new aws.ec2.LaunchTemplate("windows-nodes", {
-            description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${cluster.name}`,
-            imageId: amiId,
-            instanceType: s.instanceType,
-            iamInstanceProfile: { arn: instanceProfile.arn },
-            vpcSecurityGroupIds: [cluster.securityGroupId, securityGroup.id],
-            ...(s.sshKeyName ? { keyName: s.sshKeyName } : {}),
-            userData,
-            // IMDSv2 only, one hop: containers cannot reach the node role's credentials (which in
-            // domainless mode can read the AD identity's secret); host processes such as ccg.exe can.
-            metadataOptions: { ...hostOnlyImds },
-            blockDeviceMappings: [{
-                deviceName: "/dev/sda1",
-                ebs: { volumeSize: s.rootVolumeSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-            }],
-            tagSpecifications: [
-                { resourceType: "instance", tags: instanceTags },
-                { resourceType: "volume", tags: instanceTags },
-            ],
-            updateDefaultVersion: true,
-            tags: args.tags,
-        }, { parent: this, dependsOn: attachments });
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            "windows-nodes",
+            {
+                description: `EKS Windows Server ${s.windowsServerVersion} ${s.edition} nodes of ${cluster.name}`,
+                imageId: amiId,
+                instanceType: s.instanceType,
+                iamInstanceProfile: { arn: instanceProfile.arn },
+                vpcSecurityGroupIds: [cluster.securityGroupId, securityGroup.id],
+                ...(s.sshKeyName ? { keyName: s.sshKeyName } : {}),
+                userData,
+                // IMDSv2 only, one hop: containers cannot reach the node role's credentials (which in
+                // domainless mode can read the AD identity's secret); host processes such as ccg.exe can.
+                metadataOptions: { ...hostOnlyImds },
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/sda1",
+                        ebs: { volumeSize: s.rootVolumeSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+                    },
+                ],
+                tagSpecifications: [
+                    { resourceType: "instance", tags: instanceTags },
+                    { resourceType: "volume", tags: instanceTags },
+                ],
+                updateDefaultVersion: true,
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: attachments },
+        );
 
         // EC2_WINDOWS: EKS maps the role to the node groups Windows nodes need; no policies allowed.
-        const accessEntry = new aws.eks.AccessEntry("windows-node-access", {
-            clusterName: cluster.createdName,
-            principalArn: role.arn,
-            type: "EC2_WINDOWS",
-            tags: args.tags,
-        }, parent);
+        const accessEntry = new aws.eks.AccessEntry(
+            "windows-node-access",
+            {
+                clusterName: cluster.createdName,
+                principalArn: role.arn,
+                type: "EC2_WINDOWS",
+                tags: args.tags,
+            },
+            parent,
+        );
 
-        const asgTags = Object.entries({ ...args.tags, Name: `${cluster.name}-windows`, [`kubernetes.io/cluster/${cluster.name}`]: "owned" })
-            .map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
-        const autoScalingGroup = new aws.autoscaling.Group("windows-nodes", {
-            ...(args.groupName ? { name: args.groupName } : {}),
-            vpcZoneIdentifiers: args.subnetIds,
-            minSize: s.minSize,
-            maxSize: s.maxSize,
-            desiredCapacity: s.desiredSize,
-            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-            // A new launch template version (AMI, instance type, user data) replaces the nodes,
-            // each replacement launched and warmed up before a node is terminated.
-            instanceRefresh: { strategy: "Rolling", preferences: { ...launchBeforeTerminate, instanceWarmup: "600" } },
-            // The same for nodes replaced after failing health checks.
-            instanceMaintenancePolicy: { ...launchBeforeTerminate },
-            // Windows nodes take several minutes to boot and join.
-            healthCheckGracePeriod: 600,
-            // Hooks exist only from the group's creation on, so the first nodes are held too;
-            // a change of hooks (the gMSA mode) replaces the group, and the nodes with it.
-            ...(args.lifecycleHooks && args.lifecycleHooks.length > 0 ? { initialLifecycleHooks: args.lifecycleHooks, waitForCapacityTimeout: hookedCapacityTimeout } : {}),
-            tags: asgTags,
-        }, { parent: this, dependsOn: [accessEntry, cluster.podNetworking, ...attachments, ...(args.dependsOn ?? [])] });
-
+        const asgTags = Object.entries({ ...args.tags, Name: `${cluster.name}-windows`, [`kubernetes.io/cluster/${cluster.name}`]: "owned" }).map(
+            ([key, value]) => ({ key, value, propagateAtLaunch: true }),
+        );
+        const autoScalingGroup = new aws.autoscaling.Group(
+            "windows-nodes",
+            {
+                ...(args.groupName ? { name: args.groupName } : {}),
+                vpcZoneIdentifiers: args.subnetIds,
+                minSize: s.minSize,
+                maxSize: s.maxSize,
+                desiredCapacity: s.desiredSize,
+                launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+                // A new launch template version (AMI, instance type, user data) replaces the nodes,
+                // each replacement launched and warmed up before a node is terminated.
+                instanceRefresh: { strategy: "Rolling", preferences: { ...launchBeforeTerminate, instanceWarmup: "600" } },
+                // The same for nodes replaced after failing health checks.
+                instanceMaintenancePolicy: { ...launchBeforeTerminate },
+                // Windows nodes take several minutes to boot and join.
+                healthCheckGracePeriod: 600,
+                // Hooks exist only from the group's creation on, so the first nodes are held too;
+                // a change of hooks (the gMSA mode) replaces the group, and the nodes with it.
+                ...(args.lifecycleHooks && args.lifecycleHooks.length > 0
+                    ? { initialLifecycleHooks: args.lifecycleHooks, waitForCapacityTimeout: hookedCapacityTimeout }
+                    : {}),
+                tags: asgTags,
+            },
+            { parent: this, dependsOn: [accessEntry, cluster.podNetworking, ...attachments, ...(args.dependsOn ?? [])] },
+        );
 
         this.roleArn = role.arn;
         this.roleName = role.name;

@@ -26,8 +26,9 @@ export function pinnedOffWindows(spec: string): string {
     // In [not windows] excludes Windows nodes by either label. NotIn [windows] and DoesNotExist
     // match a node that lacks the label, so they count only for kubernetes.io/os, which every
     // kubelet sets; the deprecated beta label may be absent from a Windows node.
-    const excludesWindows = `((e.key in [${osLabels.map((l) => `'${l}'`).join(", ")}] && e.operator == 'In' && has(e.values) && !('windows' in e.values))`
-        + ` || (e.key == '${osLabels[0]}' && ((e.operator == 'NotIn' && has(e.values) && 'windows' in e.values) || e.operator == 'DoesNotExist')))`;
+    const excludesWindows =
+        `((e.key in [${osLabels.map((l) => `'${l}'`).join(", ")}] && e.operator == 'In' && has(e.values) && !('windows' in e.values))` +
+        ` || (e.key == '${osLabels[0]}' && ((e.operator == 'NotIn' && has(e.values) && 'windows' in e.values) || e.operator == 'DoesNotExist')))`;
     const affinity = `(${hasAll(terms)} && ${terms}.all(t, has(t.matchExpressions) && t.matchExpressions.exists(e, ${excludesWindows})))`;
     return `(${[osField, ...selector, affinity].join(" || ")})`;
 }

@@ -26,7 +26,9 @@ export function psString(value: string): string {
 
 /** The node's labels as the kubelet's --node-labels takes them: "key=value", sorted by key. */
 export function kubeletNodeLabels(labels: Readonly<Record<string, string>>): string[] {
-    return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+    return Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`);
 }
 
 /** The node's taints as the kubelet's --register-with-taints takes them: "key=value:Effect". */

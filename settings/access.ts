@@ -9,7 +9,11 @@ import { projectName, type AccessSettings } from "./types";
 export function accessPrincipals(access: AccessSettings): { key: string; arn: string; role: "clusterAdmins" | "namespaceAdmins" | "viewers" }[] {
     return [
         ...access.clusterAdmins.map((arn, i) => ({ key: `${projectName}:access.clusterAdmins[${i}]`, arn, role: "clusterAdmins" as const })),
-        ...access.namespaceAdmins.map((a, i) => ({ key: `${projectName}:access.namespaceAdmins[${i}].principalArn`, arn: a.principalArn, role: "namespaceAdmins" as const })),
+        ...access.namespaceAdmins.map((a, i) => ({
+            key: `${projectName}:access.namespaceAdmins[${i}].principalArn`,
+            arn: a.principalArn,
+            role: "namespaceAdmins" as const,
+        })),
         ...access.viewers.map((arn, i) => ({ key: `${projectName}:access.viewers[${i}]`, arn, role: "viewers" as const })),
     ];
 }
@@ -21,7 +25,11 @@ export function accessPrincipals(access: AccessSettings): { key: string; arn: st
 export function readOperators(s: Section): string[] | undefined {
     const raw = s.raw("operators");
     if (Array.isArray(raw) && raw.length === 0) {
-        s.problems.add(s.path("operators"), raw, "is empty, so no one could run `pulumi up`: list the roles (or users) that run it, or remove the key to name whoever runs it");
+        s.problems.add(
+            s.path("operators"),
+            raw,
+            "is empty, so no one could run `pulumi up`: list the roles (or users) that run it, or remove the key to name whoever runs it",
+        );
         return undefined;
     }
     const operators = s.stringList("operators");
@@ -30,7 +38,11 @@ export function readOperators(s: Section): string[] | undefined {
     for (const [i, arn] of operators.entries()) {
         const first = operators.slice(0, i).findIndex((other) => samePrincipal(other, arn));
         if (first >= 0) {
-            s.problems.add(`${s.path("operators")}[${i}]`, arn, `is the same IAM principal as access.operators[${first}] (a role's path or the case of its name does not make it another); list it once, with the path IAM shows`);
+            s.problems.add(
+                `${s.path("operators")}[${i}]`,
+                arn,
+                `is the same IAM principal as access.operators[${first}] (a role's path or the case of its name does not make it another); list it once, with the path IAM shows`,
+            );
             ok = false;
         }
     }

@@ -11,7 +11,11 @@ import type { ActiveDirectorySettings } from "./types";
 /** activeDirectory before the VPC resolver default is known (it depends on the gMSA mode). */
 export type ActiveDirectoryDraft = Omit<ActiveDirectorySettings, "vpcResolver"> & { vpcResolver?: ActiveDirectorySettings["vpcResolver"] };
 
-export function readActiveDirectory(s: Section, values: Readonly<Record<string, string>>, secretKeys: readonly string[]): { draft?: ActiveDirectoryDraft; dnsServers?: readonly string[] } {
+export function readActiveDirectory(
+    s: Section,
+    values: Readonly<Record<string, string>>,
+    secretKeys: readonly string[],
+): { draft?: ActiveDirectoryDraft; dnsServers?: readonly string[] } {
     const problems = s.problems;
     const domainName = s.string("domainName");
     const netbiosName = s.string("netbiosName");
@@ -27,16 +31,27 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
         for (const key of ["dnsServers", "directoryId", "domainSid", "domainGuid", "adminCredentialsSecretArn"]) {
             if (s.has(key)) problems.add(s.path(key), undefined, `is read from the directory this stack creates (activeDirectory.managedDirectory); remove it`);
         }
-        if (s.has("forestName") && domainName && String(s.raw("forestName")).toLowerCase() !== domainName.toLowerCase()) problems.add(s.path("forestName"), s.raw("forestName"), "must equal domainName: a managed directory is a new forest");
-        if (adminPassword === undefined) problems.add(directoryAdminPasswordKey, undefined, "is required with activeDirectory.managedDirectory (pulumi config set --secret directoryAdminPassword): the directory's Admin password");
-        else if (!secretKeys.includes(directoryAdminPasswordKey)) problems.add(directoryAdminPasswordKey, undefined, "must be a secret: set it again with pulumi config set --secret directoryAdminPassword");
+        if (s.has("forestName") && domainName && String(s.raw("forestName")).toLowerCase() !== domainName.toLowerCase())
+            problems.add(s.path("forestName"), s.raw("forestName"), "must equal domainName: a managed directory is a new forest");
+        if (adminPassword === undefined)
+            problems.add(
+                directoryAdminPasswordKey,
+                undefined,
+                "is required with activeDirectory.managedDirectory (pulumi config set --secret directoryAdminPassword): the directory's Admin password",
+            );
+        else if (!secretKeys.includes(directoryAdminPasswordKey))
+            problems.add(directoryAdminPasswordKey, undefined, "must be a secret: set it again with pulumi config set --secret directoryAdminPassword");
         else {
             const problem = check.managedDirectoryPassword(adminPassword);
             if (problem) problems.add(directoryAdminPasswordKey, undefined, problem);
             else if (edition) managedDirectory = { edition, adminPassword: new SecretValue(adminPassword) };
         }
     } else if (adminPassword !== undefined) {
-        problems.add(directoryAdminPasswordKey, undefined, "is only used with activeDirectory.managedDirectory; remove it with pulumi config rm directoryAdminPassword");
+        problems.add(
+            directoryAdminPasswordKey,
+            undefined,
+            "is only used with activeDirectory.managedDirectory; remove it with pulumi config rm directoryAdminPassword",
+        );
     }
 
     const dnsServers = managed ? undefined : s.stringList("dnsServers");
@@ -47,14 +62,32 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
     const joinOu = s.has("joinOu") ? s.string("joinOu") : undefined;
     const adminCredentialsSecretArn = !managed && s.has("adminCredentialsSecretArn") ? s.string("adminCredentialsSecretArn") : undefined;
     const provisionAccounts = s.boolean("provisionAccounts", managed !== undefined);
-    if (managed && s.has("provisionAccounts") && !provisionAccounts) problems.add(s.path("provisionAccounts"), false, "must be true with managedDirectory: nothing else creates the readers' group and the gMSAs in a new directory");
-    if (provisionAccounts && !managed && !s.has("adminCredentialsSecretArn")) problems.add(s.path("adminCredentialsSecretArn"), undefined, "is required with provisionAccounts: the Secrets Manager secret ({\"username\",\"password\"}) of the AD account that creates the group, the gMSAs and the portable identity");
+    if (managed && s.has("provisionAccounts") && !provisionAccounts)
+        problems.add(
+            s.path("provisionAccounts"),
+            false,
+            "must be true with managedDirectory: nothing else creates the readers' group and the gMSAs in a new directory",
+        );
+    if (provisionAccounts && !managed && !s.has("adminCredentialsSecretArn"))
+        problems.add(
+            s.path("adminCredentialsSecretArn"),
+            undefined,
+            'is required with provisionAccounts: the Secrets Manager secret ({"username","password"}) of the AD account that creates the group, the gMSAs and the portable identity',
+        );
     const accountsOu = s.has("accountsOu") ? s.string("accountsOu") : undefined;
-    if (s.has("accountsOu") && provisionAccounts === false) problems.add(s.path("accountsOu"), s.raw("accountsOu"), "is only used with activeDirectory.provisionAccounts (the stack creates nothing in AD otherwise); remove it or set provisionAccounts: true");
+    if (s.has("accountsOu") && provisionAccounts === false)
+        problems.add(
+            s.path("accountsOu"),
+            s.raw("accountsOu"),
+            "is only used with activeDirectory.provisionAccounts (the stack creates nothing in AD otherwise); remove it or set provisionAccounts: true",
+        );
     // Each OU must lie in the domain; with a managed directory, in the OU AWS delegates to its Admin.
     const delegatedOu = managed && domainName && netbiosName ? check.managedDirectoryOu(domainName, netbiosName) : undefined;
     let placesOk = true;
-    for (const [field, dn] of [["joinOu", joinOu], ["accountsOu", accountsOu]] as const) {
+    for (const [field, dn] of [
+        ["joinOu", joinOu],
+        ["accountsOu", accountsOu],
+    ] as const) {
         const problem = dn && domainName && (delegatedOu || !managed) ? check.placeInDomain(dn, domainName, delegatedOu) : undefined;
         if (problem) problems.add(s.path(field), dn, problem);
         placesOk &&= !problem;
@@ -63,7 +96,8 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
     s.finish();
     if (s.has("vpcResolver") && !resolver) return { dnsServers };
     if ((s.has("directoryId") && !managed && !directoryId) || (s.has("joinOu") && !joinOu)) return { dnsServers };
-    if ((s.has("adminCredentialsSecretArn") && !managed && !adminCredentialsSecretArn) || (s.has("accountsOu") && !accountsOu) || !placesOk) return { dnsServers };
+    if ((s.has("adminCredentialsSecretArn") && !managed && !adminCredentialsSecretArn) || (s.has("accountsOu") && !accountsOu) || !placesOk)
+        return { dnsServers };
     if (managed && !managedDirectory) return { dnsServers };
     if (!domainName || !netbiosName || (!managed && !dnsServers) || !forestName || provisionAccounts === undefined) return { dnsServers };
     if ((s.has("domainSid") && !managed && !domainSid) || (s.has("domainGuid") && !managed && !domainGuid)) return { dnsServers };
@@ -78,7 +112,9 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
     return {
         dnsServers,
         draft: {
-            domainName: domain, netbiosName: netbiosName.toUpperCase(), forestName: forest,
+            domainName: domain,
+            netbiosName: netbiosName.toUpperCase(),
+            forestName: forest,
             ...(dnsServers ? { dnsServers } : {}),
             ...(managedDirectory ? { managedDirectory } : {}),
             ...(domainSid ? { domainSid: normalizeDomainSid(domainSid) } : {}),
@@ -88,7 +124,9 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
             ...(adminCredentialsSecretArn ? { adminCredentialsSecretArn } : {}),
             provisionAccounts,
             accountsOu: accountsOu ? check.canonicalDn(accountsOu) : defaultAccountsOu,
-            ...(resolver ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } } : {}),
+            ...(resolver
+                ? { vpcResolver: resolver === "create" || resolver === "none" ? { mode: resolver } : { mode: "existing" as const, ruleId: resolver } }
+                : {}),
         },
     };
 }
@@ -97,4 +135,3 @@ export function readActiveDirectory(s: Section, values: Readonly<Record<string, 
 export function managedDirectoryJoinOu(domainName: string, netbiosName: string): string {
     return formatDn([{ type: "OU", value: "Computers" }, ...check.managedDirectoryOu(domainName, netbiosName)]);
 }
-

@@ -24,7 +24,8 @@ export const buildableRegions: readonly string[] = [...awsRegions].filter((r) =>
 /** What is wrong with an aws:region value, or undefined. */
 export function regionProblem(region: string): string | undefined {
     if (buildableRegions.includes(region)) return undefined;
-    if (awsRegions.has(region)) return "is a Region of a partition this program does not build in (it builds in aws, aws-cn and aws-us-gov: the partitions its ARNs name)";
+    if (awsRegions.has(region))
+        return "is a Region of a partition this program does not build in (it builds in aws, aws-cn and aws-us-gov: the partitions its ARNs name)";
     const hint = didYouMean(closest(region, buildableRegions, () => 2));
     return `is not an AWS Region (settings/data/aws-regions.json lists them)${hint ? `; ${hint}` : "; for example us-west-2"}`;
 }

@@ -34,11 +34,52 @@ export const windowsEditions = ["Core", "Full"] as const;
  * aws/amazon-vpc-resource-controller-k8s pkg/aws/vpc/limits.go.
  */
 export const windowsInstanceFamilies = [
-    "t3", "t3a",
-    "m5", "m5a", "m5d", "m5n", "m5zn", "m6i", "m6a", "m6id", "m6in", "m7i", "m7a", "m7i-flex", "m8i",
-    "c5", "c5a", "c5d", "c5n", "c6i", "c6a", "c6id", "c6in", "c7i", "c7a", "c7i-flex", "c8i",
-    "r5", "r5a", "r5d", "r5n", "r6i", "r6a", "r6id", "r6in", "r7i", "r7a", "r8i",
-    "x2idn", "x2iedn", "z1d", "i3en", "i4i", "g4dn", "g5", "p3",
+    "t3",
+    "t3a",
+    "m5",
+    "m5a",
+    "m5d",
+    "m5n",
+    "m5zn",
+    "m6i",
+    "m6a",
+    "m6id",
+    "m6in",
+    "m7i",
+    "m7a",
+    "m7i-flex",
+    "m8i",
+    "c5",
+    "c5a",
+    "c5d",
+    "c5n",
+    "c6i",
+    "c6a",
+    "c6id",
+    "c6in",
+    "c7i",
+    "c7a",
+    "c7i-flex",
+    "c8i",
+    "r5",
+    "r5a",
+    "r5d",
+    "r5n",
+    "r6i",
+    "r6a",
+    "r6id",
+    "r6in",
+    "r7i",
+    "r7a",
+    "r8i",
+    "x2idn",
+    "x2iedn",
+    "z1d",
+    "i3en",
+    "i4i",
+    "g4dn",
+    "g5",
+    "p3",
 ] as const;
 
 /** Control-plane log types. Source: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
@@ -79,7 +120,8 @@ export function certManagerVersionProblem(v: string): string | undefined {
     const m = /^v1\.([0-9]+)\.([0-9]+)$/.exec(v);
     if (!m) return `must be a cert-manager chart version such as ${defaultCertManagerVersion} (with the leading v)`;
     const [minor, patch] = [Number(m[1]), Number(m[2])];
-    if (minor < 19 || (minor === 19 && patch < 2)) return "must be v1.19.2 or later (from v1.19.2 the chart applies global.nodeSelector, which keeps cert-manager on the Linux system nodes; earlier charts ignore it or reject it)";
+    if (minor < 19 || (minor === 19 && patch < 2))
+        return "must be v1.19.2 or later (from v1.19.2 the chart applies global.nodeSelector, which keeps cert-manager on the Linux system nodes; earlier charts ignore it or reject it)";
     return undefined;
 }
 

@@ -54,7 +54,9 @@ export function ipv4(v: string): string | undefined {
 
 /** DNS-1123 label: Kubernetes namespace and most object names. */
 export function dns1123Label(v: string): string | undefined {
-    return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit";
+    return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)
+        ? undefined
+        : "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit";
 }
 
 /** A fully qualified DNS domain name such as corp.example.com. */
@@ -63,7 +65,8 @@ export function domainName(v: string): string | undefined {
     const labels = v.split(".");
     if (labels.length < 2) return "must be a fully qualified domain name with at least two labels, such as corp.example.com";
     const bad = labels.find((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
-    if (bad !== undefined) return `has an invalid label ${JSON.stringify(bad)}: letters, digits and '-' only, 1 to 63 characters, not starting or ending with '-'`;
+    if (bad !== undefined)
+        return `has an invalid label ${JSON.stringify(bad)}: letters, digits and '-' only, 1 to 63 characters, not starting or ending with '-'`;
     if (/^[0-9]+$/.test(labels[labels.length - 1])) return "must not end in a numeric label";
     return undefined;
 }
@@ -134,7 +137,9 @@ export function subnetId(v: string): string | undefined {
 
 /** EKS cluster names: 1-100 characters, alphanumeric first, then alphanumerics, '-' and '_'. */
 export function eksClusterName(v: string): string | undefined {
-    return /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(v) ? undefined : "must be 1 to 100 characters: letters, digits, '-' and '_', starting with a letter or digit";
+    return /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(v)
+        ? undefined
+        : "must be 1 to 100 characters: letters, digits, '-' and '_', starting with a letter or digit";
 }
 
 /** Kubernetes label key: optional DNS prefix and a name of at most 63 characters. */
@@ -142,13 +147,17 @@ export function labelKey(v: string): string | undefined {
     const parts = v.split("/");
     if (parts.length > 2) return "must be [prefix/]name";
     const name = parts[parts.length - 1];
-    if (parts.length === 2 && (parts[0].length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(parts[0]))) return "has an invalid prefix (must be a DNS subdomain)";
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(name)) return "must be a Kubernetes label name: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+    if (parts.length === 2 && (parts[0].length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(parts[0])))
+        return "has an invalid prefix (must be a DNS subdomain)";
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(name))
+        return "must be a Kubernetes label name: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
     return undefined;
 }
 
 export function labelValue(v: string): string | undefined {
-    return v === "" || /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(v) ? undefined : "must be a Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.'";
+    return v === "" || /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(v)
+        ? undefined
+        : "must be a Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.'";
 }
 
 export function awsTagKey(v: string): string | undefined {
@@ -172,7 +181,8 @@ export function nodeLabelKey(v: string): string | undefined {
     if (shape) return shape;
     const prefix = v.includes("/") ? v.split("/")[0] : "";
     const restricted = /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix) && !/(^|\.)(node|kubelet)\.kubernetes\.io$/.test(prefix);
-    if (restricted) return "is under kubernetes.io or k8s.io, which a kubelet may not set on its node (NodeRestriction); use your own prefix or node.kubernetes.io/";
+    if (restricted)
+        return "is under kubernetes.io or k8s.io, which a kubelet may not set on its node (NodeRestriction); use your own prefix or node.kubernetes.io/";
     if (v === "eks-gmsa.io/node-role") return "is set by eks-gmsa (windows) and cannot be overridden";
     return undefined;
 }
@@ -196,7 +206,8 @@ export function gmsaAccountName(v: string): string | undefined {
     if (v.length < 1 || v.length > 15) return `must be 1 to 15 characters (this one has ${v.length}); AD limits gMSA names like computer names`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v)) return "may hold only letters, digits, '-' and '_', starting with a letter or digit";
     // The management host's names.gmsa_name refuses the same: say so at plan time, not mid-deploy.
-    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes)) return "is a built-in or well-known account name; name the gMSA for its application (eks-gmsa creates it and may delete it)";
+    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes))
+        return "is a built-in or well-known account name; name the gMSA for its application (eks-gmsa creates it and may delete it)";
     return undefined;
 }
 
@@ -205,7 +216,8 @@ export function userAccountName(v: string): string | undefined {
     const ascii = asciiOnly(v);
     if (ascii) return ascii;
     if (v.length < 1 || v.length > 20) return `must be 1 to 20 characters (this one has ${v.length})`;
-    if (/["/\\[\]:;|=,+*?<>@\s]/.test(v)) return "must not contain spaces or any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare sAMAccountName, not DOMAIN\\user or user@domain)";
+    if (/["/\\[\]:;|=,+*?<>@\s]/.test(v))
+        return 'must not contain spaces or any of " / \\ [ ] : ; | = , + * ? < > @ (give the bare sAMAccountName, not DOMAIN\\user or user@domain)';
     if (v.endsWith(".")) return "must not end with '.'";
     return undefined;
 }
@@ -222,7 +234,7 @@ export function groupAccountName(v: string): string | undefined {
     const ascii = asciiOnly(v);
     if (ascii) return ascii;
     if (v.length < 1 || v.length > 64) return `must be 1 to 64 characters (this one has ${v.length})`;
-    if (/["/\\[\]:;|=,+*?<>@]/.test(v)) return "must not contain any of \" / \\ [ ] : ; | = , + * ? < > @ (give the bare group name)";
+    if (/["/\\[\]:;|=,+*?<>@]/.test(v)) return 'must not contain any of " / \\ [ ] : ; | = , + * ? < > @ (give the bare group name)';
     if (v.endsWith(".") || v.trim() !== v) return "must not start or end with a space or end with '.'";
     return undefined;
 }
@@ -240,7 +252,8 @@ function isWellKnown(v: string, names: readonly string[], prefixes: readonly str
 export function readersGroupName(v: string): string | undefined {
     const shape = groupAccountName(v);
     if (shape) return shape;
-    if (isWellKnown(v, wellKnownNames.groups, wellKnownNames.groupPrefixes)) return "is a built-in or well-known group; give eks-gmsa a group of its own (it adds members to it and may delete it)";
+    if (isWellKnown(v, wellKnownNames.groups, wellKnownNames.groupPrefixes))
+        return "is a built-in or well-known group; give eks-gmsa a group of its own (it adds members to it and may delete it)";
     return undefined;
 }
 
@@ -251,7 +264,8 @@ export function readersGroupName(v: string): string | undefined {
 export function portableIdentityName(v: string): string | undefined {
     const shape = userAccountName(v);
     if (shape) return shape;
-    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes)) return "is a built-in or well-known account; give the portable identity an account of its own";
+    if (isWellKnown(v, wellKnownNames.users, wellKnownNames.userPrefixes))
+        return "is a built-in or well-known account; give the portable identity an account of its own";
     return undefined;
 }
 
@@ -282,7 +296,8 @@ function directoryDnProblem(v: string, what: string, example: string, pathTypes:
     const firstDc = parsed.rdns.findIndex((r) => r.type === "DC");
     if (firstDc <= 0) return `must be ${what} such as ${example}: ${pathTypes.join(" or ")} components, then the domain's DC= components`;
     const misplaced = parsed.rdns.find((r, i) => (i < firstDc ? !pathTypes.includes(r.type) : r.type !== "DC"));
-    if (misplaced) return `must be ${what} such as ${example}: ${misplaced.type}=${misplaced.value} is out of place (${pathTypes.join(" or ")} components, then only DC= components)`;
+    if (misplaced)
+        return `must be ${what} such as ${example}: ${misplaced.type}=${misplaced.value} is out of place (${pathTypes.join(" or ")} components, then only DC= components)`;
     for (const r of parsed.rdns.slice(0, firstDc)) {
         const ascii = asciiOnly(r.value);
         if (ascii) return `names ${r.type}=${r.value}, which ${ascii}`;
@@ -321,7 +336,8 @@ export function placeInDomain(v: string, domainName: string, delegatedOu?: reado
     if (!parsed.ok) return parsed.problem;
     const domain = domainRdns(domainName);
     const named = dnsNameOf(parsed.rdns);
-    if (named !== domainName.toLowerCase()) return `must be inside the domain (end with ${formatDn(domain)}); its DC= components name ${named}, not ${domainName.toLowerCase()}`;
+    if (named !== domainName.toLowerCase())
+        return `must be inside the domain (end with ${formatDn(domain)}); its DC= components name ${named}, not ${domainName.toLowerCase()}`;
     if (delegatedOu && !isAtOrBelow(parsed.rdns, delegatedOu)) {
         return `must be ${formatDn(delegatedOu)} or below it: AWS Managed Microsoft AD delegates only that OU to its Admin, who has no rights elsewhere in the domain`;
     }

@@ -21,11 +21,13 @@ export function hostProcessNamespaceProblems(
     return hostProcessNamespaces.flatMap((ns, i) => {
         const reason = why(ns);
         return reason
-            ? [{
-                key: `${projectName}:windowsNodes.hostProcessNamespaces[${i}]`,
-                value: ns,
-                message: `is ${reason}: the stack enforces Pod Security (baseline or stricter) there, which refuses HostProcess pods, and whoever may create pods there would get the node's SYSTEM account and every gMSA; give node agents a namespace of their own`,
-            }]
+            ? [
+                  {
+                      key: `${projectName}:windowsNodes.hostProcessNamespaces[${i}]`,
+                      value: ns,
+                      message: `is ${reason}: the stack enforces Pod Security (baseline or stricter) there, which refuses HostProcess pods, and whoever may create pods there would get the node's SYSTEM account and every gMSA; give node agents a namespace of their own`,
+                  },
+              ]
             : [];
     });
 }

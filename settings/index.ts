@@ -23,7 +23,9 @@ export function loadSettings(): Settings {
     const values = pulumi.runtime.allConfig();
     const result = parseSettings({ values, stack: pulumi.getStack(), secretKeys: Object.keys(values).filter(isConfigSecret) });
     if (!result.ok) {
-        throw new pulumi.RunError(`invalid stack configuration (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}):\n  ${result.problems.join("\n  ")}`);
+        throw new pulumi.RunError(
+            `invalid stack configuration (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}):\n  ${result.problems.join("\n  ")}`,
+        );
     }
     return result.settings;
 }

@@ -57,7 +57,9 @@ export function configKeyProblems(keys: Iterable<string>, project: string, proje
 }
 
 function unknownProviderKey(namespace: string, name: string, provider: ProviderKeys, project: string, projectKeys: readonly string[]): string {
-    const near = projectKeys.includes(name) ? [`${project}:${name}`] : closest(name, provider.keys, (k) => Math.max(2, Math.floor(k.length / 4))).map((k) => `${namespace}:${k}`);
+    const near = projectKeys.includes(name)
+        ? [`${project}:${name}`]
+        : closest(name, provider.keys, (k) => Math.max(2, Math.floor(k.length / 4))).map((k) => `${namespace}:${k}`);
     const what = `is not a config key of the ${namespace} provider (${provider.source.split(" config/")[0]}), whose default provider refuses it at deploy time`;
     return `${what}; ${didYouMean(near) ?? `keep values of your own in a namespace of your own`}`;
 }

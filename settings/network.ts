@@ -10,9 +10,11 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
     const existing = s.has("vpcId");
     if (existing) {
         for (const field of ["vpcCidr", "availabilityZoneCount", "availabilityZones", "publicSubnetCidrs", "privateSubnetCidrs", "natGateways"]) {
-            if (s.has(field)) s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
+            if (s.has(field))
+                s.problems.add(s.path(field), s.raw(field), "cannot be combined with network.vpcId (an existing VPC keeps its own subnets and NAT gateways)");
         }
-        if (s.has("transitGateway")) s.problems.add(s.path("transitGateway"), undefined, "cannot be combined with network.vpcId (an existing VPC keeps its own routes and attachments)");
+        if (s.has("transitGateway"))
+            s.problems.add(s.path("transitGateway"), undefined, "cannot be combined with network.vpcId (an existing VPC keeps its own routes and attachments)");
         const vpcId = s.string("vpcId");
         const privateSubnetIds = s.stringList("privateSubnetIds");
         const publicSubnetIds = s.stringList("publicSubnetIds");
@@ -54,7 +56,10 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
         ({ publicSubnetCidrs, privateSubnetCidrs } = defaultSubnets(vpc.text, azCount));
     } else {
         let ok = true;
-        for (const [field, list] of [["publicSubnetCidrs", publicSubnetCidrs], ["privateSubnetCidrs", privateSubnetCidrs]] as const) {
+        for (const [field, list] of [
+            ["publicSubnetCidrs", publicSubnetCidrs],
+            ["privateSubnetCidrs", privateSubnetCidrs],
+        ] as const) {
             if (list.length !== azCount) {
                 s.problems.add(s.path(field), list, `must list one CIDR per availability zone (${azCount}); give both subnet lists or neither`);
                 ok = false;
@@ -84,7 +89,20 @@ export function readNetwork(s: Section, region: string | undefined): { network?:
         }
         if (!ok) return { vpcCidr, facts };
     }
-    return { vpcCidr, facts, network: { mode: "create", vpcCidr, availabilityZoneCount: azCount, availabilityZones, publicSubnetCidrs, privateSubnetCidrs, natGateways, ...(transitGateway ? { transitGateway } : {}) } };
+    return {
+        vpcCidr,
+        facts,
+        network: {
+            mode: "create",
+            vpcCidr,
+            availabilityZoneCount: azCount,
+            availabilityZones,
+            publicSubnetCidrs,
+            privateSubnetCidrs,
+            natGateways,
+            ...(transitGateway ? { transitGateway } : {}),
+        },
+    };
 }
 
 /**
@@ -119,8 +137,13 @@ function readTransitGateway(s: Section, vpcCidr: string | undefined): TransitGat
     const vpc = vpcCidr ? parseCidr(vpcCidr) : undefined;
     routes.forEach((route, i) => {
         const block = parseCidr(route);
-        if (block.prefix === 0) return problem(i, "is the default route, which every private route table already sends to the NAT gateway; list the networks behind the transit gateway");
-        if (vpc && contains(vpc, block)) return problem(i, `is inside network.vpcCidr (${vpc.text}): the VPC routes its own addresses locally, so nothing would reach the transit gateway`);
+        if (block.prefix === 0)
+            return problem(
+                i,
+                "is the default route, which every private route table already sends to the NAT gateway; list the networks behind the transit gateway",
+            );
+        if (vpc && contains(vpc, block))
+            return problem(i, `is inside network.vpcCidr (${vpc.text}): the VPC routes its own addresses locally, so nothing would reach the transit gateway`);
         const earlier = routes.findIndex((other, j) => j < i && overlaps(parseCidr(other), block));
         if (earlier >= 0) problem(i, `overlaps routes[${earlier}] (${routes[earlier]}); list each network once`);
     });

@@ -48,7 +48,8 @@ export function readWindowsNodes(s: Section, kubernetesVersion: string | undefin
     const taint = readTaint(s);
     const hostProcessNamespaces = s.stringList("hostProcessNamespaces");
     s.finish();
-    if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null || !hostProcessNamespaces) return undefined;
+    if (!windowsServerVersion || !edition || !instanceType || !scaling || !rootVolumeSizeGiB || !labels || taint === null || !hostProcessNamespaces)
+        return undefined;
     if ((s.has("amiId") && !amiId) || (s.has("sshKeyName") && !sshKeyName)) return undefined;
     return { windowsServerVersion, edition, instanceType, ...scaling, rootVolumeSizeGiB, amiId, sshKeyName, labels, taint, hostProcessNamespaces };
 }

@@ -34,11 +34,16 @@ export function dnsServerReachability(network: NetworkFacts, dnsServers: readonl
     dnsServers.forEach((address, i) => {
         const key = `activeDirectory.dnsServers[${i}]`;
         if (containsAddress(vpc, address)) {
-            problems.push({ key, value: address, message: `is inside network.vpcCidr (${vpc.text}), the VPC this stack creates: no existing domain controller can have an address in a VPC this stack creates; give the addresses of the directory's DNS servers` });
+            problems.push({
+                key,
+                value: address,
+                message: `is inside network.vpcCidr (${vpc.text}), the VPC this stack creates: no existing domain controller can have an address in a VPC this stack creates; give the addresses of the directory's DNS servers`,
+            });
         } else if (!routes.some((route) => containsAddress(parseCidr(route), address))) {
-            const how = routes.length === 0
-                ? "add network.transitGateway {id, routes} with its network"
-                : `add its network to network.transitGateway.routes (now ${routes.join(", ")})`;
+            const how =
+                routes.length === 0
+                    ? "add network.transitGateway {id, routes} with its network"
+                    : `add its network to network.transitGateway.routes (now ${routes.join(", ")})`;
             problems.push({ key, value: address, message: `is unreachable: a VPC this stack creates reaches only itself and the internet; ${how}` });
         }
     });
@@ -53,10 +58,14 @@ export function dnsServerReachability(network: NetworkFacts, dnsServers: readonl
  */
 export function endpointReachability(network: NetworkFacts, endpointPublicAccess: boolean | undefined): CrossProblem[] {
     if (!network.createsVpc || endpointPublicAccess !== false) return [];
-    return [{
-        key: "cluster.endpointPublicAccess", value: false,
-        message: "a private-only API endpoint on a VPC this stack creates cannot be reached by the `pulumi up` that must then apply the Helm and Kubernetes resources; keep it true and restrict cluster.publicAccessCidrs to the deployer's egress addresses (README, section Deploying prod from a CI runner), or deploy into an existing VPC (network.vpcId) from inside it",
-    }];
+    return [
+        {
+            key: "cluster.endpointPublicAccess",
+            value: false,
+            message:
+                "a private-only API endpoint on a VPC this stack creates cannot be reached by the `pulumi up` that must then apply the Helm and Kubernetes resources; keep it true and restrict cluster.publicAccessCidrs to the deployer's egress addresses (README, section Deploying prod from a CI runner), or deploy into an existing VPC (network.vpcId) from inside it",
+        },
+    ];
 }
 
 /**
@@ -67,7 +76,15 @@ export function endpointReachability(network: NetworkFacts, endpointPublicAccess
 export function routesApartFromServices(network: NetworkFacts, serviceCidr: string | undefined): CrossProblem[] {
     if (!serviceCidr || !network.transitRoutes) return [];
     const services = parseCidr(serviceCidr);
-    return network.transitRoutes.flatMap((route, i) => (overlaps(parseCidr(route), services)
-        ? [{ key: `network.transitGateway.routes[${i}]`, value: route, message: `overlaps cluster.serviceCidr (${serviceCidr}), the cluster's Service addresses; EKS recommends keeping connected networks apart from it (the service CIDR cannot change once the cluster exists)` }]
-        : []));
+    return network.transitRoutes.flatMap((route, i) =>
+        overlaps(parseCidr(route), services)
+            ? [
+                  {
+                      key: `network.transitGateway.routes[${i}]`,
+                      value: route,
+                      message: `overlaps cluster.serviceCidr (${serviceCidr}), the cluster's Service addresses; EKS recommends keeping connected networks apart from it (the service CIDR cannot change once the cluster exists)`,
+                  },
+              ]
+            : [],
+    );
 }

@@ -56,14 +56,19 @@ export function parseSettings(raw: RawConfig, keysRead?: Set<string>): ParseResu
     const adDraft = adRead?.draft;
     // A gmsa value that is not a mapping is one problem, reported by section(); nothing to read.
     const gmsaSection = root.has("gmsa") ? root.section("gmsa") : undefined;
-    const gmsa = gmsaSection && isPlainObject(root.raw("gmsa")) ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? []) : undefined;
+    const gmsa =
+        gmsaSection && isPlainObject(root.raw("gmsa"))
+            ? readGmsa(gmsaSection, adDraft, root.has("activeDirectory"), raw.values, raw.secretKeys ?? [])
+            : undefined;
     // Domainless hosts resolve the domain through the VPC resolver: forward it unless told otherwise.
     const activeDirectory: ActiveDirectorySettings | undefined = adDraft && {
         ...adDraft,
         vpcResolver: adDraft.vpcResolver ?? { mode: gmsa?.mode === "domainless" ? "create" : "none" },
         // Domain-joined nodes of a directory this stack creates join its Computers OU (AWS creates
         // it under the delegated OU); the whole directory is this cluster's.
-        ...(gmsa?.mode === "domainJoined" && adDraft.managedDirectory && !adDraft.joinOu ? { joinOu: managedDirectoryJoinOu(adDraft.domainName, adDraft.netbiosName) } : {}),
+        ...(gmsa?.mode === "domainJoined" && adDraft.managedDirectory && !adDraft.joinOu
+            ? { joinOu: managedDirectoryJoinOu(adDraft.domainName, adDraft.netbiosName) }
+            : {}),
     };
     // Read by readGmsa from the raw values (it must stay a secret); marked known here.
     root.raw("portableIdentityPassword");
@@ -71,10 +76,17 @@ export function parseSettings(raw: RawConfig, keysRead?: Set<string>): ParseResu
     root.finish();
 
     if (cluster?.deployRoleArn && access) checkDeployRoleNotListed(cluster.deployRoleArn, access, problems);
-    if (access && gmsa) for (const p of namespaceAdminProblems(access, gmsa.webhook.namespace, gmsa.certManager.namespace)) problems.add(p.key, p.value, p.message);
-    if (access && windowsNodes) for (const p of hostProcessNamespaceProblems(windowsNodes.hostProcessNamespaces, access, gmsa)) problems.add(p.key, p.value, p.message);
+    if (access && gmsa)
+        for (const p of namespaceAdminProblems(access, gmsa.webhook.namespace, gmsa.certManager.namespace)) problems.add(p.key, p.value, p.message);
+    if (access && windowsNodes)
+        for (const p of hostProcessNamespaceProblems(windowsNodes.hostProcessNamespaces, access, gmsa)) problems.add(p.key, p.value, p.message);
     // The admission policies that read it come with the gMSA part of the stack.
-    if (windowsNodes && windowsNodes.hostProcessNamespaces.length > 0 && !root.has("gmsa")) problems.add(`${projectName}:windowsNodes.hostProcessNamespaces`, undefined, "is only used with eks-gmsa:gmsa (the admission policies that allow HostProcess and host paths there are created with gMSA); remove it");
+    if (windowsNodes && windowsNodes.hostProcessNamespaces.length > 0 && !root.has("gmsa"))
+        problems.add(
+            `${projectName}:windowsNodes.hostProcessNamespaces`,
+            undefined,
+            "is only used with eks-gmsa:gmsa (the admission policies that allow HostProcess and host paths there are created with gMSA); remove it",
+        );
     const crossProblems = [
         ...endpointReachability(networkFacts, endpointPublicAccess),
         ...routesApartFromServices(networkFacts, serviceCidr),
@@ -84,13 +96,32 @@ export function parseSettings(raw: RawConfig, keysRead?: Set<string>): ParseResu
 
     if (root.has("gmsa") && !gmsa && problems.list.length === 0) problems.add(`${projectName}:gmsa`, undefined, "is incomplete");
     // The join OU is where domain-joined nodes' computer accounts go; nothing else reads it.
-    if (adDraft?.joinOu && (!root.has("gmsa") || gmsa?.mode === "domainless")) problems.add(`${projectName}:activeDirectory.joinOu`, undefined, "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it");
-    if (root.has("portableIdentityPassword") && !root.has("gmsa")) problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
+    if (adDraft?.joinOu && (!root.has("gmsa") || gmsa?.mode === "domainless"))
+        problems.add(
+            `${projectName}:activeDirectory.joinOu`,
+            undefined,
+            "is only used in gmsa.mode domainJoined (where Windows nodes join the domain); remove it",
+        );
+    if (root.has("portableIdentityPassword") && !root.has("gmsa"))
+        problems.add(portableIdentityPasswordKey, undefined, "is only used with gmsa.mode domainless; configure eks-gmsa:gmsa or remove it");
     if (problems.list.length > 0 || !region || !network || !cluster || !access || !linuxNodes || !windowsNodes) {
         return { ok: false, problems: problems.list.length > 0 ? problems.list : ["eks-gmsa: configuration is incomplete"] };
     }
     const awsProfile = raw.values["aws:profile"] || undefined;
-    const settings: Settings = { project: projectName, stack: raw.stack, region, awsProfile, tags, network, cluster, access, linuxNodes, windowsNodes, activeDirectory, gmsa };
+    const settings: Settings = {
+        project: projectName,
+        stack: raw.stack,
+        region,
+        awsProfile,
+        tags,
+        network,
+        cluster,
+        access,
+        linuxNodes,
+        windowsNodes,
+        activeDirectory,
+        gmsa,
+    };
     return { ok: true, settings: deepFreeze(settings) };
 }
 
@@ -132,7 +163,11 @@ function readRegion(values: Readonly<Record<string, string>>, problems: Problems
     return region;
 }
 
-function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { cluster?: ClusterSettings; kubernetesVersion?: string; serviceCidr?: string; endpointPublicAccess: boolean } {
+function readCluster(
+    s: Section,
+    stack: string,
+    vpcCidr: string | undefined,
+): { cluster?: ClusterSettings; kubernetesVersion?: string; serviceCidr?: string; endpointPublicAccess: boolean } {
     // Stack names may hold '.', which EKS names may not.
     const name = s.string("name", { default: `${projectName}-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}` });
     const kubernetesVersion = s.string("kubernetesVersion");
@@ -168,17 +203,32 @@ function readCluster(s: Section, stack: string, vpcCidr: string | undefined): { 
     }
     if (publicAccessCidrs && endpointPublicAccess && !endpointPrivateAccess && !publicAccessCidrs.includes("0.0.0.0/0")) {
         // Nodes in private subnets reach a public-only endpoint from their NAT gateways' addresses.
-        s.problems.add(s.path("endpointPrivateAccess"), false, "must be true when publicAccessCidrs restricts the public endpoint, or nodes cannot reach the API server");
+        s.problems.add(
+            s.path("endpointPrivateAccess"),
+            false,
+            "must be true when publicAccessCidrs restricts the public endpoint, or nodes cannot reach the API server",
+        );
         return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     }
-    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays) return { kubernetesVersion, serviceCidr, endpointPublicAccess };
+    if (!name || !kubernetesVersion || !serviceCidr || !publicAccessCidrs || !logTypes || !logRetentionDays)
+        return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     if (!addonsOk) return { kubernetesVersion, serviceCidr, endpointPublicAccess };
     return {
-        kubernetesVersion, serviceCidr, endpointPublicAccess,
+        kubernetesVersion,
+        serviceCidr,
+        endpointPublicAccess,
         cluster: {
-            name, kubernetesVersion, serviceCidr, endpointPublicAccess, endpointPrivateAccess,
+            name,
+            kubernetesVersion,
+            serviceCidr,
+            endpointPublicAccess,
+            endpointPrivateAccess,
             publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
-            logTypes, logRetentionDays, deployRoleArn, protect, addonVersions: stripUndefined(addonVersions),
+            logTypes,
+            logRetentionDays,
+            deployRoleArn,
+            protect,
+            addonVersions: stripUndefined(addonVersions),
         },
     };
 }
@@ -218,10 +268,13 @@ function readAccess(s: Section): AccessSettings | undefined {
  */
 function checkDeployRoleNotListed(deployRoleArn: string, access: AccessSettings, problems: Problems): void {
     for (const p of accessPrincipals(access).filter((p) => samePrincipal(p.arn, deployRoleArn))) {
-        problems.add(p.key, p.arn, `is eks-gmsa:cluster.deployRoleArn, which creates the cluster and so already holds cluster admin through the access entry EKS makes for a cluster's creator; a second entry fails (ResourceInUseException): remove it from access.${p.role}`);
+        problems.add(
+            p.key,
+            p.arn,
+            `is eks-gmsa:cluster.deployRoleArn, which creates the cluster and so already holds cluster admin through the access entry EKS makes for a cluster's creator; a second entry fails (ResourceInUseException): remove it from access.${p.role}`,
+        );
     }
 }
-
 
 function stripUndefined<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -14,19 +14,30 @@ export function webhookExemptNamespaces(webhookNamespace: string, certManagerNam
 
 /** Why a namespace is exempt from the webhook, for problem lines. */
 export function exemptionReason(namespace: string, webhookNamespace: string, certManagerNamespace: string): string {
-    if (namespace === webhookNamespace) return "the gMSA webhook's own namespace, which the webhook never checks and where its service account (allowed to use every credential spec) runs";
+    if (namespace === webhookNamespace)
+        return "the gMSA webhook's own namespace, which the webhook never checks and where its service account (allowed to use every credential spec) runs";
     if (namespace === certManagerNamespace) return "cert-manager's namespace, which the stack exempts from the gMSA webhook";
     return "kube-system, which the stack exempts from the gMSA webhook";
 }
 
 /** One problem per namespace admin granted a namespace the webhook skips. */
-export function namespaceAdminProblems(access: AccessSettings, webhookNamespace: string, certManagerNamespace: string): { key: string; value: string; message: string }[] {
+export function namespaceAdminProblems(
+    access: AccessSettings,
+    webhookNamespace: string,
+    certManagerNamespace: string,
+): { key: string; value: string; message: string }[] {
     const exempt = webhookExemptNamespaces(webhookNamespace, certManagerNamespace);
-    return access.namespaceAdmins.flatMap((admin, i) => admin.namespaces.flatMap((namespace, j) => exempt.includes(namespace)
-        ? [{
-            key: `${projectName}:access.namespaceAdmins[${i}].namespaces[${j}]`,
-            value: namespace,
-            message: `is ${exemptionReason(namespace, webhookNamespace, certManagerNamespace)}: an admin there could run pods as any gMSA; give namespace admins application namespaces only (cluster admins manage this one)`,
-        }]
-        : []));
+    return access.namespaceAdmins.flatMap((admin, i) =>
+        admin.namespaces.flatMap((namespace, j) =>
+            exempt.includes(namespace)
+                ? [
+                      {
+                          key: `${projectName}:access.namespaceAdmins[${i}].namespaces[${j}]`,
+                          value: namespace,
+                          message: `is ${exemptionReason(namespace, webhookNamespace, certManagerNamespace)}: an admin there could run pods as any gMSA; give namespace admins application namespaces only (cluster admins manage this one)`,
+                      },
+                  ]
+                : [],
+        ),
+    );
 }

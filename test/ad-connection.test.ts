@@ -19,7 +19,8 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ status: 
     const started = Date.now();
     return new Promise((resolve) => {
         const child = spawn("/usr/bin/python3", [cli, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
         child.on("exit", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
@@ -36,7 +37,11 @@ function ber(tag: number, value: Buffer): Buffer {
 const str = (tag: number, s: string) => ber(tag, Buffer.from(s, "utf8"));
 const int = (tag: number, n: number) => ber(tag, Buffer.from([n]));
 
-interface Recorded { all: Buffer; bindAuthTags: number[]; searches: number }
+interface Recorded {
+    all: Buffer;
+    bindAuthTags: number[];
+    searches: number;
+}
 
 function fakeDc(): Promise<{ port: number; recorded: Recorded; close: () => Promise<void> }> {
     const recorded: Recorded = { all: Buffer.alloc(0), bindAuthTags: [], searches: 0 };
@@ -51,37 +56,73 @@ function fakeDc(): Promise<{ port: number; recorded: Recorded; close: () => Prom
                 const id = readTlv(msg.value, 0)!;
                 const op = readTlv(msg.value, id.end)!;
                 const reply = (body: Buffer) => socket.write(ber(0x30, Buffer.concat([ber(0x02, id.value), body])));
-                if (op.tag === 0x63) { // SearchRequest: answer as a DC's rootDSE
+                if (op.tag === 0x63) {
+                    // SearchRequest: answer as a DC's rootDSE
                     recorded.searches++;
                     const attr = (name: string, value: string) => ber(0x30, Buffer.concat([str(0x04, name), ber(0x31, str(0x04, value))]));
-                    reply(ber(0x64, Buffer.concat([str(0x04, ""), ber(0x30, Buffer.concat([
-                        attr("defaultNamingContext", "DC=fake,DC=test"), attr("dnsHostName", "dc1.fake.test"),
-                        attr("configurationNamingContext", "CN=Configuration,DC=fake,DC=test"), attr("currentTime", "20261201000000.0Z"),
-                    ]))])));
+                    reply(
+                        ber(
+                            0x64,
+                            Buffer.concat([
+                                str(0x04, ""),
+                                ber(
+                                    0x30,
+                                    Buffer.concat([
+                                        attr("defaultNamingContext", "DC=fake,DC=test"),
+                                        attr("dnsHostName", "dc1.fake.test"),
+                                        attr("configurationNamingContext", "CN=Configuration,DC=fake,DC=test"),
+                                        attr("currentTime", "20261201000000.0Z"),
+                                    ]),
+                                ),
+                            ]),
+                        ),
+                    );
                     reply(ber(0x65, Buffer.concat([int(0x0a, 0), str(0x04, ""), str(0x04, "")])));
-                } else if (op.tag === 0x60) { // BindRequest: note how it authenticates, then refuse it
+                } else if (op.tag === 0x60) {
+                    // BindRequest: note how it authenticates, then refuse it
                     const version = readTlv(op.value, 0)!;
                     const name = readTlv(op.value, version.end)!;
                     const auth = readTlv(op.value, name.end)!;
                     recorded.bindAuthTags.push(auth.tag);
-                    reply(ber(0x61, Buffer.concat([int(0x0a, 49), str(0x04, ""), str(0x04, "80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error, data 52e, v4563")])));
-                } else if (op.tag === 0x42) { // UnbindRequest
+                    reply(
+                        ber(
+                            0x61,
+                            Buffer.concat([
+                                int(0x0a, 49),
+                                str(0x04, ""),
+                                str(0x04, "80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error, data 52e, v4563"),
+                            ]),
+                        ),
+                    );
+                } else if (op.tag === 0x42) {
+                    // UnbindRequest
                     socket.end();
                 }
             }
         });
     });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
-        port: (server.address() as net.AddressInfo).port,
-        recorded,
-        close: () => new Promise<void>((r) => { server.close(() => r()); }),
-    })));
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () =>
+            resolve({
+                port: (server.address() as net.AddressInfo).port,
+                recorded,
+                close: () =>
+                    new Promise<void>((r) => {
+                        server.close(() => r());
+                    }),
+            }),
+        ),
+    );
 }
 
 describe("the bind, seen on the wire", () => {
     let dc: Awaited<ReturnType<typeof fakeDc>>;
-    before(async () => { dc = await fakeDc(); });
-    after(async () => { await dc?.close(); });
+    before(async () => {
+        dc = await fakeDc();
+    });
+    after(async () => {
+        await dc?.close();
+    });
 
     for (const user of ["FAKE\\operator", "operator@fake.test"]) {
         test(`over plain ldap:// as ${user}: a SASL bind, no simple bind, and the password never sent`, { timeout: 30_000 }, async () => {
@@ -118,7 +159,10 @@ describe("reaching the DC", () => {
         const port = await new Promise<number>((r) => silent.listen(0, "127.0.0.1", () => r((silent.address() as net.AddressInfo).port)));
         try {
             const tmp = mkdtempSync(path.join(os.tmpdir(), "ad-connection-"));
-            const r = await runCli(["discover", "--url", `ldap://127.0.0.1:${port}`, "--user", "FAKE\\operator", "--timeout", "1"], { AD_PASSWORD: password, TMPDIR: tmp });
+            const r = await runCli(["discover", "--url", `ldap://127.0.0.1:${port}`, "--user", "FAKE\\operator", "--timeout", "1"], {
+                AD_PASSWORD: password,
+                TMPDIR: tmp,
+            });
             assert.equal(r.status, 1, r.stdout);
             // The killed run's private files (smb.conf, krb5.conf, caches) are gone too.
             assert.deepEqual(readdirSync(tmp), []);
@@ -133,16 +177,48 @@ describe("reaching the DC", () => {
 
 describe("usage", () => {
     const cases: Array<[string, string[], RegExp]> = [
-        ["a URL that is not LDAP", ["discover", "--url", "http://dc", "--user", "A\\b"], /--url 'http:\/\/dc' must be ldap:\/\/host\[:port\] or ldaps:\/\/host\[:port\]/],
+        [
+            "a URL that is not LDAP",
+            ["discover", "--url", "http://dc", "--user", "A\\b"],
+            /--url 'http:\/\/dc' must be ldap:\/\/host\[:port\] or ldaps:\/\/host\[:port\]/,
+        ],
         ["a user without a domain", ["discover", "--url", "ldap://dc", "--user", "bob"], /--user 'bob' must be DOMAIN\\name or name@domain/],
         ["a password given as a flag", ["discover", "--url", "ldap://dc", "--user", "A\\b", "--password", "x"], /unrecognized arguments: --password/],
-        ["a curly quote in the readers' group", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "readers\u2019x"], /--group contains U\+2019: names of AD objects must be printable ASCII/],
-        ["a built-in group as the readers' group", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "domain computers"], /--group 'domain computers' is a built-in or well-known group/],
-        ["krbtgt as the portable identity", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--identity-user", "krbtgt"], /--identity-user 'krbtgt' is a built-in or well-known account/],
-        ["an OU with an escaped comma", ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--ou", "OU=a\\,DC=evil,DC=test"], /--ou .* is not OU=<name>, CN=<name> or DC=<name>/],
-        ["node-cleanup naming neither a computer nor an instance", ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r"], /one of the arguments --computer --instance-id is required/],
-        ["an instance ID a node could have made up", ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--instance-id", "i-*"], /--instance-id 'i-\*' must be an EC2 instance ID/],
-        ["an LDAP filter in a computer name", ["node-join", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--computer", "*)(cn=*"], /--computer '\*\)\(cn=\*' must be a computer name/],
+        [
+            "a curly quote in the readers' group",
+            ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "readers\u2019x"],
+            /--group contains U\+2019: names of AD objects must be printable ASCII/,
+        ],
+        [
+            "a built-in group as the readers' group",
+            ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "domain computers"],
+            /--group 'domain computers' is a built-in or well-known group/,
+        ],
+        [
+            "krbtgt as the portable identity",
+            ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--identity-user", "krbtgt"],
+            /--identity-user 'krbtgt' is a built-in or well-known account/,
+        ],
+        [
+            "an OU with an escaped comma",
+            ["provision", "--url", "ldap://dc", "--user", "A\\b", "--account", "web", "--group", "r", "--ou", "OU=a\\,DC=evil,DC=test"],
+            /--ou .* is not OU=<name>, CN=<name> or DC=<name>/,
+        ],
+        [
+            "node-cleanup naming neither a computer nor an instance",
+            ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r"],
+            /one of the arguments --computer --instance-id is required/,
+        ],
+        [
+            "an instance ID a node could have made up",
+            ["node-cleanup", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--instance-id", "i-*"],
+            /--instance-id 'i-\*' must be an EC2 instance ID/,
+        ],
+        [
+            "an LDAP filter in a computer name",
+            ["node-join", "--url", "ldap://dc", "--user", "A\\b", "--group", "r", "--computer", "*)(cn=*"],
+            /--computer '\*\)\(cn=\*' must be a computer name/,
+        ],
     ];
     for (const [what, args, expected] of cases) {
         test(`${what}: exit 2 with a message naming the argument, before any connection`, { timeout: 20_000 }, async () => {

@@ -29,9 +29,10 @@ async function listSysvol(dc: SambaDomain): Promise<string> {
     const kinit = execFileAsync("kinit", [`Administrator@${dc.realm}`], { env, timeout: 15_000 });
     kinit.child.stdin?.end(`${dc.adminPassword}\n`);
     await kinit;
-    const { stdout } = await execFileAsync("smbclient", [
-        `//${dc.dcHostName}/sysvol`, "--use-kerberos=required", "-I", dc.host, "-c", "ls",
-    ], { env, timeout: 15_000 });
+    const { stdout } = await execFileAsync("smbclient", [`//${dc.dcHostName}/sysvol`, "--use-kerberos=required", "-I", dc.host, "-c", "ls"], {
+        env,
+        timeout: 15_000,
+    });
     return stdout;
 }
 
@@ -40,20 +41,25 @@ describe("two domain controllers started concurrently", () => {
     let b: SambaDomain;
     let startedMs = 0;
 
-    before(async () => {
-        const t0 = Date.now();
-        const started = await Promise.allSettled([
-            startSambaDomain({ realm: "ALPHA.TEST", domain: "ALPHA" }),
-            startSambaDomain({ realm: "BRAVO.TEST", domain: "BRAVO" }),
-        ]);
-        startedMs = Date.now() - t0;
-        const [first, second] = started;
-        if (first.status === "fulfilled") a = first.value;
-        if (second.status === "fulfilled") b = second.value;
-        for (const s of started) if (s.status === "rejected") throw s.reason; // after() stops the other
-        console.log(`two domains provisioned and started side by side in ${startedMs} ms ` +
-            `(${a.realm}: ${a.timings.provisionMs} + ${a.timings.startMs} ms, ${b.realm}: ${b.timings.provisionMs} + ${b.timings.startMs} ms)`);
-    }, { timeout: 240_000 });
+    before(
+        async () => {
+            const t0 = Date.now();
+            const started = await Promise.allSettled([
+                startSambaDomain({ realm: "ALPHA.TEST", domain: "ALPHA" }),
+                startSambaDomain({ realm: "BRAVO.TEST", domain: "BRAVO" }),
+            ]);
+            startedMs = Date.now() - t0;
+            const [first, second] = started;
+            if (first.status === "fulfilled") a = first.value;
+            if (second.status === "fulfilled") b = second.value;
+            for (const s of started) if (s.status === "rejected") throw s.reason; // after() stops the other
+            console.log(
+                `two domains provisioned and started side by side in ${startedMs} ms ` +
+                    `(${a.realm}: ${a.timings.provisionMs} + ${a.timings.startMs} ms, ${b.realm}: ${b.timings.provisionMs} + ${b.timings.startMs} ms)`,
+            );
+        },
+        { timeout: 240_000 },
+    );
 
     after(async () => {
         await Promise.all([a?.stop(), b?.stop()]);

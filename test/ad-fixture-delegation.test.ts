@@ -24,7 +24,9 @@ const clients: Client[] = [];
 
 async function bind(user: string, password: string): Promise<Client> {
     const client = new Client({
-        url: dc.ldapsUrl, timeout: 10_000, connectTimeout: 5_000,
+        url: dc.ldapsUrl,
+        timeout: 10_000,
+        connectTimeout: 5_000,
         tlsOptions: { ca: [readFileSync(dc.caCertFile)] },
     });
     clients.push(client);
@@ -74,12 +76,15 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
     let admin: Client;
     let administrator: Client;
 
-    before(async () => {
-        dc = await startSambaDomain();
-        console.log(`samba: ${dc.url} provisioned in ${dc.timings.provisionMs} ms, answered in ${dc.timings.startMs} ms`);
-        admin = await bind(dc.delegatedAdmin.user, dc.delegatedAdmin.password);
-        administrator = await bind(dc.adminUser, dc.adminPassword);
-    }, { timeout: 180_000 });
+    before(
+        async () => {
+            dc = await startSambaDomain();
+            console.log(`samba: ${dc.url} provisioned in ${dc.timings.provisionMs} ms, answered in ${dc.timings.startMs} ms`);
+            admin = await bind(dc.delegatedAdmin.user, dc.delegatedAdmin.password);
+            administrator = await bind(dc.adminUser, dc.adminPassword);
+        },
+        { timeout: 180_000 },
+    );
 
     after(async () => {
         await Promise.allSettled(clients.map((c) => c.unbind()));
@@ -87,16 +92,24 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
     });
 
     test("the domain, the forest and the DC are at functional level 2016", { timeout: 30_000 }, async () => {
-        const { searchEntries: [rootDse] } = await admin.search("", {
-            scope: "base", attributes: ["domainFunctionality", "forestFunctionality", "domainControllerFunctionality"],
+        const {
+            searchEntries: [rootDse],
+        } = await admin.search("", {
+            scope: "base",
+            attributes: ["domainFunctionality", "forestFunctionality", "domainControllerFunctionality"],
         });
         assert.equal(rootDse.domainFunctionality, LEVEL_2016);
         assert.equal(rootDse.forestFunctionality, LEVEL_2016);
         assert.equal(rootDse.domainControllerFunctionality, LEVEL_2016);
-        const { searchEntries: [domain] } = await admin.search(dc.baseDn, { scope: "base", attributes: ["msDS-Behavior-Version"] });
+        const {
+            searchEntries: [domain],
+        } = await admin.search(dc.baseDn, { scope: "base", attributes: ["msDS-Behavior-Version"] });
         assert.equal(domain["msDS-Behavior-Version"], LEVEL_2016);
-        const { searchEntries: [partitions] } = await admin.search(`CN=Partitions,CN=Configuration,${dc.baseDn}`, {
-            scope: "base", attributes: ["msDS-Behavior-Version"],
+        const {
+            searchEntries: [partitions],
+        } = await admin.search(`CN=Partitions,CN=Configuration,${dc.baseDn}`, {
+            scope: "base",
+            attributes: ["msDS-Behavior-Version"],
         });
         assert.equal(partitions["msDS-Behavior-Version"], LEVEL_2016);
     });
@@ -107,7 +120,10 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         const { searchEntries: keys } = await administrator.search(base, query);
         assert.ok(keys.length >= 1, "Administrator sees at least one root key");
         const ntNow = (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n; // 100 ns since 1601
-        assert.ok(keys.some((k) => BigInt(String(k["msKds-UseStartTime"])) <= ntNow), "one is usable now");
+        assert.ok(
+            keys.some((k) => BigInt(String(k["msKds-UseStartTime"])) <= ntNow),
+            "one is usable now",
+        );
         // Windows grants the root key objects to SYSTEM, Domain Admins and Enterprise Admins only
         // (Samba's schema has the same defaultSecurityDescriptor): the Admin's search finds none.
         const { searchEntries: seenByAdmin } = await admin.search(base, query);
@@ -121,12 +137,15 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
             filter: `(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=${dc.delegatedAdmin.dn}))`,
             attributes: ["cn"],
         });
-        assert.deepEqual(groups.map((g) => g.dn).sort(), [
-            dc.delegatedGroups.administratorsDn,
-            dc.delegatedGroups.managedServiceAccountAdministratorsDn,
-        ].sort());
-        const { searchEntries: [user] } = await administrator.search(dc.delegatedAdmin.dn, {
-            scope: "base", attributes: ["primaryGroupID", "adminCount", "userPrincipalName", "sAMAccountName"],
+        assert.deepEqual(
+            groups.map((g) => g.dn).sort(),
+            [dc.delegatedGroups.administratorsDn, dc.delegatedGroups.managedServiceAccountAdministratorsDn].sort(),
+        );
+        const {
+            searchEntries: [user],
+        } = await administrator.search(dc.delegatedAdmin.dn, {
+            scope: "base",
+            attributes: ["primaryGroupID", "adminCount", "userPrincipalName", "sAMAccountName"],
         });
         assert.equal(user.primaryGroupID, "513", "primary group Domain Users");
         assert.deepEqual([user.adminCount ?? []].flat(), [], "never protected by AdminSDHolder (no adminCount)");
@@ -141,11 +160,16 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         const groupDn = `CN=t-group1,${dc.usersOuDn}`;
         const computerDn = `CN=T-COMP1,${dc.computersOuDn}`;
         const subOuDn = `OU=Apps,${dc.ouDn}`;
-        await admin.add(userDn, attrs({
-            objectClass: ["top", "person", "organizationalPerson", "user"],
-            sAMAccountName: "t-user1", userPrincipalName: `t-user1@${dc.dnsName}`,
-            unicodePwd: unicodePwd("First-Passw0rd!"), userAccountControl: "512",
-        }));
+        await admin.add(
+            userDn,
+            attrs({
+                objectClass: ["top", "person", "organizationalPerson", "user"],
+                sAMAccountName: "t-user1",
+                userPrincipalName: `t-user1@${dc.dnsName}`,
+                unicodePwd: unicodePwd("First-Passw0rd!"),
+                userAccountControl: "512",
+            }),
+        );
         await admin.modify(userDn, replace("description", ["changed by the delegated Admin"]));
         await admin.add(groupDn, attrs({ objectClass: "group", sAMAccountName: "t-group1" }));
         await admin.modify(groupDn, new Change({ operation: "add", modification: new Attribute({ type: "member", values: [userDn] }) }));
@@ -157,7 +181,9 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         await admin.modify(userDn, replace("unicodePwd", [unicodePwd("Reset-Passw0rd!")]));
         await bind(`t-user1@${dc.dnsName}`, "Reset-Passw0rd!");
         await assert.rejects(bind(`t-user1@${dc.dnsName}`, "First-Passw0rd!"), InvalidCredentialsError);
-        const { searchEntries: [group] } = await administrator.search(groupDn, { scope: "base", attributes: ["member"] });
+        const {
+            searchEntries: [group],
+        } = await administrator.search(groupDn, { scope: "base", attributes: ["member"] });
         assert.equal(group.member, userDn);
 
         for (const dn of [computerDn, groupDn, userDn, subOuDn]) await admin.del(dn);
@@ -166,22 +192,42 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
 
     test("outside its OU the Admin may not create users, change the domain, or make itself or anyone privileged", { timeout: 60_000 }, async () => {
         const outside = `CN=t-outside,CN=Users,${dc.baseDn}`;
-        await assert.rejects(admin.add(outside, attrs({
-            objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: "t-outside",
-        })), InsufficientAccessError);
+        await assert.rejects(
+            admin.add(
+                outside,
+                attrs({
+                    objectClass: ["top", "person", "organizationalPerson", "user"],
+                    sAMAccountName: "t-outside",
+                }),
+            ),
+            InsufficientAccessError,
+        );
         assert.equal(await exists(administrator, outside), false);
         await assert.rejects(admin.add(`OU=t-rogue,${dc.baseDn}`, attrs({ objectClass: "organizationalUnit" })), InsufficientAccessError);
 
-        const { searchEntries: [before] } = await administrator.search(dc.baseDn, { scope: "base", attributes: ["description"] });
+        const {
+            searchEntries: [before],
+        } = await administrator.search(dc.baseDn, { scope: "base", attributes: ["description"] });
         await assert.rejects(admin.modify(dc.baseDn, replace("description", ["changed by the Admin"])), InsufficientAccessError);
-        const { searchEntries: [afterwards] } = await administrator.search(dc.baseDn, { scope: "base", attributes: ["description"] });
+        const {
+            searchEntries: [afterwards],
+        } = await administrator.search(dc.baseDn, { scope: "base", attributes: ["description"] });
         assert.deepEqual(afterwards, before);
 
         const domainAdmins = `CN=Domain Admins,CN=Users,${dc.baseDn}`;
-        await assert.rejects(admin.modify(domainAdmins, new Change({
-            operation: "add", modification: new Attribute({ type: "member", values: [dc.delegatedAdmin.dn] }),
-        })), InsufficientAccessError);
-        const { searchEntries: [da] } = await administrator.search(domainAdmins, { scope: "base", attributes: ["member"] });
+        await assert.rejects(
+            admin.modify(
+                domainAdmins,
+                new Change({
+                    operation: "add",
+                    modification: new Attribute({ type: "member", values: [dc.delegatedAdmin.dn] }),
+                }),
+            ),
+            InsufficientAccessError,
+        );
+        const {
+            searchEntries: [da],
+        } = await administrator.search(domainAdmins, { scope: "base", attributes: ["member"] });
         assert.ok(![da.member].flat().includes(dc.delegatedAdmin.dn), "Admin is not a Domain Admin");
         // AWS's delegated groups stay AWS's: the Admin may change their members (next test) but not
         // delete or otherwise change them. Nor may it reset the real administrator's password.
@@ -193,16 +239,25 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
 
     test("a user the Admin adds to AWS Delegated Managed Service Account Administrators may create gMSAs, as AWS documents", { timeout: 60_000 }, async () => {
         const operatorDn = `CN=t-msa-operator,${dc.usersOuDn}`;
-        await admin.add(operatorDn, attrs({
-            objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: "t-msa-operator",
-            unicodePwd: unicodePwd("Operator-Passw0rd!"), userAccountControl: "512",
-        }));
+        await admin.add(
+            operatorDn,
+            attrs({
+                objectClass: ["top", "person", "organizationalPerson", "user"],
+                sAMAccountName: "t-msa-operator",
+                unicodePwd: unicodePwd("Operator-Passw0rd!"),
+                userAccountControl: "512",
+            }),
+        );
         const asOperator = { url: dc.url, user: `${dc.netbiosName}\\t-msa-operator`, password: "Operator-Passw0rd!" };
         const gmsa = { command: "create", container: dc.managedServiceAccountsDn, readerSids: [dc.delegatedAdmin.sid] };
         await assert.rejects(gmsaProbe({ ...asOperator, ...gmsa, name: "t-gmsa-op1", dnsHostName: `t-gmsa-op1.${dc.dnsName}` }), /INSUFFICIENT_ACCESS_RIGHTS/);
-        await admin.modify(dc.delegatedGroups.managedServiceAccountAdministratorsDn, new Change({
-            operation: "add", modification: new Attribute({ type: "member", values: [operatorDn] }),
-        }));
+        await admin.modify(
+            dc.delegatedGroups.managedServiceAccountAdministratorsDn,
+            new Change({
+                operation: "add",
+                modification: new Attribute({ type: "member", values: [operatorDn] }),
+            }),
+        );
         const created = await gmsaProbe({ ...asOperator, ...gmsa, name: "t-gmsa-op2", dnsHostName: `t-gmsa-op2.${dc.dnsName}` });
         assert.equal(created.dn, `CN=t-gmsa-op2,${dc.managedServiceAccountsDn}`);
     });
@@ -210,21 +265,38 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
     test("the Admin creates a gMSA in CN=Managed Service Accounts; Samba computes its password for an allowed reader only", { timeout: 90_000 }, async () => {
         // A reader the Admin makes in its OU, allowed by the gMSA's msDS-GroupMSAMembership.
         const readerDn = `CN=t-reader,${dc.usersOuDn}`;
-        await admin.add(readerDn, attrs({
-            objectClass: ["top", "person", "organizationalPerson", "user"], sAMAccountName: "t-reader",
-            unicodePwd: unicodePwd("Reader-Passw0rd!"), userAccountControl: "512",
-        }));
-        const { searchEntries: [reader] } = await administrator.search(readerDn, { scope: "base", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
+        await admin.add(
+            readerDn,
+            attrs({
+                objectClass: ["top", "person", "organizationalPerson", "user"],
+                sAMAccountName: "t-reader",
+                unicodePwd: unicodePwd("Reader-Passw0rd!"),
+                userAccountControl: "512",
+            }),
+        );
+        const {
+            searchEntries: [reader],
+        } = await administrator.search(readerDn, { scope: "base", attributes: ["objectSid"], explicitBufferAttributes: ["objectSid"] });
         const readerSid = sidString(reader.objectSid as Buffer);
 
         const asAdmin = { url: dc.url, user: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password };
         const created = await gmsaProbe({
-            ...asAdmin, command: "create", name: "t-gmsa1", container: dc.managedServiceAccountsDn,
-            dnsHostName: `t-gmsa1.${dc.dnsName}`, readerSids: [readerSid],
+            ...asAdmin,
+            command: "create",
+            name: "t-gmsa1",
+            container: dc.managedServiceAccountsDn,
+            dnsHostName: `t-gmsa1.${dc.dnsName}`,
+            readerSids: [readerSid],
         });
         assert.equal(created.dn, `CN=t-gmsa1,${dc.managedServiceAccountsDn}`);
 
-        const asReader = await gmsaProbe({ url: dc.url, user: `${dc.netbiosName}\\t-reader`, password: "Reader-Passw0rd!", command: "read-password", account: "t-gmsa1$" });
+        const asReader = await gmsaProbe({
+            url: dc.url,
+            user: `${dc.netbiosName}\\t-reader`,
+            password: "Reader-Passw0rd!",
+            command: "read-password",
+            account: "t-gmsa1$",
+        });
         assert.equal(asReader.readable, true, "the reader gets msDS-ManagedPassword");
         assert.equal(asReader.passwordBytes, 256, "a 256-byte gMSA password (UTF-16, 128 characters)");
         assert.ok((asReader.tokenSids as string[]).includes(created.sid as string), "the decoded password logs on as the gMSA");
@@ -232,10 +304,17 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         // The Admin created the gMSA but is not among its allowed readers: Samba returns nothing.
         assert.deepEqual(await gmsaProbe({ ...asAdmin, command: "read-password", account: "t-gmsa1$" }), { readable: false });
         // And it may not put a gMSA where AWS gives it no rights.
-        await assert.rejects(gmsaProbe({
-            ...asAdmin, command: "create", name: "t-gmsa2", container: `CN=Users,${dc.baseDn}`,
-            dnsHostName: `t-gmsa2.${dc.dnsName}`, readerSids: [readerSid],
-        }), /INSUFFICIENT_ACCESS_RIGHTS/);
+        await assert.rejects(
+            gmsaProbe({
+                ...asAdmin,
+                command: "create",
+                name: "t-gmsa2",
+                container: `CN=Users,${dc.baseDn}`,
+                dnsHostName: `t-gmsa2.${dc.dnsName}`,
+                readerSids: [readerSid],
+            }),
+            /INSUFFICIENT_ACCESS_RIGHTS/,
+        );
     });
 
     test("MIT kinit as the Admin works with krb5ConfFile, and smbclient -k lists SYSVOL with that ticket", { timeout: 60_000 }, async () => {
@@ -244,9 +323,11 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         assert.match(klist, new RegExp(`Default principal: Admin@${dc.realm.replace(/\./g, "\\.")}`));
         assert.match(klist, new RegExp(`krbtgt/${dc.realm.replace(/\./g, "\\.")}@`));
         assert.equal(dc.smbUnavailable, undefined, `SMB: ${dc.smbUnavailable}`);
-        const { stdout: listing } = await execFileAsync("smbclient", [
-            `//${dc.dcHostName}/sysvol`, "--use-kerberos=required", "-I", dc.host, "-c", `ls ${dc.dnsName}\\*`,
-        ], { env, timeout: 15_000 });
+        const { stdout: listing } = await execFileAsync(
+            "smbclient",
+            [`//${dc.dcHostName}/sysvol`, "--use-kerberos=required", "-I", dc.host, "-c", `ls ${dc.dnsName}\\*`],
+            { env, timeout: 15_000 },
+        );
         assert.match(listing, /^\s+Policies\s+D\s/m);
         assert.match(listing, /^\s+scripts\s+D\s/m);
         const { stdout: tickets } = await execFileAsync("klist", [], { env, timeout: 10_000 });
@@ -257,8 +338,11 @@ describe("test DC: functional level 2016, KDS root key, AWS-style delegated Admi
         const node = await dc.createComputer("T-NODE1");
         assert.equal(node.dn, `CN=T-NODE1,${dc.computersOuDn}`);
         assert.equal(node.principal, `T-NODE1$@${dc.realm}`);
-        const { searchEntries: [entry] } = await admin.search(node.dn, {
-            scope: "base", attributes: ["sAMAccountName", "dNSHostName", "servicePrincipalName", "userAccountControl", "primaryGroupID"],
+        const {
+            searchEntries: [entry],
+        } = await admin.search(node.dn, {
+            scope: "base",
+            attributes: ["sAMAccountName", "dNSHostName", "servicePrincipalName", "userAccountControl", "primaryGroupID"],
         });
         assert.equal(entry.sAMAccountName, "T-NODE1$");
         assert.equal(entry.dNSHostName, `T-NODE1.${dc.dnsName}`);

@@ -11,8 +11,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import {
-    adCommandDocument, adPackageDir, commandDocumentSizeLimit, documentPayload, hostStepScriptPath, nodeOperationParameters, packageArchive, packageMarker,
-    parseAdResult, payloadMarker, readAdPackage, renderHostStep, resultMarker, type AdPayload,
+    adCommandDocument,
+    adPackageDir,
+    commandDocumentSizeLimit,
+    documentPayload,
+    hostStepScriptPath,
+    nodeOperationParameters,
+    packageArchive,
+    packageMarker,
+    parseAdResult,
+    payloadMarker,
+    readAdPackage,
+    renderHostStep,
+    resultMarker,
+    type AdPayload,
 } from "../components/directoryDocuments";
 import { makeScratch, reported, runDocument } from "./support/hostStep";
 import type { SsmParameter } from "./support/ssmDocument";
@@ -95,7 +107,12 @@ const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 const provisionDocument = (p: AdPayload = payload) => adCommandDocument({ description: "test", payload: p, packageDir: standInDir });
 const nodeDocument = (operation: "node-join" | "node-cleanup") =>
-    adCommandDocument({ description: "test", payload: { ...payload, operation, joinOu: "OU=EKS,OU=CORP,DC=corp,DC=example,DC=com" }, parameters: nodeOperationParameters[operation], packageDir: standInDir });
+    adCommandDocument({
+        description: "test",
+        payload: { ...payload, operation, joinOu: "OU=EKS,OU=CORP,DC=corp,DC=example,DC=com" },
+        parameters: nodeOperationParameters[operation],
+        packageDir: standInDir,
+    });
 
 describe("the host step (components/scripts/ad-host-step.sh)", () => {
     test("passes shellcheck", () => {
@@ -122,7 +139,13 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
     test("a payload value full of shell syntax is data: it arrives unchanged and runs nothing", () => {
         const marker = path.join(scratch, "pwned");
         const hostile = `x'$(touch ${marker})\`touch ${marker}\`"; touch ${marker}; echo \u2019$(touch ${marker})\u2019 {{ ComputerName }} \${IFS}\n$(touch ${marker})`;
-        const p: AdPayload = { ...payload, readersGroup: hostile, accountsOu: hostile, identity: { username: hostile, secretArn: hostile }, owner: `o'; touch ${marker}` };
+        const p: AdPayload = {
+            ...payload,
+            readersGroup: hostile,
+            accountsOu: hostile,
+            identity: { username: hostile, secretArn: hostile },
+            owner: `o'; touch ${marker}`,
+        };
         const document = provisionDocument(p);
         const r = reported(runDocument(scratch, document));
         assert.equal(r.payload, JSON.stringify(p));
@@ -168,10 +191,16 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
     });
 
     test("when apt cannot reach the archive the run fails with one line: what, apt's last word, what to do", () => {
-        const run = runDocument(scratch, provisionDocument(), { installed: ["python3-samba", "samba-dsdb-modules", "python3-boto3", "smbclient"], aptFail: "E: Failed to fetch http://us-west-2.ec2.archive.ubuntu.com/ubuntu/dists/noble/InRelease" });
+        const run = runDocument(scratch, provisionDocument(), {
+            installed: ["python3-samba", "samba-dsdb-modules", "python3-boto3", "smbclient"],
+            aptFail: "E: Failed to fetch http://us-west-2.ec2.archive.ubuntu.com/ubuntu/dists/noble/InRelease",
+        });
         assert.equal(run.status, 1);
         assert.equal(run.stdout, "");
-        assert.match(run.stderr, /^eks-gmsa-host: installing krb5-user from the Ubuntu archive\neks-gmsa-host: could not install krb5-user: E: Failed to fetch http:\/\/us-west-2\.ec2\.archive\.ubuntu\.com\/ubuntu\/dists\/noble\/InRelease \(the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy\)\n$/);
+        assert.match(
+            run.stderr,
+            /^eks-gmsa-host: installing krb5-user from the Ubuntu archive\neks-gmsa-host: could not install krb5-user: E: Failed to fetch http:\/\/us-west-2\.ec2\.archive\.ubuntu\.com\/ubuntu\/dists\/noble\/InRelease \(the host needs a route to the Ubuntu archive: a NAT gateway or an HTTP proxy\)\n$/,
+        );
     });
 });
 
@@ -216,12 +245,31 @@ describe("rendering", () => {
     test("parameters go with node operations only, each a known name, once", () => {
         const join = { ...payload, operation: "node-join" as const };
         assert.throws(() => adCommandDocument({ description: "d", payload: join, packageDir: standInDir }), /AdPayload\.operation node-join needs parameters/);
-        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: [], packageDir: standInDir }), /AdPayload\.operation node-join needs parameters/);
-        assert.throws(() => adCommandDocument({ description: "d", payload, parameters: ["InstanceId"], packageDir: standInDir }), /AdPayload\.operation provision takes no parameters/);
-        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "Script" as never], packageDir: standInDir }), /parameters: "Script" is not one of ComputerName, InstanceId, CreatedAfter/);
-        assert.throws(() => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "InstanceId"], packageDir: standInDir }), /parameters: InstanceId is listed twice/);
-        assert.deepEqual(Object.keys(JSON.parse(adCommandDocument({ description: "d", payload: join, parameters: ["CreatedAfter"], packageDir: standInDir })).parameters), ["CreatedAfter"], "only what is asked for");
-        assert.throws(() => adCommandDocument({ description: "d", payload: { ...payload, operation: "remove" as never }, packageDir: standInDir }), /AdPayload\.operation "remove" is not provision, node-join or node-cleanup/);
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: join, parameters: [], packageDir: standInDir }),
+            /AdPayload\.operation node-join needs parameters/,
+        );
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload, parameters: ["InstanceId"], packageDir: standInDir }),
+            /AdPayload\.operation provision takes no parameters/,
+        );
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "Script" as never], packageDir: standInDir }),
+            /parameters: "Script" is not one of ComputerName, InstanceId, CreatedAfter/,
+        );
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: join, parameters: ["InstanceId", "InstanceId"], packageDir: standInDir }),
+            /parameters: InstanceId is listed twice/,
+        );
+        assert.deepEqual(
+            Object.keys(JSON.parse(adCommandDocument({ description: "d", payload: join, parameters: ["CreatedAfter"], packageDir: standInDir })).parameters),
+            ["CreatedAfter"],
+            "only what is asked for",
+        );
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: { ...payload, operation: "remove" as never }, packageDir: standInDir }),
+            /AdPayload\.operation "remove" is not provision, node-join or node-cleanup/,
+        );
     });
 
     test("the package must have cli.py, plain file names, and no payload.json of its own", () => {
@@ -252,7 +300,10 @@ describe("rendering", () => {
         const untar = spawnSync("tar", ["-xzmf", "-", "--no-same-owner", "-C", out], { input: archive });
         assert.equal(untar.status, 0, String(untar.stderr));
         assert.equal(String(untar.stderr), "", "tar says nothing (no warnings about the headers)");
-        assert.deepEqual(fs.readdirSync(out).sort(), files.map((f) => f.name));
+        assert.deepEqual(
+            fs.readdirSync(out).sort(),
+            files.map((f) => f.name),
+        );
         for (const f of files) assert.ok(fs.readFileSync(path.join(out, f.name)).equals(f.content), f.name);
     });
 
@@ -275,7 +326,10 @@ describe("rendering", () => {
         const dir = fs.mkdtempSync(path.join(scratch, "big-package-"));
         fs.writeFileSync(path.join(dir, "cli.py"), "");
         fs.writeFileSync(path.join(dir, "big.json"), randomBytes(60_000)); // does not compress
-        assert.throws(() => adCommandDocument({ description: "big", payload, packageDir: dir }), /the SSM document "big" is \d{5,} bytes; SSM accepts at most 64 KB \(checked against 64000\)/);
+        assert.throws(
+            () => adCommandDocument({ description: "big", payload, packageDir: dir }),
+            /the SSM document "big" is \d{5,} bytes; SSM accepts at most 64 KB \(checked against 64000\)/,
+        );
     });
 });
 
@@ -283,7 +337,11 @@ describe("the real package (components/scripts/ad)", () => {
     test("every document the stacks render stays under SSM's 64 KB limit for Command documents", () => {
         const many: AdPayload = { ...payload, accounts: Array.from({ length: 50 }, (_, i) => `WebApp${String(i).padStart(2, "0")}`) };
         for (const doc of [
-            adCommandDocument({ description: "eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of a-cluster-name, then check the whole chain", payload: many }),
+            adCommandDocument({
+                description:
+                    "eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of a-cluster-name, then check the whole chain",
+                payload: many,
+            }),
             adCommandDocument({ description: "node", payload: { ...payload, operation: "node-join" }, parameters: nodeOperationParameters["node-join"] }),
         ]) {
             const size = Buffer.byteLength(doc, "utf8");
@@ -292,31 +350,65 @@ describe("the real package (components/scripts/ad)", () => {
     });
 
     test("ships every *.py and *.json file of components/scripts/ad", () => {
-        const onDisk = fs.readdirSync(adPackageDir).filter((n) => /\.(py|json)$/.test(n)).sort();
-        assert.deepEqual(readAdPackage().map((f) => f.name), onDisk);
+        const onDisk = fs
+            .readdirSync(adPackageDir)
+            .filter((n) => /\.(py|json)$/.test(n))
+            .sort();
+        assert.deepEqual(
+            readAdPackage().map((f) => f.name),
+            onDisk,
+        );
         assert.ok(onDisk.includes("cli.py"));
     });
 });
 
 describe("the result line", () => {
-    const facts = { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", domainSid: "s-1-5-21-1-2-3", domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51" };
+    const facts = {
+        dnsName: "corp.example.com",
+        forestName: "corp.example.com",
+        netbiosName: "CORP",
+        domainSid: "s-1-5-21-1-2-3",
+        domainGuid: "0E4D3E1A-6D2B-4C6E-9A2F-3F1C2B8E7D51",
+    };
 
     test("the last result line wins; the SID is upper-cased and the GUID lower-cased; changes and chain come through", () => {
         const out = `progress\n${resultMarker}{"dnsName":"old"}\n${resultMarker}${JSON.stringify({ ...facts, changes: ["created group eks-gmsa-readers"], chain: { ok: true } })}\n`;
         const r = parseAdResult(out, true);
-        assert.deepEqual(r.domain, { dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP", sid: "S-1-5-21-1-2-3", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" });
+        assert.deepEqual(r.domain, {
+            dnsName: "corp.example.com",
+            forestName: "corp.example.com",
+            netbiosName: "CORP",
+            sid: "S-1-5-21-1-2-3",
+            guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+        });
         assert.deepEqual(r.changes, ["created group eks-gmsa-readers"]);
         assert.deepEqual(r.chain, { ok: true });
     });
 
     test("a missing line, bad JSON, malformed facts or a missing chain are errors that quote nothing of the output", () => {
-        assert.throws(() => parseAdResult("password=Hunter2-Secret"), (e: Error) => /printed no EKS-GMSA-RESULT line/.test(e.message) && !e.message.includes("Hunter2"));
-        assert.throws(() => parseAdResult(`${resultMarker}{"password":"Hunter2-Secret"`), (e: Error) => /is not JSON/.test(e.message) && !e.message.includes("Hunter2"));
-        assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify({ ...facts, domainSid: "Hunter2-Secret" })}`), (e: Error) => /malformed domain facts/.test(e.message) && !e.message.includes("Hunter2"));
-        for (const notAnObject of ["null", "\"Hunter2-Secret\"", "[\"Hunter2-Secret\"]"]) {
-            assert.throws(() => parseAdResult(`${resultMarker}${notAnObject}`), (e: Error) => /line is not a JSON object/.test(e.message) && !e.message.includes("Hunter2"), notAnObject);
+        assert.throws(
+            () => parseAdResult("password=Hunter2-Secret"),
+            (e: Error) => /printed no EKS-GMSA-RESULT line/.test(e.message) && !e.message.includes("Hunter2"),
+        );
+        assert.throws(
+            () => parseAdResult(`${resultMarker}{"password":"Hunter2-Secret"`),
+            (e: Error) => /is not JSON/.test(e.message) && !e.message.includes("Hunter2"),
+        );
+        assert.throws(
+            () => parseAdResult(`${resultMarker}${JSON.stringify({ ...facts, domainSid: "Hunter2-Secret" })}`),
+            (e: Error) => /malformed domain facts/.test(e.message) && !e.message.includes("Hunter2"),
+        );
+        for (const notAnObject of ["null", '"Hunter2-Secret"', '["Hunter2-Secret"]']) {
+            assert.throws(
+                () => parseAdResult(`${resultMarker}${notAnObject}`),
+                (e: Error) => /line is not a JSON object/.test(e.message) && !e.message.includes("Hunter2"),
+                notAnObject,
+            );
         }
-        assert.throws(() => parseAdResult(`${resultMarker}${JSON.stringify(facts)}`, true), /asked to verify the chain but its EKS-GMSA-RESULT line has no "chain"/);
+        assert.throws(
+            () => parseAdResult(`${resultMarker}${JSON.stringify(facts)}`, true),
+            /asked to verify the chain but its EKS-GMSA-RESULT line has no "chain"/,
+        );
         assert.deepEqual(parseAdResult(`${resultMarker}${JSON.stringify(facts)}`).changes, []);
     });
 });

@@ -20,8 +20,14 @@ const group = windowsGroupName(cluster);
 function roleRun(): { run: StackRun; automation: PolicyDocument; events: PolicyDocument; documents: Record<string, string>; hostId: string } {
     const run = runOk({ stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml" });
     const policyOf = (name: string) => JSON.parse(inputs(one(run, "aws:iam/rolePolicy:RolePolicy", name)).policy);
-    const documents = Object.fromEntries(ofType(run, "aws:ssm/document:Document").map((d) => [d.name, `arn:aws:ssm:${region}:${account}:document/${inputs(d).name}`]));
-    const hostId = String(JSON.parse(inputs(one(run, "aws:ssm/document:Document", "node-launch-runbook")).content).mainSteps.find((s: SsmStep) => s.name === "startManagementHost").inputs.InstanceIds[0]);
+    const documents = Object.fromEntries(
+        ofType(run, "aws:ssm/document:Document").map((d) => [d.name, `arn:aws:ssm:${region}:${account}:document/${inputs(d).name}`]),
+    );
+    const hostId = String(
+        JSON.parse(inputs(one(run, "aws:ssm/document:Document", "node-launch-runbook")).content).mainSteps.find(
+            (s: SsmStep) => s.name === "startManagementHost",
+        ).inputs.InstanceIds[0],
+    );
     return { run, automation: policyOf("node-lifecycle-automation"), events: policyOf("node-lifecycle-start-runbooks"), documents, hostId };
 }
 
@@ -31,13 +37,15 @@ const instance = (id: string, tags: Record<string, string> = {}) => ({
 });
 /** AWS-owned documents have no account in their ARN. */
 const awsDocument = (name: string) => ({ resource: `arn:aws:ssm:${region}::document/${name}` });
-const groupArn = (name: string) => `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b:autoScalingGroupName/${name}`;
+const groupArn = (name: string) =>
+    `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b:autoScalingGroupName/${name}`;
 
 describe("the lifecycle automation role, evaluated", () => {
     const { automation, events, documents, hostId } = roleRun();
     const node = instance("i-0a1b2c3d4e5f60718", { "aws:autoscaling:groupName": group, [`kubernetes.io/cluster/${cluster}`]: "owned" });
     const host = instance(hostId);
-    const sendCommand = (document: { resource: string }, target: { resource: string; context?: Record<string, string> }) => allowsAll(automation, "ssm:SendCommand", [document, target]);
+    const sendCommand = (document: { resource: string }, target: { resource: string; context?: Record<string, string> }) =>
+        allowsAll(automation, "ssm:SendCommand", [document, target]);
     const own = (name: string) => ({ resource: documents[name] });
 
     test("it runs this stack's node documents on this group's nodes, and its host documents on the management host", () => {
@@ -84,7 +92,10 @@ describe("the lifecycle automation role, evaluated", () => {
         const definition = (name: string) => `${documents[name].replace(":document/", ":automation-definition/")}:$DEFAULT`;
         assert.ok(allows(events, { action: "ssm:StartAutomationExecution", resource: definition("node-launch-runbook") }));
         assert.ok(allows(events, { action: "ssm:StartAutomationExecution", resource: definition("node-termination-runbook") }));
-        assert.equal(allows(events, { action: "ssm:StartAutomationExecution", resource: `arn:aws:ssm:${region}::automation-definition/AWS-RunShellScript:$DEFAULT` }), false);
+        assert.equal(
+            allows(events, { action: "ssm:StartAutomationExecution", resource: `arn:aws:ssm:${region}::automation-definition/AWS-RunShellScript:$DEFAULT` }),
+            false,
+        );
         assert.equal(allows(events, { action: "ssm:SendCommand", resource: host.resource }), false);
     });
 });
@@ -95,26 +106,51 @@ describe("the evaluator itself", () => {
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow" as const, Action: "ssm:SendCommand", Resource: [`arn:aws:ssm:${region}::document/AWS-RunPowerShellScript`] },
-            { Effect: "Allow" as const, Action: "ssm:SendCommand", Resource: `arn:aws:ec2:${region}:*:instance/*`, Condition: { StringEquals: { [`ssm:resourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } } },
-            { Effect: "Allow" as const, Action: "autoscaling:CompleteLifecycleAction", Resource: "*", Condition: { StringEquals: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } } },
+            {
+                Effect: "Allow" as const,
+                Action: "ssm:SendCommand",
+                Resource: `arn:aws:ec2:${region}:*:instance/*`,
+                Condition: { StringEquals: { [`ssm:resourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } },
+            },
+            {
+                Effect: "Allow" as const,
+                Action: "autoscaling:CompleteLifecycleAction",
+                Resource: "*",
+                Condition: { StringEquals: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } },
+            },
         ],
     };
 
     test("finds what a tag-conditioned policy lets anyone with that tag reach", () => {
         const impostor = instance("i-0fedcba9876543210", { [`kubernetes.io/cluster/${cluster}`]: "owned" });
         assert.ok(allowsAll(previous, "ssm:SendCommand", [awsDocument("AWS-RunPowerShellScript"), impostor]));
-        assert.ok(allows(previous, { action: "autoscaling:CompleteLifecycleAction", resource: groupArn("any"), context: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" } }));
+        assert.ok(
+            allows(previous, {
+                action: "autoscaling:CompleteLifecycleAction",
+                resource: groupArn("any"),
+                context: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned" },
+            }),
+        );
         assert.equal(allowsAll(previous, "ssm:SendCommand", [awsDocument("AWS-RunPowerShellScript"), instance("i-1")]), false, "an untagged instance");
     });
 
     test("an explicit Deny wins and an unknown operator is an error, not a guess", () => {
-        const policy = { Version: "2012-10-17" as const, Statement: [
-            { Effect: "Allow" as const, Action: "ec2:*", Resource: "*" },
-            { Effect: "Deny" as const, Action: "ec2:StopInstances", Resource: "*" },
-        ] };
+        const policy = {
+            Version: "2012-10-17" as const,
+            Statement: [
+                { Effect: "Allow" as const, Action: "ec2:*", Resource: "*" },
+                { Effect: "Deny" as const, Action: "ec2:StopInstances", Resource: "*" },
+            ],
+        };
         assert.ok(allows(policy, { action: "EC2:StartInstances", resource: "arn:aws:ec2:x" }));
         assert.equal(allows(policy, { action: "ec2:StopInstances", resource: "arn:aws:ec2:x" }), false);
-        const odd = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*", Condition: { NumericLessThan: { "aws:x": "1" } } }] };
-        assert.throws(() => allows(odd, { action: "s3:GetObject", resource: "*", context: { "aws:x": "0" } }), /unsupported condition operator NumericLessThan/);
+        const odd = {
+            Version: "2012-10-17" as const,
+            Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*", Condition: { NumericLessThan: { "aws:x": "1" } } }],
+        };
+        assert.throws(
+            () => allows(odd, { action: "s3:GetObject", resource: "*", context: { "aws:x": "0" } }),
+            /unsupported condition operator NumericLessThan/,
+        );
     });
 });

@@ -35,9 +35,7 @@ const stepOf = (doc: SsmDocument, name: string): SsmStep => {
 type EventPattern = { [field: string]: unknown[] | EventPattern };
 function matches(pattern: EventPattern, event: unknown): boolean {
     const fields = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
-    return Object.entries(pattern).every(([key, accepted]) => Array.isArray(accepted)
-        ? accepted.includes(fields[key])
-        : matches(accepted, fields[key]));
+    return Object.entries(pattern).every(([key, accepted]) => (Array.isArray(accepted) ? accepted.includes(fields[key]) : matches(accepted, fields[key])));
 }
 
 /** A lifecycle-action event as EC2 Auto Scaling sends it to EventBridge. */
@@ -45,13 +43,19 @@ const lifecycleEvent = (transition: "launch" | "terminate", groupName: string, h
     source: "aws.autoscaling",
     "detail-type": transition === "launch" ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action",
     detail: {
-        LifecycleActionToken: "87654321-4321-4321-4321-210987654321", AutoScalingGroupName: groupName, LifecycleHookName: hookName, EC2InstanceId: instance,
+        LifecycleActionToken: "87654321-4321-4321-4321-210987654321",
+        AutoScalingGroupName: groupName,
+        LifecycleHookName: hookName,
+        EC2InstanceId: instance,
         LifecycleTransition: transition === "launch" ? "autoscaling:EC2_INSTANCE_LAUNCHING" : "autoscaling:EC2_INSTANCE_TERMINATING",
     },
 });
 
 describe("the EventBridge rules start the runbooks for this group's nodes only", () => {
-    const rules = { launch: inputs(one(run, "aws:cloudwatch/eventRule:EventRule", "windows-node-launch-rule")), terminate: inputs(one(run, "aws:cloudwatch/eventRule:EventRule", "windows-node-terminate-rule")) };
+    const rules = {
+        launch: inputs(one(run, "aws:cloudwatch/eventRule:EventRule", "windows-node-launch-rule")),
+        terminate: inputs(one(run, "aws:cloudwatch/eventRule:EventRule", "windows-node-terminate-rule")),
+    };
 
     test("the auto scaling group has the fixed name the rules match", () => {
         assert.equal(inputs(one(run, "aws:autoscaling/group:Group")).name, group);
@@ -71,8 +75,14 @@ describe("the EventBridge rules start the runbooks for this group's nodes only",
         const target = inputs(one(run, "aws:cloudwatch/eventTarget:EventTarget", "windows-node-launch-target"));
         const event = lifecycleEvent("launch", group, hooks.launch);
         // EventBridge puts the JSON string at each input path in place of <name>.
-        const valueAt = (p: string) => p.slice(2).split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], event);
-        const rendered = target.inputTransformer.inputTemplate.replace(/<(\w+)>/g, (_: string, name: string) => JSON.stringify(valueAt(target.inputTransformer.inputPaths[name])));
+        const valueAt = (p: string) =>
+            p
+                .slice(2)
+                .split(".")
+                .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], event);
+        const rendered = target.inputTransformer.inputTemplate.replace(/<(\w+)>/g, (_: string, name: string) =>
+            JSON.stringify(valueAt(target.inputTransformer.inputPaths[name])),
+        );
         assert.deepEqual(JSON.parse(rendered), { InstanceId: ["i-0a1b2c3d4e5f60718"] });
         for (const doc of [launch, termination]) {
             assert.deepEqual(Object.keys(doc.parameters).sort(), ["AutomationAssumeRole", "InstanceId"]);
@@ -89,7 +99,10 @@ describe("the EventBridge rules start the runbooks for this group's nodes only",
     test("each runbook first checks with EC2 Auto Scaling that the instance is in this group", () => {
         for (const doc of [launch, termination]) {
             const first = doc.mainSteps[0];
-            assert.deepEqual([first.name, first.action, first.inputs.Handler, first.inputs.InputPayload], ["readNode", "aws:executeScript", "node_facts", { InstanceId: "{{ InstanceId }}", GroupName: group }]);
+            assert.deepEqual(
+                [first.name, first.action, first.inputs.Handler, first.inputs.InputPayload],
+                ["readNode", "aws:executeScript", "node_facts", { InstanceId: "{{ InstanceId }}", GroupName: group }],
+            );
         }
     });
 });
@@ -113,19 +126,45 @@ describe("the runbooks run only this stack's documents, pinned to the version th
     });
 
     test("a new document version changes the runbook (the version is not a constant)", () => {
-        const target = { automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: "i-0123456789abcdef0", runbookPrefix: "p-", groupName: group };
+        const target = {
+            automationRoleArn: "arn:aws:iam::123456789012:role/automation",
+            managementHostId: "i-0123456789abcdef0",
+            runbookPrefix: "p-",
+            groupName: group,
+        };
         const pin = (name: string, version: string) => ({ name, version });
-        const launchDoc = JSON.parse(nodeLaunchRunbook({
-            ...target, hookName: hooks.launch, domainName: "corp.example.com",
-            documents: { waitForDomainJoin: pin("wait", "4"), addToReadersGroup: pin("join", "9"), rebootOnce: pin("reboot", "2") },
-        }));
-        assert.deepEqual(launchDoc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand").map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["wait", "4"], ["join", "9"], ["reboot", "2"]]);
-        const terminationDoc = JSON.parse(nodeTerminationRunbook({ ...target, hookName: hooks.terminate, documents: { deleteComputerAccount: pin("cleanup", "12") } }));
-        assert.deepEqual(terminationDoc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand").map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]), [["cleanup", "12"]]);
+        const launchDoc = JSON.parse(
+            nodeLaunchRunbook({
+                ...target,
+                hookName: hooks.launch,
+                domainName: "corp.example.com",
+                documents: { waitForDomainJoin: pin("wait", "4"), addToReadersGroup: pin("join", "9"), rebootOnce: pin("reboot", "2") },
+            }),
+        );
+        assert.deepEqual(
+            launchDoc.mainSteps.filter((s: SsmStep) => s.action === "aws:runCommand").map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]),
+            [
+                ["wait", "4"],
+                ["join", "9"],
+                ["reboot", "2"],
+            ],
+        );
+        const terminationDoc = JSON.parse(
+            nodeTerminationRunbook({ ...target, hookName: hooks.terminate, documents: { deleteComputerAccount: pin("cleanup", "12") } }),
+        );
+        assert.deepEqual(
+            terminationDoc.mainSteps
+                .filter((s: SsmStep) => s.action === "aws:runCommand")
+                .map((s: SsmStep) => [s.inputs.DocumentName, s.inputs.DocumentVersion]),
+            [["cleanup", "12"]],
+        );
     });
 
     test("the node documents carry the PowerShell files as they are, with no parameters and nothing SSM would interpolate", () => {
-        for (const [resource, file, timeout] of [["node-wait-for-domain-join", "node-wait-for-domain-join.ps1", "1700"], ["node-reboot-once", "node-reboot-once.ps1", "600"]]) {
+        for (const [resource, file, timeout] of [
+            ["node-wait-for-domain-join", "node-wait-for-domain-join.ps1", "1700"],
+            ["node-reboot-once", "node-reboot-once.ps1", "600"],
+        ]) {
             const doc = content(resource);
             assert.equal(doc.parameters, undefined, `${resource} takes no parameters`);
             assert.equal(doc.mainSteps.length, 1);
@@ -148,7 +187,11 @@ describe("no value a node reports reaches the AD step unchecked", () => {
         assert.deepEqual(Object.keys(cleanup.parameters), ["InstanceId"]);
         for (const parameters of [join.parameters, cleanup.parameters]) {
             for (const [name, p] of Object.entries(parameters)) {
-                assert.deepEqual([p.type, p.interpolationType, p.allowedPattern], ["String", "ENV_VAR", nodeParameters[name as keyof typeof nodeParameters].allowedPattern], name);
+                assert.deepEqual(
+                    [p.type, p.interpolationType, p.allowedPattern],
+                    ["String", "ENV_VAR", nodeParameters[name as keyof typeof nodeParameters].allowedPattern],
+                    name,
+                );
                 assert.equal(p.default, undefined, `${name} has no default`);
             }
         }
@@ -158,16 +201,21 @@ describe("no value a node reports reaches the AD step unchecked", () => {
     test("the patterns admit what AWS and a Windows node produce, and nothing that could carry code or another name", () => {
         const accepts = (name: keyof typeof nodeParameters, value: string) => new RegExp(nodeParameters[name].allowedPattern).test(value);
         assert.ok(accepts("ComputerName", "EC2AMAZ-4F2KQ1B"));
-        for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "WEB$", "A\nB", "EC2AMAZ\u20134F2K"]) assert.ok(!accepts("ComputerName", bad), JSON.stringify(bad));
+        for (const bad of ["EC2AMAZ-4F2KQ1BXX", "x'; rm -rf /", "a b", "", "WEB$", "A\nB", "EC2AMAZ\u20134F2K"])
+            assert.ok(!accepts("ComputerName", bad), JSON.stringify(bad));
         assert.ok(accepts("InstanceId", "i-0a1b2c3d4e5f60718") && accepts("InstanceId", "i-0a1b2c3d"));
         for (const bad of ["i-0A1B2C3D", "i-", "0a1b2c3d", "i-0a1b2c3d4e5f607181"]) assert.ok(!accepts("InstanceId", bad), bad);
         assert.ok(accepts("CreatedAfter", "2026-03-01T09:41:07Z"));
-        for (const bad of ["2026-03-01 09:41:07", "2026-03-01T09:41:07+01:00", "2026-03-01T09:41:07.123Z", "yesterday"]) assert.ok(!accepts("CreatedAfter", bad), bad);
+        for (const bad of ["2026-03-01 09:41:07", "2026-03-01T09:41:07+01:00", "2026-03-01T09:41:07.123Z", "yesterday"])
+            assert.ok(!accepts("CreatedAfter", bad), bad);
     });
 
     test("the payload is fixed at deployment: the operation, the directory, the group, the owner and the join OU, no node value", () => {
         const joinOu = "OU=EKS,OU=Computers,OU=CORP,DC=corp,DC=example,DC=com";
-        for (const [name, operation] of [["ad-add-node-to-readers", "node-join"], ["ad-delete-node-computer", "node-cleanup"]]) {
+        for (const [name, operation] of [
+            ["ad-add-node-to-readers", "node-join"],
+            ["ad-delete-node-computer", "node-cleanup"],
+        ]) {
             const payload = documentPayload(documents.get(name)!.content);
             assert.deepEqual(Object.keys(payload).sort(), ["adminSecretArn", "domain", "joinOu", "operation", "owner", "readersGroup", "region"]);
             assert.deepEqual([payload.operation, payload.joinOu, payload.readersGroup, payload.owner], [operation, joinOu, "eks-prod-gmsa-readers", cluster]);
@@ -177,10 +225,17 @@ describe("no value a node reports reaches the AD step unchecked", () => {
     test("launch: the AD step gets the instance from the checked event, LaunchTime from EC2, and the node's name only through the name check", () => {
         const add = stepOf(launch, "addToReadersGroup");
         assert.deepEqual(add.inputs.InstanceIds, [stepOf(launch, "startManagementHost").inputs.InstanceIds?.[0]]);
-        assert.deepEqual(add.inputs.Parameters, { ComputerName: ["{{ readComputerName.ComputerName }}"], InstanceId: ["{{ InstanceId }}"], CreatedAfter: ["{{ readNode.LaunchTime }}"] });
+        assert.deepEqual(add.inputs.Parameters, {
+            ComputerName: ["{{ readComputerName.ComputerName }}"],
+            InstanceId: ["{{ InstanceId }}"],
+            CreatedAfter: ["{{ readNode.LaunchTime }}"],
+        });
         // The node's output is read by one step only: the Python name check.
         const readers = launch.mainSteps.filter((s: SsmStep) => JSON.stringify(s.inputs).includes("waitForDomainJoin."));
-        assert.deepEqual(readers.map((s: SsmStep) => [s.name, s.inputs.Handler]), [["readComputerName", "reported_name"]]);
+        assert.deepEqual(
+            readers.map((s: SsmStep) => [s.name, s.inputs.Handler]),
+            [["readComputerName", "reported_name"]],
+        );
         assert.deepEqual(stepOf(launch, "readComputerName").inputs.InputPayload, { Output: "{{ waitForDomainJoin.Output }}", DomainName: "corp.example.com" });
         // Nothing the node printed is written anywhere else (the old runbook tagged the instance with it).
         assert.ok(!JSON.stringify(launch).includes("create_tags") && !JSON.stringify(launch).includes("CreateTags"));
@@ -201,29 +256,40 @@ describe("the runbooks' Python (components/scripts/lifecycle-node-facts.py), exe
     assert.ok(script, "readNode runs a script");
     fs.writeFileSync(path.join(dir, "step.py"), script);
     // The stand-in answers like boto3: LaunchTime is a timezone-aware datetime.
-    fs.writeFileSync(path.join(dir, "boto3.py"), [
-        "import json, os",
-        "from datetime import datetime, timedelta, timezone",
-        "scenario = json.loads(os.environ['SCENARIO'])",
-        "class _AutoScaling:",
-        "    def describe_auto_scaling_instances(self, InstanceIds):",
-        "        group = scenario['groups'].get(InstanceIds[0])",
-        "        return {'AutoScalingInstances': [{'InstanceId': InstanceIds[0], 'AutoScalingGroupName': group}] if group else []}",
-        "class _Ec2:",
-        "    def describe_instances(self, InstanceIds):",
-        "        launched = datetime(2026, 3, 1, 10, 41, 7, 250000, tzinfo=timezone(timedelta(hours=1)))",
-        "        return {'Reservations': [{'Instances': [{'InstanceId': InstanceIds[0], 'LaunchTime': launched}]}]}",
-        "def client(name):",
-        "    return {'autoscaling': _AutoScaling, 'ec2': _Ec2}[name]()",
-    ].join("\n"));
+    fs.writeFileSync(
+        path.join(dir, "boto3.py"),
+        [
+            "import json, os",
+            "from datetime import datetime, timedelta, timezone",
+            "scenario = json.loads(os.environ['SCENARIO'])",
+            "class _AutoScaling:",
+            "    def describe_auto_scaling_instances(self, InstanceIds):",
+            "        group = scenario['groups'].get(InstanceIds[0])",
+            "        return {'AutoScalingInstances': [{'InstanceId': InstanceIds[0], 'AutoScalingGroupName': group}] if group else []}",
+            "class _Ec2:",
+            "    def describe_instances(self, InstanceIds):",
+            "        launched = datetime(2026, 3, 1, 10, 41, 7, 250000, tzinfo=timezone(timedelta(hours=1)))",
+            "        return {'Reservations': [{'Instances': [{'InstanceId': InstanceIds[0], 'LaunchTime': launched}]}]}",
+            "def client(name):",
+            "    return {'autoscaling': _AutoScaling, 'ec2': _Ec2}[name]()",
+        ].join("\n"),
+    );
     const call = (handler: string, events: Record<string, string>, groups: Record<string, string> = {}) => {
-        const r = spawnSync("python3", ["-c", [
-            "import json, sys, step",
-            "try:",
-            `    print(json.dumps({'result': step.${handler}(json.loads(sys.argv[1]), None)}))`,
-            "except Exception as e:",
-            "    print(json.dumps({'error': str(e)}))",
-        ].join("\n"), JSON.stringify(events)], { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir, SCENARIO: JSON.stringify({ groups }) } });
+        const r = spawnSync(
+            "python3",
+            [
+                "-c",
+                [
+                    "import json, sys, step",
+                    "try:",
+                    `    print(json.dumps({'result': step.${handler}(json.loads(sys.argv[1]), None)}))`,
+                    "except Exception as e:",
+                    "    print(json.dumps({'error': str(e)}))",
+                ].join("\n"),
+                JSON.stringify(events),
+            ],
+            { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir, SCENARIO: JSON.stringify({ groups }) } },
+        );
         assert.equal(r.status, 0, r.stderr);
         return JSON.parse(r.stdout);
     };
@@ -242,7 +308,10 @@ describe("the runbooks' Python (components/scripts/lifecycle-node-facts.py), exe
     });
 
     test("node_facts: an instance of another group, or of none, fails the step (the runbook abandons it)", () => {
-        assert.match(call("node_facts", { InstanceId: "i-0a1b2c3d4e5f60718", GroupName: group }, { "i-0a1b2c3d4e5f60718": "other-group" }).error, /belongs to auto scaling group other-group; this runbook serves only eks-gmsa-domain-joined-windows-nodes/);
+        assert.match(
+            call("node_facts", { InstanceId: "i-0a1b2c3d4e5f60718", GroupName: group }, { "i-0a1b2c3d4e5f60718": "other-group" }).error,
+            /belongs to auto scaling group other-group; this runbook serves only eks-gmsa-domain-joined-windows-nodes/,
+        );
         assert.match(call("node_facts", { InstanceId: "i-0fedcba987654321", GroupName: group }).error, /is not in any auto scaling group/);
     });
 

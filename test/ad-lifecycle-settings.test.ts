@@ -9,8 +9,12 @@ import { inputs, one, ofType, runOk } from "./helpers";
 import { devNetworkToSharedServices, lineFor, sharedServicesDnsServers } from "./support/fixtures";
 
 const existing = {
-    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, directoryId: "d-1234567890",
-    domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+    domainName: "corp.example.com",
+    netbiosName: "CORP",
+    dnsServers: sharedServicesDnsServers,
+    directoryId: "d-1234567890",
+    domainSid: "S-1-5-21-1-2-3",
+    domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
     adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
 };
 const joined = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
@@ -18,7 +22,12 @@ const joined = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "
 function parse(ad: Record<string, unknown>) {
     return parseSettings({
         stack: "dev",
-        values: { "aws:region": "us-west-2", "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices), "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(joined) },
+        values: {
+            "aws:region": "us-west-2",
+            "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices),
+            "eks-gmsa:activeDirectory": JSON.stringify(ad),
+            "eks-gmsa:gmsa": JSON.stringify(joined),
+        },
     });
 }
 
@@ -28,7 +37,10 @@ describe("the join OU in domain-joined mode", () => {
         assert.equal(r.ok, false);
         const problems = r.ok ? [] : r.problems;
         assert.equal(problems.length, 1, problems.join("\n"));
-        assert.match(lineFor(problems, "eks-gmsa:activeDirectory.joinOu"), /is required in gmsa\.mode domainJoined: an OU dedicated to this cluster's Windows nodes .* outside which the lifecycle runbooks add and delete no computer account/);
+        assert.match(
+            lineFor(problems, "eks-gmsa:activeDirectory.joinOu"),
+            /is required in gmsa\.mode domainJoined: an OU dedicated to this cluster's Windows nodes .* outside which the lifecycle runbooks add and delete no computer account/,
+        );
     });
 
     test("with joinOu an existing directory parses, and the OU is kept as given", () => {

@@ -14,14 +14,19 @@ const passwords = { alice: "Alice-Acl-Passw0rd!", bob: "Bob-Acl-Passw0rd!", caro
 let sid: Record<string, string>;
 let managedPasswordGuid: string;
 
-before(async () => {
-    dc = await startSambaDomain();
-    for (const [name, password] of Object.entries(passwords)) await addUser(dc, name, password);
-    sid = Object.fromEntries(await Promise.all(Object.keys(passwords).map(async (name) => [name, (await account(dc, name, ["objectSid"]))!.objectsid[0]])));
-    const schema = await search(dc, "(lDAPDisplayName=msDS-ManagedPassword)", ["schemaIDGUID"], `CN=Schema,CN=Configuration,${dc.baseDn}`);
-    managedPasswordGuid = schema[0].schemaidguid[0];
-}, { timeout: 180_000 });
-after(async () => { await dc?.stop(); });
+before(
+    async () => {
+        dc = await startSambaDomain();
+        for (const [name, password] of Object.entries(passwords)) await addUser(dc, name, password);
+        sid = Object.fromEntries(await Promise.all(Object.keys(passwords).map(async (name) => [name, (await account(dc, name, ["objectSid"]))!.objectsid[0]])));
+        const schema = await search(dc, "(lDAPDisplayName=msDS-ManagedPassword)", ["schemaIDGUID"], `CN=Schema,CN=Configuration,${dc.baseDn}`);
+        managedPasswordGuid = schema[0].schemaidguid[0];
+    },
+    { timeout: 180_000 },
+);
+after(async () => {
+    await dc?.stop();
+});
 
 const T = { timeout: 60_000 };
 const samLdb = () => path.join(dc.baseDir, "private", "sam.ldb");
@@ -32,7 +37,13 @@ function op(command: string, extra: string[]) {
 }
 
 async function canRead(user: keyof typeof passwords, gmsa: string): Promise<boolean> {
-    const r = await supportPython("gmsa_probe.py", { command: "read-password", url: dc.url, user: `${dc.netbiosName}\\${user}`, password: passwords[user], account: gmsa });
+    const r = await supportPython("gmsa_probe.py", {
+        command: "read-password",
+        url: dc.url,
+        user: `${dc.netbiosName}\\${user}`,
+        password: passwords[user],
+        account: gmsa,
+    });
     return r.readable;
 }
 
@@ -43,7 +54,12 @@ describe("provision gives the readers' group its right without dropping what an 
         await dc.sambaTool("group", "addmembers", "Acl-Readers", "alice,carol", "-H", samLdb());
         const groupSid = (await account(dc, "Acl-Readers", ["objectSid"]))!.objectsid[0];
         // An administrator's edit: alice denied, bob allowed through an object entry, the group's entry gone.
-        await arrange({ command: "set-membership", smbConf: dc.smbConf, account: "Acl01$", sddl: `O:BAD:(D;;RP;;;${sid.alice})(OA;;RP;${managedPasswordGuid};;${sid.bob})` });
+        await arrange({
+            command: "set-membership",
+            smbConf: dc.smbConf,
+            account: "Acl01$",
+            sddl: `O:BAD:(D;;RP;;;${sid.alice})(OA;;RP;${managedPasswordGuid};;${sid.bob})`,
+        });
 
         const r = await op("provision", ["--account", "Acl01", "--group", "Acl-Readers", "--ou", dc.usersOuDn]);
         assert.equal(r.status, 0, r.stderr);
@@ -62,7 +78,9 @@ describe("provision gives the readers' group its right without dropping what an 
     });
 
     test("verify, as alice, names the deny from the same reading", T, async () => {
-        const r = await cli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\alice`, "--account", "Acl01", "--group", "Acl-Readers"], { AD_PASSWORD: passwords.alice });
+        const r = await cli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\alice`, "--account", "Acl01", "--group", "Acl-Readers"], {
+            AD_PASSWORD: passwords.alice,
+        });
         assert.equal(r.status, 1, r.stdout);
         assert.match(r.stdout, /^FAIL\s+password\s+Acl01\$'s msDS-GroupMSAMembership denies alice$/m);
     });

@@ -12,16 +12,21 @@ let node2: SambaComputer;
 let outside: SambaComputer;
 const group = "EKS-Node-Readers";
 
-before(async () => {
-    dc = await startSambaDomain();
-    const admin = asAdmin(dc);
-    const made = await cli(["provision", ...admin.args, "--account", "NodeApp01", "--group", group, "--ou", dc.usersOuDn], admin.env);
-    if (made.status !== 0) throw new Error(`provision failed: ${made.stderr}`);
-    node1 = await dc.createComputer("EKSNODE1");
-    node2 = await dc.createComputer("EKSNODE2");
-    outside = await dc.createComputer("FILESRV1", { ou: `CN=Computers,${dc.baseDn}` });
-}, { timeout: 180_000 });
-after(async () => { await dc?.stop(); });
+before(
+    async () => {
+        dc = await startSambaDomain();
+        const admin = asAdmin(dc);
+        const made = await cli(["provision", ...admin.args, "--account", "NodeApp01", "--group", group, "--ou", dc.usersOuDn], admin.env);
+        if (made.status !== 0) throw new Error(`provision failed: ${made.stderr}`);
+        node1 = await dc.createComputer("EKSNODE1");
+        node2 = await dc.createComputer("EKSNODE2");
+        outside = await dc.createComputer("FILESRV1", { ou: `CN=Computers,${dc.baseDn}` });
+    },
+    { timeout: 180_000 },
+);
+after(async () => {
+    await dc?.stop();
+});
 
 const T = { timeout: 60_000 };
 const joinOu = () => dc.computersOuDn;
@@ -58,7 +63,10 @@ describe("node-join", () => {
 
     test("refuses an account outside the join OU, a domain controller, a gMSA and a missing account", T, async () => {
         const cases: [string, RegExp][] = [
-            [outside.name, new RegExp(`^ad: node-join: FILESRV1\\$ lies outside the join OU ${joinOu()} \\(it is CN=FILESRV1,CN=Computers,${dc.baseDn}\\); left alone`)],
+            [
+                outside.name,
+                new RegExp(`^ad: node-join: FILESRV1\\$ lies outside the join OU ${joinOu()} \\(it is CN=FILESRV1,CN=Computers,${dc.baseDn}\\); left alone`),
+            ],
             ["DC", /^ad: node-join: DC\$ is critical to the system \(isCriticalSystemObject\); left alone/],
             ["NodeApp01", /^ad: node-join: NodeApp01\$ is a group managed service account, not a node's computer account; left alone/],
             ["GHOST1", /^ad: node-join: no computer account GHOST1\$ exists on DC\.samba\.test; the node joins the domain before this runs/],
@@ -75,7 +83,10 @@ describe("node-join", () => {
         const later = new Date(Date.now() + 3600_000).toISOString();
         const refused = await lifecycle("node-join", node2.name, ["--join-ou", joinOu(), "--created-after", later]);
         assert.equal(refused.status, 1);
-        assert.match(refused.stderr.trim(), /^ad: node-join: EKSNODE2\$ was created .*, before the node launched .*: it is not this node's account; left alone/);
+        assert.match(
+            refused.stderr.trim(),
+            /^ad: node-join: EKSNODE2\$ was created .*, before the node launched .*: it is not this node's account; left alone/,
+        );
         const earlier = new Date(Date.now() - 3600_000).toISOString();
         const r = await lifecycle("node-join", node2.name, ["--join-ou", joinOu(), "--created-after", earlier]);
         assert.equal(r.status, 0, r.stderr);
@@ -100,7 +111,10 @@ describe("node-cleanup", () => {
     test("never deletes a computer outside the group", T, async () => {
         const r = await lifecycle("node-cleanup", outside.name);
         assert.equal(r.status, 1);
-        assert.equal(r.stderr.trim(), `ad: node-cleanup: FILESRV1$ is not a member of ${group}, so it is not one of this cluster's nodes; left alone; delete it yourself if it is a stale node account`);
+        assert.equal(
+            r.stderr.trim(),
+            `ad: node-cleanup: FILESRV1$ is not a member of ${group}, so it is not one of this cluster's nodes; left alone; delete it yourself if it is a stale node account`,
+        );
         assert.ok(await account(dc, outside.samAccountName));
     });
 
@@ -114,7 +128,10 @@ describe("node-cleanup", () => {
 
     test("never deletes a domain controller or a gMSA, even in the group", T, async () => {
         const dcDn = (await account(dc, "DC$"))!.dn[0];
-        await asSystem(dc, `dn: CN=${group},${dc.usersOuDn}\nchangetype: modify\nadd: member\nmember: ${dcDn}\nmember: CN=NodeApp01,${dc.managedServiceAccountsDn}\n`);
+        await asSystem(
+            dc,
+            `dn: CN=${group},${dc.usersOuDn}\nchangetype: modify\nadd: member\nmember: ${dcDn}\nmember: CN=NodeApp01,${dc.managedServiceAccountsDn}\n`,
+        );
         const dcRun = await lifecycle("node-cleanup", "DC");
         assert.equal(dcRun.status, 1);
         assert.match(dcRun.stderr.trim(), /^ad: node-cleanup: DC\$ is critical to the system/);

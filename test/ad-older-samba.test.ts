@@ -39,20 +39,23 @@ const identity = { name: "old-reader", password: "Old-Reader-Passw0rd!" };
 const outsider = { name: "old-outsider", password: "Old-Outsider-Passw0rd!" };
 const hostIdentityPassword = "Old-Host-Identity-Passw0rd!";
 
-before(async () => {
-    const built = await run("bash", [builder, ROOT], {}, 900_000);
-    if (built.status !== 0) throw new Error(`building the bookworm root failed:\n${built.stdout}${built.stderr}`);
-    console.log(`# ${built.stdout.trim().split("\n").at(-1)} in ${built.ms} ms`);
-    const version = await run("bash", [inRoot, ROOT, adPackage, "--", "/usr/bin/python3", "-c", "import samba; print(samba.version)"]);
-    rootVersion = version.stdout.trim();
-    [dc, sm] = await Promise.all([startSambaDomain(), startSecretsManager()]);
-    facts = await dc.facts();
-    await addUser(dc, outsider.name, outsider.password);
-    dir = mkdtempSync(path.join(os.tmpdir(), "ad-older-samba-"));
-    sm.secrets.set(secretArn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
-    sm.secrets.set(secretArn("identity"), JSON.stringify({ username: "old-host-ccg", password: hostIdentityPassword, domainName: dc.dnsName }));
-    console.log(`# root and DC ready in ${Date.now() - started} ms`);
-}, { timeout: 960_000 });
+before(
+    async () => {
+        const built = await run("bash", [builder, ROOT], {}, 900_000);
+        if (built.status !== 0) throw new Error(`building the bookworm root failed:\n${built.stdout}${built.stderr}`);
+        console.log(`# ${built.stdout.trim().split("\n").at(-1)} in ${built.ms} ms`);
+        const version = await run("bash", [inRoot, ROOT, adPackage, "--", "/usr/bin/python3", "-c", "import samba; print(samba.version)"]);
+        rootVersion = version.stdout.trim();
+        [dc, sm] = await Promise.all([startSambaDomain(), startSecretsManager()]);
+        facts = await dc.facts();
+        await addUser(dc, outsider.name, outsider.password);
+        dir = mkdtempSync(path.join(os.tmpdir(), "ad-older-samba-"));
+        sm.secrets.set(secretArn("admin"), JSON.stringify({ username: dc.delegatedAdmin.user, password: dc.delegatedAdmin.password }));
+        sm.secrets.set(secretArn("identity"), JSON.stringify({ username: "old-host-ccg", password: hostIdentityPassword, domainName: dc.dnsName }));
+        console.log(`# root and DC ready in ${Date.now() - started} ms`);
+    },
+    { timeout: 960_000 },
+);
 after(async () => {
     await dc?.stop();
     await sm?.close();
@@ -77,11 +80,30 @@ describe("the command line with Samba 4.17's bindings against a 4.22 DC", () => 
     test("discover prints the domain facts", T, async () => {
         const r = await oldCli(["discover", ...admin().args], admin().env);
         assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(JSON.parse(r.stdout), { dnsName: facts.dnsName, forestName: facts.forestName, netbiosName: facts.netbiosName, domainSid: facts.domainSid, domainGuid: facts.domainGuid });
+        assert.deepEqual(JSON.parse(r.stdout), {
+            dnsName: facts.dnsName,
+            forestName: facts.forestName,
+            netbiosName: facts.netbiosName,
+            domainSid: facts.domainSid,
+            domainGuid: facts.domainGuid,
+        });
     });
 
     test("provision as the delegated Admin creates the group, the gMSA and the portable identity, and a second run changes nothing", T, async () => {
-        const args = ["provision", ...admin().args, "--account", "OldApp01", "--group", group, "--identity-user", identity.name, "--ou", dc.usersOuDn, "--owner", "old-cluster"];
+        const args = [
+            "provision",
+            ...admin().args,
+            "--account",
+            "OldApp01",
+            "--group",
+            group,
+            "--identity-user",
+            identity.name,
+            "--ou",
+            dc.usersOuDn,
+            "--owner",
+            "old-cluster",
+        ];
         const env = { ...admin().env, AD_IDENTITY_PASSWORD: identity.password };
         const r = await oldCli(args, env);
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -104,9 +126,15 @@ describe("the command line with Samba 4.17's bindings against a 4.22 DC", () => 
     });
 
     test("verify as the identity: all 9 links hold (bookworm's kvno and smbclient), each within 30 seconds", T, async () => {
-        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${identity.name}`, "--account", "OldApp01", "--group", group], { AD_PASSWORD: identity.password });
+        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${identity.name}`, "--account", "OldApp01", "--group", group], {
+            AD_PASSWORD: identity.password,
+        });
         assert.equal(r.status, 0, r.stdout + r.stderr);
-        assert.deepEqual(linkStates(r.stdout), ALL_LINKS.map((l) => `ok ${l}`), r.stdout);
+        assert.deepEqual(
+            linkStates(r.stdout),
+            ALL_LINKS.map((l) => `ok ${l}`),
+            r.stdout,
+        );
         assert.match(r.stdout, /^verify: every link holds \(9 of 9\)$/m);
         assert.ok(r.stdout.includes(`ok    sysvol          \\\\${dc.dcHostName}\\SYSVOL lists ${dc.dnsName} over SMB with Kerberos as OldApp01$`), r.stdout);
         noSecretIn(r, [identity.password]);
@@ -114,7 +142,9 @@ describe("the command line with Samba 4.17's bindings against a 4.22 DC", () => 
     });
 
     test("verify as a domain user outside the readers' group fails at password", T, async () => {
-        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${outsider.name}`, "--account", "OldApp01"], { AD_PASSWORD: outsider.password });
+        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${outsider.name}`, "--account", "OldApp01"], {
+            AD_PASSWORD: outsider.password,
+        });
         assert.equal(r.status, 1, r.stdout + r.stderr);
         assert.deepEqual(linkStates(r.stdout), [...ALL_LINKS.slice(0, 5).map((l) => `ok ${l}`), "FAIL password"], r.stdout);
         assert.equal(r.stderr, "");
@@ -147,12 +177,18 @@ describe("a host whose Samba lacks a piece: one line that says what to do, never
         const r = await oldCli(["discover", ...admin().args], { ...admin().env, ...hiding(ildap) });
         assert.equal(r.status, 1);
         assert.equal(r.stdout, "");
-        assert.equal(r.stderr.trim(), "ad: ldap client: Samba's LDAP client module (ildap) is not in /usr/lib/x86_64-linux-gnu/samba/ldb, so Samba's Python "
-            + "cannot bind with Kerberos or NTLM; install samba-dsdb-modules (apt-get install samba-dsdb-modules)");
+        assert.equal(
+            r.stderr.trim(),
+            "ad: ldap client: Samba's LDAP client module (ildap) is not in /usr/lib/x86_64-linux-gnu/samba/ldb, so Samba's Python " +
+                "cannot bind with Kerberos or NTLM; install samba-dsdb-modules (apt-get install samba-dsdb-modules)",
+        );
     });
 
     test("without samba-dsdb-modules verify stops at its first link, dc, with what to install", T, async () => {
-        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${identity.name}`, "--account", "OldApp01"], { AD_PASSWORD: identity.password, ...hiding(ildap) });
+        const r = await oldCli(["verify", "--url", dc.url, "--user", `${dc.netbiosName}\\${identity.name}`, "--account", "OldApp01"], {
+            AD_PASSWORD: identity.password,
+            ...hiding(ildap),
+        });
         assert.equal(r.status, 1);
         assert.deepEqual(linkStates(r.stdout), ["FAIL dc"], r.stdout);
         assert.match(r.stdout, /what to do: install samba-dsdb-modules/);
@@ -162,7 +198,10 @@ describe("a host whose Samba lacks a piece: one line that says what to do, never
         const r = await oldCli(["provision", ...admin().args, "--account", "OldApp02", "--group", group], { ...admin().env, ...hiding("/pkg/provision.py") });
         assert.equal(r.status, 1);
         assert.equal(r.stdout, "");
-        assert.equal(r.stderr.trim(), "ad: internal: ModuleNotFoundError: No module named 'provision'; report this with the output of: python3 -c 'import samba; print(samba.version)'");
+        assert.equal(
+            r.stderr.trim(),
+            "ad: internal: ModuleNotFoundError: No module named 'provision'; report this with the output of: python3 -c 'import samba; print(samba.version)'",
+        );
         assert.equal(await account(dc, "OldApp02$"), undefined);
     });
 });
@@ -173,10 +212,18 @@ describe("the management host's mode with Samba 4.17's bindings and bookworm's b
         const file = path.join(dir, `payload-${files++}.json`);
         writeFileSync(file, JSON.stringify(doc));
         // The root sees this machine's files only where in-bookworm-root.sh mounts them: the payload's directory at /data.
-        const r = await run("bash", [inRoot, ROOT, adPackage, dir, "--", "/usr/bin/python3", "/pkg/cli.py", "host", "--payload-file", `/data/${path.basename(file)}`], {
-            AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "stand-in-secret-key",
-            AWS_EC2_METADATA_DISABLED: "true", ...env,
-        }, 150_000);
+        const r = await run(
+            "bash",
+            [inRoot, ROOT, adPackage, dir, "--", "/usr/bin/python3", "/pkg/cli.py", "host", "--payload-file", `/data/${path.basename(file)}`],
+            {
+                AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+                AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+                AWS_SECRET_ACCESS_KEY: "stand-in-secret-key",
+                AWS_EC2_METADATA_DISABLED: "true",
+                ...env,
+            },
+            150_000,
+        );
         noSecretIn(r, [dc.delegatedAdmin.password, hostIdentityPassword]);
         const lines = r.stdout.trim().split("\n");
         const last = lines.at(-1) ?? "";
@@ -209,7 +256,13 @@ describe("the management host's mode with Samba 4.17's bindings and bookworm's b
         // Each link was printed as it was checked, before the result line.
         for (const link of ALL_LINKS) assert.match(r.stdout, new RegExp(`^ok\\s+${link}\\s`, "m"), link);
         assert.equal(r.result?.domainSid, facts.domainSid);
-        assert.deepEqual(sm.requests.slice(-2).map((q) => [q.secretId, q.signed]), [[secretArn("admin"), true], [secretArn("identity"), true]]);
+        assert.deepEqual(
+            sm.requests.slice(-2).map((q) => [q.secretId, q.signed]),
+            [
+                [secretArn("admin"), true],
+                [secretArn("identity"), true],
+            ],
+        );
     });
 
     test("node-join and node-cleanup by SSM_InstanceId", T, async () => {

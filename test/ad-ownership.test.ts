@@ -13,14 +13,19 @@ const owner = "cluster-o";
 const malloryPassword = "Mallory-Own-Passw0rd!";
 let probe: SambaComputer;
 
-before(async () => {
-    dc = await startSambaDomain();
-    await addUser(dc, "mallory", malloryPassword);
-    // A computer of the probe's name, as a node's ds:CreateComputer may make one: it knows its password.
-    const { name } = await supportPython("ad_units.py", { call: "probe_name", owner });
-    probe = await dc.createComputer(name);
-}, { timeout: 180_000 });
-after(async () => { await dc?.stop(); });
+before(
+    async () => {
+        dc = await startSambaDomain();
+        await addUser(dc, "mallory", malloryPassword);
+        // A computer of the probe's name, as a node's ds:CreateComputer may make one: it knows its password.
+        const { name } = await supportPython("ad_units.py", { call: "probe_name", owner });
+        probe = await dc.createComputer(name);
+    },
+    { timeout: 180_000 },
+);
+after(async () => {
+    await dc?.stop();
+});
 
 const T = { timeout: 60_000 };
 
@@ -31,7 +36,13 @@ function op(command: string, extra: string[], env: Record<string, string> = {}) 
 
 /** Binds as the account itself and writes the owner mark into its own info and description. */
 function markItself(user: string, password: string): Promise<Record<string, string>> {
-    return arrange({ command: "self-write", url: dc.url, user: `${dc.netbiosName}\\${user}`, password, values: { info: markOf(owner), description: markOf(owner) } });
+    return arrange({
+        command: "self-write",
+        url: dc.url,
+        user: `${dc.netbiosName}\\${user}`,
+        password,
+        values: { info: markOf(owner), description: markOf(owner) },
+    });
 }
 
 describe("an account that marks itself is not eks-gmsa's", () => {
@@ -42,9 +53,14 @@ describe("an account that marks itself is not eks-gmsa's", () => {
     });
 
     test("provision does not reset its password: without its current password it is refused", T, async () => {
-        const r = await op("provision", ["--account", "Own01", "--group", "Own-Readers", "--identity-user", "mallory", "--ou", dc.usersOuDn], { AD_IDENTITY_PASSWORD: "Takeover-Own-Passw0rd!" });
+        const r = await op("provision", ["--account", "Own01", "--group", "Own-Readers", "--identity-user", "mallory", "--ou", dc.usersOuDn], {
+            AD_IDENTITY_PASSWORD: "Takeover-Own-Passw0rd!",
+        });
         assert.equal(r.status, 1, r.stdout);
-        assert.match(r.stderr.trim(), /^ad: provision: --identity-user mallory exists and was not created by eks-gmsa \(owner cluster-o\), and the password given does not log it on /);
+        assert.match(
+            r.stderr.trim(),
+            /^ad: provision: --identity-user mallory exists and was not created by eks-gmsa \(owner cluster-o\), and the password given does not log it on /,
+        );
         assert.equal(await canLogOn(dc, "mallory", malloryPassword), true);
         assert.equal(await canLogOn(dc, "mallory", "Takeover-Own-Passw0rd!"), false);
     });
@@ -52,7 +68,10 @@ describe("an account that marks itself is not eks-gmsa's", () => {
     test("remove does not delete it", T, async () => {
         const r = await op("remove", ["--account", "Own01", "--group", "Own-Readers", "--identity-user", "mallory"]);
         assert.equal(r.status, 1, r.stdout);
-        assert.equal(r.stderr.trim(), "ad: remove: --identity-user mallory was not created by eks-gmsa (owner cluster-o); nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created");
+        assert.equal(
+            r.stderr.trim(),
+            "ad: remove: --identity-user mallory was not created by eks-gmsa (owner cluster-o); nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created",
+        );
         assert.ok(await account(dc, "mallory"));
     });
 

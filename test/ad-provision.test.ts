@@ -7,8 +7,15 @@ import { account, addUser, asAdmin, asSystem, canLogOn, cli, markOf, search } fr
 import { startSambaDomain, type SambaDomain } from "./support/samba";
 
 let dc: SambaDomain;
-before(async () => { dc = await startSambaDomain(); }, { timeout: 180_000 });
-after(async () => { await dc?.stop(); });
+before(
+    async () => {
+        dc = await startSambaDomain();
+    },
+    { timeout: 180_000 },
+);
+after(async () => {
+    await dc?.stop();
+});
 
 const T = { timeout: 60_000 };
 const owner = "cluster-a";
@@ -18,13 +25,30 @@ const group = "EKS-Readers";
 
 function provision(accounts: string[], env: Record<string, string> = {}) {
     const admin = asAdmin(dc);
-    return cli(["provision", ...admin.args, ...accounts.flatMap((a) => ["--account", a]), "--group", group,
-        "--identity-user", identity, "--ou", dc.usersOuDn, "--owner", owner], { ...admin.env, AD_IDENTITY_PASSWORD: identityPassword, ...env });
+    return cli(
+        [
+            "provision",
+            ...admin.args,
+            ...accounts.flatMap((a) => ["--account", a]),
+            "--group",
+            group,
+            "--identity-user",
+            identity,
+            "--ou",
+            dc.usersOuDn,
+            "--owner",
+            owner,
+        ],
+        { ...admin.env, AD_IDENTITY_PASSWORD: identityPassword, ...env },
+    );
 }
 
 function remove(accountName: string, withIdentity = true) {
     const admin = asAdmin(dc);
-    return cli(["remove", ...admin.args, "--account", accountName, "--group", group, ...(withIdentity ? ["--identity-user", identity] : []), "--owner", owner], admin.env);
+    return cli(
+        ["remove", ...admin.args, "--account", accountName, "--group", group, ...(withIdentity ? ["--identity-user", identity] : []), "--owner", owner],
+        admin.env,
+    );
 }
 
 const samLdb = () => path.join(dc.baseDir, "private", "sam.ldb");
@@ -56,7 +80,14 @@ describe("provision as the delegated Admin", () => {
     });
 
     test("the gMSAs have the SPNs, DNS host name, AES keys and readers credential specs need", T, async () => {
-        const gmsa = await account(dc, "WebApp01$", ["servicePrincipalName", "dNSHostName", "msDS-SupportedEncryptionTypes", "msDS-ManagedPasswordInterval", "userAccountControl", "objectClass"]);
+        const gmsa = await account(dc, "WebApp01$", [
+            "servicePrincipalName",
+            "dNSHostName",
+            "msDS-SupportedEncryptionTypes",
+            "msDS-ManagedPasswordInterval",
+            "userAccountControl",
+            "objectClass",
+        ]);
         assert.ok(gmsa);
         assert.deepEqual(gmsa.serviceprincipalname.sort(), ["host/WebApp01", `host/WebApp01.${dc.dnsName}`]);
         assert.deepEqual(gmsa.dnshostname, [`WebApp01.${dc.dnsName}`]);
@@ -80,13 +111,17 @@ describe("provision as the delegated Admin", () => {
     test("it ran as an account that is no Domain Admin", T, async () => {
         const admin = await search(dc, "(sAMAccountName=Admin)", ["memberOf"]);
         const groups = (admin[0]?.memberof ?? []).map((g) => g.split(",")[0].toLowerCase());
-        for (const privileged of ["cn=domain admins", "cn=enterprise admins", "cn=administrators", "cn=schema admins"]) assert.ok(!groups.includes(privileged), groups.join("; "));
+        for (const privileged of ["cn=domain admins", "cn=enterprise admins", "cn=administrators", "cn=schema admins"])
+            assert.ok(!groups.includes(privileged), groups.join("; "));
     });
 });
 
 describe("provision corrects what it owns, and only that", () => {
     test("a missing SPN is put back and a changed identity password is set; the next run changes nothing", T, async () => {
-        await asSystem(dc, `dn: CN=WebApp01,${dc.managedServiceAccountsDn}\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: host/WebApp01\n`);
+        await asSystem(
+            dc,
+            `dn: CN=WebApp01,${dc.managedServiceAccountsDn}\nchangetype: modify\nreplace: servicePrincipalName\nservicePrincipalName: host/WebApp01\n`,
+        );
         const rotated = "Rotated-Passw0rd-2!";
         const r = await provision(["WebApp01", "WebApp02"], { AD_IDENTITY_PASSWORD: rotated });
         assert.equal(r.status, 0, r.stderr);
@@ -105,9 +140,14 @@ describe("provision corrects what it owns, and only that", () => {
         const r = await provision(["WebApp01", "Legacy01"]);
         assert.equal(r.status, 1);
         assert.equal(r.stdout, "");
-        assert.match(r.stderr.trim(), new RegExp(`^ad: provision: --account Legacy01 exists and was not created by eks-gmsa \\(owner ${owner}\\), so it is left unchanged; `
-            + `it lacks the SPNs host/Legacy01, host/Legacy01\\.${dc.dnsName.replace(".", "\\.")}; the readers' group's right to read its password; AES Kerberos keys .*; `
-            + `fix it yourself, or adopt it by setting its description to 'eks-gmsa-owner: ${owner}' and provision again$`));
+        assert.match(
+            r.stderr.trim(),
+            new RegExp(
+                `^ad: provision: --account Legacy01 exists and was not created by eks-gmsa \\(owner ${owner}\\), so it is left unchanged; ` +
+                    `it lacks the SPNs host/Legacy01, host/Legacy01\\.${dc.dnsName.replace(".", "\\.")}; the readers' group's right to read its password; AES Kerberos keys .*; ` +
+                    `fix it yourself, or adopt it by setting its description to 'eks-gmsa-owner: ${owner}' and provision again$`,
+            ),
+        );
         const legacy = await account(dc, "Legacy01$", ["servicePrincipalName"]);
         assert.equal(legacy?.description, undefined);
         assert.equal(legacy?.serviceprincipalname, undefined);
@@ -124,11 +164,16 @@ describe("provision corrects what it owns, and only that", () => {
 
     test("an account without rights in the OU gets one line saying what it may not do", T, async () => {
         await addUser(dc, "helpdesk", "Help-Desk-Passw0rd!");
-        const r = await cli(["provision", "--url", dc.url, "--user", `${dc.netbiosName}\\helpdesk`, "--account", "WebApp09", "--group", "Other-Readers", "--ou", dc.usersOuDn],
-            { AD_PASSWORD: "Help-Desk-Passw0rd!" });
+        const r = await cli(
+            ["provision", "--url", dc.url, "--user", `${dc.netbiosName}\\helpdesk`, "--account", "WebApp09", "--group", "Other-Readers", "--ou", dc.usersOuDn],
+            { AD_PASSWORD: "Help-Desk-Passw0rd!" },
+        );
         assert.equal(r.status, 1);
         assert.equal(r.stderr.trim().split("\n").length, 1);
-        assert.match(r.stderr, new RegExp(`^ad: provision: the connecting account may not create group Other-Readers \\(CN=Other-Readers,${dc.usersOuDn}\\); `));
+        assert.match(
+            r.stderr,
+            new RegExp(`^ad: provision: the connecting account may not create group Other-Readers \\(CN=Other-Readers,${dc.usersOuDn}\\); `),
+        );
         assert.equal(await account(dc, "Other-Readers"), undefined);
     });
 
@@ -137,7 +182,10 @@ describe("provision corrects what it owns, and only that", () => {
         const missing = `OU=Nowhere,${dc.ouDn}`;
         const r = await cli(["provision", ...admin.args, "--account", "WebApp09", "--group", "New-Readers", "--ou", missing], admin.env);
         assert.equal(r.status, 1);
-        assert.equal(r.stderr.trim(), `ad: provision: the OU ${missing} for the readers' group and the identity does not exist; create it, or pass an existing OU with --ou`);
+        assert.equal(
+            r.stderr.trim(),
+            `ad: provision: the OU ${missing} for the readers' group and the identity does not exist; create it, or pass an existing OU with --ou`,
+        );
     });
 });
 
@@ -171,7 +219,11 @@ describe("remove", () => {
         await asSystem(dc, `dn: CN=${group},${dc.usersOuDn}\nchangetype: modify\nadd: member\nmember: ${stranger}\n`);
         const r = await remove("WebApp03");
         assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(r.stdout.trim().split("\n"), ["deleted gMSA WebApp03$", `deleted user ${identity}`, `kept group ${group}: it has members eks-gmsa did not add: ${stranger}`]);
+        assert.deepEqual(r.stdout.trim().split("\n"), [
+            "deleted gMSA WebApp03$",
+            `deleted user ${identity}`,
+            `kept group ${group}: it has members eks-gmsa did not add: ${stranger}`,
+        ]);
         assert.ok(await account(dc, group));
         assert.ok(await account(dc, "stranger"));
     });
@@ -185,9 +237,12 @@ describe("a forest without a usable KDS root key", () => {
         const admin = asAdmin(dc);
         const r = await cli(["provision", ...admin.args, "--account", "NoKey01", "--group", "NoKey-Readers", "--ou", dc.usersOuDn], admin.env);
         assert.equal(r.status, 1);
-        assert.equal(r.stderr.trim(), "ad: kds: the forest has no KDS root key the DC can use yet, so it cannot create gMSA NoKey01$; a Domain Admin runs "
-            + "Add-KdsRootKey -EffectiveImmediately on a Windows DC and waits 10 hours for it to become usable (Samba: samba-tool domain kds root-key create); "
-            + "AWS Managed Microsoft AD has one already");
+        assert.equal(
+            r.stderr.trim(),
+            "ad: kds: the forest has no KDS root key the DC can use yet, so it cannot create gMSA NoKey01$; a Domain Admin runs " +
+                "Add-KdsRootKey -EffectiveImmediately on a Windows DC and waits 10 hours for it to become usable (Samba: samba-tool domain kds root-key create); " +
+                "AWS Managed Microsoft AD has one already",
+        );
         assert.equal(await account(dc, "NoKey01$"), undefined);
     });
 });

@@ -17,14 +17,27 @@ const owner = "cluster-s";
 const legacyPassword = "Legacy-Reader-Passw0rd!";
 const alicePassword = "Alice-Passw0rd-1!";
 
-before(async () => {
-    dc = await startSambaDomain();
-    await addUser(dc, "alice", alicePassword);
-    await addUser(dc, "legacy-reader", legacyPassword);
-    node = await dc.createComputer("NODE7");
-    await dc.sambaTool("service-account", "create", "--name", "Foreign01", `--dns-host-name=Foreign01.${dc.dnsName}`, "-H", path.join(dc.baseDir, "private", "sam.ldb"));
-}, { timeout: 180_000 });
-after(async () => { await dc?.stop(); });
+before(
+    async () => {
+        dc = await startSambaDomain();
+        await addUser(dc, "alice", alicePassword);
+        await addUser(dc, "legacy-reader", legacyPassword);
+        node = await dc.createComputer("NODE7");
+        await dc.sambaTool(
+            "service-account",
+            "create",
+            "--name",
+            "Foreign01",
+            `--dns-host-name=Foreign01.${dc.dnsName}`,
+            "-H",
+            path.join(dc.baseDir, "private", "sam.ldb"),
+        );
+    },
+    { timeout: 180_000 },
+);
+after(async () => {
+    await dc?.stop();
+});
 
 const T = { timeout: 60_000 };
 
@@ -36,8 +49,10 @@ function provision(extra: string[], env: Record<string, string> = {}) {
 /** The same provision as a user types it: `npm run ad -- provision ...` (tools/ad.ts, then cli.py). */
 function provisionAsTyped(extra: string[]) {
     const admin = asAdmin(dc);
-    return run(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "ad.ts"), "provision", ...admin.args, "--owner", owner, ...extra],
-        { ...admin.env, AD_IDENTITY_PASSWORD: "New-Identity-Passw0rd!" });
+    return run(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "ad.ts"), "provision", ...admin.args, "--owner", owner, ...extra], {
+        ...admin.env,
+        AD_IDENTITY_PASSWORD: "New-Identity-Passw0rd!",
+    });
 }
 
 function op(command: string, extra: string[]) {
@@ -49,17 +64,53 @@ const marked = async () => (await search(dc, "(description=eks-gmsa-owner*)", ["
 
 describe("values that could change a filter, a DN or a script are refused before connecting", () => {
     const cases: [string, string[], RegExp][] = [
-        ["a curly quote in --group", ["--account", "App10", "--group", "Readers\u2019; Remove-ADGroup"], /^ad: argument --group: --group contains U\+2019: names of AD objects must be printable ASCII/],
-        ["U+201B in --identity-user", ["--account", "App10", "--group", "Readers", "--identity-user", "ccg\u201b"], /^ad: argument --identity-user: .*contains U\+201B/],
+        [
+            "a curly quote in --group",
+            ["--account", "App10", "--group", "Readers\u2019; Remove-ADGroup"],
+            /^ad: argument --group: --group contains U\+2019: names of AD objects must be printable ASCII/,
+        ],
+        [
+            "U+201B in --identity-user",
+            ["--account", "App10", "--group", "Readers", "--identity-user", "ccg\u201b"],
+            /^ad: argument --identity-user: .*contains U\+201B/,
+        ],
         ["a control character in --group", ["--account", "App10", "--group", "Read\u0007ers"], /^ad: argument --group: .*contains U\+0007/],
-        ["a newline in --identity-user", ["--account", "App10", "--group", "Readers", "--identity-user", "ccg\nx"], /^ad: argument --identity-user: .*contains U\+000A/],
-        ["LDAP filter metacharacters in --group", ["--account", "App10", "--group", "x*)("], /^ad: argument --group: --group 'x\*\)\(' must not contain any of/],
-        ["LDAP filter metacharacters in --identity-user", ["--account", "App10", "--group", "Readers", "--identity-user", "*)(objectClass=*"], /^ad: argument --identity-user: .* must be a bare sAMAccountName/],
+        [
+            "a newline in --identity-user",
+            ["--account", "App10", "--group", "Readers", "--identity-user", "ccg\nx"],
+            /^ad: argument --identity-user: .*contains U\+000A/,
+        ],
+        [
+            "LDAP filter metacharacters in --group",
+            ["--account", "App10", "--group", "x*)("],
+            /^ad: argument --group: --group 'x\*\)\(' must not contain any of/,
+        ],
+        [
+            "LDAP filter metacharacters in --identity-user",
+            ["--account", "App10", "--group", "Readers", "--identity-user", "*)(objectClass=*"],
+            /^ad: argument --identity-user: .* must be a bare sAMAccountName/,
+        ],
         ["a wildcard in --account", ["--account", "App*", "--group", "Readers"], /^ad: argument --account: --account 'App\*' must be 1 to 15 letters/],
-        ["an escaped comma in --ou", ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS\\,DC=evil,DC=samba,DC=test"], /^ad: argument --ou: .*no escapes/],
-        ["a multi-valued RDN in --ou", ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS+CN=x,DC=samba,DC=test"], /^ad: argument --ou: .*is not OU=<name>/],
-        ["a filter tail in --ou", ["--account", "App10", "--group", "Readers", "--ou", "OU=x,DC=samba,DC=test)("], /^ad: --ou 'OU=x,DC=samba,DC=test\)\(' is not inside the domain DC=samba,DC=test$/],
-        ["an --ou outside the domain", ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS,DC=other,DC=example"], /^ad: --ou 'OU=EKS,DC=other,DC=example' is not inside the domain DC=samba,DC=test$/],
+        [
+            "an escaped comma in --ou",
+            ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS\\,DC=evil,DC=samba,DC=test"],
+            /^ad: argument --ou: .*no escapes/,
+        ],
+        [
+            "a multi-valued RDN in --ou",
+            ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS+CN=x,DC=samba,DC=test"],
+            /^ad: argument --ou: .*is not OU=<name>/,
+        ],
+        [
+            "a filter tail in --ou",
+            ["--account", "App10", "--group", "Readers", "--ou", "OU=x,DC=samba,DC=test)("],
+            /^ad: --ou 'OU=x,DC=samba,DC=test\)\(' is not inside the domain DC=samba,DC=test$/,
+        ],
+        [
+            "an --ou outside the domain",
+            ["--account", "App10", "--group", "Readers", "--ou", "OU=EKS,DC=other,DC=example"],
+            /^ad: --ou 'OU=EKS,DC=other,DC=example' is not inside the domain DC=samba,DC=test$/,
+        ],
     ];
     for (const [name, args, message] of cases) {
         test(name, T, async () => {
@@ -75,7 +126,11 @@ describe("values that could change a filter, a DN or a script are refused before
 
     const joinCases: [string, string, RegExp][] = [
         ["a curly quote in --join-ou", `${"OU=Computers,OU=SAMBA,DC=samba,DC=test"}\u2018`, /^ad: argument --join-ou: .*contains U\+2018/],
-        ["DC= before OU= in --join-ou", "DC=samba,OU=Computers,DC=test", /^ad: argument --join-ou: .*must be OU= or CN= components followed by the domain's DC= components/],
+        [
+            "DC= before OU= in --join-ou",
+            "DC=samba,OU=Computers,DC=test",
+            /^ad: argument --join-ou: .*must be OU= or CN= components followed by the domain's DC= components/,
+        ],
         ["an escaped comma in --join-ou", "OU=Computers\\,OU=SAMBA,DC=samba,DC=test", /^ad: argument --join-ou: .*no escapes/],
     ];
     for (const [name, joinOu, message] of joinCases) {
@@ -101,7 +156,11 @@ describe("built-in and well-known names are refused as the readers' group and th
             assert.match(asGroup.stderr, /built-in or well-known|is a user, not a group|critical to the system/, `--group ${name}: ${asGroup.stderr}`);
             const asIdentity = await provision(["--account", "App10", "--group", "Readers", "--identity-user", name]);
             assert.notEqual(asIdentity.status, 0, `--identity-user ${name}`);
-            assert.match(asIdentity.stderr, /built-in or well-known|must be a bare sAMAccountName|critical to the system/, `--identity-user ${name}: ${asIdentity.stderr}`);
+            assert.match(
+                asIdentity.stderr,
+                /built-in or well-known|must be a bare sAMAccountName|critical to the system/,
+                `--identity-user ${name}: ${asIdentity.stderr}`,
+            );
         }
         assert.deepEqual(await search(dc, "(|(sAMAccountName=Domain Admins)(sAMAccountName=Domain Computers))", ["member"]), before);
         assert.equal(await canLogOn(dc, "Administrator", dc.adminPassword), true, "Administrator's password is unchanged");
@@ -147,9 +206,14 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
     });
 
     test("--identity-user naming an existing account eks-gmsa did not create: its password is never reset", T, async () => {
-        const r = await provision(["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader"], { AD_IDENTITY_PASSWORD: "Takeover-Passw0rd!" });
+        const r = await provision(["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader"], {
+            AD_IDENTITY_PASSWORD: "Takeover-Passw0rd!",
+        });
         assert.equal(r.status, 1);
-        assert.match(r.stderr.trim(), /^ad: provision: --identity-user legacy-reader exists and was not created by eks-gmsa \(owner cluster-s\), and the password given does not log it on \(.*\); eks-gmsa never resets the password of an account it did not create; give its current password, or choose a name eks-gmsa may create, or adopt it by setting its description to 'eks-gmsa-owner: cluster-s'$/);
+        assert.match(
+            r.stderr.trim(),
+            /^ad: provision: --identity-user legacy-reader exists and was not created by eks-gmsa \(owner cluster-s\), and the password given does not log it on \(.*\); eks-gmsa never resets the password of an account it did not create; give its current password, or choose a name eks-gmsa may create, or adopt it by setting its description to 'eks-gmsa-owner: cluster-s'$/,
+        );
         assert.ok(!r.stderr.includes("Takeover-Passw0rd!"));
         assert.equal(await canLogOn(dc, "legacy-reader", legacyPassword), true);
         assert.equal(await canLogOn(dc, "legacy-reader", "Takeover-Passw0rd!"), false);
@@ -157,7 +221,9 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
     });
 
     test("with its current password that account is used as it is: in the group, unmarked, password unchanged", T, async () => {
-        const r = await provision(["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader", "--ou", dc.usersOuDn], { AD_IDENTITY_PASSWORD: legacyPassword });
+        const r = await provision(["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader", "--ou", dc.usersOuDn], {
+            AD_IDENTITY_PASSWORD: legacyPassword,
+        });
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.stdout.trim().split("\n"), [
             `created group Readers (CN=Readers,${dc.usersOuDn})`,
@@ -171,10 +237,16 @@ describe("objects of the wrong kind, or not eks-gmsa's, are never taken over", (
     test("remove refuses an object it did not create, or of the wrong kind, and deletes nothing", T, async () => {
         const foreign = await op("remove", ["--account", "Foreign01", "--group", "Readers"]);
         assert.equal(foreign.status, 1);
-        assert.equal(foreign.stderr.trim(), "ad: remove: --account Foreign01 was not created by eks-gmsa (owner cluster-s); nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created");
+        assert.equal(
+            foreign.stderr.trim(),
+            "ad: remove: --account Foreign01 was not created by eks-gmsa (owner cluster-s); nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created",
+        );
         const alice = await op("remove", ["--account", "App10", "--group", "alice"]);
         assert.equal(alice.status, 1);
-        assert.equal(alice.stderr.trim(), "ad: remove: --group alice is a user, not a group; nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created");
+        assert.equal(
+            alice.stderr.trim(),
+            "ad: remove: --group alice is a user, not a group; nothing was deleted; check the names (and --owner); eks-gmsa deletes only what it created",
+        );
         const legacy = await op("remove", ["--account", "App10", "--group", "Readers", "--identity-user", "legacy-reader"]);
         assert.equal(legacy.status, 1);
         assert.match(legacy.stderr, /--identity-user legacy-reader was not created by eks-gmsa \(owner cluster-s\); nothing was deleted/);

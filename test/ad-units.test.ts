@@ -17,8 +17,11 @@ function call<Answer>(request: Record<string, unknown>): Answer {
 }
 
 const facts = {
-    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
-    domainSid: "S-1-5-21-1004336348-1177238915-682003330", domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+    dnsName: "corp.example.com",
+    forestName: "corp.example.com",
+    netbiosName: "CORP",
+    domainSid: "S-1-5-21-1004336348-1177238915-682003330",
+    domainGuid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
 };
 // Systems Manager returns only the first 24,000 characters of stdout; ad-host-step.sh keeps the
 // result line whole by cutting the progress before it to 23,000 minus the line's length; the line
@@ -38,7 +41,10 @@ describe("the management host's result line (host.result_line)", () => {
         const { line } = call<{ line: string }>({ call: "result_line", facts, changes, accounts });
         assert.ok(line.length <= resultMaxChars, `the result line is ${line.length} characters`);
         const r = parseAdResult(`progress\n${line}\n`, true);
-        assert.deepEqual(r.chain, accounts.map((account) => ({ account, ok: true, links: 9 })));
+        assert.deepEqual(
+            r.chain,
+            accounts.map((account) => ({ account, ok: true, links: 9 })),
+        );
         const note = r.changes.at(-1)!;
         const kept = r.changes.slice(0, -1);
         assert.deepEqual(kept, changes.slice(0, kept.length), "the first changes, in order");
@@ -52,31 +58,54 @@ describe("the management host's result line (host.result_line)", () => {
         assert.ok(line.startsWith(resultMarker));
         const r = parseAdResult(line, true);
         assert.deepEqual(r.changes, changes);
-        assert.deepEqual(r.chain, [{ account: "WebApp01", ok: true, links: 9 }, { account: "WebApp02", ok: true, links: 9 }]);
-        assert.deepEqual(r.domain, { dnsName: facts.dnsName, forestName: facts.forestName, netbiosName: facts.netbiosName, sid: facts.domainSid, guid: facts.domainGuid });
+        assert.deepEqual(r.chain, [
+            { account: "WebApp01", ok: true, links: 9 },
+            { account: "WebApp02", ok: true, links: 9 },
+        ]);
+        assert.deepEqual(r.domain, {
+            dnsName: facts.dnsName,
+            forestName: facts.forestName,
+            netbiosName: facts.netbiosName,
+            sid: facts.domainSid,
+            guid: facts.domainGuid,
+        });
     });
 });
 
 describe("the username in a Secrets Manager secret (host mode)", () => {
     test("name, DOMAIN\\name and name@domain give the bare name; anything else is refused without quoting it", () => {
-        const refused = "secrets: the username in the adminSecretArn secret must be name, DOMAIN\\name or name@domain in printable ASCII; store the secret as JSON {\"username\": ..., \"password\": ...}";
-        const { names } = call<{ names: string[] }>({ call: "secret_usernames", usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""] });
+        const refused =
+            'secrets: the username in the adminSecretArn secret must be name, DOMAIN\\name or name@domain in printable ASCII; store the secret as JSON {"username": ..., "password": ...}';
+        const { names } = call<{ names: string[] }>({
+            call: "secret_usernames",
+            usernames: ["Admin", "CORP\\Admin", "Admin@corp.example.com", "CORP\\a\\b", "a@b@c", "Ad min", "Admín", ""],
+        });
         assert.deepEqual(names, ["Admin", "Admin", "Admin", refused, refused, refused, refused, refused]);
     });
 });
 
 describe("a forest without a usable KDS root key (accounts.Writer)", () => {
-    const kds = "kds: the forest has no KDS root key the DC can use yet, so it cannot create gMSA App01$; a Domain Admin runs Add-KdsRootKey -EffectiveImmediately "
-        + "on a Windows DC and waits 10 hours for it to become usable (Samba: samba-tool domain kds root-key create); AWS Managed Microsoft AD has one already";
+    const kds =
+        "kds: the forest has no KDS root key the DC can use yet, so it cannot create gMSA App01$; a Domain Admin runs Add-KdsRootKey -EffectiveImmediately " +
+        "on a Windows DC and waits 10 hours for it to become usable (Samba: samba-tool domain kds root-key create); AWS Managed Microsoft AD has one already";
     // Samba 4.22's text (seen, test/ad-provision.test.ts); Windows' text for 0x8009000D (NTE_NO_KEY), in either case.
-    for (const [code, message] of [[1, "8009000D: failed to find a suitable root key"], [80, "Key does not exist."], [1, "key does not exist"]] as const) {
+    for (const [code, message] of [
+        [1, "8009000D: failed to find a suitable root key"],
+        [80, "Key does not exist."],
+        [1, "key does not exist"],
+    ] as const) {
         test(`${JSON.stringify(message)} is the one kds line`, () => {
             assert.equal(call<{ line: string }>({ call: "write_failure", code, message, action: "create gMSA App01$" }).line, kds);
         });
     }
 
     test("another refusal is not", () => {
-        const { line } = call<{ line: string }>({ call: "write_failure", code: 80, message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation", action: "create gMSA App01$" });
+        const { line } = call<{ line: string }>({
+            call: "write_failure",
+            code: 80,
+            message: "00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation",
+            action: "create gMSA App01$",
+        });
         assert.ok(line.startsWith("provision: cannot create gMSA App01$ (CN=x): 00000057"), line);
     });
 });
@@ -85,8 +114,13 @@ describe("an unforeseen failure on the management host", () => {
     test("its one line masks a secret even where the 300-character limit cuts through it", () => {
         const secret = "Sup3r-Secret-Passw0rd-For-The-Admin";
         const payload = {
-            operation: "provision", region: "us-west-2", domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.0.0.10"] },
-            adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/admin-AbCdEf", readersGroup: "eks-gmsa-readers", owner: "dev", accounts: ["WebApp01"],
+            operation: "provision",
+            region: "us-west-2",
+            domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.0.0.10"] },
+            adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/admin-AbCdEf",
+            readersGroup: "eks-gmsa-readers",
+            owner: "dev",
+            accounts: ["WebApp01"],
         };
         const r = call<{ code: number; output: string }>({ call: "internal_failure", payload, secret, error: `${"x".repeat(290)}${secret} and more` });
         assert.equal(r.code, 1);

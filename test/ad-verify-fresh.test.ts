@@ -18,14 +18,17 @@ const LIMIT_MS = 30_000;
 
 let dc: SambaDomain;
 const started = Date.now();
-before(async () => {
-    dc = await startSambaDomain({ realm: REALM, domain: NETBIOS, hostName: `DC${tag}` });
-    assert.equal(dc.smbUnavailable, undefined, String(dc.smbUnavailable));
-    await tool(dc, "group", "add", GROUP);
-    await addUser(dc, MEMBER.name, MEMBER.password, [GROUP]);
-    await addUser(dc, STRANGER.name, STRANGER.password);
-    await addGmsa(dc, ACCOUNT, [GROUP]);
-}, { timeout: 240_000 });
+before(
+    async () => {
+        dc = await startSambaDomain({ realm: REALM, domain: NETBIOS, hostName: `DC${tag}` });
+        assert.equal(dc.smbUnavailable, undefined, String(dc.smbUnavailable));
+        await tool(dc, "group", "add", GROUP);
+        await addUser(dc, MEMBER.name, MEMBER.password, [GROUP]);
+        await addUser(dc, STRANGER.name, STRANGER.password);
+        await addGmsa(dc, ACCOUNT, [GROUP]);
+    },
+    { timeout: 240_000 },
+);
 after(async () => {
     await dc?.stop();
     console.log(`# ad-verify-fresh.test.ts wall time ${Date.now() - started} ms`);
@@ -37,9 +40,15 @@ test(`an identity in the readers' group: exit 0 within ${LIMIT_MS / 1000} s`, { 
     const r = await verify(args(MEMBER.name), MEMBER.password);
     console.log(`# ${REALM}: verify as the member took ${r.ms} ms`);
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.deepEqual(linkStates(r.stdout), ALL_LINKS.map((l) => `ok ${l}`));
+    assert.deepEqual(
+        linkStates(r.stdout),
+        ALL_LINKS.map((l) => `ok ${l}`),
+    );
     assert.match(r.stdout, new RegExp(`TGT for ${ACCOUNT}\\$@${REALM.replace(/\./g, "\\.")} `));
-    assert.match(r.stdout, new RegExp(`\\\\\\\\DC${tag}\\.${REALM.toLowerCase().replace(/\./g, "\\.")}\\\\SYSVOL lists ${REALM.toLowerCase().replace(/\./g, "\\.")} `));
+    assert.match(
+        r.stdout,
+        new RegExp(`\\\\\\\\DC${tag}\\.${REALM.toLowerCase().replace(/\./g, "\\.")}\\\\SYSVOL lists ${REALM.toLowerCase().replace(/\./g, "\\.")} `),
+    );
     assert.ok(r.ms < LIMIT_MS, `took ${r.ms} ms`);
 });
 

@@ -17,22 +17,25 @@ const NODE = { name: "NODE1", password: "Node1-Passw0rd-1" };
 
 let dc: SambaDomain;
 const started = Date.now();
-before(async () => {
-    dc = await startSambaDomain();
-    assert.equal(dc.smbUnavailable, undefined, `the DC must serve SYSVOL for the last links: ${dc.smbUnavailable}`);
-    await tool(dc, "group", "add", GROUP);
-    await addUser(dc, READER.name, READER.password, [GROUP]);
-    await addUser(dc, OUTSIDER.name, OUTSIDER.password);
-    // As a domain join leaves it (workstation trust account, HOST/ SPNs, in OU=Computers), then
-    // added to the readers' group as node-join does.
-    await dc.createComputer(NODE.name, { password: NODE.password });
-    await tool(dc, "group", "addmembers", GROUP, `${NODE.name}$`);
-    await addGmsa(dc, "WebApp01", [GROUP]);
-    await addGmsa(dc, "OtherApp01", []); // only its creator, Administrator, may read its password
-    await addGmsa(dc, "NoSpn01", [GROUP], { spns: ["host/NoSpn01"] });
-    await addGmsa(dc, "Disabled01", [GROUP], { enabled: false });
-    console.log(`# DC ready in ${Date.now() - started} ms (provision ${dc.timings.provisionMs} ms, start ${dc.timings.startMs} ms)`);
-}, { timeout: 240_000 });
+before(
+    async () => {
+        dc = await startSambaDomain();
+        assert.equal(dc.smbUnavailable, undefined, `the DC must serve SYSVOL for the last links: ${dc.smbUnavailable}`);
+        await tool(dc, "group", "add", GROUP);
+        await addUser(dc, READER.name, READER.password, [GROUP]);
+        await addUser(dc, OUTSIDER.name, OUTSIDER.password);
+        // As a domain join leaves it (workstation trust account, HOST/ SPNs, in OU=Computers), then
+        // added to the readers' group as node-join does.
+        await dc.createComputer(NODE.name, { password: NODE.password });
+        await tool(dc, "group", "addmembers", GROUP, `${NODE.name}$`);
+        await addGmsa(dc, "WebApp01", [GROUP]);
+        await addGmsa(dc, "OtherApp01", []); // only its creator, Administrator, may read its password
+        await addGmsa(dc, "NoSpn01", [GROUP], { spns: ["host/NoSpn01"] });
+        await addGmsa(dc, "Disabled01", [GROUP], { enabled: false });
+        console.log(`# DC ready in ${Date.now() - started} ms (provision ${dc.timings.provisionMs} ms, start ${dc.timings.startMs} ms)`);
+    },
+    { timeout: 240_000 },
+);
 after(async () => {
     await dc?.stop();
     console.log(`# ad-verify.test.ts wall time ${Date.now() - started} ms`);
@@ -59,10 +62,19 @@ describe("verify as the identity in the readers' group", () => {
     test("every link holds, and the output names what each link found", { timeout: 60_000 }, async () => {
         const r = await verify([...as(READER.name), "--account", "WebApp01", "--group", GROUP], READER.password);
         assert.equal(r.status, 0, r.stdout + r.stderr);
-        assert.deepEqual(linkStates(r.stdout), ALL_LINKS.map((l) => `ok ${l}`));
+        assert.deepEqual(
+            linkStates(r.stdout),
+            ALL_LINKS.map((l) => `ok ${l}`),
+        );
         const host = dc.dcHostName;
         assert.match(r.stdout, new RegExp(`ok\\s+dc\\s+${dc.url} answers as ${host}, a domain controller of ${dc.dnsName}`));
-        assert.match(r.stdout, new RegExp(`_ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} -> ${host.toLowerCase()}:389; _kerberos\\._tcp\\.${dc.dnsName} -> ${host.toLowerCase()}:88 \\(asked ${dc.host} over UDP and TCP\\)`, "i"));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `_ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} -> ${host.toLowerCase()}:389; _kerberos\\._tcp\\.${dc.dnsName} -> ${host.toLowerCase()}:88 \\(asked ${dc.host} over UDP and TCP\\)`,
+                "i",
+            ),
+        );
         assert.match(r.stdout, new RegExp(`may retrieve WebApp01\\$'s password through ${GROUP}, and got it \\(128 UTF-16 units`));
         assert.match(r.stdout, new RegExp(`TGT for WebApp01\\$@${dc.realm} from the KDC at ${dc.host}`));
         assert.match(r.stdout, new RegExp(`service ticket for cifs/${host}@${dc.realm} \\(key version \\d+\\)`));
@@ -89,8 +101,14 @@ describe("verify as the identity in the readers' group", () => {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.ok, true);
-        assert.deepEqual(out.links.map((l: { link: string }) => l.link), ALL_LINKS);
-        assert.deepEqual(out.json, out.links.map((l: { link: string; ok: boolean; detail: string }) => ({ link: l.link, ok: l.ok, detail: l.detail })));
+        assert.deepEqual(
+            out.links.map((l: { link: string }) => l.link),
+            ALL_LINKS,
+        );
+        assert.deepEqual(
+            out.json,
+            out.links.map((l: { link: string; ok: boolean; detail: string }) => ({ link: l.link, ok: l.ok, detail: l.detail })),
+        );
         assert.equal(out.lines.length, 10);
         // on_link got each link as it was checked: the same lines, without the summary.
         assert.deepEqual(out.onLink.flat(), out.lines.slice(0, 9));
@@ -105,29 +123,45 @@ describe("verify as the identity in the readers' group", () => {
     });
 
     test("over ldaps:// (--insecure-tls)", { timeout: 60_000 }, async () => {
-        const r = await verify(["--url", dc.ldapsUrl, "--insecure-tls", ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+        const r = await verify(
+            ["--url", dc.ldapsUrl, "--insecure-tls", ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP],
+            READER.password,
+        );
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
     });
 
     test("over ldaps:// with the DC's CA (--ca-file)", { timeout: 60_000 }, async () => {
-        const r = await verify(["--url", dc.ldapsUrl, "--ca-file", dc.caCertFile, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+        const r = await verify(
+            ["--url", dc.ldapsUrl, "--ca-file", dc.caCertFile, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP],
+            READER.password,
+        );
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.match(r.stdout, new RegExp(`ok\\s+bind\\s+${dc.netbiosName}\\\\${READER.name} bound to ${dc.ldapsUrl}`));
     });
 
-    test("over ldaps:// with neither --ca-file nor --insecure-tls: the system's CAs, which did not sign the DC's certificate, so one tls line", { timeout: 60_000 }, async () => {
-        const r = await verify(["--url", dc.ldapsUrl, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
-        assert.equal(r.status, 1, r.stdout + r.stderr);
-        assert.match(r.stdout, /^FAIL\s+dc\s+the TLS connection to ldaps:\/\/[0-9.]+:636 failed .*\n\s+what to do: give the CA that signed the DC's certificate with --ca-file/m);
-    });
+    test(
+        "over ldaps:// with neither --ca-file nor --insecure-tls: the system's CAs, which did not sign the DC's certificate, so one tls line",
+        { timeout: 60_000 },
+        async () => {
+            const r = await verify(["--url", dc.ldapsUrl, ...as(READER.name).slice(2), "--account", "WebApp01", "--group", GROUP], READER.password);
+            assert.equal(r.status, 1, r.stdout + r.stderr);
+            assert.match(
+                r.stdout,
+                /^FAIL\s+dc\s+the TLS connection to ldaps:\/\/[0-9.]+:636 failed .*\n\s+what to do: give the CA that signed the DC's certificate with --ca-file/m,
+            );
+        },
+    );
 });
 
 describe("verify as a domain-joined node's computer account", () => {
     test("NODE1$ in the readers' group retrieves the password and gets tickets as the gMSA", { timeout: 60_000 }, async () => {
         const r = await verify([...as(`${NODE.name}$`), "--account", "WebApp01", "--group", GROUP], NODE.password);
         assert.equal(r.status, 0, r.stdout + r.stderr);
-        assert.deepEqual(linkStates(r.stdout), ALL_LINKS.map((l) => `ok ${l}`));
+        assert.deepEqual(
+            linkStates(r.stdout),
+            ALL_LINKS.map((l) => `ok ${l}`),
+        );
         assert.match(r.stdout, new RegExp(`${dc.netbiosName}\\\\NODE1\\$ may retrieve WebApp01\\$'s password through ${GROUP}`));
     });
 });
@@ -135,19 +169,32 @@ describe("verify as a domain-joined node's computer account", () => {
 describe("each broken link is named, with why and what to do", () => {
     test("the identity is not in the readers' group", { timeout: 60_000 }, async () => {
         const r = await verify([...as(OUTSIDER.name), "--account", "WebApp01", "--group", GROUP], OUTSIDER.password);
-        assertBrokenAt(r, "password", new RegExp(`FAIL\\s+password\\s+${dc.netbiosName}\\\\outsider is not a member of ${GROUP}, the group WebApp01\\$ allows to retrieve its password`),
-            new RegExp(`Add-ADGroupMember ${GROUP} outsider`));
+        assertBrokenAt(
+            r,
+            "password",
+            new RegExp(`FAIL\\s+password\\s+${dc.netbiosName}\\\\outsider is not a member of ${GROUP}, the group WebApp01\\$ allows to retrieve its password`),
+            new RegExp(`Add-ADGroupMember ${GROUP} outsider`),
+        );
     });
 
     test("the identity is not in the group, without --group: the allowed principals are listed", { timeout: 60_000 }, async () => {
         const r = await verify([...as(OUTSIDER.name), "--account", "WebApp01"], OUTSIDER.password);
-        assertBrokenAt(r, "password", new RegExp(`none of the principals WebApp01\\$ allows to retrieve its password \\(Administrator, ${GROUP}\\) is ${dc.netbiosName}\\\\outsider`), /add outsider to one of them/);
+        assertBrokenAt(
+            r,
+            "password",
+            new RegExp(`none of the principals WebApp01\\$ allows to retrieve its password \\(Administrator, ${GROUP}\\) is ${dc.netbiosName}\\\\outsider`),
+            /add outsider to one of them/,
+        );
     });
 
     test("the gMSA's allowed principals do not include the group", { timeout: 60_000 }, async () => {
         const r = await verify([...as(READER.name), "--account", "OtherApp01", "--group", GROUP], READER.password);
-        assertBrokenAt(r, "password", new RegExp(`is in ${GROUP}, but OtherApp01\\$ does not allow ${GROUP} to retrieve its password \\(it allows: Administrator\\)`),
-            new RegExp(`PrincipalsAllowedToRetrieveManagedPassword ${GROUP}`));
+        assertBrokenAt(
+            r,
+            "password",
+            new RegExp(`is in ${GROUP}, but OtherApp01\\$ does not allow ${GROUP} to retrieve its password \\(it allows: Administrator\\)`),
+            new RegExp(`PrincipalsAllowedToRetrieveManagedPassword ${GROUP}`),
+        );
     });
 
     test("a computer account outside the group is told to join it and renew its tickets", { timeout: 60_000 }, async () => {
@@ -169,7 +216,12 @@ describe("each broken link is named, with why and what to do", () => {
 
     test("an SPN is missing", { timeout: 60_000 }, async () => {
         const r = await verify([...as(READER.name), "--account", "NoSpn01", "--group", GROUP], READER.password);
-        assertBrokenAt(r, "gmsa", new RegExp(`NoSpn01\\$ lacks the SPN host/NoSpn01\\.${dc.dnsName} \\(it has: host/NoSpn01\\)`), new RegExp(`setspn -S host/NoSpn01\\.${dc.dnsName} NoSpn01\\$`));
+        assertBrokenAt(
+            r,
+            "gmsa",
+            new RegExp(`NoSpn01\\$ lacks the SPN host/NoSpn01\\.${dc.dnsName} \\(it has: host/NoSpn01\\)`),
+            new RegExp(`setspn -S host/NoSpn01\\.${dc.dnsName} NoSpn01\\$`),
+        );
     });
 
     test("the gMSA is disabled (the KDC would refuse it)", { timeout: 60_000 }, async () => {
@@ -183,7 +235,10 @@ describe("each broken link is named, with why and what to do", () => {
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.ok, false);
-        assert.deepEqual(out.links.map((l: { link: string; ok: boolean }) => `${l.ok ? "ok" : "FAIL"} ${l.link}`), ["ok dc", "ok dns", "FAIL clock"]);
+        assert.deepEqual(
+            out.links.map((l: { link: string; ok: boolean }) => `${l.ok ? "ok" : "FAIL"} ${l.link}`),
+            ["ok dc", "ok dns", "FAIL clock"],
+        );
         assert.match(out.links[2].why, /^this host's clock is (599|600|601) s ahead of the DC's \(Kerberos allows 300 s\)$/);
         assert.match(out.links[2].todo, /chrony\/NTP/);
         assert.deepEqual(out.json[2], { link: "clock", ok: false, detail: out.links[2].why, todo: out.links[2].todo });
@@ -193,7 +248,10 @@ describe("each broken link is named, with why and what to do", () => {
 
 describe("an unreachable DC fails within seconds", () => {
     let blackhole: ChildProcess | undefined;
-    after(() => { blackhole?.stdin?.end(); blackhole?.kill(); });
+    after(() => {
+        blackhole?.stdin?.end();
+        blackhole?.kill();
+    });
 
     test("an unused loopback address: refused at once", { timeout: 30_000 }, async () => {
         const r = await verify(["--url", "ldap://127.1.2.3", "--user", `${dc.netbiosName}\\${READER.name}`, "--account", "WebApp01"], READER.password);
@@ -205,7 +263,10 @@ describe("an unreachable DC fails within seconds", () => {
         blackhole = spawn(SAMBA_PYTHON, [path.join(__dirname, "support", "tcp_blackhole.py"), "127.1.2.4"], { stdio: ["pipe", "pipe", "inherit"] });
         const port = await new Promise<string>((resolve) => blackhole!.stdout!.once("data", (d) => resolve(String(d).trim())));
         assert.match(port, /^\d+$/);
-        const r = await verify(["--url", `ldap://127.1.2.4:${port}`, "--user", `${dc.netbiosName}\\${READER.name}`, "--account", "WebApp01", "--timeout", "2"], READER.password);
+        const r = await verify(
+            ["--url", `ldap://127.1.2.4:${port}`, "--user", `${dc.netbiosName}\\${READER.name}`, "--account", "WebApp01", "--timeout", "2"],
+            READER.password,
+        );
         assertBrokenAt(r, "dc", new RegExp(`the domain controller at 127\\.1\\.2\\.4:${port} did not answer within 2s`), new RegExp(`reach TCP ${port}`));
         assert.ok(r.ms >= 2_000 && r.ms < 10_000, `took ${r.ms} ms`);
         console.log(`# blackholed DC: verify gave up after ${r.ms} ms`);
@@ -214,29 +275,44 @@ describe("an unreachable DC fails within seconds", () => {
 
 describe("a DNS server without the domain's SRV records", () => {
     const standIns: DnsStandIn[] = [];
-    after(async () => { for (const s of standIns) await s.close(); });
+    after(async () => {
+        for (const s of standIns) await s.close();
+    });
 
     test("--dns names a server that answers NXDOMAIN (no forwarder to the DCs)", { timeout: 30_000 }, async () => {
         const dns = await startDnsStandIn("nxdomain");
         standIns.push(dns);
         const r = await verify([...as(READER.name), "--account", "WebApp01", "--dns", dns.address], READER.password);
-        assertBrokenAt(r, "dns", new RegExp(`${dns.address} answered no SRV record over UDP for _ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} \\(NXDOMAIN`),
-            new RegExp(`forward ${dc.dnsName} to the domain controllers \\(a conditional forwarder, or a Route 53 Resolver outbound rule\\)`));
+        assertBrokenAt(
+            r,
+            "dns",
+            new RegExp(`${dns.address} answered no SRV record over UDP for _ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} \\(NXDOMAIN`),
+            new RegExp(`forward ${dc.dnsName} to the domain controllers \\(a conditional forwarder, or a Route 53 Resolver outbound rule\\)`),
+        );
     });
 
     test("--dns names a server that answers REFUSED", { timeout: 30_000 }, async () => {
         const dns = await startDnsStandIn("refused");
         standIns.push(dns);
         const r = await verify([...as(READER.name), "--account", "WebApp01", "--dns", dns.address], READER.password);
-        assertBrokenAt(r, "dns", new RegExp(`${dns.address} answered no SRV record over UDP for _ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} \\(REFUSED\\)`),
-            new RegExp(`${dns.address} must resolve ${dc.dnsName}`));
+        assertBrokenAt(
+            r,
+            "dns",
+            new RegExp(`${dns.address} answered no SRV record over UDP for _ldap\\._tcp\\.dc\\._msdcs\\.${dc.dnsName} \\(REFUSED\\)`),
+            new RegExp(`${dns.address} must resolve ${dc.dnsName}`),
+        );
     });
 
     test("--dns names a server that never answers", { timeout: 30_000 }, async () => {
         const dns = await startDnsStandIn("silent");
         standIns.push(dns);
         const r = await verify([...as(READER.name), "--account", "WebApp01", "--dns", dns.address, "--timeout", "2"], READER.password);
-        assertBrokenAt(r, "dns", new RegExp(`no answer from ${dns.address} port 53 over UDP within 2s`), new RegExp(`reach UDP and TCP port 53 of ${dns.address}`));
+        assertBrokenAt(
+            r,
+            "dns",
+            new RegExp(`no answer from ${dns.address} port 53 over UDP within 2s`),
+            new RegExp(`reach UDP and TCP port 53 of ${dns.address}`),
+        );
         assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
     });
 
@@ -250,12 +326,24 @@ describe("a DNS server without the domain's SRV records", () => {
 
 describe("the MSDS-MANAGEDPASSWORD_BLOB decoder", () => {
     test("decodes what the DC returns exactly as Samba's own NDR does, to the password the DC keeps", { timeout: 60_000 }, async () => {
-        const request = { url: dc.url, user: `${dc.netbiosName}\\${READER.name}`, account: "WebApp01", expectedUtf16Base64: await gmsaPasswordBase64(dc, "WebApp01") };
+        const request = {
+            url: dc.url,
+            user: `${dc.netbiosName}\\${READER.name}`,
+            account: "WebApp01",
+            expectedUtf16Base64: await gmsaPasswordBase64(dc, "WebApp01"),
+        };
         const r = await runPython([path.join(__dirname, "support", "gmsa_blob_check.py")], READER.password, JSON.stringify(request));
         assert.equal(r.status, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         const allEqual = { current: true, previous: true, queryInterval: true, unchangedInterval: true };
-        assert.deepEqual(out.dc, { ...allEqual, matchesDcPassword: true, currentBytes: 256, hasPrevious: false, queryIntervalDays: out.dc.queryIntervalDays, queryMinusUnchangedSeconds: 300 });
+        assert.deepEqual(out.dc, {
+            ...allEqual,
+            matchesDcPassword: true,
+            currentBytes: 256,
+            hasPrevious: false,
+            queryIntervalDays: out.dc.queryIntervalDays,
+            queryMinusUnchangedSeconds: 300,
+        });
         assert.ok(out.dc.queryIntervalDays > 29 && out.dc.queryIntervalDays <= 30, `${out.dc.queryIntervalDays} days`);
         assert.deepEqual(out.ndrWithPrevious, allEqual);
         assert.deepEqual(out.ndrWithoutPrevious, { ...allEqual, previousIsNone: true });

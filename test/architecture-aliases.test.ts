@@ -10,11 +10,12 @@ import { explainDiff } from "../tools/review/diff";
 import { one, runOk, type StackRun } from "./helpers";
 
 const aliasProject = "alias-test";
-const runShape = (shape: "before" | "after"): StackRun => runOk({
-    stack: "dev",
-    program: { file: path.join(__dirname, "support", "movedResourcesProgram.ts"), project: aliasProject },
-    config: { [`${aliasProject}:shape`]: shape },
-});
+const runShape = (shape: "before" | "after"): StackRun =>
+    runOk({
+        stack: "dev",
+        program: { file: path.join(__dirname, "support", "movedResourcesProgram.ts"), project: aliasProject },
+        config: { [`${aliasProject}:shape`]: shape },
+    });
 const urn = (chain: string, name: string) => `urn:pulumi:dev::${aliasProject}::${chain}::${name}`;
 
 describe("aliases in the offline plan", () => {
@@ -25,10 +26,7 @@ describe("aliases in the offline plan", () => {
     test("moved, renamed and retyped components keep every resource under them: only the new parent is created", () => {
         assert.deepEqual(diff.delete, []);
         assert.deepEqual(diff.replace, []);
-        assert.deepEqual(diff.create.sort(), [
-            urn("pulumi:pulumi:Stack$test:index:Group", "group"),
-            urn("test:index:Group$test:index:Thing", "group-thing"),
-        ]);
+        assert.deepEqual(diff.create.sort(), [urn("pulumi:pulumi:Stack$test:index:Group", "group"), urn("test:index:Group$test:index:Thing", "group-thing")]);
     });
 
     test("a component moved from the top level names its old URN under the stack", () => {
@@ -41,7 +39,10 @@ describe("aliases in the offline plan", () => {
         const child = one(after, "test:index:Thing", "renamed-new-thing");
         assert.ok(child.options.aliases?.includes(urn("test:index:Named$test:index:Thing", "renamed-old-thing")), String(child.options.aliases));
         const grandchild = one(after, "test:index:Thing", "renamed-new-inner-thing");
-        assert.ok(grandchild.options.aliases?.includes(urn("test:index:Inner$test:index:Thing", "renamed-old-inner-thing")), String(grandchild.options.aliases));
+        assert.ok(
+            grandchild.options.aliases?.includes(urn("test:index:Inner$test:index:Thing", "renamed-old-inner-thing")),
+            String(grandchild.options.aliases),
+        );
     });
 
     test("a child of a retyped component inherits the old parent type", () => {
@@ -57,7 +58,10 @@ describe("the program's parts under ActiveDirectory and GmsaInCluster", () => {
         return run.resources.filter((r) => r.parent !== undefined && parents.has(r.parent));
     };
 
-    for (const [stack, configFile] of [["dev", undefined], ["domain-joined", path.join(__dirname, "..", "examples", "stacks", "domain-joined.yaml")]] as const) {
+    for (const [stack, configFile] of [
+        ["dev", undefined],
+        ["domain-joined", path.join(__dirname, "..", "examples", "stacks", "domain-joined.yaml")],
+    ] as const) {
         test(`${stack}: each names the URN it had at the top level, so nothing is created again`, () => {
             const run = runOk({ stack, ...(configFile ? { configFile } : {}) });
             const parts = moved(run);
@@ -71,17 +75,37 @@ describe("the program's parts under ActiveDirectory and GmsaInCluster", () => {
     test("dev: the stack's top level is a handful of components; the AD side and gMSA live inside two of them", () => {
         const run = runOk({ stack: "dev" });
         const stack = one(run, "pulumi:pulumi:Stack").urn;
-        const topLevel = run.resources.filter((r) => r.parent === stack).map((r) => r.type).sort();
+        const topLevel = run.resources
+            .filter((r) => r.parent === stack)
+            .map((r) => r.type)
+            .sort();
         assert.deepEqual(topLevel, [
-            "eks-gmsa:cluster:Cluster", "eks-gmsa:cluster:PodSecurity", "eks-gmsa:directory:ActiveDirectory", "eks-gmsa:dns:CoreDns",
-            "eks-gmsa:gmsa:GmsaInCluster", "eks-gmsa:network:Network", "eks-gmsa:nodes:LinuxNodes", "eks-gmsa:nodes:WindowsNodes",
+            "eks-gmsa:cluster:Cluster",
+            "eks-gmsa:cluster:PodSecurity",
+            "eks-gmsa:directory:ActiveDirectory",
+            "eks-gmsa:dns:CoreDns",
+            "eks-gmsa:gmsa:GmsaInCluster",
+            "eks-gmsa:network:Network",
+            "eks-gmsa:nodes:LinuxNodes",
+            "eks-gmsa:nodes:WindowsNodes",
         ]);
-        const childTypes = (type: string) => run.resources.filter((r) => r.parent === one(run, type).urn && !r.options.custom).map((r) => r.type).sort();
+        const childTypes = (type: string) =>
+            run.resources
+                .filter((r) => r.parent === one(run, type).urn && !r.options.custom)
+                .map((r) => r.type)
+                .sort();
         assert.deepEqual(childTypes("eks-gmsa:directory:ActiveDirectory"), [
-            "eks-gmsa:directory:AccountProvisioning", "eks-gmsa:directory:ManagedDirectory", "eks-gmsa:directory:ManagementHost", "eks-gmsa:dns:VpcDnsForwarding",
+            "eks-gmsa:directory:AccountProvisioning",
+            "eks-gmsa:directory:ManagedDirectory",
+            "eks-gmsa:directory:ManagementHost",
+            "eks-gmsa:dns:VpcDnsForwarding",
         ]);
         assert.deepEqual(childTypes("eks-gmsa:gmsa:GmsaInCluster"), [
-            "eks-gmsa:gmsa:CredentialSpecs", "eks-gmsa:gmsa:DomainlessIdentity", "eks-gmsa:gmsa:GmsaAdmission", "eks-gmsa:gmsa:GmsaWebhook", "eks-gmsa:workloads:SampleWorkload",
+            "eks-gmsa:gmsa:CredentialSpecs",
+            "eks-gmsa:gmsa:DomainlessIdentity",
+            "eks-gmsa:gmsa:GmsaAdmission",
+            "eks-gmsa:gmsa:GmsaWebhook",
+            "eks-gmsa:workloads:SampleWorkload",
         ]);
     });
 });

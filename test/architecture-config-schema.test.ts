@@ -18,7 +18,10 @@ const read = (file: string) => fs.readFileSync(path.join(projectRoot, file), "ut
 const stackFiles = [
     "Pulumi.dev.yaml",
     "Pulumi.prod.yaml",
-    ...fs.readdirSync(path.join(projectRoot, "examples", "stacks")).filter((f) => f.endsWith(".yaml")).map((f) => path.join("examples", "stacks", f)),
+    ...fs
+        .readdirSync(path.join(projectRoot, "examples", "stacks"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => path.join("examples", "stacks", f)),
 ];
 const committedSchema = JSON.parse(read("settings/pulumi-stack.schema.json"));
 const validate = new Ajv({ allErrors: true }).compile(committedSchema);
@@ -62,7 +65,10 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
         document.config["eks-gmsa:clusterr"] = document.config["eks-gmsa:cluster"];
         delete document.config["eks-gmsa:cluster"];
         const found = problems(document);
-        assert.ok(found.some((p) => p.includes('"additionalProperty":"eks-gmsa:clusterr"')), found.join("\n"));
+        assert.ok(
+            found.some((p) => p.includes('"additionalProperty":"eks-gmsa:clusterr"')),
+            found.join("\n"),
+        );
     });
 
     test("refuses a misspelt field inside a section and inside a list item", () => {
@@ -70,8 +76,14 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
         document.config["eks-gmsa:windowsNodes"].instanceTyp = "m6i.xlarge";
         (document.config["eks-gmsa:gmsa"].accounts as { allowed: Record<string, unknown>[] }[])[0].allowed[0].serviceAcounts = ["webapp"];
         const found = problems(document);
-        assert.ok(found.some((p) => p.startsWith("/config/eks-gmsa:windowsNodes ") && p.includes('"additionalProperty":"instanceTyp"')), found.join("\n"));
-        assert.ok(found.some((p) => p.startsWith("/config/eks-gmsa:gmsa/accounts/0/allowed/0 ") && p.includes('"additionalProperty":"serviceAcounts"')), found.join("\n"));
+        assert.ok(
+            found.some((p) => p.startsWith("/config/eks-gmsa:windowsNodes ") && p.includes('"additionalProperty":"instanceTyp"')),
+            found.join("\n"),
+        );
+        assert.ok(
+            found.some((p) => p.startsWith("/config/eks-gmsa:gmsa/accounts/0/allowed/0 ") && p.includes('"additionalProperty":"serviceAcounts"')),
+            found.join("\n"),
+        );
     });
 
     test("refuses a value outside what is allowed: a NAT mode, a replica count, a list for a string", () => {
@@ -80,7 +92,8 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
         document.config["eks-gmsa:gmsa"].webhook = { replicas: 1 };
         document.config["eks-gmsa:windowsNodes"].instanceType = ["m6i.xlarge"];
         const found = problems(document).map((p) => p.split(" ")[0]);
-        for (const at of ["/config/eks-gmsa:network/natGateways", "/config/eks-gmsa:gmsa/webhook/replicas", "/config/eks-gmsa:windowsNodes/instanceType"]) assert.ok(found.includes(at), `${at} in ${found.join(", ")}`);
+        for (const at of ["/config/eks-gmsa:network/natGateways", "/config/eks-gmsa:gmsa/webhook/replicas", "/config/eks-gmsa:windowsNodes/instanceType"])
+            assert.ok(found.includes(at), `${at} in ${found.join(", ")}`);
     });
 
     test("takes a secret only as {secure: ...}, the form `pulumi config set --secret` writes", () => {
@@ -92,7 +105,12 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
 
     test("leaves other namespaces alone (providers, Pulumi, the user's own)", () => {
         const document = devConfig();
-        Object.assign(document.config, { "kubernetes:context": "dev", "pulumi:tags": { team: "platform" }, "platform-team:owner": "alice", "aws:skipMetadataApiCheck": false });
+        Object.assign(document.config, {
+            "kubernetes:context": "dev",
+            "pulumi:tags": { team: "platform" },
+            "platform-team:owner": "alice",
+            "aws:skipMetadataApiCheck": false,
+        });
         assert.deepEqual(problems(document), []);
     });
 
@@ -102,15 +120,25 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
             ["eks-gmsa:gmsa.webhook.replicas", (c) => (c["eks-gmsa:gmsa"].webhook = { replicas: 11 }), "/config/eks-gmsa:gmsa/webhook/replicas"],
             ["eks-gmsa:linuxNodes.capacityTyp", (c) => (c["eks-gmsa:linuxNodes"].capacityTyp = "SPOT"), "/config/eks-gmsa:linuxNodes"],
             ["eks-gmsa:cluster.logTypes", (c) => (c["eks-gmsa:cluster"].logTypes = ["api", "api"]), "/config/eks-gmsa:cluster/logTypes"],
-            ["eks-gmsa:activeDirectory.dnsServers", (c) => (c["eks-gmsa:activeDirectory"] = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: [] }), "/config/eks-gmsa:activeDirectory/dnsServers"],
+            [
+                "eks-gmsa:activeDirectory.dnsServers",
+                (c) => (c["eks-gmsa:activeDirectory"] = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: [] }),
+                "/config/eks-gmsa:activeDirectory/dnsServers",
+            ],
         ];
         for (const [key, mistake, at] of mistakes) {
             const document = devConfig();
             mistake(document.config);
-            assert.ok(problems(document).some((p) => p.startsWith(`${at} `)), `editor schema, ${key}: ${problems(document).join("; ")}`);
+            assert.ok(
+                problems(document).some((p) => p.startsWith(`${at} `)),
+                `editor schema, ${key}: ${problems(document).join("; ")}`,
+            );
             const raw = toProgramConfig(document.config, projectName);
             const parsed = parseSettings({ values: raw.values, stack: "schema", secretKeys: raw.secretKeys });
-            assert.ok(!parsed.ok && parsed.problems.some((p) => p.startsWith(`${key}:`)), `program, ${key}: ${parsed.ok ? "accepted" : parsed.problems.join("; ")}`);
+            assert.ok(
+                !parsed.ok && parsed.problems.some((p) => p.startsWith(`${key}:`)),
+                `program, ${key}: ${parsed.ok ? "accepted" : parsed.problems.join("; ")}`,
+            );
         }
     });
 

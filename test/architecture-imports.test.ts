@@ -29,7 +29,11 @@ const packageJson = (name: string, extra: Record<string, unknown> = {}) => JSON.
 
 /** A repository laid out like this one, with every import allowed. */
 const cleanTree: Record<string, string> = {
-    "package.json": packageJson("app", { workspaces: ["tools"], dependencies: { "@pulumi/pulumi": "3.270.0" }, devDependencies: { ldapts: "9.2.0", "app-tools": "0.1.0" } }),
+    "package.json": packageJson("app", {
+        workspaces: ["tools"],
+        dependencies: { "@pulumi/pulumi": "3.270.0" },
+        devDependencies: { ldapts: "9.2.0", "app-tools": "0.1.0" },
+    }),
     "index.ts": `import * as pulumi from "@pulumi/pulumi";\nimport { loadSettings } from "./settings";\nexport const s = loadSettings(pulumi);\n`,
     "settings/index.ts": `import { read } from "./reader";\nexport const loadSettings = (x: unknown) => read(x);\n`,
     "settings/reader.ts": `export const read = (x: unknown) => x;\n`,
@@ -54,16 +58,70 @@ test("a tree whose imports all point the allowed way has no violations", () => {
 
 test("each rule reports the breaking import with its file, line and rule", () => {
     const cases: { file: string; text: string; line: number; rule: RuleName; mentions: string }[] = [
-        { file: "components/node.ts", text: `// a comment\nimport { x } from "../tools/plan";\n`, line: 2, rule: "program-stays-inward", mentions: "tools/plan.ts" },
-        { file: "lib/helper.ts", text: `export const t = require("../test/plan.test");\n`, line: 1, rule: "program-stays-inward", mentions: "test/plan.test.ts" },
-        { file: "components/node.ts", text: `import { read } from "../settings/reader";\nexport const r = read;\n`, line: 1, rule: "config-reader-private", mentions: "settings/reader.ts" },
-        { file: "tools/plan.ts", text: `\n\nexport async function f() { return import("../settings/reader"); }\n`, line: 3, rule: "config-reader-private", mentions: "settings/reader.ts" },
-        { file: "policy/policies/rules.ts", text: `import { projectName } from "../../settings/types";\nexport const rules = [projectName];\n`, line: 1, rule: "policy-self-contained", mentions: "settings/types.ts" },
-        { file: "tools/plan.ts", text: `import { rules } from "../policy/policies/rules";\nexport const x = rules;\n`, line: 1, rule: "tooling-through-policy-api", mentions: "policy/policies/rules.ts" },
+        {
+            file: "components/node.ts",
+            text: `// a comment\nimport { x } from "../tools/plan";\n`,
+            line: 2,
+            rule: "program-stays-inward",
+            mentions: "tools/plan.ts",
+        },
+        {
+            file: "lib/helper.ts",
+            text: `export const t = require("../test/plan.test");\n`,
+            line: 1,
+            rule: "program-stays-inward",
+            mentions: "test/plan.test.ts",
+        },
+        {
+            file: "components/node.ts",
+            text: `import { read } from "../settings/reader";\nexport const r = read;\n`,
+            line: 1,
+            rule: "config-reader-private",
+            mentions: "settings/reader.ts",
+        },
+        {
+            file: "tools/plan.ts",
+            text: `\n\nexport async function f() { return import("../settings/reader"); }\n`,
+            line: 3,
+            rule: "config-reader-private",
+            mentions: "settings/reader.ts",
+        },
+        {
+            file: "policy/policies/rules.ts",
+            text: `import { projectName } from "../../settings/types";\nexport const rules = [projectName];\n`,
+            line: 1,
+            rule: "policy-self-contained",
+            mentions: "settings/types.ts",
+        },
+        {
+            file: "tools/plan.ts",
+            text: `import { rules } from "../policy/policies/rules";\nexport const x = rules;\n`,
+            line: 1,
+            rule: "tooling-through-policy-api",
+            mentions: "policy/policies/rules.ts",
+        },
         { file: "tools/plan.ts", text: `export { y } from "../test/plan.test";\n`, line: 1, rule: "tooling-not-tests", mentions: "test/plan.test.ts" },
-        { file: "tools/plan.ts", text: `import Ajv from "ajv";\nexport const a = Ajv;\n`, line: 1, rule: "declared-dependency", mentions: "tools/package.json does not declare" },
-        { file: "policy/policies/rules.ts", text: `import YAML = require("yaml");\nexport const rules = [YAML];\n`, line: 1, rule: "declared-dependency", mentions: "policy/package.json does not declare" },
-        { file: "components/node.ts", text: `import { Client } from "ldapts";\nexport const c = new Client({ url: "ldap://dc" });\n`, line: 1, rule: "program-runtime-dependency", mentions: "ldapts" },
+        {
+            file: "tools/plan.ts",
+            text: `import Ajv from "ajv";\nexport const a = Ajv;\n`,
+            line: 1,
+            rule: "declared-dependency",
+            mentions: "tools/package.json does not declare",
+        },
+        {
+            file: "policy/policies/rules.ts",
+            text: `import YAML = require("yaml");\nexport const rules = [YAML];\n`,
+            line: 1,
+            rule: "declared-dependency",
+            mentions: "policy/package.json does not declare",
+        },
+        {
+            file: "components/node.ts",
+            text: `import { Client } from "ldapts";\nexport const c = new Client({ url: "ldap://dc" });\n`,
+            line: 1,
+            rule: "program-runtime-dependency",
+            mentions: "ldapts",
+        },
     ];
     for (const c of cases) {
         const v = only(checkImports(tree({ ...cleanTree, [c.file]: c.text })));
@@ -98,7 +156,7 @@ test("the repository's imports point the allowed way", (t) => {
     const found = checkImports(projectRoot);
     const known = new Set(knownUntilMerged.map(key));
     const unexpected = found.filter((v) => !known.has(key(v)));
-    assert.deepEqual(unexpected.map(formatViolation), [], "imports that break the direction (docs/design.md \"Packages\")");
+    assert.deepEqual(unexpected.map(formatViolation), [], 'imports that break the direction (docs/design.md "Packages")');
     for (const v of found) t.diagnostic(`known (knownUntilMerged): ${formatViolation(v)}`);
     const stale = [...known].filter((k) => !found.some((v) => key(v) === k));
     assert.deepEqual(stale, [], "fixed: remove these from knownUntilMerged");

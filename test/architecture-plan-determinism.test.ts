@@ -21,7 +21,10 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 function plan(out: string, extra: string[] = []): Promise<{ status: number | null; stderr: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), "--stack", "dev", "--out", out, ...extra], {
-            cwd: projectRoot, env: testChartCache().env, stdio: ["ignore", "ignore", "pipe"], timeout: 240_000,
+            cwd: projectRoot,
+            env: testChartCache().env,
+            stdio: ["ignore", "ignore", "pipe"],
+            timeout: 240_000,
         });
         let stderr = "";
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));

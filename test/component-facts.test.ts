@@ -15,7 +15,10 @@ const stacks: RunOptions[] = [
     { stack: "domain-joined", configFile: path.join(__dirname, "..", "examples", "stacks", "domain-joined.yaml") },
 ];
 const components = (run: StackRun) => run.resources.filter((r) => r.type.startsWith("eks-gmsa:"));
-const kubeletFlag = (userData: string, flag: string) => Buffer.from(userData, "base64").toString("utf8").match(new RegExp(`${flag}=([^ "]*)`))?.[1];
+const kubeletFlag = (userData: string, flag: string) =>
+    Buffer.from(userData, "base64")
+        .toString("utf8")
+        .match(new RegExp(`${flag}=([^ "]*)`))?.[1];
 
 describe("every component records its facts, never a secret", () => {
     for (const options of stacks) {
@@ -56,7 +59,22 @@ describe("WindowsNodes facts are what the nodes get", () => {
     });
 
     test("labels added and the taint turned off: the facts follow", () => {
-        const facts = check(runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { labels: { team: "payments" }, taint: false, minSize: 2, desiredSize: 2, maxSize: 4, windowsServerVersion: "2019", edition: "Full" } } }));
+        const facts = check(
+            runOk({
+                stack: "dev",
+                overrides: {
+                    "eks-gmsa:windowsNodes": {
+                        labels: { team: "payments" },
+                        taint: false,
+                        minSize: 2,
+                        desiredSize: 2,
+                        maxSize: 4,
+                        windowsServerVersion: "2019",
+                        edition: "Full",
+                    },
+                },
+            }),
+        );
         assert.deepEqual(facts.nodeLabels, ["eks-gmsa.io/node-role=windows", "team=payments"]);
         assert.deepEqual(facts.taints, []);
         assert.deepEqual([facts.windowsServerVersion, facts.edition, facts.minSize, facts.maxSize], ["2019", "Full", 2, 4]);
@@ -94,7 +112,10 @@ describe("the management host reads what the settings call for", () => {
         const identitySecret = inputs(one(run, "aws:secretsmanager/secret:Secret", "portable-identity")).name;
         const arns = readSecretArns(run);
         assert.equal(arns.length, 2);
-        assert.ok(arns.some((a) => a.includes(identitySecret)), arns.join(", "));
+        assert.ok(
+            arns.some((a) => a.includes(identitySecret)),
+            arns.join(", "),
+        );
         assert.equal(inputs(one(run, "eks-gmsa:directory:ManagementHost")).secretsRead, arns.length);
     });
 

@@ -9,7 +9,13 @@ import { corpDomain, emeaDomain, secretArn } from "./support/fixtures";
 
 const cases: (CredentialSpecArgs & { label: string })[] = [
     { label: "domain-joined, forest root", name: "webapp01", account: "WebApp01", domain: corpDomain },
-    { label: "domainless, child domain", name: "reports", account: "ReportsSvc", domain: emeaDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") },
+    {
+        label: "domainless, child domain",
+        name: "reports",
+        account: "ReportsSvc",
+        domain: emeaDomain,
+        portableIdentitySecretArn: secretArn("dev/portable-identity"),
+    },
 ];
 
 describe("credential spec layout", () => {
@@ -27,7 +33,14 @@ describe("credential spec layout", () => {
     }
 
     test("anything else reads as missing facts, never as an error", () => {
-        for (const odd of [undefined, null, "text", [], { DomainJoinConfig: "x" }, { ActiveDirectoryConfig: { HostAccountConfig: { PluginInput: "not json" } } }]) {
+        for (const odd of [
+            undefined,
+            null,
+            "text",
+            [],
+            { DomainJoinConfig: "x" },
+            { ActiveDirectoryConfig: { HostAccountConfig: { PluginInput: "not json" } } },
+        ]) {
             const facts = readCredentialSpec(odd);
             assert.equal(facts.account, undefined);
             assert.deepEqual(facts.domain, {});

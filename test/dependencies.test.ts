@@ -58,7 +58,11 @@ test("the root declares its workspaces, tools and bench, and each is installed a
     assert.deepEqual(root.workspaces, ["tools", "bench"]);
     for (const dir of root.workspaces as string[]) {
         const name = JSON.parse(fs.readFileSync(path.join(projectRoot, dir, "package.json"), "utf8")).name;
-        assert.equal(fs.realpathSync(path.join(projectRoot, "node_modules", name)), fs.realpathSync(path.join(projectRoot, dir)), `${name} is not linked to ${dir}/ (run npm ci)`);
+        assert.equal(
+            fs.realpathSync(path.join(projectRoot, "node_modules", name)),
+            fs.realpathSync(path.join(projectRoot, dir)),
+            `${name} is not linked to ${dir}/ (run npm ci)`,
+        );
     }
 });
 

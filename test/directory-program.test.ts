@@ -12,12 +12,23 @@ import { inputs, ofType, one, outputs, runOk, type RegisteredResource, type Stac
 import { devNetworkToSharedServices, sharedServicesDnsServers } from "./support/fixtures";
 
 const existingDirectory = {
-    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
-    domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+    domainName: "corp.example.com",
+    netbiosName: "CORP",
+    dnsServers: sharedServicesDnsServers,
+    domainSid: "S-1-5-21-1-2-3",
+    domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
 };
 const adminSecret = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf";
-const joinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
-const lifecycleTypes = ["aws:autoscaling/lifecycleHook:LifecycleHook", "aws:cloudwatch/eventRule:EventRule", "eks-gmsa:directory:NodeLifecycle", "aws:ssm/association:Association"];
+const joinedGmsa = {
+    mode: "domainJoined",
+    accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+};
+const lifecycleTypes = [
+    "aws:autoscaling/lifecycleHook:LifecycleHook",
+    "aws:cloudwatch/eventRule:EventRule",
+    "eks-gmsa:directory:NodeLifecycle",
+    "aws:ssm/association:Association",
+];
 
 function documentNamed(run: StackRun, name: string): RegisteredResource {
     const doc = ofType(run, "aws:ssm/document:Document").find((r) => inputs(r).name === name);
@@ -54,7 +65,10 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         assert.equal(dnsServers.length, 2);
         const corefile = JSON.parse(inputs(one(dev, "aws:eks/addon:Addon", "coredns")).configurationValues).corefile;
         assert.match(corefile, new RegExp(`corp\\.example\\.com:53 \\{[\\s\\S]*forward \\. ${dnsServers.join(" ").replace(/\./g, "\\.")}`));
-        assert.deepEqual(inputs(one(dev, "aws:route53/resolverRule:ResolverRule")).targetIps, dnsServers.map((ip: string) => ({ ip, port: 53 })));
+        assert.deepEqual(
+            inputs(one(dev, "aws:route53/resolverRule:ResolverRule")).targetIps,
+            dnsServers.map((ip: string) => ({ ip, port: 53 })),
+        );
         assert.match(outputs(dev).managedDirectoryId, /^d-[0-9a-f]{10}$/);
     });
 
@@ -62,7 +76,11 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         const host = one(dev, "aws:ec2/instance:Instance");
         const h = inputs(host);
         // The image Canonical's public parameter names (the mocks answer each parameter with an ID derived from its name).
-        assert.equal(h.ami, "ami-" + createHash("sha256").update("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id").digest("hex").slice(0, 17));
+        assert.equal(
+            h.ami,
+            "ami-" +
+                createHash("sha256").update("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id").digest("hex").slice(0, 17),
+        );
         assert.equal(h.instanceType, "t3.small");
         assert.deepEqual(h.metadataOptions, { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
         assert.equal(h.keyName, undefined);
@@ -92,14 +110,21 @@ describe("greenfield dev: a managed directory and the accounts in it", () => {
         const identitySecret = inputs(one(dev, "aws:secretsmanager/secret:Secret", "portable-identity")).name;
         const adminSecret = inputs(one(dev, "aws:secretsmanager/secret:Secret", "directory-admin")).name;
         const payload = documentPayload(doc.content);
-        assert.deepEqual({ ...payload, adminSecretArn: undefined, identity: { ...payload.identity, secretArn: undefined } }, {
-            operation: "provision", region: "us-west-2",
-            domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: outputs(dev).adDnsServers },
-            adminSecretArn: undefined, readersGroup: "eks-gmsa-readers", owner: "eks-gmsa-dev",
-            accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com", accounts: ["WebApp01"],
-            identity: { username: "gmsa-ccg-reader", secretArn: undefined },
-            verify: true,
-        });
+        assert.deepEqual(
+            { ...payload, adminSecretArn: undefined, identity: { ...payload.identity, secretArn: undefined } },
+            {
+                operation: "provision",
+                region: "us-west-2",
+                domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: outputs(dev).adDnsServers },
+                adminSecretArn: undefined,
+                readersGroup: "eks-gmsa-readers",
+                owner: "eks-gmsa-dev",
+                accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
+                accounts: ["WebApp01"],
+                identity: { username: "gmsa-ccg-reader", secretArn: undefined },
+                verify: true,
+            },
+        );
         // Secrets by ARN only: the host reads them at run time.
         assert.match(payload.adminSecretArn, new RegExp(`^arn:aws:secretsmanager:us-west-2:123456789012:secret:${adminSecret}-`));
         assert.match(payload.identity!.secretArn, new RegExp(`^arn:aws:secretsmanager:us-west-2:123456789012:secret:${identitySecret}-`));
@@ -139,7 +164,12 @@ describe("domain-joined on an existing directory", () => {
             "eks-gmsa:portableIdentityPassword": null,
             "eks-gmsa:directoryAdminPassword": null,
             "eks-gmsa:network": devNetworkToSharedServices,
-            "eks-gmsa:activeDirectory": { ...existingDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: adminSecret },
+            "eks-gmsa:activeDirectory": {
+                ...existingDirectory,
+                directoryId: "d-1234567890",
+                joinOu: "OU=EKS,DC=corp,DC=example,DC=com",
+                adminCredentialsSecretArn: adminSecret,
+            },
         },
     });
     const names = lifecycleHookNames("eks-gmsa-dev");
@@ -147,10 +177,13 @@ describe("domain-joined on an existing directory", () => {
     test("the join association and both lifecycle hooks, on the group from its creation", () => {
         one(joined, "aws:ssm/association:Association");
         const hooks = inputs(one(joined, "aws:autoscaling/group:Group")).initialLifecycleHooks;
-        assert.deepEqual(hooks.map((h: { name: string; lifecycleTransition: string }) => [h.name, h.lifecycleTransition]), [
-            [names.launch, "autoscaling:EC2_INSTANCE_LAUNCHING"],
-            [names.terminate, "autoscaling:EC2_INSTANCE_TERMINATING"],
-        ]);
+        assert.deepEqual(
+            hooks.map((h: { name: string; lifecycleTransition: string }) => [h.name, h.lifecycleTransition]),
+            [
+                [names.launch, "autoscaling:EC2_INSTANCE_LAUNCHING"],
+                [names.terminate, "autoscaling:EC2_INSTANCE_TERMINATING"],
+            ],
+        );
     });
 
     test("EventBridge rules for both hooks start the runbooks, and exist before the group's first node", () => {
@@ -158,7 +191,8 @@ describe("domain-joined on an existing directory", () => {
         assert.deepEqual(rules.sort(), [names.launch, names.terminate].sort());
         const targets = ofType(joined, "aws:cloudwatch/eventTarget:EventTarget");
         assert.equal(targets.length, 2);
-        for (const t of targets) assert.match(inputs(t).arn, /^arn:aws:ssm:us-west-2:123456789012:automation-definition\/eks-gmsa-dev-windows-node-(launch|termination):\$DEFAULT$/);
+        for (const t of targets)
+            assert.match(inputs(t).arn, /^arn:aws:ssm:us-west-2:123456789012:automation-definition\/eks-gmsa-dev-windows-node-(launch|termination):\$DEFAULT$/);
         const group = one(joined, "aws:autoscaling/group:Group");
         for (const t of targets) assert.ok(group.dependencies.includes(t.urn), `the group does not wait for ${t.name}`);
     });
@@ -172,7 +206,10 @@ describe("domain-joined on an existing directory", () => {
         const encoded = step.find((l) => l.startsWith("payload_base64='"))!;
         const payload = JSON.parse(Buffer.from(encoded.slice("payload_base64='".length, -1), "base64").toString("utf8"));
         assert.deepEqual([payload.operation, payload.adminSecretArn, payload.joinOu], ["node-join", adminSecret, "OU=EKS,DC=corp,DC=example,DC=com"]);
-        assert.deepEqual(outputs(joined).windowsNodeLifecycleRunbooks, { launch: "eks-gmsa-dev-windows-node-launch", termination: "eks-gmsa-dev-windows-node-termination" });
+        assert.deepEqual(outputs(joined).windowsNodeLifecycleRunbooks, {
+            launch: "eks-gmsa-dev-windows-node-launch",
+            termination: "eks-gmsa-dev-windows-node-termination",
+        });
     });
 
     test("no managed directory and no provisioning unless asked; credspecs use the configured facts", () => {
@@ -199,7 +236,10 @@ describe("domain-joined on a managed directory", () => {
         assert.equal(documentPayload(content).identity, undefined, "no portable identity in domain-joined mode");
         assert.equal(documentPayload(content).verify, true, "the chain is checked as a probe computer account");
         // The document says what it does: no portable identity in this mode.
-        assert.equal(JSON.parse(content).description, "eks-gmsa: create or correct the gMSA readers' group and the gMSAs of eks-gmsa-dev, then check the whole chain");
+        assert.equal(
+            JSON.parse(content).description,
+            "eks-gmsa: create or correct the gMSA readers' group and the gMSAs of eks-gmsa-dev, then check the whole chain",
+        );
         assert.equal(ofType(run, "eks-gmsa:directory:NodeLifecycle").length, 1);
     });
 });
@@ -208,7 +248,8 @@ describe("domainless on an existing directory (prod)", () => {
     const prod = runOk({ stack: "prod" });
 
     test("neither join association, lifecycle hooks, directory, host nor provisioning", () => {
-        for (const type of [...lifecycleTypes, "aws:directoryservice/directory:Directory", "aws:ec2/instance:Instance", "command:local:Command"]) assert.deepEqual(ofType(prod, type), [], type);
+        for (const type of [...lifecycleTypes, "aws:directoryservice/directory:Directory", "aws:ec2/instance:Instance", "command:local:Command"])
+            assert.deepEqual(ofType(prod, type), [], type);
         assert.equal(inputs(one(prod, "aws:autoscaling/group:Group")).initialLifecycleHooks, undefined);
         assert.deepEqual(outputs(prod).adDnsServers, ["10.10.0.10", "10.10.1.10"]);
     });

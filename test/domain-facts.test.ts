@@ -45,14 +45,22 @@ describe("the program's SID and GUID rules and the policy pack's agree", () => {
         test(`SID ${JSON.stringify(s.value)} (${s.why}): ${s.valid ? "valid" : "invalid"} to both`, () => {
             assert.equal(domainSidProblem(s.value) === undefined, s.valid, "the program's rule");
             assert.equal(packIsDomainSid(s.value), s.valid, "the pack's rule");
-            assert.equal(packProblemsFor({ sid: s.value }).some((p) => p.startsWith("DomainJoinConfig.Sid")), !s.valid, "the pack on a rendered credential spec");
+            assert.equal(
+                packProblemsFor({ sid: s.value }).some((p) => p.startsWith("DomainJoinConfig.Sid")),
+                !s.valid,
+                "the pack on a rendered credential spec",
+            );
         });
     }
     for (const g of guids) {
         test(`GUID ${JSON.stringify(g.value)} (${g.why}): ${g.valid ? "valid" : "invalid"} to both`, () => {
             assert.equal(guidProblem(g.value) === undefined, g.valid, "the program's rule");
             assert.equal(packIsGuid(g.value), g.valid, "the pack's rule");
-            assert.equal(packProblemsFor({ guid: g.value }).some((p) => p.startsWith("DomainJoinConfig.Guid")), !g.valid, "the pack on a rendered credential spec");
+            assert.equal(
+                packProblemsFor({ guid: g.value }).some((p) => p.startsWith("DomainJoinConfig.Guid")),
+                !g.valid,
+                "the pack on a rendered credential spec",
+            );
         });
     }
 });

@@ -7,8 +7,17 @@ import { domainJoinParameters } from "../components/domainJoin";
 import { inputs, ofType, one, outputs, runOk } from "./helpers";
 import { devNetworkToSharedServices, lineFor, sharedServicesDnsServers } from "./support/fixtures";
 
-const activeDirectory = { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51" };
-const domainJoinedGmsa = { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] };
+const activeDirectory = {
+    domainName: "corp.example.com",
+    netbiosName: "CORP",
+    dnsServers: sharedServicesDnsServers,
+    domainSid: "S-1-5-21-1-2-3",
+    domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+};
+const domainJoinedGmsa = {
+    mode: "domainJoined",
+    accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+};
 
 describe("domain-joined mode", () => {
     const joined = runOk({
@@ -18,7 +27,12 @@ describe("domain-joined mode", () => {
             "eks-gmsa:gmsa": domainJoinedGmsa,
             "eks-gmsa:portableIdentityPassword": null,
             "eks-gmsa:directoryAdminPassword": null,
-            "eks-gmsa:activeDirectory": { ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" },
+            "eks-gmsa:activeDirectory": {
+                ...activeDirectory,
+                directoryId: "d-1234567890",
+                joinOu: "OU=EKS,DC=corp,DC=example,DC=com",
+                adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
+            },
         },
     });
 
@@ -28,16 +42,24 @@ describe("domain-joined mode", () => {
         const group = inputs(one(joined, "aws:autoscaling/group:Group")).name;
         assert.equal(group, "eks-gmsa-dev-windows-nodes");
         assert.deepEqual(association.targets, [{ key: "tag:aws:autoscaling:groupName", values: [group] }]);
-        assert.deepEqual(association.parameters, { directoryId: "d-1234567890", directoryName: "corp.example.com", directoryOU: "OU=EKS,DC=corp,DC=example,DC=com" });
+        assert.deepEqual(association.parameters, {
+            directoryId: "d-1234567890",
+            directoryName: "corp.example.com",
+            directoryOU: "OU=EKS,DC=corp,DC=example,DC=com",
+        });
         // No tag of the nodes' own chooses them any more (anyone allowed to tag an instance could set it).
-        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find((t: { resourceType: string }) => t.resourceType === "instance").tags;
+        const instanceTags = inputs(one(joined, "aws:ec2/launchTemplate:LaunchTemplate", "windows-nodes")).tagSpecifications.find(
+            (t: { resourceType: string }) => t.resourceType === "instance",
+        ).tags;
         assert.equal(instanceTags["eks-gmsa:domain-join"], undefined);
     });
 
     test("the association and the directory-service policy exist before the group's first node (no wait on itself)", () => {
         const group = one(joined, "aws:autoscaling/group:Group");
         const association = one(joined, "aws:ssm/association:Association");
-        const policy = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"))!;
+        const policy = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((r) =>
+            inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"),
+        )!;
         assert.ok(group.dependencies.includes(association.urn), "the group waits for the association");
         assert.ok(group.dependencies.includes(policy.urn), "the group waits for the policy");
         // It names the group by its fixed name, so it does not wait for the group resource.
@@ -47,13 +69,17 @@ describe("domain-joined mode", () => {
     });
 
     test("the Windows node role gets the directory-service policy in this mode only (kept under its old name)", () => {
-        const attached = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"));
+        const attached = ofType(joined, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) =>
+            inputs(r).policyArn.endsWith("/AmazonSSMDirectoryServiceAccess"),
+        );
         assert.equal(attached.length, 1);
         assert.equal(inputs(attached[0]).role, outputs(joined).windowsNodeRoleArn.split("/").pop());
         assert.equal(attached[0].name, "windows-node-role-AmazonSSMDirectoryServiceAccess");
         assert.match(attached[0].parent ?? "", /eks-gmsa:nodes:WindowsNodes::windows-nodes$/);
         // Its URN under the DomainJoin component, where earlier versions created it: an update, not a re-create.
-        assert.deepEqual(attached[0].options.aliases, ["urn:pulumi:dev::eks-gmsa::eks-gmsa:directory:DomainJoin$aws:iam/rolePolicyAttachment:RolePolicyAttachment::windows-node-role-AmazonSSMDirectoryServiceAccess"]);
+        assert.deepEqual(attached[0].options.aliases, [
+            "urn:pulumi:dev::eks-gmsa::eks-gmsa:directory:DomainJoin$aws:iam/rolePolicyAttachment:RolePolicyAttachment::windows-node-role-AmazonSSMDirectoryServiceAccess",
+        ]);
     });
 
     test("domainless configs join nothing", () => {
@@ -70,7 +96,15 @@ describe("domain-joined mode", () => {
 
 describe("domain-joined settings", () => {
     const parse = (ad: Record<string, unknown>, gmsa: Record<string, unknown> = domainJoinedGmsa) =>
-        parseSettings({ stack: "dev", values: { "aws:region": "us-west-2", "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices), "eks-gmsa:activeDirectory": JSON.stringify(ad), "eks-gmsa:gmsa": JSON.stringify(gmsa) } });
+        parseSettings({
+            stack: "dev",
+            values: {
+                "aws:region": "us-west-2",
+                "eks-gmsa:network": JSON.stringify(devNetworkToSharedServices),
+                "eks-gmsa:activeDirectory": JSON.stringify(ad),
+                "eks-gmsa:gmsa": JSON.stringify(gmsa),
+            },
+        });
 
     test("a directory ID is required in domainJoined mode", () => {
         const r = parse(activeDirectory);
@@ -87,7 +121,12 @@ describe("domain-joined settings", () => {
     });
 
     test("with a directory ID and a join OU it parses", () => {
-        const r = parse({ ...activeDirectory, directoryId: "d-1234567890", joinOu: "OU=EKS,DC=corp,DC=example,DC=com", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" });
+        const r = parse({
+            ...activeDirectory,
+            directoryId: "d-1234567890",
+            joinOu: "OU=EKS,DC=corp,DC=example,DC=com",
+            adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
+        });
         assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
         assert.equal(r.settings.activeDirectory?.directoryId, "d-1234567890");
     });

@@ -54,7 +54,10 @@ describe("example app: deployed with the dev stack file", () => {
     test("the platform stack is read through a StackReference to my-org/eks-gmsa/dev", () => {
         // The harness answers the reference without registering it (Pulumi reads it); the
         // provider's dependency on it shows the program made it.
-        assert.ok(provider.dependencies.some((urn) => urn.endsWith(`pulumi:pulumi:StackReference::${platformStack}`)), provider.dependencies.join(", "));
+        assert.ok(
+            provider.dependencies.some((urn) => urn.endsWith(`pulumi:pulumi:StackReference::${platformStack}`)),
+            provider.dependencies.join(", "),
+        );
     });
 
     test("the Deployment runs as gMSA webapp01 under service account web/webapp", () => {
@@ -77,9 +80,15 @@ describe("example app: deployed with the dev stack file", () => {
         const service = inputs(one(app, "kubernetes:core/v1:Service"));
         assert.equal(service.metadata.namespace, "web");
         assert.equal(service.spec.type, "ClusterIP");
-        assert.deepEqual(service.spec.ports.map((p: { port: number }) => p.port), [80]);
+        assert.deepEqual(
+            service.spec.ports.map((p: { port: number }) => p.port),
+            [80],
+        );
         const podLabels = inputs(deployment).spec.template.metadata.labels;
-        assert.ok(Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v), "the selector must match the pod labels");
+        assert.ok(
+            Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v),
+            "the selector must match the pod labels",
+        );
     });
 
     test("the Kubernetes provider gets the platform's kubeconfig as a secret", () => {
@@ -186,11 +195,17 @@ describe("example app: the repository itself", () => {
     // with this repository's compiler options.
     const check = (options: ts.CompilerOptions, rootNames: readonly string[]): string[] => {
         const program = ts.createProgram({ rootNames, options: { ...options, noEmit: true } });
-        return ts.getPreEmitDiagnostics(program).map((d) => ts.formatDiagnostic(d, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => projectRoot, getNewLine: () => "\n" }));
+        return ts
+            .getPreEmitDiagnostics(program)
+            .map((d) => ts.formatDiagnostic(d, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => projectRoot, getNewLine: () => "\n" }));
     };
 
     test("index.ts type-checks with the example's own tsconfig.json", () => {
-        const parsed = ts.getParsedCommandLineOfConfigFile(path.join(appDir, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")) });
+        const parsed = ts.getParsedCommandLineOfConfigFile(
+            path.join(appDir, "tsconfig.json"),
+            {},
+            { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")) },
+        );
         assert.ok(parsed);
         assert.deepEqual(parsed.errors, []);
         assert.deepEqual(parsed.fileNames, [path.join(appDir, "index.ts")]);

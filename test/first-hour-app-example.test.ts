@@ -26,7 +26,11 @@ function npm(cwd: string, args: string[]) {
 
 /** Files under a directory (relative paths), to see what a command left behind. */
 function filesUnder(dir: string): string[] {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort();
 }
 
 // The platform's dev stack, rendered offline as `npm run plan -- --stack dev` renders it, and its
@@ -86,7 +90,10 @@ describe("npm run plan:app, then npm run policy: the pack on an app's own offlin
     test("against a platform that does not allow web/webapp, plan:app fails naming the key and who is allowed, and writes nothing", () => {
         const outputsFile = path.join(scratch, "platform-without-web.json");
         const exported = JSON.parse(fs.readFileSync(platformPlan, "utf8")).outputs;
-        const specs = exported.gmsaCredentialSpecs.map((s: { allowed: unknown[] }) => ({ ...s, allowed: [{ namespace: "intranet", serviceAccounts: ["portal"] }] }));
+        const specs = exported.gmsaCredentialSpecs.map((s: { allowed: unknown[] }) => ({
+            ...s,
+            allowed: [{ namespace: "intranet", serviceAccounts: ["portal"] }],
+        }));
         fs.writeFileSync(outputsFile, JSON.stringify({ ...exported, gmsaCredentialSpecs: specs }));
         const rejected = path.join(scratch, "rejected");
         const r = npm(projectRoot, ["run", "--silent", "plan:app", "--", "--app", "examples/app", "--platform", outputsFile, "--out", rejected]);
@@ -115,7 +122,10 @@ describe("the policy config of an app stack, from the platform's outputs", () =>
 
     test("the grants and credential spec names are the platform's gmsaCredentialSpecs, the webhook is external", () => {
         const grants = [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }];
-        const config = appPolicyConfig({ gmsaCredentialSpecs: grants, windowsTolerations: [{ key: "os", operator: "Equal", value: "windows", effect: "NoSchedule" }] }) as Record<string, Record<string, unknown>>;
+        const config = appPolicyConfig({
+            gmsaCredentialSpecs: grants,
+            windowsTolerations: [{ key: "os", operator: "Equal", value: "windows", effect: "NoSchedule" }],
+        }) as Record<string, Record<string, unknown>>;
         assert.deepEqual(config["gmsa-workload-authorized"], { externalGrants: grants });
         assert.deepEqual(config["gmsa-credspec-exists"], { externalCredentialSpecs: ["webapp01"] });
         assert.deepEqual(config["gmsa-webhook-present"], { webhookExternal: true });

@@ -35,7 +35,9 @@ before(() => {
 });
 
 /** A plan with the gmsa release as the program registers it. */
-const planWithGmsa = (version = "0.13.0") => ({ resources: [{ type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "gmsa", version, repositoryOpts: { repo: gmsaChartRepository } } }] });
+const planWithGmsa = (version = "0.13.0") => ({
+    resources: [{ type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "gmsa", version, repositoryOpts: { repo: gmsaChartRepository } } }],
+});
 
 describe("the pin", () => {
     test("gmsa 0.13.0 from the upstream repository is pinned to the digest the published index gives it", () => {
@@ -60,14 +62,27 @@ describe("the chart cache against the published repository on loopback", () => {
             assert.deepEqual(server.requests, ["/charts/repo/index.yaml", "/charts/repo/gmsa-0.13.0.tgz"]);
             assert.match(loaded.files.chartYaml, /^name: gmsa$/m);
             assert.match(loaded.files.valuesYaml, /^randomHostname: false$/m);
-            assert.deepEqual(loaded.files.crds.map((c) => c.file), ["crds/crds.yaml"]);
+            assert.deepEqual(
+                loaded.files.crds.map((c) => c.file),
+                ["crds/crds.yaml"],
+            );
             assert.match(loaded.files.crds[0].text, /name: gmsacredentialspecs\.windows\.k8s\.io/);
         } finally {
             await server.close();
         }
         const entry = chartCacheEntry(pin, cacheDir);
-        assert.deepEqual((fs.readdirSync(entry.dir, { recursive: true }) as string[]).sort(), ["Chart.yaml", "crds", path.join("crds", "crds.yaml"), "gmsa-0.13.0.tgz", "values.yaml"]);
-        assert.equal(fs.readdirSync(entry.dir).some((f) => f.endsWith(".partial")), false, "no half-written files");
+        assert.deepEqual((fs.readdirSync(entry.dir, { recursive: true }) as string[]).sort(), [
+            "Chart.yaml",
+            "crds",
+            path.join("crds", "crds.yaml"),
+            "gmsa-0.13.0.tgz",
+            "values.yaml",
+        ]);
+        assert.equal(
+            fs.readdirSync(entry.dir).some((f) => f.endsWith(".partial")),
+            false,
+            "no half-written files",
+        );
     });
 
     test("the second load reads the cache: it works with the repository down", async () => {
@@ -84,7 +99,11 @@ describe("the chart cache against the published repository on loopback", () => {
         const bytes = fs.readFileSync(archive);
         bytes[bytes.length - 20] ^= 0xff;
         fs.writeFileSync(archive, bytes);
-        assert.throws(() => readCachedChart(pin, changed), (e: Error) => e instanceof ChartError && e.message.includes(archive) && e.message.includes(`not the digest pinned for chart gmsa 0.13.0 (${pin.sha256}`));
+        assert.throws(
+            () => readCachedChart(pin, changed),
+            (e: Error) =>
+                e instanceof ChartError && e.message.includes(archive) && e.message.includes(`not the digest pinned for chart gmsa 0.13.0 (${pin.sha256}`),
+        );
         await assert.rejects(loadChart(pin, { cacheDir: changed, repository: await unreachableRepositoryUrl() }), ChartError);
     });
 });
@@ -101,7 +120,12 @@ describe("what the repository serves is checked", () => {
         try {
             await assert.rejects(loadChart(pin, { cacheDir, repository: server.url }), (e: Error) => {
                 assert.ok(e instanceof ChartError, e.message);
-                assert.match(e.message, new RegExp(`^${server.url}/gmsa-0\\.13\\.0\\.tgz has sha256 [0-9a-f]{64}, not the digest pinned for chart gmsa 0\\.13\\.0 \\(${pin.sha256}, tools/review/pinned-charts\\.json\\): refusing it$`));
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `^${server.url}/gmsa-0\\.13\\.0\\.tgz has sha256 [0-9a-f]{64}, not the digest pinned for chart gmsa 0\\.13\\.0 \\(${pin.sha256}, tools/review/pinned-charts\\.json\\): refusing it$`,
+                    ),
+                );
                 return true;
             });
         } finally {
@@ -116,7 +140,10 @@ describe("what the repository serves is checked", () => {
         fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace(pin.sha256, "0".repeat(64)));
         const server = await serveDirectory(repo);
         try {
-            await assert.rejects(loadChart(pin, { cacheDir: tempDir("chart-cache-"), repository: server.url }), /index\.yaml gives chart gmsa 0\.13\.0 the digest 0{64}, not the pinned d129b67f\S+ \(tools\/review\/pinned-charts\.json\): refusing it/);
+            await assert.rejects(
+                loadChart(pin, { cacheDir: tempDir("chart-cache-"), repository: server.url }),
+                /index\.yaml gives chart gmsa 0\.13\.0 the digest 0{64}, not the pinned d129b67f\S+ \(tools\/review\/pinned-charts\.json\): refusing it/,
+            );
             assert.deepEqual(server.requests, ["/charts/repo/index.yaml"]);
         } finally {
             await server.close();
@@ -129,7 +156,12 @@ describe("what the repository serves is checked", () => {
         try {
             await assert.rejects(loadChart(missing, { cacheDir: tempDir("chart-cache-"), repository: server.url }), (e: Error) => {
                 assert.ok(e instanceof ChartError);
-                assert.equal(e.message, `${server.url}/index.yaml has no version 0.14.0 of chart gmsa (it has ${servedVersions().map((v) => v.version).join(", ")})`);
+                assert.equal(
+                    e.message,
+                    `${server.url}/index.yaml has no version 0.14.0 of chart gmsa (it has ${servedVersions()
+                        .map((v) => v.version)
+                        .join(", ")})`,
+                );
                 return true;
             });
         } finally {
@@ -138,7 +170,10 @@ describe("what the repository serves is checked", () => {
     });
 
     test("a version with no pin is an error saying where to pin it", async () => {
-        await assert.rejects(gmsaChartContracts(planWithGmsa("0.12.1"), { env: { EKS_GMSA_CHART_CACHE: tempDir("chart-cache-") } }), /chart gmsa 0\.12\.1 from https:\/\/raw\.githubusercontent\.com\/\S+ has no pinned digest in tools\/review\/pinned-charts\.json; add one/);
+        await assert.rejects(
+            gmsaChartContracts(planWithGmsa("0.12.1"), { env: { EKS_GMSA_CHART_CACHE: tempDir("chart-cache-") } }),
+            /chart gmsa 0\.12\.1 from https:\/\/raw\.githubusercontent\.com\/\S+ has no pinned digest in tools\/review\/pinned-charts\.json; add one/,
+        );
     });
 });
 
@@ -148,7 +183,12 @@ describe("no cache and no network", () => {
         const cacheDir = tempDir("chart-cache-");
         const loaded = await loadChart(pin, { cacheDir, repository: url });
         assert.ok("unavailable" in loaded);
-        assert.match(loaded.unavailable, new RegExp(`^the gmsa chart 0\\.13\\.0 is not cached \\(${cacheDir}\\) and ${url}/index\\.yaml cannot be reached: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+$`));
+        assert.match(
+            loaded.unavailable,
+            new RegExp(
+                `^the gmsa chart 0\\.13\\.0 is not cached \\(${cacheDir}\\) and ${url}/index\\.yaml cannot be reached: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+$`,
+            ),
+        );
     });
 
     test("the plan's contracts: one warning line, and the credential specs and values reported unchecked", async () => {
@@ -156,14 +196,22 @@ describe("no cache and no network", () => {
         const env = { EKS_GMSA_CHART_CACHE: tempDir("chart-cache-"), EKS_GMSA_CHART_MIRROR: await unreachableRepositoryUrl() };
         const contracts = await gmsaChartContracts(planWithGmsa(), { env, log: (l) => lines.push(l) });
         assert.equal(lines.length, 1);
-        assert.match(lines[0], /^warning: the gmsa chart 0\.13\.0 is not cached \(.*\) and http:\/\/127\.0\.0\.1:\d+\/charts\/repo\/index\.yaml cannot be reached: connect ECONNREFUSED \S+; the CRD and values checks are skipped$/);
-        assert.deepEqual(contracts.customResources.get("windows.k8s.io/v1/GMSACredentialSpec"), { unavailable: "the gmsa chart 0.13.0 is not cached and its repository cannot be reached" });
+        assert.match(
+            lines[0],
+            /^warning: the gmsa chart 0\.13\.0 is not cached \(.*\) and http:\/\/127\.0\.0\.1:\d+\/charts\/repo\/index\.yaml cannot be reached: connect ECONNREFUSED \S+; the CRD and values checks are skipped$/,
+        );
+        assert.deepEqual(contracts.customResources.get("windows.k8s.io/v1/GMSACredentialSpec"), {
+            unavailable: "the gmsa chart 0.13.0 is not cached and its repository cannot be reached",
+        });
         assert.deepEqual(contracts.helmValues.get("gmsa@0.13.0"), { unavailable: "the gmsa chart 0.13.0 is not cached and its repository cannot be reached" });
     });
 
     test("with EKS_GMSA_CHART_REQUIRED set (CI) it is an error instead", async () => {
         const env = { EKS_GMSA_CHART_CACHE: tempDir("chart-cache-"), EKS_GMSA_CHART_MIRROR: await unreachableRepositoryUrl(), EKS_GMSA_CHART_REQUIRED: "1" };
-        await assert.rejects(gmsaChartContracts(planWithGmsa(), { env }), /cannot be reached: .*; EKS_GMSA_CHART_REQUIRED is set, so the CRD and values checks may not be skipped$/);
+        await assert.rejects(
+            gmsaChartContracts(planWithGmsa(), { env }),
+            /cannot be reached: .*; EKS_GMSA_CHART_REQUIRED is set, so the CRD and values checks may not be skipped$/,
+        );
     });
 });
 
@@ -179,7 +227,9 @@ describe("where the cache is", () => {
 describe("the GitHub workflow", () => {
     test("the pull request's plan may not skip the chart checks (EKS_GMSA_CHART_REQUIRED on its step), and nothing reads ../shared", () => {
         const text = fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "policy.yml"), "utf8");
-        const workflow = YAML.parse(text) as { jobs: Record<string, { steps: { name?: string; run?: string; env?: Record<string, string>; "working-directory"?: string }[] }> };
+        const workflow = YAML.parse(text) as {
+            jobs: Record<string, { steps: { name?: string; run?: string; env?: Record<string, string>; "working-directory"?: string }[] }>;
+        };
         const planSteps = workflow.jobs.plan.steps.filter((s) => /npm run plan/.test(s.run ?? "") && s["working-directory"] === undefined);
         assert.equal(planSteps.length, 1);
         assert.equal(planSteps[0].env?.EKS_GMSA_CHART_REQUIRED, "1");

@@ -18,11 +18,18 @@ after(() => fs.rmSync(temp, { recursive: true, force: true }));
 /** The project's files without node_modules, out/ or git: `<temp>/eks-gmsa`, so `../shared` is absent. */
 const clone = path.join(temp, "eks-gmsa");
 before(() => {
-    fs.cpSync(projectRoot, clone, { recursive: true, filter: (src) => !["node_modules", "out", ".git"].includes(path.basename(src)) || path.dirname(src) !== projectRoot });
+    fs.cpSync(projectRoot, clone, {
+        recursive: true,
+        filter: (src) => !["node_modules", "out", ".git"].includes(path.basename(src)) || path.dirname(src) !== projectRoot,
+    });
     fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(clone, "node_modules"), "dir");
 });
 
-interface Run { status: number | null; stdout: string; stderr: string }
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** `npm run plan -- --stack dev` in the clone, with its own HOME and chart cache (async: the loopback server must answer). */
 function plan(env: Record<string, string>): Promise<Run> {
@@ -58,11 +65,22 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
             await server.close();
         }
         assert.equal(run.status, 0, run.stdout + run.stderr);
-        assert.match(run.stdout, new RegExp(`\\nplan: fetched the gmsa chart 0\\.13\\.0 from ${server.url}/gmsa-0\\.13\\.0\\.tgz \\(sha256 as pinned\\) into ${path.join(cache, "gmsa-0.13.0")}\\n`));
+        assert.match(
+            run.stdout,
+            new RegExp(
+                `\\nplan: fetched the gmsa chart 0\\.13\\.0 from ${server.url}/gmsa-0\\.13\\.0\\.tgz \\(sha256 as pinned\\) into ${path.join(cache, "gmsa-0.13.0")}\\n`,
+            ),
+        );
         assert.match(run.stdout, /\nmanifests: 18 files, all valid\n/);
         assert.doesNotMatch(run.stdout + run.stderr, /warning|unchecked|not checked/);
-        assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m);
-        assert.match(manifest("helm-release.gmsa-webhook.gmsa-webhook.yaml"), /^# checked against: value keys checked against the gmsa chart 0\.13\.0 values\.yaml$/m);
+        assert.match(
+            manifest("gmsacredentialspec.webapp01.yaml"),
+            /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m,
+        );
+        assert.match(
+            manifest("helm-release.gmsa-webhook.gmsa-webhook.yaml"),
+            /^# checked against: value keys checked against the gmsa chart 0\.13\.0 values\.yaml$/m,
+        );
         assert.ok(fs.existsSync(path.join(cache, "gmsa-0.13.0", "gmsa-0.13.0.tgz")));
     });
 
@@ -71,7 +89,10 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.doesNotMatch(run.stdout, /fetched|warning/);
         assert.match(run.stdout, /\nmanifests: 18 files, all valid\n/);
-        assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m);
+        assert.match(
+            manifest("gmsacredentialspec.webapp01.yaml"),
+            /^# checked against: the GMSACredentialSpec CRD v1 schema \(strict\) of the gmsa chart 0\.13\.0$/m,
+        );
     });
 
     test("no cache and no network: one line says so, and the credential spec and values are reported unchecked", async () => {
@@ -83,9 +104,17 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         assert.equal(why.length, 1, run.stdout);
         assert.equal(run.stdout.split("\n").filter((l) => /warning|cannot be reached/.test(l)).length, 1, `said once: ${run.stdout}`);
         const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        assert.match(why[0], new RegExp(`^plan: warning: the gmsa chart 0\\.13\\.0 is not cached \\(${escape(empty)}\\) and ${escape(url)}/index\\.yaml cannot be reached: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+; the CRD and values checks are skipped$`));
+        assert.match(
+            why[0],
+            new RegExp(
+                `^plan: warning: the gmsa chart 0\\.13\\.0 is not cached \\(${escape(empty)}\\) and ${escape(url)}/index\\.yaml cannot be reached: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+; the CRD and values checks are skipped$`,
+            ),
+        );
         assert.match(run.stdout, /\nmanifests: 18 files, 16 valid, 2 unchecked\n/);
-        assert.match(manifest("gmsacredentialspec.webapp01.yaml"), /^# checked against: nothing: the gmsa chart 0\.13\.0 is not cached and its repository cannot be reached$/m);
+        assert.match(
+            manifest("gmsacredentialspec.webapp01.yaml"),
+            /^# checked against: nothing: the gmsa chart 0\.13\.0 is not cached and its repository cannot be reached$/m,
+        );
         assert.equal(fs.existsSync(path.join(empty, "gmsa-0.13.0", "gmsa-0.13.0.tgz")), false);
     });
 
@@ -100,7 +129,10 @@ describe("npm run plan on a plain clone (no ../shared)", () => {
         assert.equal(run.status, 1, run.stdout + run.stderr);
         assert.equal(run.stderr.split("\n").filter(Boolean).length, 1, run.stderr);
         assert.ok(run.stderr.startsWith(`plan: the cached archive ${archive} (delete it to fetch the chart again) has sha256 `), run.stderr);
-        assert.match(run.stderr, /has sha256 [0-9a-f]{64}, not the digest pinned for chart gmsa 0\.13\.0 \(d129b67f17b0d634a86a3573b760b518006bce53f56d677db4009049a51323bc, tools\/review\/pinned-charts\.json\): refusing it\n$/);
+        assert.match(
+            run.stderr,
+            /has sha256 [0-9a-f]{64}, not the digest pinned for chart gmsa 0\.13\.0 \(d129b67f17b0d634a86a3573b760b518006bce53f56d677db4009049a51323bc, tools\/review\/pinned-charts\.json\): refusing it\n$/,
+        );
         assert.doesNotMatch(run.stdout, /^manifests:/m);
     });
 });

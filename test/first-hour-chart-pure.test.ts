@@ -56,15 +56,24 @@ describe("tar reader", () => {
             entry("gmsa/link", "", "2"),
             end,
         ]);
-        assert.deepEqual([...readTar(tar)].map(([f, d]) => [f, d.toString()]), [
-            ["gmsa/values.yaml", "a: 1\n"],
-            [long, "kind: A\n"],
-            [`gmsa/templates/${"y".repeat(110)}.tpl`, "{{ }}\n"],
-        ]);
+        assert.deepEqual(
+            [...readTar(tar)].map(([f, d]) => [f, d.toString()]),
+            [
+                ["gmsa/values.yaml", "a: 1\n"],
+                [long, "kind: A\n"],
+                [`gmsa/templates/${"y".repeat(110)}.tpl`, "{{ }}\n"],
+            ],
+        );
     });
 
     test("PAX records: the length counts the whole record", () => {
-        assert.deepEqual([...paxRecords(Buffer.from(pax("path", "a/b") + pax("mtime", "1.5")))], [["path", "a/b"], ["mtime", "1.5"]]);
+        assert.deepEqual(
+            [...paxRecords(Buffer.from(pax("path", "a/b") + pax("mtime", "1.5")))],
+            [
+                ["path", "a/b"],
+                ["mtime", "1.5"],
+            ],
+        );
         assert.throws(() => paxRecords(Buffer.from("99 path=a\n")), /bad length/);
     });
 
@@ -74,7 +83,10 @@ describe("tar reader", () => {
         assert.throws(() => readTar(Buffer.concat([damaged, end])), /the header at byte 0 is damaged \(checksum mismatch\)/);
         assert.throws(() => readTar(entry("gmsa/values.yaml", "a: 1\n".repeat(200)).subarray(0, 1024)), /gmsa\/values\.yaml is truncated/);
         assert.throws(() => readTgz(Buffer.from("<html>not found</html>")), /not a gzip archive/);
-        assert.deepEqual([...readTgz(zlib.gzipSync(Buffer.concat([entry("a", "b"), end])))].map(([f]) => f), ["a"]);
+        assert.deepEqual(
+            [...readTgz(zlib.gzipSync(Buffer.concat([entry("a", "b"), end])))].map(([f]) => f),
+            ["a"],
+        );
     });
 });
 
@@ -88,12 +100,18 @@ describe("Helm repository index", () => {
     });
 
     test("entries keep every scalar a string (an all-digit digest stays text)", () => {
-        const index = "apiVersion: v1\nentries:\n  gmsa:\n  - version: 0.13.0\n    digest: 0000000000000000000000000000000000000000000000000000000000000001\n    urls: [gmsa-0.13.0.tgz]\n";
-        assert.deepEqual(indexEntries(index, "gmsa", "index.yaml"), [{ name: "gmsa", version: "0.13.0", digest: "0".repeat(63) + "1", urls: ["gmsa-0.13.0.tgz"] }]);
+        const index =
+            "apiVersion: v1\nentries:\n  gmsa:\n  - version: 0.13.0\n    digest: 0000000000000000000000000000000000000000000000000000000000000001\n    urls: [gmsa-0.13.0.tgz]\n";
+        assert.deepEqual(indexEntries(index, "gmsa", "index.yaml"), [
+            { name: "gmsa", version: "0.13.0", digest: "0".repeat(63) + "1", urls: ["gmsa-0.13.0.tgz"] },
+        ]);
     });
 
     test("not an index, a version missing, a version without urls: errors naming what is wrong", () => {
-        assert.throws(() => indexEntries("<html></html>", "gmsa", "https://x/index.yaml"), (e: Error) => e instanceof ChartError && /https:\/\/x\/index\.yaml is not a Helm repository index/.test(e.message));
+        assert.throws(
+            () => indexEntries("<html></html>", "gmsa", "https://x/index.yaml"),
+            (e: Error) => e instanceof ChartError && /https:\/\/x\/index\.yaml is not a Helm repository index/.test(e.message),
+        );
         assert.throws(() => indexEntry([], "gmsa", "0.13.0", "i"), /i has no version 0\.13\.0 of chart gmsa \(it has no versions of it\)/);
         assert.throws(() => indexEntry([{ name: "gmsa", version: "0.13.0", urls: [] }], "gmsa", "0.13.0", "i"), /i: chart gmsa 0\.13\.0 has no urls/);
     });

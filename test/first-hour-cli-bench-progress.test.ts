@@ -10,16 +10,21 @@ const projectRoot = path.resolve(__dirname, "..");
 
 test("npm run bench:policy prints each phase on stderr as it starts, and only figure lines on stdout", () => {
     const r = spawnSync("npm", ["run", "--silent", "bench:policy", "--", "--sizes", "20", "--runs", "1", "--custom-resource-values", "1000"], {
-        cwd: projectRoot, encoding: "utf8", timeout: 300_000,
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 300_000,
     });
     assert.equal(r.status, 0, r.stderr);
     const progress = r.stderr.trim().split("\n");
-    assert.deepEqual(progress.map((line) => line.replace(/^bench:policy \[\d+\.\d s\]: /, "")), [
-        "starting the policy pack",
-        "warming up the pack and this process (200 and 2,000 resources)",
-        "20 resources, run 1 of 1: in-process, through the protocol, protocol floor",
-        "a custom resource of 1000 values among 1,000 resources, run 1 of 1: in-process, through the protocol, protocol floor",
-    ]);
+    assert.deepEqual(
+        progress.map((line) => line.replace(/^bench:policy \[\d+\.\d s\]: /, "")),
+        [
+            "starting the policy pack",
+            "warming up the pack and this process (200 and 2,000 resources)",
+            "20 resources, run 1 of 1: in-process, through the protocol, protocol floor",
+            "a custom resource of 1000 values among 1,000 resources, run 1 of 1: in-process, through the protocol, protocol floor",
+        ],
+    );
     const figures = r.stdout.trim().split("\n");
     assert.equal(figures.length, 3, r.stdout);
     for (const line of figures) assert.match(line, /^policy-time( \w+=[\w.]+)+$/);

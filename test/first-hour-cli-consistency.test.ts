@@ -18,7 +18,11 @@ function npmRun(script: string, args: string[]) {
 describe("-h where a value is expected is a missing value, not help (exit 2, nothing run)", () => {
     const cases: [string, string[], RegExp][] = [
         ["policy", ["out/dev/plan.json", "--report", "-h"], /^policy: --report needs a file\n\nusage: npm run policy -- /],
-        ["plan:app", ["--app", "examples/app", "--platform", "examples/app/platform-outputs.dev.json", "--stack", "-h"], /^plan:app: --stack needs a stack name\n\nusage: npm run plan:app -- /],
+        [
+            "plan:app",
+            ["--app", "examples/app", "--platform", "examples/app/platform-outputs.dev.json", "--stack", "-h"],
+            /^plan:app: --stack needs a stack name\n\nusage: npm run plan:app -- /,
+        ],
         ["bench", ["--runs", "--help"], /^bench: --runs needs a value \(<n>\)\n\nusage: npm run bench -- /],
         ["bench:policy", ["--runs", "-h"], /^bench:policy: --runs needs a value \(<n>\)\n\nusage: npm run bench:policy -- /],
     ];
@@ -97,7 +101,12 @@ describe("the other tools report an unknown argument before a missing or bad one
 describe("the stack name is checked alike by plan, plan:app and the benches", () => {
     for (const script of ["plan", "plan:app", "bench"]) {
         test(`npm run ${script} -- --stack ../dev`, () => {
-            const r = npmRun(script, script === "plan:app" ? ["--app", "examples/app", "--platform", "examples/app/platform-outputs.dev.json", "--stack", "../dev"] : ["--stack", "../dev"]);
+            const r = npmRun(
+                script,
+                script === "plan:app"
+                    ? ["--app", "examples/app", "--platform", "examples/app/platform-outputs.dev.json", "--stack", "../dev"]
+                    : ["--stack", "../dev"],
+            );
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
             assert.match(r.stderr, new RegExp(`^${script}: --stack "\\.\\./dev":? is not a stack name \\(letters, digits, '-', '_', '\\.'\\)\\n`));
@@ -121,7 +130,7 @@ describe("readArgs (tools/cli.ts) on its own", () => {
     test("help: -h after a complete flag, `help` first; an unknown argument wins over a missing value", () => {
         assert.deepEqual(readArgs(["--out", "x", "-h"], flags), { kind: "help" });
         assert.deepEqual(readArgs(["help", "--bogus"], flags), { kind: "help" });
-        assert.deepEqual(readArgs(["--out", "--bogus"], flags), { kind: "error", message: "unknown argument \"--bogus\"" });
-        assert.deepEqual(readArgs(["a", "b"], flags, 1), { kind: "error", message: "unknown argument \"b\"" });
+        assert.deepEqual(readArgs(["--out", "--bogus"], flags), { kind: "error", message: 'unknown argument "--bogus"' });
+        assert.deepEqual(readArgs(["a", "b"], flags, 1), { kind: "error", message: 'unknown argument "b"' });
     });
 });

@@ -28,7 +28,10 @@ describe("npm run plan:app: an --out that cannot be written", () => {
     test("inside a regular file: one line naming the directory and ENOTDIR, exit 1", () => {
         const r = npmRun("plan:app", [...app, "--out", path.join(aFile, "x")]);
         assert.equal(r.status, 1, r.stderr);
-        assert.equal(r.stderr, `plan:app: nothing usable written to --out ${path.join(aFile, "x")}: cannot create ${path.join(aFile, "x")}: ENOTDIR (not a directory)\n`);
+        assert.equal(
+            r.stderr,
+            `plan:app: nothing usable written to --out ${path.join(aFile, "x")}: cannot create ${path.join(aFile, "x")}: ENOTDIR (not a directory)\n`,
+        );
     });
 
     test("under /proc: ends within seconds with ENOENT, exit 1", { skip: !fs.existsSync("/proc/self") && "no procfs here" }, () => {

@@ -14,7 +14,10 @@ const projectRoot = path.resolve(__dirname, "..");
 /** `npm run <script> -- <args>` in the project, as a user runs it. */
 function npmRun(script: string, args: string[], env: Record<string, string> = {}) {
     const r = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
-        cwd: projectRoot, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env },
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, ...env },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -50,7 +53,10 @@ describe("npm run ad: help", () => {
         });
     }
 
-    for (const ask of [["provision", "--help"], ["help", "provision"]]) {
+    for (const ask of [
+        ["provision", "--help"],
+        ["help", "provision"],
+    ]) {
         test(`npm run ad -- ${ask.join(" ")} prints what provision does and each of its flags, exit 0`, () => {
             const r = npmRun("ad", ask, { EKS_GMSA_PYTHON: pythonWithoutSamba });
             assert.equal(r.status, 0, r.stderr);
@@ -126,7 +132,11 @@ describe("npm run policy: help and wrong arguments", () => {
 });
 
 describe("the benches: help and wrong arguments", () => {
-    for (const [script, measures] of [["bench", /Times `npm run plan` on a stack/], ["bench:scale", /How offline plan time grows with the number of credential specs/], ["bench:policy", /How long the policy pack takes/]] as const) {
+    for (const [script, measures] of [
+        ["bench", /Times `npm run plan` on a stack/],
+        ["bench:scale", /How offline plan time grows with the number of credential specs/],
+        ["bench:policy", /How long the policy pack takes/],
+    ] as const) {
         test(`npm run ${script} -- --help says what it measures, its flags, and where progress goes; exit 0 without running`, () => {
             const r = npmRun(script, ["--help"]);
             assert.equal(r.status, 0, r.stderr);

@@ -15,7 +15,10 @@ import { fieldListKeys, markdownKeys, pulumiYamlKeys } from "./support/documente
 const stackFiles = [
     "Pulumi.dev.yaml",
     "Pulumi.prod.yaml",
-    ...fs.readdirSync(path.join(projectRoot, "examples", "stacks")).filter((f) => f.endsWith(".yaml")).map((f) => path.join("examples", "stacks", f)),
+    ...fs
+        .readdirSync(path.join(projectRoot, "examples", "stacks"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => path.join("examples", "stacks", f)),
 ];
 
 function rawConfig(file: string, overrides: Record<string, unknown> = {}): RawConfig {
@@ -40,7 +43,14 @@ function difference(documented: Iterable<string>, expected: readonly string[]): 
 
 describe("the documented config keys are the keys the settings read", () => {
     test("the settings read the keys a user meets first (sanity check of the recording)", () => {
-        for (const key of ["aws:region", "aws:profile", "eks-gmsa:windowsNodes.instanceType", "eks-gmsa:gmsa.accounts[].allowed[].namespace", "eks-gmsa:directoryAdminPassword", "eks-gmsa:windowsNodes.taint.effect"]) {
+        for (const key of [
+            "aws:region",
+            "aws:profile",
+            "eks-gmsa:windowsNodes.instanceType",
+            "eks-gmsa:gmsa.accounts[].allowed[].namespace",
+            "eks-gmsa:directoryAdminPassword",
+            "eks-gmsa:windowsNodes.taint.effect",
+        ]) {
             assert.ok(read.includes(key), key);
         }
     });
@@ -75,20 +85,38 @@ describe("the documented config keys are the keys the settings read", () => {
 describe("reading the documented lists, on its own", () => {
     test("commentary, item types and nesting", () => {
         assert.deepEqual(fieldListKeys("mode (a|b (c)), operators [arn], accounts [{name, allowed: [{namespace}]}], webhook {replicas}"), [
-            "mode", "operators", "accounts", "accounts[].name", "accounts[].allowed", "accounts[].allowed[].namespace", "webhook", "webhook.replicas",
+            "mode",
+            "operators",
+            "accounts",
+            "accounts[].name",
+            "accounts[].allowed",
+            "accounts[].allowed[].namespace",
+            "webhook",
+            "webhook.replicas",
         ]);
     });
 
     test("Pulumi.yaml entries continue on deeper-indented lines", () => {
         const yaml = "#   eks-gmsa:gmsa   mode, webhook {namespace,\n#                   replicas}\n#   aws:region   (required)\nconfig: {}\n";
-        assert.deepEqual(pulumiYamlKeys(yaml), ["eks-gmsa:gmsa", "eks-gmsa:gmsa.mode", "eks-gmsa:gmsa.webhook", "eks-gmsa:gmsa.webhook.namespace", "eks-gmsa:gmsa.webhook.replicas", "aws:region"]);
+        assert.deepEqual(pulumiYamlKeys(yaml), [
+            "eks-gmsa:gmsa",
+            "eks-gmsa:gmsa.mode",
+            "eks-gmsa:gmsa.webhook",
+            "eks-gmsa:gmsa.webhook.namespace",
+            "eks-gmsa:gmsa.webhook.replicas",
+            "aws:region",
+        ]);
     });
 
     test("markdown key tables: lists, dotted and relative keys", () => {
-        const md = "## `eks-gmsa:gmsa`\n\n| key | rules |\n| --- | --- |\n| `accounts[].name` | x |\n| `sampleWorkload.credentialSpec`, `.namespace` | y |\n| `viewers: [arn]` | z |\n\n| creator | how |\n| --- | --- |\n| `not.a.key` | w |\n";
+        const md =
+            "## `eks-gmsa:gmsa`\n\n| key | rules |\n| --- | --- |\n| `accounts[].name` | x |\n| `sampleWorkload.credentialSpec`, `.namespace` | y |\n| `viewers: [arn]` | z |\n\n| creator | how |\n| --- | --- |\n| `not.a.key` | w |\n";
         assert.deepEqual(markdownKeys(md).tableKeys, [
-            "eks-gmsa:gmsa.accounts", "eks-gmsa:gmsa.accounts[].name",
-            "eks-gmsa:gmsa.sampleWorkload", "eks-gmsa:gmsa.sampleWorkload.credentialSpec", "eks-gmsa:gmsa.sampleWorkload.namespace",
+            "eks-gmsa:gmsa.accounts",
+            "eks-gmsa:gmsa.accounts[].name",
+            "eks-gmsa:gmsa.sampleWorkload",
+            "eks-gmsa:gmsa.sampleWorkload.credentialSpec",
+            "eks-gmsa:gmsa.sampleWorkload.namespace",
             "eks-gmsa:gmsa.viewers",
         ]);
     });

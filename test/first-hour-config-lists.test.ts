@@ -23,10 +23,16 @@ describe("a region or instance type that does not exist stops the run, with the 
             "eks-gmsa:linuxNodes": { instanceTypes: ["m6i.large", "t3.medum"], minSize: 2, desiredSize: 2, maxSize: 3 },
         },
     });
-    const lines = run.errors.join("\n").split("\n").map((l) => l.trim());
+    const lines = run.errors
+        .join("\n")
+        .split("\n")
+        .map((l) => l.trim());
 
     test("aws:region: us-west-9", () => {
-        assert.match(lineFor(lines, "aws:region"), /^aws:region: got "us-west-9"; is not an AWS Region \(settings\/data\/aws-regions\.json lists them\); did you mean us-west-1 or us-west-2\?$/);
+        assert.match(
+            lineFor(lines, "aws:region"),
+            /^aws:region: got "us-west-9"; is not an AWS Region \(settings\/data\/aws-regions\.json lists them\); did you mean us-west-1 or us-west-2\?$/,
+        );
     });
 
     test("windowsNodes.instanceType: m6i.xlarg", () => {
@@ -46,18 +52,28 @@ describe("a region or instance type that does not exist stops the run, with the 
 describe("what the lists accept", () => {
     test("a Windows typo is answered with a type Windows nodes can use, not a Graviton one", () => {
         const run = runStack({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { instanceType: "m6.xlarge", minSize: 1, desiredSize: 1, maxSize: 3 } } });
-        const line = lineFor(run.errors.join("\n").split("\n").map((l) => l.trim()), "eks-gmsa:windowsNodes.instanceType");
+        const line = lineFor(
+            run.errors
+                .join("\n")
+                .split("\n")
+                .map((l) => l.trim()),
+            "eks-gmsa:windowsNodes.instanceType",
+        );
         assert.match(line, /did you mean m5\.xlarge, m6a\.xlarge or m6i\.xlarge\?$/);
     });
 
     test("regions of partitions the program does not build in are real but refused, with the reason", () => {
         assert.ok(awsRegions.has("us-iso-east-1") && !buildableRegions.includes("us-iso-east-1"));
-        for (const region of ["us-west-2", "eu-central-1", "ap-southeast-6", "mx-central-1", "cn-north-1", "us-gov-west-1"]) assert.ok(buildableRegions.includes(region), region);
+        for (const region of ["us-west-2", "eu-central-1", "ap-southeast-6", "mx-central-1", "cn-north-1", "us-gov-west-1"])
+            assert.ok(buildableRegions.includes(region), region);
     });
 
     test("every Windows instance family the settings allow has types in the list", () => {
         const families = new Set([...ec2InstanceTypes].map((t) => t.split(".")[0]));
-        assert.deepEqual(windowsInstanceFamilies.filter((f) => !families.has(f)), []);
+        assert.deepEqual(
+            windowsInstanceFamilies.filter((f) => !families.has(f)),
+            [],
+        );
     });
 });
 
@@ -68,7 +84,11 @@ describe("the lists are those of the pinned @pulumi/aws (refresh: tools/data/ref
 
     test("regions", () => {
         const data = read("aws-regions.json");
-        assert.match(data.source, new RegExp(`@pulumi/aws ${sdkVersion.replace(/\./g, "\\.")} `), "the list was made from another @pulumi/aws: run the refresh");
+        assert.match(
+            data.source,
+            new RegExp(`@pulumi/aws ${sdkVersion.replace(/\./g, "\\.")} `),
+            "the list was made from another @pulumi/aws: run the refresh",
+        );
         assert.deepEqual(data.regions, [...new Set(Object.values(enums.Region))].sort());
     });
 

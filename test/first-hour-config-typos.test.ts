@@ -17,7 +17,10 @@ import { lineFor } from "./support/fixtures";
 const stackFiles = [
     "Pulumi.dev.yaml",
     "Pulumi.prod.yaml",
-    ...fs.readdirSync(path.join(projectRoot, "examples", "stacks")).filter((f) => f.endsWith(".yaml")).map((f) => path.join("examples", "stacks", f)),
+    ...fs
+        .readdirSync(path.join(projectRoot, "examples", "stacks"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => path.join("examples", "stacks", f)),
 ];
 
 /** Problems of Pulumi.dev.yaml with `extra` keys added (full keys, stack-file values). */
@@ -40,12 +43,21 @@ describe("a misspelt namespace stops the run, naming the key it was meant to be"
     });
 
     test("eks-gsma:windowsNodes: did you mean eks-gmsa:windowsNodes", () => {
-        const line = lineFor(run.errors.join("\n").split("\n").map((l) => l.trim()), "eks-gsma:windowsNodes");
+        const line = lineFor(
+            run.errors
+                .join("\n")
+                .split("\n")
+                .map((l) => l.trim()),
+            "eks-gsma:windowsNodes",
+        );
         assert.match(line, /unknown config namespace eks-gsma; did you mean eks-gmsa:windowsNodes\?$/);
     });
 
     test("a provider's namespace misspelt (kubernets:) and an aws: key the provider lacks (aws:regoin)", () => {
-        const lines = run.errors.join("\n").split("\n").map((l) => l.trim());
+        const lines = run.errors
+            .join("\n")
+            .split("\n")
+            .map((l) => l.trim());
         assert.match(lineFor(lines, "kubernets:context"), /did you mean kubernetes:context\?$/);
         assert.match(lineFor(lines, "aws:regoin"), /is not a config key of the aws provider .*; did you mean aws:region\?$/);
     });
@@ -67,7 +79,10 @@ describe("which namespaces are refused", () => {
     });
 
     test("an unknown aws: key with nothing near is refused and says where such values belong", () => {
-        assert.match(lineFor(devProblems({ "aws:costCentre": "4711" }), "aws:costCentre"), /refuses it at deploy time; keep values of your own in a namespace of your own$/);
+        assert.match(
+            lineFor(devProblems({ "aws:costCentre": "4711" }), "aws:costCentre"),
+            /refuses it at deploy time; keep values of your own in a namespace of your own$/,
+        );
     });
 
     test("a secret under a misspelt namespace is named, never shown", () => {
@@ -77,14 +92,19 @@ describe("which namespaces are refused", () => {
     });
 
     test("namespaces far from every one the program reads, and common providers near them, stay allowed", () => {
-        assert.deepEqual(devProblems({
-            "platform-team:owner": "alice", // a namespace of the user's own
-            "awsx:note": "x", // a real Pulumi package, one letter from aws
-            "ec:endpoint": "https://ece.example.com", // Elastic Cloud, one letter from eks
-            "gcp:project": "p", "azure-native:location": "westeurope",
-            "pulumi:tags": { team: "platform" },
-            "aws:defaultTags": { tags: { owner: "platform" } }, "aws:profile": "ops",
-        }), []);
+        assert.deepEqual(
+            devProblems({
+                "platform-team:owner": "alice", // a namespace of the user's own
+                "awsx:note": "x", // a real Pulumi package, one letter from aws
+                "ec:endpoint": "https://ece.example.com", // Elastic Cloud, one letter from eks
+                "gcp:project": "p",
+                "azure-native:location": "westeurope",
+                "pulumi:tags": { team: "platform" },
+                "aws:defaultTags": { tags: { owner: "platform" } },
+                "aws:profile": "ops",
+            }),
+            [],
+        );
     });
 });
 
@@ -106,9 +126,18 @@ describe("did-you-mean, on its own", () => {
     });
 
     test("equally near candidates are all offered, nearer ones win, far ones are not offered", () => {
-        assert.deepEqual(closest("us-west-9", ["us-east-1", "us-west-1", "us-west-2"], () => 2), ["us-west-1", "us-west-2"]);
-        assert.deepEqual(closest("m6i.xlarg", ["m6i.large", "m6i.xlarge"], () => 2), ["m6i.xlarge"]);
-        assert.deepEqual(closest("platform-team", ["eks-gmsa", "aws"], () => 2), []);
+        assert.deepEqual(
+            closest("us-west-9", ["us-east-1", "us-west-1", "us-west-2"], () => 2),
+            ["us-west-1", "us-west-2"],
+        );
+        assert.deepEqual(
+            closest("m6i.xlarg", ["m6i.large", "m6i.xlarge"], () => 2),
+            ["m6i.xlarge"],
+        );
+        assert.deepEqual(
+            closest("platform-team", ["eks-gmsa", "aws"], () => 2),
+            [],
+        );
         assert.equal(didYouMean(["a", "b", "c"]), "did you mean a, b or c?");
         assert.equal(didYouMean([]), undefined);
     });

@@ -11,14 +11,15 @@ import { manualWalkthroughFor, manualWalkthroughModel } from "../tools/review/de
 import type { Plan } from "../tools/planFile";
 import { policies } from "../policy/policies";
 import { ofType, outputs, runOk } from "./helpers";
-import {
-    commandLines, dateClaims, duplicateSentences, githubAnchors, markdownLinks, numberWord, parseCommand, proseSentences,
-} from "./support/docText";
+import { commandLines, dateClaims, duplicateSentences, githubAnchors, markdownLinks, numberWord, parseCommand, proseSentences } from "./support/docText";
 
 const root = path.resolve(__dirname, "..");
 const docFiles = [
     "README.md",
-    ...fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+    ...fs
+        .readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
     "examples/app/README.md",
 ];
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
@@ -37,18 +38,35 @@ describe("the walkthrough the project replaces: one count, one numbering", () =>
         const after = readme.slice(stated.index);
         const list = /\n\n((?:\d+\. .*\n)+)/.exec(after);
         assert.ok(list, "the README lists the walkthrough's steps after stating their count");
-        const numbers = list[1].trim().split("\n").map((line) => Number(/^(\d+)\./.exec(line)![1]));
+        const numbers = list[1]
+            .trim()
+            .split("\n")
+            .map((line) => Number(/^(\d+)\./.exec(line)![1]));
         assert.equal(numbers.length, count, `the README says ${stated[0]} and lists ${numbers.length}`);
-        assert.deepEqual(numbers, model.steps.map((s) => s.number), "the README numbers the steps as the plan's model does");
-        assert.equal(withDirectory.steps.length, count, "a plan that creates the directory counts the same walkthrough steps (the directory comes before step 1)");
-        assert.deepEqual(withDirectory.steps.map((s) => s.number), numbers);
+        assert.deepEqual(
+            numbers,
+            model.steps.map((s) => s.number),
+            "the README numbers the steps as the plan's model does",
+        );
+        assert.equal(
+            withDirectory.steps.length,
+            count,
+            "a plan that creates the directory counts the same walkthrough steps (the directory comes before step 1)",
+        );
+        assert.deepEqual(
+            withDirectory.steps.map((s) => s.number),
+            numbers,
+        );
     });
 
     test("the steps active-directory.md says need a domain-joined machine are the model's steps done on one", () => {
         const ad = docs.get("docs/active-directory.md")!;
         const cited = /Steps? ([\d, and]+) of the AWS walkthrough/.exec(ad);
         assert.ok(cited, "active-directory.md names the walkthrough steps npm run ad replaces");
-        const numbers = cited[1].split(/,|and/).map((n) => Number(n.trim())).filter((n) => n > 0);
+        const numbers = cited[1]
+            .split(/,|and/)
+            .map((n) => Number(n.trim()))
+            .filter((n) => n > 0);
         const onJoinedMachine = model.steps.filter((s) => /domain-joined/.test(s.title)).map((s) => s.number);
         assert.deepEqual(numbers, onJoinedMachine);
     });
@@ -69,19 +87,39 @@ describe("what the docs say the dev stack creates and exports", () => {
     test("the outputs the README tells app repositories to read are stack outputs", () => {
         const readme = docs.get("README.md")!;
         const section = readme.slice(readme.indexOf("The platform stack exports"), readme.indexOf("```ts", readme.indexOf("The platform stack exports")));
-        const named = section.replace(/\n {2,}/g, " ").split("\n").filter((l) => l.startsWith("- ")).flatMap((l) => [...l.replace(/\([^)]*\)/g, "").matchAll(/`(\w+)`/g)].map((m) => m[1]));
+        const named = section
+            .replace(/\n {2,}/g, " ")
+            .split("\n")
+            .filter((l) => l.startsWith("- "))
+            .flatMap((l) => [...l.replace(/\([^)]*\)/g, "").matchAll(/`(\w+)`/g)].map((m) => m[1]));
         assert.ok(named.length >= 10, "the README lists the outputs");
         const exported = Object.keys(outputs(dev()));
-        assert.deepEqual(named.filter((n) => !exported.includes(n)), []);
+        assert.deepEqual(
+            named.filter((n) => !exported.includes(n)),
+            [],
+        );
     });
 
     test("the number of ValidatingAdmissionPolicies the docs give is the number the dev stack creates", () => {
         const created = ofType(dev(), "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").length;
-        const stated = [...docs].flatMap(([file, text]) => [...text.matchAll(/\b(\w+) ValidatingAdmissionPolicies\b/g)]
-            .filter((m) => { try { numberWord(m[1]); return true; } catch { return false; } })
-            .map((m) => ({ file, said: m[0], count: numberWord(m[1]) })));
+        const stated = [...docs].flatMap(([file, text]) =>
+            [...text.matchAll(/\b(\w+) ValidatingAdmissionPolicies\b/g)]
+                .filter((m) => {
+                    try {
+                        numberWord(m[1]);
+                        return true;
+                    } catch {
+                        return false;
+                    }
+                })
+                .map((m) => ({ file, said: m[0], count: numberWord(m[1]) })),
+        );
         assert.ok(stated.length > 0, "the docs say how many there are");
-        assert.deepEqual(stated.filter((s) => s.count !== created).map((s) => `${s.file}: ${s.said}`), [], `the dev stack creates ${created}`);
+        assert.deepEqual(
+            stated.filter((s) => s.count !== created).map((s) => `${s.file}: ${s.said}`),
+            [],
+            `the dev stack creates ${created}`,
+        );
     });
 });
 
@@ -98,8 +136,10 @@ describe("deploy-time.md's reading of each stack agrees with its table", () => {
             read++;
             if (warnings.get(stack)! > 0) continue;
             for (const sentence of proseSentences(text)) {
-                assert.ok(!/warning/i.test(sentence) || /\b(no|neither|nor|without|would)\b/i.test(sentence),
-                    `${stack} has no warnings in the table, but the text says: ${sentence}`);
+                assert.ok(
+                    !/warning/i.test(sentence) || /\b(no|neither|nor|without|would)\b/i.test(sentence),
+                    `${stack} has no warnings in the table, but the text says: ${sentence}`,
+                );
             }
         }
         assert.ok(read >= 3, "each documented stack is explained");
@@ -150,7 +190,10 @@ describe("commands the docs give exist", () => {
             for (const { script, args } of parseCommand(line)) {
                 if (script !== "ad" || args.length === 0 || args[0].startsWith("-")) continue;
                 const [command, ...rest] = args;
-                if (!new RegExp(`^\\s+${command}\\b`, "m").test(top)) { wrong.push(`${file}: npm run ad -- ${command} (no such command)`); continue; }
+                if (!new RegExp(`^\\s+${command}\\b`, "m").test(top)) {
+                    wrong.push(`${file}: npm run ad -- ${command} (no such command)`);
+                    continue;
+                }
                 if (!subHelp.has(command)) subHelp.set(command, flagsIn(helpOf("tools/ad.ts", command, "--help")));
                 // `discover --format yaml|config` and its --name are handled in tools/ad.ts before cli.py.
                 const flags = new Set([...subHelp.get(command)!, ...(command === "discover" ? ["--name", "--account"] : [])]);
@@ -169,7 +212,10 @@ describe("links between the docs resolve", () => {
                 if (/^[a-z][a-z+.-]*:/i.test(target)) continue;
                 const [pathPart, anchor] = target.split("#", 2);
                 const resolved = pathPart === "" ? path.join(root, file) : path.resolve(path.dirname(path.join(root, file)), decodeURIComponent(pathPart));
-                if (!fs.existsSync(resolved)) { broken.push(`${file}: ${target} (no such file)`); continue; }
+                if (!fs.existsSync(resolved)) {
+                    broken.push(`${file}: ${target} (no such file)`);
+                    continue;
+                }
                 if (anchor !== undefined && resolved.endsWith(".md") && !githubAnchors(fs.readFileSync(resolved, "utf8")).has(anchor)) {
                     broken.push(`${file}: ${target} (no such heading)`);
                 }
@@ -210,22 +256,31 @@ describe("no leftovers", () => {
 
     test("a support date that has passed is not told as still to come", () => {
         const today = new Date().toISOString().slice(0, 10);
-        const found = [...docs].flatMap(([file, text]) => dateClaims(text)
-            .filter((c) => c.date < today && /support/i.test(c.sentence) && /\b(ends|end of|leaves|expires|until|will)\b/i.test(c.sentence)
-                && !/\b(ended|left|expired|was|were|reached|since|had)\b/i.test(c.sentence))
-            .map((c) => `${file}: ${c.date}: ${c.sentence}`));
+        const found = [...docs].flatMap(([file, text]) =>
+            dateClaims(text)
+                .filter(
+                    (c) =>
+                        c.date < today &&
+                        /support/i.test(c.sentence) &&
+                        /\b(ends|end of|leaves|expires|until|will)\b/i.test(c.sentence) &&
+                        !/\b(ended|left|expired|was|were|reached|since|had)\b/i.test(c.sentence),
+                )
+                .map((c) => `${file}: ${c.date}: ${c.sentence}`),
+        );
         assert.deepEqual(found, []);
     });
 });
 
 describe("the doc readers find what they look for", () => {
     test("links and anchors", () => {
-        const doc = "# Isolation between apps\n## `eks-gmsa:access`\n## Isolation between apps\nSee [a](other.md#x \"t\"), ![p](pic.svg) and `[not](code.md)`.\n```\n[nor](block.md)\n```\n";
+        const doc =
+            '# Isolation between apps\n## `eks-gmsa:access`\n## Isolation between apps\nSee [a](other.md#x "t"), ![p](pic.svg) and `[not](code.md)`.\n```\n[nor](block.md)\n```\n';
         assert.deepEqual(markdownLinks(doc), ["other.md#x", "pic.svg"]);
         assert.deepEqual([...githubAnchors(doc)], ["isolation-between-apps", "eks-gmsaaccess", "isolation-between-apps-1"]);
     });
     test("commands, their scripts and flags", () => {
-        const doc = "Run `npm run ad -- remove`.\n\n```sh\nnpm run plan -- --stack prod \\\n    --against x.json   # a comment --not-a-flag\n(cd d && npm run -s bench:scale -- --sizes 1,2)\n```\n";
+        const doc =
+            "Run `npm run ad -- remove`.\n\n```sh\nnpm run plan -- --stack prod \\\n    --against x.json   # a comment --not-a-flag\n(cd d && npm run -s bench:scale -- --sizes 1,2)\n```\n";
         const parsed = commandLines(doc).flatMap(parseCommand);
         assert.deepEqual(parsed, [
             { script: "plan", args: ["--stack", "prod", "--against", "x.json"] },
@@ -235,7 +290,9 @@ describe("the doc readers find what they look for", () => {
         assert.deepEqual(parseCommand("npm run plan: the review artifacts"), [{ script: "plan", args: [] }]);
     });
     test("repeated sentences, dates and number words", () => {
-        assert.deepEqual(duplicateSentences("All of them come from the plan alone. All of them come from the plan alone (no cloud)."), ["all of them come from the plan alone"]);
+        assert.deepEqual(duplicateSentences("All of them come from the plan alone. All of them come from the plan alone (no cloud)."), [
+            "all of them come from the plan alone",
+        ]);
         assert.deepEqual(duplicateSentences("Six words are in this sentence. Six words are in that sentence."), []);
         assert.deepEqual(dateClaims("| `1.31` | ends on November 26, 2026 |\n\nIt left on 2026-11-26."), [
             { date: "2026-11-26", sentence: "ends on November 26, 2026" },

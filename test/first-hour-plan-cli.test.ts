@@ -16,7 +16,12 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function plan(...args: string[]) {
     // The gmsa chart from a temp cache (never the user's ~/.cache/eks-gmsa/charts, which a plan with network would fill).
-    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 180_000,
+        env: testChartCache().env,
+    });
 }
 
 describe("npm run plan -- --help, -h, help", () => {
@@ -46,7 +51,10 @@ describe("npm run plan -- --config-file: which stack", () => {
         const out = path.join(scratch, "unnamed");
         const r = plan("--config-file", "examples/stacks/domain-joined.yaml", "--out", out);
         assert.equal(r.status, 2, r.stdout);
-        assert.match(r.stderr, /^plan: --config-file examples\/stacks\/domain-joined\.yaml: the stack name cannot be taken from the file name \(it is not Pulumi\.<name>\.yaml\); give it with --stack <name>\n/);
+        assert.match(
+            r.stderr,
+            /^plan: --config-file examples\/stacks\/domain-joined\.yaml: the stack name cannot be taken from the file name \(it is not Pulumi\.<name>\.yaml\); give it with --stack <name>\n/,
+        );
         assert.ok(!fs.existsSync(out));
     });
 
@@ -63,7 +71,8 @@ describe("npm run plan -- --config-file: which stack", () => {
         const doc = JSON.parse(fs.readFileSync(path.join(qaOut, "plan.json"), "utf8")) as Plan;
         assert.equal(doc.stack, "qa");
         assert.ok(doc.resources.every((r) => r.urn.startsWith("urn:pulumi:qa::eks-gmsa::")));
-        for (const f of ["summary.md", "job-summary.md", "architecture.svg", "policy-report.json", "manifests"]) assert.ok(fs.existsSync(path.join(qaOut, f)), f);
+        for (const f of ["summary.md", "job-summary.md", "architecture.svg", "policy-report.json", "manifests"])
+            assert.ok(fs.existsSync(path.join(qaOut, f)), f);
         assert.equal(fs.existsSync(userOut), userOutBefore, "out/qa/ of the checkout was created");
     });
 
@@ -91,10 +100,18 @@ describe("npm run plan -- --config-file: which stack", () => {
 
 describe("the printed day-2 diff puts what a reviewer must act on first", () => {
     const resource = (name: string, type: string, inputs: Record<string, unknown>, protect = false): PlanResource => ({
-        urn: `urn:pulumi:prod::eks-gmsa::${type}::${name}`, type, name, dependencies: [], protect, inputs, options: { custom: true },
+        urn: `urn:pulumi:prod::eks-gmsa::${type}::${name}`,
+        type,
+        name,
+        dependencies: [],
+        protect,
+        inputs,
+        options: { custom: true },
     });
     const before: Plan = {
-        project: "eks-gmsa", stack: "prod", outputs: {},
+        project: "eks-gmsa",
+        stack: "prod",
+        outputs: {},
         resources: [
             resource("vpc", "aws:ec2/vpc:Vpc", { cidrBlock: "10.30.0.0/16" }, true),
             resource("logs", "aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }),
@@ -119,7 +136,14 @@ describe("the printed day-2 diff puts what a reviewer must act on first", () => 
             at(/^ {2}~ {2}aws:cloudwatch\/logGroup:LogGroup logs: retentionInDays/),
             at(/^ {2}\+ {2}aws:cloudwatch\/logGroup:LogGroup new-logs/),
         ];
-        assert.ok(order.every((i) => i > 0), lines.join("\n"));
-        assert.deepEqual(order, [...order].sort((a, b) => a - b), lines.join("\n"));
+        assert.ok(
+            order.every((i) => i > 0),
+            lines.join("\n"),
+        );
+        assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+            lines.join("\n"),
+        );
     });
 });

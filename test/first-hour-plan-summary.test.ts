@@ -39,7 +39,13 @@ describe("summary.md of prod (an existing directory), no baseline", () => {
     const md = renderSummary({ plan: prod, policyReport: passed(prod) });
 
     test("leads with what changes, then the gMSAs, then Active Directory; the inventory is last", () => {
-        assert.deepEqual(headings(md), ["## What changes", "## Who may use which gMSA", "## Active Directory before the deploy", "## Policy report", "## Resources"]);
+        assert.deepEqual(headings(md), [
+            "## What changes",
+            "## Who may use which gMSA",
+            "## Active Directory before the deploy",
+            "## Policy report",
+            "## Resources",
+        ]);
         assert.match(section(md, "What changes"), /No baseline plan given .*: this is a first deploy, which creates all 106 resources/);
     });
 
@@ -52,9 +58,20 @@ describe("summary.md of prod (an existing directory), no baseline", () => {
     test("Active Directory: what must exist (gMSAs, readers' group, portable identity) and the npm run ad command that creates them", () => {
         const s = section(md, "Active Directory before the deploy");
         assert.match(s, /`corp\.example\.com` is an existing directory and this stack creates nothing in it/);
-        for (const row of ["| gMSA | `ReportsSvc` |", "| gMSA | `WebApp01` |", "| readers' group | `eks-gmsa-readers` |", "| portable identity (user) | `gmsa-ccg-reader` |"]) assert.ok(s.includes(row), row);
-        assert.ok(s.includes("npm run ad -- provision --url ldap://10.10.0.10 --user 'CORP\\<admin>' \\\n"
-            + "    --account ReportsSvc --account WebApp01 --group eks-gmsa-readers --identity-user gmsa-ccg-reader --owner eks-gmsa-prod"), s);
+        for (const row of [
+            "| gMSA | `ReportsSvc` |",
+            "| gMSA | `WebApp01` |",
+            "| readers' group | `eks-gmsa-readers` |",
+            "| portable identity (user) | `gmsa-ccg-reader` |",
+        ])
+            assert.ok(s.includes(row), row);
+        assert.ok(
+            s.includes(
+                "npm run ad -- provision --url ldap://10.10.0.10 --user 'CORP\\<admin>' \\\n" +
+                    "    --account ReportsSvc --account WebApp01 --group eks-gmsa-readers --identity-user gmsa-ccg-reader --owner eks-gmsa-prod",
+            ),
+            s,
+        );
         assert.match(s, /export AD_IDENTITY_PASSWORD=/);
     });
 
@@ -100,8 +117,17 @@ describe("summary.md of dev (a directory the stack creates)", () => {
 
 describe("the job-summary variant (posted to $GITHUB_STEP_SUMMARY)", () => {
     const file = renderSummary({ plan: prod, policyReport: passed(prod) });
-    const job = renderSummary({ plan: prod, policyReport: passed(prod), variant: "job-summary",
-        extraSections: [{ title: "Kubernetes manifests", body: "20 files in [manifests/](manifests/); see [docs/day2-diff.md](../../docs/day2-diff.md) and [Pulumi](https://www.pulumi.com/docs/)." }] });
+    const job = renderSummary({
+        plan: prod,
+        policyReport: passed(prod),
+        variant: "job-summary",
+        extraSections: [
+            {
+                title: "Kubernetes manifests",
+                body: "20 files in [manifests/](manifests/); see [docs/day2-diff.md](../../docs/day2-diff.md) and [Pulumi](https://www.pulumi.com/docs/).",
+            },
+        ],
+    });
 
     test("no picture and no relative link (they resolve beside summary.md, not on GitHub); absolute links stay", () => {
         assert.ok(file.includes("![architecture](architecture.svg)"));

@@ -43,6 +43,9 @@ test("a timed plan run writes nothing into out/ and leaves no plan behind in the
     assert.ok(timing.resources > 50, `timed a real plan (${timing.resources} resources)`);
     assert.ok(timing.phases.program > 0);
     assert.equal(fs.existsSync(path.join(outDir, stack)), false, `the bench wrote out/${stack}/`);
-    const leftovers = fs.readdirSync(tmp, { recursive: true }).map(String).filter((f) => path.basename(f) === "plan.json");
+    const leftovers = fs
+        .readdirSync(tmp, { recursive: true })
+        .map(String)
+        .filter((f) => path.basename(f) === "plan.json");
     assert.deepEqual(leftovers, [], "the plan's temp folder is removed");
 });

@@ -15,7 +15,11 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "first-hour-review-docs-")
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function plan(args: string[]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 240_000,
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     return r.stdout;
 }
@@ -33,11 +37,18 @@ test("docs/day2-diff.md's printed diff is the real output for its change, in the
     const before = path.join(scratch, "before");
     plan(["--stack", "dev", "--out", before]);
     const document = YAML.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8"));
-    document.config["eks-gmsa:gmsa"].accounts.push({ name: "billing", account: "BillingSvc", allowed: [{ namespace: "billing", serviceAccounts: ["invoicer"], create: true }] });
+    document.config["eks-gmsa:gmsa"].accounts.push({
+        name: "billing",
+        account: "BillingSvc",
+        allowed: [{ namespace: "billing", serviceAccounts: ["invoicer"], create: true }],
+    });
     const changed = path.join(scratch, "Pulumi.dev.yaml");
     fs.writeFileSync(changed, YAML.stringify(document));
     const printed = plan(["--config-file", changed, "--against", path.join(before, "plan.json"), "--out", path.join(scratch, "after")]).split("\n");
-    const diff = printed.slice(printed.findIndex((l) => l.startsWith("diff: ")), printed.findIndex((l) => l.startsWith("note: ")) + 1);
+    const diff = printed.slice(
+        printed.findIndex((l) => l.startsWith("diff: ")),
+        printed.findIndex((l) => l.startsWith("note: ")) + 1,
+    );
     assert.ok(diff.length > 2, printed.join("\n"));
     const documented = blockUnder(fs.readFileSync(path.join(projectRoot, "docs", "day2-diff.md"), "utf8"), "## The printed diff");
     assert.equal(documented, diff.join("\n"));

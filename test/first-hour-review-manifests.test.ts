@@ -24,18 +24,20 @@ function planWithIrsaServiceAccount(): Plan {
         stack: "dev",
         outputs: {},
         deployTimeValues: { [madeUpArn]: label },
-        resources: [{
-            urn: "urn:pulumi:dev::eks-gmsa::kubernetes:core/v1:ServiceAccount::app",
-            type: "kubernetes:core/v1:ServiceAccount",
-            name: "app",
-            options: { custom: true },
-            dependencies: [],
-            inputs: {
-                apiVersion: "v1",
-                kind: "ServiceAccount",
-                metadata: { name: "app", namespace: "web", annotations: { "eks.amazonaws.com/role-arn": madeUpArn } },
+        resources: [
+            {
+                urn: "urn:pulumi:dev::eks-gmsa::kubernetes:core/v1:ServiceAccount::app",
+                type: "kubernetes:core/v1:ServiceAccount",
+                name: "app",
+                options: { custom: true },
+                dependencies: [],
+                inputs: {
+                    apiVersion: "v1",
+                    kind: "ServiceAccount",
+                    metadata: { name: "app", namespace: "web", annotations: { "eks.amazonaws.com/role-arn": madeUpArn } },
+                },
             },
-        }],
+        ],
     } as unknown as Plan;
 }
 
@@ -67,7 +69,9 @@ describe("manifests/: a made-up ARN as a plain annotation value", () => {
 
     test("a made-up value inside a longer string (a JSON plugin input) is replaced there too, the string kept a string", () => {
         const plan = planWithIrsaServiceAccount();
-        (plan.resources[0].inputs.metadata as { annotations: Record<string, string> }).annotations["example.com/config"] = JSON.stringify({ roleArn: madeUpArn });
+        (plan.resources[0].inputs.metadata as { annotations: Record<string, string> }).annotations["example.com/config"] = JSON.stringify({
+            roleArn: madeUpArn,
+        });
         const { dir } = writtenAndValidated(plan);
         const parsed = YAML.parse(fs.readFileSync(path.join(dir, "serviceaccount.web.app.yaml"), "utf8"));
         assert.deepEqual(JSON.parse(parsed.metadata.annotations["example.com/config"]), { roleArn: label });
@@ -76,17 +80,32 @@ describe("manifests/: a made-up ARN as a plain annotation value", () => {
 
 describe("the manifests' count: an unchecked file is not a valid one", () => {
     const manifest = (extra: Partial<Manifest>): Manifest => ({
-        file: "x.yaml", urn: "urn", title: "X", form: "object", document: {}, checkedAgainst: "schema", problems: [], ...extra,
+        file: "x.yaml",
+        urn: "urn",
+        title: "X",
+        form: "object",
+        document: {},
+        checkedAgainst: "schema",
+        problems: [],
+        ...extra,
     });
 
     test("16 valid and 2 unchecked of 18, not 'all valid'", () => {
-        const manifests = [...Array.from({ length: 16 }, () => manifest({})), ...Array.from({ length: 2 }, () => manifest({ unchecked: "the chart is not cached" }))];
+        const manifests = [
+            ...Array.from({ length: 16 }, () => manifest({})),
+            ...Array.from({ length: 2 }, () => manifest({ unchecked: "the chart is not cached" })),
+        ];
         assert.equal(manifestsVerdict(manifests), "18 files, 16 valid, 2 unchecked");
     });
 
     test("every file checked and valid: all valid; problems counted by file and by problem", () => {
         assert.equal(manifestsVerdict([manifest({}), manifest({})]), "2 files, all valid");
-        const invalid = manifest({ problems: [{ path: "a", message: "x" }, { path: "b", message: "y" }] });
+        const invalid = manifest({
+            problems: [
+                { path: "a", message: "x" },
+                { path: "b", message: "y" },
+            ],
+        });
         assert.equal(manifestsVerdict([manifest({}), invalid, manifest({ unchecked: "no chart" })]), "3 files, 1 valid, 1 invalid (2 problems), 1 unchecked");
     });
 });

@@ -16,17 +16,22 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function plan(args: string[], env: NodeJS.ProcessEnv = {}) {
     return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], {
-        cwd: projectRoot, encoding: "utf8", timeout: 240_000, env: { ...process.env, ...env },
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 240_000,
+        env: { ...process.env, ...env },
     });
 }
 
 /** A Helm repository URL where nothing listens (a loopback port that was free a moment ago). */
 function unreachableUrl(): Promise<string> {
     const server = net.createServer();
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as net.AddressInfo;
-        server.close(() => resolve(`http://127.0.0.1:${port}/charts/repo`));
-    }));
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(`http://127.0.0.1:${port}/charts/repo`));
+        }),
+    );
 }
 
 describe("--stack and a Pulumi.<name>.yaml --config-file must agree", () => {

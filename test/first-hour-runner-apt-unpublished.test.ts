@@ -12,7 +12,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import {
-    archiveVersions, editStatus, installedBinariesOf, realStatus, sambaPackages, simulateInstaller, sourcesOf, throwawayAdminDir,
+    archiveVersions,
+    editStatus,
+    installedBinariesOf,
+    realStatus,
+    sambaPackages,
+    simulateInstaller,
+    sourcesOf,
+    throwawayAdminDir,
 } from "./support/dpkgStatus";
 
 const onDebian = existsSync("/var/lib/dpkg/status") && spawnSync("apt-get", ["--version"]).status === 0;
@@ -33,8 +40,10 @@ function planWithUnpublished(source: string, library: string) {
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const plan = r.plan;
         const sources = sourcesOf(plan);
-        const upgradedNot = (allowed: string[]) => plan.filter((p) => p.from !== undefined && !allowed.includes(sources.get(`${p.name}=${p.version}`) ?? ""))
-            .map((p) => `${p.name} ${p.from} -> ${p.version}`);
+        const upgradedNot = (allowed: string[]) =>
+            plan
+                .filter((p) => p.from !== undefined && !allowed.includes(sources.get(`${p.name}=${p.version}`) ?? ""))
+                .map((p) => `${p.name} ${p.from} -> ${p.version}`);
         return { r, plan, sources, unpublished, upgradedNot };
     } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -45,7 +54,10 @@ test("with an installed libssl3 no apt source has, installing Samba installs and
     const { r, plan, sources, unpublished, upgradedNot } = planWithUnpublished("openssl", "libssl3");
     const openssl = plan.filter((p) => sources.get(`${p.name}=${p.version}`) === "openssl").map((p) => `${p.name} ${p.from ?? "(new)"} -> ${p.version}`);
     assert.deepEqual(openssl, [], `libssl3 ${unpublished} installed:\n${r.stdout}${r.stderr}`);
-    assert.ok(plan.some((p) => p.name === "samba"), `samba is not in the plan:\n${r.stdout}`);
+    assert.ok(
+        plan.some((p) => p.name === "samba"),
+        `samba is not in the plan:\n${r.stdout}`,
+    );
     assert.deepEqual(upgradedNot(["samba"]), [], "upgraded although not Samba's");
     assert.doesNotMatch(r.stdout + r.stderr, /upgrades libssl3/);
 });
@@ -54,10 +66,18 @@ test("with an installed libkrb5-3 no apt source has, krb5-user upgrades only Ker
     const { r, plan, unpublished, upgradedNot } = planWithUnpublished("krb5", "libkrb5-3");
     const krb5User = plan.find((p) => p.name === "krb5-user");
     assert.ok(krb5User && !krb5User.from, `krb5-user is not installed:\n${r.stdout}`);
-    assert.ok(plan.some((p) => p.name === "libkrb5-3" && p.from === unpublished && p.version === krb5User.version),
-        `libkrb5-3 should come at krb5-user's ${krb5User.version}:\n${r.stdout}`);
+    assert.ok(
+        plan.some((p) => p.name === "libkrb5-3" && p.from === unpublished && p.version === krb5User.version),
+        `libkrb5-3 should come at krb5-user's ${krb5User.version}:\n${r.stdout}`,
+    );
     assert.deepEqual(upgradedNot(["samba", "krb5"]), [], "upgraded although neither Samba's nor Kerberos'");
-    assert.match(r.stderr, new RegExp(`^install-samba\\.sh: no apt source has krb5-user ${unpublished.replace(/[.+~]/g, "\\$&")}, the installed libkrb5-3's version: `
-        + "installing the newest krb5-user, which upgrades libkrb5-3, because the tests need its kinit$", "m"));
+    assert.match(
+        r.stderr,
+        new RegExp(
+            `^install-samba\\.sh: no apt source has krb5-user ${unpublished.replace(/[.+~]/g, "\\$&")}, the installed libkrb5-3's version: ` +
+                "installing the newest krb5-user, which upgrades libkrb5-3, because the tests need its kinit$",
+            "m",
+        ),
+    );
     assert.match(r.stdout, /^install-samba\.sh: would upgrade: .*\blibkrb5-3\b/m);
 });

@@ -13,7 +13,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import {
-    archiveVersions, dpkgVersionGreater, editStatus, installedVersion, plannedInstalls, realStatus, sambaPackages, simulateInstaller, sourcesOf,
+    archiveVersions,
+    dpkgVersionGreater,
+    editStatus,
+    installedVersion,
+    plannedInstalls,
+    realStatus,
+    sambaPackages,
+    simulateInstaller,
+    sourcesOf,
     throwawayAdminDir,
 } from "./support/dpkgStatus";
 
@@ -38,9 +46,26 @@ function checkSambaPlan(statusText: string, t: { skip: (why: string) => void }):
     try {
         // The fixture reproduces the report: the old installer's command (`-t bookworm-backports`,
         // openssl named) upgrades libssl3 on it.
-        const old = spawnSync("apt-get", ["-s", "-o", `Dir::State::status=${dir}/status`, "install", "-t", "bookworm-backports",
-            "--no-install-recommends", ...sambaPackages, "krb5-user", "openssl"], { encoding: "utf8", timeout: 180_000 });
-        assert.ok(plannedInstalls(old.stdout).some((p) => p.name === "libssl3" && p.from === fixture.libssl), `the old command keeps libssl3:\n${old.stdout}${old.stderr}`);
+        const old = spawnSync(
+            "apt-get",
+            [
+                "-s",
+                "-o",
+                `Dir::State::status=${dir}/status`,
+                "install",
+                "-t",
+                "bookworm-backports",
+                "--no-install-recommends",
+                ...sambaPackages,
+                "krb5-user",
+                "openssl",
+            ],
+            { encoding: "utf8", timeout: 180_000 },
+        );
+        assert.ok(
+            plannedInstalls(old.stdout).some((p) => p.name === "libssl3" && p.from === fixture.libssl),
+            `the old command keeps libssl3:\n${old.stdout}${old.stderr}`,
+        );
 
         const r = simulateInstaller("install-samba.sh", dir);
         assert.equal(r.status, 0, r.stderr + r.stdout);
@@ -64,30 +89,49 @@ function checkSambaPlan(statusText: string, t: { skip: (why: string) => void }):
         const backported = backports.filter((p) => !isSamba(p)).map((p) => p.name);
         assert.deepEqual(backported, [], "from backports although not Samba's");
         // The script's own lines name exactly what apt would install and upgrade.
-        assert.match(r.stdout, new RegExp(`^install-samba\\.sh: would install: ${r.plan.filter((p) => !p.from).map((p) => p.name).join(" ")}$`, "m"));
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `^install-samba\\.sh: would install: ${r.plan
+                    .filter((p) => !p.from)
+                    .map((p) => p.name)
+                    .join(" ")}$`,
+                "m",
+            ),
+        );
         assert.match(r.stdout, new RegExp(`^install-samba\\.sh: would upgrade: ${upgrades.length ? upgrades.map((p) => p.name).join(" ") : "nothing"}$`, "m"));
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
 }
 
-test("installing Samba on this machine without it upgrades neither libssl3 nor anything else not Samba's", {
-    skip: !hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources", timeout: 240_000,
-}, (t) => {
-    const { text } = editStatus(realStatus(), { remove: [...sambaPackages, "krb5-user", "openssl"] });
-    checkSambaPlan(text, t);
-});
+test(
+    "installing Samba on this machine without it upgrades neither libssl3 nor anything else not Samba's",
+    {
+        skip: !hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources",
+        timeout: 240_000,
+    },
+    (t) => {
+        const { text } = editStatus(realStatus(), { remove: [...sambaPackages, "krb5-user", "openssl"] });
+        checkSambaPlan(text, t);
+    },
+);
 
-test("upgrading bookworm's Samba 4.17 client packages upgrades only Samba's source, not libssl3", {
-    skip: (!hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources")
-        || (!existsSync(path.join(OLD_SAMBA_ROOT, "var/lib/dpkg/status")) && `needs ${OLD_SAMBA_ROOT} (bash test/support/build-bookworm-samba417.sh)`),
-    timeout: 240_000,
-}, (t) => {
-    const base = readFileSync(path.join(OLD_SAMBA_ROOT, "var/lib/dpkg/status"), "utf8");
-    assert.match(installedVersion(base, "python3-samba") ?? "", /4\.17\./, "the root's python3-samba is Samba 4.17");
-    const { text } = editStatus(base, { remove: ["openssl"] });
-    checkSambaPlan(text, t);
-});
+test(
+    "upgrading bookworm's Samba 4.17 client packages upgrades only Samba's source, not libssl3",
+    {
+        skip:
+            (!hasBackports && "needs Debian with bookworm-backports' Samba in the apt sources") ||
+            (!existsSync(path.join(OLD_SAMBA_ROOT, "var/lib/dpkg/status")) && `needs ${OLD_SAMBA_ROOT} (bash test/support/build-bookworm-samba417.sh)`),
+        timeout: 240_000,
+    },
+    (t) => {
+        const base = readFileSync(path.join(OLD_SAMBA_ROOT, "var/lib/dpkg/status"), "utf8");
+        assert.match(installedVersion(base, "python3-samba") ?? "", /4\.17\./, "the root's python3-samba is Samba 4.17");
+        const { text } = editStatus(base, { remove: ["openssl"] });
+        checkSambaPlan(text, t);
+    },
+);
 
 test("installing the linters and boto3 upgrades nothing", { skip: !onDebian && "needs Debian's apt", timeout: 240_000 }, () => {
     const { text } = editStatus(realStatus(), { remove: ["shellcheck", "pyflakes3", "python3-boto3", "openssl"] });
@@ -97,7 +141,10 @@ test("installing the linters and boto3 upgrades nothing", { skip: !onDebian && "
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const names = r.plan.map((p) => p.name);
         for (const p of ["shellcheck", "pyflakes3", "python3-boto3"]) assert.ok(names.includes(p), `${p} is not in the plan:\n${r.stdout}`);
-        assert.deepEqual(r.plan.filter((p) => p.from !== undefined).map((p) => `${p.name} ${p.from} -> ${p.version}`), []);
+        assert.deepEqual(
+            r.plan.filter((p) => p.from !== undefined).map((p) => `${p.name} ${p.from} -> ${p.version}`),
+            [],
+        );
         assert.match(r.stdout, /^install-tools\.sh: would upgrade: nothing$/m);
     } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -26,25 +26,37 @@ function adminDirWithoutSamba(): string {
 
 /** A process holding the fcntl write lock on the file until it is killed; resolves once it holds it. */
 async function holdLock(file: string): Promise<ChildProcess> {
-    const holder = spawn("python3", ["-c",
-        "import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(600)", file],
-    { stdio: ["ignore", "pipe", "inherit"] });
+    const holder = spawn(
+        "python3",
+        ["-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(600)", file],
+        { stdio: ["ignore", "pipe", "inherit"] },
+    );
     await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on("data", (d) => { if (String(d).includes("held")) resolve(); });
+        holder.stdout!.on("data", (d) => {
+            if (String(d).includes("held")) resolve();
+        });
         holder.on("exit", (code) => reject(new Error(`the lock holder exited (${code})`)));
     });
     return holder;
 }
 
-interface Run { out: string; exited: Promise<number | null>; child: ChildProcess }
+interface Run {
+    out: string;
+    exited: Promise<number | null>;
+    child: ChildProcess;
+}
 
 function runInstaller(script: string, adminDir: string, lockSeconds: number): Run {
     const child = spawn("bash", [path.join(root, "test/support", script)], {
         env: { ...process.env, EKS_GMSA_APT_SIMULATE: "1", EKS_GMSA_DPKG_ADMINDIR: adminDir, EKS_GMSA_APT_LOCK_SECONDS: String(lockSeconds) },
     });
     const run: Run = { out: "", child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
-    child.stdout.on("data", (d) => { run.out += d; });
-    child.stderr.on("data", (d) => { run.out += d; });
+    child.stdout.on("data", (d) => {
+        run.out += d;
+    });
+    child.stderr.on("data", (d) => {
+        run.out += d;
+    });
     return run;
 }
 
@@ -63,9 +75,14 @@ test("install-samba.sh waits while another install holds the lock, says so, and 
     try {
         run = runInstaller("install-samba.sh", dir, 120);
         let exitedEarly = false;
-        void run.exited.then(() => { exitedEarly = true; });
+        void run.exited.then(() => {
+            exitedEarly = true;
+        });
         await until("the waiting line", 60_000, () => /waiting up to 120s for the package manager's lock/.test(run!.out) || exitedEarly);
-        assert.match(run.out, /^install-samba\.sh: waiting up to 120s for the package manager's lock \(another install is running, held by process \d+ \(python3\)\)$/m);
+        assert.match(
+            run.out,
+            /^install-samba\.sh: waiting up to 120s for the package manager's lock \(another install is running, held by process \d+ \(python3\)\)$/m,
+        );
         await new Promise((r) => setTimeout(r, 3000));
         assert.equal(exitedEarly, false, `it stopped while the lock was held:\n${run.out}`);
         assert.doesNotMatch(run.out, /^Inst /m, "it planned while another install held the lock");
@@ -83,7 +100,10 @@ test("an installer gives up with a clear message when the lock stays held", { sk
     try {
         const run = runInstaller("install-samba.sh", dir, 2);
         assert.equal(await run.exited, 1, run.out);
-        assert.match(run.out, /^install-samba\.sh: the package manager's lock is still held after 2s, held by process \d+ \(python3\); try again when that install is done$/m);
+        assert.match(
+            run.out,
+            /^install-samba\.sh: the package manager's lock is still held after 2s, held by process \d+ \(python3\); try again when that install is done$/m,
+        );
         assert.doesNotMatch(run.out, /^Inst /m);
     } finally {
         holder.kill();

@@ -45,7 +45,9 @@ function runTests(files: string[]) {
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
     const r = spawnSync("bash", [path.join(root, "test/support/run-tests.sh"), ...files], {
-        encoding: "utf8", timeout: 120_000, env: { ...env, EKS_GMSA_TEST_RESULTS: results },
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...env, EKS_GMSA_TEST_RESULTS: results },
     });
     return { ...r, log: path.join(results, "tests.log") };
 }
@@ -58,7 +60,10 @@ test("a failing run: a short summary with the failures and their errors, the ful
     const lines = r.stdout.trimEnd().split("\n");
     assert.ok(lines.length <= 60, `${lines.length} lines`);
     // Before the run: what runs and where to follow it (the summary comes only at the end).
-    assert.equal(lines[0], `run-tests.sh: 3 test files, two at a time; each test is logged as it ends in ${r.log} (tail -f it); the summary follows when all have run`);
+    assert.equal(
+        lines[0],
+        `run-tests.sh: 3 test files, two at a time; each test is logged as it ends in ${r.log} (tail -f it); the summary follows when all have run`,
+    );
     // No TAP and no line per passing test.
     assert.doesNotMatch(r.stdout, /^(not )?ok \d+/m);
     assert.doesNotMatch(r.stdout, /accepts a valid order/);
@@ -69,7 +74,10 @@ test("a failing run: a short summary with the failures and their errors, the ful
     assert.match(r.stdout, /beta-broken\.test\.mjs\s+1 test\s+0 passed\s+1 FAILED/);
     assert.match(r.stdout, /^FAILED: 7 tests in 3 files, \d+(ms|s|m \d+s): 3 passed, 2 failed, 1 skipped, 1 todo$/m);
     // Each failure by name, with the first lines of its error and where.
-    assert.match(r.stdout, /✗ .*alpha-mixed\.test\.mjs › orders › rejects a negative quantity\n\s+AssertionError: quantity must be positive\n\s+-1 !== 1\n\s+at .*alpha-mixed\.test\.mjs:6\n/);
+    assert.match(
+        r.stdout,
+        /✗ .*alpha-mixed\.test\.mjs › orders › rejects a negative quantity\n\s+AssertionError: quantity must be positive\n\s+-1 !== 1\n\s+at .*alpha-mixed\.test\.mjs:6\n/,
+    );
     assert.match(r.stdout, /✗ .*beta-broken\.test\.mjs › \(the file\)\n\s+Error: cannot load the fixture data/);
     assert.match(r.stdout, /^skipped \(1\): 1× needs the warehouse$/m);
     // The full log: every test, the stacks, what the tests printed.
@@ -122,7 +130,9 @@ test("renderSummary sums a group's counts when the files do not fit one a row", 
 });
 
 test("this repository's test files with failures: at most 60 lines, and every file's name can be read off its row", () => {
-    const files = readdirSync(path.join(root, "test")).filter((f) => f.endsWith(".test.ts")).map((f) => path.join(root, "test", f));
+    const files = readdirSync(path.join(root, "test"))
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => path.join(root, "test", f));
     assert.ok(files.length > 60, `${files.length} files: too few to need groups`);
     const collector = new SummaryCollector();
     for (const [i, file] of files.entries()) {
@@ -142,9 +152,15 @@ test("this repository's test files with failures: at most 60 lines, and every fi
         const names = m && (m[2] ?? lines[i + 1].trim());
         return m && names ? [{ prefix: path.basename(m[1]), words: names.split(", ").map((w) => w.replace(/ ×\d+$/, "")) }] : [];
     });
-    const unnamed = files.map((f) => path.basename(f)).filter((base) => !lines.some((l) => l.startsWith(`  test/${base} `))
-        && !groups.some((g) => g.words.includes(base)
-            || (base.startsWith(`${g.prefix}-`) && g.words.includes(base.slice(g.prefix.length + 1).split(/[-.]/)[0]))));
+    const unnamed = files
+        .map((f) => path.basename(f))
+        .filter(
+            (base) =>
+                !lines.some((l) => l.startsWith(`  test/${base} `)) &&
+                !groups.some(
+                    (g) => g.words.includes(base) || (base.startsWith(`${g.prefix}-`) && g.words.includes(base.slice(g.prefix.length + 1).split(/[-.]/)[0])),
+                ),
+        );
     assert.deepEqual(unnamed, [], text);
     // Large groups are split by their names' next word: none holds a third of the files.
     for (const l of lines) {

@@ -14,30 +14,34 @@ import { SAMBA_PYTHON } from "./support/sambaProcess";
 
 const hasCryptography = spawnSync(SAMBA_PYTHON, ["-c", "import cryptography"]).status === 0;
 
-test("without openssl the LDAPS certificate is made for the DC's name and address, its key private", {
-    skip: !hasCryptography && `needs python3-cryptography for ${SAMBA_PYTHON} (a Depends of python3-samba)`,
-}, async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), "eks-gmsa-cert-"));
-    const savedPath = process.env.PATH;
-    try {
-        // An openssl that fails, first on PATH: the certificate must not depend on it.
-        const bin = path.join(tmp, "bin");
-        mkdirSync(bin);
-        writeFileSync(path.join(bin, "openssl"), "#!/bin/sh\necho 'openssl is not installed' >&2\nexit 127\n");
-        chmodSync(path.join(bin, "openssl"), 0o755);
-        process.env.PATH = `${bin}:${savedPath}`;
-        const dir = path.join(tmp, "private", "tls");
-        await makeTlsCertificate(dir, "DC.samba.test", "127.18.0.2");
+test(
+    "without openssl the LDAPS certificate is made for the DC's name and address, its key private",
+    {
+        skip: !hasCryptography && `needs python3-cryptography for ${SAMBA_PYTHON} (a Depends of python3-samba)`,
+    },
+    async () => {
+        const tmp = mkdtempSync(path.join(os.tmpdir(), "eks-gmsa-cert-"));
+        const savedPath = process.env.PATH;
+        try {
+            // An openssl that fails, first on PATH: the certificate must not depend on it.
+            const bin = path.join(tmp, "bin");
+            mkdirSync(bin);
+            writeFileSync(path.join(bin, "openssl"), "#!/bin/sh\necho 'openssl is not installed' >&2\nexit 127\n");
+            chmodSync(path.join(bin, "openssl"), 0o755);
+            process.env.PATH = `${bin}:${savedPath}`;
+            const dir = path.join(tmp, "private", "tls");
+            await makeTlsCertificate(dir, "DC.samba.test", "127.18.0.2");
 
-        const cert = new X509Certificate(readFileSync(path.join(dir, "cert.pem")));
-        assert.equal(cert.checkIP("127.18.0.2"), "127.18.0.2", `no IP subjectAltName: ${cert.subjectAltName}`);
-        assert.equal(cert.checkHost("DC.samba.test"), "DC.samba.test");
-        assert.match(cert.subject, /CN=DC\.samba\.test/);
-        assert.ok(cert.verify(cert.publicKey), "self-signed");
-        assert.equal(readFileSync(path.join(dir, "ca.pem"), "utf8"), cert.toString(), "ca.pem is the certificate itself");
-        assert.equal(statSync(path.join(dir, "key.pem")).mode & 0o077, 0, "samba refuses a key others can read");
-    } finally {
-        process.env.PATH = savedPath;
-        rmSync(tmp, { recursive: true, force: true });
-    }
-});
+            const cert = new X509Certificate(readFileSync(path.join(dir, "cert.pem")));
+            assert.equal(cert.checkIP("127.18.0.2"), "127.18.0.2", `no IP subjectAltName: ${cert.subjectAltName}`);
+            assert.equal(cert.checkHost("DC.samba.test"), "DC.samba.test");
+            assert.match(cert.subject, /CN=DC\.samba\.test/);
+            assert.ok(cert.verify(cert.publicKey), "self-signed");
+            assert.equal(readFileSync(path.join(dir, "ca.pem"), "utf8"), cert.toString(), "ca.pem is the certificate itself");
+            assert.equal(statSync(path.join(dir, "key.pem")).mode & 0o077, 0, "samba refuses a key others can read");
+        } finally {
+            process.env.PATH = savedPath;
+            rmSync(tmp, { recursive: true, force: true });
+        }
+    },
+);

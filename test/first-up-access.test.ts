@@ -74,14 +74,22 @@ describe("the cluster's creator with a deploy role (prod)", () => {
         ] as const) {
             const run = runStack({ stack: "prod", overrides: { "eks-gmsa:access": access } });
             assert.equal(run.errors.length, 1);
-            assert.match(run.errors[0], new RegExp(`eks-gmsa:access\\.${key}: got "arn:aws:iam::\\d{12}:role/(ci/)?eks-gmsa-deploy"; is eks-gmsa:cluster\\.deployRoleArn, .*ResourceInUseException`));
+            assert.match(
+                run.errors[0],
+                new RegExp(
+                    `eks-gmsa:access\\.${key}: got "arn:aws:iam::\\d{12}:role/(ci/)?eks-gmsa-deploy"; is eks-gmsa:cluster\\.deployRoleArn, .*ResourceInUseException`,
+                ),
+            );
             assert.deepEqual(userResources(run), []);
         }
     });
 
     test("one principal twice in the access lists is one error, also when one ARN carries a path", () => {
         const run = runStack({ stack: "dev", overrides: { "eks-gmsa:access": { clusterAdmins: [role("admins")], viewers: [role("team/admins")] } } });
-        assert.match(run.errors[0], /eks-gmsa:access\.viewers\[0\]: got "arn:aws:iam::\d{12}:role\/team\/admins"; is already given access as access\.clusterAdmins\[0\]/);
+        assert.match(
+            run.errors[0],
+            /eks-gmsa:access\.viewers\[0\]: got "arn:aws:iam::\d{12}:role\/team\/admins"; is already given access as access\.clusterAdmins\[0\]/,
+        );
     });
 });
 
@@ -101,9 +109,18 @@ describe("resolveClusterCreator and creatorAccess", () => {
         const calls: string[] = [];
         return {
             calls,
-            clusterNames: async () => { calls.push("names"); return names; },
-            clusterTags: async () => { calls.push("tags"); return tags; },
-            callerPrincipal: async () => { calls.push("caller"); return caller; },
+            clusterNames: async () => {
+                calls.push("names");
+                return names;
+            },
+            clusterTags: async () => {
+                calls.push("tags");
+                return tags;
+            },
+            callerPrincipal: async () => {
+                calls.push("caller");
+                return caller;
+            },
         };
     };
 
@@ -114,17 +131,25 @@ describe("resolveClusterCreator and creatorAccess", () => {
     });
 
     test("an existing cluster's tag wins over the caller; a missing cluster means the caller creates it", async () => {
-        assert.deepEqual(await resolveClusterCreator("c", undefined, lookups(["c"], { [clusterCreatorTag]: role("a") }, role("b"))), { principalArn: role("a"), source: "clusterTag" });
+        assert.deepEqual(await resolveClusterCreator("c", undefined, lookups(["c"], { [clusterCreatorTag]: role("a") }, role("b"))), {
+            principalArn: role("a"),
+            source: "clusterTag",
+        });
         assert.deepEqual(await resolveClusterCreator("c", undefined, lookups(["other"], {}, role("b"))), { principalArn: role("b"), source: "caller" });
         assert.equal(await resolveClusterCreator("c", undefined, lookups(["c"], {}, role("b"))), undefined);
     });
 
     test("a creator listed as namespace admin is refused; as cluster admin its entry is skipped", () => {
         const access = { clusterAdmins: [role("admins")], namespaceAdmins: [{ principalArn: role("team"), namespaces: ["web"] }], viewers: [] };
-        assert.deepEqual(creatorAccess(access, { principalArn: role("teams/admins"), source: "caller" }), { problems: [], skippedClusterAdmin: role("admins") });
+        assert.deepEqual(creatorAccess(access, { principalArn: role("teams/admins"), source: "caller" }), {
+            problems: [],
+            skippedClusterAdmin: role("admins"),
+        });
         const refused = creatorAccess(access, { principalArn: role("team"), source: "clusterTag" });
         assert.equal(refused.skippedClusterAdmin, undefined);
-        assert.deepEqual(refused.problems, [`eks-gmsa:access.namespaceAdmins[0].principalArn: ${role("team")} is the cluster's creator (its ${clusterCreatorTag} tag); EKS gives a cluster's creator an access entry with cluster admin, so it cannot also be one of access.namespaceAdmins: remove it from the list`]);
+        assert.deepEqual(refused.problems, [
+            `eks-gmsa:access.namespaceAdmins[0].principalArn: ${role("team")} is the cluster's creator (its ${clusterCreatorTag} tag); EKS gives a cluster's creator an access entry with cluster admin, so it cannot also be one of access.namespaceAdmins: remove it from the list`,
+        ]);
     });
 });
 
@@ -143,7 +168,12 @@ describe("IAM principals", () => {
         assert.ok(samePrincipal(session("admins", "alice"), role("Admins")));
         assert.ok(!samePrincipal(role("admins"), `arn:aws:iam::${mockAccountId}:user/admins`));
         assert.ok(!samePrincipal(role("admins"), "arn:aws:iam::210987654321:role/admins"));
-        assert.deepEqual(iamPrincipalOf(`arn:aws-us-gov:iam::${mockAccountId}:user/ops/alice`), { partition: "aws-us-gov", account: mockAccountId, kind: "user", name: "alice" });
+        assert.deepEqual(iamPrincipalOf(`arn:aws-us-gov:iam::${mockAccountId}:user/ops/alice`), {
+            partition: "aws-us-gov",
+            account: mockAccountId,
+            kind: "user",
+            name: "alice",
+        });
         assert.equal(iamPrincipalOf("arn:aws:iam::123:role/x"), undefined);
     });
 });
@@ -200,7 +230,10 @@ describe("gMSA pods wait for their credential spec and for host DNS of the domai
     const dev = runOk({ stack: "dev" });
     const credspec = one(dev, "kubernetes:windows.k8s.io/v1:GMSACredentialSpec", "credspec-webapp01").urn;
     const association = one(dev, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation").urn;
-    for (const [type, name] of [["kubernetes:apps/v1:Deployment", "sample-iis"], ["kubernetes:batch/v1:Job", "gmsa-verify"]]) {
+    for (const [type, name] of [
+        ["kubernetes:apps/v1:Deployment", "sample-iis"],
+        ["kubernetes:batch/v1:Job", "gmsa-verify"],
+    ]) {
         test(`${name} depends on the GMSACredentialSpec it names and on the Resolver rule association`, () => {
             const deps = one(dev, type, name).dependencies;
             assert.ok(deps.includes(credspec), `${name} must wait for credspec-webapp01`);
@@ -208,8 +241,9 @@ describe("gMSA pods wait for their credential spec and for host DNS of the domai
         });
     }
     test("every gMSA workload of the stack is covered", () => {
-        const gmsaPods = [...ofType(dev, "kubernetes:apps/v1:Deployment"), ...ofType(dev, "kubernetes:batch/v1:Job")]
-            .filter((r) => JSON.stringify(r.inputs).includes("gmsaCredentialSpecName"));
+        const gmsaPods = [...ofType(dev, "kubernetes:apps/v1:Deployment"), ...ofType(dev, "kubernetes:batch/v1:Job")].filter((r) =>
+            JSON.stringify(r.inputs).includes("gmsaCredentialSpecName"),
+        );
         assert.deepEqual(gmsaPods.map((r) => r.name).sort(), ["gmsa-verify", "sample-iis"]);
     });
 });

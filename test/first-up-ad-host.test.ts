@@ -68,7 +68,8 @@ esac
  * (here one that carries a password, which must never reach `pulumi up`'s error), the error, and
  * the line the SSM agent adds itself.
  */
-const runError = "eks-gmsa-ad: provision: creating gMSA WebApp01$ failed: the forest has no usable KDS root key; a Domain Admin runs Add-KdsRootKey once, gMSAs can be created 10 hours later";
+const runError =
+    "eks-gmsa-ad: provision: creating gMSA WebApp01$ failed: the forest has no usable KDS root key; a Domain Admin runs Add-KdsRootKey once, gMSAs can be created 10 hours later";
 const runStderr = ["WARNING: debug dump password=Hunter2-Secret", runError, "", "failed to run commands: exit status 1"].join("\n");
 
 /** Secrets the deployer's environment may hold: they must never reach the output. */
@@ -83,13 +84,25 @@ function runWithFakeAws(s: Scenario) {
         const result = spawnSync("bash", ["-c", runDocumentScript], {
             encoding: "utf8",
             env: {
-                ...process.env, ...deployerSecrets, PATH: `${dir}:${process.env.PATH}`, FAKE_LOG: log,
-                FAKE_STATE: s.state ?? "stopped", FAKE_ONLINE_AFTER: String(s.onlineAfter ?? 2), FAKE_STATUS: s.status ?? "Success",
-                FAKE_EXECUTIONS: (s.executions ?? []).join("\t"), FAKE_COMMANDS: (s.commands ?? []).join("\t"), FAKE_SESSIONS: (s.sessions ?? []).join("\t"),
-                FAKE_FAILING: s.failing ?? "none", FAKE_RUN_STDERR: s.runStderr ?? runStderr,
-                INSTANCE_ID: hostId, DOCUMENT_NAME: "dev-ad-provision-accounts", DOCUMENT_VERSION: "3",
+                ...process.env,
+                ...deployerSecrets,
+                PATH: `${dir}:${process.env.PATH}`,
+                FAKE_LOG: log,
+                FAKE_STATE: s.state ?? "stopped",
+                FAKE_ONLINE_AFTER: String(s.onlineAfter ?? 2),
+                FAKE_STATUS: s.status ?? "Success",
+                FAKE_EXECUTIONS: (s.executions ?? []).join("\t"),
+                FAKE_COMMANDS: (s.commands ?? []).join("\t"),
+                FAKE_SESSIONS: (s.sessions ?? []).join("\t"),
+                FAKE_FAILING: s.failing ?? "none",
+                FAKE_RUN_STDERR: s.runStderr ?? runStderr,
+                INSTANCE_ID: hostId,
+                DOCUMENT_NAME: "dev-ad-provision-accounts",
+                DOCUMENT_VERSION: "3",
                 ...(s.runbookPrefix === null ? {} : { RUNBOOK_PREFIX: s.runbookPrefix ?? "dev-windows-node-" }),
-                POLL_SECONDS: "0", ONLINE_TRIES: "5", RUN_TRIES: "5",
+                POLL_SECONDS: "0",
+                ONLINE_TRIES: "5",
+                RUN_TRIES: "5",
             },
         });
         const calls = fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean);
@@ -119,7 +132,12 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
         assert.ok(start >= 0 && send > start && stop > send, r.calls.join("\n"));
         assert.ok(at(r.calls, "ec2 wait instance-running") > start);
         // Before stopping, it looked for other users: this cluster's runbooks, commands and sessions on the host.
-        assert.ok(at(r.calls, "ssm describe-automation-executions --filters Key=DocumentNamePrefix,Values=dev-windows-node- Key=ExecutionStatus,Values=Pending,InProgress,Waiting") > send);
+        assert.ok(
+            at(
+                r.calls,
+                "ssm describe-automation-executions --filters Key=DocumentNamePrefix,Values=dev-windows-node- Key=ExecutionStatus,Values=Pending,InProgress,Waiting",
+            ) > send,
+        );
         assert.ok(at(r.calls, `ssm list-commands --instance-id ${hostId} --filters key=Status,value=InProgress`) > send);
         assert.ok(at(r.calls, `ssm describe-sessions --state Active --filters key=Target,value=${hostId}`) > send);
         assert.match(r.stderr, /started the AD management host/);
@@ -167,7 +185,10 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
     test("a host that never comes online fails with what to check, sends nothing, and is stopped", () => {
         const r = runWithFakeAws({ onlineAfter: 99 });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, new RegExp(`management host ${hostId} is not online in Systems Manager \\(last status: ConnectionLost\\); check its instance profile`));
+        assert.match(
+            r.stderr,
+            new RegExp(`management host ${hostId} is not online in Systems Manager \\(last status: ConnectionLost\\); check its instance profile`),
+        );
         assert.equal(at(r.calls, "ssm send-command"), -1);
         assert.ok(at(r.calls, "ec2 stop-instances") >= 0);
     });
@@ -217,46 +238,56 @@ function runRelease(scenario: { executions?: string[][]; commands?: string[]; se
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-"));
     try {
         // executions: one list per describe call (the first check, then the re-check after the stop).
-        fs.writeFileSync(path.join(dir, "boto3.py"), [
-            "import json, os",
-            "scenario = json.loads(os.environ['SCENARIO'])",
-            "calls = []",
-            "checks = {'n': 0}",
-            "class _Pages:",
-            "    def paginate(self, **kw):",
-            "        calls.append(['describe_automation_executions', kw])",
-            "        runs = scenario.get('executions', [[]])",
-            "        ids = runs[min(checks['n'], len(runs) - 1)]",
-            "        checks['n'] += 1",
-            "        return [{'AutomationExecutionMetadataList': [{'AutomationExecutionId': i} for i in ids]}]",
-            "class _Ssm:",
-            "    def get_paginator(self, name):",
-            "        assert name == 'describe_automation_executions'",
-            "        return _Pages()",
-            "    def list_commands(self, **kw):",
-            "        calls.append(['list_commands', kw])",
-            "        if scenario.get('raise') == 'list_commands': raise RuntimeError('AccessDenied')",
-            "        return {'Commands': [{'CommandId': c} for c in scenario.get('commands', [])]}",
-            "    def describe_sessions(self, **kw):",
-            "        calls.append(['describe_sessions', kw])",
-            "        return {'Sessions': [{'SessionId': s} for s in scenario.get('sessions', [])]}",
-            "class _Waiter:",
-            "    def wait(self, **kw): calls.append(['wait_instance_stopped', kw])",
-            "class _Ec2:",
-            "    def stop_instances(self, **kw): calls.append(['stop_instances', kw])",
-            "    def start_instances(self, **kw): calls.append(['start_instances', kw])",
-            "    def get_waiter(self, name):",
-            "        assert name == 'instance_stopped'",
-            "        return _Waiter()",
-            "def client(name):",
-            "    return {'ssm': _Ssm, 'ec2': _Ec2}[name]()",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "boto3.py"),
+            [
+                "import json, os",
+                "scenario = json.loads(os.environ['SCENARIO'])",
+                "calls = []",
+                "checks = {'n': 0}",
+                "class _Pages:",
+                "    def paginate(self, **kw):",
+                "        calls.append(['describe_automation_executions', kw])",
+                "        runs = scenario.get('executions', [[]])",
+                "        ids = runs[min(checks['n'], len(runs) - 1)]",
+                "        checks['n'] += 1",
+                "        return [{'AutomationExecutionMetadataList': [{'AutomationExecutionId': i} for i in ids]}]",
+                "class _Ssm:",
+                "    def get_paginator(self, name):",
+                "        assert name == 'describe_automation_executions'",
+                "        return _Pages()",
+                "    def list_commands(self, **kw):",
+                "        calls.append(['list_commands', kw])",
+                "        if scenario.get('raise') == 'list_commands': raise RuntimeError('AccessDenied')",
+                "        return {'Commands': [{'CommandId': c} for c in scenario.get('commands', [])]}",
+                "    def describe_sessions(self, **kw):",
+                "        calls.append(['describe_sessions', kw])",
+                "        return {'Sessions': [{'SessionId': s} for s in scenario.get('sessions', [])]}",
+                "class _Waiter:",
+                "    def wait(self, **kw): calls.append(['wait_instance_stopped', kw])",
+                "class _Ec2:",
+                "    def stop_instances(self, **kw): calls.append(['stop_instances', kw])",
+                "    def start_instances(self, **kw): calls.append(['start_instances', kw])",
+                "    def get_waiter(self, name):",
+                "        assert name == 'instance_stopped'",
+                "        return _Waiter()",
+                "def client(name):",
+                "    return {'ssm': _Ssm, 'ec2': _Ec2}[name]()",
+            ].join("\n"),
+        );
         fs.writeFileSync(path.join(dir, "step.py"), releaseHostScript);
-        const run = spawnSync("python3", ["-c", [
-            "import json, boto3, step",
-            `result = step.handler({'HostId': '${hostId}', 'RunbookPrefix': 'dev-windows-node-', 'ExecutionId': 'self-1'}, None)`,
-            "print(json.dumps({'result': result, 'calls': boto3.calls}))",
-        ].join("\n")], { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir, SCENARIO: JSON.stringify(scenario) } });
+        const run = spawnSync(
+            "python3",
+            [
+                "-c",
+                [
+                    "import json, boto3, step",
+                    `result = step.handler({'HostId': '${hostId}', 'RunbookPrefix': 'dev-windows-node-', 'ExecutionId': 'self-1'}, None)`,
+                    "print(json.dumps({'result': result, 'calls': boto3.calls}))",
+                ].join("\n"),
+            ],
+            { cwd: dir, encoding: "utf8", env: { ...process.env, PYTHONPATH: dir, SCENARIO: JSON.stringify(scenario) } },
+        );
         assert.equal(run.status, 0, run.stderr);
         const out = JSON.parse(run.stdout) as { result: { host: string; because: string[] }; calls: [string, Record<string, unknown>][] };
         return { ...out, names: out.calls.map(([name]) => name) };
@@ -276,7 +307,10 @@ describe("the runbooks' release step (components/scripts/release-management-host
         const r = runRelease({ executions: [["self-1"]] });
         assert.deepEqual(r.result, { host: "stopped", because: [] });
         assert.deepEqual(r.calls.find(([n]) => n === "stop_instances")![1], { InstanceIds: [hostId] });
-        assert.deepEqual(r.calls[0][1].Filters, [{ Key: "DocumentNamePrefix", Values: ["dev-windows-node-"] }, { Key: "ExecutionStatus", Values: ["Pending", "InProgress", "Waiting"] }]);
+        assert.deepEqual(r.calls[0][1].Filters, [
+            { Key: "DocumentNamePrefix", Values: ["dev-windows-node-"] },
+            { Key: "ExecutionStatus", Values: ["Pending", "InProgress", "Waiting"] },
+        ]);
     });
 
     test("a host that another execution, a command or a session needs is left running", () => {
@@ -290,7 +324,10 @@ describe("the runbooks' release step (components/scripts/release-management-host
     test("an execution that started between the check and the stop gets the host started again", () => {
         const r = runRelease({ executions: [["self-1"], ["self-1", "late-3"]] });
         assert.deepEqual(r.result, { host: "restarted", because: ["runbook execution late-3"] });
-        assert.deepEqual(r.names.filter((n) => /instances|wait/.test(n)), ["stop_instances", "wait_instance_stopped", "start_instances"]);
+        assert.deepEqual(
+            r.names.filter((n) => /instances|wait/.test(n)),
+            ["stop_instances", "wait_instance_stopped", "start_instances"],
+        );
     });
 
     test("an error leaves the host as it was, and never fails the runbook", () => {
@@ -323,10 +360,14 @@ function paths(doc: Runbook, from: string): string[][] {
     const out: string[][] = [];
     const walk = (name: string, trail: string[]) => {
         const step = steps[index.get(name)!];
-        const next = [...new Set([
-            step.isEnd ? undefined : step.nextStep ?? steps[index.get(name)! + 1]?.name,
-            step.onFailure?.startsWith("step:") ? step.onFailure.slice(5) : undefined,
-        ].filter((n): n is string => Boolean(n)))];
+        const next = [
+            ...new Set(
+                [
+                    step.isEnd ? undefined : (step.nextStep ?? steps[index.get(name)! + 1]?.name),
+                    step.onFailure?.startsWith("step:") ? step.onFailure.slice(5) : undefined,
+                ].filter((n): n is string => Boolean(n)),
+            ),
+        ];
         if (next.length === 0) out.push([...trail, name]);
         for (const n of next) walk(n, [...trail, name]);
     };
@@ -335,14 +376,33 @@ function paths(doc: Runbook, from: string): string[][] {
 }
 
 describe("the lifecycle runbooks start the host for their AD step and release it on every path", () => {
-    const args = { automationRoleArn: "arn:aws:iam::123456789012:role/automation", managementHostId: hostId, runbookPrefix: "dev-windows-node-", groupName: "dev-windows-nodes" };
+    const args = {
+        automationRoleArn: "arn:aws:iam::123456789012:role/automation",
+        managementHostId: hostId,
+        runbookPrefix: "dev-windows-node-",
+        groupName: "dev-windows-nodes",
+    };
     const pin = (name: string) => ({ name, version: "1" });
     const runbooks = {
-        launch: JSON.parse(nodeLaunchRunbook({
-            ...args, hookName: "dev-windows-join-readers-group", domainName: "corp.example.com",
-            documents: { waitForDomainJoin: pin("dev-node-wait-for-domain-join"), addToReadersGroup: pin("dev-ad-add-node-to-readers"), rebootOnce: pin("dev-node-reboot-once") },
-        })) as Runbook,
-        termination: JSON.parse(nodeTerminationRunbook({ ...args, hookName: "dev-windows-delete-computer-account", documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") } })) as Runbook,
+        launch: JSON.parse(
+            nodeLaunchRunbook({
+                ...args,
+                hookName: "dev-windows-join-readers-group",
+                domainName: "corp.example.com",
+                documents: {
+                    waitForDomainJoin: pin("dev-node-wait-for-domain-join"),
+                    addToReadersGroup: pin("dev-ad-add-node-to-readers"),
+                    rebootOnce: pin("dev-node-reboot-once"),
+                },
+            }),
+        ) as Runbook,
+        termination: JSON.parse(
+            nodeTerminationRunbook({
+                ...args,
+                hookName: "dev-windows-delete-computer-account",
+                documents: { deleteComputerAccount: pin("dev-ad-delete-node-computer") },
+            }),
+        ) as Runbook,
     };
 
     for (const [name, doc] of Object.entries(runbooks)) {
@@ -356,32 +416,58 @@ describe("the lifecycle runbooks start the host for their AD step and release it
             const onHost = doc.mainSteps.filter((s) => s.action === "aws:runCommand" && s.inputs.InstanceIds?.includes(hostId));
             assert.equal(onHost.length, 1);
             const stopping = stepNamed("waitWhileHostStops");
-            assert.deepEqual([stopping.inputs.Api, stopping.inputs.InstanceIds, stopping.inputs.DesiredValues], ["DescribeInstances", [hostId], ["pending", "running", "stopped"]]);
+            assert.deepEqual(
+                [stopping.inputs.Api, stopping.inputs.InstanceIds, stopping.inputs.DesiredValues],
+                ["DescribeInstances", [hostId], ["pending", "running", "stopped"]],
+            );
             const start = byName.get("startManagementHost");
             assert.deepEqual([start?.action, start?.inputs], ["aws:changeInstanceState", { InstanceIds: [hostId], DesiredState: "running" }]);
             const wait = stepNamed("waitForManagementHost");
-            assert.deepEqual([wait.inputs.Api, wait.inputs.PropertySelector, wait.inputs.DesiredValues], ["DescribeInstanceInformation", "$.InstanceInformationList[0].PingStatus", ["Online"]]);
+            assert.deepEqual(
+                [wait.inputs.Api, wait.inputs.PropertySelector, wait.inputs.DesiredValues],
+                ["DescribeInstanceInformation", "$.InstanceInformationList[0].PingStatus", ["Online"]],
+            );
             for (const p of paths(doc, doc.mainSteps[0].name).filter((p) => p.includes(onHost[0].name))) {
-                assert.ok(p.indexOf("waitWhileHostStops") < p.indexOf("startManagementHost") && p.indexOf("startManagementHost") < p.indexOf("waitForManagementHost")
-                    && p.indexOf("waitForManagementHost") < p.indexOf(onHost[0].name) && p.indexOf("waitWhileHostStops") >= 0, p.join(" → "));
+                assert.ok(
+                    p.indexOf("waitWhileHostStops") < p.indexOf("startManagementHost") &&
+                        p.indexOf("startManagementHost") < p.indexOf("waitForManagementHost") &&
+                        p.indexOf("waitForManagementHost") < p.indexOf(onHost[0].name) &&
+                        p.indexOf("waitWhileHostStops") >= 0,
+                    p.join(" → "),
+                );
             }
             for (const p of paths(doc, "waitWhileHostStops")) {
                 const end = stepNamed(p[p.length - 1]);
                 assert.equal(end.inputs.Api, "CompleteLifecycleAction", p.join(" → "));
                 const release = p.find((s) => stepNamed(s).action === "aws:executeScript" && stepNamed(s).inputs.Script === releaseHostScript);
                 assert.ok(release, `no release on ${p.join(" → ")}`);
-                assert.deepEqual(stepNamed(release).inputs.InputPayload, { HostId: hostId, RunbookPrefix: "dev-windows-node-", ExecutionId: "{{ automation:EXECUTION_ID }}" });
+                assert.deepEqual(stepNamed(release).inputs.InputPayload, {
+                    HostId: hostId,
+                    RunbookPrefix: "dev-windows-node-",
+                    ExecutionId: "{{ automation:EXECUTION_ID }}",
+                });
                 assert.equal(stepNamed(release).isCritical, false);
             }
         });
     }
 
     test("the runbooks' role may start and stop the management host and no other instance", () => {
-        const policy = nodeLifecycleAutomationPolicy({ partition: "aws", region: "us-west-2", groupName: "dev-windows-nodes", managementHostId: hostId, nodeDocumentArns: ["arn:doc1"], hostDocumentArns: ["arn:doc2"] });
+        const policy = nodeLifecycleAutomationPolicy({
+            partition: "aws",
+            region: "us-west-2",
+            groupName: "dev-windows-nodes",
+            managementHostId: hostId,
+            nodeDocumentArns: ["arn:doc1"],
+            hostDocumentArns: ["arn:doc2"],
+        });
         const power = policy.Statement.filter((s) => [s.Action].flat().some((a) => /^ec2:(Start|Stop)Instances$/.test(a)));
-        assert.deepEqual(power.map((s) => [s.Effect, [s.Action].flat().sort(), s.Resource]), [["Allow", ["ec2:StartInstances", "ec2:StopInstances"], `arn:aws:ec2:us-west-2:*:instance/${hostId}`]]);
+        assert.deepEqual(
+            power.map((s) => [s.Effect, [s.Action].flat().sort(), s.Resource]),
+            [["Allow", ["ec2:StartInstances", "ec2:StopInstances"], `arn:aws:ec2:us-west-2:*:instance/${hostId}`]],
+        );
         const follow = [policy.Statement.find((s) => s.Sid === "FollowCommands")!.Action].flat();
-        for (const action of ["ssm:DescribeAutomationExecutions", "ssm:ListCommands", "ssm:DescribeSessions", "ec2:DescribeInstanceStatus"]) assert.ok(follow.includes(action), action);
+        for (const action of ["ssm:DescribeAutomationExecutions", "ssm:ListCommands", "ssm:DescribeSessions", "ec2:DescribeInstanceStatus"])
+            assert.ok(follow.includes(action), action);
     });
 });
 
@@ -390,15 +476,28 @@ describe("the provisioning command in the plan", () => {
         const dev = inputs(one(runOk({ stack: "dev" }), "command:local:Command"));
         assert.equal(dev.create, runDocumentScript);
         assert.equal(dev.environment.RUNBOOK_PREFIX, undefined);
-        const joined = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] }, "eks-gmsa:portableIdentityPassword": null } });
+        const joined = runOk({
+            stack: "dev",
+            overrides: {
+                "eks-gmsa:gmsa": {
+                    mode: "domainJoined",
+                    accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
+                },
+                "eks-gmsa:portableIdentityPassword": null,
+            },
+        });
         const prefix = inputs(one(joined, "command:local:Command")).environment.RUNBOOK_PREFIX;
         assert.equal(prefix, "eks-gmsa-dev-windows-node-");
-        const runbooks = joined.resources.filter((r) => r.type === "aws:ssm/document:Document" && inputs(r).documentType === "Automation").map((r) => inputs(r).name);
+        const runbooks = joined.resources
+            .filter((r) => r.type === "aws:ssm/document:Document" && inputs(r).documentType === "Automation")
+            .map((r) => inputs(r).name);
         assert.deepEqual(runbooks.sort(), ["eks-gmsa-dev-windows-node-launch", "eks-gmsa-dev-windows-node-termination"]);
         assert.ok(runbooks.every((name: string) => name.startsWith(prefix)));
         // The one host serves provisioning and the runbooks, and is the Admin secret's only reader here too.
         const hostRole = inputs(one(joined, "aws:iam/rolePolicy:RolePolicy", "ad-management-host-read-credentials")).role;
-        const readers = JSON.parse(inputs(one(joined, "aws:secretsmanager/secretPolicy:SecretPolicy")).policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"];
+        const readers = JSON.parse(inputs(one(joined, "aws:secretsmanager/secretPolicy:SecretPolicy")).policy).Statement[0].Condition.ArnNotEquals[
+            "aws:PrincipalArn"
+        ];
         assert.ok(readers.includes(`arn:aws:iam::123456789012:role/${hostRole}`), readers.join(", "));
     });
 });

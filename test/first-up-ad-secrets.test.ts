@@ -21,15 +21,21 @@ const covers = (pattern: string, action: string) => new RegExp(`^${pattern.repla
 
 /** Principals an Allow statement of this policy grants `action` to, with the statement's condition. */
 function grants(policy: PolicyDocument, action: string): { principals: string[]; condition?: unknown }[] {
-    return policy.Statement
-        .filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a) => covers(a, action)))
-        .map((s) => ({ principals: s.Principal === "*" ? ["*"] : [(s.Principal as { AWS: string | string[] }).AWS].flat(), condition: s.Condition }));
+    return policy.Statement.filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a) => covers(a, action))).map((s) => ({
+        principals: s.Principal === "*" ? ["*"] : [(s.Principal as { AWS: string | string[] }).AWS].flat(),
+        condition: s.Condition,
+    }));
 }
 
 /** Whether the secret's resource policy denies `principal` the action (Deny with ArnNotEquals on aws:PrincipalArn). */
 function denied(policy: PolicyDocument, principal: string, action: string): boolean {
-    return policy.Statement.some((s) => s.Effect === "Deny" && s.Principal === "*" && [s.Action].flat().some((a) => covers(a, action))
-        && ![(s.Condition!.ArnNotEquals as Record<string, string[]>)["aws:PrincipalArn"]].flat().includes(principal));
+    return policy.Statement.some(
+        (s) =>
+            s.Effect === "Deny" &&
+            s.Principal === "*" &&
+            [s.Action].flat().some((a) => covers(a, action)) &&
+            ![(s.Condition!.ArnNotEquals as Record<string, string[]>)["aws:PrincipalArn"]].flat().includes(principal),
+    );
 }
 
 describe("finding 4: the directory Admin secret's key policy and resource policy, on their own", () => {
@@ -46,10 +52,19 @@ describe("finding 4: the directory Admin secret's key policy and resource policy
 
     test("the account administers the key, so it can never become unmanageable, but gets no cryptographic use and no grants", () => {
         const root = "arn:aws:iam::123456789012:root";
-        for (const admin of ["kms:PutKeyPolicy", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource"]) {
+        for (const admin of [
+            "kms:PutKeyPolicy",
+            "kms:GetKeyPolicy",
+            "kms:DescribeKey",
+            "kms:EnableKeyRotation",
+            "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion",
+            "kms:TagResource",
+        ]) {
             assert.deepEqual(grants(keyPolicy, admin), [{ principals: [root], condition: undefined }], admin);
         }
-        for (const use of ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:Sign"]) assert.deepEqual(grants(keyPolicy, use), [], use);
+        for (const use of ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:Sign"])
+            assert.deepEqual(grants(keyPolicy, use), [], use);
         assert.ok(keyAdministrationActions.every((a) => !covers(a, "kms:Decrypt") && !covers(a, "kms:CreateGrant")));
     });
 
@@ -59,7 +74,14 @@ describe("finding 4: the directory Admin secret's key policy and resource policy
         assert.ok(!denied(policy, operator, "secretsmanager:GetSecretValue"));
         assert.ok(denied(policy, someoneElse, "secretsmanager:GetSecretValue"));
         assert.ok(denied(policy, "arn:aws:iam::123456789012:root", "secretsmanager:GetSecretValue"));
-        for (const admin of ["secretsmanager:DescribeSecret", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue"]) {
+        for (const admin of [
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:PutResourcePolicy",
+            "secretsmanager:DeleteResourcePolicy",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:PutSecretValue",
+        ]) {
             assert.ok(!denied(policy, someoneElse, admin), `${admin} stays with the account's administrators`);
         }
         assert.equal(policy.Statement.filter((s) => s.Effect === "Allow").length, 0, "it grants nothing: Block Public Policy has nothing to object to");
@@ -87,7 +109,10 @@ describe("finding 4: the plan (dev: domainless, managed directory)", () => {
         const keyPolicy = one(dev, "aws:kms/keyPolicy:KeyPolicy", "directory-admin-key-policy");
         assert.ok(keyPolicy.propertyDependencies.keyId.includes(key.urn));
         assert.ok(secret.kmsKeyId.endsWith(`/${inputs(keyPolicy).keyId}`), "the policy is on the secret's key");
-        assert.deepEqual(JSON.parse(inputs(keyPolicy).policy), secretKeyPolicy({ partition: "aws", region: "us-west-2", accountId: mockAccountId, readerArns: [hostRoleArn], writerArns: [mockOperatorRoleArn] }));
+        assert.deepEqual(
+            JSON.parse(inputs(keyPolicy).policy),
+            secretKeyPolicy({ partition: "aws", region: "us-west-2", accountId: mockAccountId, readerArns: [hostRoleArn], writerArns: [mockOperatorRoleArn] }),
+        );
     });
 
     test("the secret's resource policy admits only the host role and the operator, with Block Public Policy on", () => {
@@ -99,7 +124,10 @@ describe("finding 4: the plan (dev: domainless, managed directory)", () => {
 
     test("a protected stack protects the key like the directory", () => {
         assert.equal(adminKey().protect, false, "dev is not protected");
-        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:cluster": { kubernetesVersion: "1.35", endpointPublicAccess: true, endpointPrivateAccess: true, protect: true } } });
+        const run = runOk({
+            stack: "dev",
+            overrides: { "eks-gmsa:cluster": { kubernetesVersion: "1.35", endpointPublicAccess: true, endpointPrivateAccess: true, protect: true } },
+        });
         assert.equal(one(run, "aws:kms/key:Key", "directory-admin-key").protect, true);
         assert.equal(one(run, "aws:directoryservice/directory:Directory").protect, true);
     });
@@ -111,7 +139,9 @@ describe("finding 4: the plan (dev: domainless, managed directory)", () => {
                 "eks-gmsa:directoryAdminPassword": null,
                 "eks-gmsa:network": devNetworkToSharedServices,
                 "eks-gmsa:activeDirectory": {
-                    domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers,
+                    domainName: "corp.example.com",
+                    netbiosName: "CORP",
+                    dnsServers: sharedServicesDnsServers,
                     adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
                     provisionAccounts: true,
                 },
@@ -119,8 +149,14 @@ describe("finding 4: the plan (dev: domainless, managed directory)", () => {
         });
         one(run, "aws:ec2/instance:Instance");
         // (The cluster's key and the portable identity have policies of their own: security-keys-*.test.ts.)
-        assert.deepEqual(ofType(run, "aws:kms/keyPolicy:KeyPolicy").filter((p) => p.name === "directory-admin-key-policy"), []);
-        assert.deepEqual(ofType(run, "aws:secretsmanager/secretPolicy:SecretPolicy").filter((p) => p.name === "directory-admin-read-policy"), []);
+        assert.deepEqual(
+            ofType(run, "aws:kms/keyPolicy:KeyPolicy").filter((p) => p.name === "directory-admin-key-policy"),
+            [],
+        );
+        assert.deepEqual(
+            ofType(run, "aws:secretsmanager/secretPolicy:SecretPolicy").filter((p) => p.name === "directory-admin-read-policy"),
+            [],
+        );
         assert.equal(ofType(run, "aws:kms/key:Key").filter((k) => k.name === "directory-admin-key").length, 0);
     });
 });
@@ -145,7 +181,10 @@ describe("finding 7: pulumi destroy then pulumi up", () => {
     test("protected stacks keep 7 days for the Admin secret and 30 for the portable identity (prod, and dev with protect)", () => {
         const prod = runOk({ stack: "prod" });
         assert.equal(inputs(one(prod, "aws:secretsmanager/secret:Secret", "portable-identity")).recoveryWindowInDays, 30);
-        const protectedDev = runOk({ stack: "dev", overrides: { "eks-gmsa:cluster": { kubernetesVersion: "1.35", endpointPublicAccess: true, endpointPrivateAccess: true, protect: true } } });
+        const protectedDev = runOk({
+            stack: "dev",
+            overrides: { "eks-gmsa:cluster": { kubernetesVersion: "1.35", endpointPublicAccess: true, endpointPrivateAccess: true, protect: true } },
+        });
         assert.equal(inputs(one(protectedDev, "aws:secretsmanager/secret:Secret", "directory-admin")).recoveryWindowInDays, 7);
         assert.equal(inputs(one(protectedDev, "aws:secretsmanager/secret:Secret", "portable-identity")).recoveryWindowInDays, 30);
     });

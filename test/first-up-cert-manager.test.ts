@@ -23,7 +23,11 @@ const gmsa = releases.find((r) => r.chart === "gmsa");
 function parseWithVersion(version: unknown) {
     const config = loadProgramConfig({ stack: "dev" });
     const section = JSON.parse(config.values["eks-gmsa:gmsa"]);
-    return parseSettings({ stack: "dev", values: { ...config.values, "eks-gmsa:gmsa": JSON.stringify({ ...section, certManager: { version } }) }, secretKeys: config.secretKeys });
+    return parseSettings({
+        stack: "dev",
+        values: { ...config.values, "eks-gmsa:gmsa": JSON.stringify({ ...section, certManager: { version } }) },
+        secretKeys: config.secretKeys,
+    });
 }
 
 describe("cert-manager: the default release", () => {

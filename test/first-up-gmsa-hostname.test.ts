@@ -20,7 +20,9 @@ function devGmsa(webhook: Record<string, unknown>): Record<string, unknown> {
 }
 
 function gmsaRelease(run: StackRun) {
-    const release = ofType(run, "kubernetes:helm.sh/v3:Release").map(inputs).find((r) => r.chart === "gmsa");
+    const release = ofType(run, "kubernetes:helm.sh/v3:Release")
+        .map(inputs)
+        .find((r) => r.chart === "gmsa");
     assert.ok(release, "no gmsa Release");
     return release;
 }

@@ -54,7 +54,10 @@ describe("Linux node group: pods cannot use the node role", () => {
 
     test("linuxNodes.diskSizeGiB sizes the template's root volume", () => {
         for (const size of [20, 80]) {
-            const run = runOk({ stack: "dev", overrides: { "eks-gmsa:linuxNodes": { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: size } } });
+            const run = runOk({
+                stack: "dev",
+                overrides: { "eks-gmsa:linuxNodes": { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: size } },
+            });
             const t = inputs(templateOf(run, one(run, nodeGroupType)));
             assert.equal(t.blockDeviceMappings[0].ebs.volumeSize, size);
         }
@@ -114,7 +117,12 @@ describe("day 2: adding the template to a deployed node group", () => {
                 if (r.type !== nodeGroupType) return r;
                 const rest = without(r.inputs as Record<string, unknown>, "launchTemplate");
                 const deps = without((r.options.propertyDependencies ?? {}) as Record<string, string[]>, "launchTemplate");
-                return { ...r, dependencies: r.dependencies.filter((u) => u !== template().urn), inputs: { ...rest, diskSize: 50 }, options: { ...r.options, propertyDependencies: deps } };
+                return {
+                    ...r,
+                    dependencies: r.dependencies.filter((u) => u !== template().urn),
+                    inputs: { ...rest, diskSize: 50 },
+                    options: { ...r.options, propertyDependencies: deps },
+                };
             });
         return { ...p, resources };
     }
@@ -142,7 +150,10 @@ describe("day 2: the node group's Optional+Computed attributes", () => {
         assert.equal("diskSize" in before(false).resources.find((r) => r.type === nodeGroupType)!.inputs, false);
         assert.deepEqual(explainDiff(before(true), before(false)).diff.replace, []);
         // Setting another value still replaces.
-        const bigger = { ...before(true), resources: before(true).resources.map((r) => (r.type === nodeGroupType ? { ...r, inputs: { ...r.inputs, diskSize: 80 } } : r)) };
+        const bigger = {
+            ...before(true),
+            resources: before(true).resources.map((r) => (r.type === nodeGroupType ? { ...r, inputs: { ...r.inputs, diskSize: 80 } } : r)),
+        };
         assert.deepEqual(explainDiff(before(true), bigger).diff.replace, [group.urn]);
     });
 });

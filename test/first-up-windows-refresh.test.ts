@@ -6,7 +6,10 @@ import { inputs, one, runOk, type StackRun } from "./helpers";
 
 const asgType = "aws:autoscaling/group:Group";
 
-interface Percentages { minHealthyPercentage?: number; maxHealthyPercentage?: number }
+interface Percentages {
+    minHealthyPercentage?: number;
+    maxHealthyPercentage?: number;
+}
 
 /**
  * Instances in service during a replacement, per the EC2 Auto Scaling contract: the minimum
@@ -35,7 +38,12 @@ describe("Windows nodes: a replacement launches before it terminates", () => {
     test("dev (one node): an instance refresh never has fewer nodes in service than desired", () => {
         // The contract as encoded: the provider's defaults (90/100) take a one-node group to zero,
         // and so would 100/150 (no room for a second instance); 100/200 keeps it at one.
-        assert.deepEqual([{}, { minHealthyPercentage: 100, maxHealthyPercentage: 150 }, { minHealthyPercentage: 100, maxHealthyPercentage: 200 }].map((p) => fewestInService(1, p)), [0, 0, 1]);
+        assert.deepEqual(
+            [{}, { minHealthyPercentage: 100, maxHealthyPercentage: 150 }, { minHealthyPercentage: 100, maxHealthyPercentage: 200 }].map((p) =>
+                fewestInService(1, p),
+            ),
+            [0, 0, 1],
+        );
         const g = group(dev);
         assert.equal(g.desiredCapacity, 1, "the dev stack file's single Windows node");
         assert.equal(g.instanceRefresh.strategy, "Rolling");
@@ -59,7 +67,19 @@ describe("Windows nodes: a replacement launches before it terminates", () => {
 
     test("every desired size from 1 to 10 keeps its capacity (the percentages do not depend on the size)", () => {
         for (const desiredSize of [1, 2, 3, 7, 10]) {
-            const run = runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", edition: "Core", instanceType: "m6i.xlarge", minSize: 1, desiredSize, maxSize: 10 } } });
+            const run = runOk({
+                stack: "dev",
+                overrides: {
+                    "eks-gmsa:windowsNodes": {
+                        windowsServerVersion: "2022",
+                        edition: "Core",
+                        instanceType: "m6i.xlarge",
+                        minSize: 1,
+                        desiredSize,
+                        maxSize: 10,
+                    },
+                },
+            });
             const g = group(run);
             assert.equal(g.desiredCapacity, desiredSize);
             assert.equal(fewestInService(desiredSize, g.instanceRefresh.preferences), desiredSize, `desired ${desiredSize}`);

@@ -62,7 +62,10 @@ before(() => {
 
 function assertValid(doc: unknown, what: string): void {
     const ok = validateStrict(doc);
-    assert.ok(ok, `${what} does not validate against the strict v1 schema:\n${ajv.errorsText(validateStrict.errors, { separator: "\n" })}\n${JSON.stringify(doc, null, 2)}`);
+    assert.ok(
+        ok,
+        `${what} does not validate against the strict v1 schema:\n${ajv.errorsText(validateStrict.errors, { separator: "\n" })}\n${JSON.stringify(doc, null, 2)}`,
+    );
 }
 
 const secretArn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/eks-gmsa-dev/portable-identity-AbCdEf";
@@ -76,7 +79,13 @@ const specCases: (CredentialSpecArgs & { label: string })[] = [
     { label: "domainless WebApp01@corp", name: "webapp01", account: "WebApp01", domain: corp, portableIdentitySecretArn: secretArn },
     { label: "domain-joined ReportsSvc@emea (child domain)", name: "reports", account: "ReportsSvc", domain: emea },
     { label: "domainless ReportsSvc@emea (child domain)", name: "reports", account: "ReportsSvc", domain: emea, portableIdentitySecretArn: secretArn },
-    { label: "domainless 15-character account", name: "billing.batch", account: "Billing_Batch01", domain: emea, portableIdentitySecretArn: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x-Zz0011" },
+    {
+        label: "domainless 15-character account",
+        name: "billing.batch",
+        account: "Billing_Batch01",
+        domain: emea,
+        portableIdentitySecretArn: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x-Zz0011",
+    },
 ];
 
 describe("CRD gmsacredentialspecs.windows.k8s.io (chart 0.13.0)", () => {
@@ -126,17 +135,72 @@ describe("renderCredentialSpec against the strict v1 schema", () => {
     const wrong: { label: string; mutate: (d: Json) => void; prunedByServer: boolean }[] = [
         {
             label: "HostAccountConfig at the credspec root (belongs under ActiveDirectoryConfig)",
-            mutate: (d) => { d.credspec.HostAccountConfig = d.credspec.ActiveDirectoryConfig.HostAccountConfig; delete d.credspec.ActiveDirectoryConfig.HostAccountConfig; },
+            mutate: (d) => {
+                d.credspec.HostAccountConfig = d.credspec.ActiveDirectoryConfig.HostAccountConfig;
+                delete d.credspec.ActiveDirectoryConfig.HostAccountConfig;
+            },
             prunedByServer: true,
         },
-        { label: "misspelt NetBIOSName in DomainJoinConfig", mutate: (d) => { d.credspec.DomainJoinConfig.NetBIOSName = d.credspec.DomainJoinConfig.NetBiosName; delete d.credspec.DomainJoinConfig.NetBiosName; }, prunedByServer: true },
-        { label: "misspelt PluginGuid in HostAccountConfig", mutate: (d) => { const h = d.credspec.ActiveDirectoryConfig.HostAccountConfig; h.PluginGuid = h.PluginGUID; delete h.PluginGUID; }, prunedByServer: true },
-        { label: "extra key in a GroupManagedServiceAccounts item", mutate: (d) => { d.credspec.ActiveDirectoryConfig.GroupManagedServiceAccounts[0].Domain = "corp"; }, prunedByServer: true },
-        { label: "a spec: wrapper around credspec", mutate: (d) => { d.spec = { credspec: d.credspec }; delete d.credspec; }, prunedByServer: true },
-        { label: "PortableCcgVersion as a number", mutate: (d) => { d.credspec.ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion = 1; }, prunedByServer: false },
-        { label: "CmsPlugins as a string", mutate: (d) => { d.credspec.CmsPlugins = "ActiveDirectory"; }, prunedByServer: false },
-        { label: "wrong apiVersion (deprecated v1alpha1)", mutate: (d) => { d.apiVersion = "windows.k8s.io/v1alpha1"; }, prunedByServer: false },
-        { label: "a namespace on the cluster-scoped object", mutate: (d) => { d.metadata.namespace = "web"; }, prunedByServer: false },
+        {
+            label: "misspelt NetBIOSName in DomainJoinConfig",
+            mutate: (d) => {
+                d.credspec.DomainJoinConfig.NetBIOSName = d.credspec.DomainJoinConfig.NetBiosName;
+                delete d.credspec.DomainJoinConfig.NetBiosName;
+            },
+            prunedByServer: true,
+        },
+        {
+            label: "misspelt PluginGuid in HostAccountConfig",
+            mutate: (d) => {
+                const h = d.credspec.ActiveDirectoryConfig.HostAccountConfig;
+                h.PluginGuid = h.PluginGUID;
+                delete h.PluginGUID;
+            },
+            prunedByServer: true,
+        },
+        {
+            label: "extra key in a GroupManagedServiceAccounts item",
+            mutate: (d) => {
+                d.credspec.ActiveDirectoryConfig.GroupManagedServiceAccounts[0].Domain = "corp";
+            },
+            prunedByServer: true,
+        },
+        {
+            label: "a spec: wrapper around credspec",
+            mutate: (d) => {
+                d.spec = { credspec: d.credspec };
+                delete d.credspec;
+            },
+            prunedByServer: true,
+        },
+        {
+            label: "PortableCcgVersion as a number",
+            mutate: (d) => {
+                d.credspec.ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion = 1;
+            },
+            prunedByServer: false,
+        },
+        {
+            label: "CmsPlugins as a string",
+            mutate: (d) => {
+                d.credspec.CmsPlugins = "ActiveDirectory";
+            },
+            prunedByServer: false,
+        },
+        {
+            label: "wrong apiVersion (deprecated v1alpha1)",
+            mutate: (d) => {
+                d.apiVersion = "windows.k8s.io/v1alpha1";
+            },
+            prunedByServer: false,
+        },
+        {
+            label: "a namespace on the cluster-scoped object",
+            mutate: (d) => {
+                d.metadata.namespace = "web";
+            },
+            prunedByServer: false,
+        },
     ];
     for (const w of wrong) {
         test(`rejects: ${w.label}`, () => {
@@ -224,7 +288,10 @@ function stackConfig(stack: string): Json {
 const credspecType = "kubernetes:windows.k8s.io/v1:GMSACredentialSpec";
 
 describe("credential specs in the dev and prod plans", () => {
-    for (const [stack, count] of [["dev", 1], ["prod", 2]] as const) {
+    for (const [stack, count] of [
+        ["dev", 1],
+        ["prod", 2],
+    ] as const) {
         test(`${stack}: ${count} credential spec(s), each valid against the strict v1 schema and matching the config`, () => {
             const run = planOf(stack);
             const specs = ofType(run, credspecType);
@@ -243,7 +310,12 @@ describe("credential specs in the dev and prod plans", () => {
                 assert.equal(doc.credspec.DomainJoinConfig.Sid, ad.domainSid ?? mockProvisioningResult.domainSid);
                 assert.equal(doc.credspec.DomainJoinConfig.Guid, ad.domainGuid ?? mockProvisioningResult.domainGuid);
                 assert.equal(doc.credspec.DomainJoinConfig.DnsName, ad.domainName);
-                assert.deepEqual(JSON.parse(doc.credspec.ActiveDirectoryConfig.HostAccountConfig.PluginInput).credentialArn.match(/^arn:aws:secretsmanager:us-west-2:[0-9]{12}:secret:(.*)-[A-Za-z0-9]{6}$/)?.[1], `eks-gmsa/eks-gmsa-${stack}/portable-identity`);
+                assert.deepEqual(
+                    JSON.parse(doc.credspec.ActiveDirectoryConfig.HostAccountConfig.PluginInput).credentialArn.match(
+                        /^arn:aws:secretsmanager:us-west-2:[0-9]{12}:secret:(.*)-[A-Za-z0-9]{6}$/,
+                    )?.[1],
+                    `eks-gmsa/eks-gmsa-${stack}/portable-identity`,
+                );
             }
         });
     }
@@ -268,7 +340,16 @@ const sampleArgs = { releaseName: "gmsa-webhook", replicas: 2, certManagerVersio
 
 describe("gmsa chart values.yaml key checker", () => {
     test("reads parsed keys and keys documented in comments inside a mapping", () => {
-        for (const k of ["replicaCount", "certificates.certManager.enabled", "certificates.certManager.version", "credential.enabled", "podDisruptionBudget.enabled", "nodeSelector", "affinity", "global.systemDefaultRegistry"]) {
+        for (const k of [
+            "replicaCount",
+            "certificates.certManager.enabled",
+            "certificates.certManager.version",
+            "credential.enabled",
+            "podDisruptionBudget.enabled",
+            "nodeSelector",
+            "affinity",
+            "global.systemDefaultRegistry",
+        ]) {
             assert.ok(contract.keys.has(k), k);
         }
         // Only in comments: the chart's pdb template reads them.
@@ -291,13 +372,29 @@ describe("gmsa chart values.yaml key checker", () => {
 
     test("detects misspelt keys", () => {
         assert.deepEqual(checkValues({ replicas: 2 }, contract), ["replicas: not a value of the chart"]);
-        assert.deepEqual(checkValues({ podDisruptionBudget: { enabled: true, minAvaliable: 1 } }, contract), ["podDisruptionBudget.minAvaliable: not a value of the chart"]);
-        assert.deepEqual(checkValues({ certificates: { certManager: { enable: true } } }, contract), ["certificates.certManager.enable: not a value of the chart"]);
+        assert.deepEqual(checkValues({ podDisruptionBudget: { enabled: true, minAvaliable: 1 } }, contract), [
+            "podDisruptionBudget.minAvaliable: not a value of the chart",
+        ]);
+        assert.deepEqual(checkValues({ certificates: { certManager: { enable: true } } }, contract), [
+            "certificates.certManager.enable: not a value of the chart",
+        ]);
         assert.deepEqual(checkValues({ nodeselector: {} }, contract), ["nodeselector: not a value of the chart"]);
     });
 
     test("accepts any sub-key of free-form values", () => {
-        assert.deepEqual(checkValues({ nodeSelector: { anything: "x" }, affinity: { nodeAffinity: { whatever: [] } }, tolerations: [{ key: "k" }], securityContext: { runAsNonRoot: true }, podSecurityContext: { fsGroup: 1 } }, contract), []);
+        assert.deepEqual(
+            checkValues(
+                {
+                    nodeSelector: { anything: "x" },
+                    affinity: { nodeAffinity: { whatever: [] } },
+                    tolerations: [{ key: "k" }],
+                    securityContext: { runAsNonRoot: true },
+                    podSecurityContext: { fsGroup: 1 },
+                },
+                contract,
+            ),
+            [],
+        );
     });
 
     test("detects a value of the wrong type", () => {
@@ -348,14 +445,17 @@ describe("gmsaChartValues", () => {
 
     test("pod anti-affinity selects the release's pods (app: <release name>)", () => {
         for (const releaseName of ["gmsa-webhook", "gmsa-other"]) {
-            const term = gmsaChartValues({ ...sampleArgs, releaseName }).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+            const term = gmsaChartValues({ ...sampleArgs, releaseName }).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]
+                .podAffinityTerm;
             assert.equal(term.topologyKey, "kubernetes.io/hostname");
             assert.deepEqual(term.labelSelector, { matchExpressions: [{ key: "app", operator: "In", values: [releaseName] }] });
         }
     });
 
     test("dev plan: the gmsa Release is chart gmsa 0.13.0 and its values are all chart keys", () => {
-        const release = ofType(planOf("dev"), "kubernetes:helm.sh/v3:Release").map(inputs).find((r) => r.chart === chartMeta.name);
+        const release = ofType(planOf("dev"), "kubernetes:helm.sh/v3:Release")
+            .map(inputs)
+            .find((r) => r.chart === chartMeta.name);
         assert.ok(release, "no Release of the gmsa chart in the dev plan");
         assert.equal(release.version, chartMeta.version);
         assert.deepEqual(checkValues(release.values, contract), []);

@@ -31,7 +31,12 @@ const reports: GmsaAccountSettings = {
 
 describe("gmsaRbac", () => {
     test("useCredentialSpecRule: `use` on exactly that credential spec", () => {
-        assert.deepEqual(useCredentialSpecRule("webapp01"), { apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["use"], resourceNames: ["webapp01"] });
+        assert.deepEqual(useCredentialSpecRule("webapp01"), {
+            apiGroups: ["windows.k8s.io"],
+            resources: ["gmsacredentialspecs"],
+            verbs: ["use"],
+            resourceNames: ["webapp01"],
+        });
         assert.deepEqual(useCredentialSpecRule("reports").resourceNames, ["reports"]);
     });
 
@@ -43,10 +48,20 @@ describe("gmsaRbac", () => {
         const bindings = roleBindingsFor(webapp);
         assert.deepEqual(bindings, [
             {
-                namespace: "web", name: "gmsa-use-webapp01", roleName: "gmsa-use-webapp01",
-                subjects: [{ kind: "ServiceAccount", name: "webapp", namespace: "web" }, { kind: "ServiceAccount", name: "webapp-canary", namespace: "web" }],
+                namespace: "web",
+                name: "gmsa-use-webapp01",
+                roleName: "gmsa-use-webapp01",
+                subjects: [
+                    { kind: "ServiceAccount", name: "webapp", namespace: "web" },
+                    { kind: "ServiceAccount", name: "webapp-canary", namespace: "web" },
+                ],
             },
-            { namespace: "web-staging", name: "gmsa-use-webapp01", roleName: "gmsa-use-webapp01", subjects: [{ kind: "ServiceAccount", name: "webapp", namespace: "web-staging" }] },
+            {
+                namespace: "web-staging",
+                name: "gmsa-use-webapp01",
+                roleName: "gmsa-use-webapp01",
+                subjects: [{ kind: "ServiceAccount", name: "webapp", namespace: "web-staging" }],
+            },
         ]);
     });
 
@@ -57,7 +72,10 @@ describe("gmsaRbac", () => {
             assert.equal(new Set(bindings.map((b) => b.namespace)).size, bindings.length);
             for (const b of bindings) {
                 const p = account.allowed.find((q) => q.namespace === b.namespace)!;
-                assert.deepEqual(b.subjects.map((s) => s.name), [...p.serviceAccounts]);
+                assert.deepEqual(
+                    b.subjects.map((s) => s.name),
+                    [...p.serviceAccounts],
+                );
                 for (const s of b.subjects) {
                     assert.equal(s.kind, "ServiceAccount");
                     assert.equal(s.namespace, b.namespace);
@@ -83,7 +101,10 @@ describe("gmsaRbac", () => {
 
     test("principalsToCreate: nothing to create", () => {
         assert.deepEqual(principalsToCreate([]), { namespaces: [], serviceAccounts: [] });
-        assert.deepEqual(principalsToCreate([{ ...webapp, allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: false }] }]), { namespaces: [], serviceAccounts: [] });
+        assert.deepEqual(principalsToCreate([{ ...webapp, allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: false }] }]), {
+            namespaces: [],
+            serviceAccounts: [],
+        });
     });
 });
 
@@ -127,7 +148,10 @@ describe("workloadSpecs", () => {
             const close = lines.indexOf("}", guard);
             const block = lines.slice(guard + 1, close);
             assert.ok(block.includes("exit 1"), "exit 1 inside the guard");
-            assert.ok(block.some((l) => /RESULT: FAILED/.test(l)), "prints RESULT: FAILED before exiting 1");
+            assert.ok(
+                block.some((l) => /RESULT: FAILED/.test(l)),
+                "prints RESULT: FAILED before exiting 1",
+            );
             assert.ok(block.indexOf("exit 1") > block.findIndex((l) => /RESULT: FAILED/.test(l)));
             // exit 1 only inside the guard; exit 0 is the last line, after RESULT: PASSED.
             assert.equal(lines.filter((l) => l === "exit 1").length, 1);
@@ -159,7 +183,11 @@ describe("workloadSpecs", () => {
         });
 
         test("a custom taint is tolerated exactly", () => {
-            const pod = gmsaPodBasics({ credentialSpec: "reports", serviceAccount: "report-runner", taint: { key: "example.com/windows", value: "true", effect: "NoExecute" } });
+            const pod = gmsaPodBasics({
+                credentialSpec: "reports",
+                serviceAccount: "report-runner",
+                taint: { key: "example.com/windows", value: "true", effect: "NoExecute" },
+            });
             assert.deepEqual(pod.tolerations, [{ key: "example.com/windows", operator: "Equal", value: "true", effect: "NoExecute" }]);
             assert.equal(pod.securityContext.windowsOptions.gmsaCredentialSpecName, "reports");
             assert.equal(pod.serviceAccountName, "report-runner");

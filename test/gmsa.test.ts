@@ -12,11 +12,24 @@ const prod = runOk({ stack: "prod" });
 const domainJoined = runOk({
     stack: "dev",
     overrides: {
-        "eks-gmsa:gmsa": { mode: "domainJoined", accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }], sampleWorkload: { enabled: true } },
+        "eks-gmsa:gmsa": {
+            mode: "domainJoined",
+            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"], create: true }] }],
+            sampleWorkload: { enabled: true },
+        },
         "eks-gmsa:portableIdentityPassword": null,
         "eks-gmsa:directoryAdminPassword": null,
         "eks-gmsa:network": devNetworkToSharedServices,
-        "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", directoryId: "d-1234567890", adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf", joinOu: "OU=EKS-dev,OU=Computers,DC=corp,DC=example,DC=com" },
+        "eks-gmsa:activeDirectory": {
+            domainName: "corp.example.com",
+            netbiosName: "CORP",
+            dnsServers: sharedServicesDnsServers,
+            domainSid: "S-1-5-21-2725122404-4129967127-2630707939",
+            domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+            directoryId: "d-1234567890",
+            adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
+            joinOu: "OU=EKS-dev,OU=Computers,DC=corp,DC=example,DC=com",
+        },
     },
 });
 
@@ -93,11 +106,19 @@ describe("credential specs", () => {
     test("domain-joined: no HostAccountConfig, no secret, no identity key, no node-role policy, no resolver", () => {
         const spec = inputs(one(domainJoined, "kubernetes:windows.k8s.io/v1:GMSACredentialSpec"));
         assert.equal(spec.credspec.ActiveDirectoryConfig.HostAccountConfig, undefined);
-        for (const type of ["aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion", "aws:route53/resolverEndpoint:ResolverEndpoint", "eks-gmsa:gmsa:DomainlessIdentity"]) {
+        for (const type of [
+            "aws:secretsmanager/secret:Secret",
+            "aws:secretsmanager/secretVersion:SecretVersion",
+            "aws:route53/resolverEndpoint:ResolverEndpoint",
+            "eks-gmsa:gmsa:DomainlessIdentity",
+        ]) {
             assert.deepEqual(ofType(domainJoined, type), [], type);
         }
         // The Windows node role reads no secret (the management host reads the configured admin secret).
-        assert.deepEqual(ofType(domainJoined, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.startsWith("windows-nodes")), []);
+        assert.deepEqual(
+            ofType(domainJoined, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.startsWith("windows-nodes")),
+            [],
+        );
         assert.equal(ofType(domainJoined, "aws:kms/key:Key").length, 1, "only the cluster's secrets key");
         // Everything else is the same: webhook, credential spec, RBAC, sample workload.
         assert.equal(ofType(domainJoined, "kubernetes:helm.sh/v3:Release").length, 2);
@@ -113,13 +134,18 @@ describe("credential specs", () => {
             one(prod, "aws:kms/key:Key", "portable-identity-key"),
         ];
         for (const r of mustProtect) assert.equal(r.protect, true, `${r.type} ${r.name}`);
-        assert.deepEqual(dev.resources.filter((r) => r.protect).map((r) => r.name), []);
+        assert.deepEqual(
+            dev.resources.filter((r) => r.protect).map((r) => r.name),
+            [],
+        );
     });
 });
 
 /** The RBAC the stack registers, evaluated the way the webhook's LocalSubjectAccessReview is. */
 function allowedTriples(run: StackRun): Set<string> {
-    const clusterRoles = new Map(ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [inputs(r).metadata.name, inputs(r).rules as PolicyRule[]]));
+    const clusterRoles = new Map(
+        ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [inputs(r).metadata.name, inputs(r).rules as PolicyRule[]]),
+    );
     const triples = new Set<string>();
     for (const binding of ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map(inputs)) {
         assert.equal(binding.roleRef.kind, "ClusterRole");
@@ -156,9 +182,14 @@ describe("RBAC per credential spec", () => {
     });
 
     test("namespaces and service accounts are created only where config says create", () => {
-        const namespaces = ofType(dev, "kubernetes:core/v1:Namespace").map((n) => inputs(n).metadata.name).sort();
+        const namespaces = ofType(dev, "kubernetes:core/v1:Namespace")
+            .map((n) => inputs(n).metadata.name)
+            .sort();
         assert.deepEqual(namespaces, ["cert-manager", "gmsa-webhook", "web"]);
-        assert.deepEqual(ofType(dev, "kubernetes:core/v1:ServiceAccount").map((s) => `${inputs(s).metadata.namespace}/${inputs(s).metadata.name}`), ["web/webapp"]);
+        assert.deepEqual(
+            ofType(dev, "kubernetes:core/v1:ServiceAccount").map((s) => `${inputs(s).metadata.namespace}/${inputs(s).metadata.name}`),
+            ["web/webapp"],
+        );
         assert.deepEqual(ofType(prod, "kubernetes:core/v1:ServiceAccount"), [], "prod's app namespaces exist already");
         const binding = one(dev, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
         assert.ok(dependsOn(dev, binding.urn, urnOf(dev, "kubernetes:core/v1:Namespace", "namespace-web")));
@@ -182,7 +213,12 @@ describe("domainless identity", () => {
         assert.equal(policy.role, outputs(dev).windowsNodeRoleArn.split("/").pop());
         const document = JSON.parse(policy.policy);
         const secretArn = secretArnOf(dev, urnOf(dev, "aws:secretsmanager/secret:Secret", "portable-identity"));
-        assert.deepEqual(document.Statement[0], { Sid: "ReadPortableIdentity", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn] });
+        assert.deepEqual(document.Statement[0], {
+            Sid: "ReadPortableIdentity",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: [secretArn],
+        });
         assert.equal(document.Statement[1].Action, "kms:Decrypt");
         assert.match(document.Statement[1].Resource, /^arn:aws:kms:us-west-2:\d{12}:key\/[0-9a-f]+$/);
         assert.ok(!policy.policy.includes("*"), "no wildcard");
@@ -206,14 +242,34 @@ describe("host DNS for the AD domain (domainless)", () => {
         assert.equal(rule.domainName, "corp.example.com");
         // dev creates its directory: the rule forwards to the directory's DNS addresses.
         const [first, second] = outputs(dev).adDnsServers as string[];
-        assert.deepEqual(rule.targetIps, [{ ip: first, port: 53 }, { ip: second, port: 53 }]);
+        assert.deepEqual(rule.targetIps, [
+            { ip: first, port: 53 },
+            { ip: second, port: 53 },
+        ]);
         assert.equal(inputs(one(dev, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).vpcId, outputs(dev).vpcId);
         const sg = inputs(one(dev, "aws:ec2/securityGroup:SecurityGroup", "resolver-endpoint-sg"));
-        assert.deepEqual(sg.egress.map((e: { protocol: string; fromPort: number; cidrBlocks: string[] }) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(), [`tcp:53:${first}/32`, `tcp:53:${second}/32`, `udp:53:${first}/32`, `udp:53:${second}/32`]);
+        assert.deepEqual(
+            sg.egress.map((e: { protocol: string; fromPort: number; cidrBlocks: string[] }) => `${e.protocol}:${e.fromPort}:${e.cidrBlocks.join()}`).sort(),
+            [`tcp:53:${first}/32`, `tcp:53:${second}/32`, `udp:53:${first}/32`, `udp:53:${second}/32`],
+        );
     });
 
     test("an existing shared rule is associated instead of creating an endpoint", () => {
-        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:directoryAdminPassword": null, "eks-gmsa:network": devNetworkToSharedServices, "eks-gmsa:activeDirectory": { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: sharedServicesDnsServers, domainSid: "S-1-5-21-1-2-3", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51", vpcResolver: "rslvr-rr-0123456789abcdef0" } } });
+        const run = runOk({
+            stack: "dev",
+            overrides: {
+                "eks-gmsa:directoryAdminPassword": null,
+                "eks-gmsa:network": devNetworkToSharedServices,
+                "eks-gmsa:activeDirectory": {
+                    domainName: "corp.example.com",
+                    netbiosName: "CORP",
+                    dnsServers: sharedServicesDnsServers,
+                    domainSid: "S-1-5-21-1-2-3",
+                    domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+                    vpcResolver: "rslvr-rr-0123456789abcdef0",
+                },
+            },
+        });
         assert.deepEqual(ofType(run, "aws:route53/resolverEndpoint:ResolverEndpoint"), []);
         assert.equal(inputs(one(run, "aws:route53/resolverRuleAssociation:ResolverRuleAssociation")).resolverRuleId, "rslvr-rr-0123456789abcdef0");
     });

@@ -11,24 +11,39 @@ describe("mocks", () => {
     const mocks = new ProgramMocks("us-west-2");
 
     test("an invoke nobody mocked fails loudly, naming the token", () => {
-        assert.throws(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: {}  }), /unmocked invoke aws:ec2\/getVpc:getVpc/);
+        assert.throws(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: {} }), /unmocked invoke aws:ec2\/getVpc:getVpc/);
     });
 
     test("only well-formed public Windows AMI parameters resolve", () => {
-        assert.throws(() => mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Datacenter-EKS_Optimized-1.35/image_id" }  }), /no public SSM parameter/);
-        const ok = mocks.call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.33/image_id" }  });
+        assert.throws(
+            () =>
+                mocks.call({
+                    token: "aws:ssm/getParameter:getParameter",
+                    inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Datacenter-EKS_Optimized-1.35/image_id" },
+                }),
+            /no public SSM parameter/,
+        );
+        const ok = mocks.call({
+            token: "aws:ssm/getParameter:getParameter",
+            inputs: { name: "/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-EKS_Optimized-1.33/image_id" },
+        });
         assert.match(String(ok.value), /^ami-[0-9a-f]{17}$/);
     });
 
     test("getCluster answers only for a cluster the program declared", () => {
-        assert.throws(() => mocks.call({ token: "aws:eks/getCluster:getCluster", inputs: { name: "ghost" }  }), /before any eks\.Cluster named ghost/);
+        assert.throws(() => mocks.call({ token: "aws:eks/getCluster:getCluster", inputs: { name: "ghost" } }), /before any eks\.Cluster named ghost/);
     });
 });
 
 describe("stack config as the Pulumi CLI passes it", () => {
     test("keys get the project namespace, objects become JSON text, scalars text, secure values secret", () => {
         const config = toProgramConfig({ "aws:region": "us-west-2", cluster: { protect: false }, count: 3, password: { secure: "AAABAJ..." } }, "eks-gmsa");
-        assert.deepEqual(config.values, { "aws:region": "us-west-2", "eks-gmsa:cluster": '{"protect":false}', "eks-gmsa:count": "3", "eks-gmsa:password": offlineSecretPlaceholder });
+        assert.deepEqual(config.values, {
+            "aws:region": "us-west-2",
+            "eks-gmsa:cluster": '{"protect":false}',
+            "eks-gmsa:count": "3",
+            "eks-gmsa:password": offlineSecretPlaceholder,
+        });
         assert.deepEqual(config.secretKeys, ["eks-gmsa:password"]);
     });
 
@@ -60,6 +75,9 @@ describe("aws:profile", () => {
     test("the deploy-role provider and the kubeconfig use the stack's profile", () => {
         const run = runOk({ stack: "prod", overrides: { "aws:profile": "platform-prod" } });
         assert.equal(inputs(one(run, "pulumi:providers:aws", "deploy-role")).profile, "platform-prod");
-        assert.deepEqual(inputs(one(run, "eks:index:Cluster")).providerCredentialOpts, { profileName: "platform-prod", roleArn: "arn:aws:iam::123456789012:role/eks-gmsa-deploy" });
+        assert.deepEqual(inputs(one(run, "eks:index:Cluster")).providerCredentialOpts, {
+            profileName: "platform-prod",
+            roleArn: "arn:aws:iam::123456789012:role/eks-gmsa-deploy",
+        });
     });
 });

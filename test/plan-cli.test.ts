@@ -11,7 +11,12 @@ import { testChartCache } from "./support/helmRepository";
 
 function plan(...args: string[]) {
     // The gmsa chart from a temp cache filled from the loopback repository (never the user's cache).
-    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 120_000, env: testChartCache().env });
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", "plan.ts"), ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: testChartCache().env,
+    });
 }
 
 // Every run writes to a temporary directory (--out): the user's out/<stack>/ is never touched.
@@ -24,10 +29,13 @@ describe("npm run plan", () => {
     const first = plan("--out", outDir);
     const firstBytes = fs.readFileSync(planFile, "utf8");
     /** Every file the plan writes, by path relative to out/dev, with its text. */
-    const artifacts = (): Map<string, string> => new Map(
-        (fs.readdirSync(outDir, { recursive: true }) as string[]).sort()
-            .filter((f) => fs.statSync(path.join(outDir, f)).isFile())
-            .map((f) => [f, fs.readFileSync(path.join(outDir, f), "utf8")]));
+    const artifacts = (): Map<string, string> =>
+        new Map(
+            (fs.readdirSync(outDir, { recursive: true }) as string[])
+                .sort()
+                .filter((f) => fs.statSync(path.join(outDir, f)).isFile())
+                .map((f) => [f, fs.readFileSync(path.join(outDir, f), "utf8")]),
+        );
     const firstArtifacts = artifacts();
 
     test("renders the dev stack by default and says where the plan is", () => {
@@ -41,7 +49,10 @@ describe("npm run plan", () => {
         assert.equal(doc.project, "eks-gmsa");
         assert.equal(doc.stack, "dev");
         for (const r of doc.resources) {
-            assert.deepEqual(Object.keys(r).filter((k) => k !== "parent"), ["urn", "type", "name", "dependencies", "protect", "inputs", "options"]);
+            assert.deepEqual(
+                Object.keys(r).filter((k) => k !== "parent"),
+                ["urn", "type", "name", "dependencies", "protect", "inputs", "options"],
+            );
             assert.match(r.urn, /^urn:pulumi:dev::eks-gmsa::/);
         }
         const urns = doc.resources.map((r: { urn: string }) => r.urn);
@@ -51,7 +62,8 @@ describe("npm run plan", () => {
 
     test("writes the review artifacts: plan, manifests, policy report, architecture picture, summary", () => {
         const files = [...firstArtifacts.keys()];
-        for (const f of ["plan.json", "policy-report.json", "architecture.svg", "summary.md", path.join("manifests", "gmsacredentialspec.webapp01.yaml")]) assert.ok(files.includes(f), `out/dev/${f}`);
+        for (const f of ["plan.json", "policy-report.json", "architecture.svg", "summary.md", path.join("manifests", "gmsacredentialspec.webapp01.yaml")])
+            assert.ok(files.includes(f), `out/dev/${f}`);
         assert.equal(files.filter((f) => f.startsWith("manifests")).length, 18);
         assert.match(first.stdout, /\nmanifests: 18 files, all valid\n/);
         assert.match(firstArtifacts.get("architecture.svg")!, /^(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg /);
@@ -59,14 +71,18 @@ describe("npm run plan", () => {
         const summary = firstArtifacts.get("summary.md")!;
         assert.match(summary, /^# eks-gmsa \/ dev\n/);
         assert.ok(summary.includes("![architecture](architecture.svg)"));
-        for (const heading of ["## Resources", "## Policy report", "## Kubernetes manifests", "## Deploy time (modelled)"]) assert.ok(summary.includes(`\n${heading}\n`), heading);
+        for (const heading of ["## Resources", "## Policy report", "## Kubernetes manifests", "## Deploy time (modelled)"])
+            assert.ok(summary.includes(`\n${heading}\n`), heading);
         assert.match(summary, /\nmanual walkthrough \(11 steps, creating the directory first\): /);
         assert.ok(summary.includes("18 files in [manifests/](manifests/), every object valid."));
     });
 
     test("the README's picture (docs/architecture.svg) is the dev stack's current one", () => {
         const committed = fs.readFileSync(path.join(projectRoot, "docs", "architecture.svg"), "utf8");
-        assert.ok(committed === firstArtifacts.get("architecture.svg"), "docs/architecture.svg is stale: npm run plan -- --out /tmp/dev && cp /tmp/dev/architecture.svg docs/");
+        assert.ok(
+            committed === firstArtifacts.get("architecture.svg"),
+            "docs/architecture.svg is stale: npm run plan -- --out /tmp/dev && cp /tmp/dev/architecture.svg docs/",
+        );
     });
 
     test("two runs with the same config write byte-identical files, every one of them", () => {
@@ -88,15 +104,18 @@ describe("npm run plan", () => {
     test("bad config: exit 1, one line per problem naming the key, no stack trace, no plan written", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
         const file = path.join(dir, "Pulumi.broken.yaml");
-        fs.writeFileSync(file, [
-            "config:",
-            "  aws:region: us-west-2",
-            "  eks-gmsa:windowsNodes:",
-            "    maxSize: 0",
-            "    edition: Datacenter",
-            "  eks-gmsa:network:",
-            "    vpcCidr: 10.0.0.0/33",
-        ].join("\n"));
+        fs.writeFileSync(
+            file,
+            [
+                "config:",
+                "  aws:region: us-west-2",
+                "  eks-gmsa:windowsNodes:",
+                "    maxSize: 0",
+                "    edition: Datacenter",
+                "  eks-gmsa:network:",
+                "    vpcCidr: 10.0.0.0/33",
+            ].join("\n"),
+        );
         const out = path.join(scratch, "broken");
         const run = plan("--stack", "broken", "--config-file", file, "--out", out);
         assert.equal(run.status, 1);
@@ -132,14 +151,22 @@ describe("npm run plan -- --against: the day-2 diff", () => {
         assert.equal(same.status, 0, same.stderr);
         assert.deepEqual(JSON.parse(fs.readFileSync(diffFile, "utf8")), { create: [], update: [], replace: [], delete: [] });
         assert.match(same.stdout, /\ndiff: 0 to create, 0 to update, 0 to replace, 0 to delete\n/);
-        assert.match(fs.readFileSync(path.join(outDir, "summary.md"), "utf8"), /\n## What changes\n\nAgainst .*: \*\*0 to create, 0 to update, 0 to replace, 0 to delete\*\*\.\n\nNothing changes\.\n/);
+        assert.match(
+            fs.readFileSync(path.join(outDir, "summary.md"), "utf8"),
+            /\n## What changes\n\nAgainst .*: \*\*0 to create, 0 to update, 0 to replace, 0 to delete\*\*\.\n\nNothing changes\.\n/,
+        );
     });
 
     test("a larger Windows instance type: the launch template and the group are updated, nothing replaced", () => {
         const stackFile = path.join(tmp, "Pulumi.prod.yaml");
         const text = fs.readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8");
         assert.match(text, /\n {2}eks-gmsa:windowsNodes:\n/);
-        fs.writeFileSync(stackFile, text.replace(/\n {2}eks-gmsa:windowsNodes:\n/, "\n  eks-gmsa:windowsNodes:\n    instanceType: m6i.4xlarge\n").replace(/\n {4}instanceType: (?!m6i\.4xlarge).*\n/, "\n"));
+        fs.writeFileSync(
+            stackFile,
+            text
+                .replace(/\n {2}eks-gmsa:windowsNodes:\n/, "\n  eks-gmsa:windowsNodes:\n    instanceType: m6i.4xlarge\n")
+                .replace(/\n {4}instanceType: (?!m6i\.4xlarge).*\n/, "\n"),
+        );
         const changed = plan("--stack", "prod", "--config-file", stackFile, "--against", baselineFile, "--out", outDir);
         assert.equal(changed.status, 0, changed.stderr);
         const diff = JSON.parse(fs.readFileSync(diffFile, "utf8"));
@@ -148,7 +175,10 @@ describe("npm run plan -- --against: the day-2 diff", () => {
         assert.deepEqual(diff.replace, []);
         assert.deepEqual(diff.delete, []);
         // The group, its launch template, and the WindowsNodes component whose recorded facts include the instance type.
-        assert.deepEqual(diff.update.map((u: { urn: string }) => u.urn.split("::").pop()), ["windows-nodes", "windows-nodes", "windows-nodes"]);
+        assert.deepEqual(
+            diff.update.map((u: { urn: string }) => u.urn.split("::").pop()),
+            ["windows-nodes", "windows-nodes", "windows-nodes"],
+        );
         assert.deepEqual(diff.update.find((u: { urn: string }) => u.urn.includes("eks-gmsa:nodes:WindowsNodes::")).inputs, ["instanceType"]);
         const launchTemplate = diff.update.find((u: { urn: string }) => u.urn.includes("aws:ec2/launchTemplate:LaunchTemplate"));
         assert.deepEqual(launchTemplate.inputs, ["instanceType"]);

@@ -12,7 +12,13 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "policy-cli-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const config = path.join(projectRoot, "policy", "policy-config.json");
 // The plan reads the gmsa chart from a temp cache filled from the loopback repository (never the user's).
-const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", script), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 180_000, env: testChartCache().env });
+const run = (script: string, ...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "tools", script), ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        timeout: 180_000,
+        env: testChartCache().env,
+    });
 const policy = (...args: string[]) => run(path.join("policy", "cli.ts"), ...args);
 const write = (name: string, content: string) => {
     const file = path.join(tmp, name);
@@ -38,8 +44,12 @@ describe("npm run plan runs the policy pack", () => {
     });
 
     test("a stack that breaks a mandatory policy fails the plan, after writing both files", () => {
-        const stackFile = write("Pulumi.rogue.yaml", fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")
-            .replace("      - arn:aws:iam::123456789012:role/platform-admins", "      - arn:aws:iam::123456789012:user/mallory"));
+        const stackFile = write(
+            "Pulumi.rogue.yaml",
+            fs
+                .readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8")
+                .replace("      - arn:aws:iam::123456789012:role/platform-admins", "      - arn:aws:iam::123456789012:user/mallory"),
+        );
         const rogue = run("plan.ts", "--stack", "rogue", "--config-file", stackFile, "--out", path.join(tmp, "rogue"));
         assert.equal(rogue.status, 1, rogue.stdout + rogue.stderr);
         assert.match(rogue.stdout, /eks-cluster-admin-allowlist \[mandatory\]: 1 violation/);
@@ -95,11 +105,31 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
         ["no plan file given", () => [], /a plan file is required/],
         ["an unreadable plan file", () => [path.join(tmp, "missing.json")], /cannot read plan file .*missing\.json: ENOENT/],
         ["a plan file that is not JSON", () => [write("broken.json", "{ not json")], /is not JSON/],
-        ["a JSON file that is not a plan", () => [write("notaplan.json", JSON.stringify({ resources: [{ type: 3 }] }))], /not in the plan format[\s\S]*project must be a string[\s\S]*resources\[0\]\.urn must be a string/],
-        ["a policy config naming an unknown policy", () => [devPlan, "--config", write("c1.json", JSON.stringify({ "gmsa-rbac-scope": { allowedRoles: [] } }))], /gmsa-rbac-scope: no such policy in eks-gmsa/],
-        ["a policy config with a property of the wrong type", () => [devPlan, "--config", write("c2.json", JSON.stringify({ "gmsa-rbac-scoped": { allowedRoles: "ClusterRole/x" } }))], /gmsa-rbac-scoped\.allowedRoles: must be array/],
-        ["a policy config with an unknown property", () => [devPlan, "--config", write("c3.json", JSON.stringify({ "gmsa-webhook-present": { webhookExternl: true } }))], /gmsa-webhook-present: unknown property "webhookExternl"/],
-        ["a policy config with a bad enforcement level", () => [devPlan, "--config", write("c4.json", JSON.stringify({ "aws-imdsv2-required": { enforcementLevel: "strict" } }))], /aws-imdsv2-required\.enforcementLevel: must be one of/],
+        [
+            "a JSON file that is not a plan",
+            () => [write("notaplan.json", JSON.stringify({ resources: [{ type: 3 }] }))],
+            /not in the plan format[\s\S]*project must be a string[\s\S]*resources\[0\]\.urn must be a string/,
+        ],
+        [
+            "a policy config naming an unknown policy",
+            () => [devPlan, "--config", write("c1.json", JSON.stringify({ "gmsa-rbac-scope": { allowedRoles: [] } }))],
+            /gmsa-rbac-scope: no such policy in eks-gmsa/,
+        ],
+        [
+            "a policy config with a property of the wrong type",
+            () => [devPlan, "--config", write("c2.json", JSON.stringify({ "gmsa-rbac-scoped": { allowedRoles: "ClusterRole/x" } }))],
+            /gmsa-rbac-scoped\.allowedRoles: must be array/,
+        ],
+        [
+            "a policy config with an unknown property",
+            () => [devPlan, "--config", write("c3.json", JSON.stringify({ "gmsa-webhook-present": { webhookExternl: true } }))],
+            /gmsa-webhook-present: unknown property "webhookExternl"/,
+        ],
+        [
+            "a policy config with a bad enforcement level",
+            () => [devPlan, "--config", write("c4.json", JSON.stringify({ "aws-imdsv2-required": { enforcementLevel: "strict" } }))],
+            /aws-imdsv2-required\.enforcementLevel: must be one of/,
+        ],
         ["an unknown option", () => [devPlan, "--confg", config], /unknown argument "--confg"/],
     ];
     for (const [name, args, message] of badInputs) {
@@ -109,7 +139,11 @@ describe("npm run policy -- <plan.json> [--config <file>]", () => {
             assert.equal(r.status, 2, r.stdout + r.stderr);
             assert.match(r.stderr, message);
             assert.doesNotMatch(r.stderr, /\n\s+at /);
-            assert.deepEqual(orphanedPacks().filter((pid) => !orphansBefore.includes(pid)), [], "the pack process outlived the CLI");
+            assert.deepEqual(
+                orphanedPacks().filter((pid) => !orphansBefore.includes(pid)),
+                [],
+                "the pack process outlived the CLI",
+            );
         });
     }
 });

@@ -7,16 +7,39 @@ import { unknownCheckingProxy } from "@pulumi/policy";
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policy/policies";
 import {
-    clusterAdminGrants, grantsGetSecretValue, iamPatternMatches, imdsv2Problem, isClusterAdminPolicy, parsePolicyDocument,
-    secretResourceProblem, secretStatementProblems,
+    clusterAdminGrants,
+    grantsGetSecretValue,
+    iamPatternMatches,
+    imdsv2Problem,
+    isClusterAdminPolicy,
+    parsePolicyDocument,
+    secretResourceProblem,
+    secretStatementProblems,
 } from "../policy/policies/lib/aws";
 import { configBoolean, configStrings, externalGrantKeys, grantKey } from "../policy/policies/lib/config";
 import { credspecProblems, isCredentialArn, isDomainSid, isGuid, pluginInputProblem } from "../policy/policies/lib/credspec";
-import { grantOfRules, RbacIndex, ruleGrantsUse, ruleReachesCredentialSpecs, scopeProblems, selectorMatches, subjectPrincipals, type ResourceLike } from "../policy/policies/lib/rbac";
+import {
+    grantOfRules,
+    RbacIndex,
+    ruleGrantsUse,
+    ruleReachesCredentialSpecs,
+    scopeProblems,
+    selectorMatches,
+    subjectPrincipals,
+    type ResourceLike,
+} from "../policy/policies/lib/rbac";
 import { analyzeStack, isGmsaChart, isGmsaWebhookRelease } from "../policy/policies/lib/stack";
 import { isUnknown, kubeKind, kubeLabel, parseType, plainProps, resourceLabel, strings, urnName } from "../policy/policies/lib/values";
 import {
-    credentialSpecNames, credentialSpecReferences, inlineCredentialSpecSites, podSpecOf, selectsWindows, serviceAccountOf, usesGmsa, workloadKind, workloadOf,
+    credentialSpecNames,
+    credentialSpecReferences,
+    inlineCredentialSpecSites,
+    podSpecOf,
+    selectsWindows,
+    serviceAccountOf,
+    usesGmsa,
+    workloadKind,
+    workloadOf,
 } from "../policy/policies/lib/workloads";
 import { credspecBody } from "./support/fixtures";
 
@@ -25,13 +48,28 @@ import { credspecBody } from "./support/fixtures";
 
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
 let seq = 0;
-const res = (type: string, props: unknown, extra: Partial<ResourceLike> = {}): ResourceLike => ({ type, props, urn: `urn:pulumi:t::p::${type}::r${++seq}`, ...extra });
-const useRule = (names?: string[]) => ({ apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["use"], ...(names ? { resourceNames: names } : {}) });
+const res = (type: string, props: unknown, extra: Partial<ResourceLike> = {}): ResourceLike => ({
+    type,
+    props,
+    urn: `urn:pulumi:t::p::${type}::r${++seq}`,
+    ...extra,
+});
+const useRule = (names?: string[]) => ({
+    apiGroups: ["windows.k8s.io"],
+    resources: ["gmsacredentialspecs"],
+    verbs: ["use"],
+    ...(names ? { resourceNames: names } : {}),
+});
 const clusterRole = (name: string, rules: unknown[], labels?: Record<string, string>, extra: Record<string, unknown> = {}) =>
     res(`${RBAC}:ClusterRole`, { metadata: { name, ...(labels ? { labels } : {}) }, rules, ...extra });
-const role = (name: string, namespace: string | undefined, rules: unknown[]) => res(`${RBAC}:Role`, { metadata: { name, ...(namespace ? { namespace } : {}) }, rules });
+const role = (name: string, namespace: string | undefined, rules: unknown[]) =>
+    res(`${RBAC}:Role`, { metadata: { name, ...(namespace ? { namespace } : {}) }, rules });
 const roleBinding = (namespace: string | undefined, roleRef: { kind: string; name: string }, subjects: unknown[], extra: Partial<ResourceLike> = {}) =>
-    res(`${RBAC}:RoleBinding`, { metadata: { name: "b", ...(namespace ? { namespace } : {}) }, roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef }, subjects }, extra);
+    res(
+        `${RBAC}:RoleBinding`,
+        { metadata: { name: "b", ...(namespace ? { namespace } : {}) }, roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef }, subjects },
+        extra,
+    );
 const clusterRoleBinding = (roleRef: { kind: string; name: string }, subjects: unknown[]) =>
     res(`${RBAC}:ClusterRoleBinding`, { metadata: { name: "crb" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef }, subjects });
 const sa = (name: string, namespace?: string) => ({ kind: "ServiceAccount", name, ...(namespace ? { namespace } : {}) });
@@ -53,9 +91,11 @@ const workloadProps: Record<string, (spec: unknown) => { type: string; props: Re
     DaemonSet: (spec) => ({ type: "kubernetes:apps/v1:DaemonSet", props: { metadata: { name: "w", namespace: "web" }, spec: { template: { spec } } } }),
     ReplicaSet: (spec) => ({ type: "kubernetes:apps/v1:ReplicaSet", props: { metadata: { name: "w", namespace: "web" }, spec: { template: { spec } } } }),
     Job: (spec) => ({ type: "kubernetes:batch/v1:Job", props: { metadata: { name: "w", namespace: "web" }, spec: { template: { spec } } } }),
-    CronJob: (spec) => ({ type: "kubernetes:batch/v1:CronJob", props: { metadata: { name: "w", namespace: "web" }, spec: { jobTemplate: { spec: { template: { spec } } } } } }),
+    CronJob: (spec) => ({
+        type: "kubernetes:batch/v1:CronJob",
+        props: { metadata: { name: "w", namespace: "web" }, spec: { jobTemplate: { spec: { template: { spec } } } } },
+    }),
 };
-
 
 // ---------------------------------------------------------------------------------------------
 
@@ -131,13 +171,23 @@ describe("workloads: pod spec extraction", () => {
     test("credential specs named by containers, init containers and ephemeral containers", () => {
         const spec = {
             securityContext: { windowsOptions: { gmsaCredentialSpecName: "pod-level" } },
-            containers: [{ name: "a", securityContext: { windowsOptions: { gmsaCredentialSpecName: "c1" } } }, { name: "b" }, { securityContext: { windowsOptions: { gmsaCredentialSpecName: "pod-level" } } }],
+            containers: [
+                { name: "a", securityContext: { windowsOptions: { gmsaCredentialSpecName: "c1" } } },
+                { name: "b" },
+                { securityContext: { windowsOptions: { gmsaCredentialSpecName: "pod-level" } } },
+            ],
             initContainers: [{ name: "init", securityContext: { windowsOptions: { gmsaCredentialSpecName: "i1" } } }],
             ephemeralContainers: [{ name: "debug", securityContext: { windowsOptions: { gmsaCredentialSpecName: "e1" } } }],
         };
         assert.deepEqual(credentialSpecNames(spec), ["pod-level", "c1", "i1", "e1"]);
-        assert.deepEqual(credentialSpecReferences(spec).map((r) => r.where), ["pod", "container a", "container #2", "initContainer init", "ephemeralContainer debug"]);
-        const { type, props } = workloadProps.CronJob({ initContainers: [{ name: "init", securityContext: { windowsOptions: { gmsaCredentialSpecName: "only-init" } } }], containers: [] });
+        assert.deepEqual(
+            credentialSpecReferences(spec).map((r) => r.where),
+            ["pod", "container a", "container #2", "initContainer init", "ephemeralContainer debug"],
+        );
+        const { type, props } = workloadProps.CronJob({
+            initContainers: [{ name: "init", securityContext: { windowsOptions: { gmsaCredentialSpecName: "only-init" } } }],
+            containers: [],
+        });
         assert.deepEqual(credentialSpecNames(podSpecOf(type, props)), ["only-init"]);
     });
 
@@ -171,7 +221,9 @@ describe("workloads: pod spec extraction", () => {
     });
 
     test("Windows node selection", () => {
-        const affinity = (...terms: unknown[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } });
+        const affinity = (...terms: unknown[]) => ({
+            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } },
+        });
         const osIn = (...values: string[]) => ({ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values }] });
         assert.equal(selectsWindows({ nodeSelector: { "kubernetes.io/os": "windows" } }), true);
         assert.equal(selectsWindows({ os: { name: "windows" } }), true);
@@ -181,11 +233,19 @@ describe("workloads: pod spec extraction", () => {
         assert.equal(selectsWindows({ nodeSelector: { "kubernetes.io/os": "linux" } }), false);
         assert.equal(selectsWindows({ os: { name: "linux" } }), false);
         assert.equal(selectsWindows(affinity(osIn("windows", "linux"))), false, "values must be only windows");
-        assert.equal(selectsWindows(affinity(osIn("windows"), { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] })), false, "another ORed term may land on Linux");
+        assert.equal(
+            selectsWindows(affinity(osIn("windows"), { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] })),
+            false,
+            "another ORed term may land on Linux",
+        );
         assert.equal(selectsWindows(affinity({ matchExpressions: [{ key: "kubernetes.io/os", operator: "NotIn", values: ["linux"] }] })), false);
         assert.equal(selectsWindows(affinity()), false);
         assert.equal(selectsWindows({ nodeSelector: { "kubernetes.io/os": "[unknown]" } }), undefined);
-        assert.equal(selectsWindows({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: osIn("windows") }] } } }), false, "preferred is not required");
+        assert.equal(
+            selectsWindows({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: osIn("windows") }] } } }),
+            false,
+            "preferred is not required",
+        );
     });
 });
 
@@ -209,13 +269,34 @@ describe("RBAC rules", () => {
 
     test("scope problems: use without resourceNames, wildcards that reach gmsacredentialspecs", () => {
         assert.deepEqual(scopeProblems([useRule(["a"])]), []);
-        assert.deepEqual(scopeProblems([useRule()]).map((p) => p.kind), ["unscoped"]);
-        assert.deepEqual(scopeProblems([{ ...useRule(["a"]), verbs: ["*"] }]).map((p) => p.kind), ["wildcard"]);
-        assert.deepEqual(scopeProblems([{ ...useRule(["a"]), resources: ["*"] }]).map((p) => p.kind), ["wildcard"]);
-        assert.deepEqual(scopeProblems([{ ...useRule(["a"]), apiGroups: ["*"] }]).map((p) => p.kind), ["wildcard"]);
-        assert.deepEqual(scopeProblems([{ apiGroups: ["*"], resources: ["gmsacredentialspecs"], verbs: ["get"] }]).map((p) => p.kind), ["wildcard"]);
+        assert.deepEqual(
+            scopeProblems([useRule()]).map((p) => p.kind),
+            ["unscoped"],
+        );
+        assert.deepEqual(
+            scopeProblems([{ ...useRule(["a"]), verbs: ["*"] }]).map((p) => p.kind),
+            ["wildcard"],
+        );
+        assert.deepEqual(
+            scopeProblems([{ ...useRule(["a"]), resources: ["*"] }]).map((p) => p.kind),
+            ["wildcard"],
+        );
+        assert.deepEqual(
+            scopeProblems([{ ...useRule(["a"]), apiGroups: ["*"] }]).map((p) => p.kind),
+            ["wildcard"],
+        );
+        assert.deepEqual(
+            scopeProblems([{ apiGroups: ["*"], resources: ["gmsacredentialspecs"], verbs: ["get"] }]).map((p) => p.kind),
+            ["wildcard"],
+        );
         // Wildcards that do not reach gmsacredentialspecs are not this policy's business.
-        assert.deepEqual(scopeProblems([{ apiGroups: ["*"], resources: ["pods"], verbs: ["*"] }, { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] }]), []);
+        assert.deepEqual(
+            scopeProblems([
+                { apiGroups: ["*"], resources: ["pods"], verbs: ["*"] },
+                { apiGroups: ["apps"], resources: ["*"], verbs: ["*"] },
+            ]),
+            [],
+        );
         assert.deepEqual(scopeProblems([{ apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["get", "list"] }]), []);
         assert.equal(scopeProblems([useRule(["a"]), useRule()])[0].index, 1);
         assert.deepEqual(scopeProblems("[unknown]"), []);
@@ -302,17 +383,35 @@ describe("RBAC index: may namespace/serviceAccount use a credential spec?", () =
         const roleRef = { kind: "Role", name: "user" };
         assert.ok(new RbacIndex([role("user", "web", [useRule(["a"])]), roleBinding("web", roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"));
         assert.ok(!new RbacIndex([role("user", "other", [useRule(["a"])]), roleBinding("web", roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"));
-        assert.ok(!new RbacIndex([clusterRole("user", [useRule(["a"])]), roleBinding("web", roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"), "roleRef kind Role does not find a ClusterRole");
-        assert.ok(!new RbacIndex([role("user", "web", [useRule(["a"])]), roleBinding("web", { kind: "ClusterRole", name: "user" }, [sa("x", "web")])]).authorizes("web", "x", "a"));
-        assert.ok(!new RbacIndex([role("user", "web", [useRule(["a"])]), clusterRoleBinding(roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"), "a ClusterRoleBinding cannot bind a Role");
+        assert.ok(
+            !new RbacIndex([clusterRole("user", [useRule(["a"])]), roleBinding("web", roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"),
+            "roleRef kind Role does not find a ClusterRole",
+        );
+        assert.ok(
+            !new RbacIndex([role("user", "web", [useRule(["a"])]), roleBinding("web", { kind: "ClusterRole", name: "user" }, [sa("x", "web")])]).authorizes(
+                "web",
+                "x",
+                "a",
+            ),
+        );
+        assert.ok(
+            !new RbacIndex([role("user", "web", [useRule(["a"])]), clusterRoleBinding(roleRef, [sa("x", "web")])]).authorizes("web", "x", "a"),
+            "a ClusterRoleBinding cannot bind a Role",
+        );
     });
 
     test("wildcards and resourceNames", () => {
-        const star = new RbacIndex([clusterRole("all", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]), roleBinding("web", { kind: "ClusterRole", name: "all" }, [sa("x", "web")])]);
+        const star = new RbacIndex([
+            clusterRole("all", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]),
+            roleBinding("web", { kind: "ClusterRole", name: "all" }, [sa("x", "web")]),
+        ]);
         assert.ok(star.authorizes("web", "x", "anything"));
         const unscoped = new RbacIndex([clusterRole("u", [useRule()]), roleBinding("web", { kind: "ClusterRole", name: "u" }, [sa("x", "web")])]);
         assert.ok(unscoped.authorizes("web", "x", "anything"));
-        const getOnly = new RbacIndex([clusterRole("g", [{ ...useRule(["a"]), verbs: ["get"] }]), roleBinding("web", { kind: "ClusterRole", name: "g" }, [sa("x", "web")])]);
+        const getOnly = new RbacIndex([
+            clusterRole("g", [{ ...useRule(["a"]), verbs: ["get"] }]),
+            roleBinding("web", { kind: "ClusterRole", name: "g" }, [sa("x", "web")]),
+        ]);
         assert.ok(!getOnly.authorizes("web", "x", "a"));
     });
 
@@ -329,7 +428,10 @@ describe("RBAC index: may namespace/serviceAccount use a credential spec?", () =
         assert.ok(edit.authorizes("web", "dev", "a"));
         assert.ok(edit.authorizes("web", "boss", "a"), "edit aggregates into admin");
         assert.ok(!edit.authorizes("web", "viewer", "a"));
-        const own = new RbacIndex([clusterRole("cluster-admin", []), clusterRoleBinding({ kind: "ClusterRole", name: "cluster-admin" }, [sa("ops", "kube-system")])]);
+        const own = new RbacIndex([
+            clusterRole("cluster-admin", []),
+            clusterRoleBinding({ kind: "ClusterRole", name: "cluster-admin" }, [sa("ops", "kube-system")]),
+        ]);
         assert.ok(!own.authorizes("kube-system", "ops", "any"), "the stack's own definition wins");
     });
 
@@ -411,23 +513,102 @@ describe("credential specs", () => {
     };
 
     test("each malformed field is reported with its fix", () => {
-        assert.match(broken((c) => { c.DomainJoinConfig.Sid = "S-1-5-32-544"; }).join(), /Sid .* not a domain SID.*Get-ADDomain/);
-        assert.deepEqual(broken((c) => { c.DomainJoinConfig.Sid = "s-1-5-21-1-2-3"; }), []);
-        assert.match(broken((c) => { c.DomainJoinConfig.Guid = "nope"; }).join(), /Guid .* not a GUID/);
-        assert.match(broken((c) => { c.DomainJoinConfig.NetBiosName = "ABCDEFGHIJKLMNOP"; c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "ABCDEFGHIJKLMNOP"; }).join(), /NetBiosName .*1 to 15/);
-        assert.deepEqual(broken((c) => { c.DomainJoinConfig.NetBiosName = "ABCDEFGHIJKLMNO"; c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "ABCDEFGHIJKLMNO"; }), []);
-        assert.match(broken((c) => { c.DomainJoinConfig.NetBiosName = ""; }).join(), /NetBiosName/);
-        assert.match(broken((c) => { c.DomainJoinConfig.MachineAccountName = "WebApp01$"; }).join(), /contains '\$'.*"WebApp01"/);
-        assert.match(broken((c) => { delete (c.DomainJoinConfig as Partial<typeof c.DomainJoinConfig>).MachineAccountName; }).join(), /MachineAccountName \(missing\)/);
-        assert.match(broken((c) => { delete (c as Partial<typeof c>).DomainJoinConfig; }).join(), /DomainJoinConfig is missing/);
+        assert.match(
+            broken((c) => {
+                c.DomainJoinConfig.Sid = "S-1-5-32-544";
+            }).join(),
+            /Sid .* not a domain SID.*Get-ADDomain/,
+        );
+        assert.deepEqual(
+            broken((c) => {
+                c.DomainJoinConfig.Sid = "s-1-5-21-1-2-3";
+            }),
+            [],
+        );
+        assert.match(
+            broken((c) => {
+                c.DomainJoinConfig.Guid = "nope";
+            }).join(),
+            /Guid .* not a GUID/,
+        );
+        assert.match(
+            broken((c) => {
+                c.DomainJoinConfig.NetBiosName = "ABCDEFGHIJKLMNOP";
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "ABCDEFGHIJKLMNOP";
+            }).join(),
+            /NetBiosName .*1 to 15/,
+        );
+        assert.deepEqual(
+            broken((c) => {
+                c.DomainJoinConfig.NetBiosName = "ABCDEFGHIJKLMNO";
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts[1].Scope = "ABCDEFGHIJKLMNO";
+            }),
+            [],
+        );
+        assert.match(
+            broken((c) => {
+                c.DomainJoinConfig.NetBiosName = "";
+            }).join(),
+            /NetBiosName/,
+        );
+        assert.match(
+            broken((c) => {
+                c.DomainJoinConfig.MachineAccountName = "WebApp01$";
+            }).join(),
+            /contains '\$'.*"WebApp01"/,
+        );
+        assert.match(
+            broken((c) => {
+                delete (c.DomainJoinConfig as Partial<typeof c.DomainJoinConfig>).MachineAccountName;
+            }).join(),
+            /MachineAccountName \(missing\)/,
+        );
+        assert.match(
+            broken((c) => {
+                delete (c as Partial<typeof c>).DomainJoinConfig;
+            }).join(),
+            /DomainJoinConfig is missing/,
+        );
     });
 
     test("the account must be listed under the DNS and the NetBIOS scope", () => {
-        assert.match(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts.pop(); }).join(), /Scope: "CORP".*NetBiosName scope/);
-        assert.match(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts.shift(); }).join(), /Scope: "corp.example.com".*DnsName scope/);
-        assert.match(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [{ Name: "Other", Scope: "CORP" }, { Name: "Other", Scope: "corp.example.com" }]; }).join(), /WebApp01/);
-        assert.deepEqual(broken((c) => { c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [{ Name: "webapp01", Scope: "CORP.EXAMPLE.COM" }, { Name: "WEBAPP01", Scope: "corp" }]; }), [], "AD names are case-insensitive");
-        assert.match(broken((c) => { delete (c as Partial<typeof c>).ActiveDirectoryConfig; }).join(), /ActiveDirectoryConfig is missing/);
+        assert.match(
+            broken((c) => {
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts.pop();
+            }).join(),
+            /Scope: "CORP".*NetBiosName scope/,
+        );
+        assert.match(
+            broken((c) => {
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts.shift();
+            }).join(),
+            /Scope: "corp.example.com".*DnsName scope/,
+        );
+        assert.match(
+            broken((c) => {
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [
+                    { Name: "Other", Scope: "CORP" },
+                    { Name: "Other", Scope: "corp.example.com" },
+                ];
+            }).join(),
+            /WebApp01/,
+        );
+        assert.deepEqual(
+            broken((c) => {
+                c.ActiveDirectoryConfig.GroupManagedServiceAccounts = [
+                    { Name: "webapp01", Scope: "CORP.EXAMPLE.COM" },
+                    { Name: "WEBAPP01", Scope: "corp" },
+                ];
+            }),
+            [],
+            "AD names are case-insensitive",
+        );
+        assert.match(
+            broken((c) => {
+                delete (c as Partial<typeof c>).ActiveDirectoryConfig;
+            }).join(),
+            /ActiveDirectoryConfig is missing/,
+        );
     });
 
     test("PluginInput holds only a credentialArn", () => {
@@ -436,7 +617,10 @@ describe("credential specs", () => {
         const password = pluginInputProblem(JSON.stringify({ username: "u", password: "hunter2", domainName: "corp" }))!;
         assert.match(password, /holds secrets/);
         assert.doesNotMatch(password, /hunter2/, "never echo the secret");
-        assert.match(pluginInputProblem(JSON.stringify({ credentialArn: "arn:aws:secretsmanager:us-west-2:1:secret:x", password: "p" }))!, /holds secrets.*"password"/);
+        assert.match(
+            pluginInputProblem(JSON.stringify({ credentialArn: "arn:aws:secretsmanager:us-west-2:1:secret:x", password: "p" }))!,
+            /holds secrets.*"password"/,
+        );
         assert.match(pluginInputProblem(JSON.stringify({ credentialArn: "hunter2" }))!, /not a Secrets Manager or SSM ARN/);
         assert.doesNotMatch(pluginInputProblem(JSON.stringify({ credentialArn: "hunter2" }))!, /hunter2/);
         assert.match(pluginInputProblem("hunter2")!, /not valid JSON/);
@@ -444,12 +628,22 @@ describe("credential specs", () => {
         assert.match(pluginInputProblem(undefined)!, /missing/);
         assert.match(pluginInputProblem({ credentialArn: "arn:aws:ssm:r:1:parameter/x" })!, /not a JSON string/);
         assert.equal(pluginInputProblem("[unknown]"), undefined);
-        assert.match(broken((c) => { c.ActiveDirectoryConfig.HostAccountConfig!.PluginInput = JSON.stringify({ username: "u", password: "p" }); }).join(), /holds secrets/);
+        assert.match(
+            broken((c) => {
+                c.ActiveDirectoryConfig.HostAccountConfig!.PluginInput = JSON.stringify({ username: "u", password: "p" });
+            }).join(),
+            /holds secrets/,
+        );
     });
 
     test("values not known yet are not judged; secrets and junk are", () => {
         assert.deepEqual(credspecProblems("[unknown]"), []);
-        assert.deepEqual(broken((c) => { c.DomainJoinConfig.Sid = "[unknown]"; }), []);
+        assert.deepEqual(
+            broken((c) => {
+                c.DomainJoinConfig.Sid = "[unknown]";
+            }),
+            [],
+        );
         assert.match(credspecProblems("[secret]").join(), /holds secrets/);
         for (const junk of [undefined, null, 5, "x", []]) assert.equal(credspecProblems(junk).length, 1);
     });
@@ -482,7 +676,11 @@ describe("IAM statements that read secrets", () => {
 
     test("resources: explicit ARNs only", () => {
         assert.equal(secretResourceProblem(arn), undefined);
-        assert.equal(secretResourceProblem("arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-??????"), undefined, "the documented suffix pattern names one secret");
+        assert.equal(
+            secretResourceProblem("arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-??????"),
+            undefined,
+            "the documented suffix pattern names one secret",
+        );
         assert.match(secretResourceProblem("*")!, /every secret/);
         assert.match(secretResourceProblem("arn:aws:secretsmanager:us-west-2:123456789012:secret:*")!, /wildcard in the secret name/);
         assert.match(secretResourceProblem("arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/*")!, /wildcard in the secret name/);
@@ -532,7 +730,10 @@ describe("instance metadata and EKS access", () => {
         assert.ok(isClusterAdminPolicy(admin));
         assert.ok(!isClusterAdminPolicy("arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"));
         const entries = {
-            a: { principalArn: "arn:aws:iam::1:role/a", accessPolicies: { x: { policyArn: admin }, y: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" } } },
+            a: {
+                principalArn: "arn:aws:iam::1:role/a",
+                accessPolicies: { x: { policyArn: admin }, y: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" } },
+            },
             b: { principalArn: "arn:aws:iam::1:role/b", accessPolicies: { v: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" } } },
             c: { principalArn: "[unknown]", accessPolicies: { x: { policyArn: admin } } },
         };
@@ -547,7 +748,9 @@ describe("instance metadata and EKS access", () => {
 
 describe("config and stack facts", () => {
     test("externalGrants in the platform stack's gmsaCredentialSpecs shape", () => {
-        const keys = externalGrantKeys({ externalGrants: [{ name: "a", account: "A", allowed: [{ namespace: "web", serviceAccounts: ["x", "y"] }] }, { name: 5 }, null] });
+        const keys = externalGrantKeys({
+            externalGrants: [{ name: "a", account: "A", allowed: [{ namespace: "web", serviceAccounts: ["x", "y"] }] }, { name: 5 }, null],
+        });
         assert.deepEqual([...keys].sort(), [grantKey("a", "web", "x"), grantKey("a", "web", "y")].sort());
         assert.equal(externalGrantKeys({}).size, 0);
         assert.equal(externalGrantKeys({ externalGrants: "x" }).size, 0);
@@ -577,7 +780,10 @@ describe("config and stack facts", () => {
         ];
         const facts = analyzeStack(resources);
         assert.equal(analyzeStack(resources), facts);
-        assert.deepEqual(facts.gmsa.workloads.map((w) => [w.label, w.serviceAccount, w.credentialSpecs]), [["Deployment web/w", "webapp", ["webapp01"]]]);
+        assert.deepEqual(
+            facts.gmsa.workloads.map((w) => [w.label, w.serviceAccount, w.credentialSpecs]),
+            [["Deployment web/w", "webapp", ["webapp01"]]],
+        );
         assert.deepEqual([...facts.gmsa.credentialSpecNames], ["webapp01"]);
         assert.deepEqual(facts.gmsa.webhookReleases, ["Release gmsa-webhook"]);
         assert.deepEqual(facts.unreadable, []);
@@ -591,10 +797,21 @@ type Found = { policy: string; message: string; urn?: string };
 
 function toPolicyResource(r: ResourceLike, proxied = false): PolicyResource {
     return {
-        type: r.type, props: (proxied ? unknownCheckingProxy(r.props) : r.props) as Record<string, unknown>, urn: r.urn, name: urnName(r.urn),
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-        dependencies: [], propertyDependencies: {},
-        isType: () => false, asType: () => undefined,
+        type: r.type,
+        props: (proxied ? unknownCheckingProxy(r.props) : r.props) as Record<string, unknown>,
+        urn: r.urn,
+        name: urnName(r.urn),
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
+        dependencies: [],
+        propertyDependencies: {},
+        isType: () => false,
+        asType: () => undefined,
     };
 }
 
@@ -604,11 +821,28 @@ function runPolicies(resources: ResourceLike[], config: Record<string, Record<st
     let current = "";
     let currentUrn = "";
     const getConfig = <T extends object>() => (config[current] ?? {}) as T;
-    const notApplicable = (): never => { throw new Error("not applicable"); };
+    const notApplicable = (): never => {
+        throw new Error("not applicable");
+    };
     const stackTags = new Map<string, string>();
-    const reportResource: ReportViolation = (message) => { found.push({ policy: current, message, urn: currentUrn }); };
-    const reportStack: ReportViolation = (message, urn) => { found.push({ policy: current, message, urn }); };
-    const resourceArgs = prs.map((r) => ({ type: r.type, props: r.props, urn: r.urn, name: r.name, opts: r.opts, stackTags, getConfig, notApplicable, isType: () => false, asType: () => undefined }));
+    const reportResource: ReportViolation = (message) => {
+        found.push({ policy: current, message, urn: currentUrn });
+    };
+    const reportStack: ReportViolation = (message, urn) => {
+        found.push({ policy: current, message, urn });
+    };
+    const resourceArgs = prs.map((r) => ({
+        type: r.type,
+        props: r.props,
+        urn: r.urn,
+        name: r.name,
+        opts: r.opts,
+        stackTags,
+        getConfig,
+        notApplicable,
+        isType: () => false,
+        asType: () => undefined,
+    }));
     for (const p of policies) {
         current = p.name;
         if ("validateStack" in p) {
@@ -627,11 +861,27 @@ function runPolicies(resources: ResourceLike[], config: Record<string, Record<st
 
 describe("policies", () => {
     test("stable names and order; config schemas never declare enforcementLevel", () => {
-        assert.deepEqual(policies.map((p) => p.name), [
-            "gmsa-workload-authorized", "gmsa-authorization-deferred", "gmsa-credspec-exists", "gmsa-rbac-scoped", "gmsa-no-cluster-wide-binding", "gmsa-no-inline-credspec",
-            "gmsa-windows-node-selector", "gmsa-credspec-well-formed", "gmsa-webhook-present", "gmsa-container-credspec-matches-pod", "gmsa-webhook-skipped-namespace",
-            "pod-host-access-allowlist", "helm-release-values-allowlist", "aws-secrets-by-arn", "aws-imdsv2-required", "eks-cluster-admin-allowlist",
-        ]);
+        assert.deepEqual(
+            policies.map((p) => p.name),
+            [
+                "gmsa-workload-authorized",
+                "gmsa-authorization-deferred",
+                "gmsa-credspec-exists",
+                "gmsa-rbac-scoped",
+                "gmsa-no-cluster-wide-binding",
+                "gmsa-no-inline-credspec",
+                "gmsa-windows-node-selector",
+                "gmsa-credspec-well-formed",
+                "gmsa-webhook-present",
+                "gmsa-container-credspec-matches-pod",
+                "gmsa-webhook-skipped-namespace",
+                "pod-host-access-allowlist",
+                "helm-release-values-allowlist",
+                "aws-secrets-by-arn",
+                "aws-imdsv2-required",
+                "eks-cluster-admin-allowlist",
+            ],
+        );
         for (const p of policies) {
             assert.equal(p.enforcementLevel, ["gmsa-no-cluster-wide-binding", "gmsa-authorization-deferred"].includes(p.name) ? "advisory" : "mandatory");
             if (p.configSchema) {
@@ -650,7 +900,10 @@ describe("policies", () => {
             clusterRole("gmsa-use-webapp01", [useRule(["webapp01"])]),
             roleBinding("other", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [sa("intruder", "web")]),
         ]);
-        assert.deepEqual(found.map((f) => f.policy), ["gmsa-workload-authorized"]);
+        assert.deepEqual(
+            found.map((f) => f.policy),
+            ["gmsa-workload-authorized"],
+        );
         assert.match(found[0].message, /^Deployment web\/w runs as service account web\/intruder, which may not use GMSACredentialSpec "webapp01"/);
         assert.match(found[0].message, /RoleBinding other\/b binds it, but a RoleBinding counts only for pods in its own namespace/);
         assert.match(found[0].message, /Fix: .*RoleBinding in namespace web.*externalGrants/);
@@ -664,35 +917,114 @@ describe("policies", () => {
             res("kubernetes:helm.sh/v3:Release", { chart: "gmsa" }),
             clusterRole("gmsa-use-webapp01", [useRule(["webapp01"])]),
             roleBinding("web", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [sa("webapp", "web")]),
-            res("kubernetes:apps/v1:Deployment", { metadata: { name: "[unknown]", namespace: "web" }, spec: { template: { spec: { serviceAccountName: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } }, nodeSelector: { "kubernetes.io/os": "windows" } } } } }),
+            res("kubernetes:apps/v1:Deployment", {
+                metadata: { name: "[unknown]", namespace: "web" },
+                spec: {
+                    template: {
+                        spec: {
+                            serviceAccountName: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+                            securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } },
+                            nodeSelector: { "kubernetes.io/os": "windows" },
+                        },
+                    },
+                },
+            }),
         ];
         // The Deployment whose service account is computed at deployment is left to that run, and said so (advisory).
-        const deferredOnly = (found: Found[]) => assert.deepEqual(found.map((f) => f.policy), ["gmsa-authorization-deferred"]);
+        const deferredOnly = (found: Found[]) =>
+            assert.deepEqual(
+                found.map((f) => f.policy),
+                ["gmsa-authorization-deferred"],
+            );
         deferredOnly(runPolicies(resources));
         deferredOnly(runPolicies(resources, {}, true));
     });
 
     test("no policy throws on odd input", () => {
         const types = [
-            "kubernetes:core/v1:Pod", "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", `${RBAC}:Role`, `${RBAC}:ClusterRole`, `${RBAC}:RoleBinding`,
-            `${RBAC}:ClusterRoleBinding`, "kubernetes:windows.k8s.io/v1:GMSACredentialSpec", "kubernetes:helm.sh/v3:Release", "aws:iam/rolePolicy:RolePolicy",
-            "aws:iam/policy:Policy", "aws:ec2/launchTemplate:LaunchTemplate", "eks:index:Cluster", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+            "kubernetes:core/v1:Pod",
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:batch/v1:CronJob",
+            `${RBAC}:Role`,
+            `${RBAC}:ClusterRole`,
+            `${RBAC}:RoleBinding`,
+            `${RBAC}:ClusterRoleBinding`,
+            "kubernetes:windows.k8s.io/v1:GMSACredentialSpec",
+            "kubernetes:helm.sh/v3:Release",
+            "aws:iam/rolePolicy:RolePolicy",
+            "aws:iam/policy:Policy",
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "eks:index:Cluster",
+            "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
         ];
         const odd: unknown[] = [
-            undefined, null, 0, "x", "[unknown]", "[secret]", [], [null], {},
-            { metadata: null, spec: "[unknown]", rules: [null, "x", { apiGroups: "*", resources: "*", verbs: "*" }], subjects: "[unknown]", roleRef: [], credspec: [], policy: "{", metadataOptions: 5, accessEntries: [null, { accessPolicies: "x" }], chart: 5 },
-            { metadata: { name: 5, namespace: {} }, spec: { template: { spec: { securityContext: { windowsOptions: "[unknown]" }, containers: "[unknown]", initContainers: [null, 5, { securityContext: null }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [null, { matchExpressions: "x" }] } } } } }, jobTemplate: null } },
-            { credspec: { DomainJoinConfig: "[unknown]", ActiveDirectoryConfig: { GroupManagedServiceAccounts: "x", HostAccountConfig: "[secret]" } }, policy: JSON.stringify({ Statement: [null, { Effect: "Allow", NotAction: 5 }, { Effect: "Allow", Action: [5, null], Resource: [5] }] }) },
-            { accessEntries: { a: { principalArn: 5, accessPolicies: { b: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" } } } }, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", principalArn: null },
+            undefined,
+            null,
+            0,
+            "x",
+            "[unknown]",
+            "[secret]",
+            [],
+            [null],
+            {},
+            {
+                metadata: null,
+                spec: "[unknown]",
+                rules: [null, "x", { apiGroups: "*", resources: "*", verbs: "*" }],
+                subjects: "[unknown]",
+                roleRef: [],
+                credspec: [],
+                policy: "{",
+                metadataOptions: 5,
+                accessEntries: [null, { accessPolicies: "x" }],
+                chart: 5,
+            },
+            {
+                metadata: { name: 5, namespace: {} },
+                spec: {
+                    template: {
+                        spec: {
+                            securityContext: { windowsOptions: "[unknown]" },
+                            containers: "[unknown]",
+                            initContainers: [null, 5, { securityContext: null }],
+                            affinity: {
+                                nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [null, { matchExpressions: "x" }] } },
+                            },
+                        },
+                    },
+                    jobTemplate: null,
+                },
+            },
+            {
+                credspec: { DomainJoinConfig: "[unknown]", ActiveDirectoryConfig: { GroupManagedServiceAccounts: "x", HostAccountConfig: "[secret]" } },
+                policy: JSON.stringify({ Statement: [null, { Effect: "Allow", NotAction: 5 }, { Effect: "Allow", Action: [5, null], Resource: [5] }] }),
+            },
+            {
+                accessEntries: {
+                    a: { principalArn: 5, accessPolicies: { b: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" } } },
+                },
+                policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                principalArn: null,
+            },
         ];
         const resources: ResourceLike[] = [];
         for (const type of types) for (const props of odd) resources.push(res(type, props));
         resources.push({ type: 5 as unknown as string, props: null, urn: "x" });
         const found = runPolicies(resources, { "gmsa-workload-authorized": { externalGrants: "x" }, "gmsa-rbac-scoped": { allowedRoles: [5] } });
-        assert.ok(found.every((f) => !/could not (evaluate|read)/.test(f.message)), found.filter((f) => /could not/.test(f.message)).map((f) => f.message).join("\n"));
+        assert.ok(
+            found.every((f) => !/could not (evaluate|read)/.test(f.message)),
+            found
+                .filter((f) => /could not/.test(f.message))
+                .map((f) => f.message)
+                .join("\n"),
+        );
         assert.ok(found.every((f) => typeof f.message === "string" && f.message.length > 20));
         // Through the proxy as well (the engine's unknown sentinels throw on access there).
-        const proxiedFound = runPolicies(resources.map((r) => ({ ...r, props: JSON.parse(JSON.stringify(r.props ?? null)) })), {}, true);
+        const proxiedFound = runPolicies(
+            resources.map((r) => ({ ...r, props: JSON.parse(JSON.stringify(r.props ?? null)) })),
+            {},
+            true,
+        );
         assert.ok(proxiedFound.every((f) => !/could not (evaluate|read)/.test(f.message)));
     });
 
@@ -700,14 +1032,22 @@ describe("policies", () => {
         const resources: ResourceLike[] = [res("kubernetes:helm.sh/v3:Release", { chart: "gmsa" })];
         for (let i = 0; resources.length < 10_000; i++) {
             const ns = `team-${i}`;
-            const d = workloadProps.Deployment(gmsaPodSpec({ serviceAccountName: "app", securityContext: { windowsOptions: { gmsaCredentialSpecName: `app-${i}` } } }));
+            const d = workloadProps.Deployment(
+                gmsaPodSpec({ serviceAccountName: "app", securityContext: { windowsOptions: { gmsaCredentialSpecName: `app-${i}` } } }),
+            );
             (d.props.metadata as Record<string, unknown>).namespace = ns;
             resources.push(
                 res("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", { metadata: { name: `app-${i}` }, credspec: credspecBody() }),
                 clusterRole(`gmsa-use-app-${i}`, [useRule([`app-${i}`])]),
                 roleBinding(ns, { kind: "ClusterRole", name: `gmsa-use-app-${i}` }, [sa("app", ns)]),
                 res(d.type, d.props),
-                res("aws:iam/rolePolicy:RolePolicy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [`arn:aws:secretsmanager:us-west-2:1:secret:s-${i}-AbCdEf`] }] }) }),
+                res("aws:iam/rolePolicy:RolePolicy", {
+                    policy: JSON.stringify({
+                        Statement: [
+                            { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [`arn:aws:secretsmanager:us-west-2:1:secret:s-${i}-AbCdEf`] },
+                        ],
+                    }),
+                }),
             );
         }
         // Fresh PolicyResource objects per run (as the engine sends them), so nothing is memoized across runs.

@@ -21,7 +21,10 @@ describe("dev stack: network", () => {
         assert.equal(pub.length, 2);
         assert.equal(priv.length, 2);
         assert.deepEqual(new Set(priv.map((s) => s.availabilityZone)), new Set(["us-west-2a", "us-west-2b"]));
-        assert.ok(pub.every((s) => s.mapPublicIpOnLaunch === false), "public subnets must not hand out public IPs");
+        assert.ok(
+            pub.every((s) => s.mapPublicIpOnLaunch === false),
+            "public subnets must not hand out public IPs",
+        );
     });
 
     test("dev has a single NAT gateway; every private route table routes to it", () => {
@@ -41,11 +44,17 @@ describe("dev stack: cluster", () => {
         const entries = Object.values(cluster.accessEntries) as { principalArn: string; accessPolicies: Record<string, unknown> }[];
         const byArn = Object.fromEntries(entries.map((e) => [e.principalArn, e]));
         const admin = byArn[`arn:aws:iam::${mockAccountId}:role/platform-admins`];
-        assert.deepEqual(Object.values(admin.accessPolicies), [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } }]);
+        assert.deepEqual(Object.values(admin.accessPolicies), [
+            { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } },
+        ]);
         const web = byArn[`arn:aws:iam::${mockAccountId}:role/app-team-web`];
-        assert.deepEqual(Object.values(web.accessPolicies), [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy", accessScope: { type: "namespace", namespaces: ["web"] } }]);
+        assert.deepEqual(Object.values(web.accessPolicies), [
+            { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy", accessScope: { type: "namespace", namespaces: ["web"] } },
+        ]);
         const viewer = byArn[`arn:aws:iam::${mockAccountId}:role/developers-readonly`];
-        assert.deepEqual(Object.values(viewer.accessPolicies), [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } }]);
+        assert.deepEqual(Object.values(viewer.accessPolicies), [
+            { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } },
+        ]);
         assert.equal(entries.length, 3);
     });
 
@@ -65,7 +74,10 @@ describe("dev stack: cluster", () => {
     });
 
     test("the cluster role carries the VPC resource controller policy Windows pod IPs need", () => {
-        const attached = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.name.startsWith("cluster-role-")).map((r) => inputs(r).policyArn).sort();
+        const attached = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((r) => r.name.startsWith("cluster-role-"))
+            .map((r) => inputs(r).policyArn)
+            .sort();
         assert.deepEqual(attached, ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController"]);
         assert.match(String(cluster.serviceRole), /^\[resource .*aws:iam\/role:Role::cluster-role\]$/);
     });
@@ -92,7 +104,18 @@ describe("dev stack: cluster", () => {
     test("CoreDNS: EKS default plugins plus a forwarder for the AD domain, after the Linux nodes", () => {
         const coredns = one(dev, "aws:eks/addon:Addon", "coredns");
         const corefile = JSON.parse(inputs(coredns).configurationValues).corefile as string;
-        assert.deepEqual(pluginsOf(corefile, ".:53 {".slice(0, -2)), ["errors", "health", "ready", "kubernetes", "prometheus", "forward", "cache", "loop", "reload", "loadbalance"]);
+        assert.deepEqual(pluginsOf(corefile, ".:53 {".slice(0, -2)), [
+            "errors",
+            "health",
+            "ready",
+            "kubernetes",
+            "prometheus",
+            "forward",
+            "cache",
+            "loop",
+            "reload",
+            "loadbalance",
+        ]);
         // dev creates its directory: the forwarder sends to the directory's DNS addresses.
         const dnsServers = outputs(dev).adDnsServers as string[];
         assert.equal(dnsServers.length, 2);
@@ -120,7 +143,9 @@ describe("dev stack: Windows nodes", () => {
 
     test("launch template: IMDSv2 required with one hop, encrypted gp3 root, no SSH key", () => {
         assert.deepEqual(template.metadataOptions, { httpEndpoint: "enabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
-        assert.deepEqual(template.blockDeviceMappings, [{ deviceName: "/dev/sda1", ebs: { deleteOnTermination: "true", encrypted: "true", volumeSize: 100, volumeType: "gp3" } }]);
+        assert.deepEqual(template.blockDeviceMappings, [
+            { deviceName: "/dev/sda1", ebs: { deleteOnTermination: "true", encrypted: "true", volumeSize: 100, volumeType: "gp3" } },
+        ]);
         assert.equal(template.keyName, undefined);
         assert.equal(template.instanceType, "m6i.xlarge");
     });
@@ -128,7 +153,12 @@ describe("dev stack: Windows nodes", () => {
     test("the AMI comes from AWS's public SSM parameter for Windows Server 2022 Core and the cluster's version", () => {
         assert.match(template.imageId, /^ami-[0-9a-f]{17}$/);
         // The mock answers only well-formed Windows EKS AMI parameters, with an ID derived from the name.
-        const expected = "ami-" + createHash("sha256").update("/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.35/image_id").digest("hex").slice(0, 17);
+        const expected =
+            "ami-" +
+            createHash("sha256")
+                .update("/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.35/image_id")
+                .digest("hex")
+                .slice(0, 17);
         assert.equal(template.imageId, expected);
     });
 
@@ -159,7 +189,10 @@ describe("dev stack: Windows nodes", () => {
     });
 
     test("node role: worker, CNI, ECR read-only and SSM core, nothing else; EC2_WINDOWS access entry", () => {
-        const attached = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.name.startsWith("windows-node-role-")).map((r) => inputs(r).policyArn.split("/").pop()).sort();
+        const attached = ofType(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((r) => r.name.startsWith("windows-node-role-"))
+            .map((r) => inputs(r).policyArn.split("/").pop())
+            .sort();
         assert.deepEqual(attached, ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"]);
         const entry = inputs(one(dev, "aws:eks/accessEntry:AccessEntry", "windows-node-access"));
         assert.equal(entry.type, "EC2_WINDOWS");
@@ -174,14 +207,25 @@ describe("dev stack: Windows nodes", () => {
 });
 
 describe("creation order matches what AWS requires", () => {
-    for (const [stackName, run] of [["dev", dev], ["prod", prod]] as const) {
+    for (const [stackName, run] of [
+        ["dev", dev],
+        ["prod", prod],
+    ] as const) {
         test(`${stackName}: everything that needs a live cluster waits for it`, () => {
             const eks = urnOf(run, "eks:index:Cluster", "eks");
-            const needsCluster = ["aws:eks/accessEntry:AccessEntry", "aws:eks/addon:Addon", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/group:Group"];
+            const needsCluster = [
+                "aws:eks/accessEntry:AccessEntry",
+                "aws:eks/addon:Addon",
+                "aws:eks/nodeGroup:NodeGroup",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                "aws:autoscaling/group:Group",
+            ];
             // A launch template needs the cluster only when its user data bootstraps against it (the
             // Windows nodes'); the Linux nodes' template leaves the bootstrap to EKS.
             const bootstraps = (r: (typeof run.resources)[number]) => r.type !== "aws:ec2/launchTemplate:LaunchTemplate" || r.inputs.userData !== undefined;
-            const racing = run.resources.filter((r) => needsCluster.includes(r.type) && bootstraps(r) && !dependsOn(run, r.urn, eks)).map((r) => `${r.type} ${r.name}`);
+            const racing = run.resources
+                .filter((r) => needsCluster.includes(r.type) && bootstraps(r) && !dependsOn(run, r.urn, eks))
+                .map((r) => `${r.type} ${r.name}`);
             assert.deepEqual(racing, []);
         });
     }
@@ -195,7 +239,17 @@ describe("creation order matches what AWS requires", () => {
 describe("outputs for app repositories", () => {
     test("cluster, network and Windows scheduling facts; the kubeconfig is a secret", () => {
         const out = outputs(dev);
-        for (const key of ["clusterName", "clusterEndpoint", "oidcProviderArn", "oidcProviderUrl", "vpcId", "publicSubnetIds", "privateSubnetIds", "windowsNodeSelector", "windowsTolerations"]) {
+        for (const key of [
+            "clusterName",
+            "clusterEndpoint",
+            "oidcProviderArn",
+            "oidcProviderUrl",
+            "vpcId",
+            "publicSubnetIds",
+            "privateSubnetIds",
+            "windowsNodeSelector",
+            "windowsTolerations",
+        ]) {
             assert.ok(out[key] !== undefined && out[key] !== "", `output ${key} missing`);
         }
         assert.equal(out.kubeconfig, "[secret]");
@@ -211,7 +265,9 @@ describe("prod stack", () => {
         assert.equal(ofType(prod, "aws:ec2/subnet:Subnet").length, 6);
         const routes = ofType(prod, "aws:ec2/route:Route").filter((r) => r.name.startsWith("private-default-route"));
         const natUrns = ofType(prod, "aws:ec2/natGateway:NatGateway").map((n) => n.urn);
-        routes.forEach((route, i) => assert.ok(route.dependencies.includes(natUrns.find((u) => u.endsWith(`nat-gateway-${route.name.slice(-1)}`))!), `route ${i}`));
+        routes.forEach((route, i) =>
+            assert.ok(route.dependencies.includes(natUrns.find((u) => u.endsWith(`nat-gateway-${route.name.slice(-1)}`))!), `route ${i}`),
+        );
     });
 
     test("API endpoint public only to the CI runners' addresses, private for the nodes", () => {
@@ -225,13 +281,19 @@ describe("prod stack", () => {
         assert.equal(one(prod, "eks:index:Cluster").protect, true);
         assert.equal(one(prod, "aws:kms/key:Key", "secrets-key").protect, true);
         assert.equal(inputs(one(prod, "eks:index:Cluster")).deletionProtection, true);
-        assert.deepEqual(dev.resources.filter((r) => r.protect), [], "dev protects nothing");
+        assert.deepEqual(
+            dev.resources.filter((r) => r.protect),
+            [],
+            "dev protects nothing",
+        );
     });
 
     test("the deploy role creates the cluster and signs the kubeconfig", () => {
         const cluster = one(prod, "eks:index:Cluster");
         const provider = one(prod, "pulumi:providers:aws", "deploy-role");
-        assert.deepEqual(JSON.parse(inputs(provider).assumeRoles), [{ roleArn: "arn:aws:iam::123456789012:role/eks-gmsa-deploy", sessionName: "eks-gmsa-deploy" }]);
+        assert.deepEqual(JSON.parse(inputs(provider).assumeRoles), [
+            { roleArn: "arn:aws:iam::123456789012:role/eks-gmsa-deploy", sessionName: "eks-gmsa-deploy" },
+        ]);
         // A provider reference is "<urn>::<id>".
         assert.ok(cluster.options.providers?.aws?.startsWith(`${provider.urn}::`), "eks.Cluster must be created through the deploy-role provider");
         assert.deepEqual(inputs(cluster).providerCredentialOpts, { roleArn: "arn:aws:iam::123456789012:role/eks-gmsa-deploy" });
@@ -248,7 +310,13 @@ describe("variants", () => {
     test("an existing VPC: no network resources, the cluster and nodes use the given subnets", () => {
         const run = runOk({
             stack: "dev",
-            overrides: { "eks-gmsa:network": { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], publicSubnetIds: ["subnet-0123456789abcdef2"] } },
+            overrides: {
+                "eks-gmsa:network": {
+                    vpcId: "vpc-0123456789abcdef0",
+                    privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                    publicSubnetIds: ["subnet-0123456789abcdef2"],
+                },
+            },
         });
         assert.equal(ofType(run, "aws:ec2/vpc:Vpc").length, 0);
         assert.equal(ofType(run, "aws:ec2/subnet:Subnet").length, 0);
@@ -262,7 +330,13 @@ describe("variants", () => {
         const run = runOk({
             stack: "dev",
             overrides: {
-                "eks-gmsa:windowsNodes": { amiId: "ami-0123456789abcdef0", sshKeyName: "ops-break-glass", labels: { team: "web" }, taint: false, windowsServerVersion: "2025" },
+                "eks-gmsa:windowsNodes": {
+                    amiId: "ami-0123456789abcdef0",
+                    sshKeyName: "ops-break-glass",
+                    labels: { team: "web" },
+                    taint: false,
+                    windowsServerVersion: "2025",
+                },
                 "eks-gmsa:activeDirectory": null,
                 "eks-gmsa:gmsa": null,
                 "eks-gmsa:portableIdentityPassword": null,
@@ -283,7 +357,10 @@ describe("variants", () => {
     test("a China region uses the aws-cn partition in policy ARNs", () => {
         const run = runOk({ stack: "dev", overrides: { "aws:region": "cn-north-1" } });
         const arns = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) => inputs(r).policyArn);
-        assert.ok(arns.every((a) => a.startsWith("arn:aws-cn:iam::aws:policy/")), arns.join(", "));
+        assert.ok(
+            arns.every((a) => a.startsWith("arn:aws-cn:iam::aws:policy/")),
+            arns.join(", "),
+        );
     });
 });
 
@@ -320,7 +397,15 @@ describe("day-2 config changes keep every existing resource (no deletes by renam
         const run = runOk({
             stack: "dev",
             overrides: {
-                "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", edition: "Core", instanceType: "m6i.2xlarge", minSize: 2, desiredSize: 3, maxSize: 6, labels: { team: "web" } },
+                "eks-gmsa:windowsNodes": {
+                    windowsServerVersion: "2022",
+                    edition: "Core",
+                    instanceType: "m6i.2xlarge",
+                    minSize: 2,
+                    desiredSize: 3,
+                    maxSize: 6,
+                    labels: { team: "web" },
+                },
                 "eks-gmsa:cluster": { kubernetesVersion: "1.36", protect: false, logRetentionDays: 30, logTypes: ["api", "audit", "authenticator"] },
                 "eks-gmsa:access": {
                     clusterAdmins: ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:role/break-glass"],
@@ -329,18 +414,36 @@ describe("day-2 config changes keep every existing resource (no deletes by renam
                 },
             },
         });
-        assert.deepEqual([...before].filter((u) => !urns(run).has(u)), []);
-        assert.deepEqual([...urns(run)].filter((u) => !before.has(u)), []);
+        assert.deepEqual(
+            [...before].filter((u) => !urns(run).has(u)),
+            [],
+        );
+        assert.deepEqual(
+            [...urns(run)].filter((u) => !before.has(u)),
+            [],
+        );
         // The existing principals keep their access-entry keys (eks.Cluster names entries by key).
         const keys = (r: typeof dev) => Object.keys(inputs(one(r, "eks:index:Cluster")).accessEntries);
-        assert.deepEqual(keys(dev).filter((k) => !keys(run).includes(k)), []);
+        assert.deepEqual(
+            keys(dev).filter((k) => !keys(run).includes(k)),
+            [],
+        );
         assert.equal(keys(run).length, keys(dev).length + 1);
     });
 
     test("going from one NAT gateway to one per AZ only adds gateways and addresses", () => {
         const run = runOk({ stack: "dev", overrides: { "eks-gmsa:network": { vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "onePerAz" } } });
-        assert.deepEqual([...before].filter((u) => !urns(run).has(u)), []);
-        const added = [...urns(run)].filter((u) => !before.has(u)).map((u) => u.split("::").slice(-2).join("::")).sort();
-        assert.deepEqual(added, ["eks-gmsa:network:Network$aws:ec2/eip:Eip::nat-address-1", "eks-gmsa:network:Network$aws:ec2/natGateway:NatGateway::nat-gateway-1"]);
+        assert.deepEqual(
+            [...before].filter((u) => !urns(run).has(u)),
+            [],
+        );
+        const added = [...urns(run)]
+            .filter((u) => !before.has(u))
+            .map((u) => u.split("::").slice(-2).join("::"))
+            .sort();
+        assert.deepEqual(added, [
+            "eks-gmsa:network:Network$aws:ec2/eip:Eip::nat-address-1",
+            "eks-gmsa:network:Network$aws:ec2/natGateway:NatGateway::nat-gateway-1",
+        ]);
     });
 });

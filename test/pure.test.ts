@@ -2,7 +2,20 @@
 // the Windows bootstrap user data, the Windows AMI parameter, IAM policy sets and access entries.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { blockSize, cidrProblem, contains, containsAddress, intToIpv4, ipv4ToInt, isIpv4, isPrivate, nthAddress, overlaps, parseCidr, subdivide } from "../lib/cidr";
+import {
+    blockSize,
+    cidrProblem,
+    contains,
+    containsAddress,
+    intToIpv4,
+    ipv4ToInt,
+    isIpv4,
+    isPrivate,
+    nthAddress,
+    overlaps,
+    parseCidr,
+    subdivide,
+} from "../lib/cidr";
 import { eksAccessPolicyArn, managedPolicyArn, partitionOf, servicePrincipal } from "../lib/aws";
 import { clusterDnsIp } from "../settings/validate";
 import { pluginsOf, renderCorefile } from "../components/corefile";
@@ -22,7 +35,20 @@ describe("lib/cidr", () => {
     });
 
     test("cidrProblem rejects what is not a CIDR block", () => {
-        for (const c of ["10.0.0.0", "10.0.0/16", "10.0.0.0/", "/16", "10.0.0.256/24", "a.b.c.d/8", "10.0.0.0/16 ", " 10.0.0.0/16", "010.0.0.0/8", "10.0.0.0/123", "::/0", ""]) {
+        for (const c of [
+            "10.0.0.0",
+            "10.0.0/16",
+            "10.0.0.0/",
+            "/16",
+            "10.0.0.256/24",
+            "a.b.c.d/8",
+            "10.0.0.0/16 ",
+            " 10.0.0.0/16",
+            "010.0.0.0/8",
+            "10.0.0.0/123",
+            "::/0",
+            "",
+        ]) {
             assert.equal(cidrProblem(c), "is not an IPv4 CIDR block such as 10.0.0.0/16", JSON.stringify(c));
         }
         assert.equal(cidrProblem("10.0.0.0/33"), "has a prefix length over 32");
@@ -93,9 +119,18 @@ describe("lib/cidr", () => {
     });
 
     test("subdivide carves consecutive blocks, with an offset", () => {
-        assert.deepEqual(subdivide(parseCidr("10.0.0.0/16"), 18, 3).map((c) => c.text), ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]);
-        assert.deepEqual(subdivide(parseCidr("10.0.0.0/16"), 18, 1, 3).map((c) => c.text), ["10.0.192.0/18"]);
-        assert.deepEqual(subdivide(parseCidr("192.168.0.0/24"), 28, 2, 14).map((c) => c.text), ["192.168.0.224/28", "192.168.0.240/28"]);
+        assert.deepEqual(
+            subdivide(parseCidr("10.0.0.0/16"), 18, 3).map((c) => c.text),
+            ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"],
+        );
+        assert.deepEqual(
+            subdivide(parseCidr("10.0.0.0/16"), 18, 1, 3).map((c) => c.text),
+            ["10.0.192.0/18"],
+        );
+        assert.deepEqual(
+            subdivide(parseCidr("192.168.0.0/24"), 28, 2, 14).map((c) => c.text),
+            ["192.168.0.224/28", "192.168.0.240/28"],
+        );
         const parts = subdivide(parseCidr("10.0.0.0/16"), 20, 16);
         for (const p of parts) assert.equal(cidrProblem(p.text), undefined);
         assert.equal(parts[15].text, "10.0.240.0/20");
@@ -119,8 +154,10 @@ describe("lib/cidr", () => {
     });
 
     test("isPrivate: inside the RFC 1918 ranges only", () => {
-        for (const c of ["10.0.0.0/8", "10.200.0.0/16", "172.16.0.0/12", "172.31.0.0/16", "192.168.0.0/16", "192.168.10.0/24"]) assert.equal(isPrivate(parseCidr(c)), true, c);
-        for (const c of ["8.8.8.0/24", "172.32.0.0/16", "172.0.0.0/8", "100.64.0.0/10", "192.169.0.0/16", "0.0.0.0/0", "192.168.0.0/15"]) assert.equal(isPrivate(parseCidr(c)), false, c);
+        for (const c of ["10.0.0.0/8", "10.200.0.0/16", "172.16.0.0/12", "172.31.0.0/16", "192.168.0.0/16", "192.168.10.0/24"])
+            assert.equal(isPrivate(parseCidr(c)), true, c);
+        for (const c of ["8.8.8.0/24", "172.32.0.0/16", "172.0.0.0/8", "100.64.0.0/10", "192.169.0.0/16", "0.0.0.0/0", "192.168.0.0/15"])
+            assert.equal(isPrivate(parseCidr(c)), false, c);
     });
 
     test("clusterDnsIp is the 10th address of the service CIDR", () => {
@@ -138,7 +175,11 @@ describe("CoreDNS Corefile", () => {
     test("keeps the EKS default block with every plugin, in order", () => {
         for (const corefile of [renderCorefile([]), renderCorefile(ad)]) {
             assert.deepEqual(pluginsOf(corefile, ".:53"), eksDefaultPlugins);
-            assert.ok(corefile.includes("    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }"));
+            assert.ok(
+                corefile.includes(
+                    "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }",
+                ),
+            );
             assert.ok(corefile.includes("    forward . /etc/resolv.conf\n"));
             assert.ok(corefile.includes("    prometheus :9153\n"));
             assert.ok(corefile.includes("    health {\n        lameduck 5s\n    }"));
@@ -149,7 +190,10 @@ describe("CoreDNS Corefile", () => {
         const corefile = renderCorefile(ad);
         assert.deepEqual(pluginsOf(corefile, "corp.example.com:53"), ["errors", "cache", "forward", "reload"]);
         const forwardLines = corefile.split("\n").filter((l) => l.trim().startsWith("forward "));
-        assert.deepEqual(forwardLines.map((l) => l.trim()), ["forward . /etc/resolv.conf", "forward . 10.0.0.10 10.0.64.10"]);
+        assert.deepEqual(
+            forwardLines.map((l) => l.trim()),
+            ["forward . /etc/resolv.conf", "forward . 10.0.0.10 10.0.64.10"],
+        );
         assert.equal(corefile.split("\n").filter((l) => l.trim() === "corp.example.com:53 {").length, 1);
         assert.ok(corefile.endsWith("}\n"));
     });
@@ -215,10 +259,7 @@ describe("Windows user data", () => {
 
     test("kubelet gets the labels sorted and the taint", () => {
         const ud = renderWindowsUserData(args);
-        assert.ok(
-            ud.includes('-KubeletExtraArgs "--node-labels=app=iis,example.com/tier=web,zone=b --register-with-taints=os=windows:NoSchedule"'),
-            ud,
-        );
+        assert.ok(ud.includes('-KubeletExtraArgs "--node-labels=app=iis,example.com/tier=web,zone=b --register-with-taints=os=windows:NoSchedule"'), ud);
         assert.equal(kubeletExtraArgs({ b: "2", a: "1" }), "--node-labels=a=1,b=2");
         assert.equal(kubeletExtraArgs({}, { key: "k", value: "", effect: "NoExecute" }), "--register-with-taints=k=:NoExecute");
     });
@@ -253,7 +294,10 @@ describe("Windows user data", () => {
 
 describe("Windows AMI parameter", () => {
     test("exact SSM path for Windows Server 2022 Core on Kubernetes 1.35", () => {
-        assert.equal(windowsAmiParameter("2022", "Core", "1.35"), "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.35/image_id");
+        assert.equal(
+            windowsAmiParameter("2022", "Core", "1.35"),
+            "/aws/service/ami-windows-latest/Windows_Server-2022-English-Core-EKS_Optimized-1.35/image_id",
+        );
     });
 
     test("the pattern matches every version and edition, and rejects others", () => {
@@ -295,7 +339,12 @@ describe("IAM policies", () => {
             "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
             "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         ]);
-        assert.deepEqual(nodeRolePolicies("aws").map(policyName), ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"]);
+        assert.deepEqual(nodeRolePolicies("aws").map(policyName), [
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEKS_CNI_Policy",
+            "AmazonEC2ContainerRegistryReadOnly",
+            "AmazonSSMManagedInstanceCore",
+        ]);
     });
 
     test("the partition follows the region", () => {
@@ -310,8 +359,14 @@ describe("IAM policies", () => {
     test("policy ARNs in China and GovCloud use their partition", () => {
         const cn = partitionOf("cn-north-1");
         const gov = partitionOf("us-gov-west-1");
-        assert.deepEqual(clusterRolePolicies(cn), ["arn:aws-cn:iam::aws:policy/AmazonEKSClusterPolicy", "arn:aws-cn:iam::aws:policy/AmazonEKSVPCResourceController"]);
-        assert.ok(nodeRolePolicies(gov).every((arn) => arn.startsWith("arn:aws-us-gov:iam::aws:policy/")), nodeRolePolicies(gov).join());
+        assert.deepEqual(clusterRolePolicies(cn), [
+            "arn:aws-cn:iam::aws:policy/AmazonEKSClusterPolicy",
+            "arn:aws-cn:iam::aws:policy/AmazonEKSVPCResourceController",
+        ]);
+        assert.ok(
+            nodeRolePolicies(gov).every((arn) => arn.startsWith("arn:aws-us-gov:iam::aws:policy/")),
+            nodeRolePolicies(gov).join(),
+        );
         assert.equal(nodeRolePolicies(gov).length, 4);
         assert.equal(managedPolicyArn(gov, "X"), "arn:aws-us-gov:iam::aws:policy/X");
         assert.equal(eksAccessPolicyArn(cn, "AmazonEKSViewPolicy"), "arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy");
@@ -363,7 +418,10 @@ describe("EKS access entries", () => {
 
     test("access policy ARNs follow the partition", () => {
         const entries = accessEntries(access, "aws-us-gov");
-        assert.equal(entryFor(entries, admin).accessPolicies.clusterAdmin.policyArn, "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+        assert.equal(
+            entryFor(entries, admin).accessPolicies.clusterAdmin.policyArn,
+            "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        );
     });
 
     test("no principals, no entries", () => {

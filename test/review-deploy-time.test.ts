@@ -8,8 +8,23 @@ import { describe, test } from "node:test";
 import { projectRoot, runStack } from "../tools/harness";
 import { toPlan, type Plan, type PlanResource } from "../tools/planFile";
 import {
-    deployTimeData, deployTimeDoc, documentedStacks, figure, figuresFile, figuresRange, formatDeployTime, loadDeployTimeData,
-    manualWalkthroughFor, manualWalkthroughModel, modelDeployTime, parseGoDuration, renderDoc, rulesFile, shownPath, type DeployTimeModel, type ModelledStack,
+    deployTimeData,
+    deployTimeDoc,
+    documentedStacks,
+    figure,
+    figuresFile,
+    figuresRange,
+    formatDeployTime,
+    loadDeployTimeData,
+    manualWalkthroughFor,
+    manualWalkthroughModel,
+    modelDeployTime,
+    parseGoDuration,
+    renderDoc,
+    rulesFile,
+    shownPath,
+    type DeployTimeModel,
+    type ModelledStack,
 } from "../tools/review/deployTime";
 import { projectName } from "../settings/validate";
 
@@ -26,7 +41,9 @@ interface Spec {
 
 function res(type: string, name: string, spec: Spec = {}): PlanResource {
     return {
-        urn: urnOf(type, name), type, name,
+        urn: urnOf(type, name),
+        type,
+        name,
         ...(spec.parent ? { parent: spec.parent } : {}),
         dependencies: spec.deps ?? [],
         protect: false,
@@ -53,7 +70,11 @@ describe("deploy time on small plans", () => {
         const route = res("aws:ec2/route:Route", "route", { deps: [subnet.urn, nat.urn] });
         const model = modelDeployTime(planOf(vpc, subnet, nat, route));
         assert.equal(model.totalSeconds, 112);
-        assert.deepEqual(pathOf(model), [["vpc", 0, 5], ["nat", 5, 105], ["route", 110, 2]]);
+        assert.deepEqual(pathOf(model), [
+            ["vpc", 0, 5],
+            ["nat", 5, 105],
+            ["route", 110, 2],
+        ]);
         assert.deepEqual(model.range, { lowSeconds: 1 + 85 + 1, highSeconds: 25 + 300 + 5 });
         assert.deepEqual(model.unmatchedTypes, []);
     });
@@ -65,7 +86,10 @@ describe("deploy time on small plans", () => {
         const namespace = res("kubernetes:core/v1:Namespace", "ns", { deps: [component.urn] });
         const model = modelDeployTime(planOf(component, nodeGroup, role, namespace));
         assert.equal(model.totalSeconds, 122);
-        assert.deepEqual(pathOf(model), [["node-group", 0, 120], ["ns", 120, 2]]);
+        assert.deepEqual(pathOf(model), [
+            ["node-group", 0, 120],
+            ["ns", 120, 2],
+        ]);
         assert.equal(finishOf(model, "nodes"), 120);
     });
 
@@ -76,7 +100,12 @@ describe("deploy time on small plans", () => {
         const namespace = res("kubernetes:core/v1:Namespace", "ns", { options: { provider: `${provider.urn}::4f2a` } });
         const model = modelDeployTime(planOf(vpc, eks, provider, namespace));
         assert.equal(model.totalSeconds, 5 + 555 + 0 + 2);
-        assert.deepEqual(pathOf(model), [["vpc", 0, 5], ["eks", 5, 555], ["k8s", 560, 0], ["ns", 560, 2]]);
+        assert.deepEqual(pathOf(model), [
+            ["vpc", 0, 5],
+            ["eks", 5, 555],
+            ["k8s", 560, 0],
+            ["ns", 560, 2],
+        ]);
     });
 
     test("an awaited Windows workload waits for the first Windows node group to be Ready, without a plan edge", () => {
@@ -85,8 +114,18 @@ describe("deploy time on small plans", () => {
         const pod = res("kubernetes:apps/v1:Deployment", "iis", { inputs: windowsPod });
         const model = modelDeployTime(planOf(windowsNodesComponent, vpc, early, late, pod));
         assert.equal(model.totalSeconds, 90 + 420 + 300);
-        assert.deepEqual(pathOf(model), [["early", 0, 90], ["early: Windows nodes Ready", 90, 420], ["iis", 510, 300]]);
-        assert.deepEqual(model.readiness.map((e) => [e.name, e.atSeconds, e.awaited]), [["early: Windows nodes Ready", 510, true], ["late: Windows nodes Ready", 515, true]]);
+        assert.deepEqual(pathOf(model), [
+            ["early", 0, 90],
+            ["early: Windows nodes Ready", 90, 420],
+            ["iis", 510, 300],
+        ]);
+        assert.deepEqual(
+            model.readiness.map((e) => [e.name, e.atSeconds, e.awaited]),
+            [
+                ["early: Windows nodes Ready", 510, true],
+                ["late: Windows nodes Ready", 515, true],
+            ],
+        );
     });
 
     test("a workload Pulumi does not await does not wait for nodes; readiness nobody awaits is reported, not counted", () => {
@@ -94,7 +133,10 @@ describe("deploy time on small plans", () => {
         const job = res("kubernetes:batch/v1:Job", "verify", { inputs: { metadata: { annotations: { "pulumi.com/skipAwait": "true" } }, ...windowsPod } });
         const model = modelDeployTime(planOf(windowsNodesComponent, asg, job));
         assert.equal(model.totalSeconds, 90);
-        assert.deepEqual(model.readiness.map((e) => [e.atSeconds, e.awaited]), [[510, false]]);
+        assert.deepEqual(
+            model.readiness.map((e) => [e.atSeconds, e.awaited]),
+            [[510, false]],
+        );
         assert.match(formatDeployTime(model, manualWalkthroughModel()), /not awaited by pulumi up: asg: Windows nodes Ready at about 8m 30s/);
     });
 
@@ -105,13 +147,20 @@ describe("deploy time on small plans", () => {
         const [running, online, provisioning] = ["ec2-instance-running", "linux-boot-to-ssm", "ad-provisioning-script"].map((id) => figure(id).seconds.mid);
         assert.ok(online < figure("windows-boot-to-ssm").seconds.mid, "the Linux host comes online sooner than a Windows one");
         assert.equal(model.totalSeconds, running + online + provisioning);
-        assert.deepEqual(pathOf(model), [["host", 0, running], ["host: SSM agent online", running, online], ["run", running + online, provisioning]]);
+        assert.deepEqual(pathOf(model), [
+            ["host", 0, running],
+            ["host: SSM agent online", running, online],
+            ["run", running + online, provisioning],
+        ]);
     });
 
     test("a launch hook makes the group wait for join, membership and reboots; the plan's deadlock and timeout are warned about", () => {
         const hooks = [{ lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", heartbeatTimeout: 3600 }];
         const asg = res("aws:autoscaling/group:Group", "nodes", { parent: windowsNodesComponent.urn, inputs: { initialLifecycleHooks: hooks } });
-        const join = res("aws:ssm/association:Association", "join", { deps: [asg.urn], inputs: { targets: [{ key: "tag:aws:autoscaling:groupName", values: ["nodes-1"] }] } });
+        const join = res("aws:ssm/association:Association", "join", {
+            deps: [asg.urn],
+            inputs: { targets: [{ key: "tag:aws:autoscaling:groupName", values: ["nodes-1"] }] },
+        });
         const model = modelDeployTime(planOf(windowsNodesComponent, asg, join));
         assert.equal(finishOf(model, "nodes"), 90 + 240 + 240 + 60 + 180);
         assert.equal(model.totalSeconds, 810 + 3);
@@ -119,7 +168,10 @@ describe("deploy time on small plans", () => {
         assert.match(model.warnings[0], /^nodes: creating the group is modelled at 13m 30s, longer than waitForCapacityTimeout 10m \(the default\)/);
         assert.match(model.warnings[1], /^nodes: its launch hook .* association join .* is created only after the group/);
 
-        const patient = res("aws:autoscaling/group:Group", "nodes", { parent: windowsNodesComponent.urn, inputs: { initialLifecycleHooks: hooks, waitForCapacityTimeout: "1h" } });
+        const patient = res("aws:autoscaling/group:Group", "nodes", {
+            parent: windowsNodesComponent.urn,
+            inputs: { initialLifecycleHooks: hooks, waitForCapacityTimeout: "1h" },
+        });
         assert.equal(modelDeployTime(planOf(windowsNodesComponent, patient, join)).warnings.length, 1, "a long enough timeout leaves only the deadlock");
     });
 
@@ -147,15 +199,26 @@ describe("the manual walkthrough", () => {
     test("eleven blog steps in order, plus creating the directory when asked; totals add up", () => {
         const greenfield = manualWalkthroughModel();
         const blogNumbers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-        assert.deepEqual(greenfield.steps.map((s) => s.number), blogNumbers, "numbered as the blog numbers them");
-        assert.deepEqual(manualWalkthroughModel({ createDirectory: false }).steps.map((s) => s.number), blogNumbers);
+        assert.deepEqual(
+            greenfield.steps.map((s) => s.number),
+            blogNumbers,
+            "numbered as the blog numbers them",
+        );
+        assert.deepEqual(
+            manualWalkthroughModel({ createDirectory: false }).steps.map((s) => s.number),
+            blogNumbers,
+        );
         assert.equal(manualWalkthroughModel({ createDirectory: false }).prerequisite, undefined);
         assert.equal(greenfield.prerequisite?.waiting.mid, 1950, "the directory waits the managed-microsoft-ad figure");
-        assert.deepEqual(greenfield.steps[0].waiting, figuresRange(["nat-gateway", "eks-control-plane", "eks-managed-node-group", "asg-capacity", "windows-node-bootstrap"]));
+        assert.deepEqual(
+            greenfield.steps[0].waiting,
+            figuresRange(["nat-gateway", "eks-control-plane", "eks-managed-node-group", "asg-capacity", "windows-node-bootstrap"]),
+        );
         assert.equal(greenfield.handsOnSeconds, 111 * 60);
         assert.equal(greenfield.totalSeconds, greenfield.waitingSeconds + greenfield.handsOnSeconds);
         assert.ok(greenfield.range.lowSeconds < greenfield.totalSeconds && greenfield.totalSeconds < greenfield.range.highSeconds);
-        for (const step of [greenfield.prerequisite!, ...greenfield.steps]) assert.ok(step.handsOn.length > 0 && step.handsOnSeconds > 0, `step ${step.number} says what its hands-on time covers`);
+        for (const step of [greenfield.prerequisite!, ...greenfield.steps])
+            assert.ok(step.handsOn.length > 0 && step.handsOnSeconds > 0, `step ${step.number} says what its hands-on time covers`);
     });
 });
 
@@ -163,12 +226,17 @@ describe("every figure is sourced or says it is an assumption", () => {
     test("sources have a title and an address; assumptions have reasoning; rules name known figures", () => {
         for (const f of deployTimeData().figures) {
             assert.ok(f.seconds.low <= f.seconds.mid && f.seconds.mid <= f.seconds.high, `${f.id}: low <= mid <= high`);
-            const sources = f.evidence.kind === "assumption" ? f.evidence.related ?? [] : f.evidence.sources;
+            const sources = f.evidence.kind === "assumption" ? (f.evidence.related ?? []) : f.evidence.sources;
             if (f.evidence.kind !== "assumption") assert.ok(sources.length > 0, `${f.id} cites a source`);
             if (f.evidence.kind !== "sourced") assert.ok(f.evidence.assumption.length > 20, `${f.id} says why`);
             for (const s of sources) assert.match(s.url, /^https:\/\//, `${f.id}: ${s.title}`);
         }
-        for (const rule of deployTimeData().rules) for (const id of rule.figures) assert.ok(deployTimeData().figures.some((f) => f.id === id), `${rule.id} uses figure ${id}`);
+        for (const rule of deployTimeData().rules)
+            for (const id of rule.figures)
+                assert.ok(
+                    deployTimeData().figures.some((f) => f.id === id),
+                    `${rule.id} uses figure ${id}`,
+                );
     });
 });
 
@@ -198,45 +266,61 @@ describe("the data files are checked when read", () => {
 
     test("the shipped files load, and every rule's figures exist", () => {
         const data = loadDeployTimeData();
-        assert.deepEqual(data.figures.map((f) => f.id), deployTimeData().figures.map((f) => f.id));
+        assert.deepEqual(
+            data.figures.map((f) => f.id),
+            deployTimeData().figures.map((f) => f.id),
+        );
         assert.ok(data.rules.length > 0 && data.readinessRules.length > 0);
     });
 
     test("every bad entry at once, each naming its file and entry", () => {
-        const files = editedData((doc) => {
-            doc.figures[0].seconds = { low: 900, mid: 540, high: 480 };
-            (doc.figures[0].evidence as { sources: { url: string }[] }).sources[0].url = "aws.amazon.com/no-scheme";
-            doc.figures[1].evidence = { kind: "measured" };
-            doc.figures[2].id = doc.figures[3].id;
-            doc.figures[4].secs = 1;
-        }, (doc) => {
-            doc.rules[0].figures = ["eks-control-plane", "no-such-figure"];
-            doc.rules[1].when = "addon-is-fast";
-            doc.readinessRules[0].awaitedBy = "";
-        });
+        const files = editedData(
+            (doc) => {
+                doc.figures[0].seconds = { low: 900, mid: 540, high: 480 };
+                (doc.figures[0].evidence as { sources: { url: string }[] }).sources[0].url = "aws.amazon.com/no-scheme";
+                doc.figures[1].evidence = { kind: "measured" };
+                doc.figures[2].id = doc.figures[3].id;
+                doc.figures[4].secs = 1;
+            },
+            (doc) => {
+                doc.rules[0].figures = ["eks-control-plane", "no-such-figure"];
+                doc.rules[1].when = "addon-is-fast";
+                doc.readinessRules[0].awaitedBy = "";
+            },
+        );
         const base = shownPath;
-        assert.throws(() => loadDeployTimeData(files.figures, files.rules), (e: Error) => {
-            for (const line of [
-                `${base(files.figures)}: figures[0] (eks-control-plane): seconds must be low <= mid <= high, not 900, 540, 480`,
-                `${base(files.figures)}: figures[0] (eks-control-plane).evidence.sources[0]: url must be an http(s) address, not "aws.amazon.com/no-scheme"`,
-                `${base(files.figures)}: figures[1] (eks-component-children).evidence: kind must be sourced, bounded or assumption, not "measured"`,
-                `${base(files.figures)}: figures[3] (eks-addon): repeats an id used above`,
-                `${base(files.figures)}: figures[4] (eks-addon-coredns): unknown key "secs"`,
-                `${base(files.rules)}: rules[0] (eks-remote-component): no figure "no-such-figure" in deploy-time-figures.json`,
-                `${base(files.rules)}: rules[1] (eks-cluster): unknown condition "addon-is-fast" (known: launch-hook, skip-await,`,
-                // Figure 2 took figure 3's id, so its own is gone: the rule that used it is named too.
-                `${base(files.rules)}: rules[2] (eks-node-group): no figure "eks-managed-node-group" in deploy-time-figures.json`,
-                `${base(files.rules)}: readinessRules[0] (windows-nodes-ready): needs \`awaitedBy\``,
-            ]) assert.ok(e.message.includes(line), `${line}\n in:\n${e.message}`);
-            assert.match(e.message, /^deploy time: the data files have 9 problems:/);
-            return true;
-        });
+        assert.throws(
+            () => loadDeployTimeData(files.figures, files.rules),
+            (e: Error) => {
+                for (const line of [
+                    `${base(files.figures)}: figures[0] (eks-control-plane): seconds must be low <= mid <= high, not 900, 540, 480`,
+                    `${base(files.figures)}: figures[0] (eks-control-plane).evidence.sources[0]: url must be an http(s) address, not "aws.amazon.com/no-scheme"`,
+                    `${base(files.figures)}: figures[1] (eks-component-children).evidence: kind must be sourced, bounded or assumption, not "measured"`,
+                    `${base(files.figures)}: figures[3] (eks-addon): repeats an id used above`,
+                    `${base(files.figures)}: figures[4] (eks-addon-coredns): unknown key "secs"`,
+                    `${base(files.rules)}: rules[0] (eks-remote-component): no figure "no-such-figure" in deploy-time-figures.json`,
+                    `${base(files.rules)}: rules[1] (eks-cluster): unknown condition "addon-is-fast" (known: launch-hook, skip-await,`,
+                    // Figure 2 took figure 3's id, so its own is gone: the rule that used it is named too.
+                    `${base(files.rules)}: rules[2] (eks-node-group): no figure "eks-managed-node-group" in deploy-time-figures.json`,
+                    `${base(files.rules)}: readinessRules[0] (windows-nodes-ready): needs \`awaitedBy\``,
+                ])
+                    assert.ok(e.message.includes(line), `${line}\n in:\n${e.message}`);
+                assert.match(e.message, /^deploy time: the data files have 9 problems:/);
+                return true;
+            },
+        );
     });
 
     test("a file that is not JSON is named", () => {
-        const files = editedData(() => {}, () => {});
+        const files = editedData(
+            () => {},
+            () => {},
+        );
         fs.writeFileSync(files.rules, "{ rules: [");
-        assert.throws(() => loadDeployTimeData(files.figures, files.rules), new RegExp(`^Error: deploy time: ${files.rules.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not JSON`));
+        assert.throws(
+            () => loadDeployTimeData(files.figures, files.rules),
+            new RegExp(`^Error: deploy time: ${files.rules.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not JSON`),
+        );
     });
 });
 
@@ -247,7 +331,10 @@ describe("Windows node groups are known by their component, not by names or desc
         const template = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { inputs: { description: "EKS Windows Server 2022 Core nodes" } });
         const linuxLooking = res("aws:autoscaling/group:Group", "windows-sounding", { deps: [template.urn] });
         const model = modelDeployTime(planOf(windowsNodesComponent, inner, nested, template, linuxLooking));
-        assert.deepEqual(model.readiness.map((e) => e.name), ["nested: Windows nodes Ready"]);
+        assert.deepEqual(
+            model.readiness.map((e) => e.name),
+            ["nested: Windows nodes Ready"],
+        );
     });
 });
 
@@ -275,7 +362,8 @@ describe("deploy time of the documented stacks", () => {
         for (const { stack: name, model } of documented()) {
             const path = model.criticalPath;
             assert.equal(path[0].startSeconds, 0, name);
-            for (let i = 1; i < path.length; i++) assert.equal(path[i].startSeconds, path[i - 1].startSeconds + path[i - 1].durationSeconds, `${name}: ${path[i].name}`);
+            for (let i = 1; i < path.length; i++)
+                assert.equal(path[i].startSeconds, path[i - 1].startSeconds + path[i - 1].durationSeconds, `${name}: ${path[i].name}`);
             const last = path[path.length - 1];
             assert.equal(last.startSeconds + last.durationSeconds, model.totalSeconds, name);
         }
@@ -341,7 +429,11 @@ describe("deploy time of the documented stacks", () => {
         const expected = renderDoc(doc, documented()).split("\n");
         const actual = doc.split("\n");
         const stale = expected.length === actual.length ? expected.findIndex((line, i) => line !== actual[i]) : Math.min(expected.length, actual.length);
-        assert.equal(stale, -1, `docs/deploy-time.md line ${stale + 1} should read:\n${expected[stale]}\n(regenerate: npx tsx tools/review/deployTime.ts --write-doc)`);
+        assert.equal(
+            stale,
+            -1,
+            `docs/deploy-time.md line ${stale + 1} should read:\n${expected[stale]}\n(regenerate: npx tsx tools/review/deployTime.ts --write-doc)`,
+        );
         for (const rule of deployTimeData().rules) {
             for (const type of rule.types) assert.ok(doc.includes(`\`${type}\``), `${rule.id}: ${type}`);
             assert.ok(doc.includes(`| ${figuresRange(rule.figures).mid} |`), `${rule.id}: its figure`);

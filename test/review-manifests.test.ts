@@ -35,7 +35,14 @@ function deployment(): Record<string, unknown> {
                 spec: {
                     serviceAccountName: "webapp",
                     securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } },
-                    containers: [{ name: "iis", image: "mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022", ports: [{ containerPort: 80 }], resources: { limits: { cpu: "500m", memory: 1073741824 } } }],
+                    containers: [
+                        {
+                            name: "iis",
+                            image: "mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022",
+                            ports: [{ containerPort: 80 }],
+                            resources: { limits: { cpu: "500m", memory: 1073741824 } },
+                        },
+                    ],
                     tolerations: [{ key: "os", operator: "Equal", value: "windows", effect: "NoSchedule" }],
                 },
             },
@@ -53,10 +60,12 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
         const windowsOptions = objectAt(d, "spec.template.spec.securityContext.windowsOptions");
         windowsOptions.gmsaCredentialSpecNmae = "webapp01";
         delete windowsOptions.gmsaCredentialSpecName;
-        assert.deepEqual(validateBuiltIn(d), [{
-            path: "spec.template.spec.securityContext.windowsOptions.gmsaCredentialSpecNmae",
-            message: 'unknown field "gmsaCredentialSpecNmae" in WindowsSecurityContextOptions (did you mean "gmsaCredentialSpecName"?)',
-        }]);
+        assert.deepEqual(validateBuiltIn(d), [
+            {
+                path: "spec.template.spec.securityContext.windowsOptions.gmsaCredentialSpecNmae",
+                message: 'unknown field "gmsaCredentialSpecNmae" in WindowsSecurityContextOptions (did you mean "gmsaCredentialSpecName"?)',
+            },
+        ]);
     });
 
     test("a field at the wrong level is refused (nodeSelector on the Deployment spec)", () => {
@@ -88,7 +97,10 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
         assert.deepEqual(validateBuiltIn(d), []);
         objectAt(d, "spec.template.spec.containers.0.ports.0").hostIP = "0.0.0.0";
         objectAt(d, "spec.template.spec.containers.0.ports.0").hostIp = "0.0.0.0";
-        assert.deepEqual(validateBuiltIn(d).map((p) => p.path), ["spec.template.spec.containers[0].ports[0].hostIp"]);
+        assert.deepEqual(
+            validateBuiltIn(d).map((p) => p.path),
+            ["spec.template.spec.containers[0].ports[0].hostIp"],
+        );
     });
 
     test("a patch (server-side apply of a partial object) is not held to required fields, but is to field names", () => {
@@ -97,13 +109,24 @@ describe("validateBuiltIn: the Kubernetes OpenAPI schema, strict", () => {
         const roleBinding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "x" }, subjects: [] };
         assert.deepEqual(validateBuiltIn(roleBinding, { partial: true }), []);
         assert.deepEqual(validateBuiltIn(roleBinding), [{ path: "roleRef", message: "is required" }]);
-        assert.deepEqual(validateBuiltIn({ ...patch, metadata: { ...patch.metadata, label: {} } }, { partial: true }).map((p) => p.path), ["metadata.label"]);
+        assert.deepEqual(
+            validateBuiltIn({ ...patch, metadata: { ...patch.metadata, label: {} } }, { partial: true }).map((p) => p.path),
+            ["metadata.label"],
+        );
     });
 
     test("RBAC: a misspelt rule field is caught (resourceName instead of resourceNames widens nothing but grants nothing)", () => {
-        const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "gmsa-use-webapp01" }, rules: [{ apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["use"], resourceName: ["webapp01"] }] };
+        const role = {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name: "gmsa-use-webapp01" },
+            rules: [{ apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["use"], resourceName: ["webapp01"] }],
+        };
         const problems = validateBuiltIn(role);
-        assert.deepEqual(problems.map((p) => p.path), ["rules[0].resourceName"]);
+        assert.deepEqual(
+            problems.map((p) => p.path),
+            ["rules[0].resourceName"],
+        );
         assert.match(problems[0].message, /did you mean "resourceNames"/);
     });
 
@@ -144,7 +167,10 @@ describe("planManifests on the dev stack", () => {
             "validatingadmissionpolicybinding.eks-gmsa-windows-host-path-daemonsets.yaml",
             "validatingadmissionpolicybinding.eks-gmsa-windows-host-process.yaml",
         ]);
-        const kubernetesUrns = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && r.options.custom).map((r) => r.urn).sort();
+        const kubernetesUrns = plan.resources
+            .filter((r) => r.type.startsWith("kubernetes:") && r.options.custom)
+            .map((r) => r.urn)
+            .sort();
         assert.deepEqual(manifests.map((m) => m.urn).sort(), kubernetesUrns, "every Kubernetes resource, and only those");
     });
 
@@ -173,7 +199,10 @@ describe("planManifests on the dev stack", () => {
         assert.equal(parsed.repository, "https://raw.githubusercontent.com/kubernetes-sigs/windows-gmsa/master/charts/repo");
         assert.equal(parsed.namespace, "gmsa-webhook");
         assert.equal(parsed.values.certificates.certManager.enabled, true);
-        assert.match(manifestText(release), /# render: yq \.values helm-release\.gmsa-webhook\.gmsa-webhook\.yaml > values\.yaml && helm template gmsa-webhook gmsa --repo https:\/\/\S+ --version 0\.13\.0 --namespace gmsa-webhook --values values\.yaml/);
+        assert.match(
+            manifestText(release),
+            /# render: yq \.values helm-release\.gmsa-webhook\.gmsa-webhook\.yaml > values\.yaml && helm template gmsa-webhook gmsa --repo https:\/\/\S+ --version 0\.13\.0 --namespace gmsa-webhook --values values\.yaml/,
+        );
     });
 
     test("the gmsa release's value keys are checked against the chart's values.yaml; cert-manager's cannot be here", () => {
@@ -181,7 +210,10 @@ describe("planManifests on the dev stack", () => {
         assert.equal(gmsa.checkedAgainst, "value keys checked against the gmsa chart 0.13.0 values.yaml");
         assert.deepEqual(gmsa.problems, []);
         const certManager = manifests.find((m) => m.file === "helm-release.cert-manager.cert-manager.yaml")!;
-        assert.match(certManager.checkedAgainst, new RegExp(`^nothing: no values\\.yaml of chart cert-manager ${defaultCertManagerVersion.replace(/\./g, "\\.")} on this machine`));
+        assert.match(
+            certManager.checkedAgainst,
+            new RegExp(`^nothing: no values\\.yaml of chart cert-manager ${defaultCertManagerVersion.replace(/\./g, "\\.")} on this machine`),
+        );
         const broken = structuredClone(plan) as Plan;
         const release = broken.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "gmsa")!;
         const values = release.inputs.values as { podDisruptionBudget: Record<string, unknown>; replicaCount: unknown };
@@ -210,7 +242,10 @@ describe("planManifests on the dev stack", () => {
         podSpec.nodeSelecter = podSpec.nodeSelector;
         const lines = formatProblems(planManifests(broken, validators, schemaLabel));
         assert.equal(lines.length, 1);
-        assert.match(lines[0], /^Deployment web\/gmsa-sample-iis \[deployment\.web\.gmsa-sample-iis\.yaml\]: spec\.template\.spec\.nodeSelecter: unknown field "nodeSelecter" in PodSpec \(did you mean "nodeSelector"\?\)$/);
+        assert.match(
+            lines[0],
+            /^Deployment web\/gmsa-sample-iis \[deployment\.web\.gmsa-sample-iis\.yaml\]: spec\.template\.spec\.nodeSelecter: unknown field "nodeSelecter" in PodSpec \(did you mean "nodeSelector"\?\)$/,
+        );
     });
 
     test("without the chart (not cached, repository unreachable), the credspec and the gmsa values are reported unchecked, never passed", () => {
@@ -221,15 +256,27 @@ describe("planManifests on the dev stack", () => {
         assert.match(credspec.checkedAgainst, /^nothing: /);
         const release = unchecked.find((m) => m.file === "helm-release.gmsa-webhook.gmsa-webhook.yaml")!;
         assert.equal(release.unchecked, "the gmsa chart 0.13.0 is not cached and its repository cannot be reached");
-        assert.equal(release.checkedAgainst, "nothing: no values.yaml of chart gmsa 0.13.0 (the gmsa chart 0.13.0 is not cached and its repository cannot be reached)");
+        assert.equal(
+            release.checkedAgainst,
+            "nothing: no values.yaml of chart gmsa 0.13.0 (the gmsa chart 0.13.0 is not cached and its repository cannot be reached)",
+        );
     });
 
     test("a custom resource of unknown kind is a problem, not silently accepted", () => {
         const extra = structuredClone(plan) as Plan;
-        extra.resources.push({ urn: "urn:pulumi:dev::eks-gmsa::kubernetes:example.com/v1:Widget::w", type: "kubernetes:example.com/v1:Widget", name: "w", dependencies: [], protect: false, inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }, options: { custom: true } });
-        assert.deepEqual(formatProblems(planManifests(extra, validators, schemaLabel)).filter((l) => l.includes("Widget")), [
-            "Widget w [widget.w.yaml]: (object): no schema for example.com/v1 Widget: neither a built-in kind nor a CRD the plan knows",
-        ]);
+        extra.resources.push({
+            urn: "urn:pulumi:dev::eks-gmsa::kubernetes:example.com/v1:Widget::w",
+            type: "kubernetes:example.com/v1:Widget",
+            name: "w",
+            dependencies: [],
+            protect: false,
+            inputs: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } },
+            options: { custom: true },
+        });
+        assert.deepEqual(
+            formatProblems(planManifests(extra, validators, schemaLabel)).filter((l) => l.includes("Widget")),
+            ["Widget w [widget.w.yaml]: (object): no schema for example.com/v1 Widget: neither a built-in kind nor a CRD the plan knows"],
+        );
     });
 
     test("writeManifests replaces the directory: an object removed from the stack leaves no stale file", () => {

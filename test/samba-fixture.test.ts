@@ -15,7 +15,6 @@ import { ldapRootDse, startSambaDomain, type SambaDomain } from "./support/samba
 
 const execFileAsync = promisify(execFile);
 
-
 function tlsHandshake(host: string, port: number, ca: Buffer): Promise<tls.PeerCertificate> {
     return new Promise((resolve, reject) => {
         const s = tls.connect({ host, port, ca, timeout: 5_000 });
@@ -35,7 +34,10 @@ function tlsHandshake(host: string, port: number, ca: Buffer): Promise<tls.PeerC
 /** test/support's files ending in `ext`, by path; never none (the lint below must lint something). */
 function supportScripts(ext: string): string[] {
     const dir = path.join(__dirname, "support");
-    const files = readdirSync(dir).filter((n) => n.endsWith(ext)).sort().map((n) => path.join(dir, n));
+    const files = readdirSync(dir)
+        .filter((n) => n.endsWith(ext))
+        .sort()
+        .map((n) => path.join(dir, n));
     assert.ok(files.length > 0, `no ${ext} files in ${dir}`);
     return files;
 }
@@ -57,10 +59,13 @@ describe("the fixture's scripts (test/support/*.py, *.sh) lint clean", () => {
 describe("Samba AD domain controller fixture", () => {
     let dc: SambaDomain;
 
-    before(async () => {
-        dc = await startSambaDomain();
-        console.log(`samba: ${dc.url} provisioned in ${dc.timings.provisionMs} ms, answered in ${dc.timings.startMs} ms`);
-    }, { timeout: 180_000 });
+    before(
+        async () => {
+            dc = await startSambaDomain();
+            console.log(`samba: ${dc.url} provisioned in ${dc.timings.provisionMs} ms, answered in ${dc.timings.startMs} ms`);
+        },
+        { timeout: 180_000 },
+    );
 
     // Cleanup on any outcome; stop() is idempotent, so the last test's own stop() is fine too.
     after(async () => {
@@ -96,11 +101,20 @@ describe("Samba AD domain controller fixture", () => {
     });
 
     test("the administrator's credentials: simple bind over ldaps://; plain ldap:// refuses it (Samba's default)", async () => {
-        const search = (url: string) => execFileAsync("ldbsearch", [
-            `--configfile=${dc.smbConf}`, "--option=tls verify peer=no_check",
-            "-H", url, `--simple-bind-dn=${dc.adminUser}`, `--password=${dc.adminPassword}`,
-            "-b", dc.adminDn, "-s", "base", "sAMAccountName",
-        ]);
+        const search = (url: string) =>
+            execFileAsync("ldbsearch", [
+                `--configfile=${dc.smbConf}`,
+                "--option=tls verify peer=no_check",
+                "-H",
+                url,
+                `--simple-bind-dn=${dc.adminUser}`,
+                `--password=${dc.adminPassword}`,
+                "-b",
+                dc.adminDn,
+                "-s",
+                "base",
+                "sAMAccountName",
+            ]);
         const { stdout } = await search(dc.ldapsUrl);
         assert.match(stdout, /^sAMAccountName: Administrator$/m);
         await assert.rejects(search(dc.url), /STRONG_AUTH_REQUIRED/);

@@ -10,7 +10,10 @@ import { one, inputs, runOk } from "./helpers";
 
 const policyType = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const dev = runOk({ stack: "dev" });
-const devWithHostProcess = runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring"] } } });
+const devWithHostProcess = runOk({
+    stack: "dev",
+    overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring"] } },
+});
 
 /** The validations of a policy as the stack registers it. */
 function validationsOf(run: typeof dev, name: string): ValidationLike[] {
@@ -24,7 +27,10 @@ function assertRefused(validations: ValidationLike[], input: AdmissionInput, mes
     const result = admit(validations, input);
     assert.deepEqual(result.errors, [], "refused by a false validation, not by an evaluation error");
     assert.equal(result.allowed, false, "refused");
-    assert.ok(result.denied.some((m) => messagePart.test(m)), `a message matching ${messagePart}: ${JSON.stringify(result.denied)}`);
+    assert.ok(
+        result.denied.some((m) => messagePart.test(m)),
+        `a message matching ${messagePart}: ${JSON.stringify(result.denied)}`,
+    );
 }
 
 function assertAdmitted(validations: ValidationLike[], input: AdmissionInput) {
@@ -33,7 +39,11 @@ function assertAdmitted(validations: ValidationLike[], input: AdmissionInput) {
 
 describe("gMSA identity policy: refused", () => {
     test("an init container naming another credential spec (the webhook never looks at init containers)", () => {
-        assertRefused(gmsaPolicy, create(windowsPod({ initContainers: [container("setup", payments)] })), /init container .*pod-level value.*Set the gMSA at the pod level/);
+        assertRefused(
+            gmsaPolicy,
+            create(windowsPod({ initContainers: [container("setup", payments)] })),
+            /init container .*pod-level value.*Set the gMSA at the pod level/,
+        );
         // Name only, no contents: still another identity.
         assertRefused(gmsaPolicy, create(windowsPod({ initContainers: [container("setup", { gmsaCredentialSpecName: "payments" })] })), /init container/);
         // A pod with no pod-level gMSA at all.
@@ -41,14 +51,26 @@ describe("gMSA identity policy: refused", () => {
     });
 
     test("an init container with the pod's name but another credential spec's contents", () => {
-        assertRefused(gmsaPolicy, create(windowsPod({ initContainers: [container("setup", { ...webapp, gmsaCredentialSpec: payments.gmsaCredentialSpec })] })), /init container/);
+        assertRefused(
+            gmsaPolicy,
+            create(windowsPod({ initContainers: [container("setup", { ...webapp, gmsaCredentialSpec: payments.gmsaCredentialSpec })] })),
+            /init container/,
+        );
     });
 
     test("an ephemeral container with a credential spec, added with kubectl debug", () => {
         const before = windowsPod();
-        assertRefused(gmsaPolicy, addEphemeral(before, windowsPod({ ephemeralContainers: [container("debugger", payments)] })), /ephemeral container .*Remove the gMSA fields/);
+        assertRefused(
+            gmsaPolicy,
+            addEphemeral(before, windowsPod({ ephemeralContainers: [container("debugger", payments)] })),
+            /ephemeral container .*Remove the gMSA fields/,
+        );
         const noGmsa = windowsPod({ pod: null, containers: [container("iis")] });
-        assertRefused(gmsaPolicy, addEphemeral(noGmsa, windowsPod({ pod: null, containers: [container("iis")], ephemeralContainers: [container("debugger", webapp)] })), /ephemeral container/);
+        assertRefused(
+            gmsaPolicy,
+            addEphemeral(noGmsa, windowsPod({ pod: null, containers: [container("iis")], ephemeralContainers: [container("debugger", webapp)] })),
+            /ephemeral container/,
+        );
     });
 
     test("contents without a name, wherever they are: pod level, container, init container, ephemeral container", () => {
@@ -64,14 +86,28 @@ describe("gMSA identity policy: refused", () => {
         const pod = windowsPod();
         assertRefused(gmsaPolicy, create(pod, "gmsa-webhook"), /skipped by the gMSA webhook \(its own namespace gmsa-webhook/);
         // Any gMSA field counts, even a name alone on a container.
-        assertRefused(gmsaPolicy, create(windowsPod({ pod: null, containers: [container("iis", { gmsaCredentialSpecName: "webapp01" })] }), "gmsa-webhook"), /skipped by the gMSA webhook/);
+        assertRefused(
+            gmsaPolicy,
+            create(windowsPod({ pod: null, containers: [container("iis", { gmsaCredentialSpecName: "webapp01" })] }), "gmsa-webhook"),
+            /skipped by the gMSA webhook/,
+        );
     });
 
     test("a gMSA pod in a namespace labelled windows.k8s.io/disabled=true (kube-system, cert-manager's)", () => {
         for (const ns of ["kube-system", "cert-manager", "team-x"]) {
-            assertRefused(gmsaPolicy, create(windowsPod(), ns, { "windows.k8s.io/disabled": "true" }), /labelled windows\.k8s\.io\/disabled=true.*Run gMSA workloads in an application namespace/);
+            assertRefused(
+                gmsaPolicy,
+                create(windowsPod(), ns, { "windows.k8s.io/disabled": "true" }),
+                /labelled windows\.k8s\.io\/disabled=true.*Run gMSA workloads in an application namespace/,
+            );
         }
-        assertRefused(gmsaPolicy, create(windowsPod({ pod: null, containers: [container("iis")], initContainers: [container("setup", webapp)] }), "kube-system", { "windows.k8s.io/disabled": "true" }), /skipped by the gMSA webhook/);
+        assertRefused(
+            gmsaPolicy,
+            create(windowsPod({ pod: null, containers: [container("iis")], initContainers: [container("setup", webapp)] }), "kube-system", {
+                "windows.k8s.io/disabled": "true",
+            }),
+            /skipped by the gMSA webhook/,
+        );
     });
 });
 
@@ -99,7 +135,12 @@ describe("gMSA identity policy: admitted", () => {
         assertAdmitted(gmsaPolicy, create({ ...linuxPod, spec: { containers: [{ name: "c", image: "busybox" }] } }, "default"));
         assertAdmitted(gmsaPolicy, create(windowsPod({ pod: null, containers: [container("webhook")] }), "gmsa-webhook"));
         // A windowsOptions without gMSA fields.
-        assertAdmitted(gmsaPolicy, create(windowsPod({ pod: { runAsUserName: "ContainerUser" }, containers: [container("iis", { runAsUserName: "ContainerUser" })] }), "kube-system", { "windows.k8s.io/disabled": "true" }));
+        assertAdmitted(
+            gmsaPolicy,
+            create(windowsPod({ pod: { runAsUserName: "ContainerUser" }, containers: [container("iis", { runAsUserName: "ContainerUser" })] }), "kube-system", {
+                "windows.k8s.io/disabled": "true",
+            }),
+        );
     });
 
     test("the opt-out label must say true, as the webhook's namespaceSelector does", () => {
@@ -114,18 +155,35 @@ describe("Windows host access policy", () => {
         const fix = /SYSTEM account.*in no namespace; remove hostProcess, or add the namespace to eks-gmsa:windowsNodes\.hostProcessNamespaces/;
         assertRefused(hostProcessPolicy, create(windowsPod({ pod: hostProcess, containers: [container("agent", { hostProcess: true })] }), "monitoring"), fix);
         assertRefused(hostProcessPolicy, create(windowsPod({ pod: null, containers: [container("agent", hostProcess)] }), "monitoring"), fix);
-        assertRefused(hostProcessPolicy, create(windowsPod({ pod: null, containers: [container("iis")], initContainers: [container("setup", hostProcess)] }), "web"), fix);
+        assertRefused(
+            hostProcessPolicy,
+            create(windowsPod({ pod: null, containers: [container("iis")], initContainers: [container("setup", hostProcess)] }), "web"),
+            fix,
+        );
         assertRefused(hostProcessPolicy, addEphemeral(windowsPod(), windowsPod({ ephemeralContainers: [container("debugger", hostProcess)] })), fix);
         // Not even kube-system, unless listed.
-        assertRefused(hostProcessPolicy, create(windowsPod({ pod: hostProcess, containers: [container("csi-proxy", { hostProcess: true })] }), "kube-system", { "windows.k8s.io/disabled": "true" }), fix);
+        assertRefused(
+            hostProcessPolicy,
+            create(windowsPod({ pod: hostProcess, containers: [container("csi-proxy", { hostProcess: true })] }), "kube-system", {
+                "windows.k8s.io/disabled": "true",
+            }),
+            fix,
+        );
     });
 
     test("with an allow-list, refused elsewhere and the message names the allowed namespaces", () => {
-        assertRefused(hostProcessPolicyWithAllowList, create(windowsPod({ pod: hostProcess, containers: [container("agent", { hostProcess: true })] }), "web"), /allows HostProcess pods only in windows-monitoring/);
+        assertRefused(
+            hostProcessPolicyWithAllowList,
+            create(windowsPod({ pod: hostProcess, containers: [container("agent", { hostProcess: true })] }), "web"),
+            /allows HostProcess pods only in windows-monitoring/,
+        );
     });
 
     test("admitted: hostProcess in an allowed namespace; hostProcess false or absent anywhere; Linux pods", () => {
-        assertAdmitted(hostProcessPolicyWithAllowList, create(windowsPod({ pod: hostProcess, containers: [container("agent", { hostProcess: true })] }), "windows-monitoring"));
+        assertAdmitted(
+            hostProcessPolicyWithAllowList,
+            create(windowsPod({ pod: hostProcess, containers: [container("agent", { hostProcess: true })] }), "windows-monitoring"),
+        );
         assertAdmitted(hostProcessPolicy, create(windowsPod({ pod: { ...webapp, hostProcess: false } })));
         assertAdmitted(hostProcessPolicy, create(windowsPod()));
         assertAdmitted(hostProcessPolicy, create(linuxPod, "kube-system", { "windows.k8s.io/disabled": "true" }));

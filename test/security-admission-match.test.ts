@@ -12,7 +12,16 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { decide, type AdmissionInput, type PolicyLike } from "./support/admissionCel";
 import {
-    addEphemeral, container, containerdPipe, create, payments, relabelled, update, webapp, windowsPod, windowsToleration,
+    addEphemeral,
+    container,
+    containerdPipe,
+    create,
+    payments,
+    relabelled,
+    update,
+    webapp,
+    windowsPod,
+    windowsToleration,
 } from "./support/admissionFixtures";
 import { inputs, one, runOk } from "./helpers";
 
@@ -33,13 +42,19 @@ function assertRefusedBy(p: PolicyLike, input: AdmissionInput, message: RegExp) 
     assert.equal(result.matched, true, "the policy sees the request");
     assert.deepEqual(result.errors, []);
     assert.equal(result.allowed, false, "refused");
-    assert.ok(result.denied.some((m) => message.test(m)), `a message matching ${message}: ${JSON.stringify(result.denied)}`);
+    assert.ok(
+        result.denied.some((m) => message.test(m)),
+        `a message matching ${message}: ${JSON.stringify(result.denied)}`,
+    );
 }
 
 /** Pods admitted before the policies existed that break them (the upgrade case). */
 const admittedBefore = {
     "an init container with another gMSA": windowsPod({ initContainers: [container("setup", payments)] }),
-    "a HostProcess agent outside the allow-list": windowsPod({ pod: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" }, containers: [container("agent", { hostProcess: true })] }),
+    "a HostProcess agent outside the allow-list": windowsPod({
+        pod: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" },
+        containers: [container("agent", { hostProcess: true })],
+    }),
     "a Windows pod mounting containerd's pipe": windowsPod({ volumes: [containerdPipe] }),
 };
 
@@ -62,7 +77,10 @@ describe("pod updates that cannot change what the rules look at are not refused"
 
     test("an image update of a pod with a host path that could already run on Windows nodes is not refused", () => {
         const pod = admittedBefore["a Windows pod mounting containerd's pipe"];
-        const newImage = { ...pod, spec: { ...pod.spec, containers: [{ ...container("iis", webapp), image: "mcr.microsoft.com/windows/servercore:ltsc2022-amd64" }] } };
+        const newImage = {
+            ...pod,
+            spec: { ...pod.spec, containers: [{ ...container("iis", webapp), image: "mcr.microsoft.com/windows/servercore:ltsc2022-amd64" }] },
+        };
         assertAdmittedBy(hostAccess, update(pod, newImage));
     });
 });
@@ -71,7 +89,11 @@ describe("ephemeral containers and pod creation stay covered", () => {
     test("kubectl debug adding a container with another gMSA, or a HostProcess one, is refused", () => {
         const pod = windowsPod();
         assertRefusedBy(gmsa, addEphemeral(pod, windowsPod({ ephemeralContainers: [container("debugger", payments)] })), /ephemeral container/);
-        assertRefusedBy(hostAccess, addEphemeral(pod, windowsPod({ ephemeralContainers: [container("debugger", { hostProcess: true })] })), /HostProcess pods in no namespace/);
+        assertRefusedBy(
+            hostAccess,
+            addEphemeral(pod, windowsPod({ ephemeralContainers: [container("debugger", { hostProcess: true })] })),
+            /HostProcess pods in no namespace/,
+        );
     });
 
     test("the same pods are refused when created", () => {
@@ -92,13 +114,25 @@ describe("an update that lets a pod with a host path onto Windows nodes is refus
         // Adding everything-tolerations too.
         assertRefusedBy(hostAccess, update(pending, { ...pending, spec: { ...pending.spec, tolerations: [{ operator: "Exists" }] } }), /hostPath/);
         // A toleration for something else changes nothing.
-        assertAdmittedBy(hostAccess, update(pending, { ...pending, spec: { ...pending.spec, tolerations: [{ key: "dedicated", operator: "Equal", value: "batch", effect: "NoSchedule" }] } }));
+        assertAdmittedBy(
+            hostAccess,
+            update(pending, {
+                ...pending,
+                spec: { ...pending.spec, tolerations: [{ key: "dedicated", operator: "Equal", value: "batch", effect: "NoSchedule" }] },
+            }),
+        );
     });
 
     test("the policies' match constraints say so", () => {
         const rules = (p: PolicyLike) => p.spec.matchConstraints.resourceRules.map((r) => [r.apiGroups, r.resources, r.operations]);
-        assert.deepEqual(rules(gmsa), [[[""], ["pods"], ["CREATE"]], [[""], ["pods/ephemeralcontainers"], ["UPDATE"]]]);
-        assert.deepEqual(rules(hostAccess), [[[""], ["pods"], ["CREATE", "UPDATE"]], [[""], ["pods/ephemeralcontainers"], ["UPDATE"]]]);
+        assert.deepEqual(rules(gmsa), [
+            [[""], ["pods"], ["CREATE"]],
+            [[""], ["pods/ephemeralcontainers"], ["UPDATE"]],
+        ]);
+        assert.deepEqual(rules(hostAccess), [
+            [[""], ["pods"], ["CREATE", "UPDATE"]],
+            [[""], ["pods/ephemeralcontainers"], ["UPDATE"]],
+        ]);
         assert.deepEqual(rules(policy("windows-host-path-daemonsets")), [[["apps"], ["daemonsets"], ["CREATE", "UPDATE"]]]);
     });
 });

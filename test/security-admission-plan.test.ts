@@ -32,13 +32,19 @@ describe("the dev plan holds the admission policies and their bindings", () => {
             assert.equal(p.spec.paramKind, undefined, "no parameters: a binding without params cannot be misconfigured");
         }
         const bindings = ofType(dev, bindingType).map((r) => inputs(r));
-        assert.deepEqual(bindings.map((b) => [b.spec.policyName, b.spec.validationActions, b.spec.matchResources]).sort(),
-            policyNames.map((n) => [n, ["Deny"], undefined]));
+        assert.deepEqual(
+            bindings.map((b) => [b.spec.policyName, b.spec.validationActions, b.spec.matchResources]).sort(),
+            policyNames.map((n) => [n, ["Deny"], undefined]),
+        );
     });
 
     test("each binding is created after its policy, all inside the GmsaAdmission component with its arguments", () => {
         const component = one(dev, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission");
-        assert.deepEqual(inputs(component), { hostProcessNamespaces: [], webhookNamespace: "gmsa-webhook", windowsTaint: { effect: "NoSchedule", key: "os", value: "windows" } });
+        assert.deepEqual(inputs(component), {
+            hostProcessNamespaces: [],
+            webhookNamespace: "gmsa-webhook",
+            windowsTaint: { effect: "NoSchedule", key: "os", value: "windows" },
+        });
         for (const suffix of ["credential-spec-use", "windows-host-process", "windows-host-path-daemonsets"]) {
             const policy = one(dev, policyType, `gmsa-admission-${suffix}`);
             const binding = one(dev, bindingType, `gmsa-admission-${suffix}-binding`);
@@ -55,12 +61,20 @@ describe("the dev plan holds the admission policies and their bindings", () => {
         // The check is real: a misspelt field of the binding is caught.
         const binding = inputs(one(dev, bindingType, "gmsa-admission-credential-spec-use-binding"));
         const problems = validateBuiltIn({ ...binding, spec: { policyName: binding.spec.policyName, validationAction: ["Deny"] } });
-        assert.ok(problems.some((p) => p.path === "spec.validationAction"), JSON.stringify(problems));
+        assert.ok(
+            problems.some((p) => p.path === "spec.validationAction"),
+            JSON.stringify(problems),
+        );
     });
 
     test("before any workload, and not waiting for the webhook release (the API server enforces them itself)", () => {
         const release = one(dev, "kubernetes:helm.sh/v3:Release", "gmsa-webhook");
-        assert.deepEqual(ofType(dev, bindingType).map((b) => inputs(b).spec.policyName).sort(), policyNames);
+        assert.deepEqual(
+            ofType(dev, bindingType)
+                .map((b) => inputs(b).spec.policyName)
+                .sort(),
+            policyNames,
+        );
         for (const r of [...ofType(dev, policyType), ...ofType(dev, bindingType)]) {
             assert.ok(!dependsOn(dev, r.urn, release.urn, { throughChildren: true }), `${r.name} must not wait for the webhook`);
         }
@@ -73,12 +87,28 @@ describe("the dev plan holds the admission policies and their bindings", () => {
 
     test("prod holds them too; a custom webhook namespace is the one the policy names", () => {
         const prod = runOk({ stack: "prod" });
-        assert.deepEqual(policies(prod).map((p) => p.metadata.name).sort(), policyNames);
-        assert.deepEqual(ofType(prod, bindingType).map((b) => inputs(b).spec.policyName).sort(), policyNames);
+        assert.deepEqual(
+            policies(prod)
+                .map((p) => p.metadata.name)
+                .sort(),
+            policyNames,
+        );
+        assert.deepEqual(
+            ofType(prod, bindingType)
+                .map((b) => inputs(b).spec.policyName)
+                .sort(),
+            policyNames,
+        );
         const custom = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { ...configOf("dev", "eks-gmsa:gmsa"), webhook: { namespace: "gmsa-system" } } } });
         const validations = allValidations(custom);
-        const pod = { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: "{}" } }, containers: [{ name: "c" }] } };
-        const result = admit(validations, { object: pod, request: { namespace: "gmsa-system", operation: "CREATE" }, namespaceObject: { metadata: { name: "gmsa-system", labels: { "kubernetes.io/metadata.name": "gmsa-system" } } } });
+        const pod = {
+            spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01", gmsaCredentialSpec: "{}" } }, containers: [{ name: "c" }] },
+        };
+        const result = admit(validations, {
+            object: pod,
+            request: { namespace: "gmsa-system", operation: "CREATE" },
+            namespaceObject: { metadata: { name: "gmsa-system", labels: { "kubernetes.io/metadata.name": "gmsa-system" } } },
+        });
         assert.equal(result.allowed, false);
         assert.match(result.denied.join("\n"), /its own namespace gmsa-system/);
     });
@@ -91,7 +121,11 @@ function configOf(stack: string, key: string): Record<string, unknown> {
 
 /** The host access validations for every kind of Windows taint and an allow-list (dev registers the default taint, no list). */
 function hostAccessVariants(): ValidationLike[] {
-    const taints: (Taint | undefined)[] = [undefined, { key: "os", value: "windows", effect: "PreferNoSchedule" }, { key: "example.com/windows", value: "", effect: "NoExecute" }];
+    const taints: (Taint | undefined)[] = [
+        undefined,
+        { key: "os", value: "windows", effect: "PreferNoSchedule" },
+        { key: "example.com/windows", value: "", effect: "NoExecute" },
+    ];
     return taints.flatMap((windowsTaint) => {
         const args = { allowedNamespaces: ["windows-agents", "csi-windows"], windowsTaint };
         return [...hostAccessValidations(args), ...daemonSetHostPathValidations(args)];
@@ -103,8 +137,19 @@ describe("the CEL compiles as kube-apiserver compiles it, within its cost limits
 
     test("every expression is well-typed with object dyn and request/namespaceObject as declared, and is a bool", () => {
         // Every rule is in the set checked: gMSA, HostProcess, host paths on pods and on DaemonSets.
-        for (const rule of [/init container/, /ephemeral container/, /without gmsaCredentialSpecName/, /skipped by the gMSA webhook/, /hostProcess: true/, /This pod has a hostPath volume/, /This DaemonSet's pods have a hostPath volume/]) {
-            assert.ok(allValidations(dev).some((v) => rule.test(v.message)), `dev registers a rule matching ${rule}`);
+        for (const rule of [
+            /init container/,
+            /ephemeral container/,
+            /without gmsaCredentialSpecName/,
+            /skipped by the gMSA webhook/,
+            /hostProcess: true/,
+            /This pod has a hostPath volume/,
+            /This DaemonSet's pods have a hostPath volume/,
+        ]) {
+            assert.ok(
+                allValidations(dev).some((v) => rule.test(v.message)),
+                `dev registers a rule matching ${rule}`,
+            );
         }
         for (const v of validations) {
             const check = checkValidationExpression(v.expression);
@@ -116,7 +161,10 @@ describe("the CEL compiles as kube-apiserver compiles it, within its cost limits
     test("the checker refuses what the API server refuses (so the pass above means something)", () => {
         assert.match(checkValidationExpression("object.spec.hostNetwork").problems.join(), /must evaluate to bool but got dyn/);
         assert.match(checkValidationExpression("request.namespce == 'web'").problems.join(), /undefined field 'namespce' of kubernetes.AdmissionRequest/);
-        assert.match(checkValidationExpression("namespaceObject.metadata.labels['a'] == 1").problems.join(), /no matching overload for _==_ applied to \(string, int\)/);
+        assert.match(
+            checkValidationExpression("namespaceObject.metadata.labels['a'] == 1").problems.join(),
+            /no matching overload for _==_ applied to \(string, int\)/,
+        );
         assert.match(checkValidationExpression("params.x == 'a'").problems.join(), /undeclared reference to 'params'/);
         assert.match(checkValidationExpression("request.namespace in ['a', 1]").problems.join(), /homogeneous/);
         assert.match(checkValidationExpression("object.spec.containers.all(c, c.name.startsWith('a'))").problems.join(), /startsWith is outside/);
@@ -140,7 +188,10 @@ describe("the CEL compiles as kube-apiserver compiles it, within its cost limits
 });
 
 describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
-    const hostProcessPod = windowsPod({ pod: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" }, containers: [container("agent", { hostProcess: true })] });
+    const hostProcessPod = windowsPod({
+        pod: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" },
+        containers: [container("agent", { hostProcess: true })],
+    });
     const hostPathPod = windowsPod({ pod: null, volumes: [containerdPipe] });
     const hostAccessPolicy = (run: StackRun) => inputs(one(run, policyType, "gmsa-admission-windows-host-process")).spec.validations;
 
@@ -155,7 +206,10 @@ describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
     });
 
     test("listed namespaces reach the policy: host access admitted there, refused elsewhere with the list, sorted", () => {
-        const run = runOk({ stack: "dev", overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", "csi-windows"] } } });
+        const run = runOk({
+            stack: "dev",
+            overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", "csi-windows"] } },
+        });
         assert.deepEqual(inputs(one(run, "eks-gmsa:gmsa:GmsaAdmission", "gmsa-admission")).hostProcessNamespaces, ["windows-monitoring", "csi-windows"]);
         for (const pod of [hostProcessPod, hostPathPod]) {
             assert.deepEqual(admit(hostAccessPolicy(run), create(pod, "csi-windows")), { allowed: true, denied: [], errors: [] });
@@ -171,7 +225,10 @@ describe("eks-gmsa:windowsNodes.hostProcessNamespaces", () => {
             ["prod", "gmsa-webhook", /the gMSA webhook's or cert-manager's namespace/],
             ["prod", "cert-manager", /the gMSA webhook's or cert-manager's namespace/],
         ] as const) {
-            const run = runStack({ stack, overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", ns] } } });
+            const run = runStack({
+                stack,
+                overrides: { "eks-gmsa:windowsNodes": { windowsServerVersion: "2022", hostProcessNamespaces: ["windows-monitoring", ns] } },
+            });
             const line = run.errors.join("\n");
             assert.match(line, new RegExp(`eks-gmsa:windowsNodes\\.hostProcessNamespaces\\[1\\]: got "${ns}"; is `));
             assert.match(line, why);

@@ -13,17 +13,28 @@ const secretKeys = ["eks-gmsa:portableIdentityPassword"];
 function settings(edit: { access?: unknown; gmsa?: Record<string, unknown>; activeDirectory?: Record<string, unknown> } = {}) {
     const values: Record<string, string> = {
         "aws:region": "us-west-2",
-        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
+        "eks-gmsa:network": JSON.stringify({
+            vpcCidr: "10.0.0.0/16",
+            availabilityZoneCount: 2,
+            natGateways: "single",
+            transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
+        }),
         "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
-        "eks-gmsa:access": JSON.stringify(edit.access ?? { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/app-team-web", namespaces: ["web"] }] }),
+        "eks-gmsa:access": JSON.stringify(
+            edit.access ?? { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/app-team-web", namespaces: ["web"] }] },
+        ),
         "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
         "eks-gmsa:activeDirectory": JSON.stringify({
-            domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.10.0.10"],
-            domainSid: "S-1-5-21-2725122404-4129967127-2630707939", domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+            domainName: "corp.example.com",
+            netbiosName: "CORP",
+            dnsServers: ["10.10.0.10"],
+            domainSid: "S-1-5-21-2725122404-4129967127-2630707939",
+            domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
             ...edit.activeDirectory,
         }),
         "eks-gmsa:gmsa": JSON.stringify({
-            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
+            mode: "domainless",
+            portableIdentity: { username: "gmsa-ccg-reader" },
             accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
             ...edit.gmsa,
         }),
@@ -49,22 +60,29 @@ describe("namespace admins stay out of the namespaces the gMSA webhook skips", (
         ["cert-manager", "cert-manager's namespace"],
     ] as const) {
         test(`an admin of ${namespace} is refused at its own key, saying why`, () => {
-            const line = lineFor(problems(settings({ access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["web", namespace] }] } })),
-                "eks-gmsa:access.namespaceAdmins[0].namespaces[1]");
+            const line = lineFor(
+                problems(settings({ access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["web", namespace] }] } })),
+                "eks-gmsa:access.namespaceAdmins[0].namespaces[1]",
+            );
             assert.ok(line.includes(JSON.stringify(namespace)) && line.includes(why) && line.includes("could run pods as any gMSA"), line);
         });
     }
 
     test("the webhook's and cert-manager's namespaces follow their settings", () => {
         const moved = { webhook: { namespace: "gmsa-system" }, certManager: { namespace: "certs" } };
-        const lines = problems(settings({
-            access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["gmsa-system", "certs"] }] },
-            gmsa: moved,
-        }));
+        const lines = problems(
+            settings({
+                access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["gmsa-system", "certs"] }] },
+                gmsa: moved,
+            }),
+        );
         assert.match(lineFor(lines, "eks-gmsa:access.namespaceAdmins[0].namespaces[0]"), /gMSA webhook's own namespace/);
         assert.match(lineFor(lines, "eks-gmsa:access.namespaceAdmins[0].namespaces[1]"), /cert-manager's namespace/);
         // The old default names are ordinary namespaces once nothing runs there.
-        const r = settings({ access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["gmsa-webhook", "cert-manager"] }] }, gmsa: moved });
+        const r = settings({
+            access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/ops", namespaces: ["gmsa-webhook", "cert-manager"] }] },
+            gmsa: moved,
+        });
         assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
     });
 
@@ -83,15 +101,20 @@ describe("namespace admins stay out of the namespaces the gMSA webhook skips", (
 describe("gMSAs are not named like AD's built-in accounts", () => {
     for (const name of ["Administrator", "krbtgt", "Guest", "AWSAdminD-12", "admin"]) {
         test(`gmsa.accounts[].account ${JSON.stringify(name)} is refused at its key`, () => {
-            const line = lineFor(problems(settings({ gmsa: { accounts: [{ name: "webapp01", account: name, allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] } })),
-                "eks-gmsa:gmsa.accounts[0].account");
+            const line = lineFor(
+                problems(settings({ gmsa: { accounts: [{ name: "webapp01", account: name, allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }] } })),
+                "eks-gmsa:gmsa.accounts[0].account",
+            );
             assert.ok(line.includes(JSON.stringify(name)) && line.includes("built-in or well-known account name"), line);
         });
     }
 });
 
 describe("nothing is created in the domain's built-in containers", () => {
-    const provisioning = { provisionAccounts: true, adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf" };
+    const provisioning = {
+        provisionAccounts: true,
+        adminCredentialsSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/ad-admin-AbCdEf",
+    };
     for (const dn of ["CN=System,DC=corp,DC=example,DC=com", "OU=Readers,CN=Builtin,DC=corp,DC=example,DC=com", "cn=program data,dc=corp,dc=example,dc=com"]) {
         test(`activeDirectory.accountsOu ${dn} is refused`, () => {
             const line = lineFor(problems(settings({ activeDirectory: { ...provisioning, accountsOu: dn } })), "eks-gmsa:activeDirectory.accountsOu");
@@ -100,10 +123,12 @@ describe("nothing is created in the domain's built-in containers", () => {
     }
 
     test("activeDirectory.joinOu in OU=Domain Controllers is refused (its computers are the DCs)", () => {
-        const lines = problems(settings({
-            activeDirectory: { ...provisioning, directoryId: "d-1234567890", joinOu: "OU=Domain Controllers,DC=corp,DC=example,DC=com" },
-            gmsa: { mode: "domainJoined", portableIdentity: undefined },
-        }));
+        const lines = problems(
+            settings({
+                activeDirectory: { ...provisioning, directoryId: "d-1234567890", joinOu: "OU=Domain Controllers,DC=corp,DC=example,DC=com" },
+                gmsa: { mode: "domainJoined", portableIdentity: undefined },
+            }),
+        );
         const line = lineFor(lines, "eks-gmsa:activeDirectory.joinOu");
         assert.ok(line.includes("OU=Domain Controllers") && line.includes("built-in containers"), line);
     });
@@ -142,4 +167,3 @@ describe("settings that only the gMSA part of the stack reads", () => {
         assert.ok(withGmsa.ok);
     });
 });
-

@@ -13,7 +13,15 @@ const doc = fs.readFileSync(path.join(root, "docs", "security.md"), "utf8");
 function controlRows(): string[][] {
     const section = doc.split(/^## /m).find((s) => s.startsWith("Controls"));
     assert.ok(section, 'docs/security.md has a "## Controls" section');
-    const rows = section.split("\n").filter((l) => l.startsWith("|")).map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    const rows = section
+        .split("\n")
+        .filter((l) => l.startsWith("|"))
+        .map((l) =>
+            l
+                .slice(1, -1)
+                .split(/(?<!\\)\|/)
+                .map((c) => c.trim()),
+        );
     assert.ok(rows.length > 2, "the controls table has rows");
     assert.match(rows[0].join("|"), /control.*stops.*does not stop.*proven by/i, "the header");
     return rows.slice(2);
@@ -36,7 +44,10 @@ describe("docs/security.md: every control is named by a test", () => {
         assert.ok(rows.length >= 8, `${rows.length} controls`);
         for (const r of rows) {
             assert.equal(r.length, 4, `a row of four cells: ${r.join(" | ")}`);
-            assert.ok(r.every((c) => c.length > 0), `no empty cell: ${r[0]}`);
+            assert.ok(
+                r.every((c) => c.length > 0),
+                `no empty cell: ${r[0]}`,
+            );
         }
     });
 

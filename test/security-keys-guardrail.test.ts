@@ -68,14 +68,18 @@ describe("the two-step ways round the key and secret policies, and the guardrail
             }
             // `pulumi up` (the operator, an administrator of the account) still writes the key policy and can delete the key.
             for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
-                assert.ok(keyAllows(key.policy, { principal: operator, action, iam: [everyKmsAction], key: key.arn, scp: [guardrailOf(dev)] }), `${key.name} ${action} by the operator`);
+                assert.ok(
+                    keyAllows(key.policy, { principal: operator, action, iam: [everyKmsAction], key: key.arn, scp: [guardrailOf(dev)] }),
+                    `${key.name} ${action} by the operator`,
+                );
             }
         }
     });
 
     test("dev: an administrator holding secretsmanager:* cannot drop or replace a secret's resource policy (which denies it the value) under the guardrail; the operator can", () => {
         for (const secret of secrets(dev)) {
-            const by = (principal: string, action: string, scp: PolicyDocument[]) => allows([...scp, secret.policy, everySecretsAction], { action, resource: secret.arn, context: { "aws:PrincipalArn": principal } });
+            const by = (principal: string, action: string, scp: PolicyDocument[]) =>
+                allows([...scp, secret.policy, everySecretsAction], { action, resource: secret.arn, context: { "aws:PrincipalArn": principal } });
             assert.equal(by(admin, "secretsmanager:GetSecretValue", []), false, "the resource policy denies the value");
             for (const action of ["secretsmanager:DeleteResourcePolicy", "secretsmanager:PutResourcePolicy"]) {
                 assert.ok(by(admin, action, []), `${action}: the way round, without the guardrail`);
@@ -89,14 +93,24 @@ describe("the two-step ways round the key and secret policies, and the guardrail
         const g = guardrailOf(prod);
         const secretsKey = keys(prod).find((k) => k.name === "secrets-key")!;
         assert.ok(keyAllows(secretsKey.policy, { principal: deployRole, action: "kms:CreateGrant", key: secretsKey.arn, scp: [g] }));
-        assert.equal(keyReachable(secretsKey.policy, { principal: deployRole, action: "kms:Decrypt", key: secretsKey.arn, scp: [g] }), "through a grant to itself");
+        assert.equal(
+            keyReachable(secretsKey.policy, { principal: deployRole, action: "kms:Decrypt", key: secretsKey.arn, scp: [g] }),
+            "through a grant to itself",
+        );
         for (const key of keys(prod)) {
             for (const action of ["kms:Decrypt", "kms:CreateGrant", "kms:PutKeyPolicy"]) {
-                assert.equal(keyReachable(key.policy, { principal: admin, action, iam: [everyKmsAction], key: key.arn, scp: [g] }), undefined, `${key.name} ${action}`);
+                assert.equal(
+                    keyReachable(key.policy, { principal: admin, action, iam: [everyKmsAction], key: key.arn, scp: [g] }),
+                    undefined,
+                    `${key.name} ${action}`,
+                );
             }
         }
         // The deploy role may not rewrite a key policy, and nobody may change who may assume it.
-        assert.equal(keyAllows(secretsKey.policy, { principal: deployRole, action: "kms:PutKeyPolicy", iam: [everyKmsAction], key: secretsKey.arn, scp: [g] }), false);
+        assert.equal(
+            keyAllows(secretsKey.policy, { principal: deployRole, action: "kms:PutKeyPolicy", iam: [everyKmsAction], key: secretsKey.arn, scp: [g] }),
+            false,
+        );
         assert.equal(allows([g, everything], { action: "iam:UpdateAssumeRolePolicy", resource: deployRole, context: { "aws:PrincipalArn": admin } }), false);
     });
 });
@@ -108,14 +122,25 @@ describe("who may run code as the management host (domain-joined: provisioning a
     const hostRole = roleNamed(joined, "ad-management-host-read-credentials");
     const hostArn = `arn:aws:ec2:us-west-2:${mockAccountId}:instance/${outputs(joined).adManagementHostId}`;
     const otherInstance = `arn:aws:ec2:us-west-2:${mockAccountId}:instance/i-0f0e0d0c0b0a09080`;
-    const hostTags = { [`ssm:resourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined", [`aws:ResourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined" };
+    const hostTags = {
+        [`ssm:resourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined",
+        [`aws:ResourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined",
+    };
     const documentArn = (name: string) => `arn:aws:ssm:us-west-2:${mockAccountId}:document/${name}`;
     const documents = ofType(joined, "aws:ssm/document:Document").map((d) => documentArn(inputs(d).name));
     const endpoint = `arn:aws:ec2:us-west-2:${mockAccountId}:instance-connect-endpoint/eice-0123456789abcdef0`;
     /** The host's address as the guardrail names it (the instance's privateIp). */
-    const hostIp = () => (g.Statement.find((s) => s.Action === "ec2-instance-connect:OpenTunnel")!.Condition!.IpAddress["ec2-instance-connect:privateIpAddress"] as string).replace(/\/32$/, "");
-    const may = (principal: string, action: string, resource: string, context: Record<string, string | string[]> = {}, policies: PolicyDocument[] = [everything]) =>
-        allows([g, ...policies], { action, resource, context: { "aws:PrincipalArn": principal, ...context } });
+    const hostIp = () =>
+        (
+            g.Statement.find((s) => s.Action === "ec2-instance-connect:OpenTunnel")!.Condition!.IpAddress["ec2-instance-connect:privateIpAddress"] as string
+        ).replace(/\/32$/, "");
+    const may = (
+        principal: string,
+        action: string,
+        resource: string,
+        context: Record<string, string | string[]> = {},
+        policies: PolicyDocument[] = [everything],
+    ) => allows([g, ...policies], { action, resource, context: { "aws:PrincipalArn": principal, ...context } });
 
     test("the stack has seven documents (provisioning, two host and two node documents, two runbooks), all in the guardrail", () => {
         assert.equal(documents.length, 7);
@@ -134,7 +159,9 @@ describe("who may run code as the management host (domain-joined: provisioning a
         assert.equal(may(admin, "iam:PassRole", runbooksRole, { "iam:PassedToService": "ssm.amazonaws.com" }), false);
         // Roles that are none of these stay the administrator's business; `pulumi up` still passes and changes the stack's roles.
         assert.ok(may(admin, "iam:PassRole", role("some-other-role")));
-        for (const target of [hostRole, runbooksRole, eventsRole]) for (const action of ["iam:PassRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"]) assert.ok(may(operator, action, target), `${action} ${target} by pulumi up`);
+        for (const target of [hostRole, runbooksRole, eventsRole])
+            for (const action of ["iam:PassRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"])
+                assert.ok(may(operator, action, target), `${action} ${target} by pulumi up`);
     });
 
     test("an administrator may not change, replace or delete any of the stack's documents; `pulumi up` may; other documents stay open", () => {
@@ -148,14 +175,33 @@ describe("who may run code as the management host (domain-joined: provisioning a
     });
 
     test("an administrator may not log in with EC2 Instance Connect (pushed key, serial console, endpoint tunnel) or swap the stopped host's root volume", () => {
-        for (const action of ["ec2-instance-connect:SendSSHPublicKey", "ec2-instance-connect:SendSerialConsoleSSHPublicKey", "ec2:AttachVolume", "ec2:CreateReplaceRootVolumeTask", "ec2:ModifyInstanceAttribute"]) {
+        for (const action of [
+            "ec2-instance-connect:SendSSHPublicKey",
+            "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+            "ec2:AttachVolume",
+            "ec2:CreateReplaceRootVolumeTask",
+            "ec2:ModifyInstanceAttribute",
+        ]) {
             assert.equal(may(admin, action, hostArn, hostTags), false, action);
             assert.ok(may(admin, action, otherInstance), `${action} on another instance`);
         }
-        assert.equal(may(admin, "ec2-instance-connect:OpenTunnel", endpoint, { "ec2-instance-connect:privateIpAddress": hostIp(), "ec2-instance-connect:remotePort": "22" }), false);
-        assert.ok(may(admin, "ec2-instance-connect:OpenTunnel", endpoint, { "ec2-instance-connect:privateIpAddress": "10.99.0.10", "ec2-instance-connect:remotePort": "22" }), "a tunnel to another address");
+        assert.equal(
+            may(admin, "ec2-instance-connect:OpenTunnel", endpoint, {
+                "ec2-instance-connect:privateIpAddress": hostIp(),
+                "ec2-instance-connect:remotePort": "22",
+            }),
+            false,
+        );
+        assert.ok(
+            may(admin, "ec2-instance-connect:OpenTunnel", endpoint, {
+                "ec2-instance-connect:privateIpAddress": "10.99.0.10",
+                "ec2-instance-connect:remotePort": "22",
+            }),
+            "a tunnel to another address",
+        );
         // `pulumi up` still changes and tags the instance.
-        for (const action of ["ec2:CreateTags", "ec2:ModifyInstanceAttribute"]) assert.ok(may(operator, action, hostArn, { ...hostTags, "aws:TagKeys": [managementHostTagKey] }), action);
+        for (const action of ["ec2:CreateTags", "ec2:ModifyInstanceAttribute"])
+            assert.ok(may(operator, action, hostArn, { ...hostTags, "aws:TagKeys": [managementHostTagKey] }), action);
     });
 
     test("under the guardrail (which spares the EventBridge role), EventBridge still starts both runbooks, they still run the host and node documents, and `pulumi up` still sends the provisioning command", () => {
@@ -163,30 +209,47 @@ describe("who may run code as the management host (domain-joined: provisioning a
         const automationPolicy = policyOf(one(joined, "aws:iam/rolePolicy:RolePolicy", "node-lifecycle-automation"));
         for (const runbook of ["eks-gmsa-domain-joined-windows-node-launch", "eks-gmsa-domain-joined-windows-node-termination"]) {
             assert.ok(may(eventsRole, "ssm:StartAutomationExecution", automationDefinitionArn(documentArn(runbook)), {}, [eventsPolicy]), runbook);
-            assert.ok(may(eventsRole, "iam:PassRole", runbooksRole, { "iam:PassedToService": "ssm.amazonaws.com" }, [eventsPolicy]), `${runbook}: passes the runbooks' role`);
+            assert.ok(
+                may(eventsRole, "iam:PassRole", runbooksRole, { "iam:PassedToService": "ssm.amazonaws.com" }, [eventsPolicy]),
+                `${runbook}: passes the runbooks' role`,
+            );
         }
-        const onHost = (name: string) => allowsAll([g, automationPolicy], "ssm:SendCommand", [
-            { resource: documentArn(name), context: { "aws:PrincipalArn": runbooksRole } },
-            { resource: hostArn, context: { "aws:PrincipalArn": runbooksRole, ...hostTags } },
-        ]);
+        const onHost = (name: string) =>
+            allowsAll([g, automationPolicy], "ssm:SendCommand", [
+                { resource: documentArn(name), context: { "aws:PrincipalArn": runbooksRole } },
+                { resource: hostArn, context: { "aws:PrincipalArn": runbooksRole, ...hostTags } },
+            ]);
         for (const name of ["eks-gmsa-domain-joined-ad-add-node-to-readers", "eks-gmsa-domain-joined-ad-delete-node-computer"]) assert.ok(onHost(name), name);
-        const node = { resource: `arn:aws:ec2:us-west-2:${mockAccountId}:instance/i-0123456789abcdef0`, context: { "aws:PrincipalArn": runbooksRole, "ssm:resourceTag/aws:autoscaling:groupName": "eks-gmsa-domain-joined-windows-nodes" } };
+        const node = {
+            resource: `arn:aws:ec2:us-west-2:${mockAccountId}:instance/i-0123456789abcdef0`,
+            context: { "aws:PrincipalArn": runbooksRole, "ssm:resourceTag/aws:autoscaling:groupName": "eks-gmsa-domain-joined-windows-nodes" },
+        };
         for (const name of ["eks-gmsa-domain-joined-node-wait-for-domain-join", "eks-gmsa-domain-joined-node-reboot-once"]) {
-            assert.ok(allowsAll([g, automationPolicy], "ssm:SendCommand", [{ resource: documentArn(name), context: { "aws:PrincipalArn": runbooksRole } }, node]), name);
+            assert.ok(
+                allowsAll([g, automationPolicy], "ssm:SendCommand", [{ resource: documentArn(name), context: { "aws:PrincipalArn": runbooksRole } }, node]),
+                name,
+            );
         }
         for (const action of ["ec2:StartInstances", "ec2:StopInstances"]) assert.ok(may(runbooksRole, action, hostArn, hostTags, [automationPolicy]), action);
         // Without the EventBridge role among the allowed, the statement on the allowed roles would stop the runbooks.
         assert.ok([g.Statement.find((s) => [s.Action].flat().includes("iam:PassRole"))!.Condition!.ArnNotLike["aws:PrincipalArn"]].flat().includes(eventsRole));
-        assert.ok(allowsAll([g, everything], "ssm:SendCommand", [
-            { resource: documentArn("eks-gmsa-domain-joined-ad-provision-accounts"), context: { "aws:PrincipalArn": operator } },
-            { resource: hostArn, context: { "aws:PrincipalArn": operator, ...hostTags } },
-        ]), "the provisioning command");
+        assert.ok(
+            allowsAll([g, everything], "ssm:SendCommand", [
+                { resource: documentArn("eks-gmsa-domain-joined-ad-provision-accounts"), context: { "aws:PrincipalArn": operator } },
+                { resource: hostArn, context: { "aws:PrincipalArn": operator, ...hostTags } },
+            ]),
+            "the provisioning command",
+        );
     });
 });
 
 describe("the guardrail fits one service control policy", () => {
     test(`dev, prod and domain-joined each render one covering all their keys, in at most ${scpSizeLimit} characters (whitespace removed)`, () => {
-        for (const [name, run] of [["dev", dev], ["prod", prod], ["domain-joined", joined]] as const) {
+        for (const [name, run] of [
+            ["dev", dev],
+            ["prod", prod],
+            ["domain-joined", joined],
+        ] as const) {
             const g = guardrailOf(run);
             const keyStatement = g.Statement.find((s) => [s.Action].flat().includes("kms:PutKeyPolicy"));
             for (const key of keys(run)) assert.ok([keyStatement?.Resource].flat().includes(key.arn), `${name}: ${key.name}`);
@@ -198,7 +261,8 @@ describe("the guardrail fits one service control policy", () => {
 
     test("domain-joined with two operators (the docs' example: the CI role and a break-glass role) still fits", () => {
         const run = runOk({
-            stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml",
+            stack: "domain-joined",
+            configFile: "examples/stacks/domain-joined.yaml",
             overrides: { "eks-gmsa:access": { clusterAdmins: [role("platform-admins")], operators: [role("platform-ci"), role("break-glass")] } },
             aws: { caller: `arn:aws:sts::${mockAccountId}:assumed-role/platform-ci/deploy-1` },
         });
@@ -207,9 +271,20 @@ describe("the guardrail fits one service control policy", () => {
 
     test("a guardrail too big for one SCP is reported, with what to do", () => {
         const operators = Array.from({ length: 16 }, (_, i) => role(`platform-operator-${i}`));
-        const args = { partition: "aws", clusterName: "c", clusterCallerArns: [], keyArns: ["arn:aws:kms:us-west-2:123456789012:key/k"], secretArns: [], secretReaderRoleArns: [], managementHost: { privateIp: "10.0.0.4", documentArns: [] } };
+        const args = {
+            partition: "aws",
+            clusterName: "c",
+            clusterCallerArns: [],
+            keyArns: ["arn:aws:kms:us-west-2:123456789012:key/k"],
+            secretArns: [],
+            secretReaderRoleArns: [],
+            managementHost: { privateIp: "10.0.0.4", documentArns: [] },
+        };
         assert.equal(scpSizeWarning(accessGuardrail({ ...args, allowedPrincipalArns: operators.slice(0, 2) })), undefined);
         const big = accessGuardrail({ ...args, allowedPrincipalArns: operators });
-        assert.match(scpSizeWarning(big) ?? "", /^the access guardrail \(stack output accessGuardrail\) has \d+ characters, more than the 5120 .* two SCPs .*eks-gmsa:access\.operators$/);
+        assert.match(
+            scpSizeWarning(big) ?? "",
+            /^the access guardrail \(stack output accessGuardrail\) has \d+ characters, more than the 5120 .* two SCPs .*eks-gmsa:access\.operators$/,
+        );
     });
 });

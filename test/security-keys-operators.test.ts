@@ -71,7 +71,10 @@ describe("eks-gmsa:access.operators: validated before anything is registered", (
     test("an empty list, a non-ARN, the same principal twice (even under another path) and a non-list are refused", () => {
         assert.match(problems([]).join("\n"), /^eks-gmsa:access\.operators: got \[\]; is empty, so no one could run `pulumi up`/);
         assert.match(problems(["platform-ci"]).join("\n"), /^eks-gmsa:access\.operators\[0\]: got "platform-ci"; must be an IAM user or role ARN/);
-        assert.match(problems([ci, role("teams/platform-ci")]).join("\n"), /^eks-gmsa:access\.operators\[1\]: got "arn:aws:iam::\d{12}:role\/teams\/platform-ci"; is the same IAM principal as access\.operators\[0\]/);
+        assert.match(
+            problems([ci, role("teams/platform-ci")]).join("\n"),
+            /^eks-gmsa:access\.operators\[1\]: got "arn:aws:iam::\d{12}:role\/teams\/platform-ci"; is the same IAM principal as access\.operators\[0\]/,
+        );
         assert.match(problems(ci).join("\n"), /^eks-gmsa:access\.operators: got "arn:aws:iam::\d{12}:role\/platform-ci"; must be a list/);
     });
 });
@@ -82,19 +85,29 @@ describe("stackOperators: the configured list, or the caller", () => {
     });
 
     test("with the list, any operator on it runs `pulumi up`, and the list (not the caller) is what the policies name", () => {
-        for (const caller of [ci, breakGlass]) assert.deepEqual(stackOperators([ci, breakGlass], caller, false), { operators: { arns: [ci, breakGlass], source: "config" } });
+        for (const caller of [ci, breakGlass])
+            assert.deepEqual(stackOperators([ci, breakGlass], caller, false), { operators: { arns: [ci, breakGlass], source: "config" } });
     });
 
     test("a caller not on the list stops `pulumi up` with the key and what would fail; a preview only warns", () => {
-        assert.throws(() => stackOperators([ci, breakGlass], role("someone-else"), false), (e: Error) =>
-            pulumi.RunError.isInstance(e) && e.message.includes("eks-gmsa:access.operators") && e.message.includes(role("someone-else")) && /writing the secrets' values would be denied/.test(e.message));
+        assert.throws(
+            () => stackOperators([ci, breakGlass], role("someone-else"), false),
+            (e: Error) =>
+                pulumi.RunError.isInstance(e) &&
+                e.message.includes("eks-gmsa:access.operators") &&
+                e.message.includes(role("someone-else")) &&
+                /writing the secrets' values would be denied/.test(e.message),
+        );
         const preview = stackOperators([ci, breakGlass], role("pr-preview"), true);
         assert.deepEqual(preview.operators.arns, [ci, breakGlass]);
         assert.match(preview.warning ?? "", /not one of eks-gmsa:access\.operators .* A preview writes nothing/);
     });
 
     test("an operator listed without the path IAM reports is refused: aws:PrincipalArn carries the path and the policies compare it exactly", () => {
-        assert.throws(() => stackOperators([ci], role("ci/platform-ci"), false), /eks-gmsa:access\.operators\[0\] is arn:aws:iam::\d{12}:role\/platform-ci, but IAM reports .*role\/ci\/platform-ci: write it as IAM does, with its path/);
+        assert.throws(
+            () => stackOperators([ci], role("ci/platform-ci"), false),
+            /eks-gmsa:access\.operators\[0\] is arn:aws:iam::\d{12}:role\/platform-ci, but IAM reports .*role\/ci\/platform-ci: write it as IAM does, with its path/,
+        );
     });
 });
 
@@ -109,21 +122,43 @@ describe("the dev stack with operators: no churn between operators, every operat
 
     test("a run by another operator rewrites no key policy, no secret policy and no guardrail", () => {
         const a = accessPolicies(byCi);
-        assert.deepEqual(Object.keys(a.policies).sort(), ["directory-admin-key-policy", "directory-admin-read-policy", "portable-identity-key-policy", "portable-identity-read-policy", "secrets-key-policy"]);
+        assert.deepEqual(Object.keys(a.policies).sort(), [
+            "directory-admin-key-policy",
+            "directory-admin-read-policy",
+            "portable-identity-key-policy",
+            "portable-identity-read-policy",
+            "secrets-key-policy",
+        ]);
         assert.deepEqual(accessPolicies(byBreakGlass), a);
     });
 
     test("every operator may read the secrets back and write new values (refresh and destroy by either); the caller alone is not what is named", () => {
-        for (const [secretName, keyName] of [["portable-identity", "portable-identity-key"], ["directory-admin", "directory-admin-key"]]) {
+        for (const [secretName, keyName] of [
+            ["portable-identity", "portable-identity-key"],
+            ["directory-admin", "directory-admin-key"],
+        ]) {
             const secret = one(byCi, "aws:secretsmanager/secret:Secret", secretName);
-            const secretPolicy = JSON.parse(inputs(ofType(byCi, "aws:secretsmanager/secretPolicy:SecretPolicy").find((p) => p.propertyDependencies.secretArn?.includes(secret.urn))!).policy);
+            const secretPolicy = JSON.parse(
+                inputs(ofType(byCi, "aws:secretsmanager/secretPolicy:SecretPolicy").find((p) => p.propertyDependencies.secretArn?.includes(secret.urn))!)
+                    .policy,
+            );
             const key = one(byCi, "aws:kms/key:Key", keyName);
-            const keyPolicy = JSON.parse(inputs(ofType(byCi, "aws:kms/keyPolicy:KeyPolicy").find((p) => p.propertyDependencies.keyId?.includes(key.urn))!).policy);
+            const keyPolicy = JSON.parse(
+                inputs(ofType(byCi, "aws:kms/keyPolicy:KeyPolicy").find((p) => p.propertyDependencies.keyId?.includes(key.urn))!).policy,
+            );
             const viaSecretsManager = { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com", "kms:CallerAccount": mockAccountId };
             const everySecretsAction = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "secretsmanager:*", Resource: "*" }] };
             for (const operator of [ci, breakGlass]) {
-                assert.ok(allows([secretPolicy, everySecretsAction], { action: "secretsmanager:GetSecretValue", resource: inputs(secret).name, context: { "aws:PrincipalArn": operator } }), `${operator} reads ${secretName}`);
-                for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) assert.ok(keyAllows(keyPolicy, { principal: operator, action, context: viaSecretsManager }), `${operator} ${action} on ${keyName}`);
+                assert.ok(
+                    allows([secretPolicy, everySecretsAction], {
+                        action: "secretsmanager:GetSecretValue",
+                        resource: inputs(secret).name,
+                        context: { "aws:PrincipalArn": operator },
+                    }),
+                    `${operator} reads ${secretName}`,
+                );
+                for (const action of ["kms:Decrypt", "kms:GenerateDataKey"])
+                    assert.ok(keyAllows(keyPolicy, { principal: operator, action, context: viaSecretsManager }), `${operator} ${action} on ${keyName}`);
             }
         }
     });
@@ -140,7 +175,10 @@ describe("the dev stack with operators: no churn between operators, every operat
     test("a `pulumi up` by a principal that is not an operator stops before anything is registered", () => {
         const run = devRunBy(offlineCaller);
         assert.equal(run.errors.length, 1);
-        assert.match(run.errors[0], /this `pulumi up` runs as arn:aws:iam::\d{12}:role\/the-principal-running-pulumi-up, which is not one of eks-gmsa:access\.operators/);
+        assert.match(
+            run.errors[0],
+            /this `pulumi up` runs as arn:aws:iam::\d{12}:role\/the-principal-running-pulumi-up, which is not one of eks-gmsa:access\.operators/,
+        );
         assert.deepEqual(userResources(run), []);
     });
 });
@@ -158,7 +196,11 @@ describe("the offline plan of a stack with operators", () => {
 
 describe("operators in a stack with a deploy role (prod)", () => {
     test("the deploy role still calls EKS (secrets key); the portable identity names the operators, whoever runs it", () => {
-        const run = runOk({ stack: "prod", overrides: { "eks-gmsa:access": { clusterAdmins: [role("platform-admins")], operators: [ci, breakGlass] } }, aws: { caller: session("platform-ci", "deploy-9") } });
+        const run = runOk({
+            stack: "prod",
+            overrides: { "eks-gmsa:access": { clusterAdmins: [role("platform-admins")], operators: [ci, breakGlass] } },
+            aws: { caller: session("platform-ci", "deploy-9") },
+        });
         const secretsKey = JSON.parse(inputs(one(run, "aws:kms/keyPolicy:KeyPolicy", "secrets-key-policy")).policy);
         assert.deepEqual(secretsKey.Statement.find((s: { Sid: string }) => s.Sid === "ClusterCallerLetsEksUseTheKey").Principal.AWS, [role("eks-gmsa-deploy")]);
         const identityKey = JSON.parse(inputs(one(run, "aws:kms/keyPolicy:KeyPolicy", "portable-identity-key-policy")).policy);

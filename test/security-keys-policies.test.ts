@@ -25,8 +25,25 @@ const runbooks = role("node-lifecycle-automation-role-3d4e5f6");
 const admin = role("account-admins");
 const developer = role("developers");
 
-const cryptographic = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair"];
-const administration = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource", "kms:ListResourceTags"];
+const cryptographic = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+];
+const administration = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:EnableKeyRotation",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:TagResource",
+    "kms:ListResourceTags",
+];
 
 /** Every statement of a key policy names one account's principals, never "*" or another account. */
 function namesOnlyThisAccount(policy: PolicyDocument): boolean {
@@ -37,8 +54,10 @@ describe("the EKS secrets key: the control plane's role uses it, the cluster's c
     const policy = clusterSecretsKeyPolicy({ partition: "aws", accountId: account, clusterRoleArn: clusterRole, clusterCallerArns: [deployRole] });
 
     test("the cluster role encrypts, decrypts and describes (what the control plane and EKS's checks do), and nothing administrative", () => {
-        for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants", "kms:GenerateDataKey", "kms:ReEncryptFrom"]) assert.ok(keyAllows(policy, { principal: clusterRole, action }), action);
-        for (const action of ["kms:CreateGrant", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) assert.equal(keyAllows(policy, { principal: clusterRole, action }), false, action);
+        for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants", "kms:GenerateDataKey", "kms:ReEncryptFrom"])
+            assert.ok(keyAllows(policy, { principal: clusterRole, action }), action);
+        for (const action of ["kms:CreateGrant", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"])
+            assert.equal(keyAllows(policy, { principal: clusterRole, action }), false, action);
     });
 
     test("the principal calling CreateCluster (here the deploy role) may create EKS's grant and describe the key, with no kms:GrantIsForAWSResource condition, and may not decrypt directly (only through a grant to itself)", () => {
@@ -61,8 +80,12 @@ describe("the EKS secrets key: the control plane's role uses it, the cluster's c
     });
 
     test("no one else: a developer with kms:Decrypt on * gets nothing cryptographic; no statement names * or another account", () => {
-        const decryptAnything: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"], Resource: "*" }] };
-        for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"]) assert.equal(keyAllows(policy, { principal: developer, action, iam: [decryptAnything] }), false, action);
+        const decryptAnything: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"], Resource: "*" }],
+        };
+        for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"])
+            assert.equal(keyAllows(policy, { principal: developer, action, iam: [decryptAnything] }), false, action);
         assert.ok(namesOnlyThisAccount(policy));
         assert.ok(clusterRoleKeyActions.every((a) => a !== "kms:*" && a !== "kms:CreateGrant"));
     });
@@ -77,8 +100,14 @@ describe("the EKS secrets key: the control plane's role uses it, the cluster's c
 describe("the management host: only the stack's own principals (and those you add) run code as it", () => {
     const cluster = "eks-gmsa-prod";
     const guardrail = accessGuardrail({
-        partition: "aws", clusterName: cluster, secretReaderRoleArns: [hostRole, nodeRole], allowedPrincipalArns: [operator, runbooks], clusterCallerArns: [],
-        keyArns: [], secretArns: [], managementHost: { privateIp: "10.30.1.17", documentArns: [] },
+        partition: "aws",
+        clusterName: cluster,
+        secretReaderRoleArns: [hostRole, nodeRole],
+        allowedPrincipalArns: [operator, runbooks],
+        clusterCallerArns: [],
+        keyArns: [],
+        secretArns: [],
+        managementHost: { privateIp: "10.30.1.17", documentArns: [] },
     });
     const everything: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
     const hostArn = "arn:aws:ec2:us-west-2:123456789012:instance/i-0a1b2c3d4e5f60718";
@@ -117,15 +146,20 @@ describe("the management host: only the stack's own principals (and those you ad
     test("it grants nothing: only Deny statements, each limited to the principals not allowed", () => {
         assert.ok(guardrail.Statement.every((s) => s.Effect === "Deny" && s.Principal === undefined));
         assert.ok(guardrail.Statement.every((s) => JSON.stringify(s.Condition?.ArnNotLike) === JSON.stringify({ "aws:PrincipalArn": [operator, runbooks] })));
-        assert.equal(allows(guardrail, { action: "ssm:StartSession", resource: hostArn, context: { "aws:PrincipalArn": operator, ...hostTags } }), false, "no allow without IAM");
+        assert.equal(
+            allows(guardrail, { action: "ssm:StartSession", resource: hostArn, context: { "aws:PrincipalArn": operator, ...hostTags } }),
+            false,
+            "no allow without IAM",
+        );
     });
 
     test("a troubleshooter's policy: a shell on this stack's host through the default session document only, and starting the host", () => {
         const session = managementHostSessionPolicy({ partition: "aws", clusterName: cluster });
-        const shell = (document: string, instance: string, tags: Record<string, string>) => allowsAll(session, "ssm:StartSession", [
-            { resource: instance, context: { ...tags, "ssm:SessionDocumentAccessCheck": "true" } },
-            { resource: `arn:aws:ssm:us-west-2::document/${document}` },
-        ]);
+        const shell = (document: string, instance: string, tags: Record<string, string>) =>
+            allowsAll(session, "ssm:StartSession", [
+                { resource: instance, context: { ...tags, "ssm:SessionDocumentAccessCheck": "true" } },
+                { resource: `arn:aws:ssm:us-west-2::document/${document}` },
+            ]);
         assert.ok(shell(defaultSessionDocument, hostArn, hostTags));
         assert.equal(shell("AWS-StartPortForwardingSession", hostArn, hostTags), false, "no port forwarding to the domain controllers");
         assert.equal(shell(defaultSessionDocument, otherArn, {}), false);

@@ -22,11 +22,18 @@ const deployRole = role("eks-gmsa-deploy");
 const dev = runOk({ stack: "dev" });
 const prod = runOk({ stack: "prod" });
 const joined = runOk({ stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml" });
-const stacks: [string, StackRun][] = [["dev", dev], ["prod", prod], ["domain-joined", joined]];
+const stacks: [string, StackRun][] = [
+    ["dev", dev],
+    ["prod", prod],
+    ["domain-joined", joined],
+];
 
 /** Role ARNs as the plan knows them: from the resources that name each role. */
 function roles(run: StackRun) {
-    const named = (type: string, name: string, key: string) => ofType(run, type).filter((r) => r.name === name).map((r) => role(inputs(r)[key]))[0];
+    const named = (type: string, name: string, key: string) =>
+        ofType(run, type)
+            .filter((r) => r.name === name)
+            .map((r) => role(inputs(r)[key]))[0];
     return {
         cluster: named("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-role-AmazonEKSClusterPolicy", "role"),
         windowsNodes: inputs(one(run, "aws:eks/accessEntry:AccessEntry", "windows-node-access")).principalArn as string,
@@ -56,7 +63,9 @@ function secretPolicyOf(run: StackRun, secretName: string) {
 
 describe("every KMS key the stack creates has an explicit key policy", () => {
     for (const [name, run] of stacks) {
-        test(`${name}: each key (${ofType(run, "aws:kms/key:Key").map((k) => k.name).join(", ")}) has exactly one key policy, and no key policy is left over`, () => {
+        test(`${name}: each key (${ofType(run, "aws:kms/key:Key")
+            .map((k) => k.name)
+            .join(", ")}) has exactly one key policy, and no key policy is left over`, () => {
             const keys = ofType(run, "aws:kms/key:Key");
             assert.ok(keys.some((k) => k.name === "secrets-key"));
             for (const key of keys) keyPolicyOf(run, key.name);
@@ -65,14 +74,22 @@ describe("every KMS key the stack creates has an explicit key policy", () => {
     }
 
     test("the EKS secrets key: the cluster role, and whoever calls EKS (dev: the operator; prod and domain-joined: the deploy role)", () => {
-        for (const [run, caller] of [[dev, operator], [prod, deployRole], [joined, deployRole]] as const) {
-            assert.deepEqual(policyOf(keyPolicyOf(run, "secrets-key")), clusterSecretsKeyPolicy({ partition: "aws", accountId: mockAccountId, clusterRoleArn: roles(run).cluster, clusterCallerArns: [caller] }));
+        for (const [run, caller] of [
+            [dev, operator],
+            [prod, deployRole],
+            [joined, deployRole],
+        ] as const) {
+            assert.deepEqual(
+                policyOf(keyPolicyOf(run, "secrets-key")),
+                clusterSecretsKeyPolicy({ partition: "aws", accountId: mockAccountId, clusterRoleArn: roles(run).cluster, clusterCallerArns: [caller] }),
+            );
         }
     });
 
     test("a first `pulumi up` by another principal names that principal on the secrets key", () => {
         const byCi = runOk({ stack: "dev", aws: { caller: `arn:aws:sts::${mockAccountId}:assumed-role/platform-ci/run-42` } });
-        const callers = policyOf(keyPolicyOf(byCi, "secrets-key")).Statement.find((s: { Sid?: string }) => s.Sid === "ClusterCallerLetsEksUseTheKey").Principal.AWS;
+        const callers = policyOf(keyPolicyOf(byCi, "secrets-key")).Statement.find((s: { Sid?: string }) => s.Sid === "ClusterCallerLetsEksUseTheKey").Principal
+            .AWS;
         assert.deepEqual(callers, [role("platform-ci")]);
     });
 
@@ -86,17 +103,28 @@ describe("every KMS key the stack creates has an explicit key policy", () => {
 describe("every secret the stack owns has a resource policy naming exactly its readers", () => {
     test("dev: the portable identity is read by the Windows node role, the provisioning host's role and the operator; the Admin secret by the host's role and the operator", () => {
         const r = roles(dev);
-        assert.deepEqual(ofType(dev, "aws:secretsmanager/secret:Secret").map((s) => s.name).sort(), ["directory-admin", "portable-identity"]);
+        assert.deepEqual(
+            ofType(dev, "aws:secretsmanager/secret:Secret")
+                .map((s) => s.name)
+                .sort(),
+            ["directory-admin", "portable-identity"],
+        );
         const identityReaders = [r.windowsNodes, r.host, operator];
         assert.deepEqual(policyOf(secretPolicyOf(dev, "portable-identity")), onlyTheseMayReadPolicy(identityReaders));
-        assert.deepEqual(policyOf(keyPolicyOf(dev, "portable-identity-key")), secretKeyPolicy({ partition: "aws", region: "us-west-2", accountId: mockAccountId, readerArns: identityReaders, writerArns: [operator] }));
+        assert.deepEqual(
+            policyOf(keyPolicyOf(dev, "portable-identity-key")),
+            secretKeyPolicy({ partition: "aws", region: "us-west-2", accountId: mockAccountId, readerArns: identityReaders, writerArns: [operator] }),
+        );
         assert.deepEqual(policyOf(secretPolicyOf(dev, "directory-admin")), onlyTheseMayReadPolicy([r.host, operator]));
     });
 
     test("prod (no management host): the portable identity is read by the Windows node role and the operator only", () => {
         const r = roles(prod);
         assert.equal(r.host, undefined);
-        assert.deepEqual(ofType(prod, "aws:secretsmanager/secret:Secret").map((s) => s.name), ["portable-identity"]);
+        assert.deepEqual(
+            ofType(prod, "aws:secretsmanager/secret:Secret").map((s) => s.name),
+            ["portable-identity"],
+        );
         assert.deepEqual(policyOf(secretPolicyOf(prod, "portable-identity")), onlyTheseMayReadPolicy([r.windowsNodes, operator]));
         const key = policyOf(keyPolicyOf(prod, "portable-identity-key"));
         assert.deepEqual(key.Statement.find((s: { Sid?: string }) => s.Sid === "DecryptThroughSecretsManager").Principal.AWS, [r.windowsNodes, operator]);
@@ -109,7 +137,12 @@ describe("every secret the stack owns has a resource policy naming exactly its r
         const secret = policyOf(secretPolicyOf(dev, "portable-identity"));
         const viaSecretsManager = { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com", "kms:CallerAccount": mockAccountId };
         const everySecretsAction = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "secretsmanager:*", Resource: "*" }] };
-        const readValue = (principal: string) => allows([secret, everySecretsAction], { action: "secretsmanager:GetSecretValue", resource: inputs(secretPolicyOf(dev, "portable-identity")).secretArn, context: { "aws:PrincipalArn": principal } });
+        const readValue = (principal: string) =>
+            allows([secret, everySecretsAction], {
+                action: "secretsmanager:GetSecretValue",
+                resource: inputs(secretPolicyOf(dev, "portable-identity")).secretArn,
+                context: { "aws:PrincipalArn": principal },
+            });
         for (const reader of [r.windowsNodes, r.host, operator]) {
             assert.ok(keyAllows(key, { principal: reader, action: "kms:Decrypt", context: viaSecretsManager }), reader);
             assert.equal(keyAllows(key, { principal: reader, action: "kms:Decrypt" }), false, `${reader} outside Secrets Manager`);
@@ -118,7 +151,8 @@ describe("every secret the stack owns has a resource policy naming exactly its r
         const admin = role("account-admins");
         assert.equal(keyAllows(key, { principal: admin, action: "kms:Decrypt", iam: [everyKmsAction], context: viaSecretsManager }), false);
         assert.ok(keyAllows(key, { principal: admin, action: "kms:PutKeyPolicy", iam: [everyKmsAction] }), "the account still administers the key");
-        for (const other of [admin, inputs(one(dev, "aws:eks/nodeGroup:NodeGroup")).nodeRoleArn, `arn:aws:iam::${mockAccountId}:root`]) assert.equal(readValue(other), false, other);
+        for (const other of [admin, inputs(one(dev, "aws:eks/nodeGroup:NodeGroup")).nodeRoleArn, `arn:aws:iam::${mockAccountId}:root`])
+            assert.equal(readValue(other), false, other);
     });
 
     test("the portable identity's value is written after both policies, and the sample gMSA workload waits for them", () => {
@@ -155,14 +189,19 @@ describe("the management host: its tag, and the guardrail the stack renders for 
         const automation = policyOf(one(joined, "aws:iam/rolePolicy:RolePolicy", "node-lifecycle-automation"));
         const everything = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] };
         const document = (name: string) => ({ resource: `arn:aws:ssm:us-west-2:${mockAccountId}:document/${name}` });
-        const host = (principal: string) => ({ resource: hostArn(joined), context: { "aws:PrincipalArn": principal, [`ssm:resourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined" } });
+        const host = (principal: string) => ({
+            resource: hostArn(joined),
+            context: { "aws:PrincipalArn": principal, [`ssm:resourceTag/${managementHostTagKey}`]: "eks-gmsa-domain-joined" },
+        });
         const withDocument = (d: { resource: string }, principal: string) => ({ ...d, context: { "aws:PrincipalArn": principal } });
         // The runbooks' role: its own IAM policy under the guardrail.
         for (const name of ["eks-gmsa-domain-joined-ad-add-node-to-readers", "eks-gmsa-domain-joined-ad-delete-node-computer"]) {
             assert.ok(allowsAll([g, automation], "ssm:SendCommand", [withDocument(document(name), r.runbooks), host(r.runbooks)]), name);
         }
         // The provisioning command, sent by whoever runs `pulumi up` (an administrator of the account).
-        assert.ok(allowsAll([g, everything], "ssm:SendCommand", [withDocument(document("eks-gmsa-domain-joined-ad-provision-accounts"), operator), host(operator)]));
+        assert.ok(
+            allowsAll([g, everything], "ssm:SendCommand", [withDocument(document("eks-gmsa-domain-joined-ad-provision-accounts"), operator), host(operator)]),
+        );
         // Anyone else, even holding `*`: no command, no session.
         const someone = role("account-admins");
         assert.equal(allowsAll([g, everything], "ssm:SendCommand", [withDocument(document("AWS-RunShellScript"), someone), host(someone)]), false);

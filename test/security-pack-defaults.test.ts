@@ -12,8 +12,12 @@ import { defaultPackDir, startPolicyPack, type PackSession } from "../tools/poli
 import { domainlessStackConfig } from "./support/fixtures";
 
 let pack: PackSession;
-before(async () => { pack = await startPolicyPack(defaultPackDir); });
-after(async () => { await pack?.close(); });
+before(async () => {
+    pack = await startPolicyPack(defaultPackDir);
+});
+after(async () => {
+    await pack?.close();
+});
 
 /** A gMSA stack that sets none of the keys whose defaults are compared here. */
 function defaultSettings() {

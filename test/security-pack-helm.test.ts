@@ -12,8 +12,12 @@ import { resource } from "./policy-fixtures";
 import { grantedStack, windowsPod } from "./support/podMakers";
 
 let pack: PackSession;
-before(async () => { pack = await startPolicyPack(defaultPackDir); });
-after(async () => { await pack?.close(); });
+before(async () => {
+    pack = await startPolicyPack(defaultPackDir);
+});
+after(async () => {
+    await pack?.close();
+});
 
 const POLICY = "helm-release-values-allowlist";
 const mandatory = (violations: Violation[]) => [...new Set(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
@@ -23,8 +27,13 @@ const findings = (violations: Violation[]) => violations.filter((v) => v.policyN
 function release(o: { name?: string; namespace?: string; chart?: string; values?: unknown; valueYamlFiles?: unknown }) {
     const { name = "web", namespace = "web", chart = "web" } = o;
     return resource("kubernetes:helm.sh/v3:Release", `release-${namespace}-${name}-${chart}`, {
-        chart, name, namespace, repositoryOpts: { repo: "https://charts.example.com" }, version: "1.0.0",
-        ...(o.values !== undefined ? { values: o.values } : {}), ...(o.valueYamlFiles !== undefined ? { valueYamlFiles: o.valueYamlFiles } : {}),
+        chart,
+        name,
+        namespace,
+        repositoryOpts: { repo: "https://charts.example.com" },
+        version: "1.0.0",
+        ...(o.values !== undefined ? { values: o.values } : {}),
+        ...(o.valueYamlFiles !== undefined ? { valueYamlFiles: o.valueYamlFiles } : {}),
     });
 }
 
@@ -34,8 +43,14 @@ describe("gMSA and host access in a v3 Release's values", () => {
         const v = await pack.analyze([...grantedStack(), r]);
         assert.deepEqual(mandatory(v), [POLICY], show(v));
         const message = findings(v)[0].message;
-        assert.match(message, /^Release web\/web \(chart web\) sets, in its values, windowsOptions\.gmsaCredentialSpecName \(pod\) at values\.podTemplate\.spec\./);
-        assert.match(message, /Helm installs the chart's objects itself, so this pack sees neither the pods it makes nor which of these values reach which pod/);
+        assert.match(
+            message,
+            /^Release web\/web \(chart web\) sets, in its values, windowsOptions\.gmsaCredentialSpecName \(pod\) at values\.podTemplate\.spec\./,
+        );
+        assert.match(
+            message,
+            /Helm installs the chart's objects itself, so this pack sees neither the pods it makes nor which of these values reach which pod/,
+        );
         assert.match(message, /add "web\/web@web" to this policy's helmReleasesAllowed/);
         assert.match(message, /kubernetes:helm\.sh\/v4 Chart/);
     });
@@ -50,8 +65,16 @@ describe("gMSA and host access in a v3 Release's values", () => {
         for (const [what, values, text] of [
             ["hostNetwork", { webhook: { hostNetwork: true } }, /hostNetwork: true at values\.webhook/],
             ["hostPID and hostIPC", { agent: { hostPID: true, hostIPC: true } }, /hostPID: true at values\.agent, hostIPC: true at values\.agent/],
-            ["privileged", { controller: { containerSecurityContext: { privileged: true } } }, /privileged: true at values\.controller\.containerSecurityContext/],
-            ["hostProcess", { podSecurityContext: { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } } }, /hostProcess: true at values\.podSecurityContext\.windowsOptions/],
+            [
+                "privileged",
+                { controller: { containerSecurityContext: { privileged: true } } },
+                /privileged: true at values\.controller\.containerSecurityContext/,
+            ],
+            [
+                "hostProcess",
+                { podSecurityContext: { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } } },
+                /hostProcess: true at values\.podSecurityContext\.windowsOptions/,
+            ],
             ["a secret hostNetwork", { hostNetwork: "[secret]" }, /hostNetwork: \[secret\] at values/],
         ] as const) {
             for (const ns of ["web", "kube-system"]) {
@@ -68,7 +91,10 @@ describe("gMSA and host access in a v3 Release's values", () => {
         const files = await pack.analyze([release({ values: {}, valueYamlFiles: ["[asset]"] })]);
         assert.match(findings(files)[0]?.message ?? show(files), /valueYamlFiles \(files this pack does not read\)/);
         // A secret leaf (a password) hides no pod setting.
-        assert.deepEqual(await pack.analyze([release({ values: { auth: { password: "[secret]" }, replicaCount: 2, securityContext: { runAsNonRoot: true } } })]), []);
+        assert.deepEqual(
+            await pack.analyze([release({ values: { auth: { password: "[secret]" }, replicaCount: 2, securityContext: { runAsNonRoot: true } } })]),
+            [],
+        );
     });
 });
 
@@ -91,19 +117,32 @@ describe("helmReleasesAllowed", () => {
         ];
         assert.deepEqual(findings(await pack.analyze(own)), []);
         const impostor = await pack.analyze([release({ name: "cert-manager", namespace: "cert-manager", chart: "node-agent", values: hostNetworkValues })]);
-        assert.match(findings(impostor)[0]?.message ?? show(impostor), /^Release cert-manager\/cert-manager \(chart node-agent\) sets, in its values, hostNetwork: true/);
+        assert.match(
+            findings(impostor)[0]?.message ?? show(impostor),
+            /^Release cert-manager\/cert-manager \(chart node-agent\) sets, in its values, hostNetwork: true/,
+        );
         // An empty allow-list leaves none.
         assert.equal(findings(await pack.analyze(own, { [POLICY]: { helmReleasesAllowed: [] } })).length, 2);
     });
 
     test("the stack's own releases, with the values the program gives them, have nothing to report even with an empty allow-list", async () => {
         const own = [
-            release({ name: "gmsa-webhook", namespace: "gmsa-webhook", chart: "gmsa", values: gmsaChartValues({ releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.21.2", randomHostname: true }) }),
+            release({
+                name: "gmsa-webhook",
+                namespace: "gmsa-webhook",
+                chart: "gmsa",
+                values: gmsaChartValues({ releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.21.2", randomHostname: true }),
+            }),
             release({ name: "cert-manager", namespace: "cert-manager", chart: "cert-manager", values: certManagerValues() }),
         ];
         assert.deepEqual(await pack.analyze([...grantedStack(), ...own], { [POLICY]: { helmReleasesAllowed: [] } }), []);
         // And a release that sets the same allowed values plus a gMSA is no longer clean.
-        const withGmsa = release({ name: "cert-manager", namespace: "cert-manager", chart: "cert-manager", values: { ...certManagerValues(), securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } });
+        const withGmsa = release({
+            name: "cert-manager",
+            namespace: "cert-manager",
+            chart: "cert-manager",
+            values: { ...certManagerValues(), securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } },
+        });
         assert.equal(findings(await pack.analyze([withGmsa], { [POLICY]: { helmReleasesAllowed: [] } })).length, 1);
     });
 });

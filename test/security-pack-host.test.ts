@@ -12,15 +12,20 @@ import { resource } from "./policy-fixtures";
 import { builtinMakers, newMakers, rollout, windowsPod, WINDOWS_IMAGE } from "./support/podMakers";
 
 let pack: PackSession;
-before(async () => { pack = await startPolicyPack(defaultPackDir); });
-after(async () => { await pack?.close(); });
+before(async () => {
+    pack = await startPolicyPack(defaultPackDir);
+});
+after(async () => {
+    await pack?.close();
+});
 
 const POLICY = "pod-host-access-allowlist";
 const mandatory = (violations: Violation[]) => [...new Set(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
 const show = (violations: Violation[]) => violations.map((v) => `${v.policyName}: ${v.message}`).join("\n");
 const findings = (violations: Violation[]) => violations.filter((v) => v.policyName === POLICY);
 
-const hostProcess = () => windowsPod({ pod: { hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } } } });
+const hostProcess = () =>
+    windowsPod({ pod: { hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } } } });
 const privileged = () => windowsPod({ container: { securityContext: { privileged: true } } });
 const hostNamespaces = () => windowsPod({ pod: { hostNetwork: true, hostPID: true, hostIPC: true } });
 const daemonSet = (spec: Record<string, unknown>, ns: string) => builtinMakers.DaemonSet(spec, ns, "agent");
@@ -49,7 +54,9 @@ describe("pod-host-access-allowlist", () => {
 
     test("privileged containers (also init and ephemeral) and hostNetwork/hostPID/hostIPC: refused outside kube-system, admitted in it", async () => {
         const initPrivileged = windowsPod({ initContainer: { securityContext: { privileged: true } } });
-        const ephemeralPrivileged = windowsPod({ pod: { ephemeralContainers: [{ name: "debugger", image: WINDOWS_IMAGE, securityContext: { privileged: true } }] } });
+        const ephemeralPrivileged = windowsPod({
+            pod: { ephemeralContainers: [{ name: "debugger", image: WINDOWS_IMAGE, securityContext: { privileged: true } }] },
+        });
         for (const [what, spec, text] of [
             ["privileged container", privileged(), /securityContext\.privileged: true \(container app\)/],
             ["privileged init container", initPrivileged, /securityContext\.privileged: true \(initContainer setup\)/],
@@ -73,13 +80,19 @@ describe("pod-host-access-allowlist", () => {
     });
 
     test("host access outside any pod spec the pack can read (an Argo Workflow) is refused outside the allow-lists", async () => {
-        const workflow = (ns: string) => resource("kubernetes:argoproj.io/v1alpha1:Workflow", `wf-${ns}`, {
-            apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "wf", namespace: ns },
-            spec: { hostNetwork: true, templates: [{ name: "main", container: { image: "busybox", securityContext: { privileged: true } } }] },
-        });
+        const workflow = (ns: string) =>
+            resource("kubernetes:argoproj.io/v1alpha1:Workflow", `wf-${ns}`, {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Workflow",
+                metadata: { name: "wf", namespace: ns },
+                spec: { hostNetwork: true, templates: [{ name: "main", container: { image: "busybox", securityContext: { privileged: true } } }] },
+            });
         const v = await pack.analyze([workflow("web")]);
         assert.deepEqual(mandatory(v), [POLICY], show(v));
-        assert.match(findings(v)[0].message, /sets hostNetwork: true at spec, privileged: true at spec\.templates\[0\]\.container\.securityContext \(namespace web\), outside any pod spec/);
+        assert.match(
+            findings(v)[0].message,
+            /sets hostNetwork: true at spec, privileged: true at spec\.templates\[0\]\.container\.securityContext \(namespace web\), outside any pod spec/,
+        );
         assert.deepEqual(await pack.analyze([workflow("kube-system")]), []);
     });
 });
@@ -118,7 +131,12 @@ describe("bounds: a huge or deep custom resource is evaluated within limits", ()
     });
 
     test("more than 1,000,000 values: reported as not inspected in full (never passed unseen)", async () => {
-        const huge = resource("kubernetes:example.com/v1:Blob", "blob", { apiVersion: "example.com/v1", kind: "Blob", metadata: { name: "blob", namespace: "web" }, spec: { chunks: Array.from({ length: 1100 }, () => Array.from({ length: 1000 }, () => 0)) } });
+        const huge = resource("kubernetes:example.com/v1:Blob", "blob", {
+            apiVersion: "example.com/v1",
+            kind: "Blob",
+            metadata: { name: "blob", namespace: "web" },
+            spec: { chunks: Array.from({ length: 1100 }, () => Array.from({ length: 1000 }, () => 0)) },
+        });
         const v = await measured("a custom resource of 1.1 million values", [huge]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized", POLICY], show(v));
         for (const f of v) assert.match(f.message, /could not be inspected in full: it holds more than 1,000,000 values/);
@@ -127,7 +145,12 @@ describe("bounds: a huge or deep custom resource is evaluated within limits", ()
     test("nesting deeper than 100 levels: reported as not inspected in full", async () => {
         let deep: Record<string, unknown> = { containers: [{ name: "x", securityContext: { privileged: true } }] };
         for (let i = 0; i < 500; i++) deep = { next: deep };
-        const r = resource("kubernetes:example.com/v1:Nest", "nest", { apiVersion: "example.com/v1", kind: "Nest", metadata: { name: "nest", namespace: "web" }, spec: deep });
+        const r = resource("kubernetes:example.com/v1:Nest", "nest", {
+            apiVersion: "example.com/v1",
+            kind: "Nest",
+            metadata: { name: "nest", namespace: "web" },
+            spec: deep,
+        });
         const v = await measured("a custom resource nested 500 levels deep", [r]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized", POLICY], show(v));
         assert.match(findings(v)[0].message, /nests values deeper than 100 levels \(first at spec(\.next)+…?\)/);

@@ -9,8 +9,12 @@ import { binding, resource, saSubject } from "./policy-fixtures";
 import { grantedStack, newMakers, rollout, windowsPod } from "./support/podMakers";
 
 let pack: PackSession;
-before(async () => { pack = await startPolicyPack(defaultPackDir); });
-after(async () => { await pack?.close(); });
+before(async () => {
+    pack = await startPolicyPack(defaultPackDir);
+});
+after(async () => {
+    await pack?.close();
+});
 
 const mandatory = (violations: Violation[]) => [...new Set(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
 const show = (violations: Violation[]) => violations.map((v) => `${v.policyName}: ${v.message}`).join("\n");
@@ -40,9 +44,15 @@ describe("a gMSA for a service account nobody allowed fails through every way to
     });
 
     test("an init container alone names the gMSA: refused, and the message says the webhook would not have caught it", async () => {
-        const v = await pack.analyze([...grantedStack(), ...newMakers["a ReplicationController"](windowsPod({ serviceAccount: "intruder", initGmsa: "webapp01" }), "web")]);
+        const v = await pack.analyze([
+            ...grantedStack(),
+            ...newMakers["a ReplicationController"](windowsPod({ serviceAccount: "intruder", initGmsa: "webapp01" }), "web"),
+        ]);
         assert.deepEqual(mandatory(v), ["gmsa-container-credspec-matches-pod", "gmsa-workload-authorized"], show(v));
-        assert.match(v.find((x) => x.policyName === "gmsa-workload-authorized")!.message, /only initContainer setup names it, which the gMSA webhook v0\.13\.0 never checks/);
+        assert.match(
+            v.find((x) => x.policyName === "gmsa-workload-authorized")!.message,
+            /only initContainer setup names it, which the gMSA webhook v0\.13\.0 never checks/,
+        );
     });
 });
 
@@ -50,7 +60,10 @@ describe("patches: the live object's service account is not visible", () => {
     const patch = (spec: Record<string, unknown>) => newMakers["a DeploymentPatch"](spec, "web");
 
     test("a DeploymentPatch that sets a gMSA without serviceAccountName fails, even when the namespace's default service account is allowed", async () => {
-        const defaultAllowed = [...grantedStack(), binding("RoleBinding", "default-may-use", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [saSubject("default", "web")], "web")];
+        const defaultAllowed = [
+            ...grantedStack(),
+            binding("RoleBinding", "default-may-use", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [saSubject("default", "web")], "web"),
+        ];
         const v = await pack.analyze([...defaultAllowed, ...patch(windowsPod({ gmsa: "webapp01" }))]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized"], show(v));
         const message = v.find((x) => x.policyName === "gmsa-workload-authorized")!.message;
@@ -72,7 +85,12 @@ describe("patches: the live object's service account is not visible", () => {
 
 describe("custom resources: pod specs found wherever they are", () => {
     test("a List of Deployments: each item judged in its own namespace", async () => {
-        const item = (ns: string) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "app", namespace: ns }, spec: { template: { spec: windowsPod({ serviceAccount: "webapp", gmsa: "webapp01" }) } } });
+        const item = (ns: string) => ({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "app", namespace: ns },
+            spec: { template: { spec: windowsPod({ serviceAccount: "webapp", gmsa: "webapp01" }) } },
+        });
         const list = { apiVersion: "v1", kind: "List", metadata: {}, items: [item("web"), item("other")] };
         const v = await pack.analyze([...grantedStack(), resource("kubernetes:apps/v1:DeploymentList", "apps", list)]);
         const findings = v.filter((x) => x.policyName === "gmsa-workload-authorized");
@@ -82,16 +100,40 @@ describe("custom resources: pod specs found wherever they are", () => {
 
     test("a gMSA outside any pod spec the pack can read (an Argo Workflow's template container) is refused: its service account cannot be told", async () => {
         const workflow = resource("kubernetes:argoproj.io/v1alpha1:Workflow", "nightly", {
-            apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { name: "nightly", namespace: "web" },
-            spec: { serviceAccountName: "webapp", entrypoint: "main", templates: [{ name: "main", container: { image: "iis", securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } }] },
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "Workflow",
+            metadata: { name: "nightly", namespace: "web" },
+            spec: {
+                serviceAccountName: "webapp",
+                entrypoint: "main",
+                templates: [{ name: "main", container: { image: "iis", securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } }],
+            },
         });
         const v = await pack.analyze([...grantedStack(), workflow]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized"], show(v));
-        assert.match(v[0].message, /windowsOptions\.gmsaCredentialSpecName at spec\.templates\[0\]\.container\.securityContext\.windowsOptions, outside any pod spec/);
+        assert.match(
+            v[0].message,
+            /windowsOptions\.gmsaCredentialSpecName at spec\.templates\[0\]\.container\.securityContext\.windowsOptions, outside any pod spec/,
+        );
         // What merely describes those fields (a CRD's schema, a ConfigMap's text) or a custom resource without them is not reported.
         const quiet = await pack.analyze([
             rollout(windowsPod({}), "web"),
-            resource("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crd", { spec: { versions: [{ schema: { openAPIV3Schema: { properties: { windowsOptions: { properties: { gmsaCredentialSpecName: { type: "string" }, hostProcess: { type: "boolean" } } }, hostNetwork: { type: "boolean" } } } } }] } }),
+            resource("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "crd", {
+                spec: {
+                    versions: [
+                        {
+                            schema: {
+                                openAPIV3Schema: {
+                                    properties: {
+                                        windowsOptions: { properties: { gmsaCredentialSpecName: { type: "string" }, hostProcess: { type: "boolean" } } },
+                                        hostNetwork: { type: "boolean" },
+                                    },
+                                },
+                            },
+                        },
+                    ],
+                },
+            }),
             resource("kubernetes:core/v1:ConfigMap", "cm", { metadata: { name: "cm", namespace: "web" }, data: { "pod.yaml": "hostNetwork: true" } }),
         ]);
         assert.deepEqual(quiet, []);
@@ -102,19 +144,69 @@ describe("odd inputs in the new kinds", () => {
     test("never crash a policy, and a sound resource among them is still judged", async () => {
         const { evaluateInProcess } = await import("../tools/policy/evaluate");
         const types = [
-            "kubernetes:apps/v1:DeploymentPatch", "kubernetes:core/v1:ReplicationController", "kubernetes:core/v1:PodTemplate", "kubernetes:core/v1:PodTemplatePatch",
-            "kubernetes:argoproj.io/v1alpha1:Rollout", "kubernetes:argoproj.io/v1alpha1:RolloutPatch", "kubernetes:apps/v1:DeploymentList", "kubernetes:yaml/v2:ConfigGroup",
+            "kubernetes:apps/v1:DeploymentPatch",
+            "kubernetes:core/v1:ReplicationController",
+            "kubernetes:core/v1:PodTemplate",
+            "kubernetes:core/v1:PodTemplatePatch",
+            "kubernetes:argoproj.io/v1alpha1:Rollout",
+            "kubernetes:argoproj.io/v1alpha1:RolloutPatch",
+            "kubernetes:apps/v1:DeploymentList",
+            "kubernetes:yaml/v2:ConfigGroup",
         ];
         const odd: unknown[] = [
-            {}, { metadata: null, spec: "[unknown]", template: 5 }, { metadata: { namespace: "[unknown]" }, spec: { template: { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } } } },
-            { kind: 5, metadata: { namespace: {} }, items: [null, "x", { kind: "Deployment", metadata: "[secret]", spec: { template: { spec: { containers: "[unknown]", initContainers: [null, { securityContext: { windowsOptions: "[unknown]" } }] } } } }] },
-            { spec: { template: { spec: { hostNetwork: "[unknown]", containers: [{ securityContext: { privileged: "[unknown]", windowsOptions: { hostProcess: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } } }] } } } },
-            { template: { spec: { serviceAccountName: "[unknown]", securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } }, initContainers: [{ securityContext: { windowsOptions: { gmsaCredentialSpecName: "[unknown]" } } }] } } },
+            {},
+            { metadata: null, spec: "[unknown]", template: 5 },
+            {
+                metadata: { namespace: "[unknown]" },
+                spec: { template: { spec: { securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } } } } },
+            },
+            {
+                kind: 5,
+                metadata: { namespace: {} },
+                items: [
+                    null,
+                    "x",
+                    {
+                        kind: "Deployment",
+                        metadata: "[secret]",
+                        spec: { template: { spec: { containers: "[unknown]", initContainers: [null, { securityContext: { windowsOptions: "[unknown]" } }] } } },
+                    },
+                ],
+            },
+            {
+                spec: {
+                    template: {
+                        spec: {
+                            hostNetwork: "[unknown]",
+                            containers: [
+                                { securityContext: { privileged: "[unknown]", windowsOptions: { hostProcess: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } } },
+                            ],
+                        },
+                    },
+                },
+            },
+            {
+                template: {
+                    spec: {
+                        serviceAccountName: "[unknown]",
+                        securityContext: { windowsOptions: { gmsaCredentialSpecName: "webapp01" } },
+                        initContainers: [{ securityContext: { windowsOptions: { gmsaCredentialSpecName: "[unknown]" } } }],
+                    },
+                },
+            },
         ];
         const resources = types.flatMap((type, i) => odd.map((inputs, j) => resource(type, `odd-${i}-${j}`, inputs as Record<string, unknown>)));
         const sound = newMakers["a PodTemplate"](windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "sound");
         const violations = evaluateInProcess([...grantedStack(), ...resources, ...sound]);
-        assert.deepEqual(violations.filter((v) => /could not (evaluate|read)/.test(v.message)), []);
-        assert.ok(violations.some((v) => v.policyName === "gmsa-workload-authorized" && /PodTemplate web\/sound runs as service account web\/intruder/.test(v.message)), show(violations));
+        assert.deepEqual(
+            violations.filter((v) => /could not (evaluate|read)/.test(v.message)),
+            [],
+        );
+        assert.ok(
+            violations.some(
+                (v) => v.policyName === "gmsa-workload-authorized" && /PodTemplate web\/sound runs as service account web\/intruder/.test(v.message),
+            ),
+            show(violations),
+        );
     });
 });

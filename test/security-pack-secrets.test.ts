@@ -12,8 +12,12 @@ import { binding, resource, saSubject } from "./policy-fixtures";
 import { builtinMakers, grantedStack, newMakers, rollout, windowsPod } from "./support/podMakers";
 
 let pack: PackSession;
-before(async () => { pack = await startPolicyPack(defaultPackDir); });
-after(async () => { await pack?.close(); });
+before(async () => {
+    pack = await startPolicyPack(defaultPackDir);
+});
+after(async () => {
+    await pack?.close();
+});
 
 const SECRET = "[secret]";
 /** What the engine sends for a value not known until deployment (a string), as @pulumi/policy decodes it. */
@@ -32,7 +36,12 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
         for (const [what, spec, ns, text] of [
             ["serviceAccountName", windowsPod({ serviceAccount: SECRET, gmsa: "webapp01" }), "web", /serviceAccountName is a secret in this plan/],
             ["metadata.namespace", windowsPod({ serviceAccount: "webapp", gmsa: "webapp01" }), SECRET, /metadata\.namespace is a secret in this plan/],
-            ["an init container's gMSA", windowsPod({ serviceAccount: "webapp", gmsa: "webapp01", initGmsa: SECRET }), "web", /windowsOptions\.gmsaCredentialSpecName \(initContainer setup\) is a secret in this plan/],
+            [
+                "an init container's gMSA",
+                windowsPod({ serviceAccount: "webapp", gmsa: "webapp01", initGmsa: SECRET }),
+                "web",
+                /windowsOptions\.gmsaCredentialSpecName \(initContainer setup\) is a secret in this plan/,
+            ],
         ] as const) {
             const v = await deployment(spec, ns);
             assert.ok(mandatory(v).includes("gmsa-workload-authorized"), `${what}:\n${show(v)}`);
@@ -49,7 +58,9 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
         const podLevel = await deployment(windowsPod({ serviceAccount: "webapp", gmsa: SECRET }));
         assert.deepEqual(mandatory(podLevel), ["gmsa-workload-authorized"], show(podLevel));
         assert.match(messageOf(podLevel, "gmsa-workload-authorized"), /windowsOptions\.gmsaCredentialSpecName \(pod\) is a secret/);
-        const container = await deployment(windowsPod({ serviceAccount: "webapp", container: { securityContext: { windowsOptions: { gmsaCredentialSpecName: SECRET } } } }));
+        const container = await deployment(
+            windowsPod({ serviceAccount: "webapp", container: { securityContext: { windowsOptions: { gmsaCredentialSpecName: SECRET } } } }),
+        );
         assert.deepEqual(mandatory(container), ["gmsa-workload-authorized"], show(container));
         assert.match(messageOf(container, "gmsa-workload-authorized"), /windowsOptions\.gmsaCredentialSpecName \(container app\) is a secret/);
     });
@@ -57,14 +68,21 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
     test("a secret that hides where a gMSA would be: a securityContext, windowsOptions, a container list, a pod template", async () => {
         for (const [what, spec, text] of [
             ["the pod's securityContext", windowsPod({ serviceAccount: "webapp", pod: { securityContext: SECRET } }), /securityContext \(pod\) is a secret/],
-            ["an init container's windowsOptions", windowsPod({ serviceAccount: "webapp", initContainer: { securityContext: { windowsOptions: SECRET } } }), /securityContext\.windowsOptions \(initContainer setup\) is a secret/],
+            [
+                "an init container's windowsOptions",
+                windowsPod({ serviceAccount: "webapp", initContainer: { securityContext: { windowsOptions: SECRET } } }),
+                /securityContext\.windowsOptions \(initContainer setup\) is a secret/,
+            ],
             ["the init container list", windowsPod({ serviceAccount: "webapp", pod: { initContainers: SECRET } }), /initContainers is a secret/],
         ] as const) {
             const v = await deployment(spec);
             assert.ok(mandatory(v).includes("gmsa-workload-authorized"), `${what}:\n${show(v)}`);
             assert.match(messageOf(v, "gmsa-workload-authorized"), text, what);
         }
-        const template = resource("kubernetes:apps/v1:Deployment", "hidden", { metadata: { name: "hidden", namespace: "web" }, spec: { selector: { matchLabels: { app: "x" } }, template: SECRET } });
+        const template = resource("kubernetes:apps/v1:Deployment", "hidden", {
+            metadata: { name: "hidden", namespace: "web" },
+            spec: { selector: { matchLabels: { app: "x" } }, template: SECRET },
+        });
         const v = await pack.analyze([...grantedStack(), template]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized", "pod-host-access-allowlist"], show(v));
         assert.match(messageOf(v, "gmsa-workload-authorized"), /^Deployment web\/hidden gives its pod spec \(spec\.template\) as a secret/);
@@ -86,7 +104,11 @@ describe("a secret where a gMSA workload's identity is decided is refused, with 
     test("a RoleBinding whose subjects are a secret is not counted as a grant", async () => {
         const secretSubjects = binding("RoleBinding", "hidden-grant", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [], "web");
         secretSubjects.inputs.subjects = SECRET;
-        const v = await pack.analyze([...grantedStack(), secretSubjects, ...builtinMakers.Deployment(windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "app")]);
+        const v = await pack.analyze([
+            ...grantedStack(),
+            secretSubjects,
+            ...builtinMakers.Deployment(windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "app"),
+        ]);
         assert.deepEqual(mandatory(v), ["gmsa-workload-authorized"], show(v));
         const message = messageOf(v, "gmsa-workload-authorized");
         assert.match(message, /runs as service account web\/intruder, which may not use GMSACredentialSpec "webapp01"/);
@@ -110,7 +132,12 @@ describe("values computed at deployment are left to that run, and said so (advis
         for (const [what, spec, ns, text] of [
             ["serviceAccountName", windowsPod({ serviceAccount: COMPUTED, gmsa: "webapp01" }), "web", /serviceAccountName is not known until deployment/],
             ["metadata.namespace", windowsPod({ serviceAccount: "webapp", gmsa: "webapp01" }), COMPUTED, /metadata\.namespace is not known until deployment/],
-            ["an init container's gMSA", windowsPod({ serviceAccount: "webapp", gmsa: "webapp01", initGmsa: COMPUTED }), "web", /gmsaCredentialSpecName \(initContainer setup\) is not known until deployment/],
+            [
+                "an init container's gMSA",
+                windowsPod({ serviceAccount: "webapp", gmsa: "webapp01", initGmsa: COMPUTED }),
+                "web",
+                /gmsaCredentialSpecName \(initContainer setup\) is not known until deployment/,
+            ],
         ] as const) {
             const v = await deployment(spec, ns);
             assert.deepEqual(mandatory(v), [], `${what}:\n${show(v)}`);
@@ -125,7 +152,11 @@ describe("values computed at deployment are left to that run, and said so (advis
 
     test("a binding whose subjects are computed at deployment: the intruder is not refused now, but the advisory names the binding", async () => {
         const computedSubjects = binding("RoleBinding", "later", { kind: "ClusterRole", name: "gmsa-use-webapp01" }, [saSubject(COMPUTED, "web")], "web");
-        const v = await pack.analyze([...grantedStack(), computedSubjects, ...builtinMakers.Deployment(windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "app")]);
+        const v = await pack.analyze([
+            ...grantedStack(),
+            computedSubjects,
+            ...builtinMakers.Deployment(windowsPod({ serviceAccount: "intruder", gmsa: "webapp01" }), "web", "app"),
+        ]);
         assert.deepEqual(mandatory(v), [], show(v));
         assert.match(messageOf(v, "gmsa-authorization-deferred"), /web\/intruder .*"webapp01".*RoleBinding web\/later \(subjects\) might/);
     });
@@ -138,9 +169,21 @@ describe("a secret where host access is decided counts as asking for it", () => 
     test("hostNetwork, privileged, hostProcess or a container's securityContext given as a secret: refused outside the allow-lists", async () => {
         for (const [what, spec, text] of [
             ["hostNetwork", windowsPod({ pod: { hostNetwork: SECRET } }), /hostNetwork hidden by a secret \(pod\)/],
-            ["privileged", windowsPod({ container: { securityContext: { privileged: SECRET } } }), /securityContext\.privileged hidden by a secret \(container app\)/],
-            ["hostProcess", windowsPod({ pod: { securityContext: { windowsOptions: { hostProcess: SECRET } } } }), /windowsOptions\.hostProcess hidden by a secret \(pod\)/],
-            ["a container's securityContext", windowsPod({ container: { securityContext: SECRET } }), /windowsOptions\.hostProcess hidden by a secret \(container app\), securityContext\.privileged hidden by a secret \(container app\)/],
+            [
+                "privileged",
+                windowsPod({ container: { securityContext: { privileged: SECRET } } }),
+                /securityContext\.privileged hidden by a secret \(container app\)/,
+            ],
+            [
+                "hostProcess",
+                windowsPod({ pod: { securityContext: { windowsOptions: { hostProcess: SECRET } } } }),
+                /windowsOptions\.hostProcess hidden by a secret \(pod\)/,
+            ],
+            [
+                "a container's securityContext",
+                windowsPod({ container: { securityContext: SECRET } }),
+                /windowsOptions\.hostProcess hidden by a secret \(container app\), securityContext\.privileged hidden by a secret \(container app\)/,
+            ],
         ] as const) {
             const v = await daemonSet(spec, "web");
             // A secret securityContext may hide a gMSA too (gmsa-workload-authorized says so).

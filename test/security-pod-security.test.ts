@@ -48,7 +48,8 @@ describe("namespaces the stack creates", () => {
         assert.equal(labels["cert-manager"]["windows.k8s.io/disabled"], "true");
         assert.equal(labels.web["app.kubernetes.io/managed-by"], "eks-gmsa");
         // Every Namespace the stack creates carries an enforced level.
-        for (const r of ofType(dev, namespaceType)) assert.match(inputs(r).metadata.labels["pod-security.kubernetes.io/enforce"], /^(baseline|restricted)$/, r.name);
+        for (const r of ofType(dev, namespaceType))
+            assert.match(inputs(r).metadata.labels["pod-security.kubernetes.io/enforce"], /^(baseline|restricted)$/, r.name);
     });
 
     test("the version follows cluster.kubernetesVersion (an upgrade updates the labels in the same pulumi up)", () => {
@@ -69,7 +70,10 @@ describe("namespaces the stack creates", () => {
         // which restricted refuses: its namespace stays at baseline unless the values change.
         const chartValues = YAML.parse(testChartCache().files.valuesYaml);
         assert.deepEqual([chartValues.podSecurityContext, chartValues.securityContext], [{}, {}]);
-        const ours = gmsaChartValues({ releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.21.2", randomHostname: true }) as Record<string, unknown>;
+        const ours = gmsaChartValues({ releaseName: "gmsa-webhook", replicas: 2, certManagerVersion: "v1.21.2", randomHostname: true }) as Record<
+            string,
+            unknown
+        >;
         assert.equal(ours.podSecurityContext ?? ours.securityContext, undefined);
     });
 });
@@ -85,19 +89,39 @@ describe("namespaces the stack grants but does not create", () => {
     });
 
     test("dev: web is created by the stack, so it is labelled there and not patched", () => {
-        assert.deepEqual(ofType(dev, patchType).map((r) => inputs(r).metadata.name), ["kube-system"]);
+        assert.deepEqual(
+            ofType(dev, patchType).map((r) => inputs(r).metadata.name),
+            ["kube-system"],
+        );
     });
 
     test("without gMSA in the cluster, namespace admins' namespaces are still labelled", () => {
         const run = runOk({ stack: "prod", overrides: { "eks-gmsa:gmsa": null, "eks-gmsa:portableIdentityPassword": null } });
-        assert.deepEqual(ofType(run, patchType).map((r) => inputs(r).metadata.name).sort(), ["web", "web-staging"]);
+        assert.deepEqual(
+            ofType(run, patchType)
+                .map((r) => inputs(r).metadata.name)
+                .sort(),
+            ["web", "web-staging"],
+        );
     });
 
     test("kube-system is never given Pod Security labels: only the webhook opt-out it had", () => {
         for (const run of [dev, prod]) assert.deepEqual(namespaceLabels(run)["kube-system"], { "windows.k8s.io/disabled": "true" });
-        const inKubeSystem = runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": { ...JSON.parse(loadProgramConfig({ stack: "dev" }).values["eks-gmsa:gmsa"]), webhook: { namespace: "kube-system" } } } });
+        const inKubeSystem = runOk({
+            stack: "dev",
+            overrides: {
+                "eks-gmsa:gmsa": { ...JSON.parse(loadProgramConfig({ stack: "dev" }).values["eks-gmsa:gmsa"]), webhook: { namespace: "kube-system" } },
+            },
+        });
         assert.equal(namespaceLabels(inKubeSystem)["kube-system"], undefined, "the webhook in kube-system: no patch, no labels");
-        assert.deepEqual(grantedNamespaces({ access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/x", namespaces: ["kube-system", "team-a"] }] }, accounts: [], created: [] }), ["team-a"]);
+        assert.deepEqual(
+            grantedNamespaces({
+                access: { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/x", namespaces: ["kube-system", "team-a"] }] },
+                accounts: [],
+                created: [],
+            }),
+            ["team-a"],
+        );
     });
 });
 
@@ -110,7 +134,14 @@ describe("pure functions", () => {
 
     test("grantedNamespaces: admins' and credential specs' namespaces, once each, sorted, without created ones", () => {
         const accounts = [
-            { name: "a", account: "A", allowed: [{ namespace: "web", serviceAccounts: ["x"], create: true }, { namespace: "batch", serviceAccounts: ["y"], create: false }] },
+            {
+                name: "a",
+                account: "A",
+                allowed: [
+                    { namespace: "web", serviceAccounts: ["x"], create: true },
+                    { namespace: "batch", serviceAccounts: ["y"], create: false },
+                ],
+            },
             { name: "b", account: "B", allowed: [{ namespace: "reporting", serviceAccounts: ["z"], create: false }] },
         ];
         const namespaceAdmins = [{ principalArn: "arn:aws:iam::123456789012:role/t", namespaces: ["web", "reporting", "tools"] }];

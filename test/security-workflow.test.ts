@@ -8,16 +8,36 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; "working-directory"?: string; name?: string }
-interface Job { if?: string; environment?: string | { name: string }; permissions?: Record<string, string>; env?: Record<string, string>; needs?: string | string[]; steps: Step[] }
-interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    "working-directory"?: string;
+    name?: string;
+}
+interface Job {
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: Record<string, string>;
+    env?: Record<string, string>;
+    needs?: string | string[];
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string>;
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
 
 const workflow = parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "policy.yml"), "utf8")) as Workflow;
 const jobs = Object.entries(workflow.jobs);
 const baseRef = "${{ github.event.pull_request.base.sha }}";
 
 const secretsIn = (v: unknown) => JSON.stringify(v ?? {}).match(/secrets\.[A-Za-z_]+/g) ?? [];
-const cloudSteps = (job: Job) => job.steps.filter((s) => /configure-aws-credentials|pulumi\/actions/.test(s.uses ?? "") || /pulumi (preview|up)/.test(s.run ?? ""));
+const cloudSteps = (job: Job) =>
+    job.steps.filter((s) => /configure-aws-credentials|pulumi\/actions/.test(s.uses ?? "") || /pulumi (preview|up)/.test(s.run ?? ""));
 
 describe("the pull-request workflow is a gate the pull request cannot move", () => {
     test("it runs on pull requests with read-only repository access by default", () => {
@@ -30,7 +50,8 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
     test("every action is pinned to a full commit, so a moved tag cannot change what runs, and so is the Pulumi CLI", () => {
         for (const [name, job] of jobs) {
             for (const s of job.steps.filter((x) => x.uses)) assert.match(s.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${name}: ${s.uses}`);
-            for (const s of job.steps.filter((x) => x.uses?.startsWith("pulumi/actions@"))) assert.match(String(s.with?.["pulumi-version"]), /^3\.\d+\.\d+$/, `${name}: pulumi-version`);
+            for (const s of job.steps.filter((x) => x.uses?.startsWith("pulumi/actions@")))
+                assert.match(String(s.with?.["pulumi-version"]), /^3\.\d+\.\d+$/, `${name}: pulumi-version`);
         }
     });
 
@@ -80,7 +101,11 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
         const download = gate.steps.findIndex((s) => s.uses?.startsWith("actions/download-artifact@"));
         const judge = gate.steps.findIndex((s) => /npm run policy --/.test(s.run ?? ""));
         assert.ok(download >= 0 && download < judge, `${name} downloads the pull request's plan before judging it`);
-        assert.match(gate.steps[judge].run!, /"\$RUNNER_TEMP\/pull-request\/plan\.json" --config policy\/policy-config\.json/, "the downloaded plan, with the base commit's config");
+        assert.match(
+            gate.steps[judge].run!,
+            /"\$RUNNER_TEMP\/pull-request\/plan\.json" --config policy\/policy-config\.json/,
+            "the downloaded plan, with the base commit's config",
+        );
         assert.equal(gate.steps[judge]["working-directory"], undefined, "run from the base commit's checkout");
         // It runs even when the plan job failed: a skipped required check counts as passed.
         assert.equal(gate.if, "${{ !cancelled() }}", `${name} must not be skipped when the plan job fails`);
@@ -97,9 +122,13 @@ describe("the pull-request workflow is a gate the pull request cannot move", () 
             const prCheckout = job.steps.findIndex((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === undefined);
             assert.ok(baseCheckout >= 0 && prCheckout > baseCheckout, `${name}: the base commit first, then the pull request`);
             const moved = job.steps.findIndex((s) => new RegExp(`mv ${String(job.steps[baseCheckout].with?.path)} "\\$RUNNER_TEMP/gate"`).test(s.run ?? ""));
-            assert.ok(moved > baseCheckout && moved < prCheckout, `${name}: the gate leaves the workspace (and is installed) before the pull request is checked out`);
+            assert.ok(
+                moved > baseCheckout && moved < prCheckout,
+                `${name}: the gate leaves the workspace (and is installed) before the pull request is checked out`,
+            );
             for (const s of job.steps.slice(prCheckout)) {
-                if (/\bnpm (ci|install)\b/.test(s.run ?? "")) assert.match(s.run!, /--ignore-scripts/, `${name}: the pull request's dependencies run no install scripts`);
+                if (/\bnpm (ci|install)\b/.test(s.run ?? ""))
+                    assert.match(s.run!, /--ignore-scripts/, `${name}: the pull request's dependencies run no install scripts`);
             }
             for (const s of job.steps.filter((x) => /pulumi preview/.test(x.run ?? ""))) {
                 assert.match(s.run!, /--policy-pack "\$RUNNER_TEMP\/gate\/policy"/, `${name}: --policy-pack`);

@@ -89,7 +89,6 @@ function problems(patch: Obj): readonly string[] {
     return result.ok ? [] : result.problems;
 }
 
-
 interface BadCase {
     name: string;
     patch: Obj;
@@ -107,17 +106,52 @@ const badCases: BadCase[] = [
     // --- region and namespace root ---
     { name: "missing aws:region", patch: { "aws:region": undefined }, key: "aws:region", mentions: ["is required"] },
     { name: "aws:region that is not a region", patch: { "aws:region": "us-west" }, key: "aws:region", mentions: ['"us-west"', "us-west-2"] },
-    { name: "unknown top-level key eks-gmsa:clusterr", patch: { "eks-gmsa:clusterr": JSON.stringify({ name: "x" }) }, key: "eks-gmsa:clusterr", mentions: ["unknown key", "did you mean cluster?"] },
-    { name: "section that is not an object", patch: { windowsNodes: "m6i.xlarge" }, key: "eks-gmsa:windowsNodes", mentions: ['"m6i.xlarge"', "must be an object"] },
-    { name: "tag key starting with aws:", patch: { tags: { "aws:owner": "me" } }, key: "eks-gmsa:tags.aws:owner", mentions: ["aws:owner", "must not start with aws:"] },
+    {
+        name: "unknown top-level key eks-gmsa:clusterr",
+        patch: { "eks-gmsa:clusterr": JSON.stringify({ name: "x" }) },
+        key: "eks-gmsa:clusterr",
+        mentions: ["unknown key", "did you mean cluster?"],
+    },
+    {
+        name: "section that is not an object",
+        patch: { windowsNodes: "m6i.xlarge" },
+        key: "eks-gmsa:windowsNodes",
+        mentions: ['"m6i.xlarge"', "must be an object"],
+    },
+    {
+        name: "tag key starting with aws:",
+        patch: { tags: { "aws:owner": "me" } },
+        key: "eks-gmsa:tags.aws:owner",
+        mentions: ["aws:owner", "must not start with aws:"],
+    },
     { name: "tag value that is not a string", patch: { tags: { replicas: 3 } }, key: "eks-gmsa:tags.replicas", mentions: ["got 3", "must be a string"] },
 
     // --- network: new VPC ---
-    { name: "vpcCidr that is not a CIDR", patch: { "network.vpcCidr": "10.0.0/16" }, key: "eks-gmsa:network.vpcCidr", mentions: ['"10.0.0/16"', "is not an IPv4 CIDR block"] },
-    { name: "vpcCidr with a prefix over 32", patch: { "network.vpcCidr": "10.0.0.0/33" }, key: "eks-gmsa:network.vpcCidr", mentions: ['"10.0.0.0/33"', "over 32"] },
-    { name: "vpcCidr with host bits set", patch: { "network.vpcCidr": "10.0.0.1/16" }, key: "eks-gmsa:network.vpcCidr", mentions: ["host bits", "10.0.0.0/16"] },
+    {
+        name: "vpcCidr that is not a CIDR",
+        patch: { "network.vpcCidr": "10.0.0/16" },
+        key: "eks-gmsa:network.vpcCidr",
+        mentions: ['"10.0.0/16"', "is not an IPv4 CIDR block"],
+    },
+    {
+        name: "vpcCidr with a prefix over 32",
+        patch: { "network.vpcCidr": "10.0.0.0/33" },
+        key: "eks-gmsa:network.vpcCidr",
+        mentions: ['"10.0.0.0/33"', "over 32"],
+    },
+    {
+        name: "vpcCidr with host bits set",
+        patch: { "network.vpcCidr": "10.0.0.1/16" },
+        key: "eks-gmsa:network.vpcCidr",
+        mentions: ["host bits", "10.0.0.0/16"],
+    },
     { name: "vpcCidr too large (/8)", patch: { "network.vpcCidr": "10.0.0.0/8" }, key: "eks-gmsa:network.vpcCidr", mentions: ['"10.0.0.0/8"', "/16 to /24"] },
-    { name: "vpcCidr in a public range", patch: { "network.vpcCidr": "8.8.0.0/16" }, key: "eks-gmsa:network.vpcCidr", mentions: ['"8.8.0.0/16"', "private range"] },
+    {
+        name: "vpcCidr in a public range",
+        patch: { "network.vpcCidr": "8.8.0.0/16" },
+        key: "eks-gmsa:network.vpcCidr",
+        mentions: ['"8.8.0.0/16"', "private range"],
+    },
     {
         name: "overlapping subnets",
         patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.0.128.0/17"] },
@@ -125,87 +159,319 @@ const badCases: BadCase[] = [
         mentions: ['"10.0.128.0/17"', "overlaps network.publicSubnetCidrs[0] (10.0.192.0/20)"],
         lines: 2, // overlaps both public subnets, one line each
     },
-    { name: "subnet outside the VPC", patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.1.0.0/18"] }, key: "eks-gmsa:network.privateSubnetCidrs[1]", mentions: ['"10.1.0.0/18"', "not inside network.vpcCidr (10.0.0.0/16)"] },
-    { name: "subnet smaller than /28", patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.0.64.0/29"] }, key: "eks-gmsa:network.privateSubnetCidrs[1]", mentions: ['"10.0.64.0/29"', "/28"] },
-    { name: "subnet entry with host bits set", patch: { "network.publicSubnetCidrs": ["10.0.192.0/20", "10.0.208.1/20"] }, key: "eks-gmsa:network.publicSubnetCidrs[1]", mentions: ["host bits", "10.0.208.0/20"] },
-    { name: "subnet count different from AZ count", patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"] }, key: "eks-gmsa:network.privateSubnetCidrs", mentions: ["one CIDR per availability zone (2)"] },
-    { name: "availabilityZoneCount 1", patch: { "network.availabilityZoneCount": 1 }, key: "eks-gmsa:network.availabilityZoneCount", mentions: ["got 1", "from 2 to 3"] },
-    { name: "availabilityZoneCount 4", patch: { "network.availabilityZoneCount": 4 }, key: "eks-gmsa:network.availabilityZoneCount", mentions: ["got 4", "from 2 to 3"] },
-    { name: "availability zone of another region", patch: { "network.availabilityZones": ["us-west-2a", "us-east-1b"] }, key: "eks-gmsa:network.availabilityZones[1]", mentions: ['"us-east-1b"', "us-west-2"] },
-    { name: "availabilityZones not matching the count", patch: { "network.availabilityZones": ["us-west-2a", "us-west-2b", "us-west-2c"] }, key: "eks-gmsa:network.availabilityZones", mentions: ["availabilityZoneCount (2)"] },
-    { name: "natGateways bad value", patch: { "network.natGateways": "perSubnet" }, key: "eks-gmsa:network.natGateways", mentions: ['"perSubnet"', '"single"', '"onePerAz"'] },
-    { name: "subnet IDs without vpcId", patch: { "network.privateSubnetIds": existingVpc.privateSubnetIds }, key: "eks-gmsa:network.privateSubnetIds", mentions: ["subnet-0aaaaaaaaaaaaaaa1", "needs network.vpcId"] },
+    {
+        name: "subnet outside the VPC",
+        patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.1.0.0/18"] },
+        key: "eks-gmsa:network.privateSubnetCidrs[1]",
+        mentions: ['"10.1.0.0/18"', "not inside network.vpcCidr (10.0.0.0/16)"],
+    },
+    {
+        name: "subnet smaller than /28",
+        patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.0.64.0/29"] },
+        key: "eks-gmsa:network.privateSubnetCidrs[1]",
+        mentions: ['"10.0.64.0/29"', "/28"],
+    },
+    {
+        name: "subnet entry with host bits set",
+        patch: { "network.publicSubnetCidrs": ["10.0.192.0/20", "10.0.208.1/20"] },
+        key: "eks-gmsa:network.publicSubnetCidrs[1]",
+        mentions: ["host bits", "10.0.208.0/20"],
+    },
+    {
+        name: "subnet count different from AZ count",
+        patch: { "network.privateSubnetCidrs": ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"] },
+        key: "eks-gmsa:network.privateSubnetCidrs",
+        mentions: ["one CIDR per availability zone (2)"],
+    },
+    {
+        name: "availabilityZoneCount 1",
+        patch: { "network.availabilityZoneCount": 1 },
+        key: "eks-gmsa:network.availabilityZoneCount",
+        mentions: ["got 1", "from 2 to 3"],
+    },
+    {
+        name: "availabilityZoneCount 4",
+        patch: { "network.availabilityZoneCount": 4 },
+        key: "eks-gmsa:network.availabilityZoneCount",
+        mentions: ["got 4", "from 2 to 3"],
+    },
+    {
+        name: "availability zone of another region",
+        patch: { "network.availabilityZones": ["us-west-2a", "us-east-1b"] },
+        key: "eks-gmsa:network.availabilityZones[1]",
+        mentions: ['"us-east-1b"', "us-west-2"],
+    },
+    {
+        name: "availabilityZones not matching the count",
+        patch: { "network.availabilityZones": ["us-west-2a", "us-west-2b", "us-west-2c"] },
+        key: "eks-gmsa:network.availabilityZones",
+        mentions: ["availabilityZoneCount (2)"],
+    },
+    {
+        name: "natGateways bad value",
+        patch: { "network.natGateways": "perSubnet" },
+        key: "eks-gmsa:network.natGateways",
+        mentions: ['"perSubnet"', '"single"', '"onePerAz"'],
+    },
+    {
+        name: "subnet IDs without vpcId",
+        patch: { "network.privateSubnetIds": existingVpc.privateSubnetIds },
+        key: "eks-gmsa:network.privateSubnetIds",
+        mentions: ["subnet-0aaaaaaaaaaaaaaa1", "needs network.vpcId"],
+    },
 
     // --- network: existing VPC ---
-    { name: "vpcId mixed with vpcCidr", patch: { network: { ...existingVpc, vpcCidr: "10.0.0.0/16" } }, key: "eks-gmsa:network.vpcCidr", mentions: ['"10.0.0.0/16"', "cannot be combined with network.vpcId"] },
-    { name: "vpcId mixed with natGateways", patch: { network: { ...existingVpc, natGateways: "single" } }, key: "eks-gmsa:network.natGateways", mentions: ["cannot be combined with network.vpcId"] },
-    { name: "bad VPC ID", patch: { network: { ...existingVpc, vpcId: "vpc-12345" } }, key: "eks-gmsa:network.vpcId", mentions: ['"vpc-12345"', "vpc-0123456789abcdef0"] },
-    { name: "bad subnet ID", patch: { network: { ...existingVpc, privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-xyz"] } }, key: "eks-gmsa:network.privateSubnetIds[1]", mentions: ['"subnet-xyz"', "subnet-0123456789abcdef0"] },
-    { name: "only one private subnet in an existing VPC", patch: { network: { ...existingVpc, privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"] } }, key: "eks-gmsa:network.privateSubnetIds", mentions: ["subnet-0aaaaaaaaaaaaaaa1", "at least 2"] },
-    { name: "subnet listed as public and private", patch: { network: { ...existingVpc, publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaa2"] } }, key: "eks-gmsa:network.publicSubnetIds", mentions: ["subnet-0aaaaaaaaaaaaaaa2", "both public and private"] },
-    { name: "existing VPC without private subnets", patch: { network: { vpcId: existingVpc.vpcId } }, key: "eks-gmsa:network.privateSubnetIds", mentions: ["is required"] },
+    {
+        name: "vpcId mixed with vpcCidr",
+        patch: { network: { ...existingVpc, vpcCidr: "10.0.0.0/16" } },
+        key: "eks-gmsa:network.vpcCidr",
+        mentions: ['"10.0.0.0/16"', "cannot be combined with network.vpcId"],
+    },
+    {
+        name: "vpcId mixed with natGateways",
+        patch: { network: { ...existingVpc, natGateways: "single" } },
+        key: "eks-gmsa:network.natGateways",
+        mentions: ["cannot be combined with network.vpcId"],
+    },
+    {
+        name: "bad VPC ID",
+        patch: { network: { ...existingVpc, vpcId: "vpc-12345" } },
+        key: "eks-gmsa:network.vpcId",
+        mentions: ['"vpc-12345"', "vpc-0123456789abcdef0"],
+    },
+    {
+        name: "bad subnet ID",
+        patch: { network: { ...existingVpc, privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-xyz"] } },
+        key: "eks-gmsa:network.privateSubnetIds[1]",
+        mentions: ['"subnet-xyz"', "subnet-0123456789abcdef0"],
+    },
+    {
+        name: "only one private subnet in an existing VPC",
+        patch: { network: { ...existingVpc, privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"] } },
+        key: "eks-gmsa:network.privateSubnetIds",
+        mentions: ["subnet-0aaaaaaaaaaaaaaa1", "at least 2"],
+    },
+    {
+        name: "subnet listed as public and private",
+        patch: { network: { ...existingVpc, publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaa2"] } },
+        key: "eks-gmsa:network.publicSubnetIds",
+        mentions: ["subnet-0aaaaaaaaaaaaaaa2", "both public and private"],
+    },
+    {
+        name: "existing VPC without private subnets",
+        patch: { network: { vpcId: existingVpc.vpcId } },
+        key: "eks-gmsa:network.privateSubnetIds",
+        mentions: ["is required"],
+    },
 
     // --- cluster ---
-    { name: "serviceCidr overlapping the VPC", patch: { "cluster.serviceCidr": "10.0.128.0/20" }, key: "eks-gmsa:cluster.serviceCidr", mentions: ['"10.0.128.0/20"', "overlaps network.vpcCidr (10.0.0.0/16)"] },
-    { name: "serviceCidr in a public range", patch: { "cluster.serviceCidr": "100.64.0.0/16" }, key: "eks-gmsa:cluster.serviceCidr", mentions: ['"100.64.0.0/16"', "10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"] },
+    {
+        name: "serviceCidr overlapping the VPC",
+        patch: { "cluster.serviceCidr": "10.0.128.0/20" },
+        key: "eks-gmsa:cluster.serviceCidr",
+        mentions: ['"10.0.128.0/20"', "overlaps network.vpcCidr (10.0.0.0/16)"],
+    },
+    {
+        name: "serviceCidr in a public range",
+        patch: { "cluster.serviceCidr": "100.64.0.0/16" },
+        key: "eks-gmsa:cluster.serviceCidr",
+        mentions: ['"100.64.0.0/16"', "10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"],
+    },
     { name: "serviceCidr /8", patch: { "cluster.serviceCidr": "10.0.0.0/8" }, key: "eks-gmsa:cluster.serviceCidr", mentions: ['"10.0.0.0/8"', "/12 to /24"] },
-    { name: "serviceCidr that is not a CIDR", patch: { "cluster.serviceCidr": "172.20.0.0" }, key: "eks-gmsa:cluster.serviceCidr", mentions: ['"172.20.0.0"', "not an IPv4 CIDR block"] },
-    { name: "Kubernetes version 1.29", patch: { "cluster.kubernetesVersion": "1.29" }, key: "eks-gmsa:cluster.kubernetesVersion", mentions: ['"1.29"', "1.32, 1.33, 1.34, 1.35, 1.36"] },
-    { name: "Kubernetes version as unquoted number 1.3 (YAML 1.30)", patch: { "cluster.kubernetesVersion": 1.3 }, key: "eks-gmsa:cluster.kubernetesVersion", mentions: ["got 1.3", "quote it"] },
-    { name: "bad log type", patch: { "cluster.logTypes": ["api", "apiserver"] }, key: "eks-gmsa:cluster.logTypes[1]", mentions: ['"apiserver"', "controllerManager"] },
-    { name: "duplicate log type", patch: { "cluster.logTypes": ["api", "audit", "api"] }, key: "eks-gmsa:cluster.logTypes", mentions: ['lists "api" more than once'] },
+    {
+        name: "serviceCidr that is not a CIDR",
+        patch: { "cluster.serviceCidr": "172.20.0.0" },
+        key: "eks-gmsa:cluster.serviceCidr",
+        mentions: ['"172.20.0.0"', "not an IPv4 CIDR block"],
+    },
+    {
+        name: "Kubernetes version 1.29",
+        patch: { "cluster.kubernetesVersion": "1.29" },
+        key: "eks-gmsa:cluster.kubernetesVersion",
+        mentions: ['"1.29"', "1.32, 1.33, 1.34, 1.35, 1.36"],
+    },
+    {
+        name: "Kubernetes version as unquoted number 1.3 (YAML 1.30)",
+        patch: { "cluster.kubernetesVersion": 1.3 },
+        key: "eks-gmsa:cluster.kubernetesVersion",
+        mentions: ["got 1.3", "quote it"],
+    },
+    {
+        name: "bad log type",
+        patch: { "cluster.logTypes": ["api", "apiserver"] },
+        key: "eks-gmsa:cluster.logTypes[1]",
+        mentions: ['"apiserver"', "controllerManager"],
+    },
+    {
+        name: "duplicate log type",
+        patch: { "cluster.logTypes": ["api", "audit", "api"] },
+        key: "eks-gmsa:cluster.logTypes",
+        mentions: ['lists "api" more than once'],
+    },
     { name: "log retention 45", patch: { "cluster.logRetentionDays": 45 }, key: "eks-gmsa:cluster.logRetentionDays", mentions: ["got 45", "30, 60"] },
-    { name: "both endpoints false", patch: { cluster: { endpointPublicAccess: false, endpointPrivateAccess: false } }, key: "eks-gmsa:cluster.endpointPrivateAccess", mentions: ["at least one of endpointPublicAccess and endpointPrivateAccess"], lines: 2 },
+    {
+        name: "both endpoints false",
+        patch: { cluster: { endpointPublicAccess: false, endpointPrivateAccess: false } },
+        key: "eks-gmsa:cluster.endpointPrivateAccess",
+        mentions: ["at least one of endpointPublicAccess and endpointPrivateAccess"],
+        lines: 2,
+    },
     {
         name: "publicAccessCidrs restricted while the private endpoint is off",
         patch: { cluster: { endpointPrivateAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } },
         key: "eks-gmsa:cluster.endpointPrivateAccess",
         mentions: ["got false", "publicAccessCidrs restricts the public endpoint"],
     },
-    { name: "publicAccessCidrs while the public endpoint is off", patch: { cluster: { endpointPublicAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } }, key: "eks-gmsa:cluster.publicAccessCidrs", mentions: ["203.0.113.0/24", "only when endpointPublicAccess is true"], lines: 2 },
-    { name: "endpoint flag that is not a boolean", patch: { "cluster.endpointPublicAccess": "yes" }, key: "eks-gmsa:cluster.endpointPublicAccess", mentions: ['"yes"', "true or false"] },
-    { name: "cluster name with a dot", patch: { "cluster.name": "eks.prod" }, key: "eks-gmsa:cluster.name", mentions: ['"eks.prod"', "letters, digits, '-' and '_'"] },
-    { name: "deployRoleArn that is a user", patch: { "cluster.deployRoleArn": viewerArn }, key: "eks-gmsa:cluster.deployRoleArn", mentions: [viewerArn, "IAM role ARN"] },
-    { name: "add-on version without eksbuild", patch: { "cluster.addonVersions": { vpcCni: "v1.19.2" } }, key: "eks-gmsa:cluster.addonVersions.vpcCni", mentions: ['"v1.19.2"', "v1.19.2-eksbuild.1"] },
+    {
+        name: "publicAccessCidrs while the public endpoint is off",
+        patch: { cluster: { endpointPublicAccess: false, publicAccessCidrs: ["203.0.113.0/24"] } },
+        key: "eks-gmsa:cluster.publicAccessCidrs",
+        mentions: ["203.0.113.0/24", "only when endpointPublicAccess is true"],
+        lines: 2,
+    },
+    {
+        name: "endpoint flag that is not a boolean",
+        patch: { "cluster.endpointPublicAccess": "yes" },
+        key: "eks-gmsa:cluster.endpointPublicAccess",
+        mentions: ['"yes"', "true or false"],
+    },
+    {
+        name: "cluster name with a dot",
+        patch: { "cluster.name": "eks.prod" },
+        key: "eks-gmsa:cluster.name",
+        mentions: ['"eks.prod"', "letters, digits, '-' and '_'"],
+    },
+    {
+        name: "deployRoleArn that is a user",
+        patch: { "cluster.deployRoleArn": viewerArn },
+        key: "eks-gmsa:cluster.deployRoleArn",
+        mentions: [viewerArn, "IAM role ARN"],
+    },
+    {
+        name: "add-on version without eksbuild",
+        patch: { "cluster.addonVersions": { vpcCni: "v1.19.2" } },
+        key: "eks-gmsa:cluster.addonVersions.vpcCni",
+        mentions: ['"v1.19.2"', "v1.19.2-eksbuild.1"],
+    },
 
     // --- access ---
-    { name: "ARN that is not IAM (S3)", patch: { "access.clusterAdmins": ["arn:aws:s3:::my-bucket"] }, key: "eks-gmsa:access.clusterAdmins[0]", mentions: ["arn:aws:s3:::my-bucket", "IAM user or role ARN"] },
+    {
+        name: "ARN that is not IAM (S3)",
+        patch: { "access.clusterAdmins": ["arn:aws:s3:::my-bucket"] },
+        key: "eks-gmsa:access.clusterAdmins[0]",
+        mentions: ["arn:aws:s3:::my-bucket", "IAM user or role ARN"],
+    },
     {
         name: "STS assumed-role ARN",
         patch: { "access.clusterAdmins": ["arn:aws:sts::123456789012:assumed-role/Admin/alice"] },
         key: "eks-gmsa:access.clusterAdmins[0]",
         mentions: ["assumed-role/Admin/alice", "STS session ARN"],
     },
-    { name: "IAM group ARN", patch: { "access.viewers": ["arn:aws:iam::123456789012:group/admins"] }, key: "eks-gmsa:access.viewers[0]", mentions: ["group/admins", "IAM user or role ARN"] },
-    { name: "account root ARN", patch: { "access.viewers": ["arn:aws:iam::123456789012:root"] }, key: "eks-gmsa:access.viewers[0]", mentions: ["123456789012:root", "IAM user or role ARN"] },
-    { name: "same principal as admin and viewer", patch: { "access.viewers": [adminArn] }, key: "eks-gmsa:access.viewers[0]", mentions: [adminArn, "access.clusterAdmins[0]", "one access entry per principal"] },
+    {
+        name: "IAM group ARN",
+        patch: { "access.viewers": ["arn:aws:iam::123456789012:group/admins"] },
+        key: "eks-gmsa:access.viewers[0]",
+        mentions: ["group/admins", "IAM user or role ARN"],
+    },
+    {
+        name: "account root ARN",
+        patch: { "access.viewers": ["arn:aws:iam::123456789012:root"] },
+        key: "eks-gmsa:access.viewers[0]",
+        mentions: ["123456789012:root", "IAM user or role ARN"],
+    },
+    {
+        name: "same principal as admin and viewer",
+        patch: { "access.viewers": [adminArn] },
+        key: "eks-gmsa:access.viewers[0]",
+        mentions: [adminArn, "access.clusterAdmins[0]", "one access entry per principal"],
+    },
     {
         name: "namespace that is not DNS-1123",
         patch: { "access.namespaceAdmins": [{ principalArn: nsAdminArn, namespaces: ["Team_A"] }] },
         key: "eks-gmsa:access.namespaceAdmins[0].namespaces[0]",
         mentions: ['"Team_A"', "DNS-1123"],
     },
-    { name: "namespace admin without namespaces", patch: { "access.namespaceAdmins": [{ principalArn: nsAdminArn }] }, key: "eks-gmsa:access.namespaceAdmins[0].namespaces", mentions: ["is required"] },
-    { name: "namespace admin with a bad ARN", patch: { "access.namespaceAdmins": [{ principalArn: "team-a", namespaces: ["team-a"] }] }, key: "eks-gmsa:access.namespaceAdmins[0].principalArn", mentions: ['"team-a"', "IAM user or role ARN"] },
+    {
+        name: "namespace admin without namespaces",
+        patch: { "access.namespaceAdmins": [{ principalArn: nsAdminArn }] },
+        key: "eks-gmsa:access.namespaceAdmins[0].namespaces",
+        mentions: ["is required"],
+    },
+    {
+        name: "namespace admin with a bad ARN",
+        patch: { "access.namespaceAdmins": [{ principalArn: "team-a", namespaces: ["team-a"] }] },
+        key: "eks-gmsa:access.namespaceAdmins[0].principalArn",
+        mentions: ['"team-a"', "IAM user or role ARN"],
+    },
 
     // --- Linux nodes ---
-    { name: "Linux Graviton type", patch: { "linuxNodes.instanceTypes": ["m6g.large"] }, key: "eks-gmsa:linuxNodes.instanceTypes[0]", mentions: ['"m6g.large"', "Graviton"] },
-    { name: "Linux type too small", patch: { "linuxNodes.instanceTypes": ["t3.micro"] }, key: "eks-gmsa:linuxNodes.instanceTypes[0]", mentions: ['"t3.micro"', "too small"] },
+    {
+        name: "Linux Graviton type",
+        patch: { "linuxNodes.instanceTypes": ["m6g.large"] },
+        key: "eks-gmsa:linuxNodes.instanceTypes[0]",
+        mentions: ['"m6g.large"', "Graviton"],
+    },
+    {
+        name: "Linux type too small",
+        patch: { "linuxNodes.instanceTypes": ["t3.micro"] },
+        key: "eks-gmsa:linuxNodes.instanceTypes[0]",
+        mentions: ['"t3.micro"', "too small"],
+    },
     { name: "Linux minSize 0", patch: { "linuxNodes.minSize": 0 }, key: "eks-gmsa:linuxNodes.minSize", mentions: ["got 0", "from 1 to 1000"] },
-    { name: "Linux capacity type in lower case", patch: { "linuxNodes.capacityType": "spot" }, key: "eks-gmsa:linuxNodes.capacityType", mentions: ['"spot"', '"SPOT"'] },
+    {
+        name: "Linux capacity type in lower case",
+        patch: { "linuxNodes.capacityType": "spot" },
+        key: "eks-gmsa:linuxNodes.capacityType",
+        mentions: ['"spot"', '"SPOT"'],
+    },
     { name: "Linux disk below 20 GiB", patch: { "linuxNodes.diskSizeGiB": 10 }, key: "eks-gmsa:linuxNodes.diskSizeGiB", mentions: ["got 10", "from 20"] },
 
     // --- Windows nodes ---
     { name: "minSize above desiredSize", patch: { "windowsNodes.minSize": 3 }, key: "eks-gmsa:windowsNodes.desiredSize", mentions: ["got 2", "minSize (3)"] },
-    { name: "desiredSize above maxSize", patch: { "windowsNodes.desiredSize": 5 }, key: "eks-gmsa:windowsNodes.maxSize", mentions: ["got 4", "desiredSize (5)"] },
+    {
+        name: "desiredSize above maxSize",
+        patch: { "windowsNodes.desiredSize": 5 },
+        key: "eks-gmsa:windowsNodes.maxSize",
+        mentions: ["got 4", "desiredSize (5)"],
+    },
     { name: "non-integer maxSize", patch: { "windowsNodes.maxSize": 2.5 }, key: "eks-gmsa:windowsNodes.maxSize", mentions: ["got 2.5", "whole number"] },
     { name: "maxSize as a word", patch: { "windowsNodes.maxSize": "three" }, key: "eks-gmsa:windowsNodes.maxSize", mentions: ['"three"', "whole number"] },
-    { name: "Windows Graviton type m6g.large", patch: { "windowsNodes.instanceType": "m6g.large" }, key: "eks-gmsa:windowsNodes.instanceType", mentions: ['"m6g.large"', "Graviton", "x86_64"] },
-    { name: "unsupported Windows family m4.large", patch: { "windowsNodes.instanceType": "m4.large" }, key: "eks-gmsa:windowsNodes.instanceType", mentions: ['"m4.large"', "family m4 is not supported", "m6i"] },
-    { name: "Windows type too small t3.micro", patch: { "windowsNodes.instanceType": "t3.micro" }, key: "eks-gmsa:windowsNodes.instanceType", mentions: ['"t3.micro"', "too small"] },
-    { name: "instance type with a bad shape", patch: { "windowsNodes.instanceType": "M6I.XLARGE" }, key: "eks-gmsa:windowsNodes.instanceType", mentions: ['"M6I.XLARGE"', "m6i.xlarge"] },
-    { name: "Windows Server 2016", patch: { "windowsNodes.windowsServerVersion": "2016" }, key: "eks-gmsa:windowsNodes.windowsServerVersion", mentions: ['"2016"', '"2019"', '"2022"', '"2025"'] },
-    { name: "edition Datacenter", patch: { "windowsNodes.edition": "Datacenter" }, key: "eks-gmsa:windowsNodes.edition", mentions: ['"Datacenter"', '"Core"', '"Full"'] },
+    {
+        name: "Windows Graviton type m6g.large",
+        patch: { "windowsNodes.instanceType": "m6g.large" },
+        key: "eks-gmsa:windowsNodes.instanceType",
+        mentions: ['"m6g.large"', "Graviton", "x86_64"],
+    },
+    {
+        name: "unsupported Windows family m4.large",
+        patch: { "windowsNodes.instanceType": "m4.large" },
+        key: "eks-gmsa:windowsNodes.instanceType",
+        mentions: ['"m4.large"', "family m4 is not supported", "m6i"],
+    },
+    {
+        name: "Windows type too small t3.micro",
+        patch: { "windowsNodes.instanceType": "t3.micro" },
+        key: "eks-gmsa:windowsNodes.instanceType",
+        mentions: ['"t3.micro"', "too small"],
+    },
+    {
+        name: "instance type with a bad shape",
+        patch: { "windowsNodes.instanceType": "M6I.XLARGE" },
+        key: "eks-gmsa:windowsNodes.instanceType",
+        mentions: ['"M6I.XLARGE"', "m6i.xlarge"],
+    },
+    {
+        name: "Windows Server 2016",
+        patch: { "windowsNodes.windowsServerVersion": "2016" },
+        key: "eks-gmsa:windowsNodes.windowsServerVersion",
+        mentions: ['"2016"', '"2019"', '"2022"', '"2025"'],
+    },
+    {
+        name: "edition Datacenter",
+        patch: { "windowsNodes.edition": "Datacenter" },
+        key: "eks-gmsa:windowsNodes.edition",
+        mentions: ['"Datacenter"', '"Core"', '"Full"'],
+    },
     {
         name: "Windows 2025 with Kubernetes 1.33",
         patch: { "windowsNodes.windowsServerVersion": "2025", "cluster.kubernetesVersion": "1.33" },
@@ -213,9 +479,24 @@ const badCases: BadCase[] = [
         mentions: ['"2025"', "1.35", "1.33", "amiId"],
     },
     { name: "bad AMI ID", patch: { "windowsNodes.amiId": "ami-123" }, key: "eks-gmsa:windowsNodes.amiId", mentions: ['"ami-123"', "ami-0123456789abcdef0"] },
-    { name: "root volume below the AMI's 50 GiB", patch: { "windowsNodes.rootVolumeSizeGiB": 30 }, key: "eks-gmsa:windowsNodes.rootVolumeSizeGiB", mentions: ["got 30", "from 50"] },
-    { name: "bad label key", patch: { "windowsNodes.labels": { "-team": "a" } }, key: "eks-gmsa:windowsNodes.labels.-team", mentions: ['"-team"', "label name"] },
-    { name: "label key with two slashes", patch: { "windowsNodes.labels": { "example.com/a/b": "x" } }, key: "eks-gmsa:windowsNodes.labels.example.com/a/b", mentions: ["[prefix/]name"] },
+    {
+        name: "root volume below the AMI's 50 GiB",
+        patch: { "windowsNodes.rootVolumeSizeGiB": 30 },
+        key: "eks-gmsa:windowsNodes.rootVolumeSizeGiB",
+        mentions: ["got 30", "from 50"],
+    },
+    {
+        name: "bad label key",
+        patch: { "windowsNodes.labels": { "-team": "a" } },
+        key: "eks-gmsa:windowsNodes.labels.-team",
+        mentions: ['"-team"', "label name"],
+    },
+    {
+        name: "label key with two slashes",
+        patch: { "windowsNodes.labels": { "example.com/a/b": "x" } },
+        key: "eks-gmsa:windowsNodes.labels.example.com/a/b",
+        mentions: ["[prefix/]name"],
+    },
     {
         // The kubelet registers these labels itself; labels under kubernetes.io / k8s.io (other than
         // node.kubernetes.io/ and kubelet.kubernetes.io/) are refused and the node never joins.
@@ -224,24 +505,94 @@ const badCases: BadCase[] = [
         key: "eks-gmsa:windowsNodes.labels.node-role.kubernetes.io/windows",
         mentions: ['"node-role.kubernetes.io/windows"', "kubernetes.io"],
     },
-    { name: "bad label value", patch: { "windowsNodes.labels": { team: "a b" } }, key: "eks-gmsa:windowsNodes.labels.team", mentions: ['"a b"', "label value"] },
-    { name: "bad taint effect", patch: { "windowsNodes.taint": { key: "os", value: "windows", effect: "NoRun" } }, key: "eks-gmsa:windowsNodes.taint.effect", mentions: ['"NoRun"', '"NoSchedule"', '"PreferNoSchedule"', '"NoExecute"'] },
-    { name: "taint that is not an object", patch: { "windowsNodes.taint": "os=windows:NoSchedule" }, key: "eks-gmsa:windowsNodes.taint", mentions: ['"os=windows:NoSchedule"', "{key, value, effect} or false"] },
+    {
+        name: "bad label value",
+        patch: { "windowsNodes.labels": { team: "a b" } },
+        key: "eks-gmsa:windowsNodes.labels.team",
+        mentions: ['"a b"', "label value"],
+    },
+    {
+        name: "bad taint effect",
+        patch: { "windowsNodes.taint": { key: "os", value: "windows", effect: "NoRun" } },
+        key: "eks-gmsa:windowsNodes.taint.effect",
+        mentions: ['"NoRun"', '"NoSchedule"', '"PreferNoSchedule"', '"NoExecute"'],
+    },
+    {
+        name: "taint that is not an object",
+        patch: { "windowsNodes.taint": "os=windows:NoSchedule" },
+        key: "eks-gmsa:windowsNodes.taint",
+        mentions: ['"os=windows:NoSchedule"', "{key, value, effect} or false"],
+    },
     { name: "taint true", patch: { "windowsNodes.taint": true }, key: "eks-gmsa:windowsNodes.taint", mentions: ["got true", "{key, value, effect} or false"] },
-    { name: "unknown key inside taint", patch: { "windowsNodes.taint": { key: "os", efect: "NoSchedule" } }, key: "eks-gmsa:windowsNodes.taint.efect", mentions: ["did you mean effect?"] },
-    { name: "unknown nested key instanceTyp", patch: { "windowsNodes.instanceTyp": "m6i.large" }, key: "eks-gmsa:windowsNodes.instanceTyp", mentions: ["unknown key", "did you mean instanceType?"] },
-    { name: "unknown key far from any known key", patch: { "linuxNodes.gpu": true }, key: "eks-gmsa:linuxNodes.gpu", mentions: ["unknown key", "known keys:", "instanceTypes"] },
+    {
+        name: "unknown key inside taint",
+        patch: { "windowsNodes.taint": { key: "os", efect: "NoSchedule" } },
+        key: "eks-gmsa:windowsNodes.taint.efect",
+        mentions: ["did you mean effect?"],
+    },
+    {
+        name: "unknown nested key instanceTyp",
+        patch: { "windowsNodes.instanceTyp": "m6i.large" },
+        key: "eks-gmsa:windowsNodes.instanceTyp",
+        mentions: ["unknown key", "did you mean instanceType?"],
+    },
+    {
+        name: "unknown key far from any known key",
+        patch: { "linuxNodes.gpu": true },
+        key: "eks-gmsa:linuxNodes.gpu",
+        mentions: ["unknown key", "known keys:", "instanceTypes"],
+    },
 
     // --- Active Directory ---
-    { name: "AD domain with one label", patch: { "activeDirectory.domainName": "corp" }, key: "eks-gmsa:activeDirectory.domainName", mentions: ['"corp"', "at least two labels"] },
-    { name: "AD domain label with underscore", patch: { "activeDirectory.domainName": "corp_ad.example.com" }, key: "eks-gmsa:activeDirectory.domainName", mentions: ['"corp_ad.example.com"', 'invalid label "corp_ad"'] },
-    { name: "AD domain ending in a number", patch: { "activeDirectory.domainName": "corp.10" }, key: "eks-gmsa:activeDirectory.domainName", mentions: ['"corp.10"', "numeric label"] },
-    { name: "NetBIOS name over 15 characters", patch: { "activeDirectory.netbiosName": "CORPORATEDOMAIN1" }, key: "eks-gmsa:activeDirectory.netbiosName", mentions: ['"CORPORATEDOMAIN1"', "1 to 15 characters", "has 16"] },
-    { name: "NetBIOS name with a dot", patch: { "activeDirectory.netbiosName": "CORP.EXAMPLE" }, key: "eks-gmsa:activeDirectory.netbiosName", mentions: ['"CORP.EXAMPLE"', "letters, digits and '-'"] },
-    { name: "bad DNS server IP", patch: { "activeDirectory.dnsServers": ["10.0.0.10", "10.0.0.256"] }, key: "eks-gmsa:activeDirectory.dnsServers[1]", mentions: ['"10.0.0.256"', "IPv4 address"] },
+    {
+        name: "AD domain with one label",
+        patch: { "activeDirectory.domainName": "corp" },
+        key: "eks-gmsa:activeDirectory.domainName",
+        mentions: ['"corp"', "at least two labels"],
+    },
+    {
+        name: "AD domain label with underscore",
+        patch: { "activeDirectory.domainName": "corp_ad.example.com" },
+        key: "eks-gmsa:activeDirectory.domainName",
+        mentions: ['"corp_ad.example.com"', 'invalid label "corp_ad"'],
+    },
+    {
+        name: "AD domain ending in a number",
+        patch: { "activeDirectory.domainName": "corp.10" },
+        key: "eks-gmsa:activeDirectory.domainName",
+        mentions: ['"corp.10"', "numeric label"],
+    },
+    {
+        name: "NetBIOS name over 15 characters",
+        patch: { "activeDirectory.netbiosName": "CORPORATEDOMAIN1" },
+        key: "eks-gmsa:activeDirectory.netbiosName",
+        mentions: ['"CORPORATEDOMAIN1"', "1 to 15 characters", "has 16"],
+    },
+    {
+        name: "NetBIOS name with a dot",
+        patch: { "activeDirectory.netbiosName": "CORP.EXAMPLE" },
+        key: "eks-gmsa:activeDirectory.netbiosName",
+        mentions: ['"CORP.EXAMPLE"', "letters, digits and '-'"],
+    },
+    {
+        name: "bad DNS server IP",
+        patch: { "activeDirectory.dnsServers": ["10.0.0.10", "10.0.0.256"] },
+        key: "eks-gmsa:activeDirectory.dnsServers[1]",
+        mentions: ['"10.0.0.256"', "IPv4 address"],
+    },
     { name: "empty dnsServers", patch: { "activeDirectory.dnsServers": [] }, key: "eks-gmsa:activeDirectory.dnsServers", mentions: ["got []", "at least 1"] },
-    { name: "dnsServers not a list", patch: { "activeDirectory.dnsServers": "10.0.0.10" }, key: "eks-gmsa:activeDirectory.dnsServers", mentions: ['"10.0.0.10"', "must be a list"] },
-    { name: "AD without a domain name", patch: { "activeDirectory.domainName": undefined }, key: "eks-gmsa:activeDirectory.domainName", mentions: ["is required"] },
+    {
+        name: "dnsServers not a list",
+        patch: { "activeDirectory.dnsServers": "10.0.0.10" },
+        key: "eks-gmsa:activeDirectory.dnsServers",
+        mentions: ['"10.0.0.10"', "must be a list"],
+    },
+    {
+        name: "AD without a domain name",
+        patch: { "activeDirectory.domainName": undefined },
+        key: "eks-gmsa:activeDirectory.domainName",
+        mentions: ["is required"],
+    },
 ];
 
 describe("parseSettings rejects bad input with a line naming the exact key", () => {
@@ -277,7 +628,7 @@ describe("parseSettings reports all problems at once", () => {
     test("seven independent mistakes in different sections give seven lines, each naming its key", () => {
         const lines = problems({
             "aws:region": undefined,
-            "tags": { "aws:team": "x" },
+            tags: { "aws:team": "x" },
             "network.natGateways": "two",
             "cluster.logRetentionDays": 45,
             "access.clusterAdmins": ["arn:aws:iam::123456789012:group/admins"],
@@ -365,7 +716,15 @@ describe("parseSettings: valid input", () => {
             viewers: [viewerArn],
         });
         assert.deepEqual(s.windowsNodes.labels, { workload: "iis" });
-        assert.deepEqual(s.activeDirectory, { domainName: "corp.example.com", netbiosName: "CORP", dnsServers: ["10.100.0.10", "10.100.64.10"], forestName: "corp.example.com", provisionAccounts: false, accountsOu: "CN=Users,DC=corp,DC=example,DC=com", vpcResolver: { mode: "none" } });
+        assert.deepEqual(s.activeDirectory, {
+            domainName: "corp.example.com",
+            netbiosName: "CORP",
+            dnsServers: ["10.100.0.10", "10.100.64.10"],
+            forestName: "corp.example.com",
+            provisionAccounts: false,
+            accountsOu: "CN=Users,DC=corp,DC=example,DC=com",
+            vpcResolver: { mode: "none" },
+        });
     });
 
     test("defaults are applied when only the region is set", () => {
@@ -421,7 +780,7 @@ describe("parseSettings: valid input", () => {
         assert.deepEqual(s.network.publicSubnetCidrs, ["10.20.192.0/20", "10.20.208.0/20", "10.20.224.0/20"]);
     });
 
-    test("taint: false turns the Windows taint off (also as the text \"false\")", () => {
+    test('taint: false turns the Windows taint off (also as the text "false")', () => {
         assert.equal(ok({ "windowsNodes.taint": false }).windowsNodes.taint, undefined);
         assert.equal(ok({ "windowsNodes.taint": "false" }).windowsNodes.taint, undefined);
     });
@@ -501,7 +860,21 @@ describe("parseSettings: valid input", () => {
     test("the settings are deeply frozen", () => {
         "use strict";
         const s = ok();
-        for (const o of [s, s.network, s.cluster, s.cluster.logTypes, s.access, s.access.namespaceAdmins[0], s.access.namespaceAdmins[0].namespaces, s.windowsNodes, s.windowsNodes.labels, s.windowsNodes.taint, s.activeDirectory, s.activeDirectory?.dnsServers, s.tags]) {
+        for (const o of [
+            s,
+            s.network,
+            s.cluster,
+            s.cluster.logTypes,
+            s.access,
+            s.access.namespaceAdmins[0],
+            s.access.namespaceAdmins[0].namespaces,
+            s.windowsNodes,
+            s.windowsNodes.labels,
+            s.windowsNodes.taint,
+            s.activeDirectory,
+            s.activeDirectory?.dnsServers,
+            s.tags,
+        ]) {
             assert.ok(Object.isFrozen(o), `not frozen: ${JSON.stringify(o)}`);
         }
         // ES modules compiled by tsx run in strict mode: writes to frozen objects throw.
@@ -523,7 +896,13 @@ describe("parseSettings: valid input", () => {
 });
 
 describe("defaultSubnets", () => {
-    for (const [vpcCidr, azCount] of [["10.0.0.0/16", 2], ["10.0.0.0/16", 3], ["172.16.0.0/20", 3], ["192.168.10.0/24", 2], ["192.168.10.0/24", 3]] as const) {
+    for (const [vpcCidr, azCount] of [
+        ["10.0.0.0/16", 2],
+        ["10.0.0.0/16", 3],
+        ["172.16.0.0/20", 3],
+        ["192.168.10.0/24", 2],
+        ["192.168.10.0/24", 3],
+    ] as const) {
         test(`${vpcCidr} with ${azCount} AZs: one public and one private subnet per AZ, inside the VPC, none overlapping`, () => {
             const { publicSubnetCidrs, privateSubnetCidrs } = defaultSubnets(vpcCidr, azCount);
             assert.equal(publicSubnetCidrs.length, azCount);

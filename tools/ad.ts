@@ -28,10 +28,7 @@ export function findPython(env: NodeJS.ProcessEnv = process.env, module = "samba
     return candidates.find((python) => spawnSync(python, ["-c", `import ${module}`], { stdio: "ignore", timeout: 30_000 }).status === 0);
 }
 
-type FrontVerdict =
-    | { kind: "help"; text: string }
-    | { kind: "error"; message: string; usage: string }
-    | { kind: "ok"; command: string; usage: string };
+type FrontVerdict = { kind: "help"; text: string } | { kind: "error"; message: string; usage: string } | { kind: "ok"; command: string; usage: string };
 
 /** front.py's verdict on the arguments (help, bad arguments, or which command runs). */
 export function checkArgs(python: string, argv: string[]): FrontVerdict {
@@ -56,7 +53,8 @@ function formatRequest(args: string[]): { format: "yaml" | "config"; account?: s
     args = args.flatMap((a) => (/^--(format|account|name)=/.test(a) ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a]));
     const at = args.indexOf("--format");
     const format = at >= 0 ? args[at + 1] : undefined;
-    if (format !== undefined && !["json", "yaml", "config"].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)} must be json, yaml or config`);
+    if (format !== undefined && !["json", "yaml", "config"].includes(format))
+        throw new UsageError(`--format ${JSON.stringify(format)} must be json, yaml or config`);
     if (format !== "yaml" && format !== "config") {
         if (args.includes("--account") || args.includes("--name")) throw new UsageError("--account and --name go with --format yaml only");
         return undefined;
@@ -129,7 +127,15 @@ function main(argv: string[]): number {
     // one line: here that line, then the command's usage.
     const r = spawnSync(python, [cli, ...(request?.rest ?? argv)], { stdio: ["inherit", request ? "pipe" : "inherit", "pipe"], encoding: "utf8" });
     const stderr = r.stderr ?? "";
-    if (r.status === 2) usageError(adCli, stderr.trim().replace(/^ad: /, "").replace(/ \(npm run ad -- <command> --help\)$/, ""), usage);
+    if (r.status === 2)
+        usageError(
+            adCli,
+            stderr
+                .trim()
+                .replace(/^ad: /, "")
+                .replace(/ \(npm run ad -- <command> --help\)$/, ""),
+            usage,
+        );
     process.stderr.write(stderr);
     if (!request || r.status !== 0) {
         process.stdout.write(r.stdout ?? "");

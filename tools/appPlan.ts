@@ -35,7 +35,13 @@ Relative paths are from the directory you run npm in.
 exit status: 0 ok; 1 the app failed its own checks or a mandatory policy, or writing failed
 (one line says what); 2 bad arguments or files.`;
 
-interface AppPlanArgs { app: string; platform: string; stack: string; out?: string; check: boolean }
+interface AppPlanArgs {
+    app: string;
+    platform: string;
+    stack: string;
+    out?: string;
+    check: boolean;
+}
 
 const appPlanCli = { script: "plan:app", usage: usageText };
 
@@ -48,7 +54,11 @@ const fromUser = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd
 
 function parseArgs(argv: string[]): AppPlanArgs {
     const { flags } = argsOrExit(appPlanCli, argv, {
-        "--app": { value: "a directory" }, "--platform": { value: "a file" }, "--stack": { value: "a stack name" }, "--out": { value: "a directory" }, "--check": {},
+        "--app": { value: "a directory" },
+        "--platform": { value: "a file" },
+        "--stack": { value: "a stack name" },
+        "--out": { value: "a directory" },
+        "--check": {},
     });
     const values = flags as Record<string, string>;
     const check = flags["--check"] === true;
@@ -99,7 +109,9 @@ async function main(): Promise<void> {
     const plan = toPlan(app.project, run);
     const config = appPolicyConfig(outputs);
     const workloads = plan.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
-    console.log(`plan:app: ${plan.resources.length} resources (${workloads.map((r) => `${r.type.split(":").pop()} ${r.name}`).join(", ") || "no Kubernetes objects"})`);
+    console.log(
+        `plan:app: ${plan.resources.length} resources (${workloads.map((r) => `${r.type.split(":").pop()} ${r.name}`).join(", ") || "no Kubernetes objects"})`,
+    );
 
     if (args.check) {
         const report = await judgePlan(plan, config);
@@ -117,7 +129,8 @@ async function main(): Promise<void> {
     }
     console.log(`plan:app: wrote ${shownPath(path.join(out, "plan.json"))} and ${shownPath(path.join(out, "policy-config.json"))}`);
     // From the repository root; an app's own package.json has its `npm run policy` (examples/app).
-    if (process.cwd() === projectRoot) console.log(`next: npm run policy -- ${shownPath(path.join(out, "plan.json"))} --config ${shownPath(path.join(out, "policy-config.json"))}`);
+    if (process.cwd() === projectRoot)
+        console.log(`next: npm run policy -- ${shownPath(path.join(out, "plan.json"))} --config ${shownPath(path.join(out, "policy-config.json"))}`);
 }
 
 // A failure at run time: one line naming it, exit 1 (2 is for bad arguments).

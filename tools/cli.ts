@@ -16,10 +16,7 @@ export interface CommandLine {
 /** A flag that takes a value says what the value is ("a stack name"); a switch has none. */
 export type FlagSpecs = Record<string, { value?: string }>;
 
-export type ReadArgs =
-    | { kind: "help" }
-    | { kind: "error"; message: string }
-    | { kind: "args"; flags: Record<string, string | true>; positionals: string[] };
+export type ReadArgs = { kind: "help" } | { kind: "error"; message: string } | { kind: "args"; flags: Record<string, string | true>; positionals: string[] };
 
 const isHelpFlag = (arg: string) => arg === "-h" || arg === "--help";
 const looksLikeFlag = (arg: string) => arg.length > 1 && arg.startsWith("-");
@@ -97,7 +94,12 @@ export function failure(cli: CommandLine, message: string): never {
 }
 
 /** readArgs for a process: prints the usage and exits on help or bad arguments. */
-export function argsOrExit(cli: CommandLine, argv: string[], flags: FlagSpecs, maxPositionals = 0): { flags: Record<string, string | true>; positionals: string[] } {
+export function argsOrExit(
+    cli: CommandLine,
+    argv: string[],
+    flags: FlagSpecs,
+    maxPositionals = 0,
+): { flags: Record<string, string | true>; positionals: string[] } {
     const read = readArgs(argv, flags, maxPositionals);
     if (read.kind === "help") printHelp(cli);
     if (read.kind === "error") usageError(cli, read.message);
@@ -119,7 +121,10 @@ export function shownPath(file: string): string {
 export function describeError(e: unknown): string {
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === "string" && typeof err.path === "string") {
-        const verb = ({ mkdir: "create", open: "write", write: "write", read: "read", scandir: "read", stat: "read" } as Record<string, string>)[err.syscall ?? ""] ?? err.syscall ?? "use";
+        const verb =
+            ({ mkdir: "create", open: "write", write: "write", read: "read", scandir: "read", stat: "read" } as Record<string, string>)[err.syscall ?? ""] ??
+            err.syscall ??
+            "use";
         const reason = /^[A-Z]+: ([^,]+),/.exec(err.message)?.[1];
         return `cannot ${verb} ${err.path}: ${err.code}${reason ? ` (${reason})` : ""}`;
     }

@@ -74,12 +74,17 @@ function parseArgs(argv: string[]): PlanArgs {
     const fileStack = args.configFile === undefined ? undefined : stackOfConfigFile(args.configFile);
     if (stack !== undefined && fileStack !== undefined && fileStack !== stack) {
         // Pulumi.dev.yaml rendered as prod would label dev's config as prod (URNs, out/prod/, the diff).
-        usage(`--stack ${stack} with --config-file ${args.configFile}: that file is the config of stack ${fileStack}; use --stack ${fileStack}, or a file not named Pulumi.<name>.yaml`);
+        usage(
+            `--stack ${stack} with --config-file ${args.configFile}: that file is the config of stack ${fileStack}; use --stack ${fileStack}, or a file not named Pulumi.<name>.yaml`,
+        );
     }
     if (stack === undefined && args.configFile !== undefined) {
         // Rendering examples/stacks/x.yaml as dev would overwrite out/dev/ and mislabel every URN.
         stack = fileStack;
-        if (stack === undefined) usage(`--config-file ${args.configFile}: the stack name cannot be taken from the file name (it is not Pulumi.<name>.yaml); give it with --stack <name>`);
+        if (stack === undefined)
+            usage(
+                `--config-file ${args.configFile}: the stack name cannot be taken from the file name (it is not Pulumi.<name>.yaml); give it with --stack <name>`,
+            );
     }
     return { stack: stack ?? "dev", ...args };
 }
@@ -183,14 +188,19 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(outDir, "architecture.svg"), await renderSvg(architectureDot(architectureModel(plan))));
     const extraSections: SummarySection[] = [
         { title: "Kubernetes manifests", body: manifestsSection(manifests, manifestProblems) },
-        { title: "Deploy time (modelled)", body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n<details>\n<summary>${markdownText(deployTime.split("\n")[0])}</summary>\n\n\`\`\`text\n${deployTime}\n\`\`\`\n\n</details>` },
+        {
+            title: "Deploy time (modelled)",
+            body: `See [docs/deploy-time.md](../../docs/deploy-time.md) for the figures and their sources.\n\n<details>\n<summary>${markdownText(deployTime.split("\n")[0])}</summary>\n\n\`\`\`text\n${deployTime}\n\`\`\`\n\n</details>`,
+        },
     ];
     const summary = { plan, policyReport: report, ...(change ? { change } : {}), extraSections };
     fs.writeFileSync(path.join(outDir, "summary.md"), renderSummary(summary));
     fs.writeFileSync(path.join(outDir, "job-summary.md"), renderSummary({ ...summary, variant: "job-summary" }));
     endPhase("picture+summary");
     const total = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`review: ${shownPath(path.join(outDir, "summary.md"))} first; beside it plan.json, manifests/, policy-report.json, ${baseline ? "diff.json, " : ""}architecture.svg, job-summary.md`);
+    console.log(
+        `review: ${shownPath(path.join(outDir, "summary.md"))} first; beside it plan.json, manifests/, policy-report.json, ${baseline ? "diff.json, " : ""}architecture.svg, job-summary.md`,
+    );
     console.log(`timings: ${phases.map(([name, t]) => `${name} ${t.toFixed(2)} s`).join(", ")}; total ${total.toFixed(2)} s`);
 }
 
@@ -200,16 +210,19 @@ function manifestsSection(manifests: Manifest[], problems: string[]): string {
         problems.length > 0
             ? `**${problems.length} problems** in ${manifests.length} files in [manifests/](manifests/): the plan fails.`
             : manifests.every((m) => m.unchecked === undefined)
-                ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
-                // An unchecked file is not a valid one; the table says why each was not checked.
-                : `${manifests.length} files in [manifests/](manifests/): ${markdownText(manifestsVerdict(manifests).replace(/^\d+ files?, /, ""))}; an unchecked object was not validated (the table below says why).`,
+              ? `${manifests.length} files in [manifests/](manifests/), every object valid.`
+              : // An unchecked file is not a valid one; the table says why each was not checked.
+                `${manifests.length} files in [manifests/](manifests/): ${markdownText(manifestsVerdict(manifests).replace(/^\d+ files?, /, ""))}; an unchecked object was not validated (the table below says why).`,
         "",
         "<details>",
         `<summary>The ${manifests.length} files</summary>`,
         "",
         "| file | object | checked against |",
         "| --- | --- | --- |",
-        ...manifests.map((m) => `| [${markdownText(m.file)}](manifests/${m.file}) | ${markdownText(m.title)} | ${markdownText(m.checkedAgainst)}${m.problems.length > 0 ? ` — **${m.problems.length} problems**` : ""} |`),
+        ...manifests.map(
+            (m) =>
+                `| [${markdownText(m.file)}](manifests/${m.file}) | ${markdownText(m.title)} | ${markdownText(m.checkedAgainst)}${m.problems.length > 0 ? ` — **${m.problems.length} problems**` : ""} |`,
+        ),
         "",
         "</details>",
     ];

@@ -41,7 +41,9 @@ export function toPlan(project: string, run: StackRun): Plan {
 
 /** The made-up values that occur in the plan's text, sorted (the rest were never used). */
 function inventedValuesIn(planText: string, invented: Record<string, string>): Record<string, string> {
-    const used = Object.keys(invented).filter((v) => planText.includes(JSON.stringify(v).slice(1, -1))).sort();
+    const used = Object.keys(invented)
+        .filter((v) => planText.includes(JSON.stringify(v).slice(1, -1)))
+        .sort();
     return Object.fromEntries(used.map((v) => [v, invented[v]]));
 }
 

@@ -58,14 +58,26 @@ function readSettings(): AppSettings {
         return value;
     };
 
-    const platformStack = read("platformStack",
-        (v) => /^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(v) ? undefined : "must be the platform stack's fully qualified name, <org>/<project>/<stack> (e.g. my-org/eks-gmsa/prod)",
-        "the platform stack, e.g. pulumi config set platformStack my-org/eks-gmsa/prod");
-    const credentialSpec = read("credentialSpec", dns1123Subdomain, "the credential spec to run as (the platform stack's gmsaCredentialSpecs output lists them)");
+    const platformStack = read(
+        "platformStack",
+        (v) =>
+            /^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(v)
+                ? undefined
+                : "must be the platform stack's fully qualified name, <org>/<project>/<stack> (e.g. my-org/eks-gmsa/prod)",
+        "the platform stack, e.g. pulumi config set platformStack my-org/eks-gmsa/prod",
+    );
+    const credentialSpec = read(
+        "credentialSpec",
+        dns1123Subdomain,
+        "the credential spec to run as (the platform stack's gmsaCredentialSpecs output lists them)",
+    );
     const namespace = read("namespace", dns1123Label, "the namespace to deploy into");
     const serviceAccount = read("serviceAccount", dns1123Subdomain, "the pods' service account, one the platform allows to use the credential spec");
-    const image = read("image", (v) => /\s/.test(v) ? "must be an image reference without spaces" : undefined,
-        "a Windows image matching the nodes' Windows Server version, e.g. mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022");
+    const image = read(
+        "image",
+        (v) => (/\s/.test(v) ? "must be an image reference without spaces" : undefined),
+        "a Windows image matching the nodes' Windows Server version, e.g. mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022",
+    );
 
     let replicas = 1;
     const replicasText = config.get("replicas");
@@ -97,8 +109,13 @@ interface PublishedCredentialSpec {
 
 function isPublishedCredentialSpec(v: unknown): v is PublishedCredentialSpec {
     const spec = v as PublishedCredentialSpec;
-    return typeof spec === "object" && spec !== null && typeof spec.name === "string" && Array.isArray(spec.allowed)
-        && spec.allowed.every((p) => typeof p?.namespace === "string" && Array.isArray(p.serviceAccounts));
+    return (
+        typeof spec === "object" &&
+        spec !== null &&
+        typeof spec.name === "string" &&
+        Array.isArray(spec.allowed) &&
+        spec.allowed.every((p) => typeof p?.namespace === "string" && Array.isArray(p.serviceAccounts))
+    );
 }
 
 /**
@@ -112,15 +129,19 @@ function admissionProblem(published: unknown, s: AppSettings): string | undefine
     const spec = published.find((p) => p.name === s.credentialSpec);
     if (!spec) {
         const names = published.map((p) => p.name).join(", ") || "none";
-        return `${keyOf("credentialSpec")}: got ${JSON.stringify(s.credentialSpec)}; platform stack ${s.platformStack} has no such credential spec (available: ${names}). `
-            + "Use one of those, or ask the platform team to add it to eks-gmsa:gmsa.accounts.";
+        return (
+            `${keyOf("credentialSpec")}: got ${JSON.stringify(s.credentialSpec)}; platform stack ${s.platformStack} has no such credential spec (available: ${names}). ` +
+            "Use one of those, or ask the platform team to add it to eks-gmsa:gmsa.accounts."
+        );
     }
     const allowed = spec.allowed.some((p) => p.namespace === s.namespace && p.serviceAccounts.includes(s.serviceAccount));
     if (!allowed) {
         const who = spec.allowed.flatMap((p) => p.serviceAccounts.map((sa) => `${p.namespace}/${sa}`)).join(", ") || "nobody";
-        return `${keyOf("serviceAccount")}: got ${JSON.stringify(s.serviceAccount)} in ${keyOf("namespace")} ${JSON.stringify(s.namespace)}; `
-            + `service account ${s.namespace}/${s.serviceAccount} may not use credential spec ${spec.name} (allowed: ${who}). `
-            + `Set ${keyOf("namespace")} and ${keyOf("serviceAccount")} to an allowed pair, or ask the platform team to allow ${s.namespace}/${s.serviceAccount} in ${spec.name}'s eks-gmsa:gmsa.accounts entry.`;
+        return (
+            `${keyOf("serviceAccount")}: got ${JSON.stringify(s.serviceAccount)} in ${keyOf("namespace")} ${JSON.stringify(s.namespace)}; ` +
+            `service account ${s.namespace}/${s.serviceAccount} may not use credential spec ${spec.name} (allowed: ${who}). ` +
+            `Set ${keyOf("namespace")} and ${keyOf("serviceAccount")} to an allowed pair, or ask the platform team to allow ${s.namespace}/${s.serviceAccount} in ${spec.name}'s eks-gmsa:gmsa.accounts entry.`
+        );
     }
     return undefined;
 }
@@ -154,31 +175,39 @@ const identity = platform.getOutput("gmsaCredentialSpecs").apply((published: unk
 const selector = { "app.kubernetes.io/name": appName };
 const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi" };
 
-const deployment = new k8s.apps.v1.Deployment(appName, {
-    metadata: { name: appName, namespace: identity.namespace, labels },
-    spec: {
-        replicas: settings.replicas,
-        selector: { matchLabels: selector },
-        template: {
-            metadata: { labels },
-            spec: {
-                os: { name: "windows" },
-                serviceAccountName: identity.serviceAccount,
-                securityContext: { windowsOptions: { gmsaCredentialSpecName: identity.credentialSpec } },
-                // Windows nodes carry a taint; both come from the platform so they stay in step.
-                nodeSelector: platform.requireOutput("windowsNodeSelector"),
-                tolerations: platform.requireOutput("windowsTolerations"),
-                containers: [{ name: "web", image: settings.image, ports: [{ name: "http", containerPort: 80 }] }],
+const deployment = new k8s.apps.v1.Deployment(
+    appName,
+    {
+        metadata: { name: appName, namespace: identity.namespace, labels },
+        spec: {
+            replicas: settings.replicas,
+            selector: { matchLabels: selector },
+            template: {
+                metadata: { labels },
+                spec: {
+                    os: { name: "windows" },
+                    serviceAccountName: identity.serviceAccount,
+                    securityContext: { windowsOptions: { gmsaCredentialSpecName: identity.credentialSpec } },
+                    // Windows nodes carry a taint; both come from the platform so they stay in step.
+                    nodeSelector: platform.requireOutput("windowsNodeSelector"),
+                    tolerations: platform.requireOutput("windowsTolerations"),
+                    containers: [{ name: "web", image: settings.image, ports: [{ name: "http", containerPort: 80 }] }],
+                },
             },
         },
+        // The first pull of a Windows image onto a node takes many minutes.
     },
-    // The first pull of a Windows image onto a node takes many minutes.
-}, { provider, customTimeouts: { create: "30m", update: "30m" } });
+    { provider, customTimeouts: { create: "30m", update: "30m" } },
+);
 
-const service = new k8s.core.v1.Service(appName, {
-    metadata: { name: appName, namespace: identity.namespace, labels },
-    spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http" }] },
-}, { provider });
+const service = new k8s.core.v1.Service(
+    appName,
+    {
+        metadata: { name: appName, namespace: identity.namespace, labels },
+        spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+    },
+    { provider },
+);
 
 export const deploymentName = deployment.metadata.name;
 export const namespace = deployment.metadata.namespace;

@@ -11,7 +11,7 @@ export interface Rdn {
 export type DnParse = { readonly ok: true; readonly rdns: readonly Rdn[] } | { readonly ok: false; readonly problem: string };
 
 /** Escaped wherever they stand in a value: RFC 4514's `escaped` characters, '\\', and '=' (which AD escapes too). */
-const special = new Set([",", "+", "\"", "\\", "<", ">", ";", "="]);
+const special = new Set([",", "+", '"', "\\", "<", ">", ";", "="]);
 const hexPair = /^[0-9A-Fa-f]{2}$/;
 
 /**
@@ -55,7 +55,7 @@ export function parseDn(text: string): DnParse {
                 significant = bytes.length;
                 continue;
             }
-            if (c === "\"" || c === "<" || c === ">" || c === ";") return fail(`has an unescaped ${JSON.stringify(c)} at position ${at + 1} (write \\${c})`);
+            if (c === '"' || c === "<" || c === ">" || c === ";") return fail(`has an unescaped ${JSON.stringify(c)} at position ${at + 1} (write \\${c})`);
             bytes.push(...Buffer.from(c, "utf8"));
             if (c !== " ") significant = bytes.length;
             at++;
@@ -66,7 +66,10 @@ export function parseDn(text: string): DnParse {
         if (value === "") return fail(`has an empty value for ${type} at position ${at + 1}`);
         rdns.push({ type: type.toUpperCase(), value });
         if (at >= text.length) return { ok: true, rdns };
-        if (text[at] === "+") return fail(`has a multi-valued RDN ('+' at position ${at + 1}); Active Directory paths use one attribute per RDN (escape it as \\+ if it is part of a name)`);
+        if (text[at] === "+")
+            return fail(
+                `has a multi-valued RDN ('+' at position ${at + 1}); Active Directory paths use one attribute per RDN (escape it as \\+ if it is part of a name)`,
+            );
         at++; // ','
     }
 }
@@ -81,7 +84,9 @@ function decodeUtf8(bytes: number[]): string | undefined {
 
 /** RFC 4514 escaping of one value: specials anywhere, '#' or a space first, a space last, controls as hex. */
 export function escapeDnValue(value: string): string {
-    const escaped = [...value].map((c) => (special.has(c) ? `\\${c}` : c.charCodeAt(0) < 0x20 ? `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}` : c)).join("");
+    const escaped = [...value]
+        .map((c) => (special.has(c) ? `\\${c}` : c.charCodeAt(0) < 0x20 ? `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}` : c))
+        .join("");
     return escaped.replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, "\\ ");
 }
 
@@ -92,12 +97,19 @@ export function formatDn(rdns: readonly Rdn[]): string {
 
 /** corp.example.com → DC=corp, DC=example, DC=com */
 export function domainRdns(dnsName: string): Rdn[] {
-    return dnsName.toLowerCase().split(".").map((label) => ({ type: "DC", value: label }));
+    return dnsName
+        .toLowerCase()
+        .split(".")
+        .map((label) => ({ type: "DC", value: label }));
 }
 
 /** The DNS name the DN's DC= components spell (DC=corp,DC=example,DC=com → corp.example.com). */
 export function dnsNameOf(rdns: readonly Rdn[]): string {
-    return rdns.filter((r) => r.type === "DC").map((r) => r.value).join(".").toLowerCase();
+    return rdns
+        .filter((r) => r.type === "DC")
+        .map((r) => r.value)
+        .join(".")
+        .toLowerCase();
 }
 
 /** Same RDN: types and values compared case-insensitively, as Active Directory compares names. */

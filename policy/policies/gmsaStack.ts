@@ -10,8 +10,8 @@ import { summarize } from "./lib/values";
 export const gmsaCredspecExists: StackValidationPolicy = {
     name: "gmsa-credspec-exists",
     description:
-        "Every credential spec a workload names (gmsaCredentialSpecName) exists as a GMSACredentialSpec in this stack, "
-        + "or is listed in the policy config as created elsewhere. The webhook rejects pods that name a credential spec that does not exist.",
+        "Every credential spec a workload names (gmsaCredentialSpecName) exists as a GMSACredentialSpec in this stack, " +
+        "or is listed in the policy config as created elsewhere. The webhook rejects pods that name a credential spec that does not exist.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -36,9 +36,9 @@ export const gmsaCredspecExists: StackValidationPolicy = {
                 if (facts.credentialSpecNames.has(name) || external.has(name)) continue;
                 const available = defined.length > 0 ? `this stack defines ${summarize(defined.map((d) => `"${d}"`))}` : "this stack defines none";
                 report(
-                    `${w.label} names GMSACredentialSpec "${name}" (gmsaCredentialSpecName), which does not exist (${available}); the gMSA webhook rejects pods naming a credential spec that does not exist. `
-                    + `Fix: correct the name, or add a GMSACredentialSpec named "${name}" (with eks-gmsa: an entry named "${name}" in eks-gmsa:gmsa.accounts), `
-                    + `or, if another stack creates it, list "${name}" in this policy's externalCredentialSpecs config.`,
+                    `${w.label} names GMSACredentialSpec "${name}" (gmsaCredentialSpecName), which does not exist (${available}); the gMSA webhook rejects pods naming a credential spec that does not exist. ` +
+                        `Fix: correct the name, or add a GMSACredentialSpec named "${name}" (with eks-gmsa: an entry named "${name}" in eks-gmsa:gmsa.accounts), ` +
+                        `or, if another stack creates it, list "${name}" in this policy's externalCredentialSpecs config.`,
                     w.urn,
                 );
             }
@@ -49,8 +49,8 @@ export const gmsaCredspecExists: StackValidationPolicy = {
 export const gmsaWebhookPresent: StackValidationPolicy = {
     name: "gmsa-webhook-present",
     description:
-        "A stack with GMSACredentialSpecs or gMSA workloads also installs the windows-gmsa admission webhook (a Helm release of chart \"gmsa\"), "
-        + "or the policy config says it is installed elsewhere. Without it, nothing fills credential specs into pods or checks who may use them.",
+        'A stack with GMSACredentialSpecs or gMSA workloads also installs the windows-gmsa admission webhook (a Helm release of chart "gmsa"), ' +
+        "or the policy config says it is installed elsewhere. Without it, nothing fills credential specs into pods or checks who may use them.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -69,10 +69,10 @@ export const gmsaWebhookPresent: StackValidationPolicy = {
         const users = [...facts.credentialSpecs.map((c) => c.label), ...facts.workloads.filter((w) => w.usesGmsa).map((w) => w.label)];
         if (users.length === 0) return;
         report(
-            `The stack has gMSA resources (${summarize(users)}) but does not install the windows-gmsa admission webhook: `
-            + `no kubernetes:helm.sh/v3:Release (or helm.sh/v4 Chart) of chart "gmsa". Without the webhook, pods get no credential spec contents and nobody checks who may use them. `
-            + `Fix: install the chart (with eks-gmsa: configure eks-gmsa:gmsa, and the program installs release gmsa-webhook), `
-            + `or, if another stack installs it in this cluster, set this policy's webhookExternal config to true.`,
+            `The stack has gMSA resources (${summarize(users)}) but does not install the windows-gmsa admission webhook: ` +
+                `no kubernetes:helm.sh/v3:Release (or helm.sh/v4 Chart) of chart "gmsa". Without the webhook, pods get no credential spec contents and nobody checks who may use them. ` +
+                `Fix: install the chart (with eks-gmsa: configure eks-gmsa:gmsa, and the program installs release gmsa-webhook), ` +
+                `or, if another stack installs it in this cluster, set this policy's webhookExternal config to true.`,
         );
     }),
 };

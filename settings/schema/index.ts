@@ -15,7 +15,14 @@ export const directoryAdminPasswordKey = `${projectName}:directoryAdminPassword`
 
 /** The `eks-gmsa:` keys, each a structured value (or a secret). */
 export const configSchema = section({
-    tags: optional(stringMap({ rules: "`{name: value}` added to every AWS resource (keys 1–128 characters, not starting with `aws:`; values up to 256)", default: {}, key: check.awsTagKey, value: check.awsTagValue })),
+    tags: optional(
+        stringMap({
+            rules: "`{name: value}` added to every AWS resource (keys 1–128 characters, not starting with `aws:`; values up to 256)",
+            default: {},
+            key: check.awsTagKey,
+            value: check.awsTagValue,
+        }),
+    ),
     network: optional({ ...network, description: "A new VPC (default) or an existing one (`vpcId`)" }),
     cluster: optional({ ...cluster, description: "The EKS cluster" }),
     access: optional({ ...access, description: "EKS access entries (authentication mode `API`)" }),
@@ -23,8 +30,12 @@ export const configSchema = section({
     windowsNodes: optional({ ...windowsNodes, description: "The self-managed Windows node group" }),
     activeDirectory: optional({ ...activeDirectory, description: "The Active Directory domain the gMSAs live in" }),
     gmsa: optional({ ...gmsa, description: "gMSA in the cluster: webhook, credential specs, sample" }),
-    portableIdentityPassword: optional(secret({ rules: "secret, set with pulumi config set --secret portableIdentityPassword; gmsa.mode domainless only, required there" })),
-    directoryAdminPassword: optional(secret({ rules: "secret, set with pulumi config set --secret directoryAdminPassword; activeDirectory.managedDirectory only, required there" })),
+    portableIdentityPassword: optional(
+        secret({ rules: "secret, set with pulumi config set --secret portableIdentityPassword; gmsa.mode domainless only, required there" }),
+    ),
+    directoryAdminPassword: optional(
+        secret({ rules: "secret, set with pulumi config set --secret directoryAdminPassword; activeDirectory.managedDirectory only, required there" }),
+    ),
 });
 
 /** The config of the other namespaces that the program reads. */
@@ -69,4 +80,3 @@ export function stackFileSchema(): Record<string, unknown> {
         },
     };
 }
-

@@ -20,7 +20,10 @@ function isRequired(parent: FieldSpec, field: string): boolean {
 function showValue(value: unknown): string {
     if (typeof value === "string") return /^[0-9]+(\.[0-9]+)?$/.test(value) ? `"${value}"` : value; // versions YAML must keep quoted
     if (Array.isArray(value)) return `[${value.map(showValue).join(", ")}]`;
-    if (typeof value === "object" && value !== null) return `{${Object.entries(value).map(([k, v]) => `${k}: ${showValue(v)}`).join(", ")}}`;
+    if (typeof value === "object" && value !== null)
+        return `{${Object.entries(value)
+            .map(([k, v]) => `${k}: ${showValue(v)}`)
+            .join(", ")}}`;
     return String(value);
 }
 
@@ -60,7 +63,10 @@ export function withGeneratedTables(markdown: string): string {
     for (const section of tabledSections) {
         const start = text.indexOf(tableStart(section));
         const end = text.indexOf(tableEnd, start);
-        if (start < 0 || end < 0) throw new Error(`docs/configuration.md has no generated table for ${projectName}:${section}; add the two marker lines:\n${tableStart(section)}\n${tableEnd}`);
+        if (start < 0 || end < 0)
+            throw new Error(
+                `docs/configuration.md has no generated table for ${projectName}:${section}; add the two marker lines:\n${tableStart(section)}\n${tableEnd}`,
+            );
         text = `${text.slice(0, start)}${tableStart(section)}\n${sectionTable(section)}\n${text.slice(end)}`;
     }
     return text;
@@ -68,14 +74,16 @@ export function withGeneratedTables(markdown: string): string {
 
 /** A field list as Pulumi.yaml shows it: `mode (a|b), accounts [{name, allowed [{namespace}]}], webhook {replicas}`. */
 function fieldList(parent: FieldSpec): string {
-    return Object.entries(parent.properties ?? {}).map(([field, spec]) => {
-        const object = objectOf(spec);
-        const items = objectOf(spec.items);
-        if (object) return `${field} {${fieldList(object)}}${spec.anyOf ? " (or false)" : ""}`;
-        if (items) return `${field} [{${fieldList(items)}}]`;
-        if (spec.enum && spec.enum.length <= 4) return `${field} (${spec.enum.join("|")})`;
-        return field;
-    }).join(", ");
+    return Object.entries(parent.properties ?? {})
+        .map(([field, spec]) => {
+            const object = objectOf(spec);
+            const items = objectOf(spec.items);
+            if (object) return `${field} {${fieldList(object)}}${spec.anyOf ? " (or false)" : ""}`;
+            if (items) return `${field} [{${fieldList(items)}}]`;
+            if (spec.enum && spec.enum.length <= 4) return `${field} (${spec.enum.join("|")})`;
+            return field;
+        })
+        .join(", ");
 }
 
 /** Splits `text` at ", " into lines of at most `width` characters. */

@@ -25,9 +25,12 @@ export function run(file: string, args: string[], env: Record<string, string | u
     return new Promise((resolve) => {
         const merged: NodeJS.ProcessEnv = { ...process.env };
         for (const k of Object.keys(merged)) if (k.startsWith("KRB5") || k.startsWith("AD_") || k.startsWith("SSM_") || k.startsWith("AWS_")) delete merged[k];
-        for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k]; else merged[k] = v;
+        for (const [k, v] of Object.entries(env))
+            if (v === undefined) delete merged[k];
+            else merged[k] = v;
         const child = spawn(file, args, { cwd: projectRoot, env: merged, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -97,7 +100,15 @@ export async function asSystem(dc: SambaDomain, ldif: string): Promise<void> {
 
 /** Adds a user as the system (not marked by eks-gmsa); returns its DN. */
 export async function addUser(dc: SambaDomain, name: string, password: string, ou = dc.usersOuDn): Promise<string> {
-    await dc.sambaTool("user", "add", name, password, `--userou=${ou.slice(0, ou.length - dc.baseDn.length - 1)}`, "-H", path.join(dc.baseDir, "private", "sam.ldb"));
+    await dc.sambaTool(
+        "user",
+        "add",
+        name,
+        password,
+        `--userou=${ou.slice(0, ou.length - dc.baseDn.length - 1)}`,
+        "-H",
+        path.join(dc.baseDir, "private", "sam.ldb"),
+    );
     return `CN=${name},${ou}`;
 }
 
@@ -111,7 +122,10 @@ export async function canLogOn(dc: SambaDomain, name: string, password: string):
                 stdio: ["pipe", "ignore", "ignore"],
             });
             const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-            child.on("close", (code) => { clearTimeout(timer); resolve(code); });
+            child.on("close", (code) => {
+                clearTimeout(timer);
+                resolve(code);
+            });
             child.stdin.end(`${password}\n`);
         });
         return r === 0;

@@ -12,7 +12,13 @@ const projectRoot = path.resolve(__dirname, "..", "..");
 export const SAMBA_PYTHON = "/usr/bin/python3";
 export const CLI = path.join(projectRoot, "components", "scripts", "ad", "cli.py");
 
-export interface Ran { status: number | null; stdout: string; stderr: string; ms: number; leftInTmp: string[] }
+export interface Ran {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+    leftInTmp: string[];
+}
 
 /**
  * Runs python with args, AD_PASSWORD in its environment and input on stdin, in a TMPDIR of its
@@ -25,7 +31,8 @@ export function runPython(args: string[], password: string, input = "", timeoutM
         const env: NodeJS.ProcessEnv = { ...process.env, AD_PASSWORD: password, TMPDIR: tmp, LC_ALL: "C" };
         for (const k of Object.keys(env)) if (k.startsWith("KRB5")) delete env[k];
         const child = spawn(SAMBA_PYTHON, args, { cwd: projectRoot, env, timeout: timeoutMs });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
         child.stdin.end(input);
@@ -44,7 +51,11 @@ export function verify(args: string[], password: string): Promise<Ran> {
 
 /** The link names of the printed lines, each with ok/FAIL: ["ok dc", "ok dns", ..., "FAIL password"]. */
 export function linkStates(stdout: string): string[] {
-    return stdout.split("\n").map((l) => /^(ok|FAIL)\s+(\S+(?: ticket)?)\s{2}/.exec(l)).filter((m) => m !== null).map((m) => `${m![1]} ${m![2]}`);
+    return stdout
+        .split("\n")
+        .map((l) => /^(ok|FAIL)\s+(\S+(?: ticket)?)\s{2}/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => `${m![1]} ${m![2]}`);
 }
 
 export const ALL_LINKS = ["dc", "dns", "clock", "bind", "gmsa", "password", "tgt", "service ticket", "sysvol"];
@@ -75,7 +86,9 @@ export async function addGmsa(dc: SambaDomain, name: string, allowed: string[], 
 }
 
 async function dnOf(dc: SambaDomain, sam: string): Promise<string> {
-    const out = await tool(dc, "group", "show", sam, "--attributes=distinguishedName").catch(() => tool(dc, "user", "show", sam, "--attributes=distinguishedName"));
+    const out = await tool(dc, "group", "show", sam, "--attributes=distinguishedName").catch(() =>
+        tool(dc, "user", "show", sam, "--attributes=distinguishedName"),
+    );
     const m = /^distinguishedName: (.+)$/m.exec(out);
     if (!m) throw new Error(`no distinguishedName for ${sam}:\n${out}`);
     return m[1].trim();

@@ -97,8 +97,13 @@ export function matches(policy: PolicyLike, input: AdmissionInput): boolean {
     const resource = input.request.resource ?? { group: "", resource: "pods" };
     const sub = input.request.subResource ?? "";
     const name = sub ? `${resource.resource}/${sub}` : resource.resource;
-    return policy.spec.matchConstraints.resourceRules.some((r) =>
-        matchesOne(r.apiGroups, resource.group) && matchesOne(r.apiVersions, "v1") && matchesOne(r.operations, input.request.operation) && matchesOne(r.resources, name));
+    return policy.spec.matchConstraints.resourceRules.some(
+        (r) =>
+            matchesOne(r.apiGroups, resource.group) &&
+            matchesOne(r.apiVersions, "v1") &&
+            matchesOne(r.operations, input.request.operation) &&
+            matchesOne(r.resources, name),
+    );
 }
 
 /** A policy's decision on a request: one its constraints do not match is admitted without evaluation. */
@@ -111,8 +116,12 @@ export function decide(policy: PolicyLike, input: AdmissionInput): AdmissionResu
 // Static check
 
 type CelType =
-    | { kind: "dyn" } | { kind: "bool" } | { kind: "string" } | { kind: "int" }
-    | { kind: "list"; of: CelType } | { kind: "map"; key: CelType; value: CelType }
+    | { kind: "dyn" }
+    | { kind: "bool" }
+    | { kind: "string" }
+    | { kind: "int" }
+    | { kind: "list"; of: CelType }
+    | { kind: "map"; key: CelType; value: CelType }
     | { kind: "object"; name: string; fields: Record<string, CelType> };
 
 const dyn: CelType = { kind: "dyn" };
@@ -129,13 +138,30 @@ function declaredVariables(): Record<string, CelType> {
     const gvr = object("kubernetes.GroupVersionResource", { group: string, version: string, resource: string });
     const userInfo = object("kubernetes.UserInfo", { username: string, uid: string, groups: list(string), extra: map(string, list(string)) });
     const request = object("kubernetes.AdmissionRequest", {
-        kind: gvk, resource: gvr, subResource: string, requestKind: gvk, requestResource: gvr, requestSubResource: string,
-        name: string, namespace: string, operation: string, userInfo, dryRun: bool, options: dyn,
+        kind: gvk,
+        resource: gvr,
+        subResource: string,
+        requestKind: gvk,
+        requestResource: gvr,
+        requestSubResource: string,
+        name: string,
+        namespace: string,
+        operation: string,
+        userInfo,
+        dryRun: bool,
+        options: dyn,
     });
     const namespace = object("kubernetes.Namespace", {
         metadata: object("kubernetes.NamespaceMetadata", {
-            name: string, generateName: string, namespace: string, labels: map(string, string), annotations: map(string, string),
-            UID: string, resourceVersion: string, finalizers: list(string), generation: int,
+            name: string,
+            generateName: string,
+            namespace: string,
+            labels: map(string, string),
+            annotations: map(string, string),
+            UID: string,
+            resourceVersion: string,
+            finalizers: list(string),
+            generation: int,
         }),
         spec: object("kubernetes.NamespaceSpec", { finalizers: list(string) }),
         status: object("kubernetes.NamespaceStatus", { phase: string }),
@@ -145,10 +171,14 @@ function declaredVariables(): Record<string, CelType> {
 
 function show(t: CelType): string {
     switch (t.kind) {
-        case "list": return `list(${show(t.of)})`;
-        case "map": return `map(${show(t.key)}, ${show(t.value)})`;
-        case "object": return t.name;
-        default: return t.kind;
+        case "list":
+            return `list(${show(t.of)})`;
+        case "map":
+            return `map(${show(t.key)}, ${show(t.value)})`;
+        case "object":
+            return t.name;
+        default:
+            return t.kind;
     }
 }
 
@@ -213,13 +243,15 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
         case "listExpr": {
             const items = k.value.elements.map((x) => typeOf(x, scope, w));
             const first = items[0]?.type ?? dyn;
-            if (items.some((i) => show(i.type) !== show(first))) w.problems.push("list literal of mixed types (Kubernetes requires homogeneous aggregate literals)");
+            if (items.some((i) => show(i.type) !== show(first)))
+                w.problems.push("list literal of mixed types (Kubernetes requires homogeneous aggregate literals)");
             return { type: list(first), cost: 40 + items.reduce((n, i) => n + i.cost, 0) };
         }
         case "comprehensionExpr": {
             const c = k.value;
             const range = typeOf(c.iterRange, scope, w);
-            const itemType = range.type.kind === "list" ? range.type.of : range.type.kind === "map" ? range.type.key : range.type.kind === "dyn" ? dyn : undefined;
+            const itemType =
+                range.type.kind === "list" ? range.type.of : range.type.kind === "map" ? range.type.key : range.type.kind === "dyn" ? dyn : undefined;
             if (!itemType) w.problems.push(`cannot iterate over ${show(range.type)}`);
             const accu = typeOf(c.accuInit, scope, w);
             const inner = { ...scope, [c.iterVar]: itemType ?? dyn, [c.accuVar]: accu.type };
@@ -234,7 +266,8 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
             const args = call.args.map((a) => typeOf(a, scope, w));
             const argCost = args.reduce((n, a) => n + a.cost, 0) + (call.target ? typeOf(call.target, scope, w).cost : 0);
             const expect = (i: number, ...kinds: CelType["kind"][]) => {
-                if (!kinds.includes(args[i].type.kind) && args[i].type.kind !== "dyn") w.problems.push(`${call.function} argument ${i + 1} is ${show(args[i].type)}, expected ${kinds.join(" or ")}`);
+                if (!kinds.includes(args[i].type.kind) && args[i].type.kind !== "dyn")
+                    w.problems.push(`${call.function} argument ${i + 1} is ${show(args[i].type)}, expected ${kinds.join(" or ")}`);
             };
             switch (call.function) {
                 case "!_":
@@ -248,7 +281,8 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
                     return { type: bool, cost: argCost + 1 };
                 case "_==_":
                 case "_!=_": {
-                    if (!compatible(args[0].type, args[1].type)) w.problems.push(`no matching overload for ${call.function} applied to (${show(args[0].type)}, ${show(args[1].type)})`);
+                    if (!compatible(args[0].type, args[1].type))
+                        w.problems.push(`no matching overload for ${call.function} applied to (${show(args[0].type)}, ${show(args[1].type)})`);
                     // Comparing strings walks them; a bool or int on either side does not.
                     const kinds = [args[0].type.kind, args[1].type.kind];
                     const strings = kinds.includes("string") || kinds.every((x) => x === "dyn");
@@ -258,9 +292,13 @@ function typeOf(e: Expr | undefined, scope: Record<string, CelType>, w: Walk): {
                     const container = args[1].type;
                     const element = container.kind === "list" ? container.of : container.kind === "map" ? container.key : dyn;
                     if (!["list", "map", "dyn"].includes(container.kind)) w.problems.push(`'in' applied to ${show(container)}`);
-                    else if (!compatible(args[0].type, element)) w.problems.push(`no matching overload for 'in' applied to (${show(args[0].type)}, ${show(container)})`);
+                    else if (!compatible(args[0].type, element))
+                        w.problems.push(`no matching overload for 'in' applied to (${show(args[0].type)}, ${show(container)})`);
                     const list = call.args[1];
-                    const longest = list.exprKind.case === "listExpr" ? Math.max(0, ...list.exprKind.value.elements.map((x) => literalLength(x) ?? w.stringSize)) : w.stringSize;
+                    const longest =
+                        list.exprKind.case === "listExpr"
+                            ? Math.max(0, ...list.exprKind.value.elements.map((x) => literalLength(x) ?? w.stringSize))
+                            : w.stringSize;
                     const walked = Math.min(literalLength(call.args[0]) ?? w.stringSize, longest);
                     return { type: bool, cost: argCost + 1 + itemsOf(list, w) * (1 + Math.ceil(walked / 10)) };
                 }
@@ -298,7 +336,10 @@ export interface CelCheck {
 }
 
 /** Parses and checks one validation expression as kube-apiserver compiles it. */
-export function checkValidationExpression(expression: string, sizes: Pick<Walk, "listSize" | "listSizes" | "stringSize"> = { listSize: 0, stringSize: 0 }): CelCheck {
+export function checkValidationExpression(
+    expression: string,
+    sizes: Pick<Walk, "listSize" | "listSizes" | "stringSize"> = { listSize: 0, stringSize: 0 },
+): CelCheck {
     let parsed: ReturnType<typeof parse>;
     try {
         parsed = parse(expression);

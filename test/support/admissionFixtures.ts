@@ -11,7 +11,11 @@ export const payments = { gmsaCredentialSpecName: "payments", gmsaCredentialSpec
 
 export type Options = Record<string, unknown>;
 const withOptions = (windowsOptions: Options | undefined) => (windowsOptions ? { securityContext: { windowsOptions } } : {});
-export const container = (name: string, windowsOptions?: Options) => ({ name, image: "mcr.microsoft.com/windows/servercore:ltsc2022", ...withOptions(windowsOptions) });
+export const container = (name: string, windowsOptions?: Options) => ({
+    name,
+    image: "mcr.microsoft.com/windows/servercore:ltsc2022",
+    ...withOptions(windowsOptions),
+});
 
 /** The toleration the stack's own Windows pods carry for the default taint os=windows:NoSchedule. */
 export const windowsToleration = { key: "os", operator: "Equal", value: "windows", effect: "NoSchedule" };
@@ -27,7 +31,7 @@ export interface WindowsPodParts {
 
 /** A Windows pod in `web`; by default the normal gMSA pod: the name at pod level and on its container, contents filled in by the webhook. */
 export function windowsPod(p: WindowsPodParts = {}) {
-    const podOptions = p.pod === undefined ? webapp : p.pod ?? undefined;
+    const podOptions = p.pod === undefined ? webapp : (p.pod ?? undefined);
     return {
         apiVersion: "v1",
         kind: "Pod",
@@ -51,7 +55,10 @@ export const linuxPod = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "coredns-5d78c9869d-abcde", namespace: "kube-system" },
-    spec: { containers: [{ name: "coredns", image: "coredns:1.11", securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true } }], priorityClassName: "system-cluster-critical" },
+    spec: {
+        containers: [{ name: "coredns", image: "coredns:1.11", securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true } }],
+        priorityClassName: "system-cluster-critical",
+    },
 };
 
 /** containerd's named pipe on a Windows node: whoever talks to it starts containers, HostProcess ones included. */
@@ -59,7 +66,9 @@ export const containerdPipe = { name: "containerd", hostPath: { path: "\\\\.\\pi
 export const hostCDrive = { name: "host-c", hostPath: { path: "C:\\", type: "Directory" } };
 
 /** A namespace as namespaceObject shows it: every namespace has kubernetes.io/metadata.name. */
-export const namespace = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
+export const namespace = (name: string, labels: Record<string, string> = {}) => ({
+    metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } },
+});
 
 export function create(object: unknown, ns = "web", labels: Record<string, string> = {}): AdmissionInput {
     return { object, request: { namespace: ns, operation: "CREATE" }, namespaceObject: namespace(ns, labels) };
@@ -72,7 +81,12 @@ export function update(before: unknown, after: unknown, ns = "web"): AdmissionIn
 
 /** Adding an ephemeral container (kubectl debug): an UPDATE of pods/ephemeralcontainers, whose object is the whole pod. */
 export function addEphemeral(before: unknown, after: unknown, ns = "web"): AdmissionInput {
-    return { object: after, oldObject: before, request: { namespace: ns, operation: "UPDATE", subResource: "ephemeralcontainers" }, namespaceObject: namespace(ns) };
+    return {
+        object: after,
+        oldObject: before,
+        request: { namespace: ns, operation: "UPDATE", subResource: "ephemeralcontainers" },
+        namespaceObject: namespace(ns),
+    };
 }
 
 /** The same object with labels added: what `kubectl label` or a controller adding a finalizer sends. */
@@ -90,14 +104,34 @@ export const awsNodeTemplate = {
         serviceAccountName: "aws-node",
         hostNetwork: true,
         priorityClassName: "system-node-critical",
-        containers: [{ name: "aws-node", image: "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.15.1", securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"] } }, volumeMounts: [{ mountPath: "/host/opt/cni/bin", name: "cni-bin-dir" }] }],
-        volumes: [{ name: "cni-bin-dir", hostPath: { path: "/opt/cni/bin" } }, { name: "xtables-lock", hostPath: { path: "/run/xtables.lock" } }],
+        containers: [
+            {
+                name: "aws-node",
+                image: "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.15.1",
+                securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
+                volumeMounts: [{ mountPath: "/host/opt/cni/bin", name: "cni-bin-dir" }],
+            },
+        ],
+        volumes: [
+            { name: "cni-bin-dir", hostPath: { path: "/opt/cni/bin" } },
+            { name: "xtables-lock", hostPath: { path: "/run/xtables.lock" } },
+        ],
         tolerations: [{ operator: "Exists" }],
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [
-            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-            { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
-            { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] },
-        ] }] } } },
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [
+                        {
+                            matchExpressions: [
+                                { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                                { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+                                { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] },
+                            ],
+                        },
+                    ],
+                },
+            },
+        },
     },
 };
 
@@ -107,8 +141,13 @@ export const kubeProxyTemplate = {
     spec: {
         serviceAccountName: "kube-proxy",
         hostNetwork: true,
-        containers: [{ name: "kube-proxy", image: "registry.k8s.io/kube-proxy:v1.33.0", securityContext: { capabilities: { add: ["NET_ADMIN", "SYS_MODULE"] } } }],
-        volumes: [{ name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } }, { name: "lib-modules", hostPath: { path: "/lib/modules" } }],
+        containers: [
+            { name: "kube-proxy", image: "registry.k8s.io/kube-proxy:v1.33.0", securityContext: { capabilities: { add: ["NET_ADMIN", "SYS_MODULE"] } } },
+        ],
+        volumes: [
+            { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
+            { name: "lib-modules", hostPath: { path: "/lib/modules" } },
+        ],
         tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, { operator: "Exists" }],
         nodeSelector: { "kubernetes.io/os": "linux" },
     },
@@ -126,7 +165,12 @@ export const windowsLogShipperTemplate = {
 };
 
 export function daemonSet(name: string, ns: string, template: { metadata: object; spec: object }) {
-    return { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name, namespace: ns, uid: "5b8b7c8e-4f0e-4b9a-9a51-0c6f2a7d1e10" }, spec: { selector: { matchLabels: (template.metadata as { labels: object }).labels }, template } };
+    return {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name, namespace: ns, uid: "5b8b7c8e-4f0e-4b9a-9a51-0c6f2a7d1e10" },
+        spec: { selector: { matchLabels: (template.metadata as { labels: object }).labels }, template },
+    };
 }
 
 export function createDaemonSet(ds: ReturnType<typeof daemonSet>): AdmissionInput {
@@ -141,17 +185,34 @@ export function createDaemonSet(ds: ReturnType<typeof daemonSet>): AdmissionInpu
  */
 export function daemonSetPod(ds: ReturnType<typeof daemonSet>, node: string) {
     const template = ds.spec.template as { metadata: object; spec: Record<string, unknown> };
-    const affinity = { ...(template.spec.affinity as object | undefined), nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }] } } };
+    const affinity = {
+        ...(template.spec.affinity as object | undefined),
+        nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }],
+            },
+        },
+    };
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { ...template.metadata, name: `${ds.metadata.name}-x7k2p`, namespace: ds.metadata.namespace, ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: ds.metadata.name, uid: ds.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+        metadata: {
+            ...template.metadata,
+            name: `${ds.metadata.name}-x7k2p`,
+            namespace: ds.metadata.namespace,
+            ownerReferences: [
+                { apiVersion: "apps/v1", kind: "DaemonSet", name: ds.metadata.name, uid: ds.metadata.uid, controller: true, blockOwnerDeletion: true },
+            ],
+        },
         spec: { ...template.spec, affinity },
     };
 }
 
 /** The DaemonSet controller's identity when kube-controller-manager runs with --use-service-account-credentials. */
-export const daemonSetController = { username: "system:serviceaccount:kube-system:daemon-set-controller", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] };
+export const daemonSetController = {
+    username: "system:serviceaccount:kube-system:daemon-set-controller",
+    groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+};
 
 export function createAs(object: { metadata: Record<string, unknown> }, user: { username: string; groups: string[] }): AdmissionInput {
     const ns = object.metadata.namespace as string;

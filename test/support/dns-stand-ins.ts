@@ -29,7 +29,9 @@ export async function startDnsStandIn(kind: "nxdomain" | "refused" | "silent" | 
             udp.close();
             continue;
         }
-        udp.on("error", () => { /* a stand-in never takes a test down */ });
+        udp.on("error", () => {
+            /* a stand-in never takes a test down */
+        });
         let tcp: net.Server | undefined;
         if (kind === "nxdomain" || kind === "refused") {
             const rcode = kind === "nxdomain" ? 3 : 5;

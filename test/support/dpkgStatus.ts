@@ -13,7 +13,15 @@ function field(stanza: string, name: string): string {
 
 /** The names in a Depends-style field, per clause (alternatives together), without versions or architectures. */
 function clauses(value: string): string[][] {
-    return value.split(",").map((c) => c.split("|").map((a) => a.trim().split(/[\s(:]/)[0]).filter(Boolean)).filter((c) => c.length > 0);
+    return value
+        .split(",")
+        .map((c) =>
+            c
+                .split("|")
+                .map((a) => a.trim().split(/[\s(:]/)[0])
+                .filter(Boolean),
+        )
+        .filter((c) => c.length > 0);
 }
 
 export interface StatusEdit {
@@ -34,8 +42,9 @@ export function editStatus(text: string, edit: StatusEdit): { text: string; remo
             provided.add(field(s, "Package"));
             for (const [p] of clauses(field(s, "Provides"))) provided.add(p);
         }
-        const more = alive.filter((s) => clauses(`${field(s, "Depends")},${field(s, "Pre-Depends")}`)
-            .some((alternatives) => !alternatives.some((a) => provided.has(a)))).map((s) => field(s, "Package"));
+        const more = alive
+            .filter((s) => clauses(`${field(s, "Depends")},${field(s, "Pre-Depends")}`).some((alternatives) => !alternatives.some((a) => provided.has(a))))
+            .map((s) => field(s, "Package"));
         if (more.length === 0) break;
         for (const p of more) removed.add(p);
     }
@@ -46,12 +55,14 @@ export function editStatus(text: string, edit: StatusEdit): { text: string; remo
         const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
         return now ? [{ re: new RegExp(`(^|[ ,|])(${escape(name)}(?::[a-z0-9-]+)? \\(= )${escape(now)}\\)`, "gm"), version }] : [];
     });
-    const out = stanzas.filter((s) => !removed.has(field(s, "Package"))).map((s) => {
-        const version = edit.versions?.[field(s, "Package")];
-        let edited = version ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s;
-        for (const r of relations) edited = edited.replace(r.re, `$1$2${r.version})`);
-        return edited.replace(/^\n+|\n+$/g, "");
-    });
+    const out = stanzas
+        .filter((s) => !removed.has(field(s, "Package")))
+        .map((s) => {
+            const version = edit.versions?.[field(s, "Package")];
+            let edited = version ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s;
+            for (const r of relations) edited = edited.replace(r.re, `$1$2${r.version})`);
+            return edited.replace(/^\n+|\n+$/g, "");
+        });
     return { text: `${out.join("\n\n")}\n`, removed };
 }
 
@@ -63,8 +74,10 @@ export function installedVersion(text: string, pkg: string): string | undefined 
 
 /** The installed binaries of a source package in a status file's text (its Source field, else its name). */
 export function installedBinariesOf(text: string, source: string): string[] {
-    return text.split(/\n\n+/).filter((s) => /^Status: install ok installed$/m.test(s)
-        && (field(s, "Source").split(" ")[0] || field(s, "Package")) === source).map((s) => field(s, "Package"));
+    return text
+        .split(/\n\n+/)
+        .filter((s) => /^Status: install ok installed$/m.test(s) && (field(s, "Source").split(" ")[0] || field(s, "Package")) === source)
+        .map((s) => field(s, "Package"));
 }
 
 /** A throw-away dpkg admin directory (status, and the lock files apt locks) holding the text. */
@@ -84,7 +97,14 @@ export function realStatus(): string {
 /** The versions of a package the apt sources have, newest first (`apt-cache madison`). */
 export function archiveVersions(pkg: string): string[] {
     const out = execFileSync("apt-cache", ["madison", pkg], { encoding: "utf8" });
-    const versions = [...new Set(out.split("\n").map((l) => l.split("|")[1]?.trim()).filter((v): v is string => !!v))];
+    const versions = [
+        ...new Set(
+            out
+                .split("\n")
+                .map((l) => l.split("|")[1]?.trim())
+                .filter((v): v is string => !!v),
+        ),
+    ];
     return versions.sort((a, b) => (dpkgVersionGreater(a, b) ? -1 : dpkgVersionGreater(b, a) ? 1 : 0));
 }
 
@@ -125,13 +145,23 @@ export function sourcesOf(packages: { name: string; version: string }[]): Map<st
 }
 
 /** The packages install-samba.sh installs from Samba's source (its SAMBA_PACKAGES). */
-export const sambaPackages = ["samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "python3-samba", "smbclient",
-    "winbind", "samba-common-bin", "ldb-tools"];
+export const sambaPackages = [
+    "samba",
+    "samba-ad-dc",
+    "samba-ad-provision",
+    "samba-dsdb-modules",
+    "python3-samba",
+    "smbclient",
+    "winbind",
+    "samba-common-bin",
+    "ldb-tools",
+];
 
 /** An installer of test/support (install-samba.sh, install-tools.sh) simulated (`apt-get -s`) against a copied dpkg state: its output and apt's plan. */
 export function simulateInstaller(script: string, adminDir: string) {
     const r = spawnSync("bash", [path.join(__dirname, script)], {
-        encoding: "utf8", timeout: 180_000,
+        encoding: "utf8",
+        timeout: 180_000,
         env: { ...process.env, EKS_GMSA_APT_SIMULATE: "1", EKS_GMSA_DPKG_ADMINDIR: adminDir, EKS_GMSA_APT_LOCK_SECONDS: "30" },
     });
     return { ...r, plan: plannedInstalls(r.stdout) };

@@ -38,7 +38,13 @@ export async function startSecretsManager(): Promise<SecretsManagerStandIn> {
             if (target !== "secretsmanager.GetSecretValue") return reply(400, { __type: "InvalidAction", message: `unexpected ${target}` });
             if (entry === undefined) return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
             if (typeof entry !== "string") return reply(400, { __type: entry.error, message: "denied" });
-            return reply(200, { ARN: secretId, Name: "stand-in", SecretString: entry, VersionId: "00000000-0000-0000-0000-000000000001", VersionStages: ["AWSCURRENT"] });
+            return reply(200, {
+                ARN: secretId,
+                Name: "stand-in",
+                SecretString: entry,
+                VersionId: "00000000-0000-0000-0000-000000000001",
+                VersionStages: ["AWSCURRENT"],
+            });
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

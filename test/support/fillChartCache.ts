@@ -12,7 +12,8 @@ import { gmsaPin, serveDirectory } from "./helmRepository";
 
 async function main(): Promise<void> {
     const [cacheDir, mode, source, indexCopy] = process.argv.slice(2);
-    if (!cacheDir || !source || !["--published", "--repository"].includes(mode)) throw new Error("usage: fillChartCache.ts <cache dir> (--published <dir> | --repository <url> <index copy>)");
+    if (!cacheDir || !source || !["--published", "--repository"].includes(mode))
+        throw new Error("usage: fillChartCache.ts <cache dir> (--published <dir> | --repository <url> <index copy>)");
     if (mode === "--published") {
         const server = await serveDirectory(source);
         try {

@@ -13,8 +13,11 @@ export { corpDomain, credspecBody, secretArn } from "../../tools/policy/fixtures
 
 /** emea.corp.example.com, a child domain: its forest root is corp.example.com. */
 export const emeaDomain: DomainFacts = {
-    dnsName: "emea.corp.example.com", forestName: "corp.example.com", netbiosName: "EMEA",
-    sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "9b2c8a51-3f2e-4d1a-8c7b-5e6f7a8b9c0d",
+    dnsName: "emea.corp.example.com",
+    forestName: "corp.example.com",
+    netbiosName: "EMEA",
+    sid: "S-1-5-21-1004336348-1177238915-682003330",
+    guid: "9b2c8a51-3f2e-4d1a-8c7b-5e6f7a8b9c0d",
 };
 
 /** The config keys an existing directory's facts go into (eks-gmsa:activeDirectory). */
@@ -35,7 +38,9 @@ export function reportedFacts(domain: DomainFacts = corpDomain): ReportedDomainF
  */
 export const sharedServicesDnsServers = ["10.10.0.10", "10.10.64.10"];
 export const devNetworkToSharedServices = {
-    vpcCidr: "10.20.0.0/16", availabilityZoneCount: 2, natGateways: "single",
+    vpcCidr: "10.20.0.0/16",
+    availabilityZoneCount: 2,
+    natGateways: "single",
     transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
 };
 
@@ -43,16 +48,26 @@ export const devNetworkToSharedServices = {
  * Config values (as `parseSettings` and the harness take them) of a domainless gMSA stack on an
  * existing directory, corp.example.com, reached over a transit gateway; `edit` merges into a section.
  */
-export function domainlessStackConfig(edit: { access?: unknown; activeDirectory?: Record<string, unknown>; gmsa?: Record<string, unknown> } = {}): { stack: string; values: Record<string, string>; secretKeys: string[] } {
+export function domainlessStackConfig(edit: { access?: unknown; activeDirectory?: Record<string, unknown>; gmsa?: Record<string, unknown> } = {}): {
+    stack: string;
+    values: Record<string, string>;
+    secretKeys: string[];
+} {
     const values: Record<string, string> = {
         "aws:region": "us-west-2",
-        "eks-gmsa:network": JSON.stringify({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single", transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] } }),
+        "eks-gmsa:network": JSON.stringify({
+            vpcCidr: "10.0.0.0/16",
+            availabilityZoneCount: 2,
+            natGateways: "single",
+            transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
+        }),
         "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
         ...(edit.access !== undefined ? { "eks-gmsa:access": JSON.stringify(edit.access) } : {}),
         "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
         "eks-gmsa:activeDirectory": JSON.stringify({ ...directoryConfig(corpDomain), dnsServers: ["10.10.0.10"], ...edit.activeDirectory }),
         "eks-gmsa:gmsa": JSON.stringify({
-            mode: "domainless", portableIdentity: { username: "gmsa-ccg-reader" },
+            mode: "domainless",
+            portableIdentity: { username: "gmsa-ccg-reader" },
             accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
             ...edit.gmsa,
         }),

@@ -11,7 +11,16 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { chartCacheDir, chartCacheEntry, chartCacheVariable, chartMirrorVariable, chartPin, readCachedChart, type ChartFiles, type ChartPin } from "../../tools/review/chartCache";
+import {
+    chartCacheDir,
+    chartCacheEntry,
+    chartCacheVariable,
+    chartMirrorVariable,
+    chartPin,
+    readCachedChart,
+    type ChartFiles,
+    type ChartPin,
+} from "../../tools/review/chartCache";
 import { gmsaChartRepository } from "../../components/gmsaWebhook";
 
 const projectRoot = path.resolve(__dirname, "..", "..");
@@ -56,10 +65,11 @@ export function serveDirectory(dir: string): Promise<RepositoryServer> {
             resolve({
                 url: `http://127.0.0.1:${port}/charts/repo`,
                 requests,
-                close: () => new Promise<void>((done) => {
-                    server.closeAllConnections();
-                    server.close(() => done());
-                }),
+                close: () =>
+                    new Promise<void>((done) => {
+                        server.closeAllConnections();
+                        server.close(() => done());
+                    }),
             });
         });
     });
@@ -102,9 +112,16 @@ function oneLine(message: string): Error {
 
 /** `node --import tsx test/support/fillChartCache.ts …` (a child, so testChartCache stays synchronous); its one-line error, if any. */
 function fill(args: string[]): string | undefined {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fillChartCache.ts"), ...args], { cwd: projectRoot, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], timeout: 90_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fillChartCache.ts"), ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 90_000,
+    });
     if (r.status === 0) return undefined;
-    return (r.stderr.trim().split("\n").pop() ?? "").replace(/^fillChartCache: /, "") || `fillChartCache.ts ended with ${r.error?.message ?? `status ${r.status}`}`;
+    return (
+        (r.stderr.trim().split("\n").pop() ?? "").replace(/^fillChartCache: /, "") || `fillChartCache.ts ended with ${r.error?.message ?? `status ${r.status}`}`
+    );
 }
 
 /**
@@ -152,7 +169,9 @@ function filledTestChartCache(): TestChartCache {
             const indexCopy = path.join(tempDir("chart-index-"), "index.yaml");
             const failed = fill([dir, "--repository", repository, indexCopy]);
             if (failed) {
-                throw oneLine(`the tests need the gmsa chart ${pin.version} and cannot get it: ${publishedRepositoryDir()} is absent, your chart cache ${userCache} does not have it, and ${failed} (run \`npm run plan\` once with network access, or set ${chartMirrorVariable} to a Helm repository that serves it)`);
+                throw oneLine(
+                    `the tests need the gmsa chart ${pin.version} and cannot get it: ${publishedRepositoryDir()} is absent, your chart cache ${userCache} does not have it, and ${failed} (run \`npm run plan\` once with network access, or set ${chartMirrorVariable} to a Helm repository that serves it)`,
+                );
             }
             if (fs.existsSync(indexCopy)) publishedIndex = fs.readFileSync(indexCopy, "utf8");
         }
@@ -166,7 +185,10 @@ function filledTestChartCache(): TestChartCache {
 /** An index.yaml listing only the pinned version (its archive's name and digest), for a machine without the published one. */
 export function pinnedVersionIndex(pin: ChartPin): string {
     const archive = `${pin.name}-${pin.version}.tgz`;
-    return YAML.stringify({ apiVersion: "v1", entries: { [pin.name]: [{ apiVersion: "v2", name: pin.name, version: pin.version, urls: [archive], digest: pin.sha256 }] } });
+    return YAML.stringify({
+        apiVersion: "v1",
+        entries: { [pin.name]: [{ apiVersion: "v2", name: pin.name, version: pin.version, urls: [archive], digest: pin.sha256 }] },
+    });
 }
 
 /** The index the loopback repository serves: the published one if the tests have it, else pinnedVersionIndex. */

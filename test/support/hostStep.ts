@@ -22,20 +22,33 @@ const everyPackage = ["python3-samba", "samba-dsdb-modules", "python3-boto3", "k
 /** Stand-ins for dpkg-query and apt-get: installed packages from a file, apt-get calls logged. */
 function fakeTools(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "dpkg-query"), `#!/bin/bash
+    fs.writeFileSync(
+        path.join(dir, "dpkg-query"),
+        `#!/bin/bash
 # dpkg-query -W -f=<format> <package>
 package=\${*: -1}
 if grep -qx "$package" "$FAKE_INSTALLED"; then echo "install ok installed"; else echo "dpkg-query: no packages found matching $package" >&2; exit 1; fi
-`, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, "apt-get"), `#!/bin/bash
+`,
+        { mode: 0o755 },
+    );
+    fs.writeFileSync(
+        path.join(dir, "apt-get"),
+        `#!/bin/bash
 echo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND $*" >> "$FAKE_APT_LOG"
 if [ -n "$FAKE_APT_FAIL" ]; then echo "Reading package lists..."; echo "$FAKE_APT_FAIL" >&2; exit 100; fi
 case " $* " in *" install "*) for p in "$@"; do case "$p" in -*|install) ;; *) echo "$p" >> "$FAKE_INSTALLED" ;; esac; done ;; esac
 echo "Done"
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+    );
 }
 
-export interface StepRun { status: number | null; stdout: string; stderr: string; aptCalls: string[] }
+export interface StepRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    aptCalls: string[];
+}
 
 /**
  * Runs a document's runCommand as the SSM agent does, with stand-in dpkg-query and apt-get first

@@ -20,7 +20,13 @@ export interface IamRequest {
 }
 
 function wildcard(pattern: string, flags = ""): RegExp {
-    return new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, flags);
+    return new RegExp(
+        `^${pattern
+            .split("")
+            .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+            .join("")}$`,
+        flags,
+    );
 }
 
 const list = <T>(v: T | readonly T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? [...v] : [v as T]);
@@ -32,11 +38,18 @@ function contextValue(context: IamRequest["context"], key: string): string[] | u
 
 function matchOne(operator: string, actual: string, expected: string): boolean {
     switch (operator) {
-        case "StringEquals": case "ArnEquals": return actual === expected;
-        case "StringLike": case "ArnLike": return wildcard(expected).test(actual);
-        case "Bool": return actual.toLowerCase() === expected.toLowerCase();
-        case "IpAddress": return containsAddress(parseCidr(expected.includes("/") ? expected : `${expected}/32`), actual);
-        default: throw new Error(`iam evaluator: unsupported condition operator ${operator}`);
+        case "StringEquals":
+        case "ArnEquals":
+            return actual === expected;
+        case "StringLike":
+        case "ArnLike":
+            return wildcard(expected).test(actual);
+        case "Bool":
+            return actual.toLowerCase() === expected.toLowerCase();
+        case "IpAddress":
+            return containsAddress(parseCidr(expected.includes("/") ? expected : `${expected}/32`), actual);
+        default:
+            throw new Error(`iam evaluator: unsupported condition operator ${operator}`);
     }
 }
 
@@ -64,7 +77,8 @@ function statementMatches(s: Statement, r: IamRequest): boolean {
     if (!list(s.Action).some((a) => wildcard(a, "i").test(r.action))) return false;
     if (!list(s.Resource).some((p) => wildcard(p).test(r.resource))) return false;
     return Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
-        Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, list(expected), r.context)));
+        Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, list(expected), r.context)),
+    );
 }
 
 /** Whether the policies (of one principal) allow this one request. */

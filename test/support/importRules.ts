@@ -57,19 +57,31 @@ export function importsOf(fileName: string, text: string): ImportRecord[] {
     const visit = (node: ts.Node): void => {
         if (ts.isImportDeclaration(node)) {
             const clause = node.importClause;
-            const namedOnlyTypes = !!clause && !clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings)
-                && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly);
+            const namedOnlyTypes =
+                !!clause &&
+                !clause.name &&
+                !!clause.namedBindings &&
+                ts.isNamedImports(clause.namedBindings) &&
+                clause.namedBindings.elements.length > 0 &&
+                clause.namedBindings.elements.every((e) => e.isTypeOnly);
             add(node, node.moduleSpecifier, !!clause && (clause.isTypeOnly || namedOnlyTypes));
         } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
-            const namedOnlyTypes = !!node.exportClause && ts.isNamedExports(node.exportClause)
-                && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly);
+            const namedOnlyTypes =
+                !!node.exportClause &&
+                ts.isNamedExports(node.exportClause) &&
+                node.exportClause.elements.length > 0 &&
+                node.exportClause.elements.every((e) => e.isTypeOnly);
             add(node, node.moduleSpecifier, node.isTypeOnly || namedOnlyTypes);
         } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
             add(node, node.moduleReference.expression, node.isTypeOnly);
         } else if (ts.isCallExpression(node) && node.arguments.length >= 1) {
             const callee = node.expression;
             const isRequire = ts.isIdentifier(callee) && callee.text === "require";
-            const isRequireResolve = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "require" && callee.name.text === "resolve";
+            const isRequireResolve =
+                ts.isPropertyAccessExpression(callee) &&
+                ts.isIdentifier(callee.expression) &&
+                callee.expression.text === "require" &&
+                callee.name.text === "resolve";
             if (isRequire || isRequireResolve || callee.kind === ts.SyntaxKind.ImportKeyword) add(node, node.arguments[0], false);
         } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
             add(node, node.argument.literal as ts.Expression, true);
@@ -133,7 +145,12 @@ function readManifests(root: string, files: string[]): Map<string, Manifest> {
         if (!fs.existsSync(file)) continue;
         const json = JSON.parse(fs.readFileSync(file, "utf8"));
         const runtime = new Set(Object.keys(json.dependencies ?? {}));
-        const all = new Set([...runtime, ...Object.keys(json.devDependencies ?? {}), ...Object.keys(json.peerDependencies ?? {}), ...Object.keys(json.optionalDependencies ?? {})]);
+        const all = new Set([
+            ...runtime,
+            ...Object.keys(json.devDependencies ?? {}),
+            ...Object.keys(json.peerDependencies ?? {}),
+            ...Object.keys(json.optionalDependencies ?? {}),
+        ]);
         manifests.set(dir, { dir, name: json.name, runtime, all });
     }
     return manifests;
@@ -161,11 +178,17 @@ function directionRule(from: string, target: string): { rule: RuleName; message:
     const fromLayer = layerOf(from);
     const toLayer = layerOf(target);
     if (fromLayer === "program" && toLayer !== "program") {
-        return { rule: "program-stays-inward", message: `the program (index.ts, components/, settings/, lib/) must not import ${toLayer} code (${target}): tooling, tests and the pack depend on the program, never the other way` };
+        return {
+            rule: "program-stays-inward",
+            message: `the program (index.ts, components/, settings/, lib/) must not import ${toLayer} code (${target}): tooling, tests and the pack depend on the program, never the other way`,
+        };
     }
     const fromTop = from.split("/")[0];
     if (configReader.has(target) && fromTop !== "settings" && fromTop !== "test") {
-        return { rule: "config-reader-private", message: `only settings/ reads config: ${fromTop === "index.ts" ? from : `${fromTop}/`} must not import the config reader (${target}); take typed settings, or the value from a lib/ module or settings/types` };
+        return {
+            rule: "config-reader-private",
+            message: `only settings/ reads config: ${fromTop === "index.ts" ? from : `${fromTop}/`} must not import the config reader (${target}); take typed settings, or the value from a lib/ module or settings/types`,
+        };
     }
     if (fromLayer === "policy" && toLayer !== "policy") {
         return { rule: "policy-self-contained", message: `the policy pack runs in app repositories too: it must not import ${target} from outside policy/` };
@@ -197,7 +220,11 @@ export function checkImports(root: string): Violation[] {
                 // so npm links it and the arrow between the packages is written down.
                 const targetOwner = target.startsWith("../") ? undefined : ownerOf(manifests, target);
                 if (!broken && targetOwner && targetOwner !== owner && workspaces.has(targetOwner.dir) && !owner.all.has(targetOwner.name)) {
-                    violations.push({ ...at, rule: "declared-workspace", message: `imports ${target} from the workspace package ${targetOwner.name}, which ${manifestName(owner)} does not declare` });
+                    violations.push({
+                        ...at,
+                        rule: "declared-workspace",
+                        message: `imports ${target} from the workspace package ${targetOwner.name}, which ${manifestName(owner)} does not declare`,
+                    });
                 }
                 continue;
             }
@@ -206,7 +233,11 @@ export function checkImports(root: string): Violation[] {
             if (!owner.all.has(name)) {
                 violations.push({ ...at, rule: "declared-dependency", message: `imports ${name}, which ${manifestName(owner)} does not declare` });
             } else if (layerOf(file) === "program" && !typeOnly && !owner.runtime.has(name)) {
-                violations.push({ ...at, rule: "program-runtime-dependency", message: `the program loads ${name} on every \`pulumi up\`, but ${manifestName(owner)} lists it only for development` });
+                violations.push({
+                    ...at,
+                    rule: "program-runtime-dependency",
+                    message: `the program loads ${name} on every \`pulumi up\`, but ${manifestName(owner)} lists it only for development`,
+                });
             }
         }
     }

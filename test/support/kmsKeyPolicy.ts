@@ -67,9 +67,23 @@ export function keyAllows(keyPolicy: PolicyDocument, r: KeyRequest): boolean {
  * any of them, beside the key policy.
  */
 export const grantOperations = [
-    "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
-    "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateMac", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:Sign", "kms:Verify",
-    "kms:VerifyMac", "kms:CreateGrant", "kms:DescribeKey", "kms:GetPublicKey", "kms:RetireGrant", "kms:DeriveSharedSecret",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateMac",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:VerifyMac",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "kms:GetPublicKey",
+    "kms:RetireGrant",
+    "kms:DeriveSharedSecret",
 ];
 
 export type KeyPath = "directly" | "after putting a key policy naming itself" | "through a grant to itself";

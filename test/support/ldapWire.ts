@@ -12,19 +12,26 @@ export async function ldapRootDse(opts: {
     timeoutMs?: number;
     attributes?: string[];
 }): Promise<Record<string, string[]>> {
-    const request = ber(0x30, Buffer.concat([
-        ber(0x02, Buffer.from([1])), // messageID 1
-        ber(0x63, Buffer.concat([ // SearchRequest
-            ber(0x04, Buffer.alloc(0)), // baseObject ""
-            ber(0x0a, Buffer.from([0])), // scope baseObject
-            ber(0x0a, Buffer.from([0])), // derefAliases never
-            ber(0x02, Buffer.from([0])), // sizeLimit
-            ber(0x02, Buffer.from([0])), // timeLimit
-            ber(0x01, Buffer.from([0])), // typesOnly false
-            ber(0x87, Buffer.from("objectClass")), // filter: present
-            ber(0x30, Buffer.concat((opts.attributes ?? []).map((a) => ber(0x04, Buffer.from(a))))),
-        ])),
-    ]));
+    const request = ber(
+        0x30,
+        Buffer.concat([
+            ber(0x02, Buffer.from([1])), // messageID 1
+            ber(
+                0x63,
+                Buffer.concat([
+                    // SearchRequest
+                    ber(0x04, Buffer.alloc(0)), // baseObject ""
+                    ber(0x0a, Buffer.from([0])), // scope baseObject
+                    ber(0x0a, Buffer.from([0])), // derefAliases never
+                    ber(0x02, Buffer.from([0])), // sizeLimit
+                    ber(0x02, Buffer.from([0])), // timeLimit
+                    ber(0x01, Buffer.from([0])), // typesOnly false
+                    ber(0x87, Buffer.from("objectClass")), // filter: present
+                    ber(0x30, Buffer.concat((opts.attributes ?? []).map((a) => ber(0x04, Buffer.from(a))))),
+                ]),
+            ),
+        ]),
+    );
     const unbind = ber(0x30, Buffer.concat([ber(0x02, Buffer.from([2])), ber(0x42, Buffer.alloc(0))]));
 
     return await new Promise((resolve, reject) => {
@@ -59,13 +66,15 @@ export async function ldapRootDse(opts: {
                 buf = buf.subarray(msg.end);
                 const [, op] = children(msg.value);
                 if (!op) return finish(new Error("malformed LDAP message"));
-                if (op.tag === 0x64) { // SearchResultEntry
+                if (op.tag === 0x64) {
+                    // SearchResultEntry
                     const [, list] = children(op.value);
                     for (const a of children(list?.value ?? Buffer.alloc(0))) {
                         const [type, vals] = children(a.value);
                         attrs[type.value.toString("utf8")] = children(vals.value).map((v) => v.value.toString("utf8"));
                     }
-                } else if (op.tag === 0x65) { // SearchResultDone
+                } else if (op.tag === 0x65) {
+                    // SearchResultDone
                     const [code, , diag] = children(op.value);
                     const rc = code.value.readUIntBE(0, code.value.length || 1);
                     return rc === 0 ? finish() : finish(new Error(`rootDSE search failed: result ${rc} ${diag?.value.toString("utf8") ?? ""}`));
@@ -88,7 +97,11 @@ function ber(tag: number, value: Buffer): Buffer {
     return Buffer.concat([Buffer.from([tag]), len, value]);
 }
 
-export interface Tlv { tag: number; value: Buffer; end: number }
+export interface Tlv {
+    tag: number;
+    value: Buffer;
+    end: number;
+}
 
 export function readTlv(buf: Buffer, at: number): Tlv | undefined {
     if (buf.length < at + 2) return undefined;

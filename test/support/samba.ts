@@ -50,9 +50,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pickLoopbackAddress } from "./loopback";
 import { dcGlobals, krb5Conf, makeTlsCertificate, settleProvisionedConf } from "./sambaConf";
-import {
-    findOnPath, Instance, namespaceUnavailable, OWNER_FILE, runCommand, runPython, SAMBA_PYTHON, SUPPORT_DIR, sweepStaleDirs,
-} from "./sambaProcess";
+import { findOnPath, Instance, namespaceUnavailable, OWNER_FILE, runCommand, runPython, SAMBA_PYTHON, SUPPORT_DIR, sweepStaleDirs } from "./sambaProcess";
 import type { ReportedDomainFacts } from "../../lib/ad/domainFacts";
 
 export { ldapRootDse } from "./ldapWire";
@@ -229,7 +227,10 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
     const netbiosName = (options.domain ?? "SAMBA").toUpperCase();
     const hostName = (options.hostName ?? "DC").toUpperCase();
     const adminPassword = options.adminPassword ?? DEFAULT_PASSWORD;
-    const baseDn = dnsName.split(".").map((p) => `DC=${p}`).join(",");
+    const baseDn = dnsName
+        .split(".")
+        .map((p) => `DC=${p}`)
+        .join(",");
     const host = options.address ?? (await pickLoopbackAddress());
     if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) throw new Error(`startSambaDomain: ${host} is not a loopback address`);
 
@@ -253,32 +254,42 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
         const globals = dcGlobals(host, baseDir, run, smbUnavailable === undefined);
 
         const t0 = Date.now();
-        await runCommand("samba-tool", [
-            "domain", "provision",
-            "-s", smbConf,
-            `--targetdir=${baseDir}`,
-            `--realm=${realm}`,
-            `--domain=${netbiosName}`,
-            `--host-name=${hostName}`,
-            `--host-ip=${host}`,
-            "--server-role=dc",
-            "--dns-backend=SAMBA_INTERNAL",
-            // The newest schema Samba has, and the functional level Windows Server 2016+ DCs run at
-            // (Samba 4.19+ refuses level 2016 unless smb.conf says "ad dc functional level = 2016").
-            "--base-schema=2019",
-            "--function-level=2016",
-            "--use-rfc2307",
-            `--adminpass=${adminPassword}`,
-            ...Object.entries(globals).map(([k, v]) => `--option=${k}=${v}`),
-        ], 180_000);
+        await runCommand(
+            "samba-tool",
+            [
+                "domain",
+                "provision",
+                "-s",
+                smbConf,
+                `--targetdir=${baseDir}`,
+                `--realm=${realm}`,
+                `--domain=${netbiosName}`,
+                `--host-name=${hostName}`,
+                `--host-ip=${host}`,
+                "--server-role=dc",
+                "--dns-backend=SAMBA_INTERNAL",
+                // The newest schema Samba has, and the functional level Windows Server 2016+ DCs run at
+                // (Samba 4.19+ refuses level 2016 unless smb.conf says "ad dc functional level = 2016").
+                "--base-schema=2019",
+                "--function-level=2016",
+                "--use-rfc2307",
+                `--adminpass=${adminPassword}`,
+                ...Object.entries(globals).map(([k, v]) => `--option=${k}=${v}`),
+            ],
+            180_000,
+        );
         settleProvisionedConf(smbConf, baseDir, globals, options.allowPlainSimpleBind === true);
         const delegatedAdminPassword = options.delegatedAdminPassword ?? DEFAULT_DELEGATED_ADMIN_PASSWORD;
-        const setup = await runPython("samba_domain_setup.py", {
-            smbConf,
-            relaxPasswordPolicy: options.relaxPasswordPolicy !== false,
-            netbiosName,
-            delegatedAdminPassword,
-        }, 60_000) as SetupResult;
+        const setup = (await runPython(
+            "samba_domain_setup.py",
+            {
+                smbConf,
+                relaxPasswordPolicy: options.relaxPasswordPolicy !== false,
+                netbiosName,
+                delegatedAdminPassword,
+            },
+            60_000,
+        )) as SetupResult;
         if (!setup.kdsRootKey?.guid || !setup.delegation?.adminDn) {
             throw new Error(`samba_domain_setup.py made no KDS root key or delegation: ${JSON.stringify(setup)}`);
         }
@@ -331,9 +342,16 @@ export async function startSambaDomain(options: SambaDomainOptions = {}): Promis
             delegatedGroups: delegation.groups,
             createComputer: async (name, opts = {}) => {
                 const password = opts.password ?? `Node-${randomBytes(18).toString("base64url")}-9z`;
-                const made = await runPython("samba_create_computer.py", {
-                    smbConf, name, ouDn: opts.ou ?? delegation.computersOuDn, password,
-                }, 60_000) as Omit<SambaComputer, "name" | "password" | "principal">;
+                const made = (await runPython(
+                    "samba_create_computer.py",
+                    {
+                        smbConf,
+                        name,
+                        ouDn: opts.ou ?? delegation.computersOuDn,
+                        password,
+                    },
+                    60_000,
+                )) as Omit<SambaComputer, "name" | "password" | "principal">;
                 return { name, ...made, password, principal: `${made.samAccountName}@${realm}` };
             },
             timings: { provisionMs, startMs },

@@ -23,9 +23,7 @@ export function dcGlobals(host: string, baseDir: string, runDir: string, fileSer
         "ntp signd socket directory": path.join(runDir, "ntp_signd"),
         "log file": path.join(baseDir, "log.%m"),
         // s3fs: smbd, the file server behind SYSVOL; it needs winbindd to map SIDs to ids.
-        "server services": fileServer
-            ? "rpc, ldap, cldap, kdc, drepl, dns, s3fs, winbindd"
-            : "rpc, ldap, cldap, kdc, drepl, dns",
+        "server services": fileServer ? "rpc, ldap, cldap, kdc, drepl, dns, s3fs, winbindd" : "rpc, ldap, cldap, kdc, drepl, dns",
         "disable netbios": "yes",
         "smb ports": "445",
         // No printing: smbd would otherwise look for printers and spool under /var/lib/samba.
@@ -67,15 +65,31 @@ export function settleProvisionedConf(smbConf: string, baseDir: string, globals:
  */
 export async function makeTlsCertificate(dir: string, dcHostName: string, ip: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const made = await runPython("make_tls_cert.py", { dir, hostName: dcHostName, ip }, 60_000) as { made: boolean };
+    const made = (await runPython("make_tls_cert.py", { dir, hostName: dcHostName, ip }, 60_000)) as { made: boolean };
     if (made.made || !findOnPath("openssl")) return;
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
-    await runCommand("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-keyout", key, "-out", cert,
-        "-subj", `/O=Samba Administration/OU=Samba test fixture/CN=${dcHostName}`,
-        "-addext", `subjectAltName=DNS:${dcHostName},IP:${ip}`,
-    ], 60_000);
+    await runCommand(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-subj",
+            `/O=Samba Administration/OU=Samba test fixture/CN=${dcHostName}`,
+            "-addext",
+            `subjectAltName=DNS:${dcHostName},IP:${ip}`,
+        ],
+        60_000,
+    );
     chmodSync(key, 0o600); // samba refuses a key file others can read
     copyFileSync(cert, path.join(dir, "ca.pem"));
 }
@@ -92,8 +106,16 @@ function confValue(conf: string, key: string): string | undefined {
 
 /** Directories Samba writes to; each must be inside the domain's own directory. */
 const PER_DC_DIRECTORIES = [
-    "pid directory", "lock directory", "state directory", "cache directory", "private dir", "binddns dir",
-    "ncalrpc dir", "winbindd socket directory", "ntp signd socket directory", "log file",
+    "pid directory",
+    "lock directory",
+    "state directory",
+    "cache directory",
+    "private dir",
+    "binddns dir",
+    "ncalrpc dir",
+    "winbindd socket directory",
+    "ntp signd socket directory",
+    "log file",
 ];
 
 /** Throws unless the provisioned smb.conf has what the fixture asked for and keeps every directory in baseDir. */

@@ -99,8 +99,10 @@ export class Instance {
                 lastError = e;
             }
             if (Date.now() > deadline) {
-                throw new Error(`samba did not answer LDAP, LDAPS${fileServer ? " and SMB" : ""} on ${host} ` +
-                    `within ${timeoutMs} ms (last error: ${String(lastError)}); log:\n${tail(this.log())}`);
+                throw new Error(
+                    `samba did not answer LDAP, LDAPS${fileServer ? " and SMB" : ""} on ${host} ` +
+                        `within ${timeoutMs} ms (last error: ${String(lastError)}); log:\n${tail(this.log())}`,
+                );
             }
             await sleep(200);
         }
@@ -210,10 +212,11 @@ export function namespaceUnavailable(runDir: string): string | undefined {
     if (!namespaceProbe) {
         const probe = spawnSync("bash", [path.join(SUPPORT_DIR, "samba-namespaced.sh"), runDir, "true"], { encoding: "utf8", timeout: 10_000 });
         namespaceProbe = {
-            result: probe.status === 0
-                ? undefined
-                : `no mount namespace for smbd's winbindd socket (unshare --mount and mount --bind need root with CAP_SYS_ADMIN): ` +
-                `${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`,
+            result:
+                probe.status === 0
+                    ? undefined
+                    : `no mount namespace for smbd's winbindd socket (unshare --mount and mount --bind need root with CAP_SYS_ADMIN): ` +
+                      `${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`,
         };
     }
     return namespaceProbe.result;
@@ -225,18 +228,23 @@ export function namespaceUnavailable(runDir: string): string | undefined {
  */
 export function runPython(script: string, request: unknown, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-        const child = execFile(SAMBA_PYTHON, [path.join(SUPPORT_DIR, script)], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: sambaEnv() }, (err, stdout, stderr) => {
-            if (err) {
-                const why = String(stderr).trim() ? tail(String(stderr).trim()) : err.message;
-                reject(new Error(`${script} failed (${err.code ?? err.signal ?? "error"}): ${why}`));
-                return;
-            }
-            try {
-                resolve(JSON.parse(String(stdout).trim().split("\n").pop() ?? ""));
-            } catch {
-                reject(new Error(`${script} printed no JSON: ${tail(String(stdout) + String(stderr))}`));
-            }
-        });
+        const child = execFile(
+            SAMBA_PYTHON,
+            [path.join(SUPPORT_DIR, script)],
+            { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: sambaEnv() },
+            (err, stdout, stderr) => {
+                if (err) {
+                    const why = String(stderr).trim() ? tail(String(stderr).trim()) : err.message;
+                    reject(new Error(`${script} failed (${err.code ?? err.signal ?? "error"}): ${why}`));
+                    return;
+                }
+                try {
+                    resolve(JSON.parse(String(stdout).trim().split("\n").pop() ?? ""));
+                } catch {
+                    reject(new Error(`${script} printed no JSON: ${tail(String(stdout) + String(stderr))}`));
+                }
+            },
+        );
         child.stdin?.end(JSON.stringify(request));
     });
 }

@@ -73,7 +73,12 @@ export class SummaryCollector {
             }
             case "test:stderr": {
                 const lines = this.stderr.get(file) ?? [];
-                if (lines.length < 20) lines.push(...String(data.message).split("\n").filter((l) => l.trim()));
+                if (lines.length < 20)
+                    lines.push(
+                        ...String(data.message)
+                            .split("\n")
+                            .filter((l) => l.trim()),
+                    );
                 this.stderr.set(file, lines);
                 return;
             }
@@ -150,10 +155,12 @@ export function errorLines(error: unknown): string[] {
     const isError = thrown instanceof Error || typeof fields?.message === "string";
     let text = isError ? `${fields?.name && fields.name !== "Error" ? `${fields.name}: ` : ""}${fields?.message}` : String(thrown ?? "failed");
     if (wrapper?.failureType === "hookFailed" && wrapper.message) text = `${wrapper.message}: ${text}`;
-    const lines = text.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim()).slice(0, ERROR_LINES - 1);
-    const at = isError && typeof fields?.stack === "string"
-        ? /\(?((?:file:\/\/)?[^\s()]*\.test\.[cm]?[jt]s:\d+):\d+\)?/.exec(fields.stack)?.[1]
-        : undefined;
+    const lines = text
+        .split("\n")
+        .map((l) => l.trimEnd())
+        .filter((l) => l.trim())
+        .slice(0, ERROR_LINES - 1);
+    const at = isError && typeof fields?.stack === "string" ? /\(?((?:file:\/\/)?[^\s()]*\.test\.[cm]?[jt]s:\d+):\d+\)?/.exec(fields.stack)?.[1] : undefined;
     if (at) lines.push(`at ${at.replace(/^file:\/\//, "")}`);
     return lines.map(clip);
 }
@@ -166,7 +173,11 @@ function errorFields(value: unknown): { name?: unknown; message?: unknown; stack
 /** A crashed file's own error output, from its error line on (node prints the source line first). */
 export function crashLines(stderr: string[]): string[] {
     const start = stderr.findIndex((l) => /^\s*(\w*Error|Error)\b.*:/.test(l) || /^\s*\w*Error \[/.test(l));
-    return stderr.slice(start < 0 ? 0 : start).filter((l) => (!/^\s+at /.test(l) || /\.test\.[cm]?[jt]s/.test(l)) && !/^Node\.js v/.test(l)).slice(0, ERROR_LINES).map((l) => clip(l.trimEnd()));
+    return stderr
+        .slice(start < 0 ? 0 : start)
+        .filter((l) => (!/^\s+at /.test(l) || /\.test\.[cm]?[jt]s/.test(l)) && !/^Node\.js v/.test(l))
+        .slice(0, ERROR_LINES)
+        .map((l) => clip(l.trimEnd()));
 }
 
 function clip(line: string): string {
@@ -185,7 +196,10 @@ export function formatDuration(ms: number): string {
 
 /** A file's name without ".test.ts", split at "-": ["ad", "cli"] for test/ad-cli.test.ts. */
 function nameWords(file: string): string[] {
-    return path.basename(file).replace(/\.test\.[cm]?[jt]s$/, "").split("-");
+    return path
+        .basename(file)
+        .replace(/\.test\.[cm]?[jt]s$/, "")
+        .split("-");
 }
 
 /**
@@ -209,7 +223,8 @@ export function groupFiles(files: string[], maxGroups: number): Map<string, stri
     let groups = split({ depth: 0, files });
     for (;;) {
         // The split that names the most files per row it adds, among those that fit.
-        const candidates = [...groups.entries()].filter(([, g]) => g.files.length > 1 && g.files.some((f) => nameWords(f).length > g.depth))
+        const candidates = [...groups.entries()]
+            .filter(([, g]) => g.files.length > 1 && g.files.some((f) => nameWords(f).length > g.depth))
             .map(([key, g]) => ({ key, g, parts: split(g) }))
             .filter((c) => groups.size - 1 + c.parts.size <= maxGroups)
             .sort((a, b) => b.g.files.length / (b.parts.size - 1) - a.g.files.length / (a.parts.size - 1) || a.key.localeCompare(b.key));
@@ -228,7 +243,10 @@ function nextWords(key: string, files: string[]): string {
         const word = nameWords(f)[depth] ?? path.basename(f);
         counts.set(word, (counts.get(word) ?? 0) + 1);
     }
-    return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(", ");
+    return [...counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([w, n]) => (n > 1 ? `${w} ×${n}` : w))
+        .join(", ");
 }
 
 interface RenderOptions {
@@ -250,44 +268,78 @@ export function renderSummary(summary: RunSummary, options: RenderOptions): stri
     const all = summary.files;
     const skips = [...summary.skips.entries()].sort((a, b) => b[1] - a[1]);
     // The table gets what the other parts leave, keeping up to FAILURE_LINES for the failures.
-    const failureNeed = summary.failures.length === 0 ? 0
-        : Math.min(FAILURE_LINES, 2 + summary.failures.reduce((n, f) => n + 1 + f.lines.length, 0));
+    const failureNeed = summary.failures.length === 0 ? 0 : Math.min(FAILURE_LINES, 2 + summary.failures.reduce((n, f) => n + 1 + f.lines.length, 0));
     const tableRows = Math.min(MAX_TABLE_ROWS, maxLines - 4 - (skips.length > 0 ? 1 : 0) - failureNeed);
     const byFile = new Map(all.map((f) => [show(f.file), f]));
-    const groups = [...groupFiles([...byFile.keys()], tableRows).entries()]
-        .map(([key, files]) => [key, files.map((f) => byFile.get(f) as FileResult)] as const);
-    const rows = groups.sort(([a], [b]) => a.localeCompare(b)).map(([key, files]) => [
-        files.length === 1 ? show(files[0].file) : `${key}-*.test (${files.length} files)`,
-        plural(sum(files, "passed") + sum(files, "failed") + sum(files, "skipped") + sum(files, "todo") + sum(files, "cancelled"), "test"),
-        `${sum(files, "passed")} passed`,
-        sum(files, "failed") > 0 ? `${sum(files, "failed")} FAILED` : "",
-        sum(files, "skipped") > 0 ? `${sum(files, "skipped")} skipped` : "",
-        sum(files, "cancelled") > 0 ? `${sum(files, "cancelled")} cancelled` : "",
-        formatDuration(sum(files, "durationMs")),
-        files.length === 1 ? "" : nextWords(key, files.map((f) => f.file)),
-    ]);
+    const groups = [...groupFiles([...byFile.keys()], tableRows).entries()].map(
+        ([key, files]) => [key, files.map((f) => byFile.get(f) as FileResult)] as const,
+    );
+    const rows = groups
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, files]) => [
+            files.length === 1 ? show(files[0].file) : `${key}-*.test (${files.length} files)`,
+            plural(sum(files, "passed") + sum(files, "failed") + sum(files, "skipped") + sum(files, "todo") + sum(files, "cancelled"), "test"),
+            `${sum(files, "passed")} passed`,
+            sum(files, "failed") > 0 ? `${sum(files, "failed")} FAILED` : "",
+            sum(files, "skipped") > 0 ? `${sum(files, "skipped")} skipped` : "",
+            sum(files, "cancelled") > 0 ? `${sum(files, "cancelled")} cancelled` : "",
+            formatDuration(sum(files, "durationMs")),
+            files.length === 1
+                ? ""
+                : nextWords(
+                      key,
+                      files.map((f) => f.file),
+                  ),
+        ]);
     const widths = rows.reduce((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), [] as number[]);
-    const total = { passed: sum(all, "passed"), failed: sum(all, "failed"), skipped: sum(all, "skipped"), todo: sum(all, "todo"), cancelled: sum(all, "cancelled") };
+    const total = {
+        passed: sum(all, "passed"),
+        failed: sum(all, "failed"),
+        skipped: sum(all, "skipped"),
+        todo: sum(all, "todo"),
+        cancelled: sum(all, "cancelled"),
+    };
     const count = total.passed + total.failed + total.skipped + total.todo + total.cancelled;
     const wall = summary.wallMs ?? Math.max(0, ...all.map((f) => f.durationMs));
 
     const head = [`test files (${all.length}), grouped by name; time: the files' own, summed (they run side by side):`];
     // A group's names that would not fit on its row go on a line of their own below it.
     const table = rows.flatMap((r) => {
-        const line = `  ${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`;
+        const line = `  ${r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd()}`;
         if (line.length <= LINE_WIDTH) return [line];
         const names = r[r.length - 1];
-        return [`  ${r.slice(0, -1).map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`, clip(`      ${names}`)];
+        return [
+            `  ${r
+                .slice(0, -1)
+                .map((c, i) => c.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd()}`,
+            clip(`      ${names}`),
+        ];
     });
     const totals = [
         `${total.failed > 0 ? "FAILED" : "passed"}: ${plural(count, "test")} in ${plural(all.length, "file")}, ${formatDuration(wall)}: ` +
-        [`${total.passed} passed`, `${total.failed} failed`, `${total.skipped} skipped`,
-            ...(total.todo > 0 ? [`${total.todo} todo`] : []), ...(total.cancelled > 0 ? [`${total.cancelled} cancelled`] : [])].join(", "),
+            [
+                `${total.passed} passed`,
+                `${total.failed} failed`,
+                `${total.skipped} skipped`,
+                ...(total.todo > 0 ? [`${total.todo} todo`] : []),
+                ...(total.cancelled > 0 ? [`${total.cancelled} cancelled`] : []),
+            ].join(", "),
     ];
     const tail = options.logFile ? [`full log: ${show(options.logFile)}`] : [];
-    const skipLines = skips.length === 0 ? [] : [
-        `skipped (${total.skipped}): ${skips.slice(0, 3).map(([reason, n]) => `${n}× ${clip(reason)}`).join("; ")}${skips.length > 3 ? `; ${skips.length - 3} more reasons in the log` : ""}`,
-    ];
+    const skipLines =
+        skips.length === 0
+            ? []
+            : [
+                  `skipped (${total.skipped}): ${skips
+                      .slice(0, 3)
+                      .map(([reason, n]) => `${n}× ${clip(reason)}`)
+                      .join("; ")}${skips.length > 3 ? `; ${skips.length - 3} more reasons in the log` : ""}`,
+              ];
 
     // Failures get what is left of the budget; those that do not fit are counted, the log has them.
     let budget = maxLines - head.length - table.length - totals.length - skipLines.length - tail.length - 1;

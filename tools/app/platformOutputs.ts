@@ -19,23 +19,38 @@ export function readPlatformOutputs(file: string): Record<string, unknown> {
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-        throw new PlatformOutputsError(`--platform ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give the platform's outputs (pulumi stack output --json) or a platform plan.json`);
+        throw new PlatformOutputsError(
+            `--platform ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give the platform's outputs (pulumi stack output --json) or a platform plan.json`,
+        );
     }
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new PlatformOutputsError(`--platform ${file}: must be a JSON object of stack outputs`);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+        throw new PlatformOutputsError(`--platform ${file}: must be a JSON object of stack outputs`);
     const record = doc as Record<string, unknown>;
-    const outputs = Array.isArray(record.resources) && typeof record.outputs === "object" && record.outputs !== null ? record.outputs as Record<string, unknown> : record;
+    const outputs =
+        Array.isArray(record.resources) && typeof record.outputs === "object" && record.outputs !== null ? (record.outputs as Record<string, unknown>) : record;
     if (!("gmsaCredentialSpecs" in outputs)) {
-        throw new PlatformOutputsError(`--platform ${file}: no gmsaCredentialSpecs output; is it an eks-gmsa platform stack's outputs (pulumi stack output --json --stack <org>/eks-gmsa/<stack>)?`);
+        throw new PlatformOutputsError(
+            `--platform ${file}: no gmsaCredentialSpecs output; is it an eks-gmsa platform stack's outputs (pulumi stack output --json --stack <org>/eks-gmsa/<stack>)?`,
+        );
     }
     return outputs;
 }
 
 /** The outputs as a StackReference answers them: the "[secret]" ones are secret (their value unknown offline). */
 export function asPlatformReference(outputs: Record<string, unknown>): StackReferenceAnswer {
-    return { outputs, secretOutputNames: Object.keys(outputs).filter((k) => outputs[k] === secretPlaceholder).sort() };
+    return {
+        outputs,
+        secretOutputNames: Object.keys(outputs)
+            .filter((k) => outputs[k] === secretPlaceholder)
+            .sort(),
+    };
 }
 
-interface Toleration { key?: string; value?: string; effect?: string }
+interface Toleration {
+    key?: string;
+    value?: string;
+    effect?: string;
+}
 
 /**
  * The pack's config for an app stack: the RBAC and credential specs live in the platform stack
@@ -50,7 +65,9 @@ export function appPolicyConfig(outputs: Record<string, unknown>): PolicyConfig 
         "gmsa-webhook-present": { webhookExternal: true },
     };
     if (Array.isArray(outputs.windowsTolerations)) {
-        const taints = (outputs.windowsTolerations as Toleration[]).filter((t) => t.key && t.effect).map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+        const taints = (outputs.windowsTolerations as Toleration[])
+            .filter((t) => t.key && t.effect)
+            .map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
         config["pod-host-access-allowlist"] = { windowsNodeTaints: taints };
     }
     return config as PolicyConfig;

@@ -39,7 +39,9 @@ export function loadProgramConfig(options: RunOptions): ProgramConfig {
         : readStackConfigFile(options.configFile ?? path.join(projectRoot, `Pulumi.${options.stack}.yaml`), project);
     if (!options.overrides) return base;
     // A null override removes the key, as `pulumi config rm` would.
-    const removed = Object.keys(options.overrides).filter((k) => options.overrides![k] === null).map((k) => (k.includes(":") ? k : `${project}:${k}`));
+    const removed = Object.keys(options.overrides)
+        .filter((k) => options.overrides![k] === null)
+        .map((k) => (k.includes(":") ? k : `${project}:${k}`));
     const kept = Object.fromEntries(Object.entries(options.overrides).filter(([, v]) => v !== null));
     const extra = toProgramConfig(kept, project);
     const values = { ...base.values, ...extra.values };
@@ -74,15 +76,18 @@ export function runStack(options: RunOptions): StackRun {
         const config = loadProgramConfig(options);
         const operator = options.aws?.caller === undefined ? offlineOperator(config) : undefined;
         const aws = operator ? { ...options.aws, caller: operator } : options.aws;
-        fs.writeFileSync(requestFile, JSON.stringify({
-            project: options.program?.project ?? projectName,
-            stack: options.stack,
-            program: options.program?.file ?? path.join(projectRoot, "index.ts"),
-            config,
-            resultFile,
-            stackReferences: options.stackReferences ?? {},
-            ...(aws ? { aws } : {}),
-        }));
+        fs.writeFileSync(
+            requestFile,
+            JSON.stringify({
+                project: options.program?.project ?? projectName,
+                stack: options.stack,
+                program: options.program?.file ?? path.join(projectRoot, "index.ts"),
+                config,
+                resultFile,
+                stackReferences: options.stackReferences ?? {},
+                ...(aws ? { aws } : {}),
+            }),
+        );
         const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "runProgram.ts"), requestFile], {
             cwd: projectRoot,
             encoding: "utf8",

@@ -18,8 +18,11 @@ export const offlineCaller = `arn:aws:sts::${mockAccountId}:assumed-role/the-pri
 
 /** The dev stack's directory (corp.example.com), as a provisioning run reports it. */
 export const mockDomainFacts: DomainFacts = {
-    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
-    sid: "S-1-5-21-1004336348-1177238915-682003330", guid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
+    dnsName: "corp.example.com",
+    forestName: "corp.example.com",
+    netbiosName: "CORP",
+    sid: "S-1-5-21-1004336348-1177238915-682003330",
+    guid: "5b5e8f3c-2f0a-4b8e-9c41-6f0d2a7b9e11",
 };
 
 /** What a provisioning run against the dev stack's directory reports (its result line). */
@@ -99,9 +102,10 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
         const answer = this.answerResource(args);
         const inputs = args.inputs as Record<string, unknown>;
         const autoName = `${args.name}-${digest(`${args.type}::${args.name}`, 7)}`;
-        const what = (key: string, value: unknown) => deployTimeLabels[args.type]?.[key]
+        const what = (key: string, value: unknown) =>
+            deployTimeLabels[args.type]?.[key] ??
             // Pulumi names a resource without a name input <logical name>-<7 random characters>.
-            ?? (value === autoName ? `${args.name}-… (named at deploy time)` : `(${key} of ${args.type.split(":").pop()} ${args.name}: known at deploy time)`);
+            (value === autoName ? `${args.name}-… (named at deploy time)` : `(${key} of ${args.type.split(":").pop()} ${args.name}: known at deploy time)`);
         const given = stringsIn(inputs);
         // Named outputs first (a secret's ID is its ARN: shown as its ARN).
         for (const [key, value] of Object.entries(answer.state)) this.invent(value, what(key, value), given, "resource");
@@ -154,19 +158,39 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 this.clusters.add(name);
                 const issuer = `oidc.eks.${this.region}.amazonaws.com/id/${digest(name, 32).toUpperCase()}`;
                 const kubeconfig = { apiVersion: "v1", kind: "Config", clusters: [{ name, cluster: { server: this.endpoint(name) } }] };
-                return { id: undefined, state: { kubeconfig, kubeconfigJson: JSON.stringify(kubeconfig), oidcIssuer: issuer, oidcProviderUrl: `https://${issuer}`, oidcProviderArn: `arn:aws:iam::${mockAccountId}:oidc-provider/${issuer}` } };
+                return {
+                    id: undefined,
+                    state: {
+                        kubeconfig,
+                        kubeconfigJson: JSON.stringify(kubeconfig),
+                        oidcIssuer: issuer,
+                        oidcProviderUrl: `https://${issuer}`,
+                        oidcProviderArn: `arn:aws:iam::${mockAccountId}:oidc-provider/${issuer}`,
+                    },
+                };
             }
             case "aws:ec2/instance:Instance": {
                 // The provider reports the primary private IPv4 address (privateIp); the mock does not know the subnet's range.
                 const octets = [0, 2, 4].map((i) => parseInt(digest(key, 6).slice(i, i + 2), 16));
-                return { id, state: { ...inputs, arn, ...(inputs.name === undefined ? { name: physicalName } : {}), privateIp: `10.${octets[0]}.${octets[1]}.${Math.max(4, octets[2])}` } };
+                return {
+                    id,
+                    state: {
+                        ...inputs,
+                        arn,
+                        ...(inputs.name === undefined ? { name: physicalName } : {}),
+                        privateIp: `10.${octets[0]}.${octets[1]}.${Math.max(4, octets[2])}`,
+                    },
+                };
             }
             case "aws:iam/role:Role":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:aws:iam::${mockAccountId}:role/${physicalName}` } };
             case "aws:iam/instanceProfile:InstanceProfile":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:aws:iam::${mockAccountId}:instance-profile/${physicalName}` } };
             case "aws:kms/key:Key":
-                return { id: digest(key, 32), state: { ...inputs, keyId: digest(key, 32), arn: `arn:aws:kms:${this.region}:${mockAccountId}:key/${digest(key, 32)}` } };
+                return {
+                    id: digest(key, 32),
+                    state: { ...inputs, keyId: digest(key, 32), arn: `arn:aws:kms:${this.region}:${mockAccountId}:key/${digest(key, 32)}` },
+                };
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return { id, state: { ...inputs, latestVersion: 1, arn } };
             case "aws:eks/nodeGroup:NodeGroup":
@@ -179,15 +203,29 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
             case "aws:directoryservice/directory:Directory": {
                 // Two domain controllers in the first two subnets given; addresses from a fixed pool.
                 const directoryId = `d-${digest(key, 10)}`;
-                return { id: directoryId, state: { ...inputs, dnsIpAddresses: ["10.20.128.10", "10.20.144.10"], accessUrl: `${directoryId}.awsapps.com`, securityGroupId: `sg-${digest(`${key}-sg`, 17)}` } };
+                return {
+                    id: directoryId,
+                    state: {
+                        ...inputs,
+                        dnsIpAddresses: ["10.20.128.10", "10.20.144.10"],
+                        accessUrl: `${directoryId}.awsapps.com`,
+                        securityGroupId: `sg-${digest(`${key}-sg`, 17)}`,
+                    },
+                };
             }
             case "aws:ssm/document:Document": {
                 const documentArn = `arn:aws:ssm:${this.region}:${mockAccountId}:document/${physicalName}`;
-                return { id: physicalName, state: { ...inputs, name: physicalName, arn: documentArn, latestVersion: "1", defaultVersion: "1", documentVersion: "1" } };
+                return {
+                    id: physicalName,
+                    state: { ...inputs, name: physicalName, arn: documentArn, latestVersion: "1", defaultVersion: "1", documentVersion: "1" },
+                };
             }
             case "command:local:Command": {
                 // What the provisioning document prints on the host: progress, then the result line.
-                return { id: `command-${digest(key, 8)}`, state: { ...inputs, stdout: `connecting\n${resultMarker}${JSON.stringify(mockProvisioningResult)}`, stderr: "" } };
+                return {
+                    id: `command-${digest(key, 8)}`,
+                    state: { ...inputs, stdout: `connecting\n${resultMarker}${JSON.stringify(mockProvisioningResult)}`, stderr: "" },
+                };
             }
             case "aws:autoscaling/group:Group":
                 return { id: physicalName, state: { ...inputs, name: physicalName, arn } };
@@ -201,7 +239,8 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
         const answer = this.answerCall(args);
         const inputs = args.inputs as Record<string, unknown>;
         const given = stringsIn(inputs);
-        for (const key of inventedByCall[args.token] ?? []) this.invent(answer[key], `(the ${key} ${args.token.split(":").pop()} answers at deploy time)`, given, "call");
+        for (const key of inventedByCall[args.token] ?? [])
+            this.invent(answer[key], `(the ${key} ${args.token.split(":").pop()} answers at deploy time)`, given, "call");
         return answer;
     }
 
@@ -236,9 +275,13 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
                 const existing = this.account.existingClusters?.[name];
                 if (!this.clusters.has(name) && !existing) throw new Error(`mock: getCluster(${name}) before any eks.Cluster named ${name} was declared`);
                 return {
-                    id: name, name, arn: `arn:aws:eks:${this.region}:${mockAccountId}:cluster/${name}`,
+                    id: name,
+                    name,
+                    arn: `arn:aws:eks:${this.region}:${mockAccountId}:cluster/${name}`,
                     endpoint: this.endpoint(name),
-                    certificateAuthorities: [{ data: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-of-${name}\n-----END CERTIFICATE-----\n`).toString("base64") }],
+                    certificateAuthorities: [
+                        { data: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-of-${name}\n-----END CERTIFICATE-----\n`).toString("base64") },
+                    ],
                     vpcConfig: { clusterSecurityGroupId: `sg-${digest(`cluster-sg-${name}`, 17)}` },
                     status: "ACTIVE",
                     tags: existing?.tags ?? {},

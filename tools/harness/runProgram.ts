@@ -23,14 +23,14 @@ const aliasesByUrn = new Map<string, string[]>();
 let mocks: ProgramMocks | undefined;
 
 function fail(e: unknown): void {
-    failures.push(e instanceof pulumi.RunError || !(e instanceof Error) ? String((e as Error)?.message ?? e) : e.stack ?? e.message);
+    failures.push(e instanceof pulumi.RunError || !(e instanceof Error) ? String((e as Error)?.message ?? e) : (e.stack ?? e.message));
 }
 process.on("unhandledRejection", fail);
 process.on("uncaughtException", fail);
 
 async function main(): Promise<void> {
     const region = request.config.values["aws:region"] ?? "us-west-2";
-    await pulumi.runtime.setMocks(mocks = new ProgramMocks(region, request.stackReferences, request.aws), request.project, request.stack, false);
+    await pulumi.runtime.setMocks((mocks = new ProgramMocks(region, request.stackReferences, request.aws)), request.project, request.stack, false);
     pulumi.runtime.setAllConfig(request.config.values, request.config.secretKeys);
 
     // Record each registration as the engine would receive it (parent, dependencies, protect,
@@ -130,7 +130,9 @@ function aliasUrns(req: RegisterResourceRequest, project: string, stack: string,
     });
     const inherited = (aliasesOfParents.get(parent) ?? []).flatMap((oldParent) =>
         [{ type, name }, ...own.map(typeAndName)].map((child) =>
-            mockUrn(stack, project, typeOf(oldParent), child.type, inheritedChildName(child.name, nameOf(parent), nameOf(oldParent)))));
+            mockUrn(stack, project, typeOf(oldParent), child.type, inheritedChildName(child.name, nameOf(parent), nameOf(oldParent))),
+        ),
+    );
     return [...new Set([...own, ...inherited])].sort();
 }
 
@@ -148,7 +150,7 @@ function mockUrn(stack: string, project: string, parentType: string, type: strin
 
 /** A URN's own type (the last of its type chain); "" for no URN. */
 function typeOf(urn: string): string {
-    return urn ? (urn.split("::")[2] ?? "").split("$").pop() ?? "" : "";
+    return urn ? ((urn.split("::")[2] ?? "").split("$").pop() ?? "") : "";
 }
 
 /** The engine's inheritedChildAlias naming: `${parent}-x` under a renamed parent was `${oldParent}-x`. */
@@ -168,8 +170,15 @@ function listOrUndefined(list: string[]): string[] | undefined {
     return list.length > 0 ? [...list] : undefined;
 }
 
-main().catch(fail).finally(() => {
-    const result: HarnessResult = { resources, outputs: stackOutputs as Record<string, unknown>, errors: failures, invented: Object.fromEntries(mocks?.invented ?? []) };
-    fs.writeFileSync(request.resultFile, JSON.stringify(result));
-    process.exit(0);
-});
+main()
+    .catch(fail)
+    .finally(() => {
+        const result: HarnessResult = {
+            resources,
+            outputs: stackOutputs as Record<string, unknown>,
+            errors: failures,
+            invented: Object.fromEntries(mocks?.invented ?? []),
+        };
+        fs.writeFileSync(request.resultFile, JSON.stringify(result));
+        process.exit(0);
+    });

@@ -45,7 +45,17 @@ function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
     }
     let secret = false;
     const mapped = Array.isArray(value)
-        ? value.map((v) => { const r = replaceSecure(v); secret ||= r.secret; return r.value; })
-        : Object.fromEntries(Object.entries(value).map(([k, v]) => { const r = replaceSecure(v); secret ||= r.secret; return [k, r.value]; }));
+        ? value.map((v) => {
+              const r = replaceSecure(v);
+              secret ||= r.secret;
+              return r.value;
+          })
+        : Object.fromEntries(
+              Object.entries(value).map(([k, v]) => {
+                  const r = replaceSecure(v);
+                  secret ||= r.secret;
+                  return [k, r.value];
+              }),
+          );
     return { value: mapped, secret };
 }

@@ -35,7 +35,10 @@ export async function startPolicyPack(packDir: string, timeoutMs = 60_000): Prom
     child.stderr!.on("data", (d) => (stderr += d));
     const port = await new Promise<number>((resolve, reject) => {
         let stdout = "";
-        const timer = setTimeout(() => { child.kill(); reject(new PolicyPackError(`policy pack in ${packDir} did not start within ${timeoutMs / 1000} s\n${stderr}`)); }, timeoutMs);
+        const timer = setTimeout(() => {
+            child.kill();
+            reject(new PolicyPackError(`policy pack in ${packDir} did not start within ${timeoutMs / 1000} s\n${stderr}`));
+        }, timeoutMs);
         child.stdout!.on("data", (d) => {
             stdout += d;
             const line = stdout.split("\n")[0];
@@ -44,9 +47,15 @@ export async function startPolicyPack(packDir: string, timeoutMs = 60_000): Prom
                 resolve(Number(line.trim()));
             }
         });
-        child.on("exit", (code) => { clearTimeout(timer); reject(new PolicyPackError(`policy pack in ${packDir} exited (${code}) before serving:\n${stderr}${stdout}`)); });
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            reject(new PolicyPackError(`policy pack in ${packDir} exited (${code}) before serving:\n${stderr}${stdout}`));
+        });
     });
-    const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 1 << 30, "grpc.max_send_message_length": 1 << 30 });
+    const client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 1 << 30,
+        "grpc.max_send_message_length": 1 << 30,
+    });
     const info = await getInfo(client);
     return {
         info,
@@ -77,7 +86,14 @@ async function getInfo(client: analyzerGrpc.AnalyzerClient): Promise<PackInfo> {
                 displayName: p.getDisplayname(),
                 description: p.getDescription(),
                 enforcementLevel: levels[p.getEnforcementlevel()],
-                ...(schema ? { configSchema: { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>, required: schema.getRequiredList() } } : {}),
+                ...(schema
+                    ? {
+                          configSchema: {
+                              properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                              required: schema.getRequiredList(),
+                          },
+                      }
+                    : {}),
             };
         }),
     };
@@ -144,25 +160,29 @@ async function analyzeAll(client: analyzerGrpc.AnalyzerClient, info: PackInfo, r
     await Promise.all(Array.from({ length: Math.min(analyzeConcurrency, analyzed.length) }, worker));
 
     const stackRequest = new analyzerProto.AnalyzeStackRequest();
-    stackRequest.setResourcesList(analyzed.map((r, index) => {
-        const resource = describeResource(new analyzerProto.AnalyzerResource(), r, structs[index]);
-        if (r.parent) resource.setParent(r.parent);
-        resource.setDependenciesList([...r.dependencies]);
-        return resource;
-    }));
+    stackRequest.setResourcesList(
+        analyzed.map((r, index) => {
+            const resource = describeResource(new analyzerProto.AnalyzerResource(), r, structs[index]);
+            if (r.parent) resource.setParent(r.parent);
+            resource.setDependenciesList([...r.dependencies]);
+            return resource;
+        }),
+    );
     const stackResponse = await call<analyzerProto.AnalyzeStackRequest, analyzerProto.AnalyzeResponse>(client, "analyzeStack", stackRequest);
 
     diagnostics.push(...stackResponse.getDiagnosticsList());
 
-    return diagnostics.map((d) => ({
-        policyName: d.getPolicyname(),
-        policyPackName: d.getPolicypackname(),
-        description: d.getDescription(),
-        // @pulumi/policy prefixes each message with the policy's description; keep the finding.
-        message: d.getMessage().startsWith(`${d.getDescription()}\n`) ? d.getMessage().slice(d.getDescription().length + 1) : d.getMessage(),
-        enforcementLevel: levels[d.getEnforcementlevel()],
-        ...(d.getUrn() ? { urn: d.getUrn() } : {}),
-    })).sort((a, b) => a.policyName.localeCompare(b.policyName) || (a.urn ?? "").localeCompare(b.urn ?? "") || a.message.localeCompare(b.message));
+    return diagnostics
+        .map((d) => ({
+            policyName: d.getPolicyname(),
+            policyPackName: d.getPolicypackname(),
+            description: d.getDescription(),
+            // @pulumi/policy prefixes each message with the policy's description; keep the finding.
+            message: d.getMessage().startsWith(`${d.getDescription()}\n`) ? d.getMessage().slice(d.getDescription().length + 1) : d.getMessage(),
+            enforcementLevel: levels[d.getEnforcementlevel()],
+            ...(d.getUrn() ? { urn: d.getUrn() } : {}),
+        }))
+        .sort((a, b) => a.policyName.localeCompare(b.policyName) || (a.urn ?? "").localeCompare(b.urn ?? "") || a.message.localeCompare(b.message));
 }
 
 async function close(client: analyzerGrpc.AnalyzerClient, child: ChildProcess): Promise<void> {

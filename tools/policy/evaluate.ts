@@ -17,29 +17,67 @@ export function evaluateInProcess(resources: readonly PlanResource[], config: Po
     const violations: Violation[] = [];
     const analyzed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const stackResources: PolicyResource[] = analyzed.map((r) => ({
-        type: r.type, props: unknownCheckingProxy(r.inputs), urn: r.urn, name: r.name, opts: {} as PolicyResource["opts"],
-        dependencies: [], propertyDependencies: {},
-        isType: () => false, asType: () => undefined,
+        type: r.type,
+        props: unknownCheckingProxy(r.inputs),
+        urn: r.urn,
+        name: r.name,
+        opts: {} as PolicyResource["opts"],
+        dependencies: [],
+        propertyDependencies: {},
+        isType: () => false,
+        asType: () => undefined,
     }));
-    const resolved = resolvePolicyConfig(policies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel ?? "mandatory" })), config);
+    const resolved = resolvePolicyConfig(
+        policies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel ?? "mandatory" })),
+        config,
+    );
     for (const policy of policies) {
         const { enforcementLevel: level, properties } = resolved[policy.name];
         if (level === "disabled") continue;
         const getConfig = <T extends object>() => properties as T;
-        const report = (urn?: string): ReportViolation => (message: string, reportedUrn?: string) => {
-            violations.push({ policyName: policy.name, policyPackName: "eks-gmsa", description: policy.description, message, enforcementLevel: level as Violation["enforcementLevel"], ...((reportedUrn ?? urn) ? { urn: reportedUrn ?? urn } : {}) });
-        };
+        const report =
+            (urn?: string): ReportViolation =>
+            (message: string, reportedUrn?: string) => {
+                violations.push({
+                    policyName: policy.name,
+                    policyPackName: "eks-gmsa",
+                    description: policy.description,
+                    message,
+                    enforcementLevel: level as Violation["enforcementLevel"],
+                    ...((reportedUrn ?? urn) ? { urn: reportedUrn ?? urn } : {}),
+                });
+            };
         if ("validateResource" in policy && policy.validateResource) {
             const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
             for (const [i, r] of analyzed.entries()) {
                 for (const validate of validations) {
-                    const args = { type: r.type, props: stackResources[i].props, urn: r.urn, name: r.name, opts: {}, stackTags: new Map(), getConfig, notApplicable: () => { throw new Error("not applicable"); }, isType: () => false, asType: () => undefined } as unknown as ResourceValidationArgs;
+                    const args = {
+                        type: r.type,
+                        props: stackResources[i].props,
+                        urn: r.urn,
+                        name: r.name,
+                        opts: {},
+                        stackTags: new Map(),
+                        getConfig,
+                        notApplicable: () => {
+                            throw new Error("not applicable");
+                        },
+                        isType: () => false,
+                        asType: () => undefined,
+                    } as unknown as ResourceValidationArgs;
                     validate(args, report(r.urn));
                 }
             }
         }
         if ("validateStack" in policy && policy.validateStack) {
-            const args = { resources: stackResources, getConfig, stackTags: new Map(), notApplicable: () => { throw new Error("not applicable"); } } as unknown as StackValidationArgs;
+            const args = {
+                resources: stackResources,
+                getConfig,
+                stackTags: new Map(),
+                notApplicable: () => {
+                    throw new Error("not applicable");
+                },
+            } as unknown as StackValidationArgs;
             policy.validateStack(args, report());
         }
     }

@@ -6,8 +6,11 @@ import type { PlanResource } from "../planFile";
 
 /** corp.example.com, a forest root domain (the directory the example stacks name). */
 export const corpDomain: DomainFacts = {
-    dnsName: "corp.example.com", forestName: "corp.example.com", netbiosName: "CORP",
-    sid: "S-1-5-21-2725122404-4129967127-2630707939", guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
+    dnsName: "corp.example.com",
+    forestName: "corp.example.com",
+    netbiosName: "CORP",
+    sid: "S-1-5-21-2725122404-4129967127-2630707939",
+    guid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
 };
 
 /** A Secrets Manager secret's ARN in the test account (us-west-2), with the random suffix AWS appends. */
@@ -18,7 +21,8 @@ export const secretArn = (name: string): string => `arn:aws:secretsmanager:us-we
  * identity's secret), as the program renders it; a fresh object each call, free to edit.
  */
 export function credspecBody(): CredentialSpecDocument["credspec"] {
-    return renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corpDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") }).credspec;
+    return renderCredentialSpec({ name: "webapp01", account: "WebApp01", domain: corpDomain, portableIdentitySecretArn: secretArn("dev/portable-identity") })
+        .credspec;
 }
 
 let counter = 0;
@@ -27,7 +31,8 @@ export function resource(type: string, name: string, inputs: Record<string, unkn
     return { urn: `urn:pulumi:test::app::${type}::${name}`, type, name, dependencies: [], protect: false, inputs, options: { custom: true }, ...extra };
 }
 
-export const gmsaRelease = () => resource("kubernetes:helm.sh/v3:Release", "gmsa-webhook", { chart: "gmsa", version: "0.13.0", name: "gmsa-webhook", namespace: "gmsa-webhook" });
+export const gmsaRelease = () =>
+    resource("kubernetes:helm.sh/v3:Release", "gmsa-webhook", { chart: "gmsa", version: "0.13.0", name: "gmsa-webhook", namespace: "gmsa-webhook" });
 
 export function credspec(name = "webapp01", overrides: { credspec?: Record<string, unknown> } = {}) {
     return resource("kubernetes:windows.k8s.io/v1:GMSACredentialSpec", `credspec-${name}`, {
@@ -39,13 +44,27 @@ export function credspec(name = "webapp01", overrides: { credspec?: Record<strin
 }
 
 export function useRole(kind: "ClusterRole" | "Role", name: string, rule: Record<string, unknown>, namespace?: string) {
-    return resource(`kubernetes:rbac.authorization.k8s.io/v1:${kind}`, `${kind.toLowerCase()}-${name}-${counter}`, { metadata: { name, ...(namespace ? { namespace } : {}) }, rules: [rule] });
+    return resource(`kubernetes:rbac.authorization.k8s.io/v1:${kind}`, `${kind.toLowerCase()}-${name}-${counter}`, {
+        metadata: { name, ...(namespace ? { namespace } : {}) },
+        rules: [rule],
+    });
 }
 
 /** `use` on the named credential specs; null: on all of them (no resourceNames). */
-export const useRule = (names: string[] | null = ["webapp01"]) => ({ apiGroups: ["windows.k8s.io"], resources: ["gmsacredentialspecs"], verbs: ["use"], ...(names ? { resourceNames: names } : {}) });
+export const useRule = (names: string[] | null = ["webapp01"]) => ({
+    apiGroups: ["windows.k8s.io"],
+    resources: ["gmsacredentialspecs"],
+    verbs: ["use"],
+    ...(names ? { resourceNames: names } : {}),
+});
 
-export function binding(kind: "RoleBinding" | "ClusterRoleBinding", name: string, roleRef: { kind: string; name: string }, subjects: Record<string, unknown>[], namespace?: string) {
+export function binding(
+    kind: "RoleBinding" | "ClusterRoleBinding",
+    name: string,
+    roleRef: { kind: string; name: string },
+    subjects: Record<string, unknown>[],
+    namespace?: string,
+) {
     return resource(`kubernetes:rbac.authorization.k8s.io/v1:${kind}`, `${kind.toLowerCase()}-${name}-${counter}`, {
         metadata: { name, ...(namespace ? { namespace } : {}) },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", ...roleRef },
@@ -66,7 +85,14 @@ export interface PodOptions {
 }
 
 export function podSpec(o: PodOptions = {}) {
-    const windowsOptions = (credspec?: string) => (credspec ? { securityContext: { windowsOptions: { gmsaCredentialSpecName: credspec, ...(o.inline ? { gmsaCredentialSpec: "{\"CmsPlugins\":[\"ActiveDirectory\"]}" } : {}) } } } : {});
+    const windowsOptions = (credspec?: string) =>
+        credspec
+            ? {
+                  securityContext: {
+                      windowsOptions: { gmsaCredentialSpecName: credspec, ...(o.inline ? { gmsaCredentialSpec: '{"CmsPlugins":["ActiveDirectory"]}' } : {}) },
+                  },
+              }
+            : {};
     return {
         ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
         ...windowsOptions(o.podCredspec ?? (o.containerCredspec || o.initCredspec ? undefined : "webapp01")),
@@ -74,7 +100,9 @@ export function podSpec(o: PodOptions = {}) {
         ...(o.os ? { os: { name: o.os } } : {}),
         tolerations: [{ key: "os", operator: "Equal", value: "windows", effect: "NoSchedule" }],
         containers: [{ name: "app", image: "mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022", ...windowsOptions(o.containerCredspec) }],
-        ...(o.initCredspec ? { initContainers: [{ name: "init", image: "mcr.microsoft.com/windows/servercore:ltsc2022", ...windowsOptions(o.initCredspec) }] } : {}),
+        ...(o.initCredspec
+            ? { initContainers: [{ name: "init", image: "mcr.microsoft.com/windows/servercore:ltsc2022", ...windowsOptions(o.initCredspec) }] }
+            : {}),
     };
 }
 
@@ -82,8 +110,11 @@ export function workload(kind: string, name: string, namespace: string | undefin
     const group = kind === "Pod" ? "core/v1" : kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
     const metadata = { name, ...(namespace ? { namespace } : {}) };
     const spec = podSpec(o);
-    const body = kind === "Pod" ? { spec }
-        : kind === "CronJob" ? { spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec } } } } }
-            : { spec: { ...(kind === "Job" ? {} : { selector: { matchLabels: { app: name } } }), template: { metadata: { labels: { app: name } }, spec } } };
+    const body =
+        kind === "Pod"
+            ? { spec }
+            : kind === "CronJob"
+              ? { spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec } } } } }
+              : { spec: { ...(kind === "Job" ? {} : { selector: { matchLabels: { app: name } } }), template: { metadata: { labels: { app: name } }, spec } } };
     return resource(`kubernetes:${group}:${kind}`, `${kind.toLowerCase()}-${name}`, { metadata, ...body });
 }

@@ -24,7 +24,8 @@ function readJson(file: string, what: string): unknown {
 export function readPlan(file: string): Plan {
     const doc = readJson(file, "plan file") as Partial<Plan> | null;
     const problems: string[] = [];
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new InputError(`plan file ${file}: must be an object {project, stack, resources, outputs}`);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+        throw new InputError(`plan file ${file}: must be an object {project, stack, resources, outputs}`);
     if (typeof doc.project !== "string") problems.push("project must be a string");
     if (typeof doc.stack !== "string") problems.push("stack must be a string");
     if (!Array.isArray(doc.resources)) problems.push("resources must be a list");
@@ -39,7 +40,10 @@ export function readPlan(file: string): Plan {
             if (r.dependencies !== undefined && !Array.isArray(r.dependencies)) problems.push(`resources[${i}].dependencies must be a list`);
         });
     }
-    if (problems.length > 0) throw new InputError(`plan file ${file} is not in the plan format (docs/plan-format.md):\n  ${problems.slice(0, 10).join("\n  ")}${problems.length > 10 ? `\n  … ${problems.length - 10} more` : ""}`);
+    if (problems.length > 0)
+        throw new InputError(
+            `plan file ${file} is not in the plan format (docs/plan-format.md):\n  ${problems.slice(0, 10).join("\n  ")}${problems.length > 10 ? `\n  … ${problems.length - 10} more` : ""}`,
+        );
     // Fixtures written by hand may leave out the optional fields.
     const resources = (doc.resources ?? []).map((r) => ({ ...r, dependencies: r.dependencies ?? [], protect: r.protect ?? false, options: r.options ?? {} }));
     return { project: doc.project!, stack: doc.stack!, resources, outputs: doc.outputs ?? {} };
@@ -75,13 +79,21 @@ export function policyConfigProblems(config: Record<string, unknown>, info: Pack
             continue;
         }
         const { enforcementLevel, ...properties } = entry as Record<string, unknown>;
-        if (enforcementLevel !== undefined && (typeof enforcementLevel !== "string" || !levels.includes(enforcementLevel))) problems.push(`${name}.enforcementLevel: must be one of ${levels.join(", ")}`);
-        const schema = { type: "object", properties: policy.configSchema?.properties ?? {}, required: policy.configSchema?.required ?? [], additionalProperties: false };
+        if (enforcementLevel !== undefined && (typeof enforcementLevel !== "string" || !levels.includes(enforcementLevel)))
+            problems.push(`${name}.enforcementLevel: must be one of ${levels.join(", ")}`);
+        const schema = {
+            type: "object",
+            properties: policy.configSchema?.properties ?? {},
+            required: policy.configSchema?.required ?? [],
+            additionalProperties: false,
+        };
         const validate = ajv.compile(schema);
         if (!validate(properties)) {
             for (const e of validate.errors ?? []) {
                 const where = e.instancePath ? `${name}${e.instancePath.replace(/\//g, ".")}` : name;
-                problems.push(`${where}: ${e.keyword === "additionalProperties" ? `unknown property ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message}`);
+                problems.push(
+                    `${where}: ${e.keyword === "additionalProperties" ? `unknown property ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message}`,
+                );
             }
         }
     }
@@ -91,9 +103,11 @@ export function policyConfigProblems(config: Record<string, unknown>, info: Pack
 /** Applies a (checked) config to the pack's policies: the one reading of the config format. */
 export function resolvePolicyConfig(policies: readonly { name: string; enforcementLevel: EnforcementLevel }[], config: PolicyConfig): ResolvedPolicyConfig {
     const all = typeof config.all === "string" ? config.all : undefined;
-    return Object.fromEntries(policies.map((policy) => {
-        const entry = config[policy.name];
-        const { enforcementLevel, ...properties } = typeof entry === "string" ? { enforcementLevel: entry } : entry ?? {};
-        return [policy.name, { enforcementLevel: enforcementLevel ?? all ?? policy.enforcementLevel, properties }];
-    }));
+    return Object.fromEntries(
+        policies.map((policy) => {
+            const entry = config[policy.name];
+            const { enforcementLevel, ...properties } = typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
+            return [policy.name, { enforcementLevel: enforcementLevel ?? all ?? policy.enforcementLevel, properties }];
+        }),
+    );
 }

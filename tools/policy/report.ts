@@ -10,13 +10,20 @@ export interface PolicyReport {
     policies: { name: string; enforcementLevel: string; description: string; violations: { urn?: string; message: string; enforcementLevel: string }[] }[];
 }
 
-export function buildReport(info: PackInfo, plan: { project: string; stack: string; resources: number }, violations: readonly Violation[], config: PolicyConfig): PolicyReport {
+export function buildReport(
+    info: PackInfo,
+    plan: { project: string; stack: string; resources: number },
+    violations: readonly Violation[],
+    config: PolicyConfig,
+): PolicyReport {
     const resolved = resolvePolicyConfig(info.policies, config);
     const policies = info.policies.map((p) => ({
         name: p.name,
         enforcementLevel: resolved[p.name].enforcementLevel,
         description: p.description,
-        violations: violations.filter((v) => v.policyName === p.name).map((v) => ({ ...(v.urn ? { urn: v.urn } : {}), message: v.message, enforcementLevel: v.enforcementLevel })),
+        violations: violations
+            .filter((v) => v.policyName === p.name)
+            .map((v) => ({ ...(v.urn ? { urn: v.urn } : {}), message: v.message, enforcementLevel: v.enforcementLevel })),
     }));
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
     const advisory = violations.filter((v) => v.enforcementLevel === "advisory").length;
@@ -28,9 +35,12 @@ export function formatReport(report: PolicyReport): string {
     const lines: string[] = [];
     for (const p of report.policies.filter((x) => x.violations.length > 0)) {
         lines.push(`${p.name} [${p.enforcementLevel}]: ${p.violations.length} violation${p.violations.length === 1 ? "" : "s"}`);
-        for (const v of p.violations) lines.push(`  - ${v.urn ? `${v.urn.split("::").slice(-2).join(" ")}: ` : ""}${v.message.trim().replace(/\n/g, "\n    ")}`);
+        for (const v of p.violations)
+            lines.push(`  - ${v.urn ? `${v.urn.split("::").slice(-2).join(" ")}: ` : ""}${v.message.trim().replace(/\n/g, "\n    ")}`);
     }
     const verdict = report.passed ? "PASSED" : "FAILED";
-    lines.push(`policy ${report.pack.name}@${report.pack.version} on ${report.plan.stack} (${report.plan.resources} resources, ${report.policies.length} policies): ${verdict}, ${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violations`);
+    lines.push(
+        `policy ${report.pack.name}@${report.pack.version} on ${report.plan.stack} (${report.plan.resources} resources, ${report.policies.length} policies): ${verdict}, ${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violations`,
+    );
     return lines.join("\n");
 }

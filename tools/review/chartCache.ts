@@ -59,7 +59,10 @@ const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 /** The pin of a chart version from a repository, or an error saying where to pin it. */
 export function chartPin(name: string, version: string, repository: string, pins: ChartPin[] = pinnedCharts.charts): ChartPin {
     const pin = pins.find((p) => p.name === name && p.version === version && withoutTrailingSlash(p.repository) === withoutTrailingSlash(repository));
-    if (!pin) throw new ChartError(`chart ${name} ${version} from ${repository} has no pinned digest in ${pinsFile}; add one (docs/review-artifacts.md, "Where the chart comes from")`);
+    if (!pin)
+        throw new ChartError(
+            `chart ${name} ${version} from ${repository} has no pinned digest in ${pinsFile}; add one (docs/review-artifacts.md, "Where the chart comes from")`,
+        );
     return pin;
 }
 
@@ -70,7 +73,10 @@ export function sha256(data: Buffer): string {
 /** The chart's files from an archive whose sha256 must be the pinned one. */
 export function chartFilesFromArchive(pin: ChartPin, archive: Buffer, where: string, archivePath: string): ChartFiles {
     const digest = sha256(archive);
-    if (digest !== pin.sha256) throw new ChartError(`${where} has sha256 ${digest}, not the digest pinned for chart ${pin.name} ${pin.version} (${pin.sha256}, ${pinsFile}): refusing it`);
+    if (digest !== pin.sha256)
+        throw new ChartError(
+            `${where} has sha256 ${digest}, not the digest pinned for chart ${pin.name} ${pin.version} (${pin.sha256}, ${pinsFile}): refusing it`,
+        );
     let entries: Map<string, Buffer>;
     try {
         entries = readTgz(archive);
@@ -88,7 +94,9 @@ export function chartFilesFromArchive(pin: ChartPin, archive: Buffer, where: str
         throw new ChartError(`${where}: its Chart.yaml is not chart ${pin.name} ${pin.version}`);
     }
     const crdPrefix = `${pin.name}/crds/`;
-    const crds = [...entries].filter(([file]) => file.startsWith(crdPrefix) && /\.(ya?ml|json)$/i.test(file)).map(([file, data]) => ({ file: file.slice(pin.name.length + 1), text: data.toString("utf8") }));
+    const crds = [...entries]
+        .filter(([file]) => file.startsWith(crdPrefix) && /\.(ya?ml|json)$/i.test(file))
+        .map(([file, data]) => ({ file: file.slice(pin.name.length + 1), text: data.toString("utf8") }));
     return { pin, archive: archivePath, chartYaml, valuesYaml: read("values.yaml"), crds };
 }
 
@@ -157,7 +165,9 @@ export async function fetchChart(pin: ChartPin, options: FetchOptions): Promise<
     const index = (await get(indexUrl, timeoutMs)).toString("utf8");
     const entry = indexEntry(indexEntries(index, pin.name, indexUrl), pin.name, pin.version, indexUrl);
     if (entry.digest !== undefined && entry.digest !== pin.sha256) {
-        throw new ChartError(`${indexUrl} gives chart ${pin.name} ${pin.version} the digest ${entry.digest}, not the pinned ${pin.sha256} (${pinsFile}): refusing it`);
+        throw new ChartError(
+            `${indexUrl} gives chart ${pin.name} ${pin.version} the digest ${entry.digest}, not the pinned ${pin.sha256} (${pinsFile}): refusing it`,
+        );
     }
     const archiveUrl = resolveReferenceUrl(repository, entry.urls[0]);
     const archive = await get(archiveUrl, timeoutMs);

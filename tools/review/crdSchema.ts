@@ -22,7 +22,8 @@ export function strictSchema(schema: unknown): unknown {
         else if (k === "allOf" || k === "anyOf" || k === "oneOf") out[k] = (v as unknown[]).map(strictSchema);
         else out[k] = v;
     }
-    if (isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
+    if (isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true)
+        out.additionalProperties = false;
     return out;
 }
 
@@ -45,14 +46,22 @@ interface CrdDocument {
 
 /** The CustomResourceDefinitions in a YAML text (one or more documents); `where` names it in errors. */
 export function parseCrds(text: string, where: string): CustomResourceDefinition[] {
-    const docs = YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
+    const docs = YAML.parseAllDocuments(text)
+        .map((d) => d.toJS())
+        .filter((d) => d !== null && d !== undefined);
     const crds = docs.filter((d) => d?.kind === "CustomResourceDefinition");
     if (crds.length === 0) throw new Error(`${where} holds no CustomResourceDefinition`);
     return (crds as CrdDocument[]).map((doc) => ({
         group: doc.spec.group,
         kind: doc.spec.names.kind,
         scope: doc.spec.scope,
-        versions: doc.spec.versions.map((v) => ({ name: v.name, served: v.served, storage: v.storage, deprecated: v.deprecated, schema: v.schema.openAPIV3Schema })),
+        versions: doc.spec.versions.map((v) => ({
+            name: v.name,
+            served: v.served,
+            storage: v.storage,
+            deprecated: v.deprecated,
+            schema: v.schema.openAPIV3Schema,
+        })),
     }));
 }
 
@@ -95,7 +104,10 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined): FieldProb
         const at = pointerToPath(e.instancePath);
         if (e.keyword === "additionalProperties") {
             const field = String((e.params as { additionalProperty: string }).additionalProperty);
-            return { path: at ? `${at}.${field}` : field, message: `unknown field "${field}" (the CRD schema does not have it; the API server would prune it)` };
+            return {
+                path: at ? `${at}.${field}` : field,
+                message: `unknown field "${field}" (the CRD schema does not have it; the API server would prune it)`,
+            };
         }
         if (e.keyword === "false schema") return { path: at, message: "is not allowed here" };
         return { path: at, message: e.message ?? e.keyword };

@@ -14,7 +14,16 @@ import { manualWalkthroughFor } from "./deployTime/manual";
 import { modelDeployTime } from "./deployTime/model";
 
 export * from "./deployTime/data";
-export { hasLaunchHook, indexPlan, isLocalComponent, isWindowsNodeGroup, isWindowsWorkload, providerDependencies, windowsNodesType, type PlanIndex } from "./deployTime/conditions";
+export {
+    hasLaunchHook,
+    indexPlan,
+    isLocalComponent,
+    isWindowsNodeGroup,
+    isWindowsWorkload,
+    providerDependencies,
+    windowsNodesType,
+    type PlanIndex,
+} from "./deployTime/conditions";
 export { figure, figuresRange, figuresSeconds, ruleFor } from "./deployTime/rules";
 export type { PathStep } from "./deployTime/schedule";
 export { parseGoDuration } from "./deployTime/warnings";
@@ -22,8 +31,16 @@ export { modelDeployTime, type DeployTimeModel, type ReadinessEvent, type Schedu
 export { manualWalkthroughFor, manualWalkthroughModel, walkthroughSource, type ManualModel, type ManualStep } from "./deployTime/manual";
 export { formatDeployTime, formatSeconds } from "./deployTime/format";
 export {
-    deployTimeDoc, documentedStacks, durationsTableMarkdown, manualTableMarkdown, modelledTotalsMarkdown, readinessTableMarkdown, renderDoc, replaceGeneratedSection,
-    rulesTableMarkdown, type ModelledStack,
+    deployTimeDoc,
+    documentedStacks,
+    durationsTableMarkdown,
+    manualTableMarkdown,
+    modelledTotalsMarkdown,
+    readinessTableMarkdown,
+    renderDoc,
+    replaceGeneratedSection,
+    rulesTableMarkdown,
+    type ModelledStack,
 } from "./deployTime/doc";
 
 async function main(argv: string[]): Promise<void> {

@@ -34,7 +34,12 @@ export function chartContracts(files: ChartFiles): ChartContracts {
     const label = `${files.pin.name} chart ${files.pin.version}`;
     return {
         customResources: customResourceValidators(files.crds, label),
-        helmValues: new Map([[`${files.pin.name}@${files.pin.version}`, { contract: valuesContract(files.valuesYaml), source: `value keys checked against the ${label} values.yaml` }]]),
+        helmValues: new Map([
+            [
+                `${files.pin.name}@${files.pin.version}`,
+                { contract: valuesContract(files.valuesYaml), source: `value keys checked against the ${label} values.yaml` },
+            ],
+        ]),
     };
 }
 
@@ -61,11 +66,13 @@ export async function gmsaChartContracts(plan: PlanLike, options: { env?: NodeJS
     const mirror = env[chartMirrorVariable];
     const loaded = await loadChart(pin, { cacheDir, ...(mirror ? { repository: mirror } : {}) });
     if ("unavailable" in loaded) {
-        if (/^(1|true|yes)$/i.test(env[chartRequiredVariable] ?? "")) throw new ChartError(`${loaded.unavailable}; ${chartRequiredVariable} is set, so the CRD and values checks may not be skipped`);
+        if (/^(1|true|yes)$/i.test(env[chartRequiredVariable] ?? ""))
+            throw new ChartError(`${loaded.unavailable}; ${chartRequiredVariable} is set, so the CRD and values checks may not be skipped`);
         options.log?.(`warning: ${loaded.unavailable}; the CRD and values checks are skipped`);
         const reason = `the gmsa chart ${pin.version} is not cached and its repository cannot be reached`;
         return { ...unavailableGmsaContracts(pin.version, reason), skipped: reason };
     }
-    if (loaded.fetchedFrom) options.log?.(`fetched the gmsa chart ${pin.version} from ${loaded.fetchedFrom} (sha256 as pinned) into ${path.dirname(loaded.files.archive)}`);
+    if (loaded.fetchedFrom)
+        options.log?.(`fetched the gmsa chart ${pin.version} from ${loaded.fetchedFrom} (sha256 as pinned) into ${path.dirname(loaded.files.archive)}`);
     return chartContracts(loaded.files);
 }

@@ -34,7 +34,8 @@ export function indexEntries(indexText: string, name: string, where: string): In
     } catch (e) {
         throw new ChartError(`${where} is not YAML: ${(e as Error).message.split("\n")[0]}`);
     }
-    if (!isPlainObject(doc) || doc.apiVersion !== "v1" || !isPlainObject(doc.entries)) throw new ChartError(`${where} is not a Helm repository index (apiVersion v1 with entries)`);
+    if (!isPlainObject(doc) || doc.apiVersion !== "v1" || !isPlainObject(doc.entries))
+        throw new ChartError(`${where} is not a Helm repository index (apiVersion v1 with entries)`);
     const entries = doc.entries[name];
     if (entries === undefined) return [];
     if (!Array.isArray(entries)) throw new ChartError(`${where}: entries.${name} is not a list`);
@@ -51,7 +52,9 @@ export function indexEntry(entries: IndexEntry[], name: string, version: string,
     const entry = entries.find((e) => e.version === version);
     if (!entry) {
         const available = entries.map((e) => e.version);
-        throw new ChartError(`${where} has no version ${version} of chart ${name} (${available.length > 0 ? `it has ${available.join(", ")}` : "it has no versions of it"})`);
+        throw new ChartError(
+            `${where} has no version ${version} of chart ${name} (${available.length > 0 ? `it has ${available.join(", ")}` : "it has no versions of it"})`,
+        );
     }
     if (entry.urls.length === 0) throw new ChartError(`${where}: chart ${name} ${version} has no urls`);
     return entry;

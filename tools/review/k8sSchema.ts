@@ -27,10 +27,7 @@ export interface FieldProblem {
 
 /** What the schema says a value is, as far as the strict field check needs. */
 type Shape =
-    | { kind: "object"; typeName: string; fields: Map<string, ShapeRef> }
-    | { kind: "array"; of: ShapeRef }
-    | { kind: "map"; of: ShapeRef }
-    | { kind: "scalar" };
+    { kind: "object"; typeName: string; fields: Map<string, ShapeRef> } | { kind: "array"; of: ShapeRef } | { kind: "map"; of: ShapeRef } | { kind: "scalar" };
 
 /** A shape is resolved lazily: definitions refer to each other (JSONSchemaProps is recursive). */
 type ShapeRef = () => Shape;
@@ -148,7 +145,8 @@ function unknownFieldMessage(key: string, typeName: string, known: string[]): st
     const closest = known
         .map((name) => ({ name, distance: typoDistance(key.toLowerCase(), name.toLowerCase()) }))
         .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))[0];
-    if (closest && closest.distance <= Math.max(2, Math.floor(key.length / 4))) return `unknown field "${key}" in ${typeName} (did you mean "${closest.name}"?)`;
+    if (closest && closest.distance <= Math.max(2, Math.floor(key.length / 4)))
+        return `unknown field "${key}" in ${typeName} (did you mean "${closest.name}"?)`;
     return `unknown field "${key}" in ${typeName} (it has ${known.join(", ")})`;
 }
 
@@ -189,7 +187,7 @@ export function validateBuiltIn(object: Record<string, unknown>, options: { part
     try {
         new Model(object).validate();
     } catch (e) {
-        const errors = ((e as { errors?: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[] }).errors ?? []);
+        const errors = (e as { errors?: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[] }).errors ?? [];
         for (const error of errors) {
             if (error.keyword === "required") {
                 if (options.partial) continue;

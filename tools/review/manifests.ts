@@ -42,7 +42,10 @@ function isKubernetesObject(r: PlanResource): boolean {
 }
 
 function slug(text: string): string {
-    return text.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, "-")
+        .replace(/^-+|-+$/g, "");
 }
 
 function objectName(doc: Record<string, unknown>): { name: string; namespace?: string } {
@@ -57,7 +60,12 @@ function objectName(doc: Record<string, unknown>): { name: string; namespace?: s
  * (plan.deployTimeValues) shown as what they stand for, and that object is both validated and
  * written: a file never holds a made-up ARN, and never something other than what was checked.
  */
-export function planManifests(plan: Plan, customResources: CustomResourceValidators, kubernetesSchema: string, helmValues: HelmValuesContracts = new Map()): Manifest[] {
+export function planManifests(
+    plan: Plan,
+    customResources: CustomResourceValidators,
+    kubernetesSchema: string,
+    helmValues: HelmValuesContracts = new Map(),
+): Manifest[] {
     const manifests: Manifest[] = [];
     for (const planned of plan.resources) {
         const isRelease = planned.type === helmReleaseType;
@@ -78,11 +86,27 @@ function objectManifest(r: PlanResource, customResources: CustomResourceValidato
     const base = `${slug(kind)}${namespace ? `.${slug(namespace)}` : ""}.${slug(name)}${form === "patch" ? ".patch" : ""}.yaml`;
     const title = `${kind} ${namespace ? `${namespace}/` : ""}${name}${form === "patch" ? " (patch)" : ""}`;
     if (isBuiltInKind(apiVersion, kind)) {
-        return { file: base, urn: r.urn, title, form, document, checkedAgainst: kubernetesSchema, problems: validateBuiltIn(document, { partial: form === "patch" }) };
+        return {
+            file: base,
+            urn: r.urn,
+            title,
+            form,
+            document,
+            checkedAgainst: kubernetesSchema,
+            problems: validateBuiltIn(document, { partial: form === "patch" }),
+        };
     }
     const custom = customResources.get(`${apiVersion}/${kind}`);
     if (!custom) {
-        return { file: base, urn: r.urn, title, form, document, checkedAgainst: "nothing", problems: [{ path: "", message: `no schema for ${apiVersion} ${kind}: neither a built-in kind nor a CRD the plan knows` }] };
+        return {
+            file: base,
+            urn: r.urn,
+            title,
+            form,
+            document,
+            checkedAgainst: "nothing",
+            problems: [{ path: "", message: `no schema for ${apiVersion} ${kind}: neither a built-in kind nor a CRD the plan knows` }],
+        };
     }
     if ("unavailable" in custom) {
         return { file: base, urn: r.urn, title, form, document, checkedAgainst: `nothing: ${custom.unavailable}`, unchecked: custom.unavailable, problems: [] };
@@ -109,19 +133,22 @@ function helmReleaseManifest(r: PlanResource, helmValues: HelmValuesContracts): 
     // The chart renders the objects at deploy time; what can be checked here is the value keys.
     const known = helmValues.get(`${String(i.chart)}@${String(i.version)}`);
     const values = known && "contract" in known ? known : undefined;
-    const problems: FieldProblem[] = values && isPlainObject(i.values)
-        ? checkValues(i.values, values.contract).map((line) => {
-            const at = line.indexOf(": ");
-            return { path: `values.${line.slice(0, at)}`, message: line.slice(at + 2) };
-        })
-        : [];
+    const problems: FieldProblem[] =
+        values && isPlainObject(i.values)
+            ? checkValues(i.values, values.contract).map((line) => {
+                  const at = line.indexOf(": ");
+                  return { path: `values.${line.slice(0, at)}`, message: line.slice(at + 2) };
+              })
+            : [];
     return {
         file: `helm-release.${slug(String(i.namespace ?? "default"))}.${slug(String(i.name ?? r.name))}.yaml`,
         urn: r.urn,
         title: `Helm release ${String(i.namespace)}/${String(i.name)} (chart ${String(i.chart)} ${String(i.version)})`,
         form: "helm-release",
         document,
-        checkedAgainst: values ? values.source : `nothing: no values.yaml of chart ${String(i.chart)} ${String(i.version)} ${known && "unavailable" in known ? `(${known.unavailable})` : "on this machine (the chart renders the objects at deploy time)"}`,
+        checkedAgainst: values
+            ? values.source
+            : `nothing: no values.yaml of chart ${String(i.chart)} ${String(i.version)} ${known && "unavailable" in known ? `(${known.unavailable})` : "on this machine (the chart renders the objects at deploy time)"}`,
         ...(known && "unavailable" in known ? { unchecked: known.unavailable } : {}),
         problems,
     };
@@ -143,7 +170,9 @@ export function manifestText(m: Manifest): string {
     if (m.form === "helm-release") {
         const d = m.document;
         // What Helm would render, for a reviewer with the chart at hand.
-        header.push(`# render: yq .values ${m.file} > values.yaml && helm template ${String(d.release)} ${String(d.chart)}${d.repository ? ` --repo ${String(d.repository)}` : ""} --version ${String(d.version)} --namespace ${String(d.namespace)} --values values.yaml`);
+        header.push(
+            `# render: yq .values ${m.file} > values.yaml && helm template ${String(d.release)} ${String(d.chart)}${d.repository ? ` --repo ${String(d.repository)}` : ""} --version ${String(d.version)} --namespace ${String(d.namespace)} --values values.yaml`,
+        );
     }
     return `${header.join("\n")}\n${YAML.stringify(m.document, { lineWidth: 0, sortMapEntries: false })}`;
 }
@@ -156,7 +185,8 @@ export function writeManifests(dir: string, manifests: Manifest[]): void {
     const files = manifests.map((m) => {
         const text = manifestText(m);
         // As JSON: a key whose value is undefined is absent from the YAML too.
-        if (!isDeepStrictEqual(YAML.parse(text), JSON.parse(JSON.stringify(m.document)))) throw new Error(`manifests: ${m.file} would not read back as the object that was validated (${m.urn})`);
+        if (!isDeepStrictEqual(YAML.parse(text), JSON.parse(JSON.stringify(m.document))))
+            throw new Error(`manifests: ${m.file} would not read back as the object that was validated (${m.urn})`);
         return { file: m.file, text };
     });
     fs.rmSync(dir, { recursive: true, force: true });

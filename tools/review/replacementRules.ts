@@ -57,7 +57,9 @@ const isText = (v: unknown): v is string => typeof v === "string" && v.trim() !=
 const isTextList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
 
 function unknownKeys(value: Record<string, unknown>, allowed: readonly string[]): string[] {
-    return Object.keys(value).filter((k) => !allowed.includes(k)).map((k) => `unknown key "${k}" (allowed: ${allowed.join(", ")})`);
+    return Object.keys(value)
+        .filter((k) => !allowed.includes(k))
+        .map((k) => `unknown key "${k}" (allowed: ${allowed.join(", ")})`);
 }
 
 /** The problems of one `types` entry, each in words. */
@@ -66,16 +68,18 @@ function typeEntryProblems(value: unknown): string[] {
     const problems = unknownKeys(value, ["source", "replaceOn", "unknownOnUpdate", "replaceWhenUnknown", "identityKey", "note"]);
     if (!isText(value.source)) problems.push("needs `source`: where the rule comes from (file or page, and what it says)");
     if (!Array.isArray(value.replaceOn)) problems.push("replaceOn must be a list of paths or {path, onlyWhen}");
-    else value.replaceOn.forEach((p, i) => {
-        const ok = isText(p) || (isObject(p) && isText(p.path) && (p.onlyWhen === "removed" || p.onlyWhen === "set") && Object.keys(p).length === 2);
-        if (!ok) problems.push(`replaceOn[${i}] must be a path or {"path": ..., "onlyWhen": "removed" | "set"}, not ${JSON.stringify(p)}`);
-    });
+    else
+        value.replaceOn.forEach((p, i) => {
+            const ok = isText(p) || (isObject(p) && isText(p.path) && (p.onlyWhen === "removed" || p.onlyWhen === "set") && Object.keys(p).length === 2);
+            if (!ok) problems.push(`replaceOn[${i}] must be a path or {"path": ..., "onlyWhen": "removed" | "set"}, not ${JSON.stringify(p)}`);
+        });
     const u = value.unknownOnUpdate;
     if (u !== undefined) {
         if (!isObject(u) || !isTextList(u.outputs) || u.outputs.length === 0) problems.push("unknownOnUpdate needs outputs: a list of output names");
         else {
             problems.push(...unknownKeys(u, ["outputs", "whenChanged", "unlessOnly"]).map((p) => `unknownOnUpdate: ${p}`));
-            for (const k of ["whenChanged", "unlessOnly"]) if (u[k] !== undefined && !isTextList(u[k])) problems.push(`unknownOnUpdate.${k} must be a list of paths`);
+            for (const k of ["whenChanged", "unlessOnly"])
+                if (u[k] !== undefined && !isTextList(u[k])) problems.push(`unknownOnUpdate.${k} must be a list of paths`);
         }
     }
     if (value.replaceWhenUnknown !== undefined && !isTextList(value.replaceWhenUnknown)) problems.push("replaceWhenUnknown must be a list of input names");
@@ -91,11 +95,13 @@ function kubernetesProblems(value: unknown): string[] {
     if (!isText(value.patchSource)) problems.push("needs `patchSource`");
     if (!isTextList(value.identity) || value.identity.length === 0) problems.push("identity must be a list of paths");
     if (!isObject(value.kinds)) problems.push("kinds must map group/version:Kind to a list of paths");
-    else for (const [kind, fields] of Object.entries(value.kinds)) {
-        if (!/^[^:\s]+:[A-Za-z0-9]+$/.test(kind)) problems.push(`kinds: "${kind}" is not group/version:Kind`);
-        if (!isTextList(fields)) problems.push(`kinds["${kind}"] must be a list of paths`);
-    }
-    if (!isTextList(value.identityOnlyKinds) || !value.identityOnlyKinds.every((t) => t.startsWith("kubernetes:"))) problems.push("identityOnlyKinds must be a list of kubernetes:... type tokens");
+    else
+        for (const [kind, fields] of Object.entries(value.kinds)) {
+            if (!/^[^:\s]+:[A-Za-z0-9]+$/.test(kind)) problems.push(`kinds: "${kind}" is not group/version:Kind`);
+            if (!isTextList(fields)) problems.push(`kinds["${kind}"] must be a list of paths`);
+        }
+    if (!isTextList(value.identityOnlyKinds) || !value.identityOnlyKinds.every((t) => t.startsWith("kubernetes:")))
+        problems.push("identityOnlyKinds must be a list of kubernetes:... type tokens");
     if (value.notes !== undefined && !isTextList(value.notes)) problems.push("notes must be a list of text");
     return problems;
 }
@@ -117,12 +123,21 @@ export function loadReplacementRules(file = replacementRulesFile): { types: Reco
     if (!isObject(top.types)) problems.push(`${shown}: (top level): needs "types", an object by type token`);
     else for (const [type, entry] of Object.entries(top.types)) problems.push(...typeEntryProblems(entry).map((p) => `${shown}: types["${type}"]: ${p}`));
     problems.push(...kubernetesProblems(top.kubernetes).map((p) => `${shown}: kubernetes: ${p}`));
-    if (problems.length > 0) throw new Error(`replacement rules: ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
-    const types = Object.fromEntries(Object.entries(top.types as Record<string, Record<string, unknown>>).map(([type, entry]): [string, TypeRules] => {
-        const { replaceOn, ...rest } = entry;
-        delete rest.note; // for readers of the rules file, not a rule
-        return [type, { ...(rest as Omit<TypeRules, "replaceOn">), replaceOn: (replaceOn as (string | ReplacePath)[]).map((p) => (typeof p === "string" ? { path: p } : p)) }];
-    }));
+    if (problems.length > 0)
+        throw new Error(`replacement rules: ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
+    const types = Object.fromEntries(
+        Object.entries(top.types as Record<string, Record<string, unknown>>).map(([type, entry]): [string, TypeRules] => {
+            const { replaceOn, ...rest } = entry;
+            delete rest.note; // for readers of the rules file, not a rule
+            return [
+                type,
+                {
+                    ...(rest as Omit<TypeRules, "replaceOn">),
+                    replaceOn: (replaceOn as (string | ReplacePath)[]).map((p) => (typeof p === "string" ? { path: p } : p)),
+                },
+            ];
+        }),
+    );
     return { types, kubernetes: top.kubernetes as KubernetesRules };
 }
 
@@ -165,6 +180,9 @@ export function rulesFor(type: string): TypeRules | undefined {
 export function ruleTable(): [string, TypeRules][] {
     const { types, kubernetes } = rules();
     const kinds = Object.keys(kubernetes.kinds).map((k) => `kubernetes:${k}`);
-    const entries: [string, TypeRules][] = [...Object.entries(types), ...[...kinds, ...kubernetes.identityOnlyKinds].map((t): [string, TypeRules] => [t, kubernetesRules(t)!])];
+    const entries: [string, TypeRules][] = [
+        ...Object.entries(types),
+        ...[...kinds, ...kubernetes.identityOnlyKinds].map((t): [string, TypeRules] => [t, kubernetesRules(t)!]),
+    ];
     return entries.sort(([a], [b]) => a.localeCompare(b));
 }

@@ -63,10 +63,10 @@ function header(plan: Plan, report: PolicyReport, variant: "file" | "job-summary
     return [
         `# ${markdownText(plan.project)} / ${markdownText(plan.stack)}`,
         "",
-        `Offline plan of stack ${markdownCode(plan.stack)} of project ${markdownCode(plan.project)}: `
-            + `**${plural(plan.resources.length, "resource")}** of ${plural(countByType(plan).length, "type")}, ${protectedCount} protected. `
-            + `Policy pack ${markdownCode(`${report.pack.name}@${report.pack.version}`)}: **${verdict}** `
-            + `(${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violations).`,
+        `Offline plan of stack ${markdownCode(plan.stack)} of project ${markdownCode(plan.project)}: ` +
+            `**${plural(plan.resources.length, "resource")}** of ${plural(countByType(plan).length, "type")}, ${protectedCount} protected. ` +
+            `Policy pack ${markdownCode(`${report.pack.name}@${report.pack.version}`)}: **${verdict}** ` +
+            `(${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violations).`,
         // The picture is a file beside summary.md; a job summary cannot show it.
         ...(variant === "file" ? ["", "![architecture](architecture.svg)"] : []),
     ];
@@ -78,15 +78,22 @@ const urnCode = (urn: string): string => markdownCode(describeUrn(urn));
 function changeSection(plan: Plan, change: SummaryChange | undefined): string[] {
     const lines = ["## What changes", ""];
     if (!change) {
-        return [...lines, `No baseline plan given (\`--against <plan.json>\`): this is a first deploy, which creates all ${plural(plan.resources.length, "resource")} below.`];
+        return [
+            ...lines,
+            `No baseline plan given (\`--against <plan.json>\`): this is a first deploy, which creates all ${plural(plan.resources.length, "resource")} below.`,
+        ];
     }
     const { diff, explanation } = change;
     const counts = `${diff.create.length} to create, ${diff.update.length} to update, ${diff.replace.length} to replace, ${diff.delete.length} to delete`;
     lines.push(`Against ${markdownCode(change.against)} ([diff.json](diff.json), rules in [docs/day2-diff.md](../../docs/day2-diff.md)): **${counts}**.`);
     if (diff.create.length + diff.update.length + diff.replace.length + diff.delete.length === 0) return [...lines, "", "Nothing changes."];
     if (explanation.protectedChanges.length > 0) {
-        lines.push("", "**Protected resources this change would replace or delete: `pulumi up` refuses.**", "",
-            ...explanation.protectedChanges.map((urn) => `- ${urnCode(urn)}: ${diff.delete.includes(urn) ? "delete" : "replace"}`));
+        lines.push(
+            "",
+            "**Protected resources this change would replace or delete: `pulumi up` refuses.**",
+            "",
+            ...explanation.protectedChanges.map((urn) => `- ${urnCode(urn)}: ${diff.delete.includes(urn) ? "delete" : "replace"}`),
+        );
     }
     const isProtected = new Set(plan.resources.filter((r) => r.protect).map((r) => r.urn));
     const why = (urn: string): string => (explanation.reasons[urn] ?? []).map(markdownText).join("<br>");
@@ -94,19 +101,39 @@ function changeSection(plan: Plan, change: SummaryChange | undefined): string[] 
         ...diff.replace.map((urn) => ({ urn, change: "**replace**", what: why(urn) })),
         ...diff.delete.map((urn) => ({ urn, change: "**delete**", what: "" })),
         // Updates of protected resources before the others.
-        ...[...diff.update].sort((a, b) => Number(isProtected.has(b.urn)) - Number(isProtected.has(a.urn)))
+        ...[...diff.update]
+            .sort((a, b) => Number(isProtected.has(b.urn)) - Number(isProtected.has(a.urn)))
             .map((u) => ({ urn: u.urn, change: "update", what: [u.inputs.map(markdownCode).join(", "), why(u.urn)].filter((x) => x).join("<br>") })),
     ];
     if (rows.length > 0) {
-        lines.push("", "| change | resource | protected | what |", "| --- | --- | --- | --- |",
-            ...rows.map((r) => `| ${r.change} | ${urnCode(r.urn)} | ${isProtected.has(r.urn) || explanation.protectedChanges.includes(r.urn) ? "yes" : ""} | ${r.what} |`));
+        lines.push(
+            "",
+            "| change | resource | protected | what |",
+            "| --- | --- | --- | --- |",
+            ...rows.map(
+                (r) =>
+                    `| ${r.change} | ${urnCode(r.urn)} | ${isProtected.has(r.urn) || explanation.protectedChanges.includes(r.urn) ? "yes" : ""} | ${r.what} |`,
+            ),
+        );
     }
     if (diff.create.length > 0) {
-        lines.push("", "<details>", `<summary>${plural(diff.create.length, "resource")} to create</summary>`, "", ...diff.create.map((urn) => `- ${urnCode(urn)}`), "", "</details>");
+        lines.push(
+            "",
+            "<details>",
+            `<summary>${plural(diff.create.length, "resource")} to create</summary>`,
+            "",
+            ...diff.create.map((urn) => `- ${urnCode(urn)}`),
+            "",
+            "</details>",
+        );
     }
     const notes = [
         ...explanation.unknownTypes.map((t) => `no replacement rules for ${markdownCode(t)}: its changes are shown as updates`),
-        ...(Object.keys(explanation.secretInputs).length > 0 ? [`secret inputs of ${plural(Object.keys(explanation.secretInputs).length, "resource")} cannot be compared offline (a changed secret is not shown)`] : []),
+        ...(Object.keys(explanation.secretInputs).length > 0
+            ? [
+                  `secret inputs of ${plural(Object.keys(explanation.secretInputs).length, "resource")} cannot be compared offline (a changed secret is not shown)`,
+              ]
+            : []),
         ...explanation.notes.map(markdownText),
     ];
     if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
@@ -126,9 +153,12 @@ function gmsaSection(plan: Plan): string[] {
         "",
         "| credential spec | gMSA | domain | namespace | service accounts |",
         "| --- | --- | --- | --- | --- |",
-        ...rows.map((r) => `| ${markdownCode(r.credentialSpec)} | ${r.gmsa ? markdownCode(r.gmsa) : "?"} | ${r.domain ? markdownText(r.domain) : "?"} | `
-            + `${r.namespace === undefined ? "**nobody**: no binding grants `use`" : everyWhere(r.namespace, "namespace")} | `
-            + `${r.serviceAccounts.map((sa) => everyWhere(sa, "service account")).join(", ")} |`),
+        ...rows.map(
+            (r) =>
+                `| ${markdownCode(r.credentialSpec)} | ${r.gmsa ? markdownCode(r.gmsa) : "?"} | ${r.domain ? markdownText(r.domain) : "?"} | ` +
+                `${r.namespace === undefined ? "**nobody**: no binding grants `use`" : everyWhere(r.namespace, "namespace")} | ` +
+                `${r.serviceAccounts.map((sa) => everyWhere(sa, "service account")).join(", ")} |`,
+        ),
     ];
 }
 
@@ -140,10 +170,20 @@ function activeDirectorySection(plan: Plan): string[] {
     const domain = p.domainName ? markdownCode(p.domainName) : "the domain";
     const objects = prerequisiteRows(p);
     if (p.directory === "managed") {
-        return [...lines, `The stack creates the directory (AWS Managed Microsoft AD ${domain}) and, during \`pulumi up\`, these in it from its management host: nothing to create by hand.`, "", ...objects];
+        return [
+            ...lines,
+            `The stack creates the directory (AWS Managed Microsoft AD ${domain}) and, during \`pulumi up\`, these in it from its management host: nothing to create by hand.`,
+            "",
+            ...objects,
+        ];
     }
     if (p.provisionedByStack) {
-        return [...lines, `${domain} must exist and be reachable from the VPC, with the account in \`activeDirectory.adminCredentialsSecretArn\` allowed to create them; the stack then creates these in it during \`pulumi up\`, from its management host:`, "", ...objects];
+        return [
+            ...lines,
+            `${domain} must exist and be reachable from the VPC, with the account in \`activeDirectory.adminCredentialsSecretArn\` allowed to create them; the stack then creates these in it during \`pulumi up\`, from its management host:`,
+            "",
+            ...objects,
+        ];
     }
     return [
         ...lines,
@@ -165,7 +205,9 @@ function prerequisiteRows(p: ActiveDirectoryPrerequisites): string[] {
         "| --- | --- | --- |",
         ...p.gmsaAccounts.map((a) => `| gMSA | ${markdownCode(a)} | its password may be retrieved by the readers' group |`),
         `| readers' group | ${p.readersGroup ? markdownCode(p.readersGroup) : "?"} | may retrieve the gMSAs' passwords |`,
-        ...(p.portableIdentity ? [`| portable identity (user) | ${markdownCode(p.portableIdentity)} | member of the readers' group; the CCG plugin logs on as it (domainless) |`] : []),
+        ...(p.portableIdentity
+            ? [`| portable identity (user) | ${markdownCode(p.portableIdentity)} | member of the readers' group; the CCG plugin logs on as it (domainless) |`]
+            : []),
     ];
 }
 
@@ -227,14 +269,17 @@ function violationSubject(urn: string | undefined): string {
 function policySection(report: PolicyReport): string[] {
     const verdict = report.passed ? "PASSED" : "FAILED";
     const rows = report.policies.map((p) => `| ${markdownCode(p.name)} | ${markdownText(p.enforcementLevel)} | ${p.violations.length} |`);
-    const violations = report.policies.flatMap((p) => p.violations.map((v) =>
-        `- ${markdownCode(p.name)} (${markdownText(v.enforcementLevel)}) on ${violationSubject(v.urn)}: ${markdownText(v.message.trim())}`));
+    const violations = report.policies.flatMap((p) =>
+        p.violations.map(
+            (v) => `- ${markdownCode(p.name)} (${markdownText(v.enforcementLevel)}) on ${violationSubject(v.urn)}: ${markdownText(v.message.trim())}`,
+        ),
+    );
     return [
         "## Policy report",
         "",
-        `**${verdict}**: ${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violations; `
-            + `${report.policies.length} ${report.policies.length === 1 ? "policy" : "policies"} of ${markdownCode(`${report.pack.name}@${report.pack.version}`)} `
-            + `over ${plural(report.plan.resources, "resource")} of ${markdownCode(`${report.plan.project}/${report.plan.stack}`)}.`,
+        `**${verdict}**: ${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violations; ` +
+            `${report.policies.length} ${report.policies.length === 1 ? "policy" : "policies"} of ${markdownCode(`${report.pack.name}@${report.pack.version}`)} ` +
+            `over ${plural(report.plan.resources, "resource")} of ${markdownCode(`${report.plan.project}/${report.plan.stack}`)}.`,
         ...(violations.length > 0 ? ["", "### Violations", "", ...violations] : []),
         "",
         "<details>",

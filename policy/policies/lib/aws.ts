@@ -26,7 +26,10 @@ const patternCache = new Map<string, RegExp>();
 export function iamPatternMatches(pattern: string, value: string): boolean {
     let re = patternCache.get(pattern);
     if (!re) {
-        const body = pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
+        const body = pattern
+            .split("")
+            .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+            .join("");
         re = new RegExp(`^${body}$`, "is");
         if (patternCache.size < 10_000) patternCache.set(pattern, re);
     }

@@ -33,7 +33,8 @@ export function isCredentialArn(v: unknown): boolean {
 export function pluginInputProblem(pluginInput: unknown): string | undefined {
     const fix = `PluginInput must be exactly {"credentialArn":"arn:aws:secretsmanager:<region>:<account>:secret:<name>"}: keep the user name, password and domain in that secret, never in the credential spec`;
     if (isUnknown(pluginInput)) return undefined;
-    if (isSecret(pluginInput)) return `HostAccountConfig.PluginInput is a Pulumi secret, so the credential spec holds secrets (a GMSACredentialSpec is stored and served in plain text); ${fix}`;
+    if (isSecret(pluginInput))
+        return `HostAccountConfig.PluginInput is a Pulumi secret, so the credential spec holds secrets (a GMSACredentialSpec is stored and served in plain text); ${fix}`;
     if (typeof pluginInput !== "string") return `HostAccountConfig.PluginInput is ${pluginInput === undefined ? "missing" : "not a JSON string"}; ${fix}`;
     let parsed: unknown;
     try {
@@ -60,9 +61,12 @@ export function pluginInputProblem(pluginInput: unknown): string | undefined {
 export function credspecProblems(credspec: unknown): string[] {
     if (isUnknown(credspec)) return [];
     if (isSecret(credspec)) {
-        return ["credspec is a Pulumi secret, so it holds secrets (a GMSACredentialSpec is stored and served in plain text); build it from non-secret values and keep credentials in Secrets Manager, naming the secret's ARN in HostAccountConfig.PluginInput"];
+        return [
+            "credspec is a Pulumi secret, so it holds secrets (a GMSACredentialSpec is stored and served in plain text); build it from non-secret values and keep credentials in Secrets Manager, naming the secret's ARN in HostAccountConfig.PluginInput",
+        ];
     }
-    if (!obj(credspec)) return ["credspec is missing or not an object; render it the way New-CredentialSpec writes it (DomainJoinConfig, ActiveDirectoryConfig, CmsPlugins)"];
+    if (!obj(credspec))
+        return ["credspec is missing or not an object; render it the way New-CredentialSpec writes it (DomainJoinConfig, ActiveDirectoryConfig, CmsPlugins)"];
     const problems: string[] = [];
     const dj = get(credspec, "DomainJoinConfig");
     if (!obj(dj) && !isUnknown(dj)) {
@@ -73,7 +77,9 @@ export function credspecProblems(credspec: unknown): string[] {
 
     const sid = field("Sid");
     if (known(sid) && !isDomainSid(sid)) {
-        problems.push(`DomainJoinConfig.Sid ${describe(sid)} is not a domain SID; set it to (Get-ADDomain).DomainSID, e.g. S-1-5-21-1234567890-1234567890-1234567890`);
+        problems.push(
+            `DomainJoinConfig.Sid ${describe(sid)} is not a domain SID; set it to (Get-ADDomain).DomainSID, e.g. S-1-5-21-1234567890-1234567890-1234567890`,
+        );
     }
     const guid = field("Guid");
     if (known(guid) && !isGuid(guid)) {
@@ -81,7 +87,9 @@ export function credspecProblems(credspec: unknown): string[] {
     }
     const netbios = field("NetBiosName");
     if (known(netbios) && !(typeof netbios === "string" && netbios.length >= 1 && netbios.length <= 15 && !isSecret(netbios))) {
-        problems.push(`DomainJoinConfig.NetBiosName ${describe(netbios)} must be the domain's NetBIOS name, 1 to 15 characters; set it to (Get-ADDomain).NetBIOSName`);
+        problems.push(
+            `DomainJoinConfig.NetBiosName ${describe(netbios)} must be the domain's NetBIOS name, 1 to 15 characters; set it to (Get-ADDomain).NetBIOSName`,
+        );
     }
     const account = field("MachineAccountName");
     let accountName: string | undefined;
@@ -89,7 +97,9 @@ export function credspecProblems(credspec: unknown): string[] {
         if (typeof account !== "string" || account.length === 0 || isSecret(account)) {
             problems.push(`DomainJoinConfig.MachineAccountName ${describe(account)} must name the gMSA (its sAMAccountName without the trailing '$')`);
         } else if (account.includes("$")) {
-            problems.push(`DomainJoinConfig.MachineAccountName "${account}" contains '$'; give the gMSA's sAMAccountName without it ("${account.replace(/\$/g, "")}")`);
+            problems.push(
+                `DomainJoinConfig.MachineAccountName "${account}" contains '$'; give the gMSA's sAMAccountName without it ("${account.replace(/\$/g, "")}")`,
+            );
         } else {
             accountName = account;
         }
@@ -101,19 +111,26 @@ export function credspecProblems(credspec: unknown): string[] {
 
     const ad = get(credspec, "ActiveDirectoryConfig");
     if (!obj(ad) && !isUnknown(ad)) {
-        problems.push("ActiveDirectoryConfig is missing; list the gMSA in ActiveDirectoryConfig.GroupManagedServiceAccounts under the domain's DNS name and under its NetBIOS name");
+        problems.push(
+            "ActiveDirectoryConfig is missing; list the gMSA in ActiveDirectoryConfig.GroupManagedServiceAccounts under the domain's DNS name and under its NetBIOS name",
+        );
     } else if (obj(ad)) {
         const gmsas = get(ad, "GroupManagedServiceAccounts");
         if (accountName !== undefined && !isUnknown(gmsas)) {
             const listed = list(gmsas);
             const opaqueEntry = listed.some((e) => isOpaque(e) || isUnknown(get(e, "Name")) || isUnknown(get(e, "Scope")));
-            const scopes: [string, unknown][] = [["DnsName", dnsName], ["NetBiosName", netbios]];
+            const scopes: [string, unknown][] = [
+                ["DnsName", dnsName],
+                ["NetBiosName", netbios],
+            ];
             for (const [scopeField, scope] of scopes) {
                 const scopeName = str(scope);
                 if (scopeName === undefined || opaqueEntry) continue;
                 const found = listed.some((e) => sameName(get(e, "Name"), accountName!) && sameName(get(e, "Scope"), scopeName));
                 if (!found) {
-                    problems.push(`ActiveDirectoryConfig.GroupManagedServiceAccounts does not list {Name: "${accountName}", Scope: "${scopeName}"} (the ${scopeField} scope); list the gMSA under both the DNS and the NetBIOS domain name, as New-CredentialSpec does`);
+                    problems.push(
+                        `ActiveDirectoryConfig.GroupManagedServiceAccounts does not list {Name: "${accountName}", Scope: "${scopeName}"} (the ${scopeField} scope); list the gMSA under both the DNS and the NetBIOS domain name, as New-CredentialSpec does`,
+                    );
                 }
             }
         }

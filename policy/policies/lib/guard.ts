@@ -10,7 +10,10 @@ function messageOf(e: unknown): string {
     return e instanceof Error ? e.message : String(e);
 }
 
-export function guardResource(policy: string, validate: (args: ResourceValidationArgs, report: ReportViolation) => void): (args: ResourceValidationArgs, report: ReportViolation) => void {
+export function guardResource(
+    policy: string,
+    validate: (args: ResourceValidationArgs, report: ReportViolation) => void,
+): (args: ResourceValidationArgs, report: ReportViolation) => void {
     return (args, report) => {
         try {
             validate(args, report);
@@ -26,7 +29,10 @@ export function guardResource(policy: string, validate: (args: ResourceValidatio
     };
 }
 
-export function guardStack(policy: string, validate: (args: StackValidationArgs, report: ReportViolation) => void): (args: StackValidationArgs, report: ReportViolation) => void {
+export function guardStack(
+    policy: string,
+    validate: (args: StackValidationArgs, report: ReportViolation) => void,
+): (args: StackValidationArgs, report: ReportViolation) => void {
     return (args, report) => {
         try {
             validate(args, report);

@@ -35,9 +35,11 @@ export function releaseValues(props: unknown): ReleaseValues {
         for (const p of opaqueGmsaParts(found.podSpec).filter((x) => x.kind === "secret")) out.settings.push(`${p.what} as a secret at ${at}`);
         const sa = get(found.podSpec, "serviceAccountName");
         if (isSecret(sa) && gmsaFieldSites(found.podSpec).length > 0) out.settings.push(`serviceAccountName as a secret at ${at}`);
-        for (const f of hostAccessOf(found.podSpec)) out.settings.push(`${(f.secret ? HOST_ACCESS_SECRET_TEXT : HOST_ACCESS_TEXT)[f.access]} (${f.where}) at ${at}`);
+        for (const f of hostAccessOf(found.podSpec))
+            out.settings.push(`${(f.secret ? HOST_ACCESS_SECRET_TEXT : HOST_ACCESS_TEXT)[f.access]} (${f.where}) at ${at}`);
     }
-    for (const s of scan.strays) out.settings.push(`${s.field}: ${s.secret ? "[secret]" : s.field.startsWith("gmsa") ? "set" : "true"} at ${joinAt("values", s.at)}`);
+    for (const s of scan.strays)
+        out.settings.push(`${s.field}: ${s.secret ? "[secret]" : s.field.startsWith("gmsa") ? "set" : "true"} at ${joinAt("values", s.at)}`);
     for (const h of scan.hidden) {
         if (h.kind === "secret") out.settings.push(`${h.at.split(".").pop()} as a secret at ${joinAt("values", h.at)}`);
     }

@@ -146,6 +146,10 @@ export function hostAccessAllowlists(config: unknown): HostAccessAllowlists {
 }
 
 /** Is this access allowed in this namespace? HostProcess and Windows host paths: hostProcessNamespaces; the rest: hostAccessNamespaces. */
-export function hostAccessAllowed(access: HostAccess, namespace: string, lists: Pick<HostAccessAllowlists, "hostProcessNamespaces" | "hostAccessNamespaces">): boolean {
+export function hostAccessAllowed(
+    access: HostAccess,
+    namespace: string,
+    lists: Pick<HostAccessAllowlists, "hostProcessNamespaces" | "hostAccessNamespaces">,
+): boolean {
     return (access === "hostProcess" || access === "hostPath" ? lists.hostProcessNamespaces : lists.hostAccessNamespaces).includes(namespace);
 }

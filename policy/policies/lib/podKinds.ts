@@ -6,8 +6,7 @@ import { scanForPodSpecs, type HiddenValue, type StraySetting } from "./podScan"
 import { kubeKind, kubeLabel, kubeMeta, obj, opaqueKind, path, type Obj } from "./values";
 
 /** The built-in kinds that hold a pod spec. */
-export type BaseWorkloadKind =
-    | "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "ReplicationController" | "PodTemplate";
+export type BaseWorkloadKind = "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "ReplicationController" | "PodTemplate";
 
 /** A built-in kind, or its *Patch type (`kubernetes:apps/v1:DeploymentPatch`). */
 export type WorkloadKind = BaseWorkloadKind | `${BaseWorkloadKind}Patch`;
@@ -55,10 +54,27 @@ const WORKLOAD_API_GROUPS = new Set(["core", "apps", "batch", "extensions"]);
  * list misses costs time, never a finding.
  */
 const NO_POD_GROUPS = new Set([
-    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling",
-    "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io",
-    "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
-    "storagemigration.k8s.io", "windows.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+    "windows.k8s.io",
 ]);
 
 /** Whether a kind that is not a built-in workload may still hold pod specs (custom resources, Lists). */
@@ -172,7 +188,15 @@ export function workloadsOf(type: unknown, props: unknown, urn: unknown): Resour
     if (!k || COMPONENT_GROUPS.has(k.group)) return NONE;
     const known = workloadOf(type, props, urn);
     const label = () => kubeLabel(k.kind, props, urn, true);
-    if (known) return { workloads: [known], strays: [], hidden: [], get label() { return label(); } };
+    if (known)
+        return {
+            workloads: [known],
+            strays: [],
+            hidden: [],
+            get label() {
+                return label();
+            },
+        };
     if (!mayHoldPodSpecs(k)) return NONE;
     const scan = scanForPodSpecs(props);
     const m = kubeMeta(props);
@@ -198,5 +222,13 @@ export function workloadsOf(type: unknown, props: unknown, urn: unknown): Resour
     });
     const strays = scan.strays.map((s) => ({ ...s, ...namespaceOf(s) }));
     const hidden = scan.hidden.map((h) => ({ ...h, ...namespaceOf(h) }));
-    return { workloads, strays, hidden, ...(scan.incomplete ? { incomplete: scan.incomplete } : {}), get label() { return label(); } };
+    return {
+        workloads,
+        strays,
+        hidden,
+        ...(scan.incomplete ? { incomplete: scan.incomplete } : {}),
+        get label() {
+            return label();
+        },
+    };
 }

@@ -108,9 +108,15 @@ const isOn = (v: unknown) => v === true || isSecret(v);
 
 function straysOf(o: Obj, frame: Frame, out: StraySetting[]): void {
     const at = () => pathOf(frame);
-    const add = (field: StrayField, value: unknown) => out.push({
-        field, at: at(), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret, ...(isSecret(value) ? { secret: true as const } : {}),
-    });
+    const add = (field: StrayField, value: unknown) =>
+        out.push({
+            field,
+            at: at(),
+            namespace: frame.namespace,
+            namespaceUnknown: frame.namespaceUnknown,
+            namespaceSecret: frame.namespaceSecret,
+            ...(isSecret(value) ? { secret: true as const } : {}),
+        });
     if (frame.key === "windowsOptions") {
         for (const field of ["gmsaCredentialSpecName", "gmsaCredentialSpec"] as const) {
             const v = read(o, field);
@@ -133,13 +139,17 @@ function hiddenOf(frame: Frame): HiddenValue | undefined {
     const kind = opaqueKind(frame.value);
     if (!kind || typeof frame.key !== "string") return undefined;
     const structural = STRUCTURAL_KEYS.has(frame.key) || (frame.key === "spec" && frame.parent?.key === "template");
-    return structural ? { at: pathOf(frame), kind, namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret } : undefined;
+    return structural
+        ? { at: pathOf(frame), kind, namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret }
+        : undefined;
 }
 
 /** Every pod spec in `props`, and every gMSA or host-access setting outside them. */
 export function scanForPodSpecs(props: unknown, limits = SCAN_LIMITS): PodScan {
     const scan: PodScan = { podSpecs: [], strays: [], hidden: [] };
-    const stack: Frame[] = [{ value: props, key: undefined, parent: undefined, depth: 0, namespace: undefined, namespaceUnknown: false, namespaceSecret: false }];
+    const stack: Frame[] = [
+        { value: props, key: undefined, parent: undefined, depth: 0, namespace: undefined, namespaceUnknown: false, namespaceSecret: false },
+    ];
     let values = 0;
     let tooDeep: string | undefined;
     while (stack.length > 0) {
@@ -160,14 +170,25 @@ export function scanForPodSpecs(props: unknown, limits = SCAN_LIMITS): PodScan {
             continue;
         }
         const children: Frame[] = [];
-        const child = (value: unknown, key: string | number, namespace = frame.namespace, namespaceUnknown = frame.namespaceUnknown, namespaceSecret = frame.namespaceSecret) =>
-            children.push({ value, key, parent: frame, depth: frame.depth + 1, namespace, namespaceUnknown, namespaceSecret });
+        const child = (
+            value: unknown,
+            key: string | number,
+            namespace = frame.namespace,
+            namespaceUnknown = frame.namespaceUnknown,
+            namespaceSecret = frame.namespaceSecret,
+        ) => children.push({ value, key, parent: frame, depth: frame.depth + 1, namespace, namespaceUnknown, namespaceSecret });
         if (Array.isArray(v)) {
             v.forEach((e, i) => child(e, i));
         } else {
             const o = v as Obj;
             if (isPodSpec(o, frame)) {
-                scan.podSpecs.push({ podSpec: o, at: pathOf(frame), namespace: frame.namespace, namespaceUnknown: frame.namespaceUnknown, namespaceSecret: frame.namespaceSecret });
+                scan.podSpecs.push({
+                    podSpec: o,
+                    at: pathOf(frame),
+                    namespace: frame.namespace,
+                    namespaceUnknown: frame.namespaceUnknown,
+                    namespaceSecret: frame.namespaceSecret,
+                });
                 continue;
             }
             straysOf(o, frame, scan.strays);

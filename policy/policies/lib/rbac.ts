@@ -6,8 +6,21 @@
 // ClusterRoleBinding counts everywhere. Rules and grants: ./rbacRules.ts; subjects as principals:
 // ./rbacSubjects.ts; the stack's roles and bindings indexed: ./rbacIndex.ts.
 export {
-    GMSA_API_GROUP, GMSA_RESOURCE, RBAC_GROUP, describeGrant, grantCovers, grantIsEmpty, grantOfRules, ruleGrantsUse, ruleReachesCredentialSpecs, ruleView,
-    scopeProblems, selectorMatches, type Grant, type RuleProblem, type RuleView,
+    GMSA_API_GROUP,
+    GMSA_RESOURCE,
+    RBAC_GROUP,
+    describeGrant,
+    grantCovers,
+    grantIsEmpty,
+    grantOfRules,
+    ruleGrantsUse,
+    ruleReachesCredentialSpecs,
+    ruleView,
+    scopeProblems,
+    selectorMatches,
+    type Grant,
+    type RuleProblem,
+    type RuleView,
 } from "./rbacRules";
 export { describeSubjects, subjectPrincipals } from "./rbacSubjects";
 export { RbacIndex, type BindingRecord, type ResourceLike, type RoleRecord, type UncertainBinding } from "./rbacIndex";

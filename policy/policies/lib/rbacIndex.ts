@@ -60,9 +60,13 @@ function builtinClusterRoles(): RoleRecord[] {
 
 function dependencyUrns(r: ResourceLike, property: string): string[] {
     const toUrn = (d: unknown) => (typeof d === "string" ? d : str(get(d, "urn")));
-    const fromProperty = list(get(r.propertyDependencies, property)).map(toUrn).filter((u): u is string => u !== undefined);
+    const fromProperty = list(get(r.propertyDependencies, property))
+        .map(toUrn)
+        .filter((u): u is string => u !== undefined);
     if (fromProperty.length > 0) return fromProperty;
-    return list(r.dependencies).map(toUrn).filter((u): u is string => u !== undefined);
+    return list(r.dependencies)
+        .map(toUrn)
+        .filter((u): u is string => u !== undefined);
 }
 
 export interface UncertainBinding {
@@ -84,11 +88,14 @@ export interface UncertainBinding {
 
 /** Rules (or parts of them) not known yet, or secret (`test` picks which). */
 function rulesOpaque(rules: unknown[], test: (v: unknown) => boolean = isOpaque): boolean {
-    return rules.some((rule) => test(rule)
-        || ["apiGroups", "resources", "verbs", "resourceNames"].some((k) => {
-            const v = get(rule, k);
-            return test(v) || (Array.isArray(v) && v.some(test));
-        }));
+    return rules.some(
+        (rule) =>
+            test(rule) ||
+            ["apiGroups", "resources", "verbs", "resourceNames"].some((k) => {
+                const v = get(rule, k);
+                return test(v) || (Array.isArray(v) && v.some(test));
+            }),
+    );
 }
 
 /** A binding's subjects list, or one of its subjects' kind, name or namespace, passes `test`. */
@@ -126,7 +133,7 @@ export class RbacIndex {
 
     private addRole(r: ResourceLike, kind: "Role" | "ClusterRole"): void {
         const m = kubeMeta(r.props);
-        const namespace = kind === "Role" ? m.namespace ?? "default" : undefined;
+        const namespace = kind === "Role" ? (m.namespace ?? "default") : undefined;
         const aggregation = kind === "ClusterRole" ? path(r.props, "aggregationRule", "clusterRoleSelectors") : undefined;
         const props = r.props;
         const urn = r.urn;
@@ -193,13 +200,14 @@ export class RbacIndex {
     private addBinding(r: ResourceLike, kind: "RoleBinding" | "ClusterRoleBinding"): void {
         const m = kubeMeta(r.props);
         const scopeUnknown = kind === "RoleBinding" && m.namespaceUnknown;
-        const namespace = kind === "RoleBinding" && !scopeUnknown ? m.namespace ?? "default" : undefined;
+        const namespace = kind === "RoleBinding" && !scopeUnknown ? (m.namespace ?? "default") : undefined;
         const roleRefKind = path(r.props, "roleRef", "kind");
         const roleRefName = path(r.props, "roleRef", "name");
         // A ClusterRoleBinding can only reference a ClusterRole.
-        const role = kind === "ClusterRoleBinding" && roleRefKind !== "ClusterRole"
-            ? undefined
-            : this.resolveRole(r, roleRefKind, str(roleRefName), isOpaque(roleRefName), namespace);
+        const role =
+            kind === "ClusterRoleBinding" && roleRefKind !== "ClusterRole"
+                ? undefined
+                : this.resolveRole(r, roleRefKind, str(roleRefName), isOpaque(roleRefName), namespace);
         const grant = role ? this.grantOf(role) : { all: false, names: new Set<string>() };
         const props = r.props;
         const urn = r.urn;
@@ -219,8 +227,9 @@ export class RbacIndex {
 
         // Parts not known yet (preview of computed names) or secret: remember what the binding might grant.
         const rawSubjects = get(r.props, "subjects");
-        const subjectsUnknown = subjectsMatch(rawSubjects, record.subjects, isOpaque) || record.subjects.some((sub) =>
-            scopeUnknown && get(sub, "kind") === "ServiceAccount" && get(sub, "namespace") === undefined);
+        const subjectsUnknown =
+            subjectsMatch(rawSubjects, record.subjects, isOpaque) ||
+            record.subjects.some((sub) => scopeUnknown && get(sub, "kind") === "ServiceAccount" && get(sub, "namespace") === undefined);
         const roleUnknown = (role === undefined && isOpaque(roleRefName)) || (role !== undefined && rulesOpaque(role.rules));
         if (scopeUnknown || subjectsUnknown || roleUnknown) {
             const parts = [
@@ -229,8 +238,11 @@ export class RbacIndex {
                 ...(role === undefined && isOpaque(roleRefName) ? ["roleRef.name"] : []),
                 ...(role !== undefined && rulesOpaque(role.rules) ? [`the rules of ${role.label}`] : []),
             ];
-            const secret = (scopeUnknown && m.namespaceSecret) || subjectsMatch(rawSubjects, record.subjects, isSecret)
-                || (role === undefined && isSecret(roleRefName)) || (role !== undefined && rulesOpaque(role.rules, isSecret));
+            const secret =
+                (scopeUnknown && m.namespaceSecret) ||
+                subjectsMatch(rawSubjects, record.subjects, isSecret) ||
+                (role === undefined && isSecret(roleRefName)) ||
+                (role !== undefined && rulesOpaque(role.rules, isSecret));
             this.uncertain.push({
                 get label() {
                     return record.label;
@@ -284,10 +296,12 @@ export class RbacIndex {
     /** The bindings with parts not known yet, or secret, that could grant it. */
     uncertainGrantors(namespace: string, serviceAccount: string, credentialSpec: string): UncertainBinding[] {
         const principals = [saKey(namespace, serviceAccount), nsGroupKey(namespace), ALL_SA_KEY];
-        return this.uncertain.filter((u) =>
-            (u.cluster || u.scope === undefined || u.scope === namespace)
-            && (u.grant === undefined || grantCovers(u.grant, credentialSpec))
-            && (u.anySubject || principals.some((p) => u.principals.has(p))));
+        return this.uncertain.filter(
+            (u) =>
+                (u.cluster || u.scope === undefined || u.scope === namespace) &&
+                (u.grant === undefined || grantCovers(u.grant, credentialSpec)) &&
+                (u.anySubject || principals.some((p) => u.principals.has(p))),
+        );
     }
 
     /** RoleBindings in other namespaces that name this service account and grant the credential spec (they do not count). */

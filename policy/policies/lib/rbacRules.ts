@@ -41,8 +41,7 @@ export function ruleGrantsUse(rule: unknown, name?: string): boolean {
 }
 
 function viewReaches(r: RuleView): boolean {
-    return (r.apiGroups.includes(GMSA_API_GROUP) || r.apiGroups.includes("*"))
-        && (r.resources.includes(GMSA_RESOURCE) || r.resources.includes("*"));
+    return (r.apiGroups.includes(GMSA_API_GROUP) || r.apiGroups.includes("*")) && (r.resources.includes(GMSA_RESOURCE) || r.resources.includes("*"));
 }
 
 function viewGrantsUse(r: RuleView, name?: string): boolean {
@@ -108,7 +107,11 @@ export function scopeProblems(rules: unknown): RuleProblem[] {
                 message: `rule ${index + 1} has "*" in ${wild.join(" and ")}, which reaches ${GMSA_RESOURCE} (${GMSA_API_GROUP})${r.resourceNames.length === 0 ? " for every credential spec" : ""}`,
             });
         } else if (r.verbs.includes("use") && r.resourceNames.length === 0) {
-            problems.push({ index, kind: "unscoped", message: `rule ${index + 1} grants "use" on ${GMSA_RESOURCE} without resourceNames, i.e. on every credential spec` });
+            problems.push({
+                index,
+                kind: "unscoped",
+                message: `rule ${index + 1} grants "use" on ${GMSA_RESOURCE} without resourceNames, i.e. on every credential spec`,
+            });
         }
     });
     return problems;
@@ -128,11 +131,20 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
         if (key === undefined) return false;
         const has = Object.prototype.hasOwnProperty.call(labels, key);
         switch (operator) {
-            case "In": if (!has || !values.includes(labels[key])) return false; break;
-            case "NotIn": if (has && values.includes(labels[key])) return false; break;
-            case "Exists": if (!has) return false; break;
-            case "DoesNotExist": if (has) return false; break;
-            default: return false;
+            case "In":
+                if (!has || !values.includes(labels[key])) return false;
+                break;
+            case "NotIn":
+                if (has && values.includes(labels[key])) return false;
+                break;
+            case "Exists":
+                if (!has) return false;
+                break;
+            case "DoesNotExist":
+                if (has) return false;
+                break;
+            default:
+                return false;
         }
     }
     return true;

@@ -3,7 +3,16 @@
 
 import { RbacIndex, type ResourceLike } from "./rbac";
 import { get, isKube, kubeKind, kubeLabel, kubeMeta, path, plainProps, str, urnName } from "./values";
-import { credentialSpecNames, opaqueGmsaParts, serviceAccountOf, usesGmsa, workloadsOf, type OpaquePart, type ResourceWorkloads, type Workload } from "./workloads";
+import {
+    credentialSpecNames,
+    opaqueGmsaParts,
+    serviceAccountOf,
+    usesGmsa,
+    workloadsOf,
+    type OpaquePart,
+    type ResourceWorkloads,
+    type Workload,
+} from "./workloads";
 
 export interface WorkloadFacts extends Workload {
     urn: string;
@@ -106,7 +115,16 @@ export class StackFacts {
     }
 
     private buildGmsaFacts(): GmsaFacts {
-        const facts: GmsaFacts = { workloads: [], unjudged: [], webhookNamespaces: new Set(), optedOutNamespaces: new Set(), credentialSpecNames: new Set(), credentialSpecNameUnknown: false, credentialSpecs: [], webhookReleases: [] };
+        const facts: GmsaFacts = {
+            workloads: [],
+            unjudged: [],
+            webhookNamespaces: new Set(),
+            optedOutNamespaces: new Set(),
+            credentialSpecNames: new Set(),
+            credentialSpecNameUnknown: false,
+            credentialSpecs: [],
+            webhookReleases: [],
+        };
         for (const r of this.resources) {
             try {
                 addResource(facts, r);
@@ -155,7 +173,11 @@ function addResource(facts: GmsaFacts, r: ResourceLike): void {
         facts.webhookNamespaces.add(str(get(r.props, "namespace")) ?? "default");
         return;
     }
-    if (k.group === "core" && (k.kind === "Namespace" || k.kind === "NamespacePatch") && path(r.props, "metadata", "labels", WEBHOOK_OPT_OUT_LABEL) === "true") {
+    if (
+        k.group === "core" &&
+        (k.kind === "Namespace" || k.kind === "NamespacePatch") &&
+        path(r.props, "metadata", "labels", WEBHOOK_OPT_OUT_LABEL) === "true"
+    ) {
         const name = kubeMeta(r.props).name;
         if (name !== undefined) facts.optedOutNamespaces.add(name);
     }

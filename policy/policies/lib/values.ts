@@ -185,7 +185,13 @@ export function kubeMeta(props: unknown): { name?: string; namespace?: string; n
     // metadata given as one opaque value hides both.
     const name = isOpaque(metadata) ? metadata : get(metadata, "name");
     const namespace = isOpaque(metadata) ? metadata : get(metadata, "namespace");
-    return { name: str(name), namespace: str(namespace), nameUnknown: isOpaque(name), namespaceUnknown: isOpaque(namespace), namespaceSecret: isSecret(namespace) };
+    return {
+        name: str(name),
+        namespace: str(namespace),
+        nameUnknown: isOpaque(name),
+        namespaceUnknown: isOpaque(namespace),
+        namespaceSecret: isSecret(namespace),
+    };
 }
 
 /**

@@ -43,7 +43,7 @@ export function toleratesTaint(toleration: unknown, taint: NodeTaint): boolean {
 }
 
 type Opaque = "secret" | "unknown" | undefined;
-const worse = (a: Opaque, b: Opaque): Opaque => (a === "secret" || b === "secret" ? "secret" : a ?? b);
+const worse = (a: Opaque, b: Opaque): Opaque => (a === "secret" || b === "secret" ? "secret" : (a ?? b));
 
 /** Does a required node affinity term require (In [windows]) or exclude Windows, or neither? */
 function termOs(term: unknown): { requires: boolean; excludes: boolean; opaque: Opaque } {
@@ -54,7 +54,12 @@ function termOs(term: unknown): { requires: boolean; excludes: boolean; opaque: 
         const key = get(e, "key");
         const operator = get(e, "operator");
         const values = get(e, "values");
-        const o = opaqueKind(e) ?? opaqueKind(key) ?? opaqueKind(operator) ?? opaqueKind(values) ?? (Array.isArray(values) ? values.map(opaqueKind).find((k) => k) : undefined);
+        const o =
+            opaqueKind(e) ??
+            opaqueKind(key) ??
+            opaqueKind(operator) ??
+            opaqueKind(values) ??
+            (Array.isArray(values) ? values.map(opaqueKind).find((k) => k) : undefined);
         if (o) {
             opaque = worse(opaque, o);
             continue;
@@ -87,7 +92,13 @@ export function windowsPlacement(podSpec: unknown, taints: readonly NodeTaint[])
     opaque = worse(opaque, opaqueKind(get(podSpec, "os")) ?? opaqueKind(osName));
     opaque = worse(opaque, opaqueKind(selectorRaw) ?? selectorOs.map(([, v]) => opaqueKind(v)).find((k) => k));
     const termsRaw = path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms");
-    opaque = worse(opaque, opaqueKind(get(podSpec, "affinity")) ?? opaqueKind(path(podSpec, "affinity", "nodeAffinity")) ?? opaqueKind(path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")) ?? opaqueKind(termsRaw));
+    opaque = worse(
+        opaque,
+        opaqueKind(get(podSpec, "affinity")) ??
+            opaqueKind(path(podSpec, "affinity", "nodeAffinity")) ??
+            opaqueKind(path(podSpec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")) ??
+            opaqueKind(termsRaw),
+    );
     const terms = Array.isArray(termsRaw) ? termsRaw.map(termOs) : [];
     for (const t of terms) opaque = worse(opaque, t.opaque);
 
@@ -100,7 +111,8 @@ export function windowsPlacement(podSpec: unknown, taints: readonly NodeTaint[])
     const pinned = selectorOs.find(([, v]) => known(v) && v !== "windows");
     if (pinned) return { canLand: false, why: `nodeSelector ${pinned[0]} is ${String(pinned[1])}` };
     if (terms.length > 0 && terms.every((t) => t.excludes)) return { canLand: false, why: "its required node affinity excludes Windows" };
-    if (opaque === "secret") return { canLand: true, why: "where it may run (spec.os, nodeSelector or node affinity) is a secret in this plan, counted as Windows" };
+    if (opaque === "secret")
+        return { canLand: true, why: "where it may run (spec.os, nodeSelector or node affinity) is a secret in this plan, counted as Windows" };
     if (opaque === "unknown") return { canLand: undefined, why: "where it may run is not known until deployment" };
 
     const nodeName = get(podSpec, "nodeName");
@@ -109,17 +121,31 @@ export function windowsPlacement(podSpec: unknown, taints: readonly NodeTaint[])
     const blocking = taints.filter((t) => (bound ? t.effect === "NoExecute" : t.effect === "NoSchedule" || t.effect === "NoExecute"));
     if (blocking.length === 0) {
         if (taints.length === 0) return { canLand: true, why: "the Windows nodes have no taint and nothing keeps it off them" };
-        if (bound) return { canLand: true, why: `it names its node (spec.nodeName), which skips the scheduler and so the Windows nodes' taint ${taints.map(describeTaint).join(", ")}` };
+        if (bound)
+            return {
+                canLand: true,
+                why: `it names its node (spec.nodeName), which skips the scheduler and so the Windows nodes' taint ${taints.map(describeTaint).join(", ")}`,
+            };
         return { canLand: true, why: `the Windows nodes' taint ${taints.map(describeTaint).join(", ")} keeps no pod off` };
     }
     const tolerationsRaw = get(podSpec, "tolerations");
     const tolerations = list(tolerationsRaw);
-    const tolerationsOpaque = opaqueKind(tolerationsRaw) ?? tolerations.map((t) => opaqueKind(t) ?? ["key", "operator", "value", "effect"].map((k) => opaqueKind(get(t, k))).find((k) => k)).find((k) => k);
+    const tolerationsOpaque =
+        opaqueKind(tolerationsRaw) ??
+        tolerations.map((t) => opaqueKind(t) ?? ["key", "operator", "value", "effect"].map((k) => opaqueKind(get(t, k))).find((k) => k)).find((k) => k);
     if (blocking.every((taint) => tolerations.some((t) => obj(t) && toleratesTaint(t, taint)))) {
-        const everything = tolerations.some((t) => (str(get(t, "key")) ?? "") === "" && get(t, "operator") === "Exists" && (str(get(t, "effect")) ?? "") === "");
-        return { canLand: true, why: everything ? "it tolerates every taint (a toleration with operator Exists and no key)" : `it tolerates the Windows nodes' taint ${blocking.map(describeTaint).join(", ")}` };
+        const everything = tolerations.some(
+            (t) => (str(get(t, "key")) ?? "") === "" && get(t, "operator") === "Exists" && (str(get(t, "effect")) ?? "") === "",
+        );
+        return {
+            canLand: true,
+            why: everything
+                ? "it tolerates every taint (a toleration with operator Exists and no key)"
+                : `it tolerates the Windows nodes' taint ${blocking.map(describeTaint).join(", ")}`,
+        };
     }
-    if (tolerationsOpaque === "secret") return { canLand: true, why: "its tolerations are a secret in this plan, counted as tolerating the Windows nodes' taint" };
+    if (tolerationsOpaque === "secret")
+        return { canLand: true, why: "its tolerations are a secret in this plan, counted as tolerating the Windows nodes' taint" };
     if (tolerationsOpaque === "unknown") return { canLand: undefined, why: "its tolerations are not known until deployment" };
     return { canLand: false, why: `it does not tolerate the Windows nodes' taint ${blocking.map(describeTaint).join(", ")}` };
 }

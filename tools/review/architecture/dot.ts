@@ -13,7 +13,10 @@ export function htmlText(s: string): string {
 
 /** An HTML-like label: a bold title, then smaller detail lines (all text escaped). */
 export function nodeLabel(title: string, details: readonly string[] = []): string {
-    const lines = details.flatMap((d) => d.split("\n")).filter((d) => d !== "").map((d) => `<BR/><FONT POINT-SIZE="9">${htmlText(d)}</FONT>`);
+    const lines = details
+        .flatMap((d) => d.split("\n"))
+        .filter((d) => d !== "")
+        .map((d) => `<BR/><FONT POINT-SIZE="9">${htmlText(d)}</FONT>`);
     return `<<B>${htmlText(title)}</B>${lines.join("")}>`;
 }
 
@@ -98,7 +101,8 @@ export class DotWriter {
     cluster(name: string, attrs: Attributes, body: () => void): void {
         this.line(`subgraph ${dotString(`cluster_${name}`)} {`);
         this.depth++;
-        for (const [k, v] of Object.entries(attrs)) if (v !== undefined) this.line(`${k}=${typeof v === "string" && v.startsWith("<") && v.endsWith(">") ? v : dotString(String(v))};`);
+        for (const [k, v] of Object.entries(attrs))
+            if (v !== undefined) this.line(`${k}=${typeof v === "string" && v.startsWith("<") && v.endsWith(">") ? v : dotString(String(v))};`);
         body();
         this.depth--;
         this.line("}");

@@ -2,7 +2,16 @@
 // (layering, Kubernetes authorization and admission, Active Directory traffic) and a legend.
 import { withoutInventedValues } from "../deployTimeValues";
 import { attributeList, clusterLabel, colors, dotString, DotWriter, id, plural } from "./dot";
-import { hooksWithRunbooks, principals, windowsWorkloads, writeAccessEntries, writeActiveDirectory, writeNodeLifecycle, writePortableIdentity, writeVpc } from "./drawNodes";
+import {
+    hooksWithRunbooks,
+    principals,
+    windowsWorkloads,
+    writeAccessEntries,
+    writeActiveDirectory,
+    writeNodeLifecycle,
+    writePortableIdentity,
+    writeVpc,
+} from "./drawNodes";
 import type { ArchitectureModel } from "./model";
 
 /** Invisible edges that stack the picture top to bottom: control plane, Linux row, Windows row, API objects, AD. */
@@ -29,17 +38,34 @@ function writeKubernetesEdges(out: DotWriter, m: ArchitectureModel): void {
 
     if (m.cluster) out.edge(id.accessEntries, id.controlPlane, { label: "kubectl / API\n(access entries)", color: colors.manage });
     if (webhook && certManager) out.edge(id.release(certManager.name), id.release(webhook.name), { label: "TLS cert", color: colors.manage, style: "dashed" });
-    if (webhook && m.cluster) out.edge(id.controlPlane, id.release(webhook.name), { label: "admission review\n(pod create)", color: colors.webhook, fontcolor: colors.webhook, style: "dashed" });
+    if (webhook && m.cluster)
+        out.edge(id.controlPlane, id.release(webhook.name), {
+            label: "admission review\n(pod create)",
+            color: colors.webhook,
+            fontcolor: colors.webhook,
+            style: "dashed",
+        });
 
     for (const c of m.credentialSpecs) {
         for (const g of c.allowed) {
             for (const sa of g.serviceAccounts) {
-                out.edge(id.principal(g.namespace, sa), id.credentialSpec(c.name), { label: "may use (RBAC)", color: colors.rbac, fontcolor: colors.rbac, style: "dashed" });
+                out.edge(id.principal(g.namespace, sa), id.credentialSpec(c.name), {
+                    label: "may use (RBAC)",
+                    color: colors.rbac,
+                    fontcolor: colors.rbac,
+                    style: "dashed",
+                });
             }
         }
     }
     for (const w of windowsWorkloads(m)) {
-        if (webhook && w.credentialSpecs.length > 0) out.edge(id.release(webhook.name), id.workload(w), { label: "validates, fills in\ncredspec", color: colors.webhook, fontcolor: colors.webhook, style: "dashed" });
+        if (webhook && w.credentialSpecs.length > 0)
+            out.edge(id.release(webhook.name), id.workload(w), {
+                label: "validates, fills in\ncredspec",
+                color: colors.webhook,
+                fontcolor: colors.webhook,
+                style: "dashed",
+            });
         if (windows) out.edge(id.windows(windows.name), id.workload(w), { label: "runs", color: colors.manage, arrowhead: "none", style: "dotted" });
         for (const name of w.credentialSpecs.filter(hasCredentialSpec)) {
             out.edge(id.workload(w), id.credentialSpec(name), {
@@ -49,8 +75,11 @@ function writeKubernetesEdges(out: DotWriter, m: ArchitectureModel): void {
                 penwidth: 2,
             });
         }
-        const principal = principals(m).find((p) => (p.namespace === w.namespace || p.namespace === "*") && (p.serviceAccount === w.serviceAccount || p.serviceAccount === "*"));
-        if (principal) out.edge(id.workload(w), id.principal(principal.namespace, principal.serviceAccount), { label: "runs as", color: colors.manage, style: "dotted" });
+        const principal = principals(m).find(
+            (p) => (p.namespace === w.namespace || p.namespace === "*") && (p.serviceAccount === w.serviceAccount || p.serviceAccount === "*"),
+        );
+        if (principal)
+            out.edge(id.workload(w), id.principal(principal.namespace, principal.serviceAccount), { label: "runs as", color: colors.manage, style: "dotted" });
     }
 }
 
@@ -61,7 +90,8 @@ function writeActiveDirectoryEdges(out: DotWriter, m: ArchitectureModel): void {
     const dns = { color: colors.dns, fontcolor: colors.dns };
     if (windows && m.gmsaMode === "domainless") {
         out.edge(id.windows(windows.name), id.ccg, { label: "on container start", color: colors.manage, style: "dotted" });
-        if (m.portableIdentity) out.edge(id.ccg, id.portableIdentity, { label: "GetSecretValue\n(node role)", color: colors.secret, fontcolor: colors.secret, penwidth: 2 });
+        if (m.portableIdentity)
+            out.edge(id.ccg, id.portableIdentity, { label: "GetSecretValue\n(node role)", color: colors.secret, fontcolor: colors.secret, penwidth: 2 });
         out.edge(id.ccg, id.domainControllers, { label: "Kerberos / LDAP:\ngMSA password", ...kerberos });
     }
     if (windows && m.gmsaMode === "domain-joined") {
@@ -73,10 +103,18 @@ function writeActiveDirectoryEdges(out: DotWriter, m: ArchitectureModel): void {
     } else if (windows && m.gmsaMode === "domain-joined") {
         out.edge(id.windows(windows.name), id.domainControllers, { label: "DNS", ...dns });
     }
-    if (m.dns.coreDnsForwarders.length > 0) out.edge(id.coredns, id.domainControllers, { label: `DNS ${m.dns.coreDnsForwarders.map((f) => f.zone).join(", ")}`, ...dns });
-    for (const c of m.credentialSpecs) out.edge(id.credentialSpec(c.name), id.gmsaAccounts, { label: "names", color: colors.ad, fontcolor: colors.ad, style: "dotted" });
+    if (m.dns.coreDnsForwarders.length > 0)
+        out.edge(id.coredns, id.domainControllers, { label: `DNS ${m.dns.coreDnsForwarders.map((f) => f.zone).join(", ")}`, ...dns });
+    for (const c of m.credentialSpecs)
+        out.edge(id.credentialSpec(c.name), id.gmsaAccounts, { label: "names", color: colors.ad, fontcolor: colors.ad, style: "dotted" });
     if (ad.provisioning.length > 0 && ad.managementHost) out.edge(id.provisioning, id.managementHost, { label: "SSM Run Command", color: colors.manage });
-    if (ad.managementHost) out.edge(id.managementHost, id.domainControllers, { label: m.portableIdentity ? "LDAP (signed, sealed): readers' group,\ngMSAs, portable identity; chain check" : "LDAP (signed, sealed): readers' group,\ngMSAs; chain check", color: colors.manage });
+    if (ad.managementHost)
+        out.edge(id.managementHost, id.domainControllers, {
+            label: m.portableIdentity
+                ? "LDAP (signed, sealed): readers' group,\ngMSAs, portable identity; chain check"
+                : "LDAP (signed, sealed): readers' group,\ngMSAs; chain check",
+            color: colors.manage,
+        });
     if (m.domainJoin && windows) out.edge(id.domainJoin, id.windows(windows.name), { label: "joins each node", color: colors.ad, fontcolor: colors.ad });
     if (hooksWithRunbooks(m).length > 0 && windows) {
         out.edge(id.windows(windows.name), id.lifecycle, { label: "launch / terminate", color: colors.manage, style: "dashed" });
@@ -84,8 +122,9 @@ function writeActiveDirectoryEdges(out: DotWriter, m: ArchitectureModel): void {
     }
 }
 
-const legend = "blue: a pod uses a credential spec; green: RBAC lets a service account use it; orange: admission webhook; "
-    + "purple: Kerberos/LDAP to AD; teal: DNS; red: secret read; grey: management";
+const legend =
+    "blue: a pod uses a credential spec; green: RBAC lets a service account use it; orange: admission webhook; " +
+    "purple: Kerberos/LDAP to AD; teal: DNS; red: secret read; grey: management";
 
 /** Graphviz DOT of the model: nested clusters for account, VPC, EKS (node groups, API objects) and AD. Deterministic. */
 export function architectureDot(m: ArchitectureModel): string {
@@ -93,16 +132,22 @@ export function architectureDot(m: ArchitectureModel): string {
     const title = `${m.project} / ${m.stack}: gMSA ${m.gmsaMode}, ${plural(m.resourceCount, "resource")}`;
     const font = "Helvetica";
     out.line(`digraph ${dotString(`${m.project}-${m.stack}`)} {`);
-    out.line(`    graph${attributeList({ label: clusterLabel(title, legend), labelloc: "t", fontname: font, fontsize: 14, rankdir: "TB", compound: true, newrank: true, nodesep: 0.3, ranksep: 0.5, pad: 0.3 })};`);
+    out.line(
+        `    graph${attributeList({ label: clusterLabel(title, legend), labelloc: "t", fontname: font, fontsize: 14, rankdir: "TB", compound: true, newrank: true, nodesep: 0.3, ranksep: 0.5, pad: 0.3 })};`,
+    );
     out.line(`    node${attributeList({ shape: "box", style: "rounded,filled", fillcolor: "white", fontname: font, fontsize: 11, margin: "0.15,0.06" })};`);
     out.line(`    edge${attributeList({ fontname: font, fontsize: 9 })};`);
     const body = new DotWriter();
-    body.cluster("aws_account", { label: clusterLabel("AWS account", m.region ? `region ${m.region}` : undefined), color: colors.account, style: "rounded", penwidth: 2 }, () => {
-        if (m.cluster) writeAccessEntries(body, m.cluster);
-        writePortableIdentity(body, m);
-        writeNodeLifecycle(body, m);
-        writeVpc(body, m);
-    });
+    body.cluster(
+        "aws_account",
+        { label: clusterLabel("AWS account", m.region ? `region ${m.region}` : undefined), color: colors.account, style: "rounded", penwidth: 2 },
+        () => {
+            if (m.cluster) writeAccessEntries(body, m.cluster);
+            writePortableIdentity(body, m);
+            writeNodeLifecycle(body, m);
+            writeVpc(body, m);
+        },
+    );
     if (m.activeDirectory.source === "existing") writeActiveDirectory(body, m);
     writeLayering(body, m);
     writeKubernetesEdges(body, m);

@@ -1,13 +1,27 @@
 // The picture's boxes: one writer per part of the model (cluster, node groups, API objects, AD,
 // management host, DNS, node lifecycle, portable identity, VPC).
 import { clusterLabel, colors, DotWriter, htmlText, id, nodeLabel, plural, range, wrap } from "./dot";
-import type { AccessEntryModel, ActiveDirectoryModel, ArchitectureModel, ClusterModel, CredentialSpecModel, HelmReleaseModel, LifecycleHookModel, NetworkModel, ProvisioningModel, WindowsNodeGroupModel, WorkloadModel } from "./model";
+import type {
+    AccessEntryModel,
+    ActiveDirectoryModel,
+    ArchitectureModel,
+    ClusterModel,
+    CredentialSpecModel,
+    HelmReleaseModel,
+    LifecycleHookModel,
+    NetworkModel,
+    ProvisioningModel,
+    WindowsNodeGroupModel,
+    WorkloadModel,
+} from "./model";
 import { arnShortName, byString, sortedUnique } from "./planIndex";
 
 function subnetTable(network: NetworkModel): string {
     const header = `<TR><TD><B>tier</B></TD><TD><B>AZ</B></TD><TD><B>CIDR</B></TD><TD><B>NAT gateway</B></TD></TR>`;
-    const rows = network.subnets.map((s) =>
-        `<TR><TD>${htmlText(s.tier)}</TD><TD>${htmlText(s.availabilityZone ?? "-")}</TD><TD>${htmlText(s.cidr ?? s.name)}</TD><TD>${htmlText(s.natGateway ?? "")}</TD></TR>`);
+    const rows = network.subnets.map(
+        (s) =>
+            `<TR><TD>${htmlText(s.tier)}</TD><TD>${htmlText(s.availabilityZone ?? "-")}</TD><TD>${htmlText(s.cidr ?? s.name)}</TD><TD>${htmlText(s.natGateway ?? "")}</TD></TR>`,
+    );
     const title = network.vpc === "created" ? "Subnets" : "Subnets (existing VPC)";
     return `<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD COLSPAN="4"><B>${htmlText(title)}</B></TD></TR>${header}${rows.join("")}</TABLE>>`;
 }
@@ -66,7 +80,12 @@ function writeLinuxNodes(out: DotWriter, m: ArchitectureModel): void {
 function writeSystemPods(out: DotWriter, m: ArchitectureModel): void {
     for (const r of m.helmReleases.filter((x) => x.role !== "other")) writeRelease(out, r, m);
     if (m.dns.coreDnsForwarders.length > 0) {
-        out.node(id.coredns, { label: nodeLabel("CoreDNS (add-on)", m.dns.coreDnsForwarders.map((f) => `${f.zone} -> ${f.servers.join(", ")}`)) });
+        out.node(id.coredns, {
+            label: nodeLabel(
+                "CoreDNS (add-on)",
+                m.dns.coreDnsForwarders.map((f) => `${f.zone} -> ${f.servers.join(", ")}`),
+            ),
+        });
     }
 }
 
@@ -113,7 +132,10 @@ function writeWindowsNodes(out: DotWriter, m: ArchitectureModel): void {
             if (i > 0) return;
             writeWorkloads(out, m);
             if (m.gmsaMode === "domainless") {
-                out.node(id.ccg, { label: nodeLabel("CCG + AWS plugin (on each node)", ["gets gMSA passwords", "as the portable identity"]), fillcolor: "#e1f5fe" });
+                out.node(id.ccg, {
+                    label: nodeLabel("CCG + AWS plugin (on each node)", ["gets gMSA passwords", "as the portable identity"]),
+                    fillcolor: "#e1f5fe",
+                });
             }
         });
     });
@@ -149,24 +171,37 @@ function credentialSpecLabel(c: CredentialSpecModel): string {
 
 function writeApiObjects(out: DotWriter, m: ArchitectureModel): void {
     if (m.credentialSpecs.length === 0) return;
-    out.cluster("api_objects", { label: clusterLabel("Kubernetes API: credential specs and who may use them", "RBAC: RoleBindings to ClusterRoles granting use"), color: colors.api, style: "rounded,dashed" }, () => {
-        for (const p of principals(m)) out.node(id.principal(p.namespace, p.serviceAccount), { label: principalLabel(p), shape: "note", fillcolor: "#f3e8fd" });
-        for (const c of m.credentialSpecs) out.node(id.credentialSpec(c.name), { label: credentialSpecLabel(c), shape: "component", fillcolor: "#f3e8fd" });
-    });
+    out.cluster(
+        "api_objects",
+        {
+            label: clusterLabel("Kubernetes API: credential specs and who may use them", "RBAC: RoleBindings to ClusterRoles granting use"),
+            color: colors.api,
+            style: "rounded,dashed",
+        },
+        () => {
+            for (const p of principals(m))
+                out.node(id.principal(p.namespace, p.serviceAccount), { label: principalLabel(p), shape: "note", fillcolor: "#f3e8fd" });
+            for (const c of m.credentialSpecs) out.node(id.credentialSpec(c.name), { label: credentialSpecLabel(c), shape: "component", fillcolor: "#f3e8fd" });
+        },
+    );
 }
 
 function writeCluster(out: DotWriter, m: ArchitectureModel): void {
     const c = m.cluster;
     if (!c) return;
-    out.cluster("eks", { label: clusterLabel(`EKS cluster ${c.name}`, `Kubernetes ${c.kubernetesVersion ?? "?"}`), color: colors.eks, penwidth: 2, style: "rounded" }, () => {
-        out.node(id.controlPlane, { label: controlPlaneLabel(c), fillcolor: "#e8f0fe" });
-        writeLinuxNodes(out, m);
-        writeWindowsNodes(out, m);
-        // Without node groups of their own kind, pods are still drawn, in the cluster itself.
-        if (m.linuxNodeGroups.length === 0) writeSystemPods(out, m);
-        if (m.windowsNodeGroups.length === 0) writeWorkloads(out, m);
-        writeApiObjects(out, m);
-    });
+    out.cluster(
+        "eks",
+        { label: clusterLabel(`EKS cluster ${c.name}`, `Kubernetes ${c.kubernetesVersion ?? "?"}`), color: colors.eks, penwidth: 2, style: "rounded" },
+        () => {
+            out.node(id.controlPlane, { label: controlPlaneLabel(c), fillcolor: "#e8f0fe" });
+            writeLinuxNodes(out, m);
+            writeWindowsNodes(out, m);
+            // Without node groups of their own kind, pods are still drawn, in the cluster itself.
+            if (m.linuxNodeGroups.length === 0) writeSystemPods(out, m);
+            if (m.windowsNodeGroups.length === 0) writeWorkloads(out, m);
+            writeApiObjects(out, m);
+        },
+    );
 }
 
 function activeDirectoryDetail(ad: ActiveDirectoryModel): string {
@@ -177,29 +212,39 @@ function activeDirectoryDetail(ad: ActiveDirectoryModel): string {
 
 export function writeActiveDirectory(out: DotWriter, m: ArchitectureModel): void {
     const ad = m.activeDirectory;
-    out.cluster("active_directory", { label: clusterLabel(`Active Directory ${ad.domainName ?? "?"}`, activeDirectoryDetail(ad)), color: colors.ad, style: "rounded", penwidth: 2 }, () => {
-        out.node(id.domainControllers, {
-            label: nodeLabel("Domain controllers", [`DNS ${ad.dnsServers.join(", ") || "?"}`, "Kerberos 88, LDAP 389, DNS 53"]),
-            shape: "cylinder",
-            fillcolor: "#fce4ec",
-        });
-        const accounts = sortedUnique(m.credentialSpecs.map((c) => c.account ?? "?"));
-        if (accounts.length > 0) out.node(id.gmsaAccounts, { label: nodeLabel("gMSA accounts", accounts), shape: "folder", fillcolor: "#fce4ec" });
-    });
+    out.cluster(
+        "active_directory",
+        { label: clusterLabel(`Active Directory ${ad.domainName ?? "?"}`, activeDirectoryDetail(ad)), color: colors.ad, style: "rounded", penwidth: 2 },
+        () => {
+            out.node(id.domainControllers, {
+                label: nodeLabel("Domain controllers", [`DNS ${ad.dnsServers.join(", ") || "?"}`, "Kerberos 88, LDAP 389, DNS 53"]),
+                shape: "cylinder",
+                fillcolor: "#fce4ec",
+            });
+            const accounts = sortedUnique(m.credentialSpecs.map((c) => c.account ?? "?"));
+            if (accounts.length > 0) out.node(id.gmsaAccounts, { label: nodeLabel("gMSA accounts", accounts), shape: "folder", fillcolor: "#fce4ec" });
+        },
+    );
 }
 
 function writeManagementHost(out: DotWriter, m: ArchitectureModel): void {
     const host = m.activeDirectory.managementHost;
     if (host) {
         out.node(id.managementHost, {
-            label: nodeLabel(`AD management host ${host.name}`, [`${host.instanceType ?? "?"}, Systems Manager only (no inbound)`, ...host.readsSecrets.map((s) => `reads secret ${s}`)]),
+            label: nodeLabel(`AD management host ${host.name}`, [
+                `${host.instanceType ?? "?"}, Systems Manager only (no inbound)`,
+                ...host.readsSecrets.map((s) => `reads secret ${s}`),
+            ]),
             fillcolor: "#fce4ec",
         });
     }
     const provisioning = m.activeDirectory.provisioning;
     if (provisioning.length > 0) {
         out.node(id.provisioning, {
-            label: nodeLabel("AD provisioning during pulumi up", provisioning.flatMap((p) => [`SSM document ${p.document}`, wrap(provisioningSummary(p), 48)])),
+            label: nodeLabel(
+                "AD provisioning during pulumi up",
+                provisioning.flatMap((p) => [`SSM document ${p.document}`, wrap(provisioningSummary(p), 48)]),
+            ),
             fillcolor: "#fce4ec",
         });
     }
@@ -221,26 +266,37 @@ function writeDnsResolver(out: DotWriter, m: ArchitectureModel): void {
     out.node(id.resolver, {
         label: nodeLabel("Route 53 Resolver", [
             ...m.dns.resolverEndpoints.map((e) => `${(e.direction ?? "?").toLowerCase()} endpoint, ${plural(e.addressCount, "address")}`),
-            ...rules.map((r) => `${(r.ruleType ?? "?").toLowerCase()} ${r.domainName ?? "?"} -> ${r.targetIps.join(", ")}${r.associatedWithVpc ? "" : " (not associated)"}`),
+            ...rules.map(
+                (r) =>
+                    `${(r.ruleType ?? "?").toLowerCase()} ${r.domainName ?? "?"} -> ${r.targetIps.join(", ")}${r.associatedWithVpc ? "" : " (not associated)"}`,
+            ),
         ]),
         fillcolor: "#e0f7fa",
     });
 }
 
-export const hooksWithRunbooks = (m: ArchitectureModel): LifecycleHookModel[] => m.windowsNodeGroups.flatMap((g) => g.lifecycleHooks).filter((h) => h.runbook !== undefined);
+export const hooksWithRunbooks = (m: ArchitectureModel): LifecycleHookModel[] =>
+    m.windowsNodeGroups.flatMap((g) => g.lifecycleHooks).filter((h) => h.runbook !== undefined);
 
 export function writeNodeLifecycle(out: DotWriter, m: ArchitectureModel): void {
     if (m.domainJoin) {
         const j = m.domainJoin;
         out.node(id.domainJoin, {
-            label: nodeLabel("SSM association: domain join", [j.document, j.directoryId ? `directory ${j.directoryId}` : "", j.organizationalUnit ? `OU ${j.organizationalUnit}` : ""]),
+            label: nodeLabel("SSM association: domain join", [
+                j.document,
+                j.directoryId ? `directory ${j.directoryId}` : "",
+                j.organizationalUnit ? `OU ${j.organizationalUnit}` : "",
+            ]),
             fillcolor: "#fce4ec",
         });
     }
     const hooks = hooksWithRunbooks(m);
     if (hooks.length > 0) {
         out.node(id.lifecycle, {
-            label: nodeLabel("Lifecycle hooks -> EventBridge -> SSM Automation", hooks.map((h) => `${hookTransition(h)}: runbook ${h.runbook}`)),
+            label: nodeLabel(
+                "Lifecycle hooks -> EventBridge -> SSM Automation",
+                hooks.map((h) => `${hookTransition(h)}: runbook ${h.runbook}`),
+            ),
             fillcolor: "#fce4ec",
         });
     }
@@ -250,7 +306,12 @@ export function writePortableIdentity(out: DotWriter, m: ArchitectureModel): voi
     const p = m.portableIdentity;
     if (!p) return;
     out.node(id.portableIdentity, {
-        label: nodeLabel("Secrets Manager: portable identity", [p.secretName, p.kmsKey ? `encrypted with KMS key ${p.kmsKey}` : "", `readable by ${p.readers.join(", ") || "nobody"}`, p.protect ? "protected" : ""]),
+        label: nodeLabel("Secrets Manager: portable identity", [
+            p.secretName,
+            p.kmsKey ? `encrypted with KMS key ${p.kmsKey}` : "",
+            `readable by ${p.readers.join(", ") || "nobody"}`,
+            p.protect ? "protected" : "",
+        ]),
         shape: "box3d",
         fillcolor: "#fce8e6",
     });

@@ -4,7 +4,6 @@ import type { PlanResource } from "../../planFile";
 import { get, list, strings } from "../../../policy/api";
 import { shownValue } from "../deployTimeValues";
 
-
 /** The plan's resources, with lookups by URN and type. */
 export class PlanIndex {
     private readonly byUrn = new Map<string, PlanResource>();

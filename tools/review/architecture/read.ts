@@ -9,9 +9,15 @@ import { clusterModel, linuxNodeGroups, networkModel, windowsNodeGroups } from "
 import { credentialSpecModels, helmReleases, resourceLikes, webhookOptOutNamespaces, workloadModels } from "./readKubernetes";
 
 function regionOf(index: PlanIndex): string | undefined {
-    const zone = index.ofType(T.subnet).map((s) => str(s.inputs.availabilityZone)).find((z) => z !== undefined);
+    const zone = index
+        .ofType(T.subnet)
+        .map((s) => str(s.inputs.availabilityZone))
+        .find((z) => z !== undefined);
     if (zone) return zone.replace(/[a-z]$/, "");
-    return index.ofType("pulumi:providers:aws").map((p) => str(p.inputs.region)).find((r) => r !== undefined);
+    return index
+        .ofType("pulumi:providers:aws")
+        .map((p) => str(p.inputs.region))
+        .find((r) => r !== undefined);
 }
 
 function gmsaModeOf(domainJoin: DomainJoinModel | undefined, credentialSpecs: readonly CredentialSpecModel[]): GmsaMode {

@@ -3,7 +3,15 @@
 // portable identity's secret.
 import { get, list, str, strings } from "../../../policy/api";
 import { shownValues } from "../deployTimeValues";
-import type { ActiveDirectoryModel, CredentialSpecModel, DnsPathModel, DomainJoinModel, ManagementHostModel, PortableIdentityModel, ProvisioningModel } from "./model";
+import type {
+    ActiveDirectoryModel,
+    CredentialSpecModel,
+    DnsPathModel,
+    DomainJoinModel,
+    ManagementHostModel,
+    PortableIdentityModel,
+    ProvisioningModel,
+} from "./model";
 import { bool, optionalShown, parseJson, secretArnNames, secretNameOfArn, secretsReadBy, sortedUnique, T, type Invented, type PlanIndex } from "./planIndex";
 
 export function domainJoinModel(index: PlanIndex, invented: Invented): DomainJoinModel | undefined {
@@ -50,22 +58,38 @@ export function dnsPathModel(index: PlanIndex, invented: Invented): DnsPathModel
     const associatedRules = new Set(index.ofType(T.resolverRuleAssociation).flatMap((a) => index.dependenciesOfType(a, T.resolverRule).map((r) => r.urn)));
     return {
         coreDnsForwarders: (corefile ? corefileForwarders(corefile) : []).map((f) => ({ zone: f.zone, servers: shownValues(f.servers, invented) })),
-        resolverEndpoints: index.ofType(T.resolverEndpoint).map((e) => ({ name: e.name, direction: str(e.inputs.direction), addressCount: list(e.inputs.ipAddresses).length })),
+        resolverEndpoints: index
+            .ofType(T.resolverEndpoint)
+            .map((e) => ({ name: e.name, direction: str(e.inputs.direction), addressCount: list(e.inputs.ipAddresses).length })),
         resolverRules: index.ofType(T.resolverRule).map((r) => ({
             name: r.name,
             domainName: str(r.inputs.domainName),
             ruleType: str(r.inputs.ruleType),
-            targetIps: shownValues(list(r.inputs.targetIps).map((t) => str(get(t, "ip"))).filter((ip): ip is string => ip !== undefined), invented),
+            targetIps: shownValues(
+                list(r.inputs.targetIps)
+                    .map((t) => str(get(t, "ip")))
+                    .filter((ip): ip is string => ip !== undefined),
+                invented,
+            ),
             associatedWithVpc: associatedRules.has(r.urn),
         })),
     };
 }
 
-export function activeDirectoryModel(index: PlanIndex, dns: DnsPathModel, credentialSpecs: readonly CredentialSpecModel[], domainJoin: DomainJoinModel | undefined): ActiveDirectoryModel {
+export function activeDirectoryModel(
+    index: PlanIndex,
+    dns: DnsPathModel,
+    credentialSpecs: readonly CredentialSpecModel[],
+    domainJoin: DomainJoinModel | undefined,
+): ActiveDirectoryModel {
     const directory = index.ofType(T.directory)[0];
     const firstSpec = credentialSpecs.find((c) => c.domain !== undefined);
-    const domainName = str(directory?.inputs.name) ?? domainJoin?.directoryName ?? dns.resolverRules.find((r) => r.domainName)?.domainName
-        ?? dns.coreDnsForwarders[0]?.zone ?? firstSpec?.domain;
+    const domainName =
+        str(directory?.inputs.name) ??
+        domainJoin?.directoryName ??
+        dns.resolverRules.find((r) => r.domainName)?.domainName ??
+        dns.coreDnsForwarders[0]?.zone ??
+        firstSpec?.domain;
     const forwarder = dns.coreDnsForwarders.find((f) => f.zone === domainName) ?? dns.coreDnsForwarders[0];
     const rule = dns.resolverRules.find((r) => r.domainName === domainName);
     const host = managementHostModel(index);
@@ -101,15 +125,17 @@ function provisioningModels(index: PlanIndex): ProvisioningModel[] {
         const document = index.dependenciesOfType(command, T.document)[0];
         if (!component || !document) return [];
         const facts = component.inputs;
-        return [{
-            runner: command.name,
-            document: str(get(command.inputs.environment, "DOCUMENT_NAME")) ?? document.name,
-            readersGroup: str(facts.readersGroup),
-            accounts: strings(facts.accounts),
-            portableIdentity: str(facts.portableIdentity),
-            verify: bool(facts.verify),
-            host: index.dependenciesOfType(command, T.instance)[0]?.name,
-        }];
+        return [
+            {
+                runner: command.name,
+                document: str(get(command.inputs.environment, "DOCUMENT_NAME")) ?? document.name,
+                readersGroup: str(facts.readersGroup),
+                accounts: strings(facts.accounts),
+                portableIdentity: str(facts.portableIdentity),
+                verify: bool(facts.verify),
+                host: index.dependenciesOfType(command, T.instance)[0]?.name,
+            },
+        ];
     });
 }
 
@@ -122,7 +148,8 @@ export function portableIdentityModel(index: PlanIndex, credentialSpecs: readonl
     });
     if (!secret) return undefined;
     const secretName = str(secret.inputs.name)!;
-    const readers = index.ofType(T.rolePolicy)
+    const readers = index
+        .ofType(T.rolePolicy)
         .filter((p) => secretsReadBy(p.inputs.policy).some((arn) => secretArnNames(arn, secretName)))
         .map((p) => index.dependenciesOfType(p, T.role)[0]?.name ?? str(p.inputs.role) ?? p.name);
     return { secretName, kmsKey: index.dependenciesOfType(secret, T.kmsKey)[0]?.name, readers: sortedUnique(readers), protect: secret.protect };

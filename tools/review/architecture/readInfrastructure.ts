@@ -2,7 +2,16 @@
 // (the latter from their WindowsNodes component's facts), lifecycle hooks and their runbooks.
 import type { PlanResource } from "../../planFile";
 import { entries, get, list, obj, path, str, strings } from "../../../policy/api";
-import type { AccessEntryModel, ClusterModel, LifecycleHookModel, LinuxNodeGroupModel, NetworkModel, SubnetModel, SubnetTier, WindowsNodeGroupModel } from "./model";
+import type {
+    AccessEntryModel,
+    ClusterModel,
+    LifecycleHookModel,
+    LinuxNodeGroupModel,
+    NetworkModel,
+    SubnetModel,
+    SubnetTier,
+    WindowsNodeGroupModel,
+} from "./model";
 import { arnShortName, bool, byString, num, parseJson, PlanIndex, T } from "./planIndex";
 
 export function networkModel(index: PlanIndex): NetworkModel {
@@ -50,10 +59,13 @@ export function clusterModel(index: PlanIndex): ClusterModel | undefined {
         ...entries(i.accessEntries).map(([key, entry]) => accessEntryModel(key, entry)),
         ...index.ofType(T.accessEntry).map((r) => accessEntryModel(r.name, r.inputs)),
     ].sort((a, b) => byString(a.key, b.key));
-    const addons = index.ofType(T.addon).map((a) => ({
-        name: str(a.inputs.addonName) ?? a.name,
-        configurationKeys: Object.keys(obj(parseJson(a.inputs.configurationValues)) ?? {}).sort(byString),
-    })).sort((a, b) => byString(a.name, b.name));
+    const addons = index
+        .ofType(T.addon)
+        .map((a) => ({
+            name: str(a.inputs.addonName) ?? a.name,
+            configurationKeys: Object.keys(obj(parseJson(a.inputs.configurationValues)) ?? {}).sort(byString),
+        }))
+        .sort((a, b) => byString(a.name, b.name));
     return {
         name,
         kubernetesVersion: str(i.version),

@@ -1,35 +1,61 @@
 // The Kubernetes side of the model: Helm releases, webhook opt-outs, credential specs with who may
 // use them (the policy pack's RBAC reading), and workloads.
 import type { Plan } from "../../planFile";
-import { RbacIndex, credentialSpecNames, get, grantCovers, isGmsaChart, kubeKind, kubeMeta, list, path, selectsWindows, serviceAccountOf, str, workloadOf, type BindingRecord, type ResourceLike } from "../../../policy/api";
+import {
+    RbacIndex,
+    credentialSpecNames,
+    get,
+    grantCovers,
+    isGmsaChart,
+    kubeKind,
+    kubeMeta,
+    list,
+    path,
+    selectsWindows,
+    serviceAccountOf,
+    str,
+    workloadOf,
+    type BindingRecord,
+    type ResourceLike,
+} from "../../../policy/api";
 import type { CredentialSpecGrant, CredentialSpecModel, HelmReleaseModel, WorkloadModel } from "./model";
 import { byString, num, parseJson, PlanIndex, sortedUnique, T } from "./planIndex";
 
 export function helmReleases(index: PlanIndex): HelmReleaseModel[] {
-    return index.resources.filter((r) => {
-        const k = kubeKind(r.type);
-        return k !== undefined && k.group === "helm.sh" && (k.kind === "Release" || k.kind === "Chart");
-    }).map((r) => {
-        const chart = str(r.inputs.chart) ?? "?";
-        const role = isGmsaChart(chart) ? "gmsa-webhook" : chart === "cert-manager" || chart.endsWith("/cert-manager") ? "cert-manager" : "other";
-        return {
-            name: str(r.inputs.name) ?? r.name,
-            role,
-            chart,
-            version: str(r.inputs.version),
-            namespace: str(r.inputs.namespace),
-            repository: str(path(r.inputs, "repositoryOpts", "repo")),
-            replicas: num(path(r.inputs, "values", "replicaCount")),
-        };
-    });
+    return index.resources
+        .filter((r) => {
+            const k = kubeKind(r.type);
+            return k !== undefined && k.group === "helm.sh" && (k.kind === "Release" || k.kind === "Chart");
+        })
+        .map((r) => {
+            const chart = str(r.inputs.chart) ?? "?";
+            const role = isGmsaChart(chart) ? "gmsa-webhook" : chart === "cert-manager" || chart.endsWith("/cert-manager") ? "cert-manager" : "other";
+            return {
+                name: str(r.inputs.name) ?? r.name,
+                role,
+                chart,
+                version: str(r.inputs.version),
+                namespace: str(r.inputs.namespace),
+                repository: str(path(r.inputs, "repositoryOpts", "repo")),
+                replicas: num(path(r.inputs, "values", "replicaCount")),
+            };
+        });
 }
 
 export function webhookOptOutNamespaces(index: PlanIndex): string[] {
-    return sortedUnique(index.resources.filter((r) => {
-        const k = kubeKind(r.type);
-        return k !== undefined && k.group === "core" && (k.kind === "Namespace" || k.kind === "NamespacePatch")
-            && path(r.inputs, "metadata", "labels", "windows.k8s.io/disabled") === "true";
-    }).map((r) => kubeMeta(r.inputs).name ?? r.name));
+    return sortedUnique(
+        index.resources
+            .filter((r) => {
+                const k = kubeKind(r.type);
+                return (
+                    k !== undefined &&
+                    k.group === "core" &&
+                    (k.kind === "Namespace" || k.kind === "NamespacePatch") &&
+                    path(r.inputs, "metadata", "labels", "windows.k8s.io/disabled") === "true"
+                );
+            })
+            .map((r) => kubeMeta(r.inputs).name ?? r.name),
+    );
 }
 
 export function resourceLikes(plan: Plan): ResourceLike[] {
@@ -37,22 +63,25 @@ export function resourceLikes(plan: Plan): ResourceLike[] {
 }
 
 export function credentialSpecModels(index: PlanIndex, rbac: RbacIndex): CredentialSpecModel[] {
-    return index.ofType(T.credentialSpec).map((r) => {
-        const spec = get(r.inputs, "credspec");
-        const name = kubeMeta(r.inputs).name ?? r.name;
-        const accounts = list(path(spec, "ActiveDirectoryConfig", "GroupManagedServiceAccounts"));
-        const host = path(spec, "ActiveDirectoryConfig", "HostAccountConfig");
-        return {
-            name,
-            account: str(get(accounts[0], "Name")),
-            domain: str(path(spec, "DomainJoinConfig", "DnsName")),
-            netbiosName: str(path(spec, "DomainJoinConfig", "NetBiosName")),
-            domainless: host !== undefined,
-            credentialArn: str(get(parseJson(get(host, "PluginInput")), "credentialArn")),
-            protect: r.protect,
-            allowed: grantsFor(name, rbac.bindings),
-        };
-    }).sort((a, b) => byString(a.name, b.name));
+    return index
+        .ofType(T.credentialSpec)
+        .map((r) => {
+            const spec = get(r.inputs, "credspec");
+            const name = kubeMeta(r.inputs).name ?? r.name;
+            const accounts = list(path(spec, "ActiveDirectoryConfig", "GroupManagedServiceAccounts"));
+            const host = path(spec, "ActiveDirectoryConfig", "HostAccountConfig");
+            return {
+                name,
+                account: str(get(accounts[0], "Name")),
+                domain: str(path(spec, "DomainJoinConfig", "DnsName")),
+                netbiosName: str(path(spec, "DomainJoinConfig", "NetBiosName")),
+                domainless: host !== undefined,
+                credentialArn: str(get(parseJson(get(host, "PluginInput")), "credentialArn")),
+                protect: r.protect,
+                allowed: grantsFor(name, rbac.bindings),
+            };
+        })
+        .sort((a, b) => byString(a.name, b.name));
 }
 
 /** Who may `use` a credential spec, by namespace: the webhook asks in the pod's namespace. */
@@ -112,7 +141,11 @@ export function workloadModels(index: PlanIndex, rbac: RbacIndex): WorkloadModel
             serviceAccount,
             credentialSpecs,
             authorized: credentialSpecs.every((c) => rbac.authorizes(w.namespace, serviceAccount, c)),
-            images: sortedUnique(list(get(w.podSpec, "containers")).map((c) => str(get(c, "image"))).filter((i): i is string => i !== undefined)),
+            images: sortedUnique(
+                list(get(w.podSpec, "containers"))
+                    .map((c) => str(get(c, "image")))
+                    .filter((i): i is string => i !== undefined),
+            ),
             replicas: num(path(r.inputs, "spec", "replicas")),
             windows: selectsWindows(w.podSpec) === true,
             sample: index.get(r.parent)?.type === T.sampleWorkload,

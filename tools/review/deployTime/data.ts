@@ -119,7 +119,8 @@ function checkFigure(problems: Problems, value: unknown, i: number): string | un
     const s = value.seconds;
     const n = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0;
     if (!isObject(s) || !n(s.low) || !n(s.mid) || !n(s.high)) problems.add(entry, "seconds must be {low, mid, high}, numbers of seconds >= 0");
-    else if (!((s.low as number) <= (s.mid as number) && (s.mid as number) <= (s.high as number))) problems.add(entry, `seconds must be low <= mid <= high, not ${s.low}, ${s.mid}, ${s.high}`);
+    else if (!((s.low as number) <= (s.mid as number) && (s.mid as number) <= (s.high as number)))
+        problems.add(entry, `seconds must be low <= mid <= high, not ${s.low}, ${s.mid}, ${s.high}`);
     const e = value.evidence;
     const at = `${entry}.evidence`;
     if (!isObject(e)) problems.add(entry, "needs evidence: {kind: sourced | bounded | assumption, ...}");
@@ -152,7 +153,10 @@ function checkRule(problems: Problems, entry: string, value: unknown, figureIds:
     const w = value.when;
     if (typeof w === "string") {
         if (!conditionNames.includes(w)) problems.add(entry, `unknown condition "${w}" (known: ${conditionNames.join(", ")})`);
-    } else if (w !== undefined && !(isObject(w) && isText(w.input) && ["string", "number", "boolean"].includes(typeof w.equals) && Object.keys(w).length === 2)) {
+    } else if (
+        w !== undefined &&
+        !(isObject(w) && isText(w.input) && ["string", "number", "boolean"].includes(typeof w.equals) && Object.keys(w).length === 2)
+    ) {
         problems.add(entry, `when must be a condition name or {"input": <input name>, "equals": <value>}, not ${JSON.stringify(w)}`);
     }
     if (!isTextList(value.figures)) problems.add(entry, "figures must be a list of figure ids");
@@ -194,7 +198,10 @@ export function loadDeployTimeData(figuresPath = figuresFile, rulesPath = rulesF
     checkKeys(ruleProblems, "(top level)", doc, ["about", "rules", "localComponentRule", "unknownTypeRule", "readinessRules"]);
     for (const list of ["rules", "readinessRules"] as const) {
         if (!Array.isArray(doc[list])) ruleProblems.add("(top level)", `needs a list "${list}"`);
-        else (doc[list] as unknown[]).forEach((r, i) => checkRule(ruleProblems, `${list}[${i}]${isObject(r) && isText(r.id) ? ` (${r.id})` : ""}`, r, ids, list === "readinessRules"));
+        else
+            (doc[list] as unknown[]).forEach((r, i) =>
+                checkRule(ruleProblems, `${list}[${i}]${isObject(r) && isText(r.id) ? ` (${r.id})` : ""}`, r, ids, list === "readinessRules"),
+            );
     }
     for (const single of ["localComponentRule", "unknownTypeRule"] as const) {
         checkRule(ruleProblems, single, doc[single], ids, false);
@@ -202,7 +209,8 @@ export function loadDeployTimeData(figuresPath = figuresFile, rulesPath = rulesF
     }
 
     const problems = [...figureProblems.lines, ...ruleProblems.lines];
-    if (problems.length > 0) throw new Error(`deploy time: the data files have ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
+    if (problems.length > 0)
+        throw new Error(`deploy time: the data files have ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
     return {
         figures: figures as DurationFigure[],
         rules: doc.rules as DurationRule[],

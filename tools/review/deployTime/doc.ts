@@ -41,21 +41,31 @@ export function durationsTableMarkdown(): string {
 
 export function rulesTableMarkdown(): string {
     const data = deployTimeData();
-    const rows = [...data.rules, data.localComponentRule, data.unknownTypeRule].map((r) =>
-        `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} |`);
+    const rows = [...data.rules, data.localComponentRule, data.unknownTypeRule].map(
+        (r) =>
+            `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} |`,
+    );
     return ["| rule | type | applies to | figures | low s | mid s | high s |", "| --- | --- | --- | --- | ---: | ---: | ---: |", ...rows].join("\n");
 }
 
 export function readinessTableMarkdown(): string {
-    const rows = deployTimeData().readinessRules.map((r) =>
-        `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} | ${cell(r.awaitedBy)} |`);
-    return ["| event | after | applies to | figures | low s | mid s | high s | awaited by |", "| --- | --- | --- | --- | ---: | ---: | ---: | --- |", ...rows].join("\n");
+    const rows = deployTimeData().readinessRules.map(
+        (r) =>
+            `| \`${r.id}\` | ${r.types.map((t) => `\`${t}\``).join(", ")} | ${cell(r.variant)} | ${r.figures.map((f) => `\`${f}\``).join(" + ")} | ${secondsCells(figuresRange(r.figures))} | ${cell(r.awaitedBy)} |`,
+    );
+    return [
+        "| event | after | applies to | figures | low s | mid s | high s | awaited by |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+        ...rows,
+    ].join("\n");
 }
 
 export function manualTableMarkdown(manual: ManualModel = manualWalkthroughModel()): string {
     const all = manual.prerequisite ? [manual.prerequisite, ...manual.steps] : manual.steps;
-    const rows = all.map((s) =>
-        `| ${s === manual.prerequisite ? "before 1" : s.number} | ${cell(s.title)} | ${cell(s.blogTask)} | ${s.waitingFigures.length > 0 ? s.waitingFigures.map((f) => `\`${f}\``).join(" + ") : "none"} | ${formatSeconds(s.waiting.mid)} | ${formatSeconds(s.handsOnSeconds)} | ${cell(s.handsOn)} |`);
+    const rows = all.map(
+        (s) =>
+            `| ${s === manual.prerequisite ? "before 1" : s.number} | ${cell(s.title)} | ${cell(s.blogTask)} | ${s.waitingFigures.length > 0 ? s.waitingFigures.map((f) => `\`${f}\``).join(" + ") : "none"} | ${formatSeconds(s.waiting.mid)} | ${formatSeconds(s.handsOnSeconds)} | ${cell(s.handsOn)} |`,
+    );
     return [
         "| blog step | what | as the Best Practices Guide lists it | waiting (figures) | waiting | hands-on (assumed) | hands-on covers |",
         "| ---: | --- | --- | --- | ---: | ---: | --- |",
@@ -72,10 +82,17 @@ export interface ModelledStack {
 
 export function modelledTotalsMarkdown(stacks: readonly ModelledStack[]): string {
     const rows = stacks.map(({ stack, model, manual }) => {
-        const path = model.criticalPath.filter((s) => s.durationSeconds > 0).map((s) => s.name).join(" → ");
+        const path = model.criticalPath
+            .filter((s) => s.durationSeconds > 0)
+            .map((s) => s.name)
+            .join(" → ");
         return `| ${stack} | ${formatSeconds(model.totalSeconds)} | ${formatSeconds(model.range.lowSeconds)} to ${formatSeconds(model.range.highSeconds)} | ${path} | ${formatSeconds(manual.totalSeconds)} | ${model.warnings.length} |`;
     });
-    return ["| stack | modelled `pulumi up` | range | critical path (steps that take time) | manual walkthrough | warnings |", "| --- | ---: | --- | --- | ---: | ---: |", ...rows].join("\n");
+    return [
+        "| stack | modelled `pulumi up` | range | critical path (steps that take time) | manual walkthrough | warnings |",
+        "| --- | ---: | --- | --- | ---: | ---: |",
+        ...rows,
+    ].join("\n");
 }
 
 /** Replaces the text between `<!-- generated:<name> -->` and `<!-- /generated:<name> -->`. */

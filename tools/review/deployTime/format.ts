@@ -16,7 +16,10 @@ export function formatDeployTime(model: DeployTimeModel, manual: ManualModel): s
     const lines = [
         `deploy time (modelled, docs/deploy-time.md): ${formatSeconds(model.totalSeconds)}, range ${formatSeconds(model.range.lowSeconds)} to ${formatSeconds(model.range.highSeconds)}`,
         `  critical path (${model.criticalPath.length} steps; start, duration, resource, rule):`,
-        ...model.criticalPath.map((s) => `  ${formatSeconds(s.startSeconds).padStart(8)} ${formatSeconds(s.durationSeconds).padStart(8)}  ${s.type} ${s.name}  [${s.basis.split(" = ")[0]}]`),
+        ...model.criticalPath.map(
+            (s) =>
+                `  ${formatSeconds(s.startSeconds).padStart(8)} ${formatSeconds(s.durationSeconds).padStart(8)}  ${s.type} ${s.name}  [${s.basis.split(" = ")[0]}]`,
+        ),
         ...model.readiness.filter((e) => !e.awaited).map((e) => `  not awaited by pulumi up: ${e.name} at about ${formatSeconds(e.atSeconds)}`),
         ...model.warnings.map((w) => `  warning: ${w}`),
         ...(model.unmatchedTypes.length > 0 ? [`  no duration rule (fallback figure used): ${model.unmatchedTypes.join(", ")}`] : []),

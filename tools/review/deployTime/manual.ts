@@ -46,7 +46,15 @@ interface ManualStepSpec {
 }
 
 function manualStep(spec: ManualStepSpec, number: number): ManualStep {
-    return { number, blogTask: spec.blogTask, title: spec.title, waitingFigures: spec.waitingFigures, waiting: figuresRange(spec.waitingFigures), handsOnSeconds: spec.handsOnMinutes * 60, handsOn: spec.handsOn };
+    return {
+        number,
+        blogTask: spec.blogTask,
+        title: spec.title,
+        waitingFigures: spec.waitingFigures,
+        waiting: figuresRange(spec.waitingFigures),
+        handsOnSeconds: spec.handsOnMinutes * 60,
+        handsOn: spec.handsOn,
+    };
 }
 
 /** The blog's steps in order, one after the other; with `createDirectory`, creating the directory first. */

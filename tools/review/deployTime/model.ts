@@ -55,12 +55,26 @@ export function modelDeployTime(plan: Plan): DeployTimeModel {
     const timings = computeTimings(nodes);
     const schedule = plan.resources.map((r): ScheduledResource => {
         const t = timings.get(r.urn)!;
-        return { urn: r.urn, type: r.type, name: r.name, startSeconds: t.start, durationSeconds: t.finish - t.start, finishSeconds: t.finish, rule: ruleFor(r, index).id };
+        return {
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            startSeconds: t.start,
+            durationSeconds: t.finish - t.start,
+            finishSeconds: t.finish,
+            rule: ruleFor(r, index).id,
+        };
     });
     const awaitedEvents = new Set([...nodes.values()].flatMap((n) => [...n.waitsFor, ...n.waitsForAny].filter((w) => nodes.get(w)?.readinessOf)));
-    const readiness = [...nodes.values()].filter((n) => n.readinessOf).map((n): ReadinessEvent => ({
-        urn: n.id, name: n.name, label: n.type, atSeconds: timings.get(n.id)!.finish, awaited: awaitedEvents.has(n.id),
-    }));
+    const readiness = [...nodes.values()]
+        .filter((n) => n.readinessOf)
+        .map((n): ReadinessEvent => ({
+            urn: n.id,
+            name: n.name,
+            label: n.type,
+            atSeconds: timings.get(n.id)!.finish,
+            awaited: awaitedEvents.has(n.id),
+        }));
     return {
         project: plan.project,
         stack: plan.stack,

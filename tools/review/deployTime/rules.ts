@@ -11,7 +11,9 @@ function typeMatches(pattern: string, type: string): boolean {
 export function ruleFor(resource: PlanResource, index: PlanIndex): DurationRule {
     const data = deployTimeData();
     if (isLocalComponent(resource)) return data.localComponentRule;
-    return data.rules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index)) ?? data.unknownTypeRule;
+    return (
+        data.rules.find((rule) => rule.types.some((t) => typeMatches(t, resource.type)) && conditionHolds(rule.when, resource, index)) ?? data.unknownTypeRule
+    );
 }
 
 export function readinessRuleFor(resource: PlanResource, index: PlanIndex): ReadinessRule | undefined {

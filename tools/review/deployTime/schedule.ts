@@ -47,7 +47,16 @@ export function buildGraph(plan: Plan, scenario: Scenario): Map<string, GraphNod
         if (!rule) continue;
         const id = readinessNodeId(r.urn, rule.id);
         events.set(id, { urn: r.urn, ruleId: rule.id });
-        nodes.set(id, { id, type: `(readiness) ${rule.id}`, name: `${r.name}: ${rule.label}`, durationSeconds: figuresSeconds(rule.figures, scenario), basis: basisOf(rule), waitsFor: [r.urn], waitsForAny: [], readinessOf: r.urn });
+        nodes.set(id, {
+            id,
+            type: `(readiness) ${rule.id}`,
+            name: `${r.name}: ${rule.label}`,
+            durationSeconds: figuresSeconds(rule.figures, scenario),
+            basis: basisOf(rule),
+            waitsFor: [r.urn],
+            waitsForAny: [],
+            readinessOf: r.urn,
+        });
     }
     for (const r of plan.resources) {
         const rule = ruleFor(r, index);
@@ -55,12 +64,17 @@ export function buildGraph(plan: Plan, scenario: Scenario): Map<string, GraphNod
             ...r.dependencies.filter((urn) => index.byUrn.has(urn)),
             ...providerDependencies(r, index),
             // Depending on a local component means waiting for everything under it.
-            ...(isLocalComponent(r) ? index.children.get(r.urn) ?? [] : []),
+            ...(isLocalComponent(r) ? (index.children.get(r.urn) ?? []) : []),
             ...readinessWaitsAll(r, events),
         ];
         nodes.set(r.urn, {
-            id: r.urn, type: r.type, name: r.name, durationSeconds: figuresSeconds(rule.figures, scenario), basis: basisOf(rule),
-            waitsFor: [...new Set(waitsFor)], waitsForAny: readinessWaitsAny(r, events, index),
+            id: r.urn,
+            type: r.type,
+            name: r.name,
+            durationSeconds: figuresSeconds(rule.figures, scenario),
+            basis: basisOf(rule),
+            waitsFor: [...new Set(waitsFor)],
+            waitsForAny: readinessWaitsAny(r, events, index),
         });
     }
     return nodes;
@@ -104,7 +118,10 @@ export interface PathStep {
 /** From the last plan resource to finish, back through whatever made each start when it did. */
 export function criticalPath(nodes: ReadonlyMap<string, GraphNode>, timings: ReadonlyMap<string, Timing>): PathStep[] {
     const byFinishThenId = (a: string, b: string) => timings.get(b)!.finish - timings.get(a)!.finish || (a < b ? -1 : a > b ? 1 : 0);
-    const resources = [...nodes.values()].filter((n) => !n.readinessOf).map((n) => n.id).sort(byFinishThenId);
+    const resources = [...nodes.values()]
+        .filter((n) => !n.readinessOf)
+        .map((n) => n.id)
+        .sort(byFinishThenId);
     const steps: PathStep[] = [];
     let current = resources[0];
     while (current !== undefined) {
@@ -112,7 +129,15 @@ export function criticalPath(nodes: ReadonlyMap<string, GraphNode>, timings: Rea
         const timing = timings.get(current)!;
         // Local components (and zero-time structure) are how the chain passes, not steps of it.
         const isStructure = node.durationSeconds === 0 && !node.readinessOf && node.type !== "eks:index:Cluster" && !node.type.startsWith("pulumi:providers:");
-        if (!isStructure) steps.push({ urn: node.id, type: node.type, name: node.name, startSeconds: timing.start, durationSeconds: node.durationSeconds, basis: node.basis });
+        if (!isStructure)
+            steps.push({
+                urn: node.id,
+                type: node.type,
+                name: node.name,
+                startSeconds: timing.start,
+                durationSeconds: node.durationSeconds,
+                basis: node.basis,
+            });
         if (timing.start === 0) break;
         const firstOfAny = [...node.waitsForAny].sort(byFinishThenId).reverse()[0];
         current = [...node.waitsFor, ...(firstOfAny ? [firstOfAny] : [])].sort(byFinishThenId)[0];

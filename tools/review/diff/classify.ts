@@ -48,10 +48,7 @@ function updateRecomputes(rule: UnknownOnUpdate, changed: readonly string[]): bo
     return paths.length > 0;
 }
 
-type Change =
-    | { kind: "create" }
-    | { kind: "same" }
-    | { kind: "update" | "replace"; paths: string[]; reasons: string[] };
+type Change = { kind: "create" } | { kind: "same" } | { kind: "update" | "replace"; paths: string[]; reasons: string[] };
 
 /** Why a resource's outputs are unknown in the preview; `whole`: all of them, not a few. */
 interface UnknownOutputs {
@@ -71,7 +68,10 @@ export class Classifier {
     private readonly changes = new Map<string, Change>();
     private readonly inProgress = new Set<string>();
 
-    constructor(private readonly before: Map<string, PlanResource>, private readonly after: Map<string, PlanResource>) {}
+    constructor(
+        private readonly before: Map<string, PlanResource>,
+        private readonly after: Map<string, PlanResource>,
+    ) {}
 
     changeOf(urn: string): Change {
         const known = this.changes.get(urn);
@@ -171,18 +171,26 @@ function replaceCauses(rules: TypeRules | undefined, before: PlanResource, after
     const replaceOnChanges = stringList(after.options.replaceOnChanges).map(parsePath);
     const causes: ReplaceCause[] = [];
     for (const path of direct) {
-        const rule = rules?.replaceOn.find((r) => pathsOverlap(parsePath(r.path), path)
-            && (r.onlyWhen !== "removed" || isRemoved(before.inputs, after.inputs, r.path))
-            && (r.onlyWhen !== "set" || valueAt(after.inputs, parsePath(r.path)).found));
+        const rule = rules?.replaceOn.find(
+            (r) =>
+                pathsOverlap(parsePath(r.path), path) &&
+                (r.onlyWhen !== "removed" || isRemoved(before.inputs, after.inputs, r.path)) &&
+                (r.onlyWhen !== "set" || valueAt(after.inputs, parsePath(r.path)).found),
+        );
         const option = replaceOnChanges.find((r) => pathContains(r, path));
-        if (rule) causes.push({ reason: `${formatPath(path)} ${rule.onlyWhen === "removed" ? "is removed" : "changes"}: ${after.type} cannot change ${rule.path} in place` });
+        if (rule)
+            causes.push({
+                reason: `${formatPath(path)} ${rule.onlyWhen === "removed" ? "is removed" : "changes"}: ${after.type} cannot change ${rule.path} in place`,
+            });
         else if (option) causes.push({ reason: `${formatPath(path)} changes: replaceOnChanges ${formatPath(option)}` });
     }
     for (const c of cascades) {
         const key = [c.key];
         const unknown = `${formatPath(key)} is unknown until ${describeUrn(c.from)} ${c.unknown.why}`;
         // All outputs unknown: any immutable field under the key may change; a few: only the key.
-        const rule = rules?.replaceOn.find((r) => r.onlyWhen !== "removed" && (c.unknown.whole ? pathsOverlap(parsePath(r.path), key) : pathContains(parsePath(r.path), key)));
+        const rule = rules?.replaceOn.find(
+            (r) => r.onlyWhen !== "removed" && (c.unknown.whole ? pathsOverlap(parsePath(r.path), key) : pathContains(parsePath(r.path), key)),
+        );
         const option = replaceOnChanges.find((r) => pathContains(r, key));
         if (rules?.replaceWhenUnknown?.includes(c.key)) causes.push({ reason: `${unknown}: the provider may point at another cluster`, cascadeKey: c.key });
         else if (rule) causes.push({ reason: `${unknown}: ${after.type} cannot change ${rule.path} in place`, cascadeKey: c.key });

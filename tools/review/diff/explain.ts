@@ -96,7 +96,8 @@ export function explainDiff(before: Plan, after: Plan): ExplainedDiff {
         diff.delete.push(urn);
         if (olds.get(urn)!.protect) explanation.protectedChanges.push(urn);
     }
-    for (const [from, to] of [...renamed].sort(([a], [b]) => ascending(a, b))) explanation.notes.push(`${describeUrn(to)} was ${from} (an alias): compared, not deleted and created`);
+    for (const [from, to] of [...renamed].sort(([a], [b]) => ascending(a, b)))
+        explanation.notes.push(`${describeUrn(to)} was ${from} (an alias): compared, not deleted and created`);
     explanation.protectedChanges.sort(ascending);
     explanation.unknownTypes = [...unknownTypes].sort(ascending);
     if (!after.resources.some((r) => isObject(r.options.propertyDependencies))) {
@@ -112,11 +113,14 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 /** The diff as `pulumi preview` lists it: one line per resource, causes indented under it. */
 export function formatDiff(diff: PlanDiff, explanation?: DiffExplanation): string {
     const count = (n: number, what: string) => `${n} to ${what}`;
-    const lines = [`diff: ${[count(diff.create.length, "create"), count(diff.update.length, "update"), count(diff.replace.length, "replace"), count(diff.delete.length, "delete")].join(", ")}`];
+    const lines = [
+        `diff: ${[count(diff.create.length, "create"), count(diff.update.length, "update"), count(diff.replace.length, "replace"), count(diff.delete.length, "delete")].join(", ")}`,
+    ];
     const reasons = (urn: string) => (explanation?.reasons[urn] ?? []).map((r) => `        ${r}`);
     // What a reviewer must act on first: protected resources pulumi up would refuse, then what is
     // destroyed (replaced, deleted), then in-place updates, then what is new.
-    for (const urn of explanation?.protectedChanges ?? []) lines.push(`warning: ${describeUrn(urn)} is protected: pulumi up refuses to ${diff.delete.includes(urn) ? "delete" : "replace"} it`);
+    for (const urn of explanation?.protectedChanges ?? [])
+        lines.push(`warning: ${describeUrn(urn)} is protected: pulumi up refuses to ${diff.delete.includes(urn) ? "delete" : "replace"} it`);
     for (const urn of diff.replace) lines.push(`  +- ${describeUrn(urn)}`, ...reasons(urn));
     for (const urn of diff.delete) lines.push(`  -  ${describeUrn(urn)}`);
     for (const { urn, inputs } of diff.update) lines.push(`  ~  ${describeUrn(urn)}: ${inputs.join(", ")}`, ...reasons(urn));
@@ -124,7 +128,10 @@ export function formatDiff(diff: PlanDiff, explanation?: DiffExplanation): strin
     if (explanation) {
         for (const type of explanation.unknownTypes) lines.push(`warning: no replacement rules for ${type}: its changes are shown as updates`);
         const secretCount = Object.keys(explanation.secretInputs).length;
-        if (secretCount > 0) lines.push(`note: secret inputs of ${secretCount} ${secretCount === 1 ? "resource" : "resources"} cannot be compared offline (a changed secret is not shown)`);
+        if (secretCount > 0)
+            lines.push(
+                `note: secret inputs of ${secretCount} ${secretCount === 1 ? "resource" : "resources"} cannot be compared offline (a changed secret is not shown)`,
+            );
         for (const note of explanation.notes) lines.push(`note: ${note}`);
     }
     return lines.join("\n");

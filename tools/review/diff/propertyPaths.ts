@@ -44,11 +44,13 @@ function bracketSegment(text: string, start: number): [PathSegment, number] {
 }
 
 export function formatPath(path: readonly PathSegment[]): string {
-    return path.map((segment, i) => {
-        if (typeof segment === "number") return `[${segment}]`;
-        if (/^[A-Za-z0-9_]+$/.test(segment)) return i === 0 ? segment : `.${segment}`;
-        return `["${segment.replace(/"/g, '\\"')}"]`;
-    }).join("");
+    return path
+        .map((segment, i) => {
+            if (typeof segment === "number") return `[${segment}]`;
+            if (/^[A-Za-z0-9_]+$/.test(segment)) return i === 0 ? segment : `.${segment}`;
+            return `["${segment.replace(/"/g, '\\"')}"]`;
+        })
+        .join("");
 }
 
 function segmentsMatch(a: PathSegment, b: PathSegment): boolean {

@@ -31,7 +31,8 @@ export function changedPaths(before: Json, after: Json, at: PathSegment[] = []):
     if (Array.isArray(before) && Array.isArray(after)) {
         const length = Math.max(before.length, after.length);
         return Array.from({ length }, (_, i) => i).flatMap((i) =>
-            (i < before.length && i < after.length ? changedPaths(before[i], after[i], [...at, i]) : [[...at, i]]));
+            i < before.length && i < after.length ? changedPaths(before[i], after[i], [...at, i]) : [[...at, i]],
+        );
     }
     return deepEqual(before, after) ? [] : [at];
 }
@@ -86,7 +87,10 @@ function resetPath(before: Json, after: Json, path: readonly PathSegment[]): Jso
 /** Paths whose value is a secret in both plans (equal offline, whatever the real values are). */
 export function secretPaths(before: Json, after: Json, at: PathSegment[] = []): PathSegment[][] {
     if (after === secretMarker) return before === secretMarker ? [at] : [];
-    if (isObject(before) && isObject(after)) return Object.keys(after).filter((k) => k in before).flatMap((k) => secretPaths(before[k], after[k], [...at, k]));
+    if (isObject(before) && isObject(after))
+        return Object.keys(after)
+            .filter((k) => k in before)
+            .flatMap((k) => secretPaths(before[k], after[k], [...at, k]));
     if (Array.isArray(before) && Array.isArray(after)) return after.flatMap((v, i) => (i < before.length ? secretPaths(before[i], v, [...at, i]) : []));
     return [];
 }
