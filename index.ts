@@ -58,6 +58,7 @@ export = async () => {
     // Domainless mode with provisioning: the management host reads the portable identity, which is
     // made after the Windows nodes (see portableIdentityMadeLater).
     const [portableIdentity, portableIdentityMade] = portableIdentityMadeLater();
+    const hostMayReadIdentity = gmsa?.portableIdentity !== undefined;
     const activeDirectory = ad
         ? new ActiveDirectory("active-directory", {
               settings: ad,
@@ -68,7 +69,7 @@ export = async () => {
               ...(settings.awsProfile ? { awsProfile: settings.awsProfile } : {}),
               partition,
               operatorArns: operators.arns,
-              ...(gmsa?.portableIdentity ? { portableIdentity } : {}),
+              ...(hostMayReadIdentity ? { portableIdentity } : {}),
               protect: settings.cluster.protect,
               tags,
           })
@@ -116,6 +117,11 @@ export = async () => {
               })
             : undefined;
     const identity = gmsaInCluster?.identity;
+    // The identity promised to the host above must be made, or a real `pulumi up` would wait on it
+    // forever: fail instead, whichever later change breaks the promise.
+    if (hostMayReadIdentity && activeDirectory && !identity) {
+        throw new Error("eks-gmsa: the management host was promised the portable identity, but GmsaInCluster made none");
+    }
     if (identity) portableIdentityMade(identity);
 
     // Pod Security labels on the namespaces the stack grants but does not create (those it creates

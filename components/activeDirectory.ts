@@ -15,6 +15,7 @@ import type { Network } from "./network";
 import { NodeLifecycle } from "./nodeLifecycle";
 import { VpcDnsForwarding } from "./vpcDns";
 import type { ManagedPolicyAttachment } from "./windowsNodes";
+import { movedFromTopLevel } from "./moved";
 
 /** The portable identity's secret and key (DomainlessIdentity), which the management host reads to create that user in AD. */
 export interface PortableIdentitySecret {
@@ -106,9 +107,6 @@ export interface WindowsNodeJoin {
     additionalManagedPolicies?: ManagedPolicyAttachment[];
     dependsOn: pulumi.Resource[];
 }
-
-/** Moved from the stack's top level: its old URN, so the engine updates it in place. */
-const movedFromTopLevel: pulumi.ComponentResourceOptions = { aliases: [{ parent: pulumi.rootStackResource }] };
 
 export class ActiveDirectory extends pulumi.ComponentResource {
     /** The AD DNS servers (the managed directory's controllers, or the configured ones once routed). */

@@ -12,6 +12,7 @@ import { DomainlessIdentity } from "./domainlessIdentity";
 import { GmsaAdmission } from "./gmsaAdmission";
 import { GmsaWebhook } from "./gmsaWebhook";
 import { SampleWorkload } from "./sampleWorkload";
+import { movedFromTopLevel } from "./moved";
 
 export interface GmsaInClusterArgs {
     /** eks-gmsa:gmsa. */
@@ -65,9 +66,6 @@ export function gmsaInClusterFacts(settings: GmsaSettings): GmsaInClusterFacts {
         ...(settings.sampleWorkload ? { sampleCredentialSpec: settings.sampleWorkload.credentialSpec } : {}),
     };
 }
-
-/** Moved from the stack's top level: its old URN, so the engine updates it in place. */
-const movedFromTopLevel: pulumi.ComponentResourceOptions = { aliases: [{ parent: pulumi.rootStackResource }] };
 
 export class GmsaInCluster extends pulumi.ComponentResource {
     readonly webhook: GmsaWebhook;

@@ -13,16 +13,10 @@ import { projectRoot } from "../tools/harness";
 import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConfig";
 import { parseSettings, projectName } from "../settings/validate";
 import { stackSchemaText, withGeneratedComment, withGeneratedTables } from "../settings/schema/render";
+import { repositoryStackFiles } from "./support/fixtures";
 
 const read = (file: string) => fs.readFileSync(path.join(projectRoot, file), "utf8");
-const stackFiles = [
-    "Pulumi.dev.yaml",
-    "Pulumi.prod.yaml",
-    ...fs
-        .readdirSync(path.join(projectRoot, "examples", "stacks"))
-        .filter((f) => f.endsWith(".yaml"))
-        .map((f) => path.join("examples", "stacks", f)),
-];
+const stackFiles = repositoryStackFiles();
 const committedSchema = JSON.parse(read("settings/pulumi-stack.schema.json"));
 const validate = new Ajv({ allErrors: true }).compile(committedSchema);
 

@@ -11,15 +11,9 @@ import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConf
 import { keysRead } from "../settings/keys";
 import { projectName, type RawConfig } from "../settings/validate";
 import { fieldListKeys, markdownKeys, pulumiYamlKeys } from "./support/documentedKeys";
+import { repositoryStackFiles } from "./support/fixtures";
 
-const stackFiles = [
-    "Pulumi.dev.yaml",
-    "Pulumi.prod.yaml",
-    ...fs
-        .readdirSync(path.join(projectRoot, "examples", "stacks"))
-        .filter((f) => f.endsWith(".yaml"))
-        .map((f) => path.join("examples", "stacks", f)),
-];
+const stackFiles = repositoryStackFiles();
 
 function rawConfig(file: string, overrides: Record<string, unknown> = {}): RawConfig {
     const base = readStackConfigFile(path.join(projectRoot, file), projectName);

@@ -3,7 +3,6 @@
 // program reads, and aws: keys the aws provider does not have, are now config errors with "did
 // you mean", reported with the other problems before anything is registered.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
@@ -11,17 +10,10 @@ import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConf
 import { parseSettings, projectName } from "../settings/validate";
 import { closest, didYouMean, typoDistance } from "../settings/similar";
 import { runStack, userResources } from "./helpers";
-import { lineFor } from "./support/fixtures";
+import { lineFor, repositoryStackFiles } from "./support/fixtures";
 
 /** The repository's stack files, each parsed as the program would (problems, or none). */
-const stackFiles = [
-    "Pulumi.dev.yaml",
-    "Pulumi.prod.yaml",
-    ...fs
-        .readdirSync(path.join(projectRoot, "examples", "stacks"))
-        .filter((f) => f.endsWith(".yaml"))
-        .map((f) => path.join("examples", "stacks", f)),
-];
+const stackFiles = repositoryStackFiles();
 
 /** Problems of Pulumi.dev.yaml with `extra` keys added (full keys, stack-file values). */
 function devProblems(extra: Record<string, unknown>): readonly string[] {

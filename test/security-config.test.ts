@@ -6,41 +6,16 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSettings } from "../settings/validate";
 import { cli } from "./support/ad-cli";
-import { lineFor } from "./support/fixtures";
+import { domainlessStackConfig, lineFor } from "./support/fixtures";
 
-const secretKeys = ["eks-gmsa:portableIdentityPassword"];
-
+/** The domainless fixture stack with an admin of the application namespace `web` unless `edit.access` says otherwise. */
 function settings(edit: { access?: unknown; gmsa?: Record<string, unknown>; activeDirectory?: Record<string, unknown> } = {}) {
-    const values: Record<string, string> = {
-        "aws:region": "us-west-2",
-        "eks-gmsa:network": JSON.stringify({
-            vpcCidr: "10.0.0.0/16",
-            availabilityZoneCount: 2,
-            natGateways: "single",
-            transitGateway: { id: "tgw-0123456789abcdef0", routes: ["10.10.0.0/16"] },
+    return parseSettings(
+        domainlessStackConfig({
+            ...edit,
+            access: edit.access ?? { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/app-team-web", namespaces: ["web"] }] },
         }),
-        "eks-gmsa:cluster": JSON.stringify({ kubernetesVersion: "1.35" }),
-        "eks-gmsa:access": JSON.stringify(
-            edit.access ?? { namespaceAdmins: [{ principalArn: "arn:aws:iam::123456789012:role/app-team-web", namespaces: ["web"] }] },
-        ),
-        "eks-gmsa:windowsNodes": JSON.stringify({ instanceType: "m6i.xlarge", windowsServerVersion: "2022" }),
-        "eks-gmsa:activeDirectory": JSON.stringify({
-            domainName: "corp.example.com",
-            netbiosName: "CORP",
-            dnsServers: ["10.10.0.10"],
-            domainSid: "S-1-5-21-2725122404-4129967127-2630707939",
-            domainGuid: "0e4d3e1a-6d2b-4c6e-9a2f-3f1c2b8e7d51",
-            ...edit.activeDirectory,
-        }),
-        "eks-gmsa:gmsa": JSON.stringify({
-            mode: "domainless",
-            portableIdentity: { username: "gmsa-ccg-reader" },
-            accounts: [{ name: "webapp01", account: "WebApp01", allowed: [{ namespace: "web", serviceAccounts: ["webapp"] }] }],
-            ...edit.gmsa,
-        }),
-        "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
-    };
-    return parseSettings({ stack: "dev", values, secretKeys });
+    );
 }
 
 function problems(r: ReturnType<typeof parseSettings>): readonly string[] {

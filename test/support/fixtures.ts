@@ -1,8 +1,10 @@
 // One fixtures module for the tests: domain facts, config builders, problem lines and dependency helpers. A
 // fixture used by more than one test file lives here, not in a copy per file.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { DomainFacts, ReportedDomainFacts } from "../../lib/ad/domainFacts";
-import type { StackRun } from "../../tools/harness";
+import { projectRoot, type StackRun } from "../../tools/harness";
 import { corpDomain } from "../../tools/policy/fixtures";
 
 // ---- domain facts ----
@@ -74,6 +76,19 @@ export function domainlessStackConfig(edit: { access?: unknown; activeDirectory?
         "eks-gmsa:portableIdentityPassword": "Pa55w0rd!",
     };
     return { stack: "dev", values, secretKeys: ["eks-gmsa:portableIdentityPassword"] };
+}
+
+/** The repository's stack files (relative to the project root): the two stacks and examples/stacks. */
+export function repositoryStackFiles(): string[] {
+    const examples = path.join(projectRoot, "examples", "stacks");
+    return [
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        ...fs
+            .readdirSync(examples)
+            .filter((f) => f.endsWith(".yaml"))
+            .map((f) => path.join("examples", "stacks", f)),
+    ];
 }
 
 // ---- problem lines ----
