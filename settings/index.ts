@@ -1,12 +1,10 @@
-// The one place that reads stack config. Everything downstream takes the typed Settings.
+// The one place that reads stack config, for index.ts only: it exports loadSettings and the types.
+// Everything downstream takes the typed Settings; tooling takes names from settings/keys.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { parseSettings } from "./validate";
 import type { Settings } from "./types";
 
-export * from "./types";
-export { parseSettings, type ParseResult, type RawConfig } from "./validate";
-// The names tooling may import without reaching into the readers (settings/keys.ts has them too).
-export { directoryAdminPasswordKey, portableIdentityPasswordKey, projectName, topLevelKeys } from "./schema";
+export type * from "./types";
 
 /** Whether a config key was set with --secret (the runtime knows; its typings do not export it). */
 function isConfigSecret(key: string): boolean {

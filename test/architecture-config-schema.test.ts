@@ -136,6 +136,55 @@ describe("the editor schema for Pulumi.<stack>.yaml", () => {
         }
     });
 
+    test("takes the forms the program takes: numbers and flags as strings, unquoted versions", () => {
+        // `pulumi config set --path` writes strings; YAML reads an unquoted 2022 or 1.33 as a number.
+        const forms: [string, (config: StackConfig) => void][] = [
+            ['windowsNodes.minSize: "1"', (c) => (c["eks-gmsa:windowsNodes"].minSize = "1")],
+            ['windowsNodes.maxSize: "3"', (c) => (c["eks-gmsa:windowsNodes"].maxSize = "3")],
+            ['cluster.protect: "false"', (c) => (c["eks-gmsa:cluster"].protect = "false")],
+            ['cluster.protect: "true"', (c) => (c["eks-gmsa:cluster"].protect = "true")],
+            ['windowsNodes.taint: "false"', (c) => (c["eks-gmsa:windowsNodes"].taint = "false")],
+            ["windowsNodes.windowsServerVersion: 2022", (c) => (c["eks-gmsa:windowsNodes"].windowsServerVersion = 2022)],
+            ["cluster.kubernetesVersion: 1.33", (c) => (c["eks-gmsa:cluster"].kubernetesVersion = 1.33)],
+        ];
+        const disagreements: string[] = [];
+        for (const [form, change] of forms) {
+            const document = devConfig();
+            change(document.config);
+            const raw = toProgramConfig(document.config, projectName);
+            const parsed = parseSettings({ values: raw.values, stack: "schema", secretKeys: raw.secretKeys });
+            if (!parsed.ok) disagreements.push(`program refuses ${form}: ${parsed.problems.join("; ")}`);
+            if (problems(document).length > 0) disagreements.push(`editor refuses ${form}: ${problems(document).join("; ")}`);
+        }
+        assert.deepEqual(disagreements, []);
+    });
+
+    test("still refuses what the program refuses in those forms, at the same key", () => {
+        const mistakes: [string, (config: StackConfig) => void, string][] = [
+            ["eks-gmsa:windowsNodes.minSize", (c) => (c["eks-gmsa:windowsNodes"].minSize = "one"), "/config/eks-gmsa:windowsNodes/minSize"],
+            ["eks-gmsa:windowsNodes.minSize", (c) => (c["eks-gmsa:windowsNodes"].minSize = "-1"), "/config/eks-gmsa:windowsNodes/minSize"],
+            ["eks-gmsa:cluster.protect", (c) => (c["eks-gmsa:cluster"].protect = "no"), "/config/eks-gmsa:cluster/protect"],
+            ["eks-gmsa:windowsNodes.taint", (c) => (c["eks-gmsa:windowsNodes"].taint = "true"), "/config/eks-gmsa:windowsNodes/taint"],
+            // 1.30 unquoted reads as 1.3, which is no version.
+            ["eks-gmsa:cluster.kubernetesVersion", (c) => (c["eks-gmsa:cluster"].kubernetesVersion = 1.3), "/config/eks-gmsa:cluster/kubernetesVersion"],
+            [
+                "eks-gmsa:windowsNodes.windowsServerVersion",
+                (c) => (c["eks-gmsa:windowsNodes"].windowsServerVersion = 2016),
+                "/config/eks-gmsa:windowsNodes/windowsServerVersion",
+            ],
+        ];
+        const missed: string[] = [];
+        for (const [key, mistake, at] of mistakes) {
+            const document = devConfig();
+            mistake(document.config);
+            if (!problems(document).some((p) => p.startsWith(`${at} `))) missed.push(`editor accepts ${key}`);
+            const raw = toProgramConfig(document.config, projectName);
+            const parsed = parseSettings({ values: raw.values, stack: "schema", secretKeys: raw.secretKeys });
+            if (parsed.ok || !parsed.problems.some((p) => p.startsWith(`${key}:`))) missed.push(`program accepts ${key}`);
+        }
+        assert.deepEqual(missed, []);
+    });
+
     test("shows the declared defaults, which are the values the settings use when a key is absent", () => {
         const network = committedSchema.properties.config.properties[`${projectName}:network`].properties;
         const raw = readStackConfigFile(path.join(projectRoot, "Pulumi.dev.yaml"), projectName);

@@ -37,12 +37,13 @@ const cleanTree: Record<string, string> = {
     "index.ts": `import * as pulumi from "@pulumi/pulumi";\nimport { loadSettings } from "./settings";\nexport const s = loadSettings(pulumi);\n`,
     "settings/index.ts": `import { read } from "./reader";\nexport const loadSettings = (x: unknown) => read(x);\n`,
     "settings/reader.ts": `export const read = (x: unknown) => x;\n`,
+    "settings/keys.ts": `export { projectName } from "./types";\n`,
     "settings/types.ts": `export const projectName = "app";\n`,
     "components/node.ts": `import type { Client } from "ldapts";\nimport { projectName } from "../settings/types";\nexport const n: Client | string = projectName;\n`,
     "policy/package.json": packageJson("pack", { dependencies: { "@pulumi/policy": "1.21.0" } }),
     "policy/api.ts": `export { rules } from "./policies/rules";\n`,
     "policy/policies/rules.ts": `import type { PolicyPack } from "@pulumi/policy";\nexport const rules: PolicyPack[] = [];\n`,
-    "tools/package.json": packageJson("app-tools", { dependencies: { yaml: "2.9.1" } }),
+    "tools/package.json": packageJson("app-tools", { programDependency: "app", dependencies: { yaml: "2.9.1" } }),
     "tools/plan.ts": `import * as fs from "fs";\nimport YAML from "yaml";\nimport { rules } from "../policy/api";\nimport { projectName } from "../settings/types";\nexport const x = [fs, YAML, rules, projectName];\n`,
     "test/plan.test.ts": `import { x } from "../tools/plan";\nimport { rules } from "../policy/policies/rules";\nimport { Client } from "ldapts";\nexport const y = [x, rules, Client];\n`,
 };
@@ -134,6 +135,84 @@ test("each rule reports the breaking import with its file, line and rule", () =>
     const v = only(checkImports(tree({ ...cleanTree, "package.json": JSON.stringify(undeclared) })));
     assert.deepEqual([v.file, v.line, v.rule], ["test/plan.test.ts", 1, "declared-workspace"], formatViolation(v));
     assert.match(formatViolation(v), /^test\/plan\.test\.ts:1 \[declared-workspace\] .*tools\/plan\.ts.*app-tools/);
+});
+
+test("the holes of the first rules: the reader through other settings modules, bare names of local packages, the undeclared program", () => {
+    const cases: { name: string; files: Record<string, string>; file: string; text: string; line: number; rule: RuleName; mentions: string }[] = [
+        {
+            name: "settings/index.ts re-exports the reader: only index.ts may import it",
+            files: {
+                "settings/index.ts": `import { read } from "./reader";\nexport { read as parseSettings };\nexport const loadSettings = (x: unknown) => read(x);\n`,
+            },
+            file: "components/cluster.ts",
+            text: `import { parseSettings } from "../settings";\nexport const p = parseSettings;\n`,
+            line: 1,
+            rule: "config-reader-private",
+            mentions: "settings/index.ts",
+        },
+        {
+            name: "tooling must not take loadSettings either",
+            files: {},
+            file: "tools/plan.ts",
+            text: `import { loadSettings } from "../settings";\nexport const l = loadSettings;\n`,
+            line: 1,
+            rule: "config-reader-private",
+            mentions: "settings/index.ts",
+        },
+        {
+            name: "a settings module that runs the parser two imports away is the reader",
+            files: {
+                "settings/validate.ts": `import { read } from "./reader";\nexport const parse = (x: unknown) => read(x);\n`,
+                "settings/keys.ts": `import { parse } from "./validate";\nexport const keysRead = (x: unknown) => parse(x);\n`,
+            },
+            file: "components/dns.ts",
+            text: `import { keysRead } from "../settings/keys";\nexport const k = keysRead;\n`,
+            line: 1,
+            rule: "config-reader-private",
+            mentions: "settings/keys.ts",
+        },
+        {
+            name: "a type-only import of a local package by its name keeps the direction",
+            files: {},
+            file: "components/network.ts",
+            text: `import type { Plan } from "app-tools/planFile";\nexport type P = Plan;\n`,
+            line: 1,
+            rule: "program-stays-inward",
+            mentions: "tools/planFile.ts",
+        },
+        {
+            name: "tooling reaches the pack by its name only through policy/api.ts",
+            files: { "tools/package.json": packageJson("app-tools", { programDependency: "app", dependencies: { yaml: "2.9.1", pack: "0.1.0" } }) },
+            file: "tools/plan.ts",
+            text: `import { rules } from "pack/policies/rules";\nexport const x = rules;\n`,
+            line: 1,
+            rule: "tooling-through-policy-api",
+            mentions: "policy/policies/rules.ts",
+        },
+    ];
+    const missed: string[] = [];
+    for (const c of cases) {
+        const files = { ...cleanTree, "tools/planFile.ts": `export interface Plan { project: string }\n`, ...c.files, [c.file]: c.text };
+        const found = checkImports(tree(files));
+        const [v] = found;
+        const caught = found.length === 1 && v.file === c.file && v.line === c.line && v.rule === c.rule && v.message.includes(c.mentions);
+        if (!caught) missed.push(`${c.name}: ${found.map(formatViolation).join("; ") || "no violation"}`);
+    }
+    assert.deepEqual(missed, [], "each case must be exactly one violation of its rule");
+    // The same keys.ts without the parser is a pure module any layer may import.
+    const pure = { ...cleanTree, "components/dns.ts": `import { projectName } from "../settings/keys";\nexport const k = projectName;\n` };
+    assert.deepEqual(checkImports(tree(pure)).map(formatViolation), []);
+});
+
+test("a workspace package that imports the program by relative path writes the arrow down", () => {
+    const undeclared = JSON.parse(cleanTree["tools/package.json"]);
+    delete undeclared.programDependency;
+    const v = only(checkImports(tree({ ...cleanTree, "tools/package.json": JSON.stringify(undeclared) })));
+    assert.deepEqual([v.file, v.line, v.rule], ["tools/plan.ts", 4, "declared-program"], formatViolation(v));
+    assert.match(v.message, /settings\/types\.ts.*"programDependency": "app"/);
+    // Naming another package is no declaration either.
+    const wrong = { ...cleanTree, "tools/package.json": packageJson("app-tools", { programDependency: "other", dependencies: { yaml: "2.9.1" } }) };
+    assert.equal(only(checkImports(tree(wrong))).rule, "declared-program");
 });
 
 test("imports are read from the syntax, so strings and comments that look like imports do not count", () => {

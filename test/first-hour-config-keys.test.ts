@@ -1,6 +1,6 @@
 // Issue 14, item 9: Pulumi.yaml's key list lacked eight keys the program reads. The documented
 // keys (Pulumi.yaml's comment, docs/configuration.md's sections and key tables) are checked
-// against the keys the settings themselves read (settings/keys.ts records every key
+// against the keys the settings themselves read (settings/keysRead.ts records every key
 // parseSettings asks for), so a key added on one side only fails here.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectRoot } from "../tools/harness";
 import { readStackConfigFile, toProgramConfig } from "../tools/harness/stackConfig";
-import { keysRead } from "../settings/keys";
+import { keysRead } from "../settings/keysRead";
 import { projectName, type RawConfig } from "../settings/validate";
 import { fieldListKeys, markdownKeys, pulumiYamlKeys } from "./support/documentedKeys";
 import { repositoryStackFiles } from "./support/fixtures";

@@ -6,6 +6,7 @@ import * as check from "../checks";
 import { optional, secret, section, stringMap, text } from "./fields";
 import { access, cluster, linuxNodes, network, windowsNodes } from "./platform";
 import { activeDirectory, gmsa } from "./directory";
+import { editorForm } from "./editorForm";
 
 /** The Pulumi project: the namespace of this program's config keys (`eks-gmsa:network`). */
 export const projectName = "eks-gmsa";
@@ -60,7 +61,10 @@ export function stackFileSchema(): Record<string, unknown> {
         description: "Stack configuration: `<namespace>:<key>`. Keys of other namespaces (kubernetes:, pulumi:, your own) are not checked here.",
         properties: {
             ...providerKeys,
-            ...Object.fromEntries(Object.entries(configSchema.properties).map(([key, schema]) => [`${projectName}:${key}`, schema])),
+            ...Object.fromEntries(
+                // JSON round trip: the editor sees JSON Schema only (symbol-keyed checks dropped).
+                Object.entries(configSchema.properties).map(([key, schema]) => [`${projectName}:${key}`, editorForm(JSON.parse(JSON.stringify(schema)))]),
+            ),
         },
         // Any other namespace; in eks-gmsa:, only the keys above.
         patternProperties: { [`^(?!${projectName}:)[^:]+:`]: {} },

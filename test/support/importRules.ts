@@ -22,6 +22,7 @@ export type RuleName =
     | "tooling-not-tests"
     | "declared-dependency"
     | "declared-workspace"
+    | "declared-program"
     | "program-runtime-dependency";
 
 export interface Violation {
@@ -134,6 +135,11 @@ interface Manifest {
     name: string;
     runtime: Set<string>;
     all: Set<string>;
+    /**
+     * `"programDependency"`: the root package a workspace package imports by relative path. npm has
+     * no field for it (a peerDependency on the root's name makes npm fetch that name from the registry).
+     */
+    programDependency?: string;
 }
 
 function readManifests(root: string, files: string[]): Map<string, Manifest> {
@@ -151,7 +157,7 @@ function readManifests(root: string, files: string[]): Map<string, Manifest> {
             ...Object.keys(json.peerDependencies ?? {}),
             ...Object.keys(json.optionalDependencies ?? {}),
         ]);
-        manifests.set(dir, { dir, name: json.name, runtime, all });
+        manifests.set(dir, { dir, name: json.name, runtime, all, programDependency: json.programDependency });
     }
     return manifests;
 }
@@ -170,11 +176,40 @@ function manifestName(manifest: Manifest): string {
     return manifest.dir ? `${manifest.dir}/package.json` : "package.json";
 }
 
-/** settings/index.ts's loadSettings() is the one entry; these are its insides. */
-const configReader = new Set(["settings/reader.ts", "settings/validate.ts"]);
+/** The parser of stack config: importing it (or a module that loads it) reads config outside settings/. */
+const readerModule = "settings/reader.ts";
+/** The one entry to the reader from outside settings/: index.ts calls loadSettings() from here. */
+const settingsEntry = "settings/index.ts";
 
-/** The import rules for one file's relative imports; undefined when the import is allowed. */
-function directionRule(from: string, target: string): { rule: RuleName; message: string } | undefined {
+/**
+ * The settings/ modules that load the reader when they load: the reader and every settings/
+ * module that imports one of them at run time, directly or through others. Type-only imports
+ * load nothing, so settings/types.ts and pure helpers stay importable.
+ */
+export function configReaderModules(root: string, files: readonly string[]): Set<string> {
+    const settingsFiles = files.filter((f) => f.startsWith("settings/"));
+    const loads = new Map<string, string[]>();
+    for (const file of settingsFiles) {
+        const targets = importsOf(file, fs.readFileSync(path.join(root, file), "utf8"))
+            .filter((i) => !i.typeOnly && i.specifier.startsWith("."))
+            .map((i) => resolveRelative(root, file, i.specifier));
+        loads.set(file, targets);
+    }
+    const reader = new Set(settingsFiles.includes(readerModule) ? [readerModule] : []);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const [file, targets] of loads) {
+            if (!reader.has(file) && targets.some((t) => reader.has(t))) {
+                reader.add(file);
+                grew = true;
+            }
+        }
+    }
+    return reader;
+}
+
+/** The import rules for one file's imports of this repository's files; undefined when allowed. */
+function directionRule(from: string, target: string, configReader: ReadonlySet<string>): { rule: RuleName; message: string } | undefined {
     const fromLayer = layerOf(from);
     const toLayer = layerOf(target);
     if (fromLayer === "program" && toLayer !== "program") {
@@ -184,10 +219,11 @@ function directionRule(from: string, target: string): { rule: RuleName; message:
         };
     }
     const fromTop = from.split("/")[0];
-    if (configReader.has(target) && fromTop !== "settings" && fromTop !== "test") {
+    const isEntry = from === "index.ts" && target === settingsEntry;
+    if (configReader.has(target) && fromTop !== "settings" && fromTop !== "test" && !isEntry) {
         return {
             rule: "config-reader-private",
-            message: `only settings/ reads config: ${fromTop === "index.ts" ? from : `${fromTop}/`} must not import the config reader (${target}); take typed settings, or the value from a lib/ module or settings/types`,
+            message: `only settings/ reads config: ${fromTop === "index.ts" ? from : `${fromTop}/`} must not import ${target}, which loads the config reader (${readerModule}); take typed settings, or the value from a lib/ module, settings/types or settings/keys`,
         };
     }
     if (fromLayer === "policy" && toLayer !== "policy") {
@@ -202,11 +238,24 @@ function directionRule(from: string, target: string): { rule: RuleName; message:
     return undefined;
 }
 
+/** The file a bare specifier names when it is a package of this repository ("eks-gmsa-tools/planFile" → tools/planFile.ts). */
+function resolveLocalPackage(root: string, manifests: Map<string, Manifest>, specifier: string): string | undefined {
+    const name = packageName(specifier);
+    const local = [...manifests.values()].find((m) => m.name === name);
+    if (!local) return undefined;
+    const subpath = specifier.slice(name.length).replace(/^\//, "");
+    const dir = local.dir || ".";
+    // The package's own directory, as a relative specifier from a file at its top.
+    return resolveRelative(root, path.posix.join(dir, "package.json"), "./" + (subpath || "."));
+}
+
 /** Every import in the tree under `root` that breaks a rule, in file and line order. */
 export function checkImports(root: string): Violation[] {
     const files = sourceFiles(root);
     const manifests = readManifests(root, files);
+    const rootManifest = manifests.get("")!;
     const workspaces = new Set<string>(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).workspaces ?? []);
+    const configReader = configReaderModules(root, files);
     const violations: Violation[] = [];
     for (const file of files) {
         const owner = ownerOf(manifests, file);
@@ -214,23 +263,37 @@ export function checkImports(root: string): Violation[] {
             const at = { file, line, specifier };
             if (specifier.startsWith(".")) {
                 const target = resolveRelative(root, file, specifier);
-                const broken = directionRule(file, target);
+                const broken = directionRule(file, target, configReader);
                 if (broken) violations.push({ ...at, ...broken });
+                const targetOwner = target.startsWith("../") ? undefined : ownerOf(manifests, target);
+                if (broken || !targetOwner || targetOwner === owner) continue;
                 // A file of another workspace package is that package's: the importer declares it,
                 // so npm links it and the arrow between the packages is written down.
-                const targetOwner = target.startsWith("../") ? undefined : ownerOf(manifests, target);
-                if (!broken && targetOwner && targetOwner !== owner && workspaces.has(targetOwner.dir) && !owner.all.has(targetOwner.name)) {
+                if (workspaces.has(targetOwner.dir) && !owner.all.has(targetOwner.name)) {
                     violations.push({
                         ...at,
                         rule: "declared-workspace",
                         message: `imports ${target} from the workspace package ${targetOwner.name}, which ${manifestName(owner)} does not declare`,
+                    });
+                } else if (targetOwner === rootManifest && workspaces.has(owner.dir) && owner.programDependency !== rootManifest.name) {
+                    // npm cannot declare the root, so the arrow is written as "programDependency".
+                    violations.push({
+                        ...at,
+                        rule: "declared-program",
+                        message: `imports ${target} from the program (${rootManifest.name}), but ${manifestName(owner)} does not say "programDependency": "${rootManifest.name}"`,
                     });
                 }
                 continue;
             }
             if (isBuiltin(specifier)) continue;
             const name = packageName(specifier);
-            if (!owner.all.has(name)) {
+            // A bare name of a package in this repository points at its files: the arrows hold for
+            // it as for a relative path, type-only or not (a type import is still a dependency).
+            const localTarget = resolveLocalPackage(root, manifests, specifier);
+            const broken = localTarget === undefined ? undefined : directionRule(file, localTarget, configReader);
+            if (broken) {
+                violations.push({ ...at, ...broken });
+            } else if (!owner.all.has(name)) {
                 violations.push({ ...at, rule: "declared-dependency", message: `imports ${name}, which ${manifestName(owner)} does not declare` });
             } else if (layerOf(file) === "program" && !typeOnly && !owner.runtime.has(name)) {
                 violations.push({
