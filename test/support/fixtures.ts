@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DomainFacts, ReportedDomainFacts } from "../../lib/ad/domainFacts";
+import { reportOf, type DomainFacts, type ReportedDomainFacts } from "../../lib/ad/domainFacts";
 import { projectRoot, type StackRun } from "../../tools/harness";
 import { corpDomain } from "../../tools/policy/fixtures";
 
@@ -29,7 +29,7 @@ export function directoryConfig(domain: DomainFacts = corpDomain): { domainName:
 
 /** A directory's facts as cli.py and a provisioning run report them. */
 export function reportedFacts(domain: DomainFacts = corpDomain): ReportedDomainFacts {
-    return { dnsName: domain.dnsName, forestName: domain.forestName, netbiosName: domain.netbiosName, domainSid: domain.sid, domainGuid: domain.guid };
+    return reportOf(domain);
 }
 
 // ---- config builders ----
