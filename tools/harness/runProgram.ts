@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramMocks } from "./mocks";
+import { rootStackType, type AliasSpec } from "./engineUrns";
 import type { HarnessRequest, HarnessResult, RegisteredResource } from "./types";
 import type { RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
                 aliases: listOrUndefined(aliasUrns(req, request.project, request.stack, aliasesByUrn)),
                 retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
             },
+            aliasSpecs: listOrUndefined(aliasSpecsOf(req)),
         };
         resources.push(record);
         return register(req, (err, resp) => {
@@ -115,7 +117,9 @@ function propertyDependencies(map: { forEach(callback: (deps: { getUrnsList(): s
  * parent's aliases (pulumi/pulumi pkg/resource/deploy/step_generator.go generateAliases): the child
  * under each old parent URN, with its own name and with each of its own aliases' names and types; a
  * child name that starts with the parent's name takes the old parent's name in its place. So a
- * component moved under a new parent with an alias keeps its whole subtree.
+ * component moved under a new parent with an alias keeps its whole subtree. These are mock URNs, in
+ * which a moved component's descendants keep their URN; tools/harness/engineUrns.ts replays the
+ * engine's matching on its full-chain URNs from the alias specs recorded beside them.
  */
 function aliasUrns(req: RegisterResourceRequest, project: string, stack: string, aliasesOfParents: ReadonlyMap<string, readonly string[]>): string[] {
     const type = req.getType();
@@ -136,7 +140,22 @@ function aliasUrns(req: RegisterResourceRequest, project: string, stack: string,
     return [...new Set([...own, ...inherited])].sort();
 }
 
-const rootStackType = "pulumi:pulumi:Stack";
+/** The aliases as sent, unset parts left out (they default to the resource's own). */
+function aliasSpecsOf(req: RegisterResourceRequest): AliasSpec[] {
+    return req.getAliasesList().map((alias): AliasSpec => {
+        const spec = alias.getSpec();
+        if (alias.hasUrn() || !spec) return { urn: alias.getUrn() };
+        const fields: AliasSpec = {
+            name: spec.getName() || undefined,
+            type: spec.getType() || undefined,
+            parent: spec.getParenturn() || undefined,
+            noParent: spec.getNoparent() || undefined,
+            project: spec.getProject() || undefined,
+            stack: spec.getStack() || undefined,
+        };
+        return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as AliasSpec;
+    });
+}
 
 /**
  * A URN as the harness's monitor (Pulumi's MockMonitor.newUrn) makes it, so that alias URNs match
@@ -166,7 +185,7 @@ function typeAndName(urn: string): { type: string; name: string } {
     return { type: typeOf(urn), name: nameOf(urn) };
 }
 
-function listOrUndefined(list: string[]): string[] | undefined {
+function listOrUndefined<T>(list: T[]): T[] | undefined {
     return list.length > 0 ? [...list] : undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { AliasSpec } from "./engineUrns";
 import type { ProgramConfig } from "./stackConfig";
 
 /** What a StackReference to another stack answers: its outputs, and which of them are secret. */
@@ -52,6 +53,8 @@ export interface RegisteredResource {
     protect: boolean;
     inputs: Record<string, unknown>;
     options: ResourceOptions;
+    /** The aliases as the SDK sent them (for engine URNs, tools/harness/engineUrns.ts); not in plans. */
+    aliasSpecs?: AliasSpec[];
 }
 
 export interface HarnessResult {
