@@ -8,15 +8,7 @@ import { describe, test } from "node:test";
 import { toPlan } from "../tools/planFile";
 import { explainDiff } from "../tools/review/diff";
 import { one, runOk, type StackRun } from "./helpers";
-
-const aliasProject = "alias-test";
-const runShape = (shape: "before" | "after"): StackRun =>
-    runOk({
-        stack: "dev",
-        program: { file: path.join(__dirname, "support", "movedResourcesProgram.ts"), project: aliasProject },
-        config: { [`${aliasProject}:shape`]: shape },
-    });
-const urn = (chain: string, name: string) => `urn:pulumi:dev::${aliasProject}::${chain}::${name}`;
+import { aliasProject, runShape, urn } from "./support/movedResources";
 
 describe("aliases in the offline plan", () => {
     const before = runShape("before");

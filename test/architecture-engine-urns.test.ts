@@ -10,15 +10,8 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { engineUrnsOf, matchState } from "../tools/harness/engineUrns";
 import { one, runOk, type StackRun } from "./helpers";
+import { aliasProject, runShape, urn } from "./support/movedResources";
 
-const aliasProject = "alias-test";
-const runShape = (shape: "before" | "after"): StackRun =>
-    runOk({
-        stack: "dev",
-        program: { file: path.join(__dirname, "support", "movedResourcesProgram.ts"), project: aliasProject },
-        config: { [`${aliasProject}:shape`]: shape },
-    });
-const urn = (chain: string, name: string) => `urn:pulumi:dev::${aliasProject}::${chain}::${name}`;
 const stateOf = (run: StackRun, project: string) => [...engineUrnsOf(run.resources, project, run.stack).values()];
 
 describe("engine URNs of the small moved-components program", () => {
