@@ -17,7 +17,7 @@ import { domainFactsFromReport, type DomainFacts, type ReportedDomainFacts } fro
 
 /** What one run on the management host does; the Python (`cli.py host`) is its only reader. */
 export interface AdPayload {
-    operation: "provision" | "node-join" | "node-cleanup";
+    operation: "provision" | "node-join" | "node-cleanup" | "rotate";
     region: string;
     domain: { dnsName: string; netbiosName: string; dcAddresses: string[] };
     /** Secrets Manager secret {"username","password"} of the AD account the run acts as. */
@@ -28,8 +28,12 @@ export interface AdPayload {
     accountsOu?: string;
     /** gMSA sAMAccountNames without '$'. */
     accounts?: string[];
-    /** Domainless mode: the portable identity, its password in this secret. */
-    identity?: { username: string; secretArn: string };
+    /**
+     * Domainless mode: the portable identity, its password in this secret. With rotation, the
+     * secret names either `username` or `alternateUsername`; rotation sets a new password on the one
+     * it does not name, then switches the secret to it.
+     */
+    identity?: { username: string; secretArn: string; alternateUsername?: string };
     joinOu?: string;
     /** After provisioning, run the whole-chain check (and fail the run when a link is broken). */
     verify?: boolean;
@@ -78,6 +82,31 @@ export const nodeOperationParameters: Record<NodeOperation, readonly NodeParamet
     "node-join": ["ComputerName", "InstanceId", "CreatedAfter"],
     "node-cleanup": ["InstanceId"],
 };
+
+/**
+ * The rotation document's parameters, sent by the portable identity's rotation function (one
+ * Secrets Manager rotation step per run). host.py reads them as SSM_Step and SSM_VersionId.
+ */
+export const rotationParameters = {
+    Step: {
+        description: "The Secrets Manager rotation step to run on the host: set (the new password in AD) or test (the whole chain with it)",
+        allowedValues: ["set", "test"],
+    },
+    VersionId: {
+        description: "The AWSPENDING version of the portable identity's secret (the rotation's ClientRequestToken)",
+        allowedPattern: "^[A-Za-z0-9-]{32,64}$",
+    },
+} as const;
+export type RotationParameterName = keyof typeof rotationParameters;
+
+/** Which parameters each parameterised management-host operation takes. */
+export const operationParameters: Record<NodeOperation | "rotate", readonly (NodeParameterName | RotationParameterName)[]> = {
+    ...nodeOperationParameters,
+    rotate: ["Step", "VersionId"],
+};
+
+/** Every parameter a management-host document may take, by name. */
+const documentParameters: Record<NodeParameterName | RotationParameterName, object> = { ...nodeParameters, ...rotationParameters };
 
 export interface PackageFile {
     name: string;
@@ -170,15 +199,18 @@ export function renderHostStep(packageBase64: string, payloadBase64: string, tem
 }
 
 const nodeOperations: readonly AdPayload["operation"][] = ["node-join", "node-cleanup"];
+/** Operations whose values arrive as document parameters: each takes exactly these. */
+const parameterisedOperations: readonly AdPayload["operation"][] = [...nodeOperations, "rotate"];
 
 export interface AdCommandDocumentArgs {
     description: string;
     payload: AdPayload;
     /**
-     * Node documents: the SSM parameters the document takes, by name from nodeParameters (the
-     * Python reads each from $SSM_<name>). Required for node operations, refused for provision.
+     * Node and rotation documents: the SSM parameters the document takes, by name from
+     * nodeParameters or rotationParameters (the Python reads each from $SSM_<name>). Required for
+     * node operations and rotation, refused for provision.
      */
-    parameters?: readonly NodeParameterName[];
+    parameters?: readonly (NodeParameterName | RotationParameterName)[];
     /** Tests: another package directory. */
     packageDir?: string;
 }
@@ -186,18 +218,18 @@ export interface AdCommandDocumentArgs {
 /** An SSM Command document (schema 2.2) that runs the AD package on the Linux management host. */
 export function adCommandDocument(args: AdCommandDocumentArgs): string {
     const { payload } = args;
-    const isNode = nodeOperations.includes(payload.operation);
-    if (!isNode && payload.operation !== "provision")
-        throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join or node-cleanup`);
+    const isParameterised = parameterisedOperations.includes(payload.operation);
+    if (!isParameterised && payload.operation !== "provision")
+        throw new Error(`AdPayload.operation ${JSON.stringify(payload.operation)} is not provision, node-join, node-cleanup or rotate`);
     const parameters = args.parameters ?? [];
-    if (isNode !== parameters.length > 0) {
+    if (isParameterised !== parameters.length > 0) {
         throw new Error(
-            `AdPayload.operation ${payload.operation} ${isNode ? "needs" : "takes no"} parameters: a node's values reach the host only as document parameters, and provisioning has none`,
+            `AdPayload.operation ${payload.operation} ${isParameterised ? "needs" : "takes no"} parameters: a node's or a rotation's values reach the host only as document parameters, and provisioning has none`,
         );
     }
     for (const [index, name] of parameters.entries()) {
-        if (!Object.hasOwn(nodeParameters, name))
-            throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(nodeParameters).join(", ")}`);
+        if (!Object.hasOwn(documentParameters, name))
+            throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(documentParameters).join(", ")}`);
         if (parameters.indexOf(name) !== index) throw new Error(`parameters: ${name} is listed twice`);
     }
     const packageBase64 = packageArchive(readAdPackage(args.packageDir)).toString("base64");
@@ -208,10 +240,10 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
             schemaVersion: "2.2",
             description: args.description,
             // ENV_VAR: SSM Agent 3.3.2746.0 and later set SSM_<name>; the step never uses {{ name }}.
-            ...(isNode
+            ...(isParameterised
                 ? {
                       parameters: Object.fromEntries(
-                          parameters.map((name) => [name, { type: "String", ...nodeParameters[name], interpolationType: "ENV_VAR" }]),
+                          parameters.map((name) => [name, { type: "String", ...documentParameters[name], interpolationType: "ENV_VAR" }]),
                       ),
                   }
                 : {}),
@@ -234,6 +266,15 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
         );
     }
     return content;
+}
+
+/**
+ * The portable identity's rotation document: a fixed payload (the directory, the readers' group,
+ * the gMSAs, both identities and their secret) and the two parameters the rotation function sends.
+ */
+export function rotationDocument(description: string, payload: AdPayload & { operation: "rotate" }, packageDir?: string): string {
+    if (!payload.identity?.alternateUsername) throw new Error("a rotation payload names the portable identity and its alternate (identity.alternateUsername)");
+    return adCommandDocument({ description, payload, parameters: operationParameters.rotate, ...(packageDir ? { packageDir } : {}) });
 }
 
 /** The payload a rendered document carries (for tests and reviews of a plan): its base64 literal, decoded. */

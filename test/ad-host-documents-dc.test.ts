@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { adCommandDocument, nodeOperationParameters, parseAdResult, type AdPayload } from "../components/directoryDocuments";
+import { adCommandDocument, operationParameters, parseAdResult, type AdPayload } from "../components/directoryDocuments";
 import { makeScratch, runDocument, type StepRun } from "./support/hostStep";
 import { startSambaDomain, type SambaDomain } from "./support/samba";
 
@@ -104,7 +104,7 @@ describe("the real package against a Samba DC", () => {
         const document = adCommandDocument({
             description: "host test",
             payload: p,
-            ...(p.operation !== "provision" ? { parameters: nodeOperationParameters[p.operation] } : {}),
+            ...(p.operation !== "provision" ? { parameters: operationParameters[p.operation] } : {}),
         });
         return runDocument(scratch, document, { env: { PYTHONPATH: boto, FAKE_SECRETS: JSON.stringify(secrets), FAKE_BOTO_LOG: botoLog, ...env } });
     }
