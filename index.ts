@@ -70,6 +70,7 @@ export = async () => {
               partition,
               operatorArns: operators.arns,
               ...(hostMayReadIdentity ? { portableIdentity } : {}),
+              logRetentionDays: settings.cluster.logRetentionDays,
               protect: settings.cluster.protect,
               tags,
           })
@@ -141,6 +142,7 @@ export = async () => {
     const host = activeDirectory?.managementHost;
     const nodeLifecycle = activeDirectory?.nodeLifecycle;
     const provisioning = activeDirectory?.provisioning;
+    const rotation = activeDirectory?.rotation;
     const ownedSecrets = [...(activeDirectory?.ownedSecrets ?? []), ...(identity ? [{ secretArn: identity.secretArn, keyArn: identity.keyArn }] : [])];
     const guardrail = stackAccessGuardrail({
         partition,
@@ -149,13 +151,17 @@ export = async () => {
         ...(settings.cluster.deployRoleArn ? { deployRoleArn: settings.cluster.deployRoleArn } : {}),
         keyArns: [cluster.secretsKeyArn, ...ownedSecrets.map((o) => o.keyArn)],
         secretArns: ownedSecrets.map((o) => o.secretArn),
-        secretReaderRoleArns: [...(host ? [host.roleArn] : []), ...(identity ? [windowsNodes.roleArn] : [])],
+        secretReaderRoleArns: [...(host ? [host.roleArn] : []), ...(identity ? [windowsNodes.roleArn] : []), ...(rotation ? [rotation.roleArn] : [])],
         automationRoleArns: nodeLifecycle ? [nodeLifecycle.automationRoleArn, nodeLifecycle.eventsRoleArn] : [],
         ...(host
             ? {
                   managementHost: {
                       privateIp: host.privateIp,
-                      documentArns: [...(provisioning ? [provisioning.documentArn] : []), ...(nodeLifecycle?.documentArns ?? [])],
+                      documentArns: [
+                          ...(provisioning ? [provisioning.documentArn] : []),
+                          ...(nodeLifecycle?.documentArns ?? []),
+                          ...(rotation ? [rotation.documentArn] : []),
+                      ],
                   },
               }
             : {}),
@@ -212,6 +218,14 @@ export = async () => {
         accessGuardrail: guardrail,
         /** What the last AD provisioning run changed (secret, like the whole run's output). */
         adProvisioningChanges: provisioning?.changes,
+        /**
+         * Domainless mode with provisioning: the portable identity's rotation function (rotate now:
+         * `aws secretsmanager rotate-secret --secret-id <the identity's secret>`; its last result:
+         * `aws secretsmanager describe-secret`), and the SNS topic a failed or abandoned rotation is published to.
+         */
+        portableIdentityRotation: rotation
+            ? { functionName: rotation.functionName, functionArn: rotation.functionArn, schedule: rotation.schedule, failureTopicArn: rotation.failureTopicArn }
+            : undefined,
         /** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */
         windowsNodeLifecycleRunbooks: nodeLifecycle
             ? { launch: nodeLifecycle.launchRunbookName, termination: nodeLifecycle.terminationRunbookName }

@@ -13,6 +13,7 @@ import { DomainJoin, domainJoinPolicyAttachment } from "./domainJoin";
 import { ManagedDirectory, type OwnedSecret } from "./managedDirectory";
 import type { Network } from "./network";
 import { NodeLifecycle } from "./nodeLifecycle";
+import { PortableIdentityRotation } from "./portableIdentityRotation";
 import { VpcDnsForwarding } from "./vpcDns";
 import type { ManagedPolicyAttachment } from "./windowsNodes";
 import { movedFromTopLevel } from "./moved";
@@ -60,6 +61,8 @@ export interface ActiveDirectoryArgs {
      * Made later (its policy names the Windows nodes' role, and this host's role): an Output resolved then.
      */
     portableIdentity?: PortableIdentitySecret;
+    /** cluster.logRetentionDays: how long the rotation function's logs are kept. */
+    logRetentionDays: number;
     protect: boolean;
     tags: Readonly<Record<string, string>>;
 }
@@ -100,6 +103,16 @@ export function managementHostReads(
     };
 }
 
+/** A rotation of the portable identity, as its secret (DomainlessIdentity) sees it. */
+export interface IdentityRotationSchedule {
+    /** Reads and writes the secret: its key policy and resource policy admit it. */
+    roleArn: pulumi.Input<string>;
+    functionArn: pulumi.Input<string>;
+    schedule: number | "off";
+    /** What a schedule waits for. */
+    after: pulumi.Resource[];
+}
+
 /** Where the Windows node group's options come from in domain-joined mode. */
 export interface WindowsNodeJoin {
     lifecycleHooks?: NodeLifecycle["hooks"];
@@ -117,6 +130,8 @@ export class ActiveDirectory extends pulumi.ComponentResource {
     readonly domainJoin?: DomainJoin;
     readonly dnsForwarding?: VpcDnsForwarding;
     readonly provisioning?: AccountProvisioning;
+    /** Domainless mode with provisioning: the portable identity's rotation function, its document and failure topic. */
+    readonly rotation?: PortableIdentityRotation;
     /** The management host's role when it provisions the portable identity: the identity's policies admit it. */
     readonly portableIdentityReaderRoleArn?: pulumi.Output<string>;
     /** What the Windows node group needs from this side (lifecycle hooks, the join policy, what must exist first). */
@@ -256,7 +271,14 @@ export class ActiveDirectory extends pulumi.ComponentResource {
                           accountsOu: ad.accountsOu,
                           accounts: gmsa.accounts.map((a) => a.account),
                           ...(identityToProvision && gmsa.portableIdentity
-                              ? { portableIdentity: { username: gmsa.portableIdentity.username, secretArn: identityToProvision.secretArn } }
+                              ? {
+                                    portableIdentity: {
+                                        username: gmsa.portableIdentity.username,
+                                        secretArn: identityToProvision.secretArn,
+                                        // With rotation the secret may name either user; both must exist.
+                                        ...(gmsa.portableIdentity.rotation ? { alternateUsername: gmsa.portableIdentity.rotation.alternateUsername } : {}),
+                                    },
+                                }
                               : {}),
                           ...(ad.joinOu ? { joinOu: ad.joinOu } : {}),
                           // The whole chain, checked from the host after provisioning: a broken link fails this `pulumi up`.
@@ -273,6 +295,32 @@ export class ActiveDirectory extends pulumi.ComponentResource {
                   )
                 : undefined;
 
+        // Both users exist once provisioning has run; the schedule (with the secret) waits for that run.
+        const rotationSettings = gmsa?.portableIdentity?.rotation;
+        const rotation =
+            provisioning && identityToProvision && rotationSettings && gmsa?.portableIdentity && managementHost && payloadBase
+                ? new PortableIdentityRotation(
+                      "portable-identity-rotation",
+                      {
+                          payloadBase,
+                          accountsOu: ad.accountsOu,
+                          accounts: gmsa.accounts.map((a) => a.account),
+                          username: gmsa.portableIdentity.username,
+                          alternateUsername: rotationSettings.alternateUsername,
+                          schedule: rotationSettings.schedule,
+                          secretArn: identityToProvision.secretArn,
+                          keyArn: identityToProvision.keyArn,
+                          managementHostId: managementHost.instanceId,
+                          logRetentionDays: args.logRetentionDays,
+                          clusterName: args.clusterName,
+                          region: args.region,
+                          partition: args.partition,
+                          tags,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+
         this.dnsServers = dnsServers;
         this.managedDirectory = managedDirectory;
         this.managementHost = managementHost;
@@ -280,6 +328,7 @@ export class ActiveDirectory extends pulumi.ComponentResource {
         this.domainJoin = domainJoin;
         this.dnsForwarding = dnsForwarding;
         this.provisioning = provisioning;
+        this.rotation = rotation;
         this.portableIdentityReaderRoleArn = provisioning && managementHost ? managementHost.roleArn : undefined;
         this.windowsNodes = {
             ...(nodeLifecycle ? { lifecycleHooks: nodeLifecycle.hooks, groupName: nodeLifecycle.groupName } : {}),
@@ -293,6 +342,20 @@ export class ActiveDirectory extends pulumi.ComponentResource {
     /** The directory this stack created (greenfield). */
     get managedDirectoryId(): pulumi.Output<string> | undefined {
         return this.managedDirectory?.directoryId;
+    }
+
+    /**
+     * What the portable identity's secret needs for a rotation schedule: the function, its schedule,
+     * and what must exist first (both users in AD, Secrets Manager's right to invoke the function).
+     */
+    get portableIdentityRotation(): IdentityRotationSchedule | undefined {
+        if (!this.rotation || !this.provisioning) return undefined;
+        return {
+            roleArn: this.rotation.roleArn,
+            functionArn: this.rotation.functionArn,
+            schedule: this.rotation.schedule,
+            after: [this.provisioning, this.rotation.invokePermission],
+        };
     }
 
     /** Secrets this side owns, with their keys (the access guardrail names them). */

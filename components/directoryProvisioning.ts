@@ -33,8 +33,11 @@ export interface AccountProvisioningArgs {
     accountsOu: string;
     /** gMSA sAMAccountNames without '$'. */
     accounts: readonly string[];
-    /** Domainless mode: the portable identity to create, its password in this secret. */
-    portableIdentity?: { username: string; secretArn: pulumi.Input<string> };
+    /**
+     * Domainless mode: the portable identity to create, its password in this secret. With rotation,
+     * `alternateUsername` too: the secret names either user; the other is made (never reset) as well.
+     */
+    portableIdentity?: { username: string; secretArn: pulumi.Input<string>; alternateUsername?: string };
     /** Domain-joined mode: the nodes' OU. */
     joinOu?: string;
     /** After provisioning, check the whole chain from the host: a broken link fails `pulumi up`. */
@@ -90,7 +93,15 @@ export function provisioningPayload(args: AccountProvisioningArgs): pulumi.Outpu
         owner: args.clusterName,
         accountsOu: args.accountsOu,
         accounts: [...args.accounts],
-        ...(args.portableIdentity && identitySecretArn ? { identity: { username: args.portableIdentity.username, secretArn: identitySecretArn } } : {}),
+        ...(args.portableIdentity && identitySecretArn
+            ? {
+                  identity: {
+                      username: args.portableIdentity.username,
+                      secretArn: identitySecretArn,
+                      ...(args.portableIdentity.alternateUsername ? { alternateUsername: args.portableIdentity.alternateUsername } : {}),
+                  },
+              }
+            : {}),
         ...(args.joinOu ? { joinOu: args.joinOu } : {}),
         verify: args.verify,
     }));

@@ -10,6 +10,7 @@ import { portableIdentityReadPolicy } from "./iamPolicies";
 import { accountOfArn } from "../lib/aws";
 import { onlyTheseMayReadPolicy, secretKeyPolicy, secretRecoveryWindowInDays } from "./secretAccess";
 import type { SecretValue } from "../lib/secret";
+import type { IdentityRotationSchedule } from "./activeDirectory";
 
 export interface DomainlessIdentityArgs {
     clusterName: string;
@@ -25,6 +26,11 @@ export interface DomainlessIdentityArgs {
     managementHostRoleArn?: pulumi.Input<string>;
     /** The stack's operators (caller.ts): they write the value and read it back. */
     operatorArns: readonly string[];
+    /**
+     * Where the stack rotates the identity (ActiveDirectory.portableIdentityRotation): the function's
+     * role reads and writes the secret, and a numeric schedule configures Secrets Manager rotation.
+     */
+    rotation?: IdentityRotationSchedule;
     /**
      * Credential specs name this secret's ARN: it must not be deleted under them. Also decides
      * whether a deleted secret is kept 30 days for recovery or deleted at once (dev).
@@ -48,6 +54,8 @@ export interface DomainlessIdentityFacts {
     domainName: string;
     /** Besides the Windows nodes' role (and the operators), the management host's role reads it: the host creates the user in AD. */
     readByManagementHost: boolean;
+    /** Where the stack rotates it: days between scheduled rotations, or "off" (by hand only). */
+    rotationSchedule?: number | "off";
     protect: boolean;
 }
 
@@ -57,6 +65,7 @@ export function domainlessIdentityFacts(args: DomainlessIdentityArgs): Domainles
         username: args.username,
         domainName: args.domainName,
         readByManagementHost: args.managementHostRoleArn !== undefined,
+        ...(args.rotation ? { rotationSchedule: args.rotation.schedule } : {}),
         protect: args.protect,
     };
 }
@@ -91,23 +100,25 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
             },
             { parent: this, protect: args.protect },
         );
-        // The operators write the value and read it back.
+        // The operators write the value and read it back; so does the rotation function.
         const operators = [...args.operatorArns];
+        const rotation = args.rotation;
         const readers = pulumi
-            .all([args.windowsNodeRoleArn, args.managementHostRoleArn])
-            .apply(([node, host]) => [node, ...(host ? [host] : []), ...operators]);
+            .all([args.windowsNodeRoleArn, args.managementHostRoleArn, rotation?.roleArn])
+            .apply(([node, host, rotator]) => [node, ...(host ? [host] : []), ...(rotator ? [rotator] : []), ...operators]);
+        const writers = pulumi.output(rotation?.roleArn).apply((rotator) => [...(rotator ? [rotator] : []), ...operators]);
         const keyPolicy = new aws.kms.KeyPolicy(
             "portable-identity-key-policy",
             {
                 keyId: key.keyId,
-                policy: pulumi.all([key.arn, readers]).apply(([keyArn, readerArns]) =>
+                policy: pulumi.all([key.arn, readers, writers]).apply(([keyArn, readerArns, writerArns]) =>
                     JSON.stringify(
                         secretKeyPolicy({
                             partition: args.partition,
                             region: args.region,
                             accountId: accountOfArn(keyArn),
                             readerArns,
-                            writerArns: operators,
+                            writerArns,
                         }),
                     ),
                 ),
@@ -126,14 +137,31 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
         );
         this.readPolicies = [keyPolicy, readPolicy];
         // After the policies: a new operator writing a new value must already be named in them.
-        new aws.secretsmanager.SecretVersion(
+        // With rotation the config's password is the first value only: the function owns it after that,
+        // and `pulumi up` must not put the config's user and password back.
+        const value = new aws.secretsmanager.SecretVersion(
             "portable-identity-value",
             {
                 secretId: secret.id,
                 secretString: pulumi.secret(portableIdentityDocument(args.username, args.password.reveal(), args.domainName)),
             },
-            { parent: this, dependsOn: this.readPolicies },
+            { parent: this, dependsOn: this.readPolicies, ...(rotation ? { ignoreChanges: ["secretString"] } : {}) },
         );
+        // rotateImmediately false: `pulumi up` changes no AD password; Secrets Manager still runs the
+        // function's test step once to check the configuration. It needs the function's role in the
+        // policies above, the first value, both users in AD and the right to invoke the function.
+        if (rotation && rotation.schedule !== "off") {
+            new aws.secretsmanager.SecretRotation(
+                "portable-identity-rotation-schedule",
+                {
+                    secretId: secret.id,
+                    rotationLambdaArn: rotation.functionArn,
+                    rotationRules: { automaticallyAfterDays: rotation.schedule },
+                    rotateImmediately: false,
+                },
+                { parent: this, dependsOn: [...this.readPolicies, value, ...rotation.after] },
+            );
+        }
         new aws.iam.RolePolicy(
             "windows-nodes-read-portable-identity",
             {

@@ -118,6 +118,8 @@ export class GmsaInCluster extends pulumi.ComponentResource {
                       windowsNodeRoleArn: args.windowsNodeRoleArn,
                       // The host that provisions accounts creates this user in AD: it reads the secret too.
                       ...(directory.portableIdentityReaderRoleArn ? { managementHostRoleArn: directory.portableIdentityReaderRoleArn } : {}),
+                      // Where the stack rotates the identity: the function reads and writes the secret.
+                      ...(directory.portableIdentityRotation ? { rotation: directory.portableIdentityRotation } : {}),
                       operatorArns: args.operatorArns,
                       protect: args.protect,
                       tags: args.tags,

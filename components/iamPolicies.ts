@@ -14,7 +14,7 @@ export interface PolicyDocument {
 }
 
 /** Trust policy letting one AWS service assume a role. */
-export function serviceTrustPolicy(service: "eks" | "ec2" | "ssm" | "events", actions: string[] = ["sts:AssumeRole"]): PolicyDocument {
+export function serviceTrustPolicy(service: "eks" | "ec2" | "ssm" | "events" | "lambda", actions: string[] = ["sts:AssumeRole"]): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: servicePrincipal(service) }, Action: actions.length === 1 ? actions[0] : actions }],

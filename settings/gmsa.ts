@@ -4,6 +4,7 @@
 import { SecretValue } from "../lib/secret";
 import type { ActiveDirectoryDraft } from "./activeDirectory";
 import type { Section } from "./reader";
+import { readRotation, rotationImpossibleBecause } from "./rotation";
 import { portableIdentityPasswordKey, projectName } from "./schema";
 import type { GmsaAccountSettings, GmsaMode, GmsaPrincipals, GmsaSettings, SampleWorkloadSettings } from "./types";
 import { exemptionReason, webhookExemptNamespaces } from "./webhookScope";
@@ -74,6 +75,10 @@ export function readGmsa(
     let portableIdentity: GmsaSettings["portableIdentity"];
     const identity = s.section("portableIdentity");
     const username = s.has("portableIdentity") ? identity.string("username") : undefined;
+    const rotation = s.has("portableIdentity")
+        ? // A broken activeDirectory has its own problem lines: judge rotation against it only when it reads.
+          readRotation(identity, username, adGiven && !ad ? undefined : rotationImpossibleBecause(mode, ad?.provisionAccounts === true))
+        : undefined;
     identity.finish();
     const password = values[portableIdentityPasswordKey];
     if (mode === "domainless") {
@@ -84,7 +89,8 @@ export function readGmsa(
         else if (!secretKeys.includes(portableIdentityPasswordKey))
             problems.add(portableIdentityPasswordKey, undefined, "must be a secret: set it again with pulumi config set --secret portableIdentityPassword");
         else if (password.length === 0) problems.add(portableIdentityPasswordKey, undefined, "must not be empty");
-        if (username && password && secretKeys.includes(portableIdentityPasswordKey)) portableIdentity = { username, password: new SecretValue(password) };
+        if (username && password && secretKeys.includes(portableIdentityPasswordKey))
+            portableIdentity = { username, password: new SecretValue(password), ...(rotation ? { rotation } : {}) };
     } else if (mode === "domainJoined") {
         if (s.has("portableIdentity")) problems.add(s.path("portableIdentity"), undefined, "is only used in domainless mode (gmsa.mode is domainJoined)");
         if (password !== undefined)

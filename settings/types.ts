@@ -163,6 +163,13 @@ export interface GmsaAccountSettings {
     readonly allowed: readonly GmsaPrincipals[];
 }
 
+/** Rotation of the portable identity between `username` and `alternateUsername`. */
+export interface PortableIdentityRotationSettings {
+    /** Days between scheduled rotations, or "off": the function exists, nothing schedules it. */
+    readonly schedule: number | "off";
+    readonly alternateUsername: string;
+}
+
 export interface SampleWorkloadSettings {
     readonly credentialSpec: string;
     readonly namespace: string;
@@ -183,7 +190,12 @@ export interface GmsaSettings {
     readonly domain?: DomainFacts;
     readonly accounts: readonly GmsaAccountSettings[];
     /** domainless only: the AD user allowed to retrieve the gMSAs' passwords. */
-    readonly portableIdentity?: { readonly username: string; readonly password: SecretValue };
+    readonly portableIdentity?: {
+        readonly username: string;
+        readonly password: SecretValue;
+        /** Where a rotation can run (a management host sets AD passwords): its schedule and the second user. */
+        readonly rotation?: PortableIdentityRotationSettings;
+    };
     readonly webhook: {
         readonly namespace: string;
         readonly releaseName: string;

@@ -2,7 +2,8 @@
 // check of each setting. Rules between keys (mode, managedDirectory) stay in the readers.
 import { certManagerVersionProblem, defaultCertManagerVersion, gmsaChartVersions } from "../catalog";
 import * as check from "../checks";
-import { flag, item, list, oneOf, optional, section, text, whole } from "./fields";
+import { Type } from "@sinclair/typebox";
+import { flag, item, list, oneOf, optional, section, shownDefaultKey, text, whole } from "./fields";
 
 export const managedDirectory = section(
     { edition: optional(oneOf(["Standard", "Enterprise"] as const, { rules: "`Standard` or `Enterprise`", default: "Standard" })) },
@@ -164,6 +165,34 @@ export const sampleWorkload = section(
     { rules: "an IIS Deployment that uses a credential spec, and a Job that verifies it" },
 );
 
+/**
+ * Rotation of the portable identity between two AD users (the secret names one; a rotation sets a
+ * new password on the other, checks the chain with it, then switches the secret to it). Possible
+ * only where the stack has a management host that sets AD passwords: domainless mode with
+ * activeDirectory.provisionAccounts (on by default with managedDirectory).
+ */
+export const rotationScheduleLimits = { minimum: 1, maximum: 1000 } as const;
+
+export const rotation = section(
+    {
+        schedule: optional(
+            Type.Union([whole({ rules: "days", ...rotationScheduleLimits }), Type.Literal("off")], {
+                description:
+                    "whole days between rotations, 1 to 1000 (Secrets Manager's range), or `off`: no schedule, but the rotation function, its IAM, its SSM document and the failure topic are still made, so a rotation can be started by hand. Only where a rotation can run: `gmsa.mode: domainless` with `activeDirectory.provisionAccounts` (or `managedDirectory`); elsewhere a number is an error ([active-directory.md](active-directory.md))",
+                [shownDefaultKey]: "`30` where a rotation can run, else no rotation",
+            }),
+        ),
+        alternateUsername: optional(
+            text({
+                rules: "the second AD user the secret alternates with (same rules as `username`, and not equal to it); the stack creates it in the readers' group. Only where a rotation can run. Set it when `username` is longer than 18 characters (the default would exceed AD's 20)",
+                shownDefault: "`<username>-b`",
+                check: check.portableIdentityName,
+            }),
+        ),
+    },
+    { rules: "rotation of the portable identity's password between two AD users: `{schedule, alternateUsername}`" },
+);
+
 export const gmsa = section({
     mode: optional(oneOf(["domainless", "domainJoined"] as const, { rules: "`domainless` or `domainJoined`", default: "domainless" })),
     accounts: optional(list(gmsaAccount, { rules: "list of `{name, account, allowed}` (below); names and accounts unique", default: [] })),
@@ -181,8 +210,9 @@ export const gmsa = section({
                     rules: "the AD user (sAMAccountName, no `DOMAIN\\`, printable ASCII) whose group may retrieve the gMSA passwords",
                     check: check.portableIdentityName,
                 }),
+                rotation: optional(rotation),
             },
-            { rules: "domainless only, required there: `{username}`" },
+            { rules: "domainless only, required there: `{username, rotation}`" },
         ),
     ),
     webhook: optional(webhook),

@@ -1,0 +1,150 @@
+// The portable identity's rotation, its pure parts: the function's IAM policy, the Secrets Manager
+// events that mean a rotation failed, who may publish to the failure topic, the function's
+// environment and name. Tested on their own (test/rotation-iam.test.ts evaluates the policy).
+import { createHash } from "node:crypto";
+import type { PolicyDocument } from "./iamPolicies";
+
+export interface RotationFunctionPolicyArgs {
+    partition: string;
+    region: string;
+    /** The portable identity's secret: the only secret the function reads or writes. */
+    secretArn: string;
+    /** The secret's customer-managed key. */
+    keyArn: string;
+    /** The rotation document: the only document the function sends. */
+    documentArn: string;
+    /** The management host: the only instance the function starts, stops or sends a command to. */
+    managementHostId: string;
+    /** The function's own log group (ARN without the trailing ":*"). */
+    logGroupArn: string;
+}
+
+/**
+ * What the rotation function may do, and nothing else: the four Secrets Manager steps on this one
+ * secret (a pending version written with a new random password, then its stage moved), this key
+ * only through Secrets Manager for this secret, the rotation document on the management host
+ * (started for the run and stopped after it), and its own log group. GetRandomPassword and the
+ * Describe/List/Get calls that follow the host and its commands have no resource-level
+ * permissions (Service Authorization Reference: no resource type for these actions), so they
+ * take "*"; none of them reads a secret or changes anything.
+ */
+export function rotationFunctionPolicy(a: RotationFunctionPolicyArgs): PolicyDocument {
+    const host = `arn:${a.partition}:ec2:${a.region}:*:instance/${a.managementHostId}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "RotateThisSecret",
+                Effect: "Allow",
+                Action: [
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                ],
+                Resource: a.secretArn,
+            },
+            { Sid: "NewRandomPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
+            {
+                Sid: "ThisKeyForThisSecret",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: a.keyArn,
+                Condition: {
+                    StringEquals: {
+                        "kms:ViaService": `secretsmanager.${a.region}.amazonaws.com`,
+                        "kms:EncryptionContext:SecretARN": a.secretArn,
+                    },
+                },
+            },
+            { Sid: "RunRotationDocument", Effect: "Allow", Action: "ssm:SendCommand", Resource: a.documentArn },
+            { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
+            { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
+            {
+                Sid: "FollowHostAndCommands",
+                Effect: "Allow",
+                Action: [
+                    "ssm:GetCommandInvocation",
+                    "ssm:ListCommands",
+                    "ssm:ListCommandInvocations",
+                    "ssm:DescribeInstanceInformation",
+                    "ssm:DescribeAutomationExecutions",
+                    "ssm:DescribeSessions",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                ],
+                Resource: "*",
+            },
+            { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${a.logGroupArn}:*` },
+        ],
+    };
+}
+
+/**
+ * The EventBridge pattern of this secret's failed or abandoned rotations. Secrets Manager records
+ * RotationFailed and RotationAbandoned as CloudTrail service events (not API calls), which name
+ * the secret in additionalEventData.SecretId.
+ */
+export function rotationFailureEventPattern(secretArn: string): Record<string, unknown> {
+    return {
+        source: ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        detail: {
+            eventSource: ["secretsmanager.amazonaws.com"],
+            eventName: ["RotationFailed", "RotationAbandoned"],
+            additionalEventData: { SecretId: [secretArn] },
+        },
+    };
+}
+
+/** The failure topic's policy: EventBridge may publish to it, and only for this rule. */
+export function failureTopicPolicy(topicArn: string, ruleArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "RotationFailureRuleOnly",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+            },
+        ],
+    };
+}
+
+export interface RotationFunctionEnvironmentArgs {
+    secretArn: string;
+    username: string;
+    alternateUsername: string;
+    managementHostId: string;
+    documentName: string;
+    documentVersion: string;
+}
+
+/** The function's environment (read by components/scripts/rotation/portable_identity_rotation.py): names and IDs, never a password. */
+export function rotationFunctionEnvironment(a: RotationFunctionEnvironmentArgs): Record<string, string> {
+    return {
+        SECRET_ARN: a.secretArn,
+        IDENTITY_USERS: `${a.username},${a.alternateUsername}`,
+        HOST_INSTANCE_ID: a.managementHostId,
+        DOCUMENT_NAME: a.documentName,
+        DOCUMENT_VERSION: a.documentVersion,
+    };
+}
+
+/** Lambda's limit on a function name. */
+export const functionNameLimit = 64;
+const functionSuffix = "-identity-rotation";
+
+/**
+ * `<cluster>-identity-rotation`; a cluster name too long for Lambda's 64 characters is cut and a
+ * short hash of the whole name keeps two such clusters apart.
+ */
+export function rotationFunctionName(clusterName: string): string {
+    const whole = `${clusterName}${functionSuffix}`;
+    if (whole.length <= functionNameLimit) return whole;
+    const hash = createHash("sha256").update(clusterName).digest("hex").slice(0, 8);
+    return `${clusterName.slice(0, functionNameLimit - functionSuffix.length - hash.length - 1)}-${hash}${functionSuffix}`;
+}
