@@ -168,8 +168,8 @@ export class PortableIdentityRotation extends pulumi.ComponentResource {
             {
                 role: role.name,
                 policy: pulumi
-                    .all([args.secretArn, args.keyArn, document.arn, args.managementHostId, logGroup.arn])
-                    .apply(([secretArn, keyArn, documentArn, managementHostId, logGroupArn]) =>
+                    .all([args.secretArn, args.keyArn, document.arn, args.managementHostId, logGroup.name])
+                    .apply(([secretArn, keyArn, documentArn, managementHostId, logGroupName]) =>
                         JSON.stringify(
                             rotationFunctionPolicy({
                                 partition: args.partition,
@@ -178,7 +178,8 @@ export class PortableIdentityRotation extends pulumi.ComponentResource {
                                 keyArn,
                                 documentArn,
                                 managementHostId,
-                                logGroupArn,
+                                // CloudWatch Logs' log-group ARN (the one the streams' ARNs extend), in the secret's account.
+                                logGroupArn: `arn:${args.partition}:logs:${args.region}:${accountOfArn(secretArn)}:log-group:${logGroupName}`,
                             }),
                         ),
                     ),

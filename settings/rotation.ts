@@ -65,8 +65,10 @@ export function readRotation(
             problems.add(s.path("alternateUsername"), rawAlternate, `is only used where a rotation can run, and ${impossibleBecause}`);
         return undefined;
     }
-    if (!username || (rawSchedule !== undefined && schedule === undefined) || (s.has("alternateUsername") && rawAlternate === undefined)) return undefined;
-
+    // Each key judged on its own, so every problem is reported at once.
+    const scheduleOk = rawSchedule === undefined || schedule !== undefined;
+    const alternateOk = !s.has("alternateUsername") || rawAlternate !== undefined;
+    if (!username || !alternateOk) return undefined;
     let alternateUsername = rawAlternate;
     if (alternateUsername === undefined) {
         const fallback = defaultAlternateUsername(username);
@@ -83,5 +85,6 @@ export function readRotation(
         problems.add(s.path("alternateUsername"), alternateUsername, "must differ from portableIdentity.username (AD compares user names without case)");
         return undefined;
     }
+    if (!scheduleOk) return undefined;
     return { schedule: schedule ?? defaultRotationDays, alternateUsername };
 }

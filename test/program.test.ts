@@ -67,7 +67,7 @@ describe("dev stack: cluster", () => {
 
     test("control-plane logging to a log group with retention, created before the cluster", () => {
         assert.deepEqual(cluster.enabledClusterLogTypes, ["api", "audit", "authenticator"]);
-        const logGroup = one(dev, "aws:cloudwatch/logGroup:LogGroup");
+        const logGroup = one(dev, "aws:cloudwatch/logGroup:LogGroup", "control-plane-logs");
         assert.equal(inputs(logGroup).name, "/aws/eks/eks-gmsa-dev/cluster");
         assert.equal(inputs(logGroup).retentionInDays, 30);
         assert.ok(one(dev, "eks:index:Cluster").dependencies.includes(logGroup.urn));

@@ -39,6 +39,7 @@ function roles(run: StackRun) {
         windowsNodes: inputs(one(run, "aws:eks/accessEntry:AccessEntry", "windows-node-access")).principalArn as string,
         host: named("aws:iam/rolePolicy:RolePolicy", "ad-management-host-read-credentials", "role"),
         runbooks: named("aws:iam/rolePolicy:RolePolicy", "node-lifecycle-automation", "role"),
+        rotation: named("aws:iam/rolePolicy:RolePolicy", "portable-identity-rotation-policy", "role"),
     };
 }
 
@@ -101,7 +102,7 @@ describe("every KMS key the stack creates has an explicit key policy", () => {
 });
 
 describe("every secret the stack owns has a resource policy naming exactly its readers", () => {
-    test("dev: the portable identity is read by the Windows node role, the provisioning host's role and the operator; the Admin secret by the host's role and the operator", () => {
+    test("dev: the portable identity is read by the Windows node role, the provisioning host's role, the rotation function's role and the operator, and written by the last two; the Admin secret by the host's role and the operator", () => {
         const r = roles(dev);
         assert.deepEqual(
             ofType(dev, "aws:secretsmanager/secret:Secret")
@@ -109,11 +110,18 @@ describe("every secret the stack owns has a resource policy naming exactly its r
                 .sort(),
             ["directory-admin", "portable-identity"],
         );
-        const identityReaders = [r.windowsNodes, r.host, operator];
+        assert.ok(r.rotation, "dev rotates the portable identity");
+        const identityReaders = [r.windowsNodes, r.host, r.rotation, operator];
         assert.deepEqual(policyOf(secretPolicyOf(dev, "portable-identity")), onlyTheseMayReadPolicy(identityReaders));
         assert.deepEqual(
             policyOf(keyPolicyOf(dev, "portable-identity-key")),
-            secretKeyPolicy({ partition: "aws", region: "us-west-2", accountId: mockAccountId, readerArns: identityReaders, writerArns: [operator] }),
+            secretKeyPolicy({
+                partition: "aws",
+                region: "us-west-2",
+                accountId: mockAccountId,
+                readerArns: identityReaders,
+                writerArns: [r.rotation, operator],
+            }),
         );
         assert.deepEqual(policyOf(secretPolicyOf(dev, "directory-admin")), onlyTheseMayReadPolicy([r.host, operator]));
     });
