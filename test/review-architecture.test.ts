@@ -166,7 +166,7 @@ describe("architectureModel: facts read from the real plans", () => {
         assert.deepEqual(m.portableIdentity, {
             secretName: "eks-gmsa/eks-gmsa-dev/portable-identity",
             kmsKey: "portable-identity-key",
-            readers: ["ad-management-host-role", "windows-node-role"],
+            readers: ["ad-management-host-role", "portable-identity-rotation-role", "windows-node-role"],
             protect: false,
         });
         assert.deepEqual(

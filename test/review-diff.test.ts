@@ -539,6 +539,11 @@ describe("day-2 diffs of real stacks", () => {
                     ["eks-gmsa:directory:AccountProvisioning", "ad-provisioning", ["accounts[1]"]],
                     ["eks-gmsa:gmsa:CredentialSpecs", "credential-specs", ["credentialSpecs[1]"]],
                     ["eks-gmsa:gmsa:GmsaInCluster", "gmsa", ["credentialSpecs[1]"]],
+                    // The rotation document checks the chain for every gMSA, so it gets the account too; the
+                    // function's environment and its role policy take values from that document and show as updated.
+                    ["aws:ssm/document:Document", "ad-rotate-portable-identity", ["content"]],
+                    ["aws:lambda/function:Function", "portable-identity-rotation", ["environment"]],
+                    ["aws:iam/rolePolicy:RolePolicy", "portable-identity-rotation-policy", ["policy"]],
                 ]),
             }),
         );

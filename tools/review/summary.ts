@@ -208,6 +208,23 @@ function prerequisiteRows(p: ActiveDirectoryPrerequisites): string[] {
         ...(p.portableIdentity
             ? [`| portable identity (user) | ${markdownCode(p.portableIdentity)} | member of the readers' group; the CCG plugin logs on as it (domainless) |`]
             : []),
+        ...(p.rotation && p.rotation.users.length > 1
+            ? [
+                  `| portable identity (second user) | ${markdownCode(p.rotation.users[1])} | member of the readers' group; a rotation moves the secret to it and back |`,
+              ]
+            : []),
+        ...rotationLines(p),
+    ];
+}
+
+/** The rotation function, its schedule and its path to the domain controllers, under the objects table. */
+function rotationLines(p: ActiveDirectoryPrerequisites): string[] {
+    const r = p.rotation;
+    if (!r) return [];
+    const schedule = r.schedule === "off" ? "no schedule (rotate by hand: `aws secretsmanager rotate-secret`)" : `every ${r.schedule} days`;
+    return [
+        "",
+        `Rotation: Lambda ${markdownCode(r.function)} (${r.runtime ?? "?"}, outside the VPC), ${schedule}: Secrets Manager -> the function -> SSM Run Command${r.document ? ` (${markdownCode(r.document)})` : ""} -> the management host -> the domain controllers.${r.failureTopic ? ` A failed or abandoned rotation is published to SNS ${markdownCode(r.failureTopic)}.` : ""}`,
     ];
 }
 

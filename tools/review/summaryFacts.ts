@@ -4,6 +4,7 @@
 // Pure and deterministic.
 import type { Plan } from "../planFile";
 import { architectureModel, type ArchitectureModel } from "./architecture";
+import type { RotationModel } from "./architecture";
 import { isDeployTimeText } from "./deployTimeValues";
 
 export interface GmsaUseRow {
@@ -36,6 +37,8 @@ export interface ActiveDirectoryPrerequisites {
     readersGroup?: string;
     /** Domainless: the AD user the CCG plugin logs on as, a member of the readers' group. */
     portableIdentity?: string;
+    /** Where the stack rotates the portable identity: the function, its schedule, and the two users it alternates. */
+    rotation?: RotationModel;
     /** The owner mark `npm run ad` puts on what it creates: the cluster's name. */
     owner?: string;
     /** A domain controller's address when the plan knows it as a fact (config), else undefined. */
@@ -65,6 +68,7 @@ export function activeDirectoryPrerequisites(plan: Plan, model: ArchitectureMode
         gmsaAccounts: [...new Set(accounts)].sort(),
         readersGroup: text(specs?.inputs.readersGroup),
         portableIdentity: text(specs?.inputs.portableIdentity),
+        ...(ad.rotation ? { rotation: ad.rotation } : {}),
         owner: text(plan.resources.find((r) => r.type === componentTypes.cluster)?.inputs.name),
         // A created directory's addresses are known only at deploy time; config's are facts.
         domainController: servers.find((s) => !isDeployTimeText(s, plan.deployTimeValues)),

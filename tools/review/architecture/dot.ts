@@ -52,6 +52,7 @@ export const id = {
     gmsaAccounts: "ad:gmsa-accounts",
     managementHost: "ad:management-host",
     provisioning: "ad:provisioning",
+    rotation: "aws:portable-identity-rotation",
     domainJoin: "ad:domain-join",
     lifecycle: "ad:node-lifecycle",
     resolver: "vpc:route53-resolver",

@@ -10,6 +10,7 @@ import {
     writeActiveDirectory,
     writeNodeLifecycle,
     writePortableIdentity,
+    writePortableIdentityRotation,
     writeVpc,
 } from "./drawNodes";
 import type { ArchitectureModel } from "./model";
@@ -111,10 +112,19 @@ function writeActiveDirectoryEdges(out: DotWriter, m: ArchitectureModel): void {
     if (ad.managementHost)
         out.edge(id.managementHost, id.domainControllers, {
             label: m.portableIdentity
-                ? "LDAP (signed, sealed): readers' group,\ngMSAs, portable identity; chain check"
+                ? `LDAP (signed, sealed): readers' group,\ngMSAs, portable identit${ad.rotation ? "ies" : "y"}; chain check${ad.rotation ? ";\nrotation: new password, chain check" : ""}`
                 : "LDAP (signed, sealed): readers' group,\ngMSAs; chain check",
             color: colors.manage,
         });
+    // Rotation: Secrets Manager invokes the function, which runs each step on the host.
+    if (ad.rotation && m.portableIdentity)
+        out.edge(id.portableIdentity, id.rotation, {
+            label: `rotates (${ad.rotation.schedule === "off" ? "by hand" : `every ${ad.rotation.schedule} days`})`,
+            color: colors.secret,
+            fontcolor: colors.secret,
+        });
+    if (ad.rotation && ad.managementHost)
+        out.edge(id.rotation, id.managementHost, { label: "start, SSM Run Command\n(set / test step), stop", color: colors.manage });
     if (m.domainJoin && windows) out.edge(id.domainJoin, id.windows(windows.name), { label: "joins each node", color: colors.ad, fontcolor: colors.ad });
     if (hooksWithRunbooks(m).length > 0 && windows) {
         out.edge(id.windows(windows.name), id.lifecycle, { label: "launch / terminate", color: colors.manage, style: "dashed" });
@@ -144,6 +154,7 @@ export function architectureDot(m: ArchitectureModel): string {
         () => {
             if (m.cluster) writeAccessEntries(body, m.cluster);
             writePortableIdentity(body, m);
+            writePortableIdentityRotation(body, m);
             writeNodeLifecycle(body, m);
             writeVpc(body, m);
         },

@@ -317,6 +317,22 @@ export function writePortableIdentity(out: DotWriter, m: ArchitectureModel): voi
     });
 }
 
+/** The rotation function: in the account, outside the VPC (it reaches the DCs only through the management host). */
+export function writePortableIdentityRotation(out: DotWriter, m: ArchitectureModel): void {
+    const r = m.activeDirectory.rotation;
+    if (!r) return;
+    out.node(id.rotation, {
+        label: nodeLabel(`Lambda ${r.function}: portable identity rotation`, [
+            `${r.runtime ?? "?"}, outside the VPC`,
+            r.schedule === "off" ? "schedule: off (rotate by hand)" : `schedule: every ${plural(r.schedule, "day")}`,
+            `alternates ${r.users.join(" / ")}`,
+            r.document ? `sends SSM document ${r.document}` : "",
+            r.failureTopic ? `failed rotations -> SNS ${r.failureTopic}` : "",
+        ]),
+        fillcolor: "#fce8e6",
+    });
+}
+
 export function writeVpc(out: DotWriter, m: ArchitectureModel): void {
     const n = m.network;
     const title = n.vpc === "created" ? `VPC ${n.vpcCidr ?? "?"}` : `existing VPC ${n.vpcId ?? "?"}`;

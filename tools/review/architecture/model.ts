@@ -116,6 +116,20 @@ export interface ProvisioningModel {
     host?: string;
 }
 
+/** The portable identity's rotation: a Lambda outside the VPC that reaches the DCs through the management host. */
+export interface RotationModel {
+    function: string;
+    runtime?: string;
+    /** Days between scheduled rotations (the SecretRotation's rules), or "off": started by hand only. */
+    schedule: number | "off";
+    /** The two AD users the secret alternates between. */
+    users: string[];
+    /** The SSM document it sends to the management host (set and test steps). */
+    document?: string;
+    /** The SNS topic a failed or abandoned rotation is published to. */
+    failureTopic?: string;
+}
+
 export interface ActiveDirectoryModel {
     /** managed: an AWS Managed Microsoft AD this stack creates; existing: one it only uses. */
     source: "managed" | "existing";
@@ -126,6 +140,7 @@ export interface ActiveDirectoryModel {
     dnsServers: string[];
     managementHost?: ManagementHostModel;
     provisioning: ProvisioningModel[];
+    rotation?: RotationModel;
 }
 
 export interface DnsPathModel {

@@ -72,6 +72,10 @@ export const T = {
     sampleWorkload: "eks-gmsa:workloads:SampleWorkload",
     windowsNodes: "eks-gmsa:nodes:WindowsNodes",
     accountProvisioning: "eks-gmsa:directory:AccountProvisioning",
+    rotation: "eks-gmsa:directory:PortableIdentityRotation",
+    lambdaFunction: "aws:lambda/function:Function",
+    snsTopic: "aws:sns/topic:Topic",
+    secretRotation: "aws:secretsmanager/secretRotation:SecretRotation",
 } as const;
 
 export type Invented = Readonly<Record<string, string>> | undefined;

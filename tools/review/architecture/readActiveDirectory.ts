@@ -11,8 +11,21 @@ import type {
     ManagementHostModel,
     PortableIdentityModel,
     ProvisioningModel,
+    RotationModel,
 } from "./model";
-import { bool, optionalShown, parseJson, secretArnNames, secretNameOfArn, secretsReadBy, sortedUnique, T, type Invented, type PlanIndex } from "./planIndex";
+import {
+    bool,
+    num,
+    optionalShown,
+    parseJson,
+    secretArnNames,
+    secretNameOfArn,
+    secretsReadBy,
+    sortedUnique,
+    T,
+    type Invented,
+    type PlanIndex,
+} from "./planIndex";
 
 export function domainJoinModel(index: PlanIndex, invented: Invented): DomainJoinModel | undefined {
     const association = index.ofType(T.association).find((a) => a.inputs.name === "AWS-JoinDirectoryServiceDomain");
@@ -102,6 +115,27 @@ export function activeDirectoryModel(
         dnsServers: forwarder?.servers ?? rule?.targetIps ?? [],
         managementHost: host,
         provisioning: provisioningModels(index),
+        ...(rotationModel(index) ? { rotation: rotationModel(index) } : {}),
+    };
+}
+
+/** The portable identity's rotation: its function (under the PortableIdentityRotation component) and the secret's schedule, if any. */
+function rotationModel(index: PlanIndex): RotationModel | undefined {
+    const fn = index.ofType(T.lambdaFunction).find((f) => index.ancestorOfType(f, T.rotation) !== undefined);
+    if (!fn) return undefined;
+    const facts = index.ancestorOfType(fn, T.rotation)!.inputs;
+    const days = index
+        .ofType(T.secretRotation)
+        .map((r) => num(get(r.inputs.rotationRules, "automaticallyAfterDays")))
+        .find((d) => d !== undefined);
+    const topic = index.ofType(T.snsTopic).find((t) => index.ancestorOfType(t, T.rotation) !== undefined);
+    return {
+        function: str(fn.inputs.name) ?? fn.name,
+        runtime: str(fn.inputs.runtime),
+        schedule: days ?? "off",
+        users: strings(facts.users),
+        document: str(get(get(fn.inputs.environment, "variables"), "DOCUMENT_NAME")),
+        failureTopic: topic ? (str(topic.inputs.name) ?? topic.name) : undefined,
     };
 }
 
