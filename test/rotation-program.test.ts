@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { documentPayload } from "../components/directoryDocuments";
+import { projectName } from "../settings/validate";
+import { toPlan } from "../tools/planFile";
+import { architectureDot, architectureModel } from "../tools/review/architecture";
 import { offlineSecretPlaceholder } from "../tools/harness/stackConfig";
 import { inputs, ofType, one, outputs, runOk, type StackRun } from "./helpers";
 import { dependsOn } from "./support/fixtures";
@@ -155,5 +158,39 @@ describe("stacks where no rotation can run", () => {
         const joined = runOk({ stack: "domain-joined", configFile: "examples/stacks/domain-joined.yaml" });
         for (const type of rotationTypes) assert.equal(ofType(joined, type).length, 0, type);
         assert.equal(documentNamed(joined, "ad-provision-accounts").identity, undefined);
+    });
+});
+
+describe("the review picture", () => {
+    test("dev: the function outside the VPC, off, its two users, document and topic; secret -> function -> host -> DCs", () => {
+        const plan = toPlan(projectName, runOk({ stack: "dev" }));
+        const rotation = architectureModel(plan).activeDirectory.rotation;
+        assert.deepEqual(rotation, {
+            function: "eks-gmsa-dev-identity-rotation",
+            runtime: "python3.12",
+            schedule: "off",
+            users: ["gmsa-ccg-reader", "gmsa-ccg-reader-b"],
+            document: "eks-gmsa-dev-ad-rotate-portable-identity",
+            failureTopic: "eks-gmsa-dev-identity-rotation-failed",
+        });
+        const dot = architectureDot(architectureModel(plan));
+        const edge = (from: string, to: string) => new RegExp(`"${from}" -> "${to}" \\[[^\\]]*label="([^"]*)"`).exec(dot)?.[1];
+        assert.equal(edge("aws:portable-identity", "aws:portable-identity-rotation"), "rotates (by hand)");
+        assert.match(edge("aws:portable-identity-rotation", "ad:management-host") ?? "", /SSM Run Command/);
+        assert.match(edge("ad:management-host", "ad:domain-controllers") ?? "", /rotation: new password, chain check/);
+        // Drawn in the account, outside the VPC's cluster.
+        const vpcStart = dot.indexOf('subgraph "cluster_vpc"');
+        assert.ok(vpcStart > 0);
+        const vpc = dot.slice(vpcStart);
+        const node = /^\s*"aws:portable-identity-rotation" \[label/m;
+        assert.match(dot.slice(0, vpcStart), node, "drawn in the account");
+        assert.doesNotMatch(vpc, node, "not inside the VPC");
+    });
+
+    test("a 30-day schedule is read from the secret's rotation; prod shows no rotation", () => {
+        const scheduled = toPlan(projectName, runOk({ stack: "dev", overrides: { "eks-gmsa:gmsa": devGmsa({ schedule: 30 }) } }));
+        assert.equal(architectureModel(scheduled).activeDirectory.rotation?.schedule, 30);
+        assert.match(architectureDot(architectureModel(scheduled)), /every 30 days/);
+        assert.equal(architectureModel(toPlan(projectName, runOk({ stack: "prod" }))).activeDirectory.rotation, undefined);
     });
 });
