@@ -56,11 +56,14 @@ describe("the program's parts under ActiveDirectory and GmsaInCluster", () => {
     ] as const) {
         test(`${stack}: each names the URN it had at the top level, so nothing is created again`, () => {
             const run = runOk({ stack, ...(configFile ? { configFile } : {}) });
-            const parts = moved(run);
+            // Parts made after the move (the portable identity's rotation, issue 16) never had a top-level URN.
+            const newSinceTheMove = new Set(["eks-gmsa:directory:PortableIdentityRotation"]);
+            const parts = moved(run).filter((r) => !newSinceTheMove.has(r.type));
             assert.ok(parts.length >= 6, parts.map((r) => r.type).join(", "));
             for (const part of parts) {
                 assert.deepEqual(part.options.aliases, [`urn:pulumi:${stack}::eks-gmsa::pulumi:pulumi:Stack$${part.type}::${part.name}`], part.urn);
             }
+            for (const part of moved(run).filter((r) => newSinceTheMove.has(r.type))) assert.equal(part.options.aliases, undefined, part.urn);
         });
     }
 
@@ -90,6 +93,7 @@ describe("the program's parts under ActiveDirectory and GmsaInCluster", () => {
             "eks-gmsa:directory:AccountProvisioning",
             "eks-gmsa:directory:ManagedDirectory",
             "eks-gmsa:directory:ManagementHost",
+            "eks-gmsa:directory:PortableIdentityRotation",
             "eks-gmsa:dns:VpcDnsForwarding",
         ]);
         assert.deepEqual(childTypes("eks-gmsa:gmsa:GmsaInCluster"), [
