@@ -22,6 +22,8 @@ import { movedFromTopLevel } from "./moved";
 export interface PortableIdentitySecret {
     secretArn: pulumi.Input<string>;
     keyArn: pulumi.Input<string>;
+    /** The version of the secret `pulumi up` wrote: the rotation function keeps it labelled, so it outlives two rotations. */
+    valueVersionId: pulumi.Input<string>;
 }
 
 /**
@@ -31,14 +33,19 @@ export interface PortableIdentitySecret {
  * as an Output resolved later. The identity is made after the Windows nodes (its policy names their
  * role), which come after this side (they wait for its lifecycle hooks), so it is the identity's.
  */
-export function portableIdentityMadeLater(): [PortableIdentitySecret, (made: { secretArn: pulumi.Output<string>; keyArn: pulumi.Output<string> }) => void] {
+export function portableIdentityMadeLater(): [
+    PortableIdentitySecret,
+    (made: { secretArn: pulumi.Output<string>; keyArn: pulumi.Output<string>; valueVersionId: pulumi.Output<string> }) => void,
+] {
     const [secretArn, resolveSecretArn] = pulumi.deferredOutput<string>();
     const [keyArn, resolveKeyArn] = pulumi.deferredOutput<string>();
+    const [valueVersionId, resolveValueVersionId] = pulumi.deferredOutput<string>();
     return [
-        { secretArn, keyArn },
+        { secretArn, keyArn, valueVersionId },
         (made) => {
             resolveSecretArn(made.secretArn);
             resolveKeyArn(made.keyArn);
+            resolveValueVersionId(made.valueVersionId);
         },
     ];
 }
@@ -310,6 +317,7 @@ export class ActiveDirectory extends pulumi.ComponentResource {
                           schedule: rotationSettings.schedule,
                           secretArn: identityToProvision.secretArn,
                           keyArn: identityToProvision.keyArn,
+                          writtenVersionId: identityToProvision.valueVersionId,
                           managementHostId: managementHost.instanceId,
                           logRetentionDays: args.logRetentionDays,
                           clusterName: args.clusterName,

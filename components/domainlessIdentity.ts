@@ -73,6 +73,8 @@ export function domainlessIdentityFacts(args: DomainlessIdentityArgs): Domainles
 export class DomainlessIdentity extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     readonly keyArn: pulumi.Output<string>;
+    /** The version this program wrote (with rotation, the first value only). */
+    readonly valueVersionId: pulumi.Output<string>;
     /** The key policy and the resource policy: a reader that must see the final ones waits for these. */
     readonly readPolicies: pulumi.Resource[];
 
@@ -174,6 +176,7 @@ export class DomainlessIdentity extends pulumi.ComponentResource {
         );
         this.secretArn = secret.arn;
         this.keyArn = key.arn;
+        this.valueVersionId = value.versionId;
         this.registerOutputs({ secretArn: this.secretArn });
     }
 }

@@ -73,6 +73,8 @@ export interface PortableIdentityRotationArgs {
     /** The identity's secret and key (made later: Outputs resolved then). */
     secretArn: pulumi.Input<string>;
     keyArn: pulumi.Input<string>;
+    /** The secret's version `pulumi up` wrote (DomainlessIdentity.valueVersionId). */
+    writtenVersionId: pulumi.Input<string>;
     managementHostId: pulumi.Input<string>;
     /** The function's log group keeps its logs as long as the cluster's (cluster.logRetentionDays). */
     logRetentionDays: number;
@@ -201,8 +203,8 @@ export class PortableIdentityRotation extends pulumi.ComponentResource {
                 ),
                 environment: {
                     variables: pulumi
-                        .all([args.secretArn, args.managementHostId, document.name, document.latestVersion])
-                        .apply(([secretArn, managementHostId, documentName, documentVersion]) =>
+                        .all([args.secretArn, args.managementHostId, document.name, document.latestVersion, args.writtenVersionId])
+                        .apply(([secretArn, managementHostId, documentName, documentVersion, writtenVersionId]) =>
                             rotationFunctionEnvironment({
                                 secretArn,
                                 username: args.username,
@@ -210,6 +212,7 @@ export class PortableIdentityRotation extends pulumi.ComponentResource {
                                 managementHostId,
                                 documentName,
                                 documentVersion,
+                                writtenVersionId,
                             }),
                         ),
                 },

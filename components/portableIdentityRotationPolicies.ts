@@ -121,6 +121,8 @@ export interface RotationFunctionEnvironmentArgs {
     managementHostId: string;
     documentName: string;
     documentVersion: string;
+    /** The secret's version `pulumi up` wrote: the function keeps a label on it so Secrets Manager never deletes it. */
+    writtenVersionId: string;
 }
 
 /** The function's environment (read by components/scripts/rotation/portable_identity_rotation.py): names and IDs, never a password. */
@@ -131,6 +133,7 @@ export function rotationFunctionEnvironment(a: RotationFunctionEnvironmentArgs):
         HOST_INSTANCE_ID: a.managementHostId,
         DOCUMENT_NAME: a.documentName,
         DOCUMENT_VERSION: a.documentVersion,
+        WRITTEN_VERSION_ID: a.writtenVersionId,
     };
 }
 

@@ -53,7 +53,10 @@ describe("dev: rotation set up, not scheduled", () => {
         assert.equal(f.vpcConfig, undefined, "it reaches the DCs only through the management host");
         assert.equal(f.code, "[asset]");
         const env = f.environment.variables;
+        // WRITTEN_VERSION_ID (the version `pulumi up` wrote, which the function keeps labelled) is the
+        // SecretVersion's versionId: AWS assigns it, so the offline plan has no value, only the dependency.
         assert.deepEqual(Object.keys(env).sort(), ["DOCUMENT_NAME", "DOCUMENT_VERSION", "HOST_INSTANCE_ID", "IDENTITY_USERS", "SECRET_ARN"]);
+        assert.ok(fn.propertyDependencies.environment.includes(secretVersion(dev).urn));
         assert.equal(env.IDENTITY_USERS, "gmsa-ccg-reader,gmsa-ccg-reader-b");
         assert.equal(env.HOST_INSTANCE_ID, outputs(dev).adManagementHostId);
         assert.equal(env.DOCUMENT_NAME, inputs(one(dev, "aws:ssm/document:Document", "ad-rotate-portable-identity")).name);
