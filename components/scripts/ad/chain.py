@@ -1,19 +1,9 @@
-"""verify: the whole chain a Windows pod's gMSA depends on, checked link by link as the identity
-that must retrieve the gMSA's password (the CCG plugin's portable identity, or a domain-joined
-node's computer account), and stopping at the first broken link with why and what to do.
-
-  dc              the --url DC answers; its rootDSE (read anonymously) names the domain
-  dns             the domain's SRV records, over UDP and over TCP, from the DC or --dns
-  clock           this host's clock is within Kerberos's 5 minutes of the DC's
-  bind            the identity binds (sealed SASL: Kerberos, or NTLM for an address)
-  gmsa            the gMSA exists, is enabled, has its SPNs and DNS host name
-  password        the identity may retrieve the managed password, and does
-  tgt             the domain's KDC issues a TGT to the gMSA with that password
-  service ticket  and a service ticket for cifs/<the DC>
-  sysvol          and SMB with that ticket lists the domain's SYSVOL share
-
-The managed password lives in memory only; tickets go to a private temporary directory that is
-removed before verify returns. Nothing printed or returned carries a secret."""
+"""verify: the whole chain a Windows pod's gMSA depends on (the links: CHECKS below, each explained
+in docs/active-directory.md), checked link by link as the identity that must retrieve the gMSA's
+password (the CCG plugin's portable identity, or a domain-joined node's computer account), stopping
+at the first broken link with why and what to do. The managed password lives in memory only;
+tickets go to a private temporary directory removed before verify returns. Nothing printed or
+returned carries a secret."""
 
 import ipaddress
 import os

@@ -25,10 +25,9 @@ def _group(directory, group, link):
 
 
 def binding(owner, instance_id):
-    """What node-join writes into a node's computer account (description, which the computer itself
-    may not write, unlike info): the account belongs to this EC2 instance of this cluster. At scale-in
-    the account is found by it, so nothing the node reported decides what is deleted. Never an
-    owner mark (accounts.mark): a bound node is not an object eks-gmsa created."""
+    """What node-join writes into a node's computer account's description: it belongs to this EC2
+    instance of this cluster, so at scale-in nothing the node reported decides what is deleted. Not
+    an owner mark (accounts.mark): eks-gmsa did not create a bound node."""
     return "eks-gmsa-owner: %s; node: %s" % (owner, instance_id)
 
 
