@@ -9,6 +9,7 @@ adminCount=1 (protected by AdminSDHolder) or a domain controller. That also cove
 localized built-ins, which no list of names can."""
 
 import datetime
+import secrets
 
 import ldb
 from samba.dcerpc import security
@@ -33,6 +34,11 @@ DC_PRIMARY_GROUPS = (516, 521)
 
 _ATTRS = ["objectClass", "objectSid", "description", "isCriticalSystemObject", "adminCount", "userAccountControl",
           "primaryGroupID", "groupType", "whenCreated", "distinguishedName", "sAMAccountName"]
+
+
+def random_password():
+    """New for each use, never stored; upper, lower, digit and symbol so any complexity policy accepts it."""
+    return "Pv1!" + secrets.token_urlsafe(30)
 
 
 def mark(owner):

@@ -7,7 +7,6 @@ chain the way a joined node reads the password."""
 import datetime
 import hashlib
 import re
-import secrets
 import time
 
 import ldb
@@ -131,17 +130,12 @@ def probe_name(owner):
     return "gv-%s-%s" % (stem, hashlib.sha256(owner.encode("utf-8")).hexdigest()[:4])
 
 
-def probe_password():
-    """Random per run; upper, lower, digit and symbol so any complexity policy accepts it."""
-    return "Pv1!" + secrets.token_urlsafe(30)
-
-
 def ensure_probe(directory, group, owner, ou=None):
     """Creates (or takes back) eks-gmsa's probe computer account in the readers' group with a new
     random password; returns (sAMAccountName, password, change lines). Never resets an account
     eks-gmsa did not create."""
     name = probe_name(owner)
-    password = probe_password()
+    password = accounts.random_password()
     found_group = _group(directory, group, "probe")
     writer = accounts.Writer(directory, "probe")
     changes = []
