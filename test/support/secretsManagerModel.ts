@@ -336,8 +336,8 @@ export async function startSecretsManagerModel(init: { arn: string; name?: strin
         requests,
         stages: () => model.describeSecret({ SecretId: model.arn }).VersionIdsToStages,
         value: (key) => (model.versions.get(key) ?? model.holder(key))?.value,
-        rotate: (invoke, token) => steps(model.rotateSecret({ SecretId: model.arn, ClientRequestToken: token }).VersionId, invoke),
-        retry: (invoke) => {
+        rotate: async (invoke, token) => steps(model.rotateSecret({ SecretId: model.arn, ClientRequestToken: token }).VersionId, invoke),
+        retry: async (invoke) => {
             const token = model.pendingToken();
             if (!token) throw new Error("no incomplete rotation to reattempt: AWSPENDING is on no version but AWSCURRENT's");
             return steps(token, invoke);
