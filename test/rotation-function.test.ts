@@ -163,6 +163,72 @@ describe("a rotation through Secrets Manager's four steps (real handler, model, 
     });
 });
 
+describe("turning rotation on without rotating (RotateSecret with RotateImmediately=false)", () => {
+    test("testSecret on the empty pending version checks the configuration only: no host step, the secret unchanged", async () => {
+        await start();
+        const r = await model.configure(fn.invoke);
+        assert.equal(r.failed, undefined, r.failed?.error);
+        assert.deepEqual(fn.hostSteps(), []);
+        assert.deepEqual(current(), initial);
+        assert.equal(model.model.pendingToken(), undefined, "the next rotation can start");
+        assert.equal((await model.rotate(fn.invoke)).failed, undefined);
+        assert.equal(current().username, "gmsa-reader-b");
+    });
+
+    test("the configuration test fails when the secret names neither user", async () => {
+        await start({ ...initial, username: "someone" });
+        const r = await model.configure(fn.invoke);
+        assert.match(r.failed?.error ?? "", /neither of this rotation's users/);
+    });
+});
+
+describe("the Lambda entry point, handler(event, context), configured from its environment", () => {
+    test("runs createSecret with the program's environment alone", async () => {
+        await start();
+        fn = rotationFunction(model, { SECRET_ARN: arn, IDENTITY_USERS: "gmsa-reader, gmsa-reader-b" }, "lambda-entry");
+        const { VersionId } = model.model.rotateSecret({ SecretId: arn });
+        await fn.invoke({ Step: "createSecret", SecretId: arn, ClientRequestToken: VersionId });
+        assert.equal(JSON.parse(model.value(VersionId)!).username, "gmsa-reader-b");
+    });
+
+    test("a host step without HOST_INSTANCE_ID, DOCUMENT_NAME and DOCUMENT_VERSION fails naming them; IDENTITY_USERS must name two users", async () => {
+        await start();
+        fn = rotationFunction(model, { SECRET_ARN: arn, IDENTITY_USERS: users.join(",") }, "lambda-entry");
+        const r = await model.rotate(fn.invoke);
+        assert.deepEqual(r.completed, ["createSecret"]);
+        assert.equal(
+            r.failed?.error,
+            "the rotation function's environment lacks HOST_INSTANCE_ID, DOCUMENT_NAME, DOCUMENT_VERSION (set by the eks-gmsa program)",
+        );
+        for (const bad of ["gmsa-reader", "gmsa-reader,GMSA-READER", "a,b,c"]) {
+            const one = rotationFunction(model, { SECRET_ARN: arn, IDENTITY_USERS: bad }, "lambda-entry");
+            await assert.rejects(
+                one.invoke({ Step: "createSecret", SecretId: arn, ClientRequestToken: r.token }),
+                /IDENTITY_USERS must name two different AD users/,
+                bad,
+            );
+            one.cleanup();
+        }
+    });
+});
+
+describe("the host steps run as a command, as the SSM agent runs the rotation document (for the end-to-end test)", () => {
+    test("the command gets SSM_Step and SSM_VersionId; its failure is its last eks-gmsa line", async () => {
+        await start();
+        const host = [
+            "/bin/sh",
+            "-c",
+            'echo "ran $SSM_Step $SSM_VersionId"; [ "$SSM_Step" = set ] && exit 0; echo "noise" >&2; echo "eks-gmsa: chain: no TGT for web01$" >&2; exit 1',
+        ];
+        fn = rotationFunction(model, { SECRET_ARN: arn, IDENTITY_USERS: users.join(",") }, host);
+        const r = await model.rotate(fn.invoke);
+        assert.deepEqual(r.completed, ["createSecret", "setSecret"]);
+        assert.match(r.failed!.error, /: eks-gmsa: chain: no TGT for web01\$$/);
+        assert.match(allOutput(), new RegExp(`ran set ${r.token}`));
+        assert.deepEqual(current(), initial);
+    });
+});
+
 describe("the function refuses what it cannot rotate safely", () => {
     test("AWSCURRENT naming neither of the two users: createSecret fails naming both, and no pending value is written", async () => {
         await start({ ...initial, username: "someone" });

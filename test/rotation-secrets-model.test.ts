@@ -152,6 +152,24 @@ describe("the model's rotation driver: the four steps in order, stopping at the 
         }
     });
 
+    test("configure() (RotateImmediately=false) runs testSecret alone on an empty AWSPENDING version, then removes the label", async () => {
+        const model = await startSecretsManagerModel({ arn, value: initial });
+        try {
+            const seen: string[] = [];
+            const run = await model.configure(async (e) => {
+                seen.push(e.Step);
+                assert.deepEqual(model.stages()[e.ClientRequestToken], ["AWSPENDING"]);
+                assert.equal(model.value(e.ClientRequestToken), undefined);
+            });
+            assert.deepEqual(seen, ["testSecret"]);
+            assert.deepEqual(run.completed, ["testSecret"]);
+            assert.equal(model.stages()[run.token], undefined, "the version has no label left");
+            assert.equal(model.model.rotationEnabled, true);
+        } finally {
+            await model.close();
+        }
+    });
+
     test("retry() with no incomplete rotation is an error of the test, not a silent pass", async () => {
         const model = await startSecretsManagerModel({ arn, value: initial });
         try {

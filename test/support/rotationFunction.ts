@@ -24,7 +24,15 @@ export interface RotationFunction {
     cleanup(): void;
 }
 
-export function rotationFunction(model: SecretsManagerModel, env: { SECRET_ARN: string; IDENTITY_USERS: string }): RotationFunction {
+/**
+ * host: "stand-in" (default), "lambda-entry" (the module's handler as Lambda calls it, its host runner
+ * SSM's, configured from env), or a command run as the host (SSM_Step, SSM_VersionId in its env).
+ */
+export function rotationFunction(
+    model: SecretsManagerModel,
+    env: Record<string, string> & { SECRET_ARN: string; IDENTITY_USERS: string },
+    host: "stand-in" | "lambda-entry" | string[] = "stand-in",
+): RotationFunction {
     const dir = mkdtempSync(path.join(os.tmpdir(), "rotation-fn-"));
     const plan = path.join(dir, "plan.json");
     const record = path.join(dir, "host-steps.jsonl");
@@ -41,7 +49,8 @@ export function rotationFunction(model: SecretsManagerModel, env: { SECRET_ARN: 
                 .filter(Boolean)
                 .map((l) => JSON.parse(l)),
         invoke: async (event) => {
-            const r = await run(lambdaPython, [rotationStepPy, "--event", JSON.stringify(event), "--stand-in", plan], {
+            const hostArgs = host === "stand-in" ? ["--stand-in", plan] : host === "lambda-entry" ? ["--lambda-entry"] : ["--host-command", ...host];
+            const r = await run(lambdaPython, [rotationStepPy, "--event", JSON.stringify(event), ...hostArgs], {
                 ...env,
                 AWS_ENDPOINT_URL_SECRETS_MANAGER: model.url,
                 AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",

@@ -1,7 +1,7 @@
 """Runs ONE step of the real rotation function (components/scripts/rotation/) with a chosen host runner.
 
     python3 test/support/rotation_step.py --event '{"Step": ..., "SecretId": ..., "ClientRequestToken": ...}'
-        [--remaining-ms N] (--stand-in PLAN.json | --host-command CMD [ARG...])
+        [--remaining-ms N] (--stand-in PLAN.json | --lambda-entry | --host-command CMD [ARG...])
 
 The function's configuration comes from the environment, as on Lambda (SECRET_ARN, IDENTITY_USERS,
 ...), and its Secrets Manager client from boto3's (AWS_ENDPOINT_URL_SECRETS_MANAGER points it at
@@ -9,6 +9,7 @@ test/support/secretsManagerModel.ts). Host runners, in place of SSM Run Command 
 
   --stand-in PLAN.json   records each host step as a JSON line {"step", "token"} in plan["record"] and
                          fails a step named in plan["fail"] ({"test": "eks-gmsa: ..."}) with that line.
+  --lambda-entry         the module's own handler(event, context), as Lambda calls it (host by SSM).
   --host-command CMD...  runs CMD with SSM_Step and SSM_VersionId in its environment, as the SSM
                          agent runs the rotation document (e.g. the host side's `cli.py host
                          --payload-file`); a non-zero exit fails the step with the run's error line.
@@ -71,9 +72,13 @@ def main():
     hosts = parser.add_mutually_exclusive_group(required=True)
     hosts.add_argument("--stand-in")
     hosts.add_argument("--host-command", nargs=argparse.REMAINDER)
+    hosts.add_argument("--lambda-entry", action="store_true", help="the real entry point: handler(event, context), host by SSM")
     args = parser.parse_args()
-    host = StandInHost(args.stand_in) if args.stand_in else CommandHost(args.host_command)
     try:
+        if args.lambda_entry:
+            rotation.handler(json.loads(args.event), Context(args.remaining_ms))
+            return 0
+        host = StandInHost(args.stand_in) if args.stand_in else CommandHost(args.host_command)
         config = rotation.Config.from_environ()
         rotation.run_step(json.loads(args.event), Context(args.remaining_ms), config, boto3.client("secretsmanager"), lambda: host)
     except Exception as error:  # the Lambda runtime reports the exception's message the same way

@@ -13,6 +13,9 @@
 //                                  stops at the first that throws, leaving the labels as they are
 //   await model.retry(invoke)      the reattempt Secrets Manager makes: the four steps again with
 //                                  the token of the incomplete rotation's AWSPENDING version
+//   await model.configure(invoke)  RotateSecret with RotateImmediately=false: "tests the rotation
+//                                  configuration by running the testSecret step ... creates an
+//                                  AWSPENDING version of the secret and then removes it"
 //   Operations: DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage,
 //   GetRandomPassword, RotateSecret. Anything else answers InvalidAction.
 import { randomInt, randomUUID } from "node:crypto";
@@ -269,6 +272,7 @@ export interface SecretsManagerModel {
     requests: { op: string; versionId?: string; stage?: string }[];
     rotate(invoke: (event: RotationEvent) => Promise<void>, token?: string): Promise<RotationRun>;
     retry(invoke: (event: RotationEvent) => Promise<void>): Promise<RotationRun>;
+    configure(invoke: (event: RotationEvent) => Promise<void>): Promise<RotationRun>;
     close(): Promise<void>;
 }
 
@@ -337,6 +341,17 @@ export async function startSecretsManagerModel(init: { arn: string; name?: strin
         stages: () => model.describeSecret({ SecretId: model.arn }).VersionIdsToStages,
         value: (key) => (model.versions.get(key) ?? model.holder(key))?.value,
         rotate: async (invoke, token) => steps(model.rotateSecret({ SecretId: model.arn, ClientRequestToken: token }).VersionId, invoke),
+        configure: async (invoke) => {
+            const { VersionId: token } = model.rotateSecret({ SecretId: model.arn });
+            try {
+                await invoke({ Step: "testSecret", SecretId: model.arn, ClientRequestToken: token });
+                return { token, completed: ["testSecret"] };
+            } catch (e) {
+                return { token, completed: [], failed: { step: "testSecret", error: e instanceof Error ? e.message : String(e) } };
+            } finally {
+                model.updateSecretVersionStage({ SecretId: model.arn, VersionStage: "AWSPENDING", RemoveFromVersionId: token });
+            }
+        },
         retry: async (invoke) => {
             const token = model.pendingToken();
             if (!token) throw new Error("no incomplete rotation to reattempt: AWSPENDING is on no version but AWSCURRENT's");

@@ -123,10 +123,19 @@ def create_secret(secrets, config, arn, token):
     return user, "created the pending version (current user %s)" % current["username"]
 
 
-def host_step(secrets, arn, token, step, host, context):
+def host_step(secrets, config, arn, token, step, host_factory, context):
     user = pending_user(secrets, arn, token)
+    if user is None and step == "testSecret":
+        # RotateSecret with RotateImmediately=false "tests the rotation configuration by running the
+        # testSecret step" on an AWSPENDING version it creates empty and then removes: check what a
+        # rotation needs (the secret names one of the users, the host runner is configured), not AD.
+        current = identity_value(secrets.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"], "AWSCURRENT")
+        other_user(config.users, current["username"])
+        host_factory()
+        return current["username"], "configuration test (an empty pending version): the rotation can run"
     if user is None:
         raise RotationError("the pending version %s has no value: createSecret has not run for it" % token)
+    host = host_factory()
     deadline = time.monotonic() + remaining_seconds(context) - RELEASE_SECONDS
     host.run(HOST_STEPS[step], token, deadline)
     return user, "the management host ran Step=%s" % HOST_STEPS[step]
@@ -172,7 +181,7 @@ def run_step(event, context, config, secrets, host_factory):
         elif step == "finishSecret":
             user, outcome = finish_secret(secrets, arn, token, versions)
         else:
-            user, outcome = host_step(secrets, arn, token, step, host_factory(), context)
+            user, outcome = host_step(secrets, config, arn, token, step, host_factory, context)
     except Exception as error:
         log(step, token, None, "failed: %s" % one_line(error))
         raise
