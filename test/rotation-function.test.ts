@@ -147,6 +147,7 @@ describe("a rotation through Secrets Manager's four steps (real handler, model, 
             (e: Error) => e.message === `this function rotates only ${arn}, not ${other}`,
         );
         assert.deepEqual(model.requests, []);
+        assert.match(fn.runs[0].stdout, /step=createSecret token=a{36} user=-: failed: this function rotates only /);
     });
 
     test("no password ever shows in the function's output, in success or failure", async () => {
@@ -245,6 +246,15 @@ describe("the function refuses what it cannot rotate safely", () => {
         const previous = Object.entries(model.stages()).find(([, s]) => s.includes("AWSPREVIOUS"))![0];
         await assert.rejects(fn.invoke({ Step: "finishSecret", SecretId: arn, ClientRequestToken: previous }), /is not AWSPENDING/);
         assert.deepEqual(labelsOf(done.token), ["AWSCURRENT"]);
+    });
+
+    test("finishSecret on a pending version with no value (createSecret never ran) is refused: AWSCURRENT stays", async () => {
+        await start();
+        const { VersionId } = model.model.rotateSecret({ SecretId: arn });
+        await assert.rejects(fn.invoke({ Step: "finishSecret", SecretId: arn, ClientRequestToken: VersionId }), /has no value: it cannot become AWSCURRENT/);
+        await assert.rejects(fn.invoke({ Step: "setSecret", SecretId: arn, ClientRequestToken: VersionId }), /has no value: createSecret has not run/);
+        assert.deepEqual(current(), initial);
+        assert.deepEqual(fn.hostSteps(), []);
     });
 
     test("a secret with rotation not enabled is refused", async () => {

@@ -144,6 +144,8 @@ def host_step(secrets, config, arn, token, step, host_factory, context):
 def finish_secret(secrets, arn, token, versions):
     current = next((v for v, stages in versions.items() if "AWSCURRENT" in stages), None)
     user = pending_user(secrets, arn, token)
+    if user is None:
+        raise RotationError("the pending version %s has no value: it cannot become AWSCURRENT" % token)
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current)
     # AWSPENDING left on a version that is not AWSCURRENT would make the next RotateSecret fail.
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=token)
@@ -156,10 +158,20 @@ def remaining_seconds(context):
 
 
 def run_step(event, context, config, secrets, host_factory):
-    """One rotation step. host_factory() gives the host runner (ssm_host_runner.SsmHostRunner on Lambda)."""
+    """One rotation step, logged in one line whatever its outcome. host_factory() gives the host
+    runner (ssm_host_runner.SsmHostRunner on Lambda)."""
+    step, token = event.get("Step"), event.get("ClientRequestToken")
+    try:
+        user, outcome = checked_step(event, context, config, secrets, host_factory)
+    except Exception as error:
+        log(step, token, None, "failed: %s" % one_line(error))
+        raise
+    log(step, token, user, outcome)
+
+
+def checked_step(event, context, config, secrets, host_factory):
     arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
     if arn != config.secret_arn:
-        log(step, token, None, "refused: SecretId is not this function's secret")
         raise RotationError("this function rotates only %s, not %s" % (config.secret_arn, arn))
     if step not in STEPS:
         raise RotationError("unknown rotation step %r" % step)
@@ -171,21 +183,14 @@ def run_step(event, context, config, secrets, host_factory):
     if token not in versions:
         raise RotationError("version %s of %s has no stage for rotation" % (token, arn))
     if "AWSCURRENT" in versions[token]:
-        log(step, token, None, "nothing to do: the version is AWSCURRENT already")
-        return
+        return None, "nothing to do: the version is AWSCURRENT already"
     if "AWSPENDING" not in versions[token]:
         raise RotationError("version %s of %s is not AWSPENDING" % (token, arn))
-    try:
-        if step == "createSecret":
-            user, outcome = create_secret(secrets, config, arn, token)
-        elif step == "finishSecret":
-            user, outcome = finish_secret(secrets, arn, token, versions)
-        else:
-            user, outcome = host_step(secrets, config, arn, token, step, host_factory, context)
-    except Exception as error:
-        log(step, token, None, "failed: %s" % one_line(error))
-        raise
-    log(step, token, user, outcome)
+    if step == "createSecret":
+        return create_secret(secrets, config, arn, token)
+    if step == "finishSecret":
+        return finish_secret(secrets, arn, token, versions)
+    return host_step(secrets, config, arn, token, step, host_factory, context)
 
 
 def one_line(error):
