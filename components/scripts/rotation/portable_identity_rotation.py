@@ -28,8 +28,9 @@ import boto3
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 HOST_STEPS = {"setSecret": "set", "testSecret": "test"}
 
-# AD's complexity rule wants three of the five character kinds and no account name in the
-# password; 32 characters with every kind (RequireEachIncludedType) meet it with room to spare.
+# AD's password rule ([MS-SAMR] 3.1.1.7.2): at most 256 characters, at least the domain's minimum,
+# with complexity three character kinds and not the sAMAccountName (over two characters) as a
+# case-insensitive substring. 32 characters of every kind (RequireEachIncludedType) meet it.
 PASSWORD_LENGTH = 32
 # Characters left out of every password, because each breaks a quoting someone will use by hand
 # with this value (the manual fallback in the docs): " and \ need escaping inside JSON strings;
