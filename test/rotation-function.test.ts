@@ -140,6 +140,30 @@ describe("a rotation through Secrets Manager's four steps (real handler, model, 
         assert.equal(Object.keys(model.stages()).length, 2);
     });
 
+    test("the version `pulumi up` wrote keeps a label of its own, so Secrets Manager never removes it and `pulumi refresh` never loses it", async () => {
+        const written = Object.keys(model.stages())[0];
+        const withLabel = rotationFunction(model, { SECRET_ARN: arn, IDENTITY_USERS: users.join(","), WRITTEN_VERSION_ID: written });
+        try {
+            for (let i = 0; i < 2; i++) assert.equal((await model.rotate(withLabel.invoke)).failed, undefined);
+            assert.deepEqual(labelsOf(written), ["eks-gmsa-written-by-pulumi"], "after two rotations its only label is ours");
+            // A hundred more versions a day later: Secrets Manager removes outdated ones, never this one.
+            model.model.advanceHours(25);
+            for (let i = 0; i < 100; i++) model.model.putSecretValue({ SecretId: arn, SecretString: `v${i}`, VersionStages: [] });
+            assert.ok(model.model.versions.has(written), "the version the program's SecretVersion names is still there");
+        } finally {
+            withLabel.cleanup();
+        }
+    });
+
+    test("without WRITTEN_VERSION_ID the first version loses its last label and would be removed", async () => {
+        const written = Object.keys(model.stages())[0];
+        for (let i = 0; i < 2; i++) assert.equal((await model.rotate(fn.invoke)).failed, undefined);
+        assert.equal(labelsOf(written), undefined, "no label: deprecated");
+        model.model.advanceHours(25);
+        for (let i = 0; i < 100; i++) model.model.putSecretValue({ SecretId: arn, SecretString: `v${i}`, VersionStages: [] });
+        assert.ok(!model.model.versions.has(written));
+    });
+
     test("a SecretId other than SECRET_ARN is refused before any call to Secrets Manager", async () => {
         const other = arn.replace("portable-identity", "someone-else");
         await assert.rejects(

@@ -26,6 +26,19 @@ function rejects(type: string, call: () => unknown, message?: RegExp) {
 }
 
 describe("the Secrets Manager model: versions and staging labels as the API Reference states them", () => {
+    test("beyond 100 versions the oldest unlabelled ones older than 24 hours are removed; labelled and young ones never", () => {
+        const { m, first } = fresh();
+        const put = (labels: string[]) => m.putSecretValue({ SecretId: arn, SecretString: String(Math.random()), VersionStages: labels }).VersionId;
+        const kept = put(["kept-by-a-label"]);
+        const oldest = put([]);
+        m.advanceHours(25);
+        const young = Array.from({ length: 99 }, () => put([]));
+        assert.equal(m.versions.size, 101, "a version under 24 hours old is not removed: the oldest outdated one goes only when it is");
+        assert.ok(!m.versions.has(oldest), "the oldest unlabelled version older than 24 hours is gone");
+        assert.ok(m.versions.has(first) && m.versions.has(kept), "labelled versions stay");
+        assert.ok(young.every((id) => m.versions.has(id)));
+    });
+
     test("a new secret has one AWSCURRENT version, no RotationEnabled, and GetSecretValue without a version reads it", () => {
         const { m, first } = fresh();
         const d = m.describeSecret({ SecretId: arn });

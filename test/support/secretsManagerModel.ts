@@ -50,6 +50,8 @@ interface Version {
     value?: string;
     labels: Set<string>;
     created: number;
+    /** When it was made, in hours of the model's clock (advanceHours). */
+    madeAtHour?: number;
 }
 
 /** The state and rules, without HTTP (the server below only decodes and encodes). */
@@ -58,6 +60,25 @@ export class SecretModel {
     rotationEnabled: boolean | undefined = undefined;
     rotationLambdaArn: string | undefined;
     private clock = 0;
+    /** The hour the model is at: versions younger than 24 hours are never removed. */
+    hour = 0;
+
+    advanceHours(hours: number): void {
+        this.hour += hours;
+    }
+
+    /**
+     * PutSecretValue: "Secrets Manager removes outdated versions when there are more than 100, but it
+     * does not remove versions created less than 24 hours ago." Outdated means unlabelled (DescribeSecret:
+     * "Versions that don't have staging labels are considered deprecated and Secrets Manager can delete
+     * them"). The oldest go first.
+     */
+    private removeOutdated(): void {
+        const outdated = [...this.versions.values()]
+            .filter((v) => v.labels.size === 0 && (v.madeAtHour ?? 0) <= this.hour - 24)
+            .sort((a, b) => a.created - b.created);
+        while (this.versions.size > 100 && outdated.length > 0) this.versions.delete(outdated.shift()!.id);
+    }
 
     constructor(
         readonly arn: string,
@@ -151,10 +172,11 @@ export class SecretModel {
                 throw new ServiceError("ResourceExistsException", `You can't modify an existing version, you can only create a new version. VersionId: ${id}`);
             return { ARN: this.arn, Name: this.name, VersionId: id, VersionStages: [...existing.labels] };
         }
-        const v = existing ?? { id, labels: new Set<string>(), created: ++this.clock };
+        const v = existing ?? { id, labels: new Set<string>(), created: ++this.clock, madeAtHour: this.hour };
         v.value = req.SecretString;
         this.versions.set(id, v);
         for (const label of req.VersionStages ?? ["AWSCURRENT"]) this.attach(label, v);
+        this.removeOutdated();
         return { ARN: this.arn, Name: this.name, VersionId: id, VersionStages: [...v.labels] };
     }
 
@@ -206,7 +228,7 @@ export class SecretModel {
         this.rotationEnabled = true;
         const id = req.ClientRequestToken ?? randomUUID();
         if (this.versions.has(id)) throw new ServiceError("ResourceExistsException", `A version with VersionId ${id} exists already.`);
-        const v: Version = { id, labels: new Set(), created: ++this.clock };
+        const v: Version = { id, labels: new Set(), created: ++this.clock, madeAtHour: this.hour };
         this.versions.set(id, v);
         this.attach("AWSPENDING", v);
         return { ARN: this.arn, Name: this.name, VersionId: id };

@@ -17,7 +17,8 @@ one first looks at what is already there. The function reaches AD only through t
 
 Environment (set by the program): SECRET_ARN (the only secret this function rotates),
 IDENTITY_USERS, HOST_INSTANCE_ID, DOCUMENT_NAME, DOCUMENT_VERSION, RUNBOOK_PREFIX (optional: the
-lifecycle runbooks' prefix, when the stack has them; the host stays up while one runs).
+lifecycle runbooks' prefix, when the stack has them; the host stays up while one runs),
+WRITTEN_VERSION_ID (optional: the version `pulumi up` wrote, kept labelled; see finish_secret).
 """
 import json
 import os
@@ -48,13 +49,14 @@ class RotationError(Exception):
 
 
 class Config:
-    def __init__(self, secret_arn, users, host_id=None, document_name=None, document_version=None, runbook_prefix=None):
+    def __init__(self, secret_arn, users, host_id=None, document_name=None, document_version=None, runbook_prefix=None, written_version_id=None):
         self.secret_arn = secret_arn
         self.users = users
         self.host_id = host_id
         self.document_name = document_name
         self.document_version = document_version
         self.runbook_prefix = runbook_prefix
+        self.written_version_id = written_version_id
 
     @classmethod
     def from_environ(cls, environ=None):
@@ -66,7 +68,7 @@ class Config:
         if len(users) != 2 or not all(users) or users[0].casefold() == users[1].casefold():
             raise RotationError("IDENTITY_USERS must name two different AD users as 'user,alternate', not %r" % env["IDENTITY_USERS"])
         return cls(env["SECRET_ARN"], users, env.get("HOST_INSTANCE_ID") or None, env.get("DOCUMENT_NAME") or None,
-                   env.get("DOCUMENT_VERSION") or None, env.get("RUNBOOK_PREFIX") or None)
+                   env.get("DOCUMENT_VERSION") or None, env.get("RUNBOOK_PREFIX") or None, env.get("WRITTEN_VERSION_ID") or None)
 
 
 def log(step, token, user, outcome):
@@ -142,7 +144,27 @@ def host_step(secrets, config, arn, token, step, host_factory, context):
     return user, "the management host ran Step=%s" % HOST_STEPS[step]
 
 
-def finish_secret(secrets, arn, token, versions):
+# The label that keeps the version `pulumi up` wrote (WRITTEN_VERSION_ID) from being deprecated:
+# Secrets Manager deletes unlabelled versions once a secret has more than 100, and the program's
+# SecretVersion, its version gone, would be made again by the next `pulumi refresh` and `pulumi up`,
+# putting the stack's first password back as AWSCURRENT.
+WRITTEN_LABEL = "eks-gmsa-written-by-pulumi"
+
+
+def keep_written_version(secrets, arn, versions, written):
+    """Puts WRITTEN_LABEL on the version `pulumi up` wrote; a note when that version is gone."""
+    if not written or WRITTEN_LABEL in versions.get(written, []):
+        return ""
+    holder = next((v for v, stages in versions.items() if WRITTEN_LABEL in stages), None)
+    try:
+        secrets.update_secret_version_stage(SecretId=arn, VersionStage=WRITTEN_LABEL, MoveToVersionId=written,
+                                            **({"RemoveFromVersionId": holder} if holder else {}))
+    except secrets.exceptions.ResourceNotFoundException:
+        return "; the version `pulumi up` wrote (%s) is gone: see docs/rotation.md" % written
+    return "; kept the version `pulumi up` wrote (%s) labelled" % written
+
+
+def finish_secret(secrets, config, arn, token, versions):
     current = next((v for v, stages in versions.items() if "AWSCURRENT" in stages), None)
     user = pending_user(secrets, arn, token)
     if user is None:
@@ -150,7 +172,7 @@ def finish_secret(secrets, arn, token, versions):
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current)
     # AWSPENDING left on a version that is not AWSCURRENT would make the next RotateSecret fail.
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=token)
-    return user, "AWSCURRENT moved from %s" % current
+    return user, "AWSCURRENT moved from %s%s" % (current, keep_written_version(secrets, arn, versions, config.written_version_id))
 
 
 def remaining_seconds(context):
@@ -190,7 +212,7 @@ def checked_step(event, context, config, secrets, host_factory):
     if step == "createSecret":
         return create_secret(secrets, config, arn, token)
     if step == "finishSecret":
-        return finish_secret(secrets, arn, token, versions)
+        return finish_secret(secrets, config, arn, token, versions)
     return host_step(secrets, config, arn, token, step, host_factory, context)
 
 
