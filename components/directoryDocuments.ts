@@ -129,7 +129,36 @@ export function readAdPackage(dir: string = adPackageDir): PackageFile[] {
         if (reservedNames.has(name)) throw new Error(`the AD package may not hold ${name}: the step writes the payload under that name`);
     }
     if (!names.includes("cli.py")) throw new Error(`the AD package ${dir} has no cli.py`);
-    return names.map((name) => ({ name, content: fs.readFileSync(path.join(dir, name)) }));
+    return names.map((name) => {
+        const content = fs.readFileSync(path.join(dir, name));
+        return { name, content: name.endsWith(".py") ? Buffer.from(withoutCommentLines(content.toString("utf8")), "utf8") : content };
+    });
+}
+
+const tripleQuotes = ['"""', "'''"];
+
+/**
+ * Python source without its whole-line comments (a `#` line outside a triple-quoted string): the
+ * package rides in every document, whose 64 KB limit the comments would otherwise eat into. A
+ * comment is not code, so Python parses both to the same tree (test/ad-host-documents.test.ts
+ * compares them for every file of the package).
+ */
+export function withoutCommentLines(source: string): string {
+    /** The triple quote of the string the current line is inside, if it is inside one. */
+    let open: string | undefined;
+    const kept: string[] = [];
+    for (const line of source.split("\n")) {
+        if (open === undefined && line.trimStart().startsWith("#")) continue;
+        kept.push(line);
+        for (let at = 0; ;) {
+            const hits = (open ? [open] : tripleQuotes).map((quote) => ({ quote, index: line.indexOf(quote, at) })).filter((h) => h.index >= 0);
+            if (hits.length === 0) break;
+            const first = hits.reduce((a, b) => (b.index < a.index ? b : a));
+            open = open ? undefined : first.quote;
+            at = first.index + first.quote.length;
+        }
+    }
+    return kept.join("\n");
 }
 
 /** One ustar header field: ASCII text or an octal number, NUL-padded to its width. */
@@ -227,9 +256,10 @@ export function adCommandDocument(args: AdCommandDocumentArgs): string {
             `AdPayload.operation ${payload.operation} ${isParameterised ? "needs" : "takes no"} parameters: a node's or a rotation's values reach the host only as document parameters, and provisioning has none`,
         );
     }
+    // Each operation takes only its own parameters: a node's values never reach a rotation, nor the reverse.
+    const allowed: readonly string[] = payload.operation === "provision" ? [] : operationParameters[payload.operation];
     for (const [index, name] of parameters.entries()) {
-        if (!Object.hasOwn(documentParameters, name))
-            throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${Object.keys(documentParameters).join(", ")}`);
+        if (!allowed.includes(name)) throw new Error(`parameters: ${JSON.stringify(name)} is not one of ${allowed.join(", ")}`);
         if (parameters.indexOf(name) !== index) throw new Error(`parameters: ${name} is listed twice`);
     }
     const packageBase64 = packageArchive(readAdPackage(args.packageDir)).toString("base64");

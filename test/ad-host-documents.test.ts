@@ -24,12 +24,16 @@ import {
     readAdPackage,
     renderHostStep,
     resultMarker,
+    rotationDocument,
+    rotationParameters,
+    withoutCommentLines,
     type AdPayload,
 } from "../components/directoryDocuments";
 import { makeScratch, reported, runDocument } from "./support/hostStep";
 import type { SsmParameter } from "./support/ssmDocument";
 
 const scratch = makeScratch("ad-host-documents-");
+const rotationParametersText = { Step: rotationParameters.Step.description, VersionId: rotationParameters.VersionId.description };
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const payload: AdPayload = {
@@ -87,7 +91,9 @@ function writeStandInPackage(dir: string): Record<string, Buffer> {
     fs.mkdirSync(dir, { recursive: true });
     const files: Record<string, Buffer> = {
         "cli.py": Buffer.from(standInCli),
-        "names.py": Buffer.from("# '$(touch /tmp/never)' `id` \"{{ ComputerName }}\" \u2019 ${IFS}\nBUILT_IN = ['Domain Computers']\n"),
+        "names.py": Buffer.from(
+            "# a comment line, left out\nNOT_CODE = \"'$(touch /tmp/never)' `id` {{ ComputerName }} \u2019 ${IFS}\"\nBUILT_IN = ['Domain Computers']\n",
+        ),
         "well-known-names.json": Buffer.from(JSON.stringify({ reserved: ["Administrator", "krbtgt"], note: "é ü \u2018x\u2019" })),
         "empty.py": Buffer.alloc(0),
         "block.json": Buffer.alloc(512, 0x41),
@@ -126,7 +132,13 @@ describe("the host step (components/scripts/ad-host-step.sh)", () => {
         assert.deepEqual(r.args.slice(0, 2), ["host", "--payload-file"]);
         assert.equal(r.args[2], path.join(r.here, "payload.json"));
         assert.equal(r.payload, JSON.stringify(payload));
-        const shipped = Object.fromEntries(Object.entries(standInFiles).map(([name, content]) => [name, sha256(content)]));
+        // Python files ship without their whole-line comments (withoutCommentLines), the rest byte for byte.
+        const shipped = Object.fromEntries(
+            Object.entries(standInFiles).map(([name, content]) => [
+                name,
+                sha256(name.endsWith(".py") ? Buffer.from(withoutCommentLines(content.toString("utf8"))) : content),
+            ]),
+        );
         assert.deepEqual(r.files, { ...shipped, "payload.json": sha256(Buffer.from(JSON.stringify(payload))) }, "every *.py and *.json file, nothing else");
         assert.equal(r.mode, "0o700");
         // The Python's temporary files and any Kerberos ticket cache go to a second private directory.
@@ -266,9 +278,28 @@ describe("rendering", () => {
             ["CreatedAfter"],
             "only what is asked for",
         );
+        const rotate = { ...payload, operation: "rotate" as const, identity: { ...payload.identity!, alternateUsername: "gmsa-ccg-reader-b" } };
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: rotate, parameters: ["Step", "InstanceId"], packageDir: standInDir }),
+            /parameters: "InstanceId" is not one of Step, VersionId/,
+            "a rotation takes no node value",
+        );
+        assert.throws(
+            () => adCommandDocument({ description: "d", payload: join, parameters: ["Step"], packageDir: standInDir }),
+            /parameters: "Step" is not one of/,
+        );
+        assert.throws(
+            () => rotationDocument("d", { ...rotate, identity: payload.identity! }, standInDir),
+            /names the portable identity and its alternate/,
+            "a rotation needs both users",
+        );
+        assert.deepEqual(JSON.parse(rotationDocument("d", rotate, standInDir)).parameters, {
+            Step: { type: "String", description: rotationParametersText.Step, allowedValues: ["set", "test"], interpolationType: "ENV_VAR" },
+            VersionId: { type: "String", description: rotationParametersText.VersionId, allowedPattern: "^[A-Za-z0-9-]{32,64}$", interpolationType: "ENV_VAR" },
+        });
         assert.throws(
             () => adCommandDocument({ description: "d", payload: { ...payload, operation: "remove" as never }, packageDir: standInDir }),
-            /AdPayload\.operation "remove" is not provision, node-join or node-cleanup/,
+            /AdPayload\.operation "remove" is not provision, node-join, node-cleanup or rotate/,
         );
     });
 
@@ -347,6 +378,48 @@ describe("the real package (components/scripts/ad)", () => {
             const size = Buffer.byteLength(doc, "utf8");
             assert.ok(size <= commandDocumentSizeLimit, `${size} bytes`);
         }
+    });
+
+    test("every document stays under SSM's 64 KB limit with 100 gMSAs of 15 characters, the rotation document too", () => {
+        const most: AdPayload = {
+            ...payload,
+            accounts: Array.from({ length: 100 }, (_, i) => `WebApplicat${String(i).padStart(4, "0")}`),
+            identity: { ...payload.identity!, alternateUsername: "gmsa-ccg-reader-b" },
+        };
+        const provision = adCommandDocument({
+            description:
+                "eks-gmsa: create or correct the gMSA readers' group, the gMSAs and the portable identity of a-cluster-name, then check the whole chain",
+            payload: most,
+        });
+        const rotate = rotationDocument("eks-gmsa: rotate the portable identity of a-cluster-name (one Secrets Manager rotation step)", {
+            ...most,
+            operation: "rotate",
+        });
+        for (const doc of [provision, rotate]) assert.ok(Buffer.byteLength(doc, "utf8") <= commandDocumentSizeLimit, `${Buffer.byteLength(doc, "utf8")} bytes`);
+    });
+
+    test("the package ships without whole-line comments, and Python reads every file to the same tree as on disk", () => {
+        const shipped = readAdPackage().filter((f) => f.name.endsWith(".py"));
+        const onDisk = shipped.map((f) => fs.readFileSync(path.join(adPackageDir, f.name), "utf8"));
+        assert.ok(
+            shipped.some((f, i) => f.content.length < Buffer.byteLength(onDisk[i])),
+            "comments are left out",
+        );
+        // ast.dump has no comments: equal trees mean the same program, docstrings included.
+        const compare = spawnSync(
+            "python3",
+            ["-c", "import ast, json, sys\nfor name, a, b in json.load(sys.stdin):\n    if ast.dump(ast.parse(a)) != ast.dump(ast.parse(b)): print(name)"],
+            { input: JSON.stringify(shipped.map((f, i) => [f.name, onDisk[i], f.content.toString("utf8")])), encoding: "utf8" },
+        );
+        assert.equal(compare.status, 0, compare.stderr);
+        assert.equal(compare.stdout, "", `files whose code changed: ${compare.stdout}`);
+    });
+
+    test("a comment line inside a triple-quoted string is text, and stays", () => {
+        const source = ["# gone", "x = 1  # stays", 'doc = """', "# kept: inside the string", '"""', "    # gone too", "y = '''one line'''", "# gone"].join(
+            "\n",
+        );
+        assert.equal(withoutCommentLines(source), ["x = 1  # stays", 'doc = """', "# kept: inside the string", '"""', "y = '''one line'''"].join("\n"));
     });
 
     test("ships every *.py and *.json file of components/scripts/ad", () => {

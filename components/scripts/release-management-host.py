@@ -12,12 +12,14 @@ ACTIVE_EXECUTIONS = ["Pending", "InProgress", "Waiting"]
 
 
 def busy(ssm, host, runbook_prefix, own_execution):
-    """What keeps the host running, one line each; empty when it is idle."""
+    """What keeps the host running, one line each; empty when it is idle. Also imported by the
+    portable identity's rotation function (packaged beside it as release_management_host.py)."""
     reasons = []
+    # No prefix: the stack has no lifecycle runbooks (domainless mode's rotation function calls this).
     executions = ssm.get_paginator("describe_automation_executions").paginate(Filters=[
         {"Key": "DocumentNamePrefix", "Values": [runbook_prefix]},
         {"Key": "ExecutionStatus", "Values": ACTIVE_EXECUTIONS},
-    ])
+    ]) if runbook_prefix else []
     for page in executions:
         for execution in page["AutomationExecutionMetadataList"]:
             if execution["AutomationExecutionId"] != own_execution:

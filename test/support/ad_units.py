@@ -14,6 +14,10 @@ request {"call": ...}:
   unforeseen RuntimeError(error) after the run has seen the secret. Prints {"code", "output"}.
 - "secret_usernames", usernames: the bare name host mode takes from each secret's username, or its
   error line. Prints {"names": [...]}.
+- "read_secret", arn, version, stage, answer: host.read_secret with the real boto3 client, its
+  GetSecretValue stubbed by botocore's Stubber, which checks the request against the service model
+  and expects exactly {SecretId: arn} plus VersionId/VersionStage when given. answer: {"SecretString"}
+  or {"error": <code>}. Prints {"username"} or {"error": <the AdError line>}.
 """
 import io
 import json
@@ -37,7 +41,7 @@ def result_line(request):
     for account in request["accounts"]:
         result = chain.ChainResult()
         result.links = [chain.Link(name, True, "held") for name in chain.ChainResult.LINKS]
-        summaries.append(host.chain_summary(account, result))
+        summaries.append(chain.summary(account, result))
     return {"line": host.result_line(request["facts"], request["changes"], summaries)}
 
 
@@ -70,13 +74,38 @@ def internal_failure(request):
     return {"code": code, "output": stream.getvalue()}
 
 
+def read_secret(request):
+    import boto3
+    from botocore.stub import Stubber
+    make_client = boto3.client
+
+    def stubbed_client(*args, **kwargs):
+        client = make_client(*args, **kwargs)
+        stub = Stubber(client)
+        expected = {"SecretId": request["arn"]}
+        for key, name in (("version", "VersionId"), ("stage", "VersionStage")):
+            if request.get(key):
+                expected[name] = request[key]
+        if "error" in request["answer"]:
+            stub.add_client_error("get_secret_value", request["answer"]["error"], expected_params=expected)
+        else:
+            stub.add_response("get_secret_value", {"ARN": request["arn"], "SecretString": request["answer"]["SecretString"]}, expected)
+        stub.activate()
+        return client
+    boto3.client = stubbed_client
+    try:
+        return {"username": host.read_secret("eu-west-1", request["arn"], "identity.secretArn", host.Output(io.StringIO()), request.get("version"), request.get("stage"))[0]}
+    except AdError as e:
+        return {"error": str(e)}
+
+
 def write_failure(request):
     error = ldb.LdbError(request["code"], request["message"])
     return {"line": str(accounts.Writer(None, "provision").explain(error, request["action"], "CN=x"))}
 
 
 CALLS = {"result_line": result_line, "probe_name": probe_name, "secret_usernames": secret_usernames, "write_failure": write_failure,
-         "internal_failure": internal_failure}
+         "internal_failure": internal_failure, "read_secret": read_secret}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)

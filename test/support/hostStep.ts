@@ -55,6 +55,21 @@ export interface StepRun {
  * on PATH; each run gets a directory of its own under `scratch`.
  */
 export function runDocument(scratch: string, document: string, opts: { installed?: string[]; aptFail?: string; env?: Record<string, string> } = {}): StepRun {
+    const command = documentCommand(scratch, document, opts);
+    const run = spawnSync(command.argv[0], command.argv.slice(1), { encoding: "utf8", env: command.env, timeout: 60_000 });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, aptCalls: command.aptCalls() };
+}
+
+/**
+ * The command that runs a document's step as the SSM agent does (runDocument's, not yet run), for a
+ * caller that runs it itself: the rotation function's local host runner runs it once per step with
+ * SSM_Step and SSM_VersionId added to this environment.
+ */
+export function documentCommand(
+    scratch: string,
+    document: string,
+    opts: { installed?: string[]; aptFail?: string; env?: Record<string, string> } = {},
+): { argv: string[]; env: Record<string, string>; aptCalls: () => string[] } {
     const dir = fs.mkdtempSync(path.join(scratch, "run-"));
     const bin = path.join(dir, "bin");
     fakeTools(bin);
@@ -65,12 +80,11 @@ export function runDocument(scratch: string, document: string, opts: { installed
     const doc = JSON.parse(document);
     const script = path.join(dir, "_script.sh");
     fs.writeFileSync(script, `${doc.mainSteps[0].inputs.runCommand.join("\n")}\n`, { mode: 0o700 });
-    const run = spawnSync("sh", ["-c", script], {
-        encoding: "utf8",
+    return {
+        argv: ["sh", "-c", script],
         env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, FAKE_INSTALLED: installed, FAKE_APT_LOG: aptLog, FAKE_APT_FAIL: opts.aptFail ?? "", ...opts.env },
-        timeout: 60_000,
-    });
-    return { status: run.status, stdout: run.stdout, stderr: run.stderr, aptCalls: fs.readFileSync(aptLog, "utf8").split("\n").filter(Boolean) };
+        aptCalls: () => fs.readFileSync(aptLog, "utf8").split("\n").filter(Boolean),
+    };
 }
 
 /** The JSON of a successful run's last line, the result line (its marker cut off). */

@@ -1,15 +1,15 @@
 """What provision, remove and the node lifecycle share: reading an account with what decides whether
 eks-gmsa may touch it, the owner mark, and writes whose failures become one AdError.
 
-An object is eks-gmsa's when its `description` is exactly `eks-gmsa-owner: <owner>`. Not `info`: the
-user and computer classes (a gMSA is a computer) let an account write its own Personal-Information,
-which holds info, so an account could mark itself; description is Public-Information, which it may
-not write. A node's binding (nodes.binding) is also in description, and is not a mark. Built-in
+An object is eks-gmsa's when its `description` is exactly `eks-gmsa-owner: <owner>` (not `info`,
+which an account may write itself: docs/active-directory.md). A node's binding (nodes.binding) is
+also in description, and is not a mark. Built-in
 and critical objects are refused whatever their name: isCriticalSystemObject, a RID below 1000,
 adminCount=1 (protected by AdminSDHolder) or a domain controller. That also covers renamed and
 localized built-ins, which no list of names can."""
 
 import datetime
+import secrets
 
 import ldb
 from samba.dcerpc import security
@@ -34,6 +34,11 @@ DC_PRIMARY_GROUPS = (516, 521)
 
 _ATTRS = ["objectClass", "objectSid", "description", "isCriticalSystemObject", "adminCount", "userAccountControl",
           "primaryGroupID", "groupType", "whenCreated", "distinguishedName", "sAMAccountName"]
+
+
+def random_password():
+    """New for each use, never stored; upper, lower, digit and symbol so any complexity policy accepts it."""
+    return "Pv1!" + secrets.token_urlsafe(30)
 
 
 def mark(owner):

@@ -223,11 +223,8 @@ def explain_ldb_error(error, endpoint, user):
 
 
 def require_ldap_client():
-    """AdError unless Samba's own LDAP backend for ldb (ildap) is installed. Without it ldb opens
-    ldap:// with libldb2's OpenLDAP backend, which ignores Samba's credentials: every bind then
-    "succeeds" anonymously and the first real search fails with "Operation unavailable without
-    authentication". Debian's and Ubuntu's python3-samba do not depend on samba-dsdb-modules,
-    which ships it."""
+    """AdError unless Samba's LDAP backend for ldb (ildap, in samba-dsdb-modules, which python3-samba
+    does not pull in) is installed: libldb2's OpenLDAP backend would bind anonymously instead."""
     where = os.path.join(samba.param.modules_dir(), "ldb")  # where samba.Ldb loads its modules from
     try:
         present = any(name.startswith("ildap.") for name in os.listdir(where))

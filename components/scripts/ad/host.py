@@ -1,8 +1,8 @@
-"""Management-host mode: `cli.py host --payload-file F`, run by the SSM documents `pulumi up` and the
-node lifecycle send to the management host.
+"""Management-host mode: `cli.py host --payload-file F`, run by the SSM documents `pulumi up`, the
+node lifecycle and the portable identity's rotation send to the management host.
 
 The payload (JSON rendered by the TypeScript program) is data, checked field by field before anything
-connects; the credentials come from Secrets Manager; the node's computer name from SSM_ComputerName
+connects; the credentials come from Secrets Manager; a node's or a rotation's values from SSM_<name>
 (set by SSM from a document parameter). One DC serves the whole run. Output: progress lines, then one
 `EKS-GMSA-RESULT {json}` line with only non-secret facts; on failure one
 `eks-gmsa: <link>: <why>; <todo>` line and exit 1. Never a traceback, never a secret: every line
@@ -21,7 +21,7 @@ import provision
 from connection import AdError, ConnectOptions, connect, parse_user, reach
 
 RESULT_MARKER = "EKS-GMSA-RESULT "
-OPERATIONS = ("provision", "node-join", "node-cleanup")
+OPERATIONS = ("provision", "node-join", "node-cleanup", "rotate")
 TIMEOUT = 5.0
 _ARN = re.compile(r"arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
@@ -121,18 +121,24 @@ def load_payload(path):
     if not isinstance(accounts, list) or len(accounts) > 100:
         raise _bad("accounts", "must be a list of at most 100 gMSA names")
     payload["accounts"] = [_checked(names.gmsa_name, "accounts[%d]" % i, a if isinstance(a, str) else "") for i, a in enumerate(accounts)]
-    if payload["operation"] == "provision" and not payload["accounts"]:
-        raise _bad("accounts", "must name at least one gMSA to provision")
+    if payload["operation"] in ("provision", "rotate") and not payload["accounts"]:
+        raise _bad("accounts", "must name at least one gMSA to %s" % payload["operation"])
     payload["identity"] = None
     if "identity" in data:
         identity = data["identity"]
         if not isinstance(identity, dict):
-            raise _bad("identity", "must be an object {username, secretArn}")
-        _only(identity, ("username", "secretArn"), "identity.")
+            raise _bad("identity", "must be an object {username, secretArn, alternateUsername}")
+        _only(identity, ("username", "secretArn", "alternateUsername"), "identity.")
         arn = _string(identity, "secretArn", "identity.secretArn")
         if not _ARN.fullmatch(arn):
             raise _bad("identity.secretArn", "must be a Secrets Manager secret ARN")
-        payload["identity"] = {"username": _checked(names.user_name, "identity.username", _string(identity, "username", "identity.username")), "secretArn": arn}
+        # The pair a rotation alternates between: username first, then alternateUsername if given.
+        pair = [_checked(names.user_name, "identity." + k, _string(identity, k, "identity." + k)) for k in ("username", "alternateUsername") if k in identity]
+        if len({u.lower() for u in pair}) < len(pair):
+            raise _bad("identity.alternateUsername", "must differ from identity.username")
+        payload["identity"] = {"username": pair[0], "secretArn": arn, "pair": pair}
+    if payload["operation"] == "rotate" and len((payload["identity"] or {}).get("pair", [])) < 2:
+        raise _bad("identity.alternateUsername", "must name the user a rotation alternates with")
     verify = data.get("verify", False)
     if not isinstance(verify, bool):
         raise _bad("verify", "must be true or false")
@@ -151,8 +157,9 @@ def _account_name(value, key):
                       "store the secret as JSON {\"username\": ..., \"password\": ...}")
 
 
-def read_secret(region, arn, key, out):
-    """(bare username, password) from a Secrets Manager JSON secret {"username","password"}."""
+def read_secret(region, arn, key, out, version=None, stage=None):
+    """(bare username, password) from a Secrets Manager JSON secret {"username","password"}: its
+    AWSCURRENT version, or the one with this VersionId and/or VersionStage (both: the same version)."""
     try:
         import boto3
         from botocore.config import Config
@@ -164,11 +171,14 @@ def read_secret(region, arn, key, out):
     try:
         client = boto3.client("secretsmanager", region_name=region, endpoint_url=endpoint,
                               config=Config(connect_timeout=TIMEOUT, read_timeout=2 * TIMEOUT, retries={"max_attempts": 3}))
-        text = client.get_secret_value(SecretId=arn).get("SecretString")
+        which = {k: v for k, v in (("VersionId", version), ("VersionStage", stage)) if v}
+        text = client.get_secret_value(SecretId=arn, **which).get("SecretString")
     except ClientError as e:
         code = e.response.get("Error", {}).get("Code", "error")
-        raise AdError("secrets", "cannot read the %s secret %s (%s)" % (key, arn, code),
-                      "let the management host's role call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)")
+        todo = "let the management host's role call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)"
+        if version and code == "ResourceNotFoundException":
+            todo = "start a new rotation"
+        raise AdError("secrets", "cannot read the %s secret %s%s (%s)" % (key, arn, " version %s as %s" % (version, stage) if version else "", code), todo)
     except BotoCoreError as e:
         raise AdError("secrets", "cannot reach Secrets Manager in %s (%s)" % (region, type(e).__name__),
                       "check the host's instance role and its network path to Secrets Manager (VPC endpoint or NAT)")
@@ -213,6 +223,17 @@ def instance_from_env():
                      "the lifecycle runbook passes the instance in the InstanceId parameter (interpolationType ENV_VAR needs SSM Agent 3.3.2746.0 or later)")
 
 
+def rotation_from_env():
+    """(SSM_Step, SSM_VersionId): the rotation step and its AWSPENDING version, from the rotation function."""
+    return tuple(_from_env("SSM_" + p, check, "the rotation function passes it in the %s parameter (interpolationType ENV_VAR needs SSM Agent 3.3.2746.0 or later)" % p)
+                 for p, check in (("Step", names.rotation_step), ("VersionId", names.version_id)))
+
+
+def pair_member(identity, name):
+    """The pair's own spelling of name (username or alternateUsername), else None."""
+    return next((m for m in identity["pair"] if m.lower() == name.lower()), None)
+
+
 def created_after_from_env():
     """SSM_CreatedAfter: the instance's launch time, which EC2 reports."""
     value = os.environ.get("SSM_CreatedAfter", "")
@@ -224,32 +245,71 @@ def created_after_from_env():
         raise AdError("payload", str(e), "the lifecycle runbook passes the instance's launch time")
 
 
+def pending_identity(payload, step, version, out):
+    """(user, password) of the rotation's AWSPENDING version, which names the pair's user no pod uses;
+    refuses a user outside the pair, and for set the one AWSCURRENT names."""
+    identity = payload["identity"]
+    out.line("reading version %s of the portable identity's secret (AWSPENDING)" % version)
+    name, password = read_secret(payload["region"], identity["secretArn"], "identity.secretArn", out, version=version, stage="AWSPENDING")
+    pending = pair_member(identity, name)
+    if pending is None:
+        raise AdError("rotate", "the AWSPENDING version %s names the user %s, not %s" % (version, name, " or ".join(identity["pair"])),
+                      "check the rotation function's configuration against the stack's")
+    if step == "set" and read_secret(payload["region"], identity["secretArn"], "identity.secretArn", out, stage="AWSCURRENT")[0].lower() == pending.lower():
+        raise AdError("rotate", "the AWSPENDING version %s names %s, as AWSCURRENT does: pods use its password" % (version, pending),
+                      "start a new rotation: its version names the pair's other user")
+    return pending, password
+
+
+def test_pending(payload, identity, out):
+    """Rotation's test step: the whole chain as the pending user, without the admin's credentials."""
+    import chain
+    who, password = identity
+    options = ConnectOptions(ldap_url(pick_dc(payload["dcAddresses"], payload["dnsName"], out)), "%s\\%s" % (payload["netbiosName"], who), password, TIMEOUT)
+    try:
+        entries, facts = chain.verify_each(options, payload["accounts"], payload["readersGroup"], who, out)
+    except AdError as e:
+        if e.link == "bind":
+            e.todo = "the AWSPENDING password does not log %s on: run the set step first" % who
+        raise
+    return facts, [], entries
+
+
+def ldap_url(host):
+    return "ldap://%s" % (("[%s]" % host) if ":" in host else host)
+
+
 def run(payload, out):
-    node = None
-    if payload["operation"] == "node-join":
+    node = identity = None
+    if payload["operation"] == "rotate":
+        step, version = rotation_from_env()
+        identity = pending_identity(payload, step, version, out)
+        if step == "test":
+            return test_pending(payload, identity, out)
+    elif payload["operation"] == "node-join":
         node = {"computer": computer_from_env(), "created_after": created_after_from_env(), "bind_to": nodes.binding(payload["owner"], instance_from_env())}
     elif payload["operation"] == "node-cleanup":
         node = {"bind_to": nodes.binding(payload["owner"], instance_from_env())}
     out.line("reading the AD credentials (adminSecretArn)")
     admin, admin_password = read_secret(payload["region"], payload["adminSecretArn"], "adminSecretArn", out)
-    identity = None
     if payload["identity"] and payload["operation"] == "provision":
         out.line("reading the portable identity's credentials (identity.secretArn)")
         name, password = read_secret(payload["region"], payload["identity"]["secretArn"], "identity.secretArn", out)
-        if name.lower() != payload["identity"]["username"].lower():
-            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, payload["identity"]["username"]),
+        identity = (pair_member(payload["identity"], name), password)  # AWSCURRENT may name either of the pair
+        if identity[0] is None:
+            raise AdError("secrets", "the identity.secretArn secret names the user %s, the payload %s" % (name, " or ".join(payload["identity"]["pair"])),
                           "store the portable identity's own name in its secret")
-        identity = (payload["identity"]["username"], password)
     host = pick_dc(payload["dcAddresses"], payload["dnsName"], out)
-    url = "ldap://%s" % (("[%s]" % host) if ":" in host else host)
+    url = ldap_url(host)
     out.line("connecting to %s as %s\\%s" % (url, payload["netbiosName"], admin))
     facts, changes, probe = operate(payload, url, host, admin, admin_password, identity, node, out)
-    chain = []
+    checked = []
     if payload["operation"] == "provision" and payload["verify"]:
+        import chain
         who, password = identity if identity else probe
         options = ConnectOptions(url, "%s\\%s" % (payload["netbiosName"], who), password, TIMEOUT)
-        chain = check_chain(options, payload["accounts"], payload["readersGroup"], who, out)
-    return facts, changes, chain
+        checked = chain.verify_each(options, payload["accounts"], payload["readersGroup"], who, out)[0]
+    return facts, changes, checked
 
 
 def operate(payload, url, host, admin, admin_password, identity, node, out):
@@ -265,7 +325,11 @@ def operate(payload, url, host, admin, admin_password, identity, node, out):
         if facts["dnsName"] != payload["dnsName"]:
             raise AdError("domain", "the DC at %s serves %s, not %s" % (host, facts["dnsName"], payload["dnsName"]), "check domain.dnsName and domain.dcAddresses")
         if payload["operation"] == "provision":
-            changes = provision.provision(directory, payload["accounts"], payload["readersGroup"], payload["owner"], identity=identity, accounts_ou=payload["accountsOu"])
+            other = [m for m in payload["identity"]["pair"] if m != identity[0]] if identity else []
+            changes = provision.provision(directory, payload["accounts"], payload["readersGroup"], payload["owner"], identity=identity,
+                                          accounts_ou=payload["accountsOu"], other=(other or [None])[0])
+        elif payload["operation"] == "rotate":  # set: the pending user made as provisioning makes the identity
+            changes = provision.provision(directory, [], payload["readersGroup"], payload["owner"], identity=identity, accounts_ou=payload["accountsOu"])
         elif payload["operation"] == "node-join":
             changes = nodes.join(directory, payload["readersGroup"], node["computer"], join_ou=payload["joinOu"], created_after=node["created_after"], bind_to=node["bind_to"],
                                  wait_seconds=NODE_ACCOUNT_WAIT_SECONDS)
@@ -284,30 +348,6 @@ def operate(payload, url, host, admin, admin_password, identity, node, out):
     finally:
         directory.close()
     return facts, changes, probe
-
-
-def check_chain(options, accounts, group, who, out):
-    """chain.verify for each gMSA as `who`: one summary each (chain_summary); raises the first broken one."""
-    import chain
-    entries = []
-    for account in accounts:
-        out.line("checking the chain for %s$ as %s" % (account, who))
-        # Each link printed as it is checked: a run stopped by its bound still shows how far it got.
-        result = chain.verify(options, account, group=group, dns=None,
-                              on_link=lambda link: [out.line(line) for line in chain.ChainResult.link_lines(link)])
-        out.line(result.lines()[-1])
-        entries.append(chain_summary(account, result))
-        broken = next((link for link in result.links if not link.ok), None)
-        if broken is not None or not result.ok:
-            raise AdError(broken.link if broken else "verify", "%s$: %s" % (account, broken.why if broken else "the chain was not checked to its end"),
-                          (broken.todo if broken else "") or "")
-    return entries
-
-
-def chain_summary(account, result):
-    """One gMSA's chain in the result line: whether it holds and how many of its links do. The
-    links themselves are progress lines: all of them in the result grew it ~1.4 KB per gMSA."""
-    return {"account": account, "ok": result.ok, "links": sum(1 for link in result.links if link.ok)}
 
 
 # Systems Manager returns only the first 24,000 characters of a run's stdout; ad-host-step.sh cuts

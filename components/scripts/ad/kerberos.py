@@ -1,11 +1,9 @@
 """Kerberos and SMB as the gMSA, the way a Windows node uses the password it retrieved: a TGT from
 the domain's KDC, a service ticket for the DC's file server, and a listing of SYSVOL over SMB.
 
-The TGT comes from Samba's own Credentials (set_utf16_password + get_named_ccache, both in
-python3-samba 4.17, 4.19 and 4.22): the managed password is random UTF-16 that need not be valid
-Unicode, and Samba turns it into Kerberos keys the way Windows does, in this process, so the
-password never reaches a command line, a file or another process. The ticket cache is a FILE:
-cache in the caller's private workspace (removed at exit); MIT kvno and smbclient then use it."""
+The TGT comes from Samba's Credentials in this process (set_utf16_password: the password is random
+UTF-16, not always valid Unicode), so the password never reaches a command line, a file or another
+process; kvno and smbclient use the FILE: ticket cache in the caller's private workspace."""
 
 import os
 import re

@@ -8,10 +8,8 @@ the specification rather than with samba.dcerpc.gmsa, which Samba 4.19 (Ubuntu 2
   then the passwords (UTF-16LE, each ending in a wide NUL), padding, and the two intervals
   (u64, 100-nanosecond units: until the password may next be queried / stays unchanged).
 
-All integers are little-endian. The fields are found through their offsets only: Windows does not
-align the intervals on 8 bytes as the text says (Samba's gmsa.idl notes the same), so nothing here
-assumes a layout the offsets do not state. Passwords stay bytes (UTF-16LE): they are random and
-need not be valid UTF-16, and Samba's Credentials.set_utf16_password takes them as they are."""
+All integers are little-endian; fields are found through their offsets only (Windows does not align
+the intervals on 8 bytes as the text says). Passwords stay bytes: random, not always valid UTF-16."""
 
 import struct
 

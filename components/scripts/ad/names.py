@@ -82,6 +82,18 @@ def instance_id(what, value):
     return value
 
 
+def rotation_step(what, value):
+    if value not in ("set", "test"):
+        raise BadName("%s %r must be set or test" % (what, value))
+    return value
+
+
+def version_id(what, value):
+    if not re.fullmatch(r"[A-Za-z0-9-]{32,64}", value):
+        raise BadName("%s %r must be 32 to 64 letters, digits or '-'" % (what, value))
+    return value
+
+
 def owner_label(what, value):
     """The mark put on what eks-gmsa creates: the cluster's name or another short label."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):

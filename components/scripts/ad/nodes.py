@@ -7,7 +7,6 @@ chain the way a joined node reads the password."""
 import datetime
 import hashlib
 import re
-import secrets
 import time
 
 import ldb
@@ -25,10 +24,9 @@ def _group(directory, group, link):
 
 
 def binding(owner, instance_id):
-    """What node-join writes into a node's computer account (description, which the computer itself
-    may not write, unlike info): the account belongs to this EC2 instance of this cluster. At scale-in
-    the account is found by it, so nothing the node reported decides what is deleted. Never an
-    owner mark (accounts.mark): a bound node is not an object eks-gmsa created."""
+    """What node-join writes into a node's computer account's description: it belongs to this EC2
+    instance of this cluster, so at scale-in nothing the node reported decides what is deleted. Not
+    an owner mark (accounts.mark): eks-gmsa did not create a bound node."""
     return "eks-gmsa-owner: %s; node: %s" % (owner, instance_id)
 
 
@@ -132,17 +130,12 @@ def probe_name(owner):
     return "gv-%s-%s" % (stem, hashlib.sha256(owner.encode("utf-8")).hexdigest()[:4])
 
 
-def probe_password():
-    """Random per run; upper, lower, digit and symbol so any complexity policy accepts it."""
-    return "Pv1!" + secrets.token_urlsafe(30)
-
-
 def ensure_probe(directory, group, owner, ou=None):
     """Creates (or takes back) eks-gmsa's probe computer account in the readers' group with a new
     random password; returns (sAMAccountName, password, change lines). Never resets an account
     eks-gmsa did not create."""
     name = probe_name(owner)
-    password = probe_password()
+    password = accounts.random_password()
     found_group = _group(directory, group, "probe")
     writer = accounts.Writer(directory, "probe")
     changes = []

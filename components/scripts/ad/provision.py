@@ -71,15 +71,21 @@ def _gmsa_gaps(directory, gmsa, account, group_sid):
 _GMSA_ATTRS = ["dNSHostName", "servicePrincipalName", "msDS-GroupMSAMembership", "msDS-SupportedEncryptionTypes"]
 
 
-def provision(directory, gmsa_names, group, owner, identity=None, accounts_ou=None):
-    """Creates what is missing and corrects what eks-gmsa owns; returns the change lines."""
+def provision(directory, gmsa_names, group, owner, identity=None, accounts_ou=None, other=None):
+    """Creates what is missing and corrects what eks-gmsa owns; returns the change lines. other: the
+    pair's user the secret does not name, created if missing; its password (pods may use it) is kept."""
     place = accounts_ou or accounts.well_known_container(directory, DS_GUID_USERS_CONTAINER, "CN=Users")
     # Read and refuse first.
     found_group = accounts.lookup(directory, group)
     if found_group:
         accounts.check_group(found_group, group, "provision")
     user = accounts.lookup(directory, identity[0]) if identity else None
-    if (not found_group or (identity and not user)) and not accounts.exists(directory, place):
+    other_user = accounts.lookup(directory, other) if other else None
+    if other_user:
+        _check_identity(other_user, other)
+        if not other_user.owned_by(owner):
+            _refuse("the rotation's other user", other, "exists and was not created by eks-gmsa (owner %s)" % owner, "choose another alternateUsername")
+    if (not found_group or (identity and not user) or (other and not other_user)) and not accounts.exists(directory, place):
         raise AdError("provision", "the OU %s for the readers' group and the identity does not exist" % place, "create it, or pass an existing OU with --ou")
     if identity:
         name, password = identity
@@ -120,13 +126,16 @@ def provision(directory, gmsa_names, group, owner, identity=None, accounts_ou=No
         found_group = accounts.lookup(directory, group)
     if identity:
         changes += _identity(directory, writer, user, identity, found_group, owner, place)
+    if other:
+        changes += _identity(directory, writer, other_user, (other, accounts.random_password()), found_group, owner, place, keep_password=True)
     msa_container = accounts.well_known_container(directory, DS_GUID_MANAGED_SERVICE_ACCOUNTS_CONTAINER, "CN=Managed Service Accounts")
     for account, gmsa in gmsas:
         changes += _gmsa(directory, writer, account, gmsa, found_group, owner, msa_container)
     return changes
 
 
-def _identity(directory, writer, user, identity, group, owner, place):
+def _identity(directory, writer, user, identity, group, owner, place, keep_password=False):
+    """keep_password: an existing user's password is not checked (nor reset), only a new user gets it."""
     name, password = identity
     changes = []
     if user is None:
@@ -137,7 +146,7 @@ def _identity(directory, writer, user, identity, group, owner, place):
         writer.set_password("set the password of user %s" % name, dn, password)
         changes.append("created user %s (%s)%s" % (name, dn, _enable(writer, name, dn)))
         user = accounts.lookup(directory, name)
-    elif user.owned_by(owner):
+    elif user.owned_by(owner) and not keep_password:
         failure = password_check(directory, name, password)
         if failure:
             writer.set_password("reset the password of user %s" % name, user.dn, password)
