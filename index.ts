@@ -152,7 +152,9 @@ export = async () => {
         keyArns: [cluster.secretsKeyArn, ...ownedSecrets.map((o) => o.keyArn)],
         secretArns: ownedSecrets.map((o) => o.secretArn),
         secretReaderRoleArns: [...(host ? [host.roleArn] : []), ...(identity ? [windowsNodes.roleArn] : []), ...(rotation ? [rotation.roleArn] : [])],
-        automationRoleArns: nodeLifecycle ? [nodeLifecycle.automationRoleArn, nodeLifecycle.eventsRoleArn] : [],
+        // The rotation function's role sends the host its rotation document: the guardrail spares it, and guards its code.
+        automationRoleArns: [...(nodeLifecycle ? [nodeLifecycle.automationRoleArn, nodeLifecycle.eventsRoleArn] : []), ...(rotation ? [rotation.roleArn] : [])],
+        ...(rotation ? { functionArns: [rotation.functionArn] } : {}),
         ...(host
             ? {
                   managementHost: {

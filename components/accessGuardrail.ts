@@ -3,7 +3,8 @@
 // resource policies: rewriting a key's policy or a secret's resource policy (the account root
 // administers the keys through IAM, so any holder of kms:* may put a new key policy naming itself),
 // disabling or deleting a key, granting use of it or revoking EKS's grant, handing out or changing the roles the policies
-// admit or the guardrail spares, and running code as the management host (managementHostAccess.ts).
+// admit or the guardrail spares, changing the code of a function that runs as one of them (the
+// rotation function), and running code as the management host (managementHostAccess.ts).
 // The stack renders it from its facts (stack output accessGuardrail); your organization attaches
 // it. accessGuardrail is pure and tested on its own; stackAccessGuardrail feeds it the stack's outputs.
 import * as pulumi from "@pulumi/pulumi";
@@ -44,7 +45,16 @@ export interface AccessGuardrailArgs {
     secretReaderRoleArns: readonly string[];
     /** The management host, when the stack has one. */
     managementHost?: { privateIp: string; documentArns: readonly string[] };
+    /**
+     * Lambda functions that run as one of the allowed roles (the portable identity's rotation): who
+     * changes their code or configuration runs code as that role, which reads the identity and sends
+     * the host its rotation document.
+     */
+    functionArns?: readonly string[];
 }
+
+/** Changing what a function runs, or deleting it so one of the same name (and ARN) takes its place. */
+const functionChangeActions = ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction"];
 
 /** Rewriting a key or secret policy, or breaking a key (a disabled key, or EKS's grant revoked, leaves the cluster degraded or unrecoverable). */
 const keyAndSecretPolicyActions = [
@@ -69,6 +79,7 @@ export function accessGuardrail(a: AccessGuardrailArgs): PolicyDocument {
     const roles = [...new Set([...a.secretReaderRoleArns, ...allowed, ...callers])].filter((arn) => !isUser(arn));
     const users = allowed.filter(isUser);
     const documents = a.managementHost?.documentArns ?? [];
+    const functions = [...new Set(a.functionArns ?? [])];
     return {
         Version: "2012-10-17",
         Statement: [
@@ -93,8 +104,9 @@ export function accessGuardrail(a: AccessGuardrailArgs): PolicyDocument {
                     ...roleActions,
                     ...(users.length > 0 ? userActions : []),
                     ...(documents.length > 0 ? documentChangeActions : []),
+                    ...(functions.length > 0 ? functionChangeActions : []),
                 ],
-                Resource: [...a.keyArns, ...a.secretArns, ...roles, ...users, ...documents],
+                Resource: [...a.keyArns, ...a.secretArns, ...roles, ...users, ...documents, ...functions],
                 Condition: notByThese(allowed),
             },
             // The EKS caller needs kms:CreateGrant (its CreateCluster makes EKS's grant); no one else does.
@@ -124,9 +136,11 @@ export interface StackGuardrailFacts {
     keyArns: pulumi.Input<string>[];
     secretArns: pulumi.Input<string>[];
     secretReaderRoleArns: pulumi.Input<string>[];
-    /** The lifecycle runbooks' role and the EventBridge role that starts them (domain-joined mode). */
+    /** The lifecycle runbooks' role and the EventBridge role that starts them (domain-joined mode), the rotation function's role (domainless). */
     automationRoleArns: pulumi.Input<string>[];
     managementHost?: { privateIp: pulumi.Input<string>; documentArns: pulumi.Input<string>[] };
+    /** Functions that run as an automation role (the rotation function). */
+    functionArns?: pulumi.Input<string>[];
 }
 
 /** The guardrail once the stack's resources are known; warns when it no longer fits one SCP. */
@@ -140,8 +154,9 @@ export function stackAccessGuardrail(f: StackGuardrailFacts): pulumi.Output<Poli
             pulumi.all(f.automationRoleArns),
             pulumi.output(host?.privateIp),
             pulumi.all(host?.documentArns ?? []),
+            pulumi.all(f.functionArns ?? []),
         ])
-        .apply(([keyArns, secretArns, readers, automation, privateIp, documentArns]) => {
+        .apply(([keyArns, secretArns, readers, automation, privateIp, documentArns, functionArns]) => {
             if (host && !privateIp) throw new Error("the management host reported no private IP address");
             const policy = accessGuardrail({
                 partition: f.partition,
@@ -152,6 +167,7 @@ export function stackAccessGuardrail(f: StackGuardrailFacts): pulumi.Output<Poli
                 secretArns,
                 secretReaderRoleArns: readers,
                 ...(host && privateIp ? { managementHost: { privateIp, documentArns } } : {}),
+                ...(functionArns.length > 0 ? { functionArns } : {}),
             });
             const warning = scpSizeWarning(policy);
             if (warning) pulumi.log.warn(warning);

@@ -243,6 +243,45 @@ describe("who may run code as the management host (domain-joined: provisioning a
     });
 });
 
+describe("who may run code as the rotation function's role (domainless dev: it reads the identity and sends the host its rotation document)", () => {
+    const g = guardrailOf(dev);
+    const rotationRole = roleNamed(dev, "portable-identity-rotation-policy");
+    const rotationPolicy = policyOf(one(dev, "aws:iam/rolePolicy:RolePolicy", "portable-identity-rotation-policy"));
+    const functionArn: string = outputs(dev).portableIdentityRotation.functionArn;
+    const hostArn = `arn:aws:ec2:us-west-2:${mockAccountId}:instance/${outputs(dev).adManagementHostId}`;
+    const hostTags = { [`ssm:resourceTag/${managementHostTagKey}`]: "eks-gmsa-dev", [`aws:ResourceTag/${managementHostTagKey}`]: "eks-gmsa-dev" };
+    const rotationDocumentArn = `arn:aws:ssm:us-west-2:${mockAccountId}:document/${inputs(one(dev, "aws:ssm/document:Document", "ad-rotate-portable-identity")).name}`;
+    const may = (principal: string, action: string, resource: string, policies: PolicyDocument[] = [everything], context: Record<string, string> = {}) =>
+        allows([g, ...policies], { action, resource, context: { "aws:PrincipalArn": principal, ...context } });
+
+    test("an administrator holding `*` can neither change the function's code or configuration nor delete it; `pulumi up` can", () => {
+        for (const action of ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction"]) {
+            assert.equal(may(admin, action, functionArn), false, `${action} by an administrator`);
+            assert.ok(may(operator, action, functionArn), `${action} by the operator`);
+        }
+        assert.equal(may(admin, "iam:PassRole", rotationRole), false, "nor hand its role to a function of their own");
+        assert.equal(may(admin, "ssm:SendCommand", rotationDocumentArn), true, "the document alone is not the host: the host statement decides");
+        assert.equal(
+            allowsAll([g, everything], "ssm:SendCommand", [
+                { resource: rotationDocumentArn, context: { "aws:PrincipalArn": admin } },
+                { resource: hostArn, context: { "aws:PrincipalArn": admin, ...hostTags } },
+            ]),
+            false,
+            "nor send the rotation document to the host",
+        );
+    });
+
+    test("under the guardrail, the rotation function's role still sends its document to the host and starts and stops it", () => {
+        assert.ok(
+            allowsAll([g, rotationPolicy], "ssm:SendCommand", [
+                { resource: rotationDocumentArn, context: { "aws:PrincipalArn": rotationRole } },
+                { resource: hostArn, context: { "aws:PrincipalArn": rotationRole, ...hostTags } },
+            ]),
+        );
+        for (const action of ["ec2:StartInstances", "ec2:StopInstances"]) assert.ok(may(rotationRole, action, hostArn, [rotationPolicy], hostTags), action);
+    });
+});
+
 describe("the guardrail fits one service control policy", () => {
     test(`dev, prod and domain-joined each render one covering all their keys, in at most ${scpSizeLimit} characters (whitespace removed)`, () => {
         for (const [name, run] of [
