@@ -221,13 +221,19 @@ export = async () => {
         /** What the last AD provisioning run changed (secret, like the whole run's output). */
         adProvisioningChanges: provisioning?.changes,
         /**
-         * Domainless mode with provisioning: the portable identity's rotation function (rotate now:
-         * `aws secretsmanager rotate-secret --secret-id <the identity's secret>`; its last result:
-         * `aws secretsmanager describe-secret`), and the SNS topic a failed or abandoned rotation is published to.
+         * Domainless mode with provisioning: the portable identity's secret and its rotation function,
+         * schedule and failure topic (docs/rotation.md: rotate now, the last rotation's result).
          */
-        portableIdentityRotation: rotation
-            ? { functionName: rotation.functionName, functionArn: rotation.functionArn, schedule: rotation.schedule, failureTopicArn: rotation.failureTopicArn }
-            : undefined,
+        portableIdentityRotation:
+            rotation && identity
+                ? {
+                      secretArn: identity.secretArn,
+                      functionName: rotation.functionName,
+                      functionArn: rotation.functionArn,
+                      schedule: rotation.schedule,
+                      failureTopicArn: rotation.failureTopicArn,
+                  }
+                : undefined,
         /** Domain-joined mode: the runbooks the Windows group's lifecycle hooks start (see their executions in SSM Automation). */
         windowsNodeLifecycleRunbooks: nodeLifecycle
             ? { launch: nodeLifecycle.launchRunbookName, termination: nodeLifecycle.terminationRunbookName }

@@ -115,9 +115,10 @@ describe("dev: rotation set up, not scheduled", () => {
         assert.equal(inputs(secretVersion(dev)).secretString, "[secret]");
     });
 
-    test("stack outputs: the function, its schedule and the failure topic; no password anywhere", () => {
+    test("stack outputs: the secret, the function, its schedule and the failure topic; no password anywhere", () => {
         const o = outputs(dev).portableIdentityRotation;
-        assert.deepEqual(Object.keys(o).sort(), ["failureTopicArn", "functionArn", "functionName", "schedule"]);
+        assert.deepEqual(Object.keys(o).sort(), ["failureTopicArn", "functionArn", "functionName", "schedule", "secretArn"]);
+        assert.equal(o.secretArn, inputs(secretVersion(dev)).secretId, "the secret the rotation commands name is the identity's");
         assert.equal(o.functionName, f.name);
         assert.equal(o.schedule, "off");
         const text = JSON.stringify(dev.resources.map((r) => inputs(r))) + JSON.stringify(outputs(dev));
