@@ -134,3 +134,45 @@ export function managementHostSessionPolicy(a: { partition: string; clusterName:
         ],
     };
 }
+
+export interface RunOnManagementHostArgs {
+    partition: string;
+    region: string;
+    managementHostId: string;
+    /** The stack's own Command documents the role runs on the host (never an AWS-owned one). */
+    documentArns: readonly string[];
+    /** Read-only calls the role needs besides following the host and its commands. */
+    alsoFollow?: readonly string[];
+}
+
+/**
+ * What a role needs to run the stack's host documents (the lifecycle runbooks' role, the rotation
+ * function's): send exactly those documents to exactly that instance, start and stop it (it is
+ * stopped between runs), and follow it, its commands and its sessions before stopping it again. The
+ * Describe/List/Get calls have no resource-level permissions (Service Authorization Reference), so
+ * they take "*"; none of them changes anything or reads a secret.
+ */
+export function runOnManagementHostStatements(a: RunOnManagementHostArgs): PolicyDocument["Statement"] {
+    const host = `arn:${a.partition}:ec2:${a.region}:*:instance/${a.managementHostId}`;
+    return [
+        { Sid: "RunHostDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.documentArns] },
+        { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
+        { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
+        {
+            Sid: "FollowCommands",
+            Effect: "Allow",
+            Action: [
+                "ssm:GetCommandInvocation",
+                "ssm:ListCommands",
+                "ssm:ListCommandInvocations",
+                "ssm:DescribeInstanceInformation",
+                "ssm:DescribeAutomationExecutions",
+                "ssm:DescribeSessions",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+                ...(a.alsoFollow ?? []),
+            ],
+            Resource: "*",
+        },
+    ];
+}

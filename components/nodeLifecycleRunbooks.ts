@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { nodeParameters } from "./directoryDocuments";
 import type { PolicyDocument } from "./iamPolicies";
+import { runOnManagementHostStatements } from "./managementHostAccess";
 
 /** Runbook names; both share this prefix, which the host's release step looks for. */
 export function lifecycleRunbookNames(clusterName: string) {
@@ -342,7 +343,6 @@ export interface AutomationPolicyArgs {
  * sessions have no resource-level permissions.
  */
 export function nodeLifecycleAutomationPolicy(a: AutomationPolicyArgs): PolicyDocument {
-    const host = `arn:${a.partition}:ec2:${a.region}:*:instance/${a.managementHostId}`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -354,25 +354,13 @@ export function nodeLifecycleAutomationPolicy(a: AutomationPolicyArgs): PolicyDo
                 Resource: `arn:${a.partition}:ec2:${a.region}:*:instance/*`,
                 Condition: { StringEquals: { "ssm:resourceTag/aws:autoscaling:groupName": a.groupName } },
             },
-            { Sid: "RunHostDocuments", Effect: "Allow", Action: "ssm:SendCommand", Resource: [...a.hostDocumentArns] },
-            { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
-            { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
-            {
-                Sid: "FollowCommands",
-                Effect: "Allow",
-                Action: [
-                    "ssm:GetCommandInvocation",
-                    "ssm:ListCommands",
-                    "ssm:ListCommandInvocations",
-                    "ssm:DescribeInstanceInformation",
-                    "ssm:DescribeAutomationExecutions",
-                    "ssm:DescribeSessions",
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeInstanceStatus",
-                    "autoscaling:DescribeAutoScalingInstances",
-                ],
-                Resource: "*",
-            },
+            ...runOnManagementHostStatements({
+                partition: a.partition,
+                region: a.region,
+                managementHostId: a.managementHostId,
+                documentArns: a.hostDocumentArns,
+                alsoFollow: ["autoscaling:DescribeAutoScalingInstances"],
+            }),
             {
                 Sid: "CompleteLifecycleActions",
                 Effect: "Allow",

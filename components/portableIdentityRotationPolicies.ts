@@ -3,6 +3,7 @@
 // environment and name. Tested on their own (test/rotation-iam.test.ts evaluates the policy).
 import { createHash } from "node:crypto";
 import type { PolicyDocument } from "./iamPolicies";
+import { runOnManagementHostStatements } from "./managementHostAccess";
 
 export interface RotationFunctionPolicyArgs {
     partition: string;
@@ -29,7 +30,6 @@ export interface RotationFunctionPolicyArgs {
  * take "*"; none of them reads a secret or changes anything.
  */
 export function rotationFunctionPolicy(a: RotationFunctionPolicyArgs): PolicyDocument {
-    const host = `arn:${a.partition}:ec2:${a.region}:*:instance/${a.managementHostId}`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -57,24 +57,12 @@ export function rotationFunctionPolicy(a: RotationFunctionPolicyArgs): PolicyDoc
                     },
                 },
             },
-            { Sid: "RunRotationDocument", Effect: "Allow", Action: "ssm:SendCommand", Resource: a.documentArn },
-            { Sid: "OnManagementHost", Effect: "Allow", Action: "ssm:SendCommand", Resource: host },
-            { Sid: "StartAndStopManagementHost", Effect: "Allow", Action: ["ec2:StartInstances", "ec2:StopInstances"], Resource: host },
-            {
-                Sid: "FollowHostAndCommands",
-                Effect: "Allow",
-                Action: [
-                    "ssm:GetCommandInvocation",
-                    "ssm:ListCommands",
-                    "ssm:ListCommandInvocations",
-                    "ssm:DescribeInstanceInformation",
-                    "ssm:DescribeAutomationExecutions",
-                    "ssm:DescribeSessions",
-                    "ec2:DescribeInstances",
-                    "ec2:DescribeInstanceStatus",
-                ],
-                Resource: "*",
-            },
+            ...runOnManagementHostStatements({
+                partition: a.partition,
+                region: a.region,
+                managementHostId: a.managementHostId,
+                documentArns: [a.documentArn],
+            }),
             { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${a.logGroupArn}:*` },
         ],
     };
