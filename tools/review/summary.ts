@@ -221,7 +221,7 @@ function prerequisiteRows(p: ActiveDirectoryPrerequisites): string[] {
 function rotationLines(p: ActiveDirectoryPrerequisites): string[] {
     const r = p.rotation;
     if (!r) return [];
-    const schedule = r.schedule === "off" ? "no schedule (rotate by hand: docs/rotation.md, \"Rotate now\")" : `every ${r.schedule} days`;
+    const schedule = r.schedule === "off" ? 'no schedule (rotate by hand: docs/rotation.md, "Rotate now")' : `every ${r.schedule} days`;
     return [
         "",
         `Rotation: Lambda ${markdownCode(r.function)} (${r.runtime ?? "?"}, outside the VPC), ${schedule}: Secrets Manager -> the function -> SSM Run Command${r.document ? ` (${markdownCode(r.document)})` : ""} -> the management host -> the domain controllers.${r.failureTopic ? ` A failed or abandoned rotation is published to SNS ${markdownCode(r.failureTopic)}.` : ""}`,
