@@ -43,7 +43,12 @@ const fakeAws = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
 [ "$2" = "\${FAKE_FAILING:-none}" ] && { echo "An error occurred (AccessDenied) when calling $2" >&2; exit 254; }
 case "$1 $2" in
-  "ec2 describe-instances") echo "$FAKE_STATE" ;;
+  "ec2 describe-instances")
+    # FAKE_STATE: one state, or a comma list answered in turn (the last one repeats).
+    n=$(grep -c "^ec2 describe-instances" "$FAKE_LOG")
+    IFS=, read -ra states <<< "$FAKE_STATE"
+    i=$(( n <= \${#states[@]} ? n - 1 : \${#states[@]} - 1 ))
+    echo "\${states[$i]}" ;;
   "ec2 start-instances"|"ec2 stop-instances") echo '{}' ;;
   "ec2 wait") ;;
   "ssm describe-instance-information")
@@ -120,6 +125,16 @@ describe("the deployer-side script (components/scripts/run-ad-document.sh), exec
         const lint = spawnSync("shellcheck", [runDocumentScriptPath], { encoding: "utf8" });
         assert.ok(!lint.error, "shellcheck is missing: apt-get install -y shellcheck (test/run-all.sh installs it)");
         assert.equal(lint.status, 0, lint.stdout);
+    });
+
+    test("a host another run stops while this one waits for it (the rotation function releasing it) is started again, and the run goes on", () => {
+        const r = runWithFakeAws({ state: "running,stopped,stopped,running", onlineAfter: 3 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /the AD management host i-[0-9a-f]+ was stopped while this run waited for it: starting it again/);
+        const firstPoll = at(r.calls, "ssm describe-instance-information");
+        const start = at(r.calls, `ec2 start-instances --instance-ids ${hostId}`);
+        assert.ok(firstPoll >= 0 && start > firstPoll, r.calls.join("\n"));
+        assert.ok(at(r.calls, "ssm send-command") > start);
     });
 
     test("starts a stopped host, waits for it, runs the document's version, prints only the run's output, then stops the host", () => {

@@ -50,7 +50,7 @@ describe("a rotation through Secrets Manager's four steps (real handler, model, 
         for (const kind of [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/]) assert.match(now.password, kind);
         assert.doesNotMatch(now.password, /["\\'`$%\s]/);
         assert.ok(!now.password.toLowerCase().includes("gmsa-reader"));
-        assert.deepEqual(labelsOf(r.token), ["AWSCURRENT"], "AWSPENDING is gone, so the next rotation can start");
+        assert.deepEqual(labelsOf(r.token), ["eks-gmsa-tested", "AWSCURRENT"], "AWSPENDING is gone, so the next rotation can start");
         assert.deepEqual(labelsOf(first), ["AWSPREVIOUS"]);
         assert.deepEqual(JSON.parse(model.value("AWSPREVIOUS")!), initial, "the previous user's version is untouched");
         assert.deepEqual(fn.hostSteps(), [
@@ -67,7 +67,7 @@ describe("a rotation through Secrets Manager's four steps (real handler, model, 
         assert.equal(current().username, "gmsa-reader");
         assert.ok(![initialPassword, afterOne.password].includes(current().password));
         assert.deepEqual(labelsOf(one.token), ["AWSPREVIOUS"]);
-        assert.deepEqual(labelsOf(two.token), ["AWSCURRENT"]);
+        assert.deepEqual(labelsOf(two.token), ["eks-gmsa-tested", "AWSCURRENT"], "the tested label moved to the new version");
     });
 
     test("each step run twice changes nothing more: one pending version, one password, one switch", async () => {
@@ -269,7 +269,21 @@ describe("the function refuses what it cannot rotate safely", () => {
         await assert.rejects(fn.invoke({ Step: "setSecret", SecretId: arn, ClientRequestToken: "b".repeat(36) }), /has no stage for rotation/);
         const previous = Object.entries(model.stages()).find(([, s]) => s.includes("AWSPREVIOUS"))![0];
         await assert.rejects(fn.invoke({ Step: "finishSecret", SecretId: arn, ClientRequestToken: previous }), /is not AWSPENDING/);
-        assert.deepEqual(labelsOf(done.token), ["AWSCURRENT"]);
+        assert.deepEqual(labelsOf(done.token), ["eks-gmsa-tested", "AWSCURRENT"]);
+    });
+
+    test("finishSecret on a version whose testSecret failed is refused: invoking the function by hand cannot put an untested password in front of pods", async () => {
+        await start();
+        fn.failHostSteps({ test: "eks-gmsa: tgt: RotApp01$: the KDC refused the password" });
+        const failed = await model.rotate(fn.invoke);
+        assert.equal(failed.failed?.step, "testSecret");
+        const before = model.value("AWSCURRENT");
+        await assert.rejects(fn.invoke({ Step: "finishSecret", SecretId: arn, ClientRequestToken: failed.token }), /has not passed testSecret/);
+        assert.equal(model.value("AWSCURRENT"), before, "AWSCURRENT did not move");
+        fn.failHostSteps({});
+        const retried = await model.retry(fn.invoke);
+        assert.equal(retried.failed, undefined, "the reattempt tests it, then finishes");
+        assert.equal(current().username, "gmsa-reader-b");
     });
 
     test("finishSecret on a pending version with no value (createSecret never ran) is refused: AWSCURRENT stays", async () => {
@@ -306,6 +320,20 @@ describe("the SSM/EC2 host runner, against botocore's Stubber (requests checked 
         });
     });
 
+    test("after a set step that succeeded the host stays up for the test step that follows (one boot per rotation, not two)", async () => {
+        const r = await runnerCase("keeps-the-host-for-the-test-step");
+        assert.equal(r.ok, true, r.error);
+        assert.deepEqual(r.log, ["left the AD management host i-0123456789abcdef0 running for the test step"]);
+        assert.equal(r.leftovers, 0, "no look for other users and no stop");
+    });
+
+    test("a host another run stops while this step waits for it (pulumi up's provisioning releasing it) is started again, not given up on", async () => {
+        const r = await runnerCase("starts-the-host-again-when-another-run-stopped-it");
+        assert.equal(r.ok, true, r.error);
+        assert.equal(r.log[0], "the AD management host i-0123456789abcdef0 was stopped while this step waited for it: starting it again");
+        assert.equal(r.leftovers, 0);
+    });
+
     test("a host that is stopping is waited for, then started", async () => {
         const r = await runnerCase("waits-for-a-stopping-host");
         assert.equal(r.ok, true, r.error);
@@ -317,7 +345,7 @@ describe("the SSM/EC2 host runner, against botocore's Stubber (requests checked 
         assert.equal(r.ok, false);
         assert.equal(
             r.error,
-            "Step=set Failed on i-0123456789abcdef0 (command 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d): eks-gmsa: set: the pending user gmsa-reader-b does not exist; run `pulumi up`",
+            "Step=test Failed on i-0123456789abcdef0 (command 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d): eks-gmsa: set: the pending user gmsa-reader-b does not exist; run `pulumi up`",
         );
         assert.deepEqual(r.log, ["left the AD management host i-0123456789abcdef0 running for: runbook execution 7e6d5c4b-3a29-4817-a6f5-e4d3c2b1a098"]);
         assert.equal(r.leftovers, 0, "the host was not stopped");
@@ -326,7 +354,7 @@ describe("the SSM/EC2 host runner, against botocore's Stubber (requests checked 
     test("a run still going at the Lambda's deadline fails cleanly before it, and its own command does not keep the host up", async () => {
         const r = await runnerCase("times-out-before-the-deadline");
         assert.equal(r.ok, false);
-        assert.match(r.error!, /did not finish Step=set \(command 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d\) in time \(last: InProgress\)/);
+        assert.match(r.error!, /did not finish Step=test \(command 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d\) in time \(last: InProgress\)/);
         assert.ok(r.waited <= r.deadline, `waited ${r.waited}s past the deadline ${r.deadline}s`);
         assert.deepEqual(r.log, ["stopped the AD management host i-0123456789abcdef0"]);
         assert.equal(r.leftovers, 0);

@@ -97,6 +97,13 @@ ping=""
 for _ in $(seq 1 "$online_tries"); do
   ping=$(aws ssm describe-instance-information --filters "Key=InstanceIds,Values=$INSTANCE_ID" --query 'InstanceInformationList[0].PingStatus' --output text 2>/dev/null || true)
   [ "$ping" = "Online" ] && break
+  # Another user of the host (the rotation function, a runbook's release step) may stop it while
+  # this run waits, before this run has a command that would keep it up: start it again.
+  case "$(host_state 2>/dev/null || true)" in
+    stopping|stopped)
+      say "the AD management host $INSTANCE_ID was stopped while this run waited for it: starting it again"
+      start_host ;;
+  esac
   sleep "$poll_seconds"
 done
 if [ "$ping" != "Online" ]; then

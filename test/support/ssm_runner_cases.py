@@ -66,7 +66,9 @@ def main(case):
     def sleep(seconds):
         now[0] += seconds
 
-    step, deadline, prefix = "set", 600.0, None
+    step, deadline, prefix = "test", 600.0, None
+    if case in ("keeps-the-host-for-the-test-step",):
+        step = "set"
     describe = {"InstanceIds": [HOST]}
     online = {"Filters": [{"Key": "InstanceIds", "Values": [HOST]}]}
     sent = {"InstanceIds": [HOST], "DocumentName": DOCUMENT, "DocumentVersion": "3",
@@ -78,7 +80,9 @@ def main(case):
         ec2.add_response("describe_instances", instance("pending"), describe)
         ec2.add_response("describe_instances", instance("running"), describe)
         ssm.add_response("describe_instance_information", ping(), online)
+        ec2.add_response("describe_instances", instance("running"), describe)  # not online yet: still running?
         ssm.add_response("describe_instance_information", ping("ConnectionLost"), online)
+        ec2.add_response("describe_instances", instance("running"), describe)
         ssm.add_response("describe_instance_information", ping("Online"), online)
         ssm.add_response("send_command", {"Command": {"CommandId": COMMAND}}, sent)
         ssm.add_client_error("get_command_invocation", "InvocationDoesNotExist", expected_params=get)
@@ -131,6 +135,28 @@ def main(case):
                          {"InstanceId": HOST, "Filters": [{"key": "Status", "value": "InProgress"}]})
         ssm.add_response("describe_sessions", {"Sessions": [{"SessionId": "admin-0a1b"}]},
                          {"State": "Active", "Filters": [{"key": "Target", "value": HOST}]})
+    elif case == "keeps-the-host-for-the-test-step":
+        ec2.add_response("describe_instances", instance("running"), describe)
+        ec2.add_response("describe_instances", instance("running"), describe)
+        ssm.add_response("describe_instance_information", ping("Online"), online)
+        ssm.add_response("send_command", {"Command": {"CommandId": COMMAND}}, sent)
+        ssm.add_response("get_command_invocation", invocation("Success"), get)
+        # No release: no look for other users, no stop.
+    elif case == "starts-the-host-again-when-another-run-stopped-it":
+        ec2.add_response("describe_instances", instance("running"), describe)
+        ec2.add_response("describe_instances", instance("running"), describe)
+        ssm.add_response("describe_instance_information", ping("ConnectionLost"), online)
+        # pulumi up's provisioning run released the host while this step waited for it.
+        ec2.add_response("describe_instances", instance("stopping"), describe)
+        ec2.add_response("describe_instances", instance("stopping"), describe)
+        ec2.add_response("describe_instances", instance("stopped"), describe)
+        ec2.add_response("start_instances", {"StartingInstances": []}, describe)
+        ec2.add_response("describe_instances", instance("running"), describe)
+        ssm.add_response("describe_instance_information", ping("Online"), online)
+        ssm.add_response("send_command", {"Command": {"CommandId": COMMAND}}, sent)
+        ssm.add_response("get_command_invocation", invocation("Success"), get)
+        idle(ssm)
+        ec2.add_response("stop_instances", {"StoppingInstances": []}, describe)
     else:
         raise SystemExit("unknown case " + case)
 

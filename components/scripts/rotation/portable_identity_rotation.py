@@ -141,7 +141,23 @@ def host_step(secrets, config, arn, token, step, host_factory, context):
     host = host_factory()
     deadline = time.monotonic() + remaining_seconds(context) - RELEASE_SECONDS
     host.run(HOST_STEPS[step], token, deadline)
+    if step == "testSecret":
+        move_label(secrets, arn, TESTED_LABEL, token)
     return user, "the management host ran Step=%s" % HOST_STEPS[step]
+
+
+# The label testSecret puts on the version whose chain check passed: finishSecret makes no other
+# version current, so invoking the function by hand cannot put an untested password in front of pods.
+TESTED_LABEL = "eks-gmsa-tested"
+
+
+def move_label(secrets, arn, label, version):
+    """Puts `label` on `version`, taking it from the version that has it (a label is on one version only)."""
+    stages = secrets.describe_secret(SecretId=arn).get("VersionIdsToStages", {})
+    if label in stages.get(version, []):
+        return
+    holder = next((v for v, labels in stages.items() if label in labels), None)
+    secrets.update_secret_version_stage(SecretId=arn, VersionStage=label, MoveToVersionId=version, **({"RemoveFromVersionId": holder} if holder else {}))
 
 
 # The label that keeps the version `pulumi up` wrote (WRITTEN_VERSION_ID) from being deprecated:
@@ -151,17 +167,16 @@ def host_step(secrets, config, arn, token, step, host_factory, context):
 WRITTEN_LABEL = "eks-gmsa-written-by-pulumi"
 
 
-def keep_written_version(secrets, arn, versions, written):
-    """Puts WRITTEN_LABEL on the version `pulumi up` wrote; a note when that version is gone."""
-    if not written or WRITTEN_LABEL in versions.get(written, []):
+def keep_written_version(secrets, arn, written):
+    """Puts WRITTEN_LABEL on the version `pulumi up` wrote. Runs after the switch, so it never fails
+    the step (the rotation has happened): a failure is a note in the step's log line."""
+    if not written:
         return ""
-    holder = next((v for v, stages in versions.items() if WRITTEN_LABEL in stages), None)
     try:
-        secrets.update_secret_version_stage(SecretId=arn, VersionStage=WRITTEN_LABEL, MoveToVersionId=written,
-                                            **({"RemoveFromVersionId": holder} if holder else {}))
-    except secrets.exceptions.ResourceNotFoundException:
-        return "; the version `pulumi up` wrote (%s) is gone: see docs/rotation.md" % written
-    return "; kept the version `pulumi up` wrote (%s) labelled" % written
+        move_label(secrets, arn, WRITTEN_LABEL, written)
+    except Exception as error:  # noqa: BLE001 - reported, not raised: AWSCURRENT has already moved
+        return "; could not label the version `pulumi up` wrote (%s): %s (docs/rotation.md, \"What is kept\")" % (written, one_line(error))
+    return "; the version `pulumi up` wrote (%s) keeps its label" % written
 
 
 def finish_secret(secrets, config, arn, token, versions):
@@ -169,10 +184,12 @@ def finish_secret(secrets, config, arn, token, versions):
     user = pending_user(secrets, arn, token)
     if user is None:
         raise RotationError("the pending version %s has no value: it cannot become AWSCURRENT" % token)
+    if TESTED_LABEL not in versions.get(token, []):
+        raise RotationError("the pending version %s has not passed testSecret: it cannot become AWSCURRENT" % token)
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current)
     # AWSPENDING left on a version that is not AWSCURRENT would make the next RotateSecret fail.
     secrets.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=token)
-    return user, "AWSCURRENT moved from %s%s" % (current, keep_written_version(secrets, arn, versions, config.written_version_id))
+    return user, "AWSCURRENT moved from %s%s" % (current, keep_written_version(secrets, arn, config.written_version_id))
 
 
 def remaining_seconds(context):

@@ -57,6 +57,7 @@ class SsmHostRunner:
     def run(self, step, token, deadline):
         """Runs Step=step, VersionId=token; returns when the run succeeded, else raises RotationError."""
         command_id = None
+        keep = False
         try:
             self.start_host(deadline)
             self.wait_online(deadline)
@@ -65,8 +66,14 @@ class SsmHostRunner:
                 Parameters={"Step": [step], "VersionId": [token]}, Comment="eks-gmsa portable identity rotation: " + step,
             )["Command"]["CommandId"]
             self.wait_for_run(command_id, step, deadline)
+            # Secrets Manager calls testSecret right after a setSecret that succeeded: stopping the
+            # host in between would cost a boot; the test step releases it.
+            keep = step == "set"
         finally:
-            self.release(command_id)
+            if keep:
+                self.say("left the AD management host %s running for the test step" % self.host)
+            else:
+                self.release(command_id)
 
     def state(self):
         reservations = self.ec2.describe_instances(InstanceIds=[self.host])["Reservations"]
@@ -98,7 +105,18 @@ class SsmHostRunner:
         return found[0].get("PingStatus") if found else "not registered"
 
     def wait_online(self, deadline):
-        self.wait(deadline, "is not online in Systems Manager", lambda: reached(self.ping_status(), "Online"))
+        def online():
+            status = self.ping_status()
+            if status == "Online":
+                return True
+            # Another user of the host (pulumi up's provisioning run, a runbook's release step) may
+            # stop it while this step waits, before this step has a command that would keep it up.
+            if self.state() in ("stopping", "stopped"):
+                self.say("the AD management host %s was stopped while this step waited for it: starting it again" % self.host)
+                self.start_host(deadline)
+            return status
+
+        self.wait(deadline, "is not online in Systems Manager", online)
 
     def invocation(self, command_id):
         try:
