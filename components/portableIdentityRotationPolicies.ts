@@ -70,13 +70,15 @@ export function rotationFunctionPolicy(a: RotationFunctionPolicyArgs): PolicyDoc
 
 /**
  * The EventBridge pattern of this secret's failed or abandoned rotations. Secrets Manager records
- * RotationFailed and RotationAbandoned as CloudTrail service events (not API calls), which name
- * the secret in additionalEventData.SecretId.
+ * RotationFailed and RotationAbandoned in CloudTrail as service events ("AWS Service Event via
+ * CloudTrail"; the User Guide's "AWS CloudTrail entries for Secrets Manager"), naming the secret in
+ * additionalEventData.SecretId, as the rotation events users record show. The API-call detail type
+ * is matched too: a rule that names one type too few stays silent, one too many costs nothing.
  */
 export function rotationFailureEventPattern(secretArn: string): Record<string, unknown> {
     return {
         source: ["aws.secretsmanager"],
-        "detail-type": ["AWS Service Event via CloudTrail"],
+        "detail-type": ["AWS Service Event via CloudTrail", "AWS API Call via CloudTrail"],
         detail: {
             eventSource: ["secretsmanager.amazonaws.com"],
             eventName: ["RotationFailed", "RotationAbandoned"],
