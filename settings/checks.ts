@@ -211,11 +211,14 @@ export function gmsaAccountName(v: string): string | undefined {
     return undefined;
 }
 
+/** AD's limit on a user's sAMAccountName. */
+export const userAccountNameLimit = 20;
+
 /** sAMAccountName of a user: at most 20 characters, none of "/\[]:;|=,+*?<>@ and no trailing '.'. */
 export function userAccountName(v: string): string | undefined {
     const ascii = asciiOnly(v);
     if (ascii) return ascii;
-    if (v.length < 1 || v.length > 20) return `must be 1 to 20 characters (this one has ${v.length})`;
+    if (v.length < 1 || v.length > userAccountNameLimit) return `must be 1 to ${userAccountNameLimit} characters (this one has ${v.length})`;
     if (/["/\\[\]:;|=,+*?<>@\s]/.test(v))
         return 'must not contain spaces or any of " / \\ [ ] : ; | = , + * ? < > @ (give the bare sAMAccountName, not DOMAIN\\user or user@domain)';
     if (v.endsWith(".")) return "must not end with '.'";

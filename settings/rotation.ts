@@ -2,14 +2,13 @@
 // whether a rotation can run on this stack, its schedule and the second AD user. Pure; part of
 // settings/validate (through readGmsa).
 import type { Section } from "./reader";
+import { userAccountNameLimit } from "./checks";
 import { rotationScheduleLimits } from "./schema/directory";
 import type { PortableIdentityRotationSettings } from "./types";
 
 /** Days between rotations where the schedule is not set and a rotation can run. */
 export const defaultRotationDays = 30;
 
-/** AD's limit on a user's sAMAccountName. */
-const samAccountNameLimit = 20;
 const alternateSuffix = "-b";
 
 /** The second user when config names none: `<username>-b`. */
@@ -72,11 +71,11 @@ export function readRotation(
     let alternateUsername = rawAlternate;
     if (alternateUsername === undefined) {
         const fallback = defaultAlternateUsername(username);
-        if (fallback.length > samAccountNameLimit) {
+        if (fallback.length > userAccountNameLimit) {
             problems.add(
                 s.path("alternateUsername"),
                 undefined,
-                `is required: the default ${fallback} would be ${fallback.length} characters, more than AD's ${samAccountNameLimit} for a user name (portableIdentity.username is ${username.length})`,
+                `is required: the default ${fallback} would be ${fallback.length} characters, more than AD's ${userAccountNameLimit} for a user name (portableIdentity.username is ${username.length})`,
             );
             return undefined;
         }

@@ -17,8 +17,8 @@ const hostId = "i-0123456789abcdef0";
 const commandId = "11111111-2222-3333-4444-555555555555";
 
 interface Scenario {
-    /** The host's state when the script starts. */
-    state?: "stopped" | "running" | "stopping";
+    /** The host's state when the script starts: one state, or a comma list the fake answers in turn (the last repeats). */
+    state?: string;
     /** describe-instance-information polls until Online. */
     onlineAfter?: number;
     /** The command's final status. */
