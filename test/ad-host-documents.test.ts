@@ -415,6 +415,38 @@ describe("the real package (components/scripts/ad)", () => {
         assert.equal(compare.stdout, "", `files whose code changed: ${compare.stdout}`);
     });
 
+    test("the rotation document's parameter rules (SSM checks them) and the host's own checks of $SSM_Step and $SSM_VersionId agree", () => {
+        const samples = [
+            "set",
+            "test",
+            "Set",
+            "verify",
+            "3f2c1a0e-8b7d-4c6e-9a5f-0d1e2f3a4b5c",
+            "a".repeat(31),
+            "a".repeat(32),
+            "a".repeat(64),
+            "a".repeat(65),
+            `${"a".repeat(32)}_`,
+            `${"a".repeat(32)} x`,
+        ];
+        const ssm = samples.map((v) => ({
+            step: (rotationParameters.Step.allowedValues as readonly string[]).includes(v),
+            version: new RegExp(rotationParameters.VersionId.allowedPattern).test(v),
+        }));
+        const host = spawnSync(
+            "python3",
+            [
+                "-c",
+                "import json, sys\nsys.path.insert(0, sys.argv[1])\nimport names\ndef ok(check, v):\n    try:\n        check('x', v)\n        return True\n    except names.BadName:\n        return False\nprint(json.dumps([{'step': ok(names.rotation_step, v), 'version': ok(names.version_id, v)} for v in json.load(sys.stdin)]))",
+                adPackageDir,
+            ],
+            { input: JSON.stringify(samples), encoding: "utf8" },
+        );
+        assert.equal(host.status, 0, host.stderr);
+        assert.deepEqual(JSON.parse(host.stdout), ssm);
+        assert.ok(ssm.some((r) => r.version) && ssm.some((r) => !r.version), "the samples cover both answers");
+    });
+
     test("a comment line inside a triple-quoted string is text, and stays", () => {
         const source = ["# gone", "x = 1  # stays", 'doc = """', "# kept: inside the string", '"""', "    # gone too", "y = '''one line'''", "# gone"].join(
             "\n",
