@@ -30,6 +30,7 @@ const passwords = {
     back: "Back-Again-Passw0rd-93$",
     neverSet: "Never-Set-Passw0rd-04%",
     stranger: "Stranger-Passw0rd-15&",
+    afterLockout: "After-Lockout-Passw0rd-26*",
 };
 
 let dc: SambaDomain;
@@ -238,6 +239,36 @@ describe("the portable identity's pair on a Samba DC with Windows' password poli
         assert.ok(await canLogOn(dc, first, passwords.back));
         assert.ok(await canLogOn(dc, second, passwords.rotated), "the current user (the alternate) is unaffected");
         for (const gmsa of gmsas) assert.ok(await readsGmsaPassword(second, passwords.rotated, gmsa));
+    });
+});
+
+describe("a locked-out pending user", () => {
+    test("set resets its password and unlocks it (a reset alone does not), so the test step passes", T, async () => {
+        // The domain locks an account after 2 bad passwords; the pending user (the alternate, next) gets them.
+        await dc.sambaTool(
+            "domain",
+            "passwordsettings",
+            "set",
+            "--account-lockout-threshold=2",
+            "--account-lockout-duration=30",
+            "--reset-account-lockout-after=30",
+        );
+        try {
+            for (let i = 0; i < 3; i++) await canLogOn(dc, second, "Not-Its-Passw0rd-1!");
+            assert.equal(await canLogOn(dc, second, passwords.rotated), false, "locked out: even its own password fails");
+            identitySecret(
+                [2, ["AWSPREVIOUS"], second, passwords.rotated],
+                [4, ["AWSCURRENT"], first, passwords.back],
+                [5, ["AWSPENDING"], second, passwords.afterLockout],
+            );
+            assert.deepEqual(
+                succeeded(rotate("set", 5)).changes.map((c) => c.replace(/:.*/, "")),
+                [`reset the password of user ${second}`, `unlocked user ${second}`],
+            );
+            assert.deepEqual(succeeded(rotate("test", 5), true).chain, chainOfEvery, "the chain holds as the unlocked user");
+        } finally {
+            await dc.sambaTool("domain", "passwordsettings", "set", "--account-lockout-threshold=0");
+        }
     });
 });
 

@@ -151,6 +151,10 @@ def _identity(directory, writer, user, identity, group, owner, place, keep_passw
         if failure:
             writer.set_password("reset the password of user %s" % name, user.dn, password)
             changes.append("reset the password of user %s: the one given did not log it on (%s)" % (name, failure.why))
+            # A reset does not unlock: a locked-out identity would go on failing every logon.
+            if int(accounts.lookup(directory, name, ("lockoutTime",)).value("lockoutTime") or 0):
+                writer.modify("unlock user %s" % name, user.dn, {"lockoutTime": (ldb.FLAG_MOD_REPLACE, ["0"])})
+                changes.append("unlocked user %s" % name)
             if user.uac & accounts.UF_ACCOUNTDISABLE:
                 changes.append("enabled user %s%s" % (name, _enable(writer, name, user.dn)))
     if not accounts.is_member(directory, group, user.dn):
