@@ -168,8 +168,10 @@ describe("the dev stack with operators: no churn between operators, every operat
         for (const operator of [ci, breakGlass]) assert.ok(keyAllows(keyPolicy, { principal: operator, action: "kms:CreateGrant" }), operator);
     });
 
-    test("the guardrail spares exactly the operators (dev has no runbooks)", () => {
-        for (const s of outputs(byCi).accessGuardrail.Statement) assert.deepEqual(s.Condition.ArnNotLike["aws:PrincipalArn"], [ci, breakGlass], s.Sid);
+    test("the guardrail spares exactly the operators and the rotation function's role (dev has no runbooks)", () => {
+        const rotationRole = `arn:aws:iam::${mockAccountId}:role/${inputs(one(byCi, "aws:iam/rolePolicy:RolePolicy", "portable-identity-rotation-policy")).role}`;
+        for (const s of outputs(byCi).accessGuardrail.Statement)
+            assert.deepEqual(s.Condition.ArnNotLike["aws:PrincipalArn"], [ci, breakGlass, rotationRole], s.Sid);
     });
 
     test("a `pulumi up` by a principal that is not an operator stops before anything is registered", () => {

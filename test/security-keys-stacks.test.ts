@@ -183,12 +183,12 @@ describe("the management host: its tag, and the guardrail the stack renders for 
         assert.equal(outputs(prod).adManagementHostAccess, undefined);
     });
 
-    test("dev: the guardrail closes the host's role and the Windows node role (both read the portable identity), and allows only the operator", () => {
+    test("dev: the guardrail closes the host's, the Windows nodes' and the rotation function's roles (all read the portable identity), and spares only the operator and the rotation function's role (it sends the host its document)", () => {
         const g: PolicyDocument = outputs(dev).adManagementHostAccess.guardrail;
         const r = roles(dev);
         const passRole = g.Statement.find((s) => s.Action.includes("iam:PassRole"));
-        for (const reader of [r.host, r.windowsNodes]) assert.ok(reader && passRole?.Resource?.includes(reader), reader);
-        assert.ok(g.Statement.every((s) => JSON.stringify(s.Condition?.ArnNotLike?.["aws:PrincipalArn"]) === JSON.stringify([operator])));
+        for (const reader of [r.host, r.windowsNodes, r.rotation]) assert.ok(reader && passRole?.Resource?.includes(reader), reader);
+        for (const s of g.Statement) assert.deepEqual(s.Condition?.ArnNotLike?.["aws:PrincipalArn"], [operator, r.rotation], s.Sid);
     });
 
     test("domain-joined: the rendered guardrail keeps the provisioning command and the lifecycle runbooks working, and stops an administrator", () => {
