@@ -27,6 +27,7 @@ import {
     withoutCommentLines,
     type AdPayload,
 } from "../components/directoryDocuments";
+import { provisionPayload } from "./support/fixtures";
 import { makeScratch, reported, runDocument } from "./support/hostStep";
 import type { SsmParameter } from "./support/ssmDocument";
 
@@ -34,18 +35,7 @@ const scratch = makeScratch("ad-host-documents-");
 const rotationParametersText = { Step: rotationParameters.Step.description, VersionId: rotationParameters.VersionId.description };
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const payload: AdPayload = {
-    operation: "provision",
-    region: "us-west-2",
-    domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.20.128.10", "10.20.144.10"] },
-    adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/directory-admin-AbCdEf",
-    readersGroup: "eks-gmsa-readers",
-    owner: "eks-gmsa-dev",
-    accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
-    accounts: ["WebApp01"],
-    identity: { username: "gmsa-ccg-reader", secretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-XyZ123" },
-    verify: true,
-};
+const payload = provisionPayload;
 
 /**
  * A stand-in for the Python package: cli.py reports, as its result line, its arguments, the

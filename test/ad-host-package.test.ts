@@ -18,19 +18,9 @@ import {
     withoutCommentLines,
     type AdPayload,
 } from "../components/directoryDocuments";
+import { provisionPayload } from "./support/fixtures";
 
-const payload: AdPayload = {
-    operation: "provision",
-    region: "us-west-2",
-    domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.20.128.10", "10.20.144.10"] },
-    adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/directory-admin-AbCdEf",
-    readersGroup: "eks-gmsa-readers",
-    owner: "eks-gmsa-dev",
-    accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
-    accounts: ["WebApp01"],
-    identity: { username: "gmsa-ccg-reader", secretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-XyZ123" },
-    verify: true,
-};
+const payload = provisionPayload;
 
 describe("the real package (components/scripts/ad)", () => {
     test("every document the stacks render stays under SSM's 64 KB limit for Command documents", () => {

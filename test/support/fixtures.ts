@@ -3,9 +3,26 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { AdPayload } from "../../components/directoryDocuments";
 import { reportOf, type DomainFacts, type ReportedDomainFacts } from "../../lib/ad/domainFacts";
 import { projectRoot, type StackRun } from "../../tools/harness";
 import { corpDomain } from "../../tools/policy/fixtures";
+
+// ---- management-host documents ----
+
+/** A provisioning payload as dev renders it (domainless, two DCs, one gMSA), for rendering and package tests. */
+export const provisionPayload: AdPayload = {
+    operation: "provision",
+    region: "us-west-2",
+    domain: { dnsName: "corp.example.com", netbiosName: "CORP", dcAddresses: ["10.20.128.10", "10.20.144.10"] },
+    adminSecretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/directory-admin-AbCdEf",
+    readersGroup: "eks-gmsa-readers",
+    owner: "eks-gmsa-dev",
+    accountsOu: "OU=Users,OU=CORP,DC=corp,DC=example,DC=com",
+    accounts: ["WebApp01"],
+    identity: { username: "gmsa-ccg-reader", secretArn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:eks-gmsa/dev/portable-identity-XyZ123" },
+    verify: true,
+};
 
 // ---- domain facts ----
 
